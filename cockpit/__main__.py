@@ -1,0 +1,111 @@
+"""Command line: python -m cockpit {run, demo-data, check-config} --help."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+from cockpit.settings import ConfigError, load_settings
+
+
+def _progress_printer() -> callable:
+    started = time.monotonic()
+
+    def show(stage: str, fraction: float) -> None:
+        bar = "#" * int(fraction * 30)
+        print(f"\r[{bar:<30}] {fraction:4.0%} {stage:<8} {time.monotonic() - started:5.1f}s",
+              end="" if fraction < 1 else "\n", flush=True, file=sys.stderr)
+
+    return show
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Serve the cockpit locally (use gunicorn app:server in production)."""
+    from cockpit.factory import create_app
+
+    app = create_app()
+    hub = app.server.extensions["cockpit_hub"]
+    for name, source in hub.sources.items():
+        if hasattr(source, "ensure_generated"):
+            print(f"准备演示数据源 {name} ...", file=sys.stderr)
+            source.ensure_generated(progress=_progress_printer())
+    print(f"领导驾驶舱: http://{args.host}:{args.port}/", file=sys.stderr)
+    app.run(host=args.host, port=args.port, debug=args.debug)
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    """Generate a demo database file."""
+    from data_sources.demo_data import GENERATOR_VERSION, generate
+
+    settings = load_settings()
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        print(f"error: {out} exists (use --force to replace it)", file=sys.stderr)
+        return 2
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    counts = generate(out, city=settings.city, seed=args.seed, tickets=args.tickets,
+                      start_year=args.start_year, end_date=args.end_date,
+                      params={"generator_version": GENERATOR_VERSION}, progress=_progress_printer())
+    for table, rows in counts.items():
+        print(f"{table:28s} {rows:>10,d}")
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    """Validate config/*.yaml and say so."""
+    settings = load_settings(args.config_dir)
+    print(f"配置正确: {settings.city.name}，{len(settings.city.counties)} 个县区，"
+          f"{len(settings.sources)} 个数据源，{len(settings.datasets)} 个数据集，"
+          f"{len(settings.indicators)} 个经济指标")
+    return 0
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command-line parser."""
+    p = argparse.ArgumentParser(prog="python -m cockpit", description="城市领导驾驶舱")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="serve the cockpit on this machine (demo data by default)")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8050)
+    run.add_argument("--debug", action="store_true", help="Dash dev tools (never in production)")
+    run.set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo-data", help="generate a demo database file (DuckDB)")
+    demo.add_argument("--out", default="instance/demo/manual.duckdb", help="file to write")
+    demo.add_argument("--tickets", type=int, default=300_000, help="12345 tickets (default 300000)")
+    demo.add_argument("--seed", type=int, default=20261121)
+    demo.add_argument("--start-year", type=int, default=2021)
+    demo.add_argument("--end-date", type=_date, default=dt.date.today(), help="YYYY-MM-DD")
+    demo.add_argument("--force", action="store_true", help="replace an existing file")
+    demo.set_defaults(func=cmd_demo_data)
+    check = sub.add_parser("check-config", help="validate config/*.yaml")
+    check.add_argument("--config-dir", default=None)
+    check.set_defaults(func=cmd_check_config)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a subcommand; configuration errors print one line each and exit 2."""
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print("配置错误 (configuration errors):", file=sys.stderr)
+        for line in exc.problems:
+            print(f"  {line}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""The data hub: the only way panels get data.
+
+A panel asks for a dataset by name with a DatasetQuery. The hub adds the user's scope (from the
+server-side principal), looks in the cache (keys hold dataset, source version, normalised query
+and scope), asks the adapter on a miss, and returns the frame with its "数据截至" and source.
+A failing source fails only the panels that need it, and they keep their last good result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from cockpit.cache import SafeCache, is_miss, make_key
+from cockpit.contracts import CONTRACTS, Contract
+from cockpit.scope import Principal, current_principal
+from cockpit.settings import Settings
+from data_sources.base import (
+    BoundDataset,
+    DatasetQuery,
+    DataSource,
+    DataSourceError,
+    Filter,
+    Measure,
+)
+
+log = logging.getLogger(__name__)
+LAST_GOOD_SECONDS = 7 * 24 * 3600  # how long a last good result may stand in for a failed source
+
+
+@dataclass
+class Result:
+    """A dataset's answer, with what a screen must say about it."""
+
+    dataset: str
+    frame: pd.DataFrame
+    source: str
+    is_demo: bool
+    as_of: dt.datetime | None = None
+    error: str | None = None  # shown to the user; set when the source failed
+    stale: bool = False  # True when the frame is the last good one, shown because of `error`
+    from_cache: bool = field(default=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        """The source answered (now or from the cache)."""
+        return self.error is None
+
+
+class DataHub:
+    """Scope, cache, freshness and errors, between panels and adapters."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sources: dict[str, DataSource],
+        cache: SafeCache | None = None,
+        principal: Callable[[], Principal] = current_principal,
+    ) -> None:
+        self.settings = settings
+        self.sources = sources
+        self.cache = cache
+        self._principal = principal
+        self._bound = {name: self._bind(name) for name in settings.datasets}
+
+    # -- what is configured -----------------------------------------------------------------
+    def _bind(self, name: str) -> BoundDataset:
+        contract = CONTRACTS[name]
+        binding = self.settings.datasets[name]
+        return BoundDataset(
+            name=name,
+            table=binding.table,
+            columns=contract.columns,
+            column_map=dict(binding.columns),
+            county_column=contract.county_column,
+            county_code_map=dict(self.settings.city.former_codes),
+        )
+
+    def has(self, dataset: str) -> bool:
+        """Is this dataset configured?"""
+        return dataset in self._bound
+
+    def contract(self, dataset: str) -> Contract:
+        """The dataset's contract."""
+        return CONTRACTS[dataset]
+
+    def source_of(self, dataset: str) -> DataSource:
+        """The adapter serving a dataset."""
+        return self.sources[self.settings.datasets[dataset].source]
+
+    def is_demo(self, dataset: str | None = None) -> bool:
+        """Is this dataset (or, with no name, any dataset) served from demo data?"""
+        names = [dataset] if dataset else list(self._bound)
+        return any(getattr(self.source_of(n), "is_demo", False) for n in names)
+
+    # -- asking -----------------------------------------------------------------------------
+    def query(
+        self, dataset: str, query: DatasetQuery | None = None, *, with_as_of: bool = True
+    ) -> Result:
+        """The dataset's answer to a query, within the current user's scope."""
+        query = query or DatasetQuery()
+        principal = self._principal()
+        source_name = self.settings.datasets[dataset].source if dataset in self._bound else "?"
+        if dataset not in self._bound:
+            return Result(dataset, pd.DataFrame(), source_name, False, error=f"数据集 {dataset} 未配置")
+        source = self.source_of(dataset)
+        is_demo = getattr(source, "is_demo", False)
+        scoped = self.scoped(dataset, query, principal)
+        if scoped is None:  # a user with no counties sees nothing
+            return Result(dataset, pd.DataFrame(), source_name, is_demo, error="当前账号没有可查看的县区")
+        key = make_key("v1", dataset, self._version(source), principal.scope_key, scoped.normalized())
+        last_good_key = make_key("last-good", dataset, principal.scope_key, scoped.normalized())
+        cached = self.cache.get(key) if self.cache else None
+        if self.cache and not is_miss(cached):
+            cached.from_cache = True
+            return cached
+        try:
+            frame = source.fetch(self._bound[dataset], scoped)
+        except DataSourceError as exc:
+            return self._failed(dataset, source_name, is_demo, str(exc), last_good_key)
+        except Exception as exc:  # noqa: BLE001 - an adapter bug must not take the screen down
+            log.exception("adapter %s failed on %s", source_name, dataset)
+            return self._failed(dataset, source_name, is_demo, f"数据源 {source_name} 出错（{type(exc).__name__}）", last_good_key)
+        as_of = self.as_of(dataset) if with_as_of else None
+        result = Result(dataset, frame, source_name, is_demo, as_of=as_of)
+        if self.cache:
+            self.cache.set(key, result)
+            self.cache.set(last_good_key, result, timeout=LAST_GOOD_SECONDS)
+        return result
+
+    def as_of(self, dataset: str) -> dt.datetime | None:
+        """The dataset's "数据截至": the latest value of its freshness column, in scope."""
+        column = CONTRACTS[dataset].freshness_column
+        if column is None:
+            return None
+        answer = self.query(
+            dataset, DatasetQuery(measures=(Measure("as_of", "max", column),)), with_as_of=False
+        )
+        if not answer.ok or answer.frame.empty:
+            return None
+        value = answer.frame["as_of"].iloc[0]
+        if value is None or pd.isna(value):
+            return None
+        return pd.Timestamp(value).to_pydatetime()
+
+    def scoped(self, dataset: str, query: DatasetQuery, principal: Principal) -> DatasetQuery | None:
+        """The query limited to the principal's counties; None when they may see none."""
+        column = CONTRACTS[dataset].county_column
+        if principal.whole_city or column is None:
+            return query
+        if not principal.counties:
+            return None
+        return query.with_filters(Filter(column, "in", tuple(sorted(principal.counties))))
+
+    def _version(self, source: DataSource) -> str:
+        try:
+            return source.version()
+        except Exception:  # noqa: BLE001 - an unknown version only means no cache reuse
+            return "unknown"
+
+    def _failed(self, dataset: str, source: str, is_demo: bool, message: str, last_good_key: str) -> Result:
+        last = self.cache.get(last_good_key) if self.cache else None
+        if self.cache and not is_miss(last):
+            return Result(dataset, last.frame, source, is_demo, as_of=last.as_of, error=message, stale=True)
+        return Result(dataset, pd.DataFrame(), source, is_demo, error=message)

@@ -1,0 +1,261 @@
+"""Settings: config/*.yaml validated at start-up, with environment overrides.
+
+Every top-level section lives in one YAML file of the config folder (city, sources, datasets,
+indicators, app, cache). COCKPIT_<SECTION>__<KEY>=value overrides a key; secrets come only from
+the environment (COCKPIT_SECRET_KEY, and each SQL source's url_env). A wrong configuration
+stops start-up with one line per problem: file, field, what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cockpit.contracts import CONTRACTS
+from data_sources.registry import config_models
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
+ENV_PREFIX = "COCKPIT_"
+# Environment variables with the prefix that are not overrides of a config key.
+_NOT_OVERRIDES = {"COCKPIT_CONFIG_DIR", "COCKPIT_SECRET_KEY", "COCKPIT_ENV"}
+
+Code6 = Annotated[str, Field(pattern=r"^\d{6}$", description="6-digit division code")]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class County(Strict):
+    """A county-level division (县、区、县级市)."""
+
+    code: Code6
+    name: str = Field(min_length=1)
+
+
+class City(Strict):
+    """The city the cockpit serves."""
+
+    name: str = Field(min_length=1)
+    code: Code6
+    province: str = ""
+    counties: tuple[County, ...] = Field(min_length=1)
+    former_codes: dict[Code6, Code6] = Field(default_factory=dict)
+    map_file: str
+
+    @model_validator(mode="after")
+    def _codes_consistent(self) -> City:
+        codes = [c.code for c in self.counties]
+        duplicates = sorted({c for c in codes if codes.count(c) > 1})
+        if duplicates:
+            raise ValueError(f"county codes repeated: {', '.join(duplicates)}")
+        for old, new in self.former_codes.items():
+            if new not in codes:
+                raise ValueError(f"former code {old} maps to {new}, which is not a current county")
+            if old in codes:
+                raise ValueError(f"former code {old} is also a current county")
+        return self
+
+    @property
+    def county_names(self) -> dict[str, str]:
+        """Current code -> name."""
+        return {c.code: c.name for c in self.counties}
+
+    def map_path(self, base: Path = PROJECT_ROOT) -> Path:
+        """The boundary file, relative paths taken from the project root."""
+        path = Path(self.map_file)
+        return path if path.is_absolute() else base / path
+
+
+class Target(Strict):
+    """An annual target: a growth rate in % or a level in the indicator's unit."""
+
+    kind: Literal["growth", "level"]
+    value: float
+
+
+class Indicator(Strict):
+    """One economic indicator of the catalog."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+    unit: str = Field(min_length=1)
+    definition: str = Field(min_length=1)
+    department: str = Field(min_length=1)
+    frequency: Literal["monthly", "quarterly", "annual"]
+    form: Literal["cumulative", "monthly", "both"]
+    growth: Literal["published", "computed", "none"]
+    good: Literal["up", "down"]
+    additive: bool
+    target: Target | None = None
+    warn_margin: float = Field(1.0, ge=0)
+
+
+class AppSettings(Strict):
+    """The web app itself."""
+
+    title: str = "领导驾驶舱"
+    debug: bool = False
+
+
+class CacheSettings(Strict):
+    """Where query results are cached (Flask-Caching)."""
+
+    type: Literal["filesystem", "redis", "null"] = "filesystem"
+    dir: str = "instance/cache"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    timeout: int = Field(300, ge=1, le=86_400)
+
+
+class DatasetBinding(Strict):
+    """Which source serves a dataset, from which table, with which column names."""
+
+    source: str
+    table: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.]*$")
+    columns: dict[str, str] = Field(default_factory=dict)
+
+
+def _sources_type() -> Any:
+    """One model per adapter kind, chosen by `kind`; each forbids unknown keys."""
+    from typing import Union
+
+    return Annotated[Union[config_models()], Field(discriminator="kind")]  # noqa: UP007
+
+
+class Settings(Strict):
+    """The whole validated configuration."""
+
+    app: AppSettings = AppSettings()
+    cache: CacheSettings = CacheSettings()
+    city: City
+    sources: dict[str, _sources_type()]  # type: ignore[valid-type]
+    datasets: dict[str, DatasetBinding]
+    indicators: tuple[Indicator, ...] = ()
+    secret_key: str | None = None
+    base_dir: Path = PROJECT_ROOT
+
+    @field_validator("datasets")
+    @classmethod
+    def _known_datasets(cls, value: dict[str, DatasetBinding]) -> dict[str, DatasetBinding]:
+        unknown = sorted(set(value) - set(CONTRACTS))
+        if unknown:
+            raise ValueError(
+                f"unknown dataset {', '.join(unknown)}; expected one of {', '.join(sorted(CONTRACTS))}"
+            )
+        for name, binding in value.items():
+            contract_columns = {c.name for c in CONTRACTS[name].columns}
+            bad = sorted(set(binding.columns) - contract_columns)
+            if bad:
+                raise ValueError(f"{name}.columns maps {', '.join(bad)}, not in the dataset contract")
+        return value
+
+    @model_validator(mode="after")
+    def _references(self) -> Settings:
+        for name, binding in self.datasets.items():
+            if binding.source not in self.sources:
+                raise ValueError(
+                    f"dataset {name} uses source {binding.source!r}, which is not in sources"
+                )
+        ids = [i.id for i in self.indicators]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"indicator ids repeated: {', '.join(repeated)}")
+        return self
+
+    @property
+    def indicator_map(self) -> dict[str, Indicator]:
+        """Indicator id -> its catalog entry."""
+        return {i.id: i for i in self.indicators}
+
+
+class ConfigError(Exception):
+    """The configuration is wrong; `problems` holds one readable line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_settings(
+    config_dir: Path | str | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    """Read, merge and validate config/*.yaml and COCKPIT_* overrides; ConfigError if wrong."""
+    environ = dict(os.environ if environ is None else environ)
+    folder = Path(config_dir or environ.get("COCKPIT_CONFIG_DIR") or DEFAULT_CONFIG_DIR)
+    if not folder.is_dir():
+        raise ConfigError([f"{folder}: config folder not found"])
+    raw: dict[str, Any] = {}
+    origin: dict[str, str] = {}  # top-level section -> the file it came from
+    problems: list[str] = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark else ""
+            problems.append(f"{_rel(path)}{where}: not valid YAML ({getattr(exc, 'problem', exc)})")
+            continue
+        if not isinstance(data, dict):
+            problems.append(f"{_rel(path)}: expected a mapping of sections at the top")
+            continue
+        for section, value in data.items():
+            if section in raw:
+                problems.append(
+                    f"{_rel(path)}: section {section!r} is also defined in {origin[section]}"
+                )
+            raw[section] = value
+            origin[section] = _rel(path)
+    if problems:
+        raise ConfigError(problems)
+    for name, value in sorted(environ.items()):
+        if name.startswith(ENV_PREFIX) and name not in _NOT_OVERRIDES:
+            keys = name[len(ENV_PREFIX) :].lower().split("__")
+            _set_path(raw, keys, yaml.safe_load(value) if value else value)
+            origin.setdefault(keys[0], f"${name}")
+    raw["secret_key"] = environ.get("COCKPIT_SECRET_KEY")
+    # Relative paths in config (the map, the demo file) are taken from the project root.
+    raw.setdefault("base_dir", PROJECT_ROOT)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, origin)) from None
+
+
+def _set_path(data: dict[str, Any], keys: list[str], value: Any) -> None:
+    for key in keys[:-1]:
+        data = data.setdefault(key, {})
+    data[keys[-1]] = value
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _explain(exc: ValidationError, origin: dict[str, str]) -> list[str]:
+    """One line per problem: file: field: what was expected (got what)."""
+    lines = []
+    for err in exc.errors():
+        loc = [str(part) for part in err["loc"]]
+        # Discriminated unions put the kind name in the path: drop it for the reader.
+        loc = [part for part in loc if not re.fullmatch(r"(sql|demo|rest|file)", part)] or loc
+        where = origin.get(loc[0], "config") if loc else "config"
+        field = ".".join(loc) or "(top)"
+        message = err["msg"].removeprefix("Value error, ")
+        got = err.get("input")
+        shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+        if err["type"] == "missing":
+            message = "required, missing"
+            shown = ""
+        lines.append(f"{where}: {field}: {message}{shown}")
+    return lines

@@ -1,0 +1,188 @@
+"""The shell around every page: header, navigation, global filters (kept in the URL), router.
+
+The period and county selectors live in the URL (?period=2026-10&county=140403) so that a
+view can be shared as a link. The county list offered is the user's scope, from the server;
+the data hub enforces that scope again on every query, whatever the browser sends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import parse_qs, urlencode
+
+import pandas as pd
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from cockpit.formatting import as_of as as_of_text
+from cockpit.formatting import month_label
+from cockpit.hub import DataHub
+from cockpit.panels import PLANNED, PanelSpec
+from cockpit.scope import current_principal
+from data_sources.base import DatasetQuery, Measure
+
+CITY_WIDE = "city"  # the county selector's value for 全市
+PERIOD_MONTHS = 24  # how many months the period selector offers
+
+
+def periods(hub: DataHub) -> tuple[list[str], str]:
+    """Months the period selector offers (newest first) and the default one.
+
+    The default is the latest month with released economic figures: the month a city's
+    monthly analysis meeting talks about. Tickets run up to today, so the list does too.
+    """
+    latest_data = None
+    for dataset in ("hotline.tickets", "economy.indicator_values"):
+        if hub.has(dataset):
+            stamp = hub.as_of(dataset)
+            if stamp is not None:
+                latest_data = max(latest_data or stamp, stamp)
+    newest = pd.Timestamp(latest_data or dt.datetime.now()).to_period("M")
+    options = [str(newest - i) for i in range(PERIOD_MONTHS)]
+    default = options[1] if len(options) > 1 else options[0]
+    if hub.has("economy.indicator_values"):
+        answer = hub.query("economy.indicator_values",
+                           DatasetQuery(measures=(Measure("latest", "max", "period"),)), with_as_of=False)
+        if answer.ok and not answer.frame.empty and isinstance(answer.frame["latest"].iloc[0], str):
+            latest_period = answer.frame["latest"].iloc[0]
+            default = latest_period if latest_period in options else default
+    return options, default
+
+
+def county_options(hub: DataHub) -> list[dict[str, str]]:
+    """全市 (for whole-city users) and the counties the current user may see."""
+    principal = current_principal()
+    options = [{"label": "全市", "value": CITY_WIDE}] if principal.whole_city else []
+    options += [{"label": c.name, "value": c.code} for c in hub.settings.city.counties
+                if principal.allows(c.code)]
+    return options
+
+
+def parse_search(search: str | None, period_options: list[str], counties: list[str],
+                 default_period: str) -> tuple[str, str]:
+    """(period, county) from the URL's query string; anything unknown falls back to defaults."""
+    params = parse_qs((search or "").lstrip("?"))
+    period = params.get("period", [default_period])[0]
+    county = params.get("county", [counties[0] if counties else CITY_WIDE])[0]
+    if period not in period_options:
+        period = default_period
+    if county not in counties:
+        county = counties[0] if counties else CITY_WIDE
+    return period, county
+
+
+def make_search(period: str, county: str) -> str:
+    """The query string for a period and county (全市 is left out)."""
+    params = {"period": period}
+    if county and county != CITY_WIDE:
+        params["county"] = county
+    return "?" + urlencode(params)
+
+
+def layout(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> html.Div:
+    """The page frame; evaluated per page load, so options reflect the user and the data."""
+    period_options, default_period = periods(hub)
+    return frame(hub, panels, period_options, default_period, county_options(hub))
+
+
+def frame(hub: DataHub, panels: list[PanelSpec], period_options: list[str], default_period: str,
+          counties: list[dict[str, str]]) -> html.Div:
+    """The frame with given options (no data read here, so it also serves as validation layout)."""
+    settings = hub.settings
+    nav = [dcc.Link(p.title, href=p.path, className="nav-link", id=f"nav-{p.key}") for p in panels]
+    nav += [html.Span(title, className="nav-link nav-planned", title="建设中，即将上线")
+            for key, title in PLANNED if key not in {p.key for p in panels}]
+    demo = hub.is_demo()
+    return html.Div(className="cockpit", children=[
+        dcc.Location(id="url", refresh=False),
+        dcc.Store(id="shell-defaults", data={"period": default_period}),
+        html.Header(className="shell-header", children=[
+            html.Div(className="shell-brand", children=[
+                html.Span(settings.city.name, className="shell-city"),
+                html.H1(settings.app.title, className="shell-title"),
+                html.Span("演示数据 · 非真实统计", className="demo-badge", id="shell-demo-badge",
+                          title="本屏数据为演示用合成数据（仅年度公开数据按政府工作报告复现）")
+                if demo else None,
+            ]),
+            html.Div(className="shell-status", children=[
+                html.Span(id="shell-as-of", className="shell-as-of"),
+                html.Span(id="shell-clock", className="shell-clock"),
+            ]),
+        ]),
+        html.Nav(nav, className="shell-nav", id="shell-nav"),
+        html.Div(className="shell-filters", children=[
+            html.Label("统计期", htmlFor="filter-period", className="filter-label"),
+            dcc.Dropdown(id="filter-period", className="filter-dropdown", clearable=False,
+                         searchable=False, value=default_period,
+                         options=[{"label": month_label(p), "value": p} for p in period_options]),
+            html.Label("区域", htmlFor="filter-county", className="filter-label"),
+            dcc.Dropdown(id="filter-county", className="filter-dropdown", clearable=False,
+                         searchable=False, options=counties,
+                         value=counties[0]["value"] if counties else CITY_WIDE),
+            html.Span(id="filter-breadcrumb", className="filter-breadcrumb"),
+        ]),
+        html.Main(id="page-content", className="page"),
+        dcc.Interval(id="shell-tick", interval=1000),
+    ])
+
+
+def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None:
+    """URL <-> filters, the router, the header's as-of and clock."""
+    by_path = {p.path: p for p in panels}
+
+    @app.callback(
+        Output("url", "search"),
+        Output("filter-period", "value"),
+        Output("filter-county", "value"),
+        Input("url", "search"),
+        Input("filter-period", "value"),
+        Input("filter-county", "value"),
+        State("filter-period", "options"),
+        State("filter-county", "options"),
+        State("shell-defaults", "data"),
+    )
+    def sync_filters(search, period, county, period_opts, county_opts, defaults):  # noqa: ANN001, ANN202
+        """Keep the URL and the selectors in step, whichever changed."""
+        periods_ = [o["value"] for o in period_opts or []]
+        counties = [o["value"] for o in county_opts or []]
+        if ctx.triggered_id in ("filter-period", "filter-county"):
+            return make_search(period, county), no_update, no_update
+        parsed_period, parsed_county = parse_search(search, periods_, counties, defaults["period"])
+        return no_update, parsed_period, parsed_county
+
+    @app.callback(Output("page-content", "children"), Input("url", "pathname"))
+    def route(pathname):  # noqa: ANN001, ANN202
+        """The page for a path; unknown paths get a clear message, not a blank screen."""
+        panel = by_path.get(pathname or "/")
+        if panel is None:
+            return html.Div(className="page-missing", children=[
+                html.H2("页面不存在"), dcc.Link("返回一屏知全市", href="/")])
+        return panel.layout()
+
+    @app.callback(
+        Output("shell-as-of", "children"),
+        Output("filter-breadcrumb", "children"),
+        Input("filter-period", "value"),
+        Input("filter-county", "value"),
+    )
+    def header_status(period, county):  # noqa: ANN001, ANN202
+        """数据截至 (the newest update among the datasets) and where the user is."""
+        stamps = [hub.as_of(name) for name in hub.settings.datasets]
+        stamps = [s for s in stamps if s is not None]
+        text = f"数据截至 {as_of_text(max(stamps))}" if stamps else "数据截至 未知"
+        name = hub.settings.city.county_names.get(county)
+        crumb = f"{hub.settings.city.name} › {name}" if name else hub.settings.city.name
+        return text, crumb
+
+    app.clientside_callback(
+        """
+        function(n) {
+            const d = new Date();
+            const pad = (x) => String(x).padStart(2, '0');
+            const week = '日一二三四五六'[d.getDay()];
+            return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} 星期${week} ` +
+                   `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+        }
+        """,
+        Output("shell-clock", "children"),
+        Input("shell-tick", "n_intervals"),
+    )

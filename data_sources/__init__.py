@@ -1,0 +1,1 @@
+"""The data-source adapter layer: interface, registry and one module per kind of source."""

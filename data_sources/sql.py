@@ -1,0 +1,334 @@
+"""The SQL adapter: any database SQLAlchemy reaches (SQLite, PostgreSQL, DuckDB, ...).
+
+Queries are built with SQLAlchemy Core and bound parameters, and filters, grouping, time
+buckets and aggregates are pushed down to the engine: only aggregates, or the one page of
+rows a user asked for, ever leave the database. The cockpit only reads from a source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+from typing import Any, ClassVar, Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from pydantic import Field, model_validator
+from sqlalchemy.engine import make_url
+
+from data_sources.base import (
+    BoundDataset,
+    Col,
+    DatasetQuery,
+    DataSourceError,
+    Filter,
+    Health,
+    Measure,
+    SourceConfig,
+    TimeBucket,
+)
+
+log = logging.getLogger(__name__)
+
+_SA_TYPES: dict[str, sa.types.TypeEngine] = {
+    "string": sa.String(),
+    "int": sa.Integer(),
+    "float": sa.Float(),
+    "bool": sa.Boolean(),
+    "date": sa.Date(),
+    "datetime": sa.DateTime(),
+}
+
+
+class SqlConfig(SourceConfig):
+    """A database reached through a SQLAlchemy URL."""
+
+    kind: Literal["sql"]
+    url: str | None = Field(None, description="SQLAlchemy URL without a password")
+    url_env: str | None = Field(None, description="environment variable holding the full URL")
+    db_schema: str | None = Field(None, alias="schema")
+    pool_size: int = Field(5, ge=1, le=100)
+    connect_timeout: int = Field(10, ge=1, le=300, description="seconds")
+
+    @model_validator(mode="after")
+    def _one_url_no_secret(self) -> SqlConfig:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("give exactly one of url or url_env")
+        if self.url is not None:
+            try:
+                parsed = make_url(self.url)
+            except Exception as exc:  # noqa: BLE001 - any parse failure is a config error
+                raise ValueError(f"not a SQLAlchemy URL: {exc}") from None
+            if parsed.password:
+                raise ValueError("passwords may not be written in config: put the URL in url_env")
+        return self
+
+
+class SqlSource:
+    """Reads datasets from tables of one database."""
+
+    kind: ClassVar[str] = "sql"
+    is_demo: ClassVar[bool] = False
+
+    def __init__(self, name: str, config: SqlConfig, *, read_only_file: bool = False) -> None:
+        self.name = name
+        self.config = config
+        self._read_only_file = read_only_file
+        self._engine: sa.Engine | None = None
+        self._engine_pid: int | None = None
+        self._lock = threading.Lock()
+
+    # -- the engine -----------------------------------------------------------------------
+    def _url(self) -> str:
+        if self.config.url is not None:
+            return self.config.url
+        value = os.environ.get(self.config.url_env or "")
+        if not value:
+            raise DataSourceError(f"数据源 {self.name} 未配置：环境变量 {self.config.url_env} 为空")
+        return value
+
+    def engine(self) -> sa.Engine:
+        """The engine of this process, made on first use (an engine must not cross fork())."""
+        with self._lock:
+            if self._engine is None or self._engine_pid != os.getpid():
+                url = make_url(self._url())
+                kwargs: dict[str, Any] = {"pool_pre_ping": True}
+                connect_args: dict[str, Any] = {}
+                backend = url.get_backend_name()
+                if backend == "postgresql":
+                    connect_args["connect_timeout"] = self.config.connect_timeout
+                    kwargs["pool_size"] = self.config.pool_size
+                elif backend == "sqlite":
+                    connect_args["timeout"] = self.config.connect_timeout
+                elif backend == "duckdb" and self._read_only_file:
+                    connect_args["read_only"] = True
+                self._engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+                self._engine_pid = os.getpid()
+            return self._engine
+
+    # -- the interface --------------------------------------------------------------------
+    def fetch(self, dataset: BoundDataset, query: DatasetQuery) -> pd.DataFrame:
+        """Run the query on the engine and return a frame with contract column names."""
+        engine = self.engine()
+        stmt = build_select(dataset, query, engine.dialect.name, self.config.db_schema)
+        try:
+            with engine.connect() as conn:
+                result = conn.execute(stmt)
+                frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        except sa.exc.SQLAlchemyError as exc:
+            log.warning("source %s failed on %s: %s", self.name, dataset.name, exc)
+            raise DataSourceError(f"数据源 {self.name} 查询失败（{type(exc).__name__}）") from exc
+        return coerce_types(frame, dataset, query)
+
+    def health(self) -> Health:
+        """Check with SELECT 1."""
+        now = dt.datetime.now()
+        try:
+            with self.engine().connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except (sa.exc.SQLAlchemyError, DataSourceError) as exc:
+            return Health(False, f"{type(exc).__name__}", now)
+        return Health(True, "ok", now)
+
+    def version(self) -> str:
+        """SQL sources are live: their version is their name and URL (without secrets)."""
+        url = self.config.url or f"env:{self.config.url_env}"
+        return f"sql:{self.name}:{url}"
+
+    def close(self) -> None:
+        """Dispose of the pool."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+            self._engine = None
+
+
+# -- building the statement ---------------------------------------------------------------
+def build_select(
+    dataset: BoundDataset, query: DatasetQuery, dialect: str, schema: str | None = None
+) -> sa.Select:
+    """Translate a DatasetQuery into one SELECT over the dataset's table."""
+    table = sa.table(
+        dataset.table,
+        *(sa.column(dataset.source_column(c.name), _SA_TYPES[c.type]) for c in dataset.columns),
+        schema=schema,
+    )
+
+    def col(name: str) -> sa.ColumnElement:
+        expr: sa.ColumnElement = table.c[dataset.source_column(dataset.spec(name).name)]
+        if name == dataset.county_column and dataset.county_code_map:
+            # Old division codes count under the division that absorbed them.
+            expr = sa.case(dataset.county_code_map, value=expr, else_=expr)
+        return expr
+
+    conditions = [_condition(col, f) for f in query.filters]
+    aggregate = bool(query.measures or query.group_by or query.buckets)
+    labelled: dict[str, sa.ColumnElement] = {}
+    if aggregate:
+        groups = [col(name).label(name) for name in query.group_by]
+        groups += [_bucket(col(b.column), b, dialect).label(b.name) for b in query.buckets]
+        measures = [_measure(col, m).label(m.name) for m in query.measures]
+        for element in groups + measures:
+            labelled[element.name] = element
+        stmt = sa.select(*groups, *measures).select_from(table)
+        if groups:
+            stmt = stmt.group_by(*(g.element for g in groups))
+    else:
+        names = query.columns or tuple(c.name for c in dataset.columns)
+        selected = [col(name).label(name) for name in names]
+        labelled = {s.name: s for s in selected}
+        stmt = sa.select(*selected)
+    if conditions:
+        stmt = stmt.where(*conditions)
+    for name, descending in query.order_by:
+        if name not in labelled:
+            raise DataSourceError(f"不能按 {name} 排序：它不在查询结果中")
+        stmt = stmt.order_by(labelled[name].desc() if descending else labelled[name].asc())
+    if query.limit is not None:
+        stmt = stmt.limit(query.limit)
+    if query.offset:
+        stmt = stmt.offset(query.offset)
+    return stmt
+
+
+def _condition(col: Any, f: Filter) -> sa.ColumnElement:
+    expr = col(f.column)
+    if isinstance(f.value, Col):  # compare two columns of the same row
+        f = Filter(f.column, f.op, col(f.value.name))
+    match f.op:
+        case "eq":
+            return expr == f.value
+        case "ne":
+            return expr != f.value
+        case "in":
+            return expr.in_(list(f.value))
+        case "not_in":
+            return expr.not_in(list(f.value))
+        case "gt":
+            return expr > f.value
+        case "ge":
+            return expr >= f.value
+        case "lt":
+            return expr < f.value
+        case "le":
+            return expr <= f.value
+        case "between":
+            low, high = f.value
+            return expr.between(low, high)
+        case "is_null":
+            return expr.is_(None)
+        case "not_null":
+            return expr.is_not(None)
+    raise DataSourceError(f"不支持的条件 {f.op}")
+
+
+def _measure(col: Any, m: Measure) -> sa.ColumnElement:
+    where = sa.and_(*(_condition(col, f) for f in m.where)) if m.where else None
+    if m.agg == "count" and m.column is None:
+        if where is None:
+            return sa.func.count()
+        return sa.func.coalesce(sa.func.sum(sa.case((where, 1), else_=0)), 0)
+    if m.column is None:
+        raise DataSourceError(f"指标 {m.name} 需要字段")
+    value = col(m.column)
+    if where is not None:
+        value = sa.case((where, value), else_=None)
+    match m.agg:
+        case "count":
+            return sa.func.count(value)
+        case "count_distinct":
+            return sa.func.count(sa.distinct(value))
+        case "sum":
+            return sa.func.sum(value)
+        case "avg":
+            return sa.func.avg(value)
+        case "min":
+            return sa.func.min(value)
+        case "max":
+            return sa.func.max(value)
+    raise DataSourceError(f"不支持的聚合 {m.agg}")
+
+
+_FORMATS = {"hour": "%Y-%m-%d %H", "day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+_PG_FORMATS = {"hour": "YYYY-MM-DD HH24", "day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}
+
+
+def _bucket(expr: sa.ColumnElement, bucket: TimeBucket, dialect: str) -> sa.ColumnElement:
+    """A calendar bucket as text (or an integer for weekday 1-7 and hour_of_day 0-23)."""
+    unit = bucket.unit
+    if dialect == "sqlite":
+        if unit in _FORMATS:
+            return sa.func.strftime(_literal(_FORMATS[unit]), expr)
+        weekday0 = sa.cast(sa.func.strftime("%w", expr), sa.Integer)  # 0 = Sunday
+        if unit == "weekday":
+            return (weekday0 + 6) % 7 + 1
+        if unit == "hour_of_day":
+            return sa.cast(sa.func.strftime("%H", expr), sa.Integer)
+        if unit == "week":  # the Monday that starts the week
+            offset = sa.cast((weekday0 + 6) % 7, sa.String)
+            return sa.func.date(expr, _literal("-") + offset + _literal(" days"))
+        if unit == "quarter":
+            month = sa.cast(sa.func.strftime("%m", expr), sa.Integer)
+            quarter = sa.cast((month + 2) / 3, sa.Integer)
+            year = sa.func.strftime(_literal("%Y"), expr)
+            return year + _literal("-Q") + sa.cast(quarter, sa.String)
+    elif dialect == "postgresql":
+        if unit in _PG_FORMATS:
+            return sa.func.to_char(expr, _literal(_PG_FORMATS[unit]))
+        if unit == "weekday":
+            return sa.cast(sa.extract("isodow", expr), sa.Integer)
+        if unit == "hour_of_day":
+            return sa.cast(sa.extract("hour", expr), sa.Integer)
+        if unit == "week":
+            return sa.func.to_char(sa.func.date_trunc(_literal("week"), expr), _literal("YYYY-MM-DD"))
+        if unit == "quarter":
+            return sa.func.to_char(expr, _literal('YYYY-"Q"Q'))
+    elif dialect == "duckdb":
+        if unit in _FORMATS:
+            return sa.func.strftime(expr, _literal(_FORMATS[unit]))
+        if unit == "weekday":
+            return sa.func.isodow(expr)
+        if unit == "hour_of_day":
+            return sa.func.hour(expr)
+        if unit == "week":
+            return sa.func.strftime(sa.func.date_trunc(_literal("week"), expr), _literal("%Y-%m-%d"))
+        if unit == "quarter":
+            year = sa.func.strftime(expr, _literal("%Y"))
+            return year + _literal("-Q") + sa.cast(sa.func.quarter(expr), sa.String)
+    raise DataSourceError(f"数据库 {dialect} 暂不支持按 {unit} 分组")
+
+
+def _literal(text: str) -> sa.ColumnElement:
+    """A constant rendered into the SQL text, not bound: the same bucket expression then reads
+    the same in SELECT and GROUP BY, which PostgreSQL requires. Only our own constants pass here."""
+    return sa.literal_column("'" + text.replace("'", "''") + "'", sa.String())
+
+
+def coerce_types(frame: pd.DataFrame, dataset: BoundDataset, query: DatasetQuery) -> pd.DataFrame:
+    """Give every engine's answer the same pandas types, so the panels see one shape."""
+    contract = {c.name: c for c in dataset.columns}
+    # A min or max has the type of its column (the latest date, the last period); other
+    # aggregates are numbers.
+    typed_as = {m.name: contract[m.column] for m in query.measures
+                if m.agg in ("min", "max") and m.column in contract}
+    numeric = {m.name for m in query.measures} - set(typed_as)
+    for name in frame.columns:
+        if name in numeric:
+            frame[name] = pd.to_numeric(frame[name], errors="coerce")
+            continue
+        spec = typed_as.get(name) or contract.get(name)
+        if spec is None:
+            continue  # a bucket label: text already
+        if spec.type in ("datetime", "date"):
+            frame[name] = pd.to_datetime(frame[name], errors="coerce")
+            if getattr(frame[name].dt, "tz", None) is not None:
+                frame[name] = frame[name].dt.tz_localize(None)
+        elif spec.type in ("int", "float"):
+            frame[name] = pd.to_numeric(frame[name], errors="coerce")
+        elif spec.type == "bool":
+            frame[name] = frame[name].astype("boolean")
+        else:
+            frame[name] = frame[name].astype("string")
+    return frame

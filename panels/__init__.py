@@ -1,0 +1,1 @@
+"""One package per cockpit module: layout, thin callbacks, pure transforms and figures."""

@@ -1,0 +1,137 @@
+"""The overview's callbacks: thin, they fetch through the hub and hand over to pure functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from dash import Dash, Input, Output, no_update
+
+from cockpit.formatting import month_label, number, percent
+from cockpit.hub import DataHub
+from cockpit.maps import county_map, county_outlines
+from cockpit.shell import CITY_WIDE
+from panels.economy.transform import latest_releases
+from panels.overview import data
+from panels.overview.figures import attention_items, module_card
+from panels.overview.transform import (
+    attention_list,
+    economy_card,
+    emergency_card,
+    hotline_card,
+    key_work_card,
+    risk_card,
+)
+
+
+def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date) -> dict:
+    """Everything the overview shows for a period and county (None = whole city)."""
+    settings = hub.settings
+    place = county or settings.city.code
+    economy = economy_card(data.economy_rows(hub, period, place), settings.indicator_map, period, place)
+    hotline = hotline_card(data.hotline_kpis(hub, period, county), period)
+    tasks_card, lit = key_work_card(data.tasks(hub, county), today)
+    warnings = data.warnings_in_force(hub, county)
+    active = data.active_events(hub, county)
+    emergency = emergency_card(active, data.events_this_year(hub, today.year, county), today.year)
+    tickets_as_of = hub.as_of("hotline.tickets") or dt.datetime.combine(today, dt.time())
+    weekly = data.hotline_weekly(hub, tickets_as_of, county)
+    last_week = (pd.Timestamp(tickets_as_of).normalize()
+                 - pd.Timedelta(days=pd.Timestamp(tickets_as_of).weekday() + 7)).strftime("%Y-%m-%d")
+    attention = attention_list(economy, lit, warnings, active, weekly, last_week)
+    return {
+        "left": [economy, hotline],
+        "right": [tasks_card, risk_card(warnings), emergency],
+        "attention": attention,
+    }
+
+
+def map_values(hub: DataHub, metric: str, period: str) -> tuple[dict, dict, str, str]:
+    """(values, texts, title, note) per county for the map's metric."""
+    if metric == "risk":
+        result = data.warnings_by_county(hub)
+        values = dict(zip(result.frame.get("county_code", []), result.frame.get("warnings", []), strict=True))
+        texts = {c: f"{int(v)}条" for c, v in values.items()}
+        return values, texts, "在发布风险预警（条）", _note(result)
+    if metric == "gdp":
+        result = data.economy_by_county(hub, period, "gdp")
+        rows = latest_releases(result.frame)
+        values: dict = {}
+        label = ""
+        if not rows.empty:
+            latest = rows[rows.period == rows.period.max()]
+            values = dict(zip(latest.county_code, latest.growth, strict=True))
+            label = latest.period.iloc[0]
+        texts = {c: percent(v, signed=True) for c, v in values.items()}
+        from cockpit.formatting import period_label
+        title = f"地区生产总值增速（{label[:4]}年{period_label(label, 'quarterly')}，%）" if label else "地区生产总值增速"
+        return values, texts, title, _note(result)
+    result = data.hotline_by_county(hub, period)
+    values = dict(zip(result.frame.get("county_code", []), result.frame.get("tickets", []), strict=True))
+    texts = {c: f"{number(v)}件" for c, v in values.items()}
+    return values, texts, f"12345受理量（{month_label(period)}，件）", _note(result)
+
+
+def _note(result) -> str:  # noqa: ANN001
+    from cockpit.formatting import as_of
+
+    if result.error:
+        return f"{result.error}" + ("（显示最近一次成功数据）" if result.stale else "")
+    return f"数据截至 {as_of(result.as_of)} · 点击县区查看本县区"
+
+
+def register_callbacks(app: Dash, hub: DataHub) -> None:
+    """Wire the overview: filters -> cards, map and attention; a map click -> county filter."""
+
+    @app.callback(
+        Output("overview-cards-left", "children"),
+        Output("overview-cards-right", "children"),
+        Output("overview-attention", "children"),
+        Input("filter-period", "value"),
+        Input("filter-county", "value"),
+    )
+    def update_overview(period, county):  # noqa: ANN001, ANN202
+        """Headlines and attention list for the selected period and county."""
+        if not period:
+            return no_update, no_update, no_update
+        built = build_overview(hub, period, None if county in (None, CITY_WIDE) else county,
+                               dt.date.today())
+        return ([module_card(c) for c in built["left"]], [module_card(c) for c in built["right"]],
+                attention_items(built["attention"]))
+
+    @app.callback(
+        Output("overview-map", "figure"),
+        Output("overview-map-title", "children"),
+        Output("overview-map-note", "children"),
+        Input("overview-map-metric", "value"),
+        Input("filter-period", "value"),
+        Input("filter-county", "value"),
+    )
+    def update_map(metric, period, county):  # noqa: ANN001, ANN202
+        """The county map coloured by the chosen metric, the selected county outlined."""
+        if not period:
+            return no_update, no_update, no_update
+        outlines = county_outlines(str(hub.settings.city.map_path()))
+        values, texts, title, note = map_values(hub, metric, period)
+        selected = None if county in (None, CITY_WIDE) else county
+        return county_map(outlines, values, texts, selected), title, note
+
+    @app.callback(
+        Output("filter-county", "value", allow_duplicate=True),
+        Input("overview-map", "clickData"),
+        prevent_initial_call=True,
+    )
+    def click_county(click):  # noqa: ANN001, ANN202
+        """Clicking a county filters the screen to it (the 区域 selector returns to 全市)."""
+        code = county_from_click(click)
+        return code if code else no_update
+
+
+def county_from_click(click: dict | None) -> str | None:
+    """The county code a map click landed on, if any."""
+    if not click or not click.get("points"):
+        return None
+    value = click["points"][0].get("customdata")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value) if value else None

@@ -1,0 +1,35 @@
+"""The overview's page skeleton: module headlines, the county map, and what needs attention."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+MAP_METRICS = [
+    {"label": "12345受理量", "value": "hotline"},
+    {"label": "在发布预警", "value": "risk"},
+    {"label": "GDP增速", "value": "gdp"},
+]
+
+
+def layout() -> html.Div:
+    """Empty frames with stable ids; the overview callback fills them."""
+    return html.Div(className="overview", children=[
+        html.Section(id="overview-cards-left", className="overview-col overview-left"),
+        html.Section(className="overview-col overview-centre", children=[
+            html.Div(className="panel map-panel", children=[
+                html.Div(className="panel-head", children=[
+                    html.H2(id="overview-map-title", className="panel-title"),
+                    dcc.RadioItems(id="overview-map-metric", options=MAP_METRICS, value="hotline",
+                                   className="map-metric", inline=True),
+                ]),
+                dcc.Graph(id="overview-map", className="overview-map", config={
+                    "displayModeBar": False, "scrollZoom": False, "responsive": True}),
+                html.P(id="overview-map-note", className="panel-note"),
+            ]),
+            html.Div(className="panel attention-panel", children=[
+                html.H2("需要关注", className="panel-title"),
+                html.Ul(id="overview-attention", className="attention-list"),
+            ]),
+        ]),
+        html.Section(id="overview-cards-right", className="overview-col overview-right"),
+    ])

@@ -1,0 +1,193 @@
+"""Pure functions that turn the hub's answers into the overview's headlines and attention list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from cockpit.formatting import month_label, number, percent, points
+from cockpit.hub import Result
+from cockpit.settings import Indicator
+from panels.economy.transform import indicator_figure
+from panels.hotline.transform import rate, weekly_spikes
+from panels.key_work.transform import with_lights
+
+HEADLINE_INDICATORS = ("gdp", "industry_va", "fai", "retail", "budget_revenue")
+LEVEL_NAMES = {1: "红色", 2: "橙色", 3: "黄色", 4: "蓝色"}
+EVENT_LEVELS = {1: "Ⅰ级", 2: "Ⅱ级", 3: "Ⅲ级", 4: "Ⅳ级"}
+
+
+@dataclass(frozen=True)
+class Stat:
+    """One headline figure: label, value with its unit, a note, and a status colour."""
+
+    label: str
+    value: str
+    unit: str = ""
+    note: str = ""
+    status: str = "none"  # green | yellow | red | none
+
+
+@dataclass
+class ModuleCard:
+    """A module's headline block on the overview."""
+
+    key: str
+    title: str
+    period: str
+    stats: list[Stat] = field(default_factory=list)
+    as_of: dt.datetime | None = None
+    error: str | None = None
+    stale: bool = False
+    alerts: list[str] = field(default_factory=list)  # sentences for the attention list
+
+
+@dataclass(frozen=True)
+class Attention:
+    """Something that needs a leader's attention now; severity 1 is the most urgent."""
+
+    severity: int
+    module: str
+    text: str
+
+
+def _card(key: str, title: str, period: str, result: Result) -> ModuleCard:
+    return ModuleCard(key, title, period, as_of=result.as_of, error=result.error, stale=result.stale)
+
+
+def economy_card(result: Result, catalog: dict[str, Indicator], period: str, place: str) -> ModuleCard:
+    """GDP and the main monthly indicators, cumulative with growth and a light against target."""
+    card = _card("economy", "经济运行", "", result)
+    if result.frame.empty:
+        return card
+    labels = set()
+    for ind_id in HEADLINE_INDICATORS:
+        indicator = catalog.get(ind_id)
+        if indicator is None:
+            continue
+        fig = indicator_figure(result.frame, indicator, period, place)
+        labels.add(fig.label)
+        growth = percent(fig.growth, signed=True) + ("（测算）" if fig.growth_computed else "")
+        if fig.value is not None and indicator.unit != "%":
+            value, unit, note = number(fig.value, 2), indicator.unit, f"{fig.label} 同比 {growth}"
+        else:
+            value, unit, note = percent(fig.growth, signed=True), "", f"{fig.label} 同比增速"
+        if fig.target_growth is not None:
+            note += f" · 目标{fig.target_growth:g}%"
+        card.stats.append(Stat(indicator.name, value, unit, note, fig.status))
+        if fig.status == "red" and fig.growth is not None and fig.target_growth is not None:
+            word = "增长" if fig.growth >= 0 else "下降"
+            card.alerts.append(f"{indicator.name}{fig.label}同比{word}{abs(fig.growth):.1f}%，"
+                               f"低于目标{fig.target_growth:g}%，差{fig.target_growth - fig.growth:.1f}个百分点")
+    card.period = f"{period[:4]}年累计"
+    return card
+
+
+def hotline_card(result: Result, period: str) -> ModuleCard:
+    """受理量, 按时办结率 and 满意率 of the month, against the month before."""
+    card = _card("hotline", "12345热线", month_label(period), result)
+    frame = result.frame
+    if frame.empty:
+        return card
+    rows = {r["month"]: r for r in frame.to_dict("records")}
+    now, before = rows.get(period), rows.get(_prev(period))
+    if now is None:
+        card.stats.append(Stat("受理量", "0", "件"))
+        return card
+
+    def on_time(r: dict | None) -> float | None:
+        return None if r is None else rate(r["closed_on_time"], r["closed"] + r["open_overdue"])
+
+    def satisfied(r: dict | None) -> float | None:
+        return None if r is None else rate(r["satisfied"], r["evaluated"])
+
+    change = None if before is None or not before["received"] else \
+        (now["received"] / before["received"] - 1) * 100
+    card.stats.append(Stat("受理量", number(now["received"], 1), "件",
+                           f"环比 {percent(change, signed=True)}"))
+    for label, fn in (("按时办结率", on_time), ("满意率", satisfied)):
+        value, prev = fn(now), fn(before)
+        diff = None if value is None or prev is None else value - prev
+        status = "none" if value is None else ("green" if value >= 90 else "yellow" if value >= 80 else "red")
+        card.stats.append(Stat(label, percent(value), "", f"比上月{points(diff)}", status))
+    return card
+
+
+def key_work_card(result: Result, today: dt.date) -> tuple[ModuleCard, pd.DataFrame]:
+    """Counts of tasks by light, and the tasks with their lights."""
+    card = _card("key_work", "重点工作", f"截至{today:%m月%d日}", result)
+    if result.frame.empty:
+        return card, result.frame
+    lit = with_lights(result.frame, today)
+    counts = lit["light"].value_counts()
+    card.stats = [
+        Stat("任务总数", str(len(lit)), "项"),
+        Stat("红灯", str(int(counts.get("red", 0))), "项", "逾期或停滞", "red"),
+        Stat("黄灯", str(int(counts.get("yellow", 0))), "项", "滞后于序时或反馈不及时", "yellow"),
+        Stat("已完成", str(int(counts.get("done", 0))), "项", "", "green"),
+    ]
+    return card, lit
+
+
+def risk_card(result: Result) -> ModuleCard:
+    """Warnings in force by level."""
+    card = _card("risk", "风险管控", "在发布预警", result)
+    if not result.ok and result.frame.empty:
+        return card
+    counts = result.frame["level"].value_counts() if not result.frame.empty else pd.Series(dtype=int)
+    card.stats = [Stat(f"{LEVEL_NAMES[lv]}预警", str(int(counts.get(lv, 0))), "条", "",
+                       {1: "red", 2: "red", 3: "yellow", 4: "none"}[lv]) for lv in (1, 2, 3, 4)]
+    return card
+
+
+def emergency_card(active: Result, year: Result, this_year: int) -> ModuleCard:
+    """Events being handled now, and this year's events by level."""
+    card = _card("emergency", "应急指挥", f"{this_year}年", active)
+    if active.error and active.frame.empty:
+        return card
+    card.stats.append(Stat("正在处置", str(len(active.frame)), "起", "", "red" if len(active.frame) else "green"))
+    if year.ok and not year.frame.empty:
+        by_level = dict(zip(year.frame["level"], year.frame["events"], strict=True))
+        card.stats.append(Stat("本年事件", str(int(sum(by_level.values()))), "起",
+                               " ".join(f"{EVENT_LEVELS[k]}{int(v)}" for k, v in sorted(by_level.items()))))
+    return card
+
+
+def attention_list(
+    economy: ModuleCard,
+    tasks: pd.DataFrame,
+    warnings: Result,
+    events: Result,
+    weekly: Result,
+    this_week: str,
+    limit: int = 12,
+) -> list[Attention]:
+    """What needs attention now, most urgent first."""
+    items: list[Attention] = []
+    if events.ok:
+        for e in events.frame.itertuples():
+            items.append(Attention(1 if e.level <= 2 else 2, "应急指挥",
+                                   f"{EVENT_LEVELS.get(e.level, '')}{e.title}（{e.status}）"))
+    if warnings.ok:
+        for w in warnings.frame.itertuples():
+            if w.level <= 2:
+                items.append(Attention(w.level, "风险管控", f"{LEVEL_NAMES[w.level]}预警：{w.title}（{w.stage}）"))
+    items += [Attention(2, "经济运行", text) for text in economy.alerts]
+    if not tasks.empty:
+        for t in tasks[tasks["light"] == "red"].head(5).itertuples():
+            late = f"逾期{-t.days_left}天" if t.days_left < 0 else "反馈停滞"
+            items.append(Attention(2, "重点工作", f"{t.title}（{t.lead_unit}，{late}，进度{int(t.progress)}%）"))
+    if weekly.ok and not weekly.frame.empty:
+        frame = weekly.frame.rename(columns={"category_l2": "category"})
+        for s in weekly_spikes(frame, this_week).head(3).itertuples():
+            items.append(Attention(2, "12345热线",
+                                   f"上周{s.category}类诉求 {int(s.tickets)} 件，为近8周均值的 {s.ratio:g} 倍"))
+    items.sort(key=lambda a: a.severity)
+    return items[:limit]
+
+
+def _prev(period: str) -> str:
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
