@@ -65,6 +65,17 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    """Regenerate docs/datasets.md from the dataset contracts."""
+    from cockpit.contracts import contracts_markdown
+    from cockpit.settings import PROJECT_ROOT
+
+    path = PROJECT_ROOT / "docs" / "datasets.md"
+    path.write_text(contracts_markdown(), encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -92,6 +103,8 @@ def parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate config/*.yaml")
     check.add_argument("--config-dir", default=None)
     check.set_defaults(func=cmd_check_config)
+    docs = sub.add_parser("docs", help="regenerate docs/datasets.md from the dataset contracts")
+    docs.set_defaults(func=cmd_docs)
     return p
 
 

@@ -217,3 +217,38 @@ CONTRACTS: dict[str, Contract] = {
         ),
     )
 }
+
+
+def contracts_markdown() -> str:
+    """docs/datasets.md, generated from CONTRACTS (python -m cockpit docs writes it)."""
+    lines = [
+        "# Dataset contracts",
+        "",
+        "Generated from `cockpit/contracts.py` by `python -m cockpit docs`; a test keeps it in step.",
+        "Each dataset is bound to a table of a source in `config/datasets.yaml`; a source whose",
+        "columns have other names maps them there (`columns: {contract_name: source_name}`).",
+        "`county` is the column the user's scope (which counties they may see) is applied to;",
+        "`as of` is the column whose latest value is shown as 数据截至.",
+        "",
+    ]
+    for c in CONTRACTS.values():
+        lines += [
+            f"## `{c.name}` — {c.title}",
+            "",
+            f"county: `{c.county_column or '—'}` · as of: `{c.freshness_column or '—'}` · "
+            f"key: `{', '.join(c.key) or '—'}`",
+            "",
+            "| column | type | required | meaning |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| `{col.name}` | {col.type} | {'yes' if not col.nullable else ''} | {_cell(col.description)} |"
+            for col in c.columns
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|")

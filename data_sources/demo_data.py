@@ -434,7 +434,7 @@ def hotline_tickets(
     # Expected calls per (category, day): base x season x weekday x holiday x slow growth.
     base = np.array([c[2] for c in _CATEGORIES])
     season = np.array([_SEASON[c[3]] for c in _CATEGORIES])[:, days.month - 1]
-    day_factor = np.array(_WEEKDAY)[days.weekday] * np.linspace(0.85, 1.15, n_days)
+    day_factor = np.array(_WEEKDAY)[days.day_of_week] * np.linspace(0.85, 1.15, n_days)
     for eve in _SPRING_FESTIVAL:
         day_factor[(days >= pd.Timestamp(eve)) & (days < pd.Timestamp(eve) + pd.Timedelta(days=7))] *= 0.55
     day_factor[(days.month == 10) & (days.day <= 7)] *= 0.75

@@ -1,0 +1,68 @@
+"""Browser tests: the real page in headless Chromium (Debian's chromium and chromium-driver).
+
+Marked `browser`; they skip with a reason where no Chromium is installed. Screenshots are
+written to artifacts/screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+
+if not (shutil.which("chromium") or shutil.which("chromium-browser")) or not shutil.which("chromedriver"):
+    pytest.skip("headless Chromium not installed (apt-get install chromium chromium-driver)",
+                allow_module_level=True)
+
+
+def _console_errors(dash_duo) -> list[dict]:  # noqa: ANN001
+    return [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"]
+
+
+def test_overview_loads_with_map_and_no_console_errors(dash_duo, app) -> None:  # noqa: ANN001
+    """The overview renders its map, headline cards and attention list, with a clean console."""
+    dash_duo.driver.set_window_size(1920, 1080)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_element("#overview-map .main-svg", timeout=30)
+    dash_duo.wait_for_text_to_equal("#overview-card-economy .panel-title", "经济运行", timeout=30)
+    dash_duo.wait_for_element("#overview-attention li", timeout=30)
+    # Twelve counties drawn: one filled path per county ring, plus the label layer.
+    assert len(dash_duo.find_elements("#overview-map .scatterlayer .trace")) >= 13
+    assert "演示数据" in dash_duo.find_element("#shell-demo-badge").text
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    dash_duo.driver.save_screenshot(str(SHOTS / "overview-1920x1080.png"))
+    assert _console_errors(dash_duo) == []
+
+
+def test_clicking_a_county_filters_the_screen(dash_duo, app) -> None:  # noqa: ANN001
+    """A click on a county's label selects it: selector, URL and breadcrumb follow."""
+    dash_duo.driver.set_window_size(1920, 1080)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_element("#overview-map .main-svg", timeout=30)
+    labels = dash_duo.find_elements("#overview-map .scatterlayer .trace:last-child .point")
+    assert len(labels) == 12
+    # A real mouse click at the label (Plotly's drag layer receives it, as for a person).
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(dash_duo.driver).move_to_element(labels[0]).pause(0.3).click().perform()
+    dash_duo.wait_for_contains_text("#filter-breadcrumb", "›", timeout=15)
+    assert "county=" in dash_duo.driver.current_url
+    assert _console_errors(dash_duo) == []
+
+
+def test_phone_view_reads_without_horizontal_scroll(dash_duo, app) -> None:  # noqa: ANN001
+    """At 390x844 the overview stacks into one column and fits the width."""
+    dash_duo.driver.set_window_size(390, 844)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_element("#overview-map .main-svg", timeout=30)
+    dash_duo.wait_for_element("#overview-card-economy", timeout=30)
+    width = dash_duo.driver.execute_script("return document.documentElement.scrollWidth")
+    inner = dash_duo.driver.execute_script("return window.innerWidth")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    dash_duo.driver.save_screenshot(str(SHOTS / "overview-390x844.png"))
+    assert width <= inner
+    assert _console_errors(dash_duo) == []
