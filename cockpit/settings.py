@@ -218,7 +218,7 @@ def load_settings(
     for name, value in sorted(environ.items()):
         if name.startswith(ENV_PREFIX) and name not in _NOT_OVERRIDES:
             keys = name[len(ENV_PREFIX) :].lower().split("__")
-            _set_path(raw, keys, yaml.safe_load(value) if value else value)
+            _set_path(raw, keys, _env_value(value))
             origin.setdefault(keys[0], f"${name}")
     raw["secret_key"] = environ.get("COCKPIT_SECRET_KEY")
     # Relative paths in config (the map, the demo file) are taken from the project root.
@@ -227,6 +227,18 @@ def load_settings(
         return Settings.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, origin)) from None
+
+
+def _env_value(text: str) -> Any:
+    """An override's value read as a YAML scalar (numbers, booleans), but never as null:
+    COCKPIT_CACHE__TYPE=null means the cache type named "null"."""
+    if not text:
+        return text
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return text if value is None else value
 
 
 def _set_path(data: dict[str, Any], keys: list[str], value: Any) -> None:

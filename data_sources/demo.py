@@ -51,7 +51,7 @@ class DemoSource:
 
     def ensure_generated(self, progress: Callable[[str, float], None] | None = None) -> Path:
         """Generate the demo database unless a file for the same parameters exists."""
-        from data_sources.demo_data import GENERATOR_VERSION, generate, read_meta
+        from data_sources.demo_data import GENERATOR_VERSION, generate, read_meta, write_meta
 
         wanted = self._params(GENERATOR_VERSION)
         if self.path.exists() and read_meta(self.path) == wanted:
@@ -76,6 +76,7 @@ class DemoSource:
                 progress=progress,
             )
             os.replace(tmp, self.path)  # atomic: readers see the old file or the new, whole
+            write_meta(self.path, wanted)  # last: a crash before this means "regenerate"
         return self.path
 
     def _params(self, generator_version: str) -> dict[str, str]:

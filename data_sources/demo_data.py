@@ -203,19 +203,27 @@ def generate(
     return {name: len(frame) for name, frame in tables.items()}
 
 
+def meta_path(path: Path) -> Path:
+    """The JSON file beside a demo database that records what it was generated with."""
+    return Path(path).with_name(Path(path).name + ".meta.json")
+
+
+def write_meta(path: Path, params: dict[str, str]) -> None:
+    """Record the generation parameters beside the database."""
+    meta_path(path).write_text(json.dumps(params, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+
+
 def read_meta(path: Path) -> dict[str, str] | None:
-    """The parameters a demo file was generated with (without its timestamps), or None."""
+    """The parameters a demo file was generated with, or None when unknown.
+
+    Read from the JSON file beside the database, not from the database itself: DuckDB refuses
+    a second connection with other settings in the same process, and "cannot open" must
+    never be mistaken for "made with other parameters" (that would regenerate a file in use).
+    """
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
+        return json.loads(meta_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
-    try:
-        rows = con.execute("SELECT key, value FROM demo_meta").fetchall()
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
-    return {k: v for k, v in rows if k not in ("generated_at", "label", "data_end")}
 
 
 # -- 经济运行 ---------------------------------------------------------------------------------

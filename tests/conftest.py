@@ -47,10 +47,13 @@ def settings(demo_db: Path, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings):  # noqa: ANN201
-    """A fresh cockpit app for each test."""
+    """A fresh cockpit app for each test; its sources are closed afterwards."""
     from cockpit.factory import create_app
 
-    return create_app(settings)
+    app = create_app(settings)
+    yield app
+    for source in app.server.extensions["cockpit_hub"].sources.values():
+        source.close()
 
 
 @pytest.fixture

@@ -163,6 +163,7 @@ def attention_list(
     weekly: Result,
     this_week: str,
     limit: int = 12,
+    per_module: int = 3,
 ) -> list[Attention]:
     """What needs attention now, most urgent first."""
     items: list[Attention] = []
@@ -184,8 +185,15 @@ def attention_list(
         for s in weekly_spikes(frame, this_week).head(3).itertuples():
             items.append(Attention(2, "12345热线",
                                    f"上周{s.category}类诉求 {int(s.tickets)} 件，为近8周均值的 {s.ratio:g} 倍"))
+    # Most urgent first, but no module may crowd out the others: at most `per_module` each.
     items.sort(key=lambda a: a.severity)
-    return items[:limit]
+    kept: list[Attention] = []
+    per: dict[str, int] = {}
+    for item in items:
+        if per.get(item.module, 0) < per_module:
+            kept.append(item)
+            per[item.module] = per.get(item.module, 0) + 1
+    return kept[:limit]
 
 
 def _prev(period: str) -> str:

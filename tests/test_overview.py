@@ -1,0 +1,379 @@
+"""The overview's callbacks, called directly and through Dash's HTTP endpoint (no browser).
+
+Expected figures are read from the demo DuckDB file directly and computed with pandas,
+independently of the hub, the adapters and the transforms under test.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pytest
+
+from cockpit import shell
+from cockpit.formatting import number, percent
+from cockpit.settings import load_settings
+from panels.overview.callbacks import build_overview, county_from_click, map_values
+
+PERIOD = "2026-10"
+COUNTY = "140403"
+
+
+@pytest.fixture(autouse=True)
+def _close_sources(request: pytest.FixtureRequest):  # noqa: ANN202
+    """Release the test app's database connections when the test ends, as a stopping worker does.
+
+    Otherwise the next test's app finds the file held open by this one (see the demo-source
+    test of that case in test_demo_data.py) and regenerates it, which only costs time here.
+    """
+    app = request.getfixturevalue("app") if "app" in request.fixturenames else None
+    yield
+    if app is not None:
+        for source in app.server.extensions["cockpit_hub"].sources.values():
+            source.close()
+
+
+# -- what the data says, read straight from the file ----------------------------------------
+def _connect(db: Path, scratch: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the demo file.
+
+    DuckDB refuses a second in-process connection to a file that an app's SQL engine already
+    holds with another configuration; the file is complete on disk, so read a copy then.
+    """
+    try:
+        return duckdb.connect(str(db), read_only=True)
+    except duckdb.ConnectionException:
+        copy = scratch / "demo-copy.duckdb"
+        shutil.copyfile(db, copy)
+        return duckdb.connect(str(copy), read_only=True)
+
+
+@pytest.fixture(scope="module")
+def truth(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    """The tickets and indicator values of the demo file, as plain frames."""
+    tables = {name: binding.table for name, binding in load_settings().datasets.items()}
+    con = _connect(demo_db, tmp_path_factory.mktemp("truth"))
+    try:
+        return {
+            "tickets": con.execute(
+                f"SELECT received_at, county_code, category_l2, evaluation "
+                f"FROM {tables['hotline.tickets']}"
+            ).df(),
+            "economy": con.execute(f"SELECT * FROM {tables['economy.indicator_values']}").df(),
+        }
+    finally:
+        con.close()
+
+
+def _month_tickets(truth: dict, period: str, county: str | None = None) -> pd.DataFrame:
+    """Tickets received in a YYYY-MM month (in one county, or all)."""
+    t = truth["tickets"]
+    start = pd.Timestamp(f"{period}-01")
+    rows = t[(t.received_at >= start) & (t.received_at < start + pd.offsets.MonthBegin(1))]
+    return rows[rows.county_code == county] if county else rows
+
+
+def _satisfaction(rows: pd.DataFrame) -> str:
+    """满意率 text: (满意 + 基本满意) / evaluated."""
+    evaluated = rows.evaluation.notna().sum()
+    assert evaluated > 0
+    satisfied = rows.evaluation.isin(["满意", "基本满意"]).sum()
+    return percent(round(satisfied / evaluated * 100, 1))
+
+
+def _latest_row(truth: dict, indicator: str, place: str, period: str) -> pd.Series:
+    """The latest release of a place's cumulative figure for a period."""
+    e = truth["economy"]
+    rows = e[
+        (e.indicator_id == indicator)
+        & (e.county_code == place)
+        & (e.period == period)
+        & (e.period_type == "cumulative")
+    ]
+    assert not rows.empty
+    return rows.sort_values("release_date").iloc[-1]
+
+
+def _stat(card, label: str):
+    """The stat of a card with this label."""
+    matches = [s for s in card.stats if s.label == label]
+    assert len(matches) == 1, [s.label for s in card.stats]
+    return matches[0]
+
+
+def _card(built: dict, key: str):
+    """The card with this key among the overview's cards."""
+    cards = [c for c in built["left"] + built["right"] if c.key == key]
+    assert len(cards) == 1
+    return cards[0]
+
+
+# -- build_overview, called directly -----------------------------------------------------------
+def _build(app, period: str, county: str | None) -> dict:
+    """build_overview inside a request, as the callback runs it."""
+    hub = app.server.extensions["cockpit_hub"]
+    today = hub.settings.sources["demo"].end_date  # the data's last day (tests/conftest.py)
+    with app.server.test_request_context("/"):
+        return build_overview(hub, period, county, today)
+
+
+def test_city_hotline_card_counts_october_tickets(app, truth):
+    """For the whole city, 受理量 is October's ticket count and 满意率 the data's satisfaction."""
+    hotline = _card(_build(app, PERIOD, None), "hotline")
+    assert hotline.error is None
+    rows = _month_tickets(truth, PERIOD)
+    assert len(rows) > 0
+    assert _stat(hotline, "受理量").value == number(len(rows))
+    assert _stat(hotline, "满意率").value == _satisfaction(rows)
+
+
+def test_city_economy_card_shows_latest_gdp_of_the_last_quarter(app, settings, truth):
+    """The economy card's GDP is the city's latest-release 2026-09 value, labelled 前三季度."""
+    gdp = _stat(_card(_build(app, PERIOD, None), "economy"), settings.indicator_map["gdp"].name)
+    expected = _latest_row(truth, "gdp", settings.city.code, "2026-09")
+    assert gdp.value == number(expected["value"], 2)
+    assert gdp.unit == settings.indicator_map["gdp"].unit
+    assert gdp.note.startswith(f"前三季度 同比 {percent(expected['growth'], signed=True)}")
+
+
+def test_revised_gdp_period_shows_the_revision(app, settings, truth):
+    """Asked for the revised quarter, the card shows the later release's growth."""
+    e = truth["economy"]
+    gdp_rows = e[(e.indicator_id == "gdp") & (e.county_code == settings.city.code)]
+    revised = gdp_rows.groupby("period").release_date.nunique()
+    period = revised[revised > 1].index[0]
+    growth = _latest_row(truth, "gdp", settings.city.code, period)["growth"]
+    earlier = gdp_rows[gdp_rows.period == period].sort_values("release_date").iloc[0]["growth"]
+    assert growth != earlier
+    gdp = _stat(_card(_build(app, period, None), "economy"), settings.indicator_map["gdp"].name)
+    assert f"同比 {percent(growth, signed=True)}" in gdp.note
+
+
+def test_county_figures_are_that_countys_own(app, settings, truth):
+    """With a county selected, tickets and GDP are that county's only."""
+    built = _build(app, PERIOD, COUNTY)
+    hotline = _card(built, "hotline")
+    rows = _month_tickets(truth, PERIOD, COUNTY)
+    assert 0 < len(rows) < len(_month_tickets(truth, PERIOD))
+    assert _stat(hotline, "受理量").value == number(len(rows))
+    assert _stat(hotline, "满意率").value == _satisfaction(rows)
+    gdp = _stat(_card(built, "economy"), settings.indicator_map["gdp"].name)
+    assert gdp.value == number(_latest_row(truth, "gdp", COUNTY, "2026-09")["value"], 2)
+
+
+def test_map_hotline_values_are_per_county_counts(app, truth):
+    """The hotline map gives each county its October ticket count."""
+    with app.server.test_request_context("/"):
+        values, texts, title, note = map_values(
+            app.server.extensions["cockpit_hub"], "hotline", PERIOD
+        )
+    expected = _month_tickets(truth, PERIOD).county_code.value_counts().to_dict()
+    assert {c: int(v) for c, v in values.items()} == expected
+    assert texts[COUNTY] == f"{number(expected[COUNTY])}件"
+    assert "2026年10月" in title
+    assert note.startswith("数据截至")
+
+
+def test_attention_lists_the_weeks_12345_spike(app, settings, truth):
+    """A category far above its 8-week mean last week appears in the attention list."""
+    t = truth["tickets"]
+    end = pd.Timestamp(settings.sources["demo"].end_date)
+    monday = end.normalize() - pd.Timedelta(days=end.weekday() + 7)  # last complete week
+    gas = t[t.category_l2 == "燃气"].received_at
+    week_start = gas.dt.normalize() - pd.to_timedelta(gas.dt.day_of_week, unit="D")
+    counts = week_start.value_counts()
+    this_week = int(counts.get(monday, 0))
+    baseline = sum(int(counts.get(monday - pd.Timedelta(weeks=k), 0)) for k in range(1, 9)) / 8
+    assert this_week >= 20 and this_week >= 1.8 * baseline  # the data has a spike to report
+    attention = _build(app, PERIOD, None)["attention"]
+    hotline = [a.text for a in attention if a.module == "12345热线"]
+    assert any("燃气" in text and str(this_week) in text for text in hotline), [
+        f"{a.module}: {a.text}" for a in attention
+    ]
+
+
+@pytest.mark.parametrize(
+    "click",
+    [
+        {"points": [{"customdata": COUNTY}]},
+        {"points": [{"customdata": [COUNTY]}]},
+        {"points": [{"customdata": COUNTY, "x": 1.0}, {"customdata": "140404"}]},
+    ],
+)
+def test_county_from_click_returns_the_clicked_code(click):
+    """A click whose first point carries a county code (plain or in a list) gives that code."""
+    assert county_from_click(click) == COUNTY
+
+
+@pytest.mark.parametrize(
+    "click", [None, {}, {"points": []}, {"points": [{"customdata": []}]}, {"points": [{"x": 1.0}]}]
+)
+def test_county_from_click_without_a_county_is_none(click):
+    """An empty click, or one without customdata, selects nothing."""
+    assert county_from_click(click) is None
+
+
+# -- through Dash's HTTP endpoint --------------------------------------------------------------
+def _callback_key(app, output: str) -> str:
+    """The callback_map key of the callback with this output."""
+    keys = [k for k in app.callback_map if output in k.strip(".").split("...")]
+    assert len(keys) == 1, keys
+    return keys[0]
+
+
+def _post_callback(app, output: str, values: dict[str, Any], changed: list[str]) -> dict:
+    """POST to /_dash-update-component as the Dash 4 renderer does; return the JSON body."""
+    key = _callback_key(app, output)
+    entry = app.callback_map[key]
+    outputs = []
+    for part in key.strip(".").split("..."):
+        cid, prop = part.split("@")[0].rsplit(".", 1)
+        outputs.append({"id": cid, "property": prop})
+    body = {
+        "output": key,
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": [
+            {**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in entry["inputs"]
+        ],
+        "state": [{**s, "value": values.get(f"{s['id']}.{s['property']}")} for s in entry["state"]],
+        "changedPropIds": changed,
+    }
+    response = app.server.test_client().post(
+        "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_json()
+
+
+def _find_stat(tree: Any, label: str) -> str | None:
+    """In a serialised component tree, the stat-value text next to a stat-label."""
+    if isinstance(tree, list):
+        for item in tree:
+            found = _find_stat(item, label)
+            if found is not None:
+                return found
+        return None
+    if not isinstance(tree, dict):
+        return None
+    props = tree.get("props", {})
+    children = props.get("children")
+    if "stat" in str(props.get("className", "")).split() and isinstance(children, list):
+        labels = [
+            c
+            for c in children
+            if isinstance(c, dict) and c.get("props", {}).get("className") == "stat-label"
+        ]
+        if labels and labels[0]["props"]["children"] == label:
+            return _find_value(children)
+    return _find_stat(children, label)
+
+
+def _find_value(tree: Any) -> str | None:
+    """The text of the first stat-value span below a node."""
+    if isinstance(tree, list):
+        return next((v for v in (_find_value(t) for t in tree) if v is not None), None)
+    if isinstance(tree, dict):
+        props = tree.get("props", {})
+        if props.get("className") == "stat-value":
+            return props.get("children")
+        return _find_value(props.get("children"))
+    return None
+
+
+def test_overview_callback_over_http_returns_the_hotline_count(app, truth):
+    """POSTing the filters to Dash returns cards whose 受理量 is October's ticket count."""
+    data = _post_callback(
+        app,
+        "overview-cards-left.children",
+        {"filter-period.value": PERIOD, "filter-county.value": shell.CITY_WIDE},
+        ["filter-period.value"],
+    )
+    left = data["response"]["overview-cards-left"]["children"]
+    assert _find_stat(left, "受理量") == number(len(_month_tickets(truth, PERIOD)))
+    assert "overview-cards-right" in data["response"]
+    assert "overview-attention" in data["response"]
+
+
+def test_overview_callback_over_http_for_a_county(app, truth):
+    """POSTing a county returns that county's own ticket count."""
+    data = _post_callback(
+        app,
+        "overview-cards-left.children",
+        {"filter-period.value": PERIOD, "filter-county.value": COUNTY},
+        ["filter-county.value"],
+    )
+    left = data["response"]["overview-cards-left"]["children"]
+    assert _find_stat(left, "受理量") == number(len(_month_tickets(truth, PERIOD, COUNTY)))
+
+
+def _shell_state(app) -> dict[str, Any]:
+    """The selectors' options and defaults, as the page layout gives them to the browser."""
+    with app.server.test_request_context("/"):
+        page = app.layout()
+    return {
+        "filter-period.options": page["filter-period"].options,
+        "filter-county.options": page["filter-county"].options,
+        "shell-defaults.data": page["shell-defaults"].data,
+    }
+
+
+def _sync(app, search: str) -> dict:
+    """Run sync_filters over HTTP as if the URL's search had just changed."""
+    state = _shell_state(app)
+    values = {
+        "url.search": search,
+        "filter-period.value": state["shell-defaults.data"]["period"],
+        "filter-county.value": shell.CITY_WIDE,
+        **state,
+    }
+    return _post_callback(app, "filter-period.value", values, ["url.search"])["response"]
+
+
+def test_default_period_is_the_latest_economic_period(app, truth):
+    """The layout's default period is the newest period with economic figures."""
+    latest = truth["economy"].period.max()
+    state = _shell_state(app)
+    assert state["shell-defaults.data"]["period"] == latest
+    assert latest in [o["value"] for o in state["filter-period.options"]]
+
+
+def test_sync_filters_sets_selectors_from_the_url(app):
+    """?period=2026-09&county=140403 sets both selectors."""
+    response = _sync(app, f"?period=2026-09&county={COUNTY}")
+    assert response["filter-period"]["value"] == "2026-09"
+    assert response["filter-county"]["value"] == COUNTY
+
+
+def test_sync_filters_forged_county_falls_back_to_the_whole_city(app):
+    """A county code not offered to the user falls back to 全市."""
+    response = _sync(app, "?period=2026-09&county=999999")
+    assert response["filter-period"]["value"] == "2026-09"
+    assert response["filter-county"]["value"] == shell.CITY_WIDE
+
+
+def test_sync_filters_unknown_period_falls_back_to_the_default(app):
+    """A period the selector does not offer falls back to the default period."""
+    default = _shell_state(app)["shell-defaults.data"]["period"]
+    response = _sync(app, f"?period=2019-01&county={COUNTY}")
+    assert response["filter-period"]["value"] == default
+    assert response["filter-county"]["value"] == COUNTY
+
+
+def test_sync_filters_writes_the_url_when_a_selector_changes(app):
+    """Changing the county selector puts period and county in the URL."""
+    state = _shell_state(app)
+    values = {
+        "url.search": "",
+        "filter-period.value": "2026-09",
+        "filter-county.value": COUNTY,
+        **state,
+    }
+    response = _post_callback(app, "filter-period.value", values, ["filter-county.value"])[
+        "response"
+    ]
+    assert response["url"]["search"] == f"?period=2026-09&county={COUNTY}"
