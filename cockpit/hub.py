@@ -125,6 +125,11 @@ class DataHub:
         except Exception as exc:  # noqa: BLE001 - an adapter bug must not take the screen down
             log.exception("adapter %s failed on %s", source_name, dataset)
             return self._failed(dataset, source_name, is_demo, f"数据源 {source_name} 出错（{type(exc).__name__}）", last_good_key)
+        missing = sorted(set(_expected_columns(self._bound[dataset], scoped)) - set(frame.columns))
+        if missing:  # an adapter that breaks the contract must not reach a chart
+            log.warning("source %s answered %s without %s", source_name, dataset, missing)
+            return self._failed(dataset, source_name, is_demo,
+                                f"数据源 {source_name} 返回的数据缺少字段 {'、'.join(missing)}", last_good_key)
         as_of = self.as_of(dataset) if with_as_of else None
         result = Result(dataset, frame, source_name, is_demo, as_of=as_of)
         if self.cache:
@@ -167,3 +172,10 @@ class DataHub:
         if self.cache and not is_miss(last):
             return Result(dataset, last.frame, source, is_demo, as_of=last.as_of, error=message, stale=True)
         return Result(dataset, pd.DataFrame(), source, is_demo, error=message)
+
+
+def _expected_columns(dataset: BoundDataset, query: DatasetQuery) -> list[str]:
+    """The columns an answer to this query must have."""
+    if query.measures or query.group_by or query.buckets:
+        return [*query.group_by, *(b.name for b in query.buckets), *(m.name for m in query.measures)]
+    return list(query.columns or (c.name for c in dataset.columns))

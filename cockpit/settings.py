@@ -9,15 +9,22 @@ stops start-up with one line per problem: file, field, what was expected.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from cockpit.contracts import CONTRACTS
-from data_sources.registry import config_models
+from data_sources.registry import ADAPTERS, config_models
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
@@ -144,7 +151,13 @@ class Settings(Strict):
 
     @field_validator("datasets")
     @classmethod
-    def _known_datasets(cls, value: dict[str, DatasetBinding]) -> dict[str, DatasetBinding]:
+    def _known_datasets(
+        cls, value: dict[str, DatasetBinding], info: ValidationInfo
+    ) -> dict[str, DatasetBinding]:
+        sources = info.data.get("sources") or {}
+        for name, binding in value.items():
+            if sources and binding.source not in sources:
+                raise ValueError(f"dataset {name} uses source {binding.source!r}, which is not in sources")
         unknown = sorted(set(value) - set(CONTRACTS))
         if unknown:
             raise ValueError(
@@ -157,18 +170,14 @@ class Settings(Strict):
                 raise ValueError(f"{name}.columns maps {', '.join(bad)}, not in the dataset contract")
         return value
 
-    @model_validator(mode="after")
-    def _references(self) -> Settings:
-        for name, binding in self.datasets.items():
-            if binding.source not in self.sources:
-                raise ValueError(
-                    f"dataset {name} uses source {binding.source!r}, which is not in sources"
-                )
-        ids = [i.id for i in self.indicators]
+    @field_validator("indicators")
+    @classmethod
+    def _unique_indicators(cls, value: tuple[Indicator, ...]) -> tuple[Indicator, ...]:
+        ids = [i.id for i in value]
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
             raise ValueError(f"indicator ids repeated: {', '.join(repeated)}")
-        return self
+        return value
 
     @property
     def indicator_map(self) -> dict[str, Indicator]:
@@ -215,10 +224,14 @@ def load_settings(
             origin[section] = _rel(path)
     if problems:
         raise ConfigError(problems)
+    overrides: dict[tuple[str, ...], str] = {}  # key path -> the variable that set it
     for name, value in sorted(environ.items()):
-        if name.startswith(ENV_PREFIX) and name not in _NOT_OVERRIDES:
+        # Only COCKPIT_<SECTION>__<KEY> is an override; other COCKPIT_* variables (a source's
+        # url_env, test settings) are not, and their values must never reach an error line.
+        if name.startswith(ENV_PREFIX) and "__" in name and name not in _NOT_OVERRIDES:
             keys = name[len(ENV_PREFIX) :].lower().split("__")
             _set_path(raw, keys, _env_value(value))
+            overrides[tuple(keys)] = name
             origin.setdefault(keys[0], f"${name}")
     raw["secret_key"] = environ.get("COCKPIT_SECRET_KEY")
     # Relative paths in config (the map, the demo file) are taken from the project root.
@@ -226,19 +239,21 @@ def load_settings(
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_explain(exc, origin)) from None
+        raise ConfigError(_explain(exc, origin, overrides)) from None
 
 
 def _env_value(text: str) -> Any:
-    """An override's value read as a YAML scalar (numbers, booleans), but never as null:
-    COCKPIT_CACHE__TYPE=null means the cache type named "null"."""
-    if not text:
-        return text
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-    return text if value is None else value
+    """An override's value: text as written (pydantic turns "5000" into a number where a
+    number is expected), except a YAML list or mapping, which is parsed.
+
+    Reading scalars as YAML would turn COCKPIT_CITY__CODE=140400 into a number, "no" into
+    False and "null" into nothing."""
+    if text.lstrip().startswith(("[", "{")):
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError:
+            return text
+    return text
 
 
 def _set_path(data: dict[str, Any], keys: list[str], value: Any) -> None:
@@ -254,18 +269,27 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def _explain(exc: ValidationError, origin: dict[str, str]) -> list[str]:
-    """One line per problem: file: field: what was expected (got what)."""
+def _explain(
+    exc: ValidationError, origin: dict[str, str], overrides: dict[tuple[str, ...], str]
+) -> list[str]:
+    """One line per problem: file (or $VARIABLE): field: what was expected (got what)."""
     lines = []
     for err in exc.errors():
         loc = [str(part) for part in err["loc"]]
-        # Discriminated unions put the kind name in the path: drop it for the reader.
-        loc = [part for part in loc if not re.fullmatch(r"(sql|demo|rest|file)", part)] or loc
+        # A source's errors carry its kind as a path step (sources.<name>.<kind>.<field>),
+        # put there by the discriminated union: drop that step for the reader.
+        if len(loc) > 2 and loc[0] == "sources" and loc[2] in ADAPTERS:
+            del loc[2]
         where = origin.get(loc[0], "config") if loc else "config"
+        for path, variable in overrides.items():
+            if tuple(loc[: len(path)]) == path:
+                where = f"${variable}"
         field = ".".join(loc) or "(top)"
         message = err["msg"].removeprefix("Value error, ")
         got = err.get("input")
         shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+        if loc and loc[0] == "sources" and isinstance(got, str) and "://" in got:
+            shown = ""  # a URL may carry a password: never echo it
         if err["type"] == "missing":
             message = "required, missing"
             shown = ""

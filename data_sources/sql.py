@@ -150,10 +150,12 @@ def build_select(
     dataset: BoundDataset, query: DatasetQuery, dialect: str, schema: str | None = None
 ) -> sa.Select:
     """Translate a DatasetQuery into one SELECT over the dataset's table."""
+    # "schema.table" names the schema in the table itself; the source's `schema` is the default.
+    table_schema, _, table_name = dataset.table.rpartition(".")
     table = sa.table(
-        dataset.table,
+        table_name,
         *(sa.column(dataset.source_column(c.name), _SA_TYPES[c.type]) for c in dataset.columns),
-        schema=schema,
+        schema=table_schema or schema,
     )
 
     def col(name: str) -> sa.ColumnElement:
