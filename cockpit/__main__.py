@@ -16,8 +16,12 @@ def _progress_printer() -> callable:
 
     def show(stage: str, fraction: float) -> None:
         bar = "#" * int(fraction * 30)
-        print(f"\r[{bar:<30}] {fraction:4.0%} {stage:<8} {time.monotonic() - started:5.1f}s",
-              end="" if fraction < 1 else "\n", flush=True, file=sys.stderr)
+        print(
+            f"\r[{bar:<30}] {fraction:4.0%} {stage:<8} {time.monotonic() - started:5.1f}s",
+            end="" if fraction < 1 else "\n",
+            flush=True,
+            file=sys.stderr,
+        )
 
     return show
 
@@ -48,9 +52,16 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         return 2
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
-    counts = generate(out, city=settings.city, seed=args.seed, tickets=args.tickets,
-                      start_year=args.start_year, end_date=args.end_date,
-                      params={"generator_version": GENERATOR_VERSION}, progress=_progress_printer())
+    counts = generate(
+        out,
+        city=settings.city,
+        seed=args.seed,
+        tickets=args.tickets,
+        start_year=args.start_year,
+        end_date=args.end_date,
+        params={"generator_version": GENERATOR_VERSION},
+        progress=_progress_printer(),
+    )
     for table, rows in counts.items():
         print(f"{table:28s} {rows:>10,d}")
     return 0
@@ -59,9 +70,11 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 def cmd_check_config(args: argparse.Namespace) -> int:
     """Validate config/*.yaml and say so."""
     settings = load_settings(args.config_dir)
-    print(f"配置正确: {settings.city.name}，{len(settings.city.counties)} 个县区，"
-          f"{len(settings.sources)} 个数据源，{len(settings.datasets)} 个数据集，"
-          f"{len(settings.indicators)} 个经济指标")
+    print(
+        f"配置正确: {settings.city.name}，{len(settings.city.counties)} 个县区，"
+        f"{len(settings.sources)} 个数据源，{len(settings.datasets)} 个数据集，"
+        f"{len(settings.indicators)} 个经济指标"
+    )
     return 0
 
 

@@ -50,7 +50,12 @@ CONTRACTS: dict[str, Contract] = {
                 C("ticket_id", "string", "工单编号", False),
                 C("received_at", "datetime", "受理时间", False),
                 C("channel", "string", "受理渠道：电话、网站、APP、微信、短信、邮件", False),
-                C("appeal_type", "string", "诉求类型：咨询、求助、投诉、举报、建议、表扬、其他", False),
+                C(
+                    "appeal_type",
+                    "string",
+                    "诉求类型：咨询、求助、投诉、举报、建议、表扬、其他",
+                    False,
+                ),
                 C("category_l1", "string", "一级分类（GB/T 39666 政府热线服务分类）", False),
                 C("category_l2", "string", "二级分类", False),
                 C("county_code", "string", "诉求所在县区代码", False),
@@ -105,7 +110,12 @@ CONTRACTS: dict[str, Contract] = {
             "风险预警",
             (
                 C("warning_id", "string", "预警编号", False),
-                C("domain", "string", "领域：安全生产、自然灾害、生态环境、公共卫生、金融、社会稳定、城市运行", False),
+                C(
+                    "domain",
+                    "string",
+                    "领域：安全生产、自然灾害、生态环境、公共卫生、金融、社会稳定、城市运行",
+                    False,
+                ),
                 C("level", "int", "级别：1 红、2 橙、3 黄、4 蓝", False),
                 C("title", "string", "预警内容", False),
                 C("county_code", "string", "县区代码", False),
@@ -129,7 +139,12 @@ CONTRACTS: dict[str, Contract] = {
             (
                 C("event_id", "string", "事件编号", False),
                 C("title", "string", "事件名称", False),
-                C("category", "string", "类别：自然灾害、事故灾难、公共卫生事件、社会安全事件", False),
+                C(
+                    "category",
+                    "string",
+                    "类别：自然灾害、事故灾难、公共卫生事件、社会安全事件",
+                    False,
+                ),
                 C("event_type", "string", "事件类型（如 火灾、道路交通事故）", False),
                 C("level", "int", "级别：1 Ⅰ级特别重大 … 4 Ⅳ级一般", False),
                 C("occurred_at", "datetime", "发生时间", False),

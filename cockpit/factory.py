@@ -18,8 +18,9 @@ from data_sources.registry import build_source
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *,
-               principal_provider: PrincipalProvider | None = None) -> Dash:
+def create_app(
+    settings: Settings | None = None, *, principal_provider: PrincipalProvider | None = None
+) -> Dash:
     """Build the Dash app: settings, sources, cache, hub, shell and every registered panel."""
     settings = settings or load_settings()
     theme.register_template()

@@ -106,13 +106,19 @@ class DataHub:
         principal = self._principal()
         source_name = self.settings.datasets[dataset].source if dataset in self._bound else "?"
         if dataset not in self._bound:
-            return Result(dataset, pd.DataFrame(), source_name, False, error=f"数据集 {dataset} 未配置")
+            return Result(
+                dataset, pd.DataFrame(), source_name, False, error=f"数据集 {dataset} 未配置"
+            )
         source = self.source_of(dataset)
         is_demo = getattr(source, "is_demo", False)
         scoped = self.scoped(dataset, query, principal)
         if scoped is None:  # a user with no counties sees nothing
-            return Result(dataset, pd.DataFrame(), source_name, is_demo, error="当前账号没有可查看的县区")
-        key = make_key("v1", dataset, self._version(source), principal.scope_key, scoped.normalized())
+            return Result(
+                dataset, pd.DataFrame(), source_name, is_demo, error="当前账号没有可查看的县区"
+            )
+        key = make_key(
+            "v1", dataset, self._version(source), principal.scope_key, scoped.normalized()
+        )
         last_good_key = make_key("last-good", dataset, principal.scope_key, scoped.normalized())
         cached = self.cache.get(key) if self.cache else None
         if self.cache and not is_miss(cached):
@@ -124,12 +130,23 @@ class DataHub:
             return self._failed(dataset, source_name, is_demo, str(exc), last_good_key)
         except Exception as exc:  # noqa: BLE001 - an adapter bug must not take the screen down
             log.exception("adapter %s failed on %s", source_name, dataset)
-            return self._failed(dataset, source_name, is_demo, f"数据源 {source_name} 出错（{type(exc).__name__}）", last_good_key)
+            return self._failed(
+                dataset,
+                source_name,
+                is_demo,
+                f"数据源 {source_name} 出错（{type(exc).__name__}）",
+                last_good_key,
+            )
         missing = sorted(set(_expected_columns(self._bound[dataset], scoped)) - set(frame.columns))
         if missing:  # an adapter that breaks the contract must not reach a chart
             log.warning("source %s answered %s without %s", source_name, dataset, missing)
-            return self._failed(dataset, source_name, is_demo,
-                                f"数据源 {source_name} 返回的数据缺少字段 {'、'.join(missing)}", last_good_key)
+            return self._failed(
+                dataset,
+                source_name,
+                is_demo,
+                f"数据源 {source_name} 返回的数据缺少字段 {'、'.join(missing)}",
+                last_good_key,
+            )
         as_of = self.as_of(dataset) if with_as_of else None
         result = Result(dataset, frame, source_name, is_demo, as_of=as_of)
         if self.cache:
@@ -152,7 +169,9 @@ class DataHub:
             return None
         return pd.Timestamp(value).to_pydatetime()
 
-    def scoped(self, dataset: str, query: DatasetQuery, principal: Principal) -> DatasetQuery | None:
+    def scoped(
+        self, dataset: str, query: DatasetQuery, principal: Principal
+    ) -> DatasetQuery | None:
         """The query limited to the principal's counties; None when they may see none."""
         column = CONTRACTS[dataset].county_column
         if principal.whole_city or column is None:
@@ -167,15 +186,23 @@ class DataHub:
         except Exception:  # noqa: BLE001 - an unknown version only means no cache reuse
             return "unknown"
 
-    def _failed(self, dataset: str, source: str, is_demo: bool, message: str, last_good_key: str) -> Result:
+    def _failed(
+        self, dataset: str, source: str, is_demo: bool, message: str, last_good_key: str
+    ) -> Result:
         last = self.cache.get(last_good_key) if self.cache else None
         if self.cache and not is_miss(last):
-            return Result(dataset, last.frame, source, is_demo, as_of=last.as_of, error=message, stale=True)
+            return Result(
+                dataset, last.frame, source, is_demo, as_of=last.as_of, error=message, stale=True
+            )
         return Result(dataset, pd.DataFrame(), source, is_demo, error=message)
 
 
 def _expected_columns(dataset: BoundDataset, query: DatasetQuery) -> list[str]:
     """The columns an answer to this query must have."""
     if query.measures or query.group_by or query.buckets:
-        return [*query.group_by, *(b.name for b in query.buckets), *(m.name for m in query.measures)]
+        return [
+            *query.group_by,
+            *(b.name for b in query.buckets),
+            *(m.name for m in query.measures),
+        ]
     return list(query.columns or (c.name for c in dataset.columns))

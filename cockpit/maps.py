@@ -29,7 +29,11 @@ def county_outlines(path: str) -> dict[str, dict[str, Any]]:
         code = str(feature.get("id") or feature["properties"]["code"])
         rings = [[(x * scale, y) for x, y in ring] for ring in _rings(feature["geometry"])]
         cx, cy = feature["properties"].get("cp") or rings[0][0]
-        out[code] = {"name": feature["properties"]["name"], "rings": rings, "label": (cx * scale, cy)}
+        out[code] = {
+            "name": feature["properties"]["name"],
+            "rings": rings,
+            "label": (cx * scale, cy),
+        }
     return out
 
 
@@ -64,26 +68,49 @@ def county_map(
         chosen = code == selected
         for ring in county["rings"]:
             xs, ys = zip(*ring, strict=True)
-            fig.add_trace(go.Scatter(
-                x=xs, y=ys, mode="lines", fill="toself", hoveron="fills",
-                fillcolor=colour_for(values.get(code), low, high),
-                line=dict(color=theme.ACCENT if chosen else "#9cc3ff", width=4 if chosen else 1),
-                name=county["name"], text=f"{county['name']}：{value_text.get(code, '—')}",
-                hoverinfo="text", customdata=[code] * len(xs), showlegend=False,
-            ))
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    fill="toself",
+                    hoveron="fills",
+                    fillcolor=colour_for(values.get(code), low, high),
+                    line=dict(
+                        color=theme.ACCENT if chosen else "#9cc3ff", width=4 if chosen else 1
+                    ),
+                    name=county["name"],
+                    text=f"{county['name']}：{value_text.get(code, '—')}",
+                    hoverinfo="text",
+                    customdata=[code] * len(xs),
+                    showlegend=False,
+                )
+            )
     codes = list(outlines)
-    fig.add_trace(go.Scatter(
-        x=[outlines[c]["label"][0] for c in codes], y=[outlines[c]["label"][1] for c in codes],
-        mode="markers+text", customdata=codes,
-        text=[f"{outlines[c]['name']}<br>{value_text.get(c, '—')}" for c in codes],
-        textfont=dict(size=13, color=theme.TEXT), textposition="middle center",
-        marker=dict(size=26, color="rgba(0,0,0,0)"), hoverinfo="text",
-        hovertext=[f"{outlines[c]['name']}：{value_text.get(c, '—')}（点击查看本县区）" for c in codes],
-        showlegend=False, name="labels",
-    ))
+    fig.add_trace(
+        go.Scatter(
+            x=[outlines[c]["label"][0] for c in codes],
+            y=[outlines[c]["label"][1] for c in codes],
+            mode="markers+text",
+            customdata=codes,
+            text=[f"{outlines[c]['name']}<br>{value_text.get(c, '—')}" for c in codes],
+            textfont=dict(size=13, color=theme.TEXT),
+            textposition="middle center",
+            marker=dict(size=26, color="rgba(0,0,0,0)"),
+            hoverinfo="text",
+            hovertext=[
+                f"{outlines[c]['name']}：{value_text.get(c, '—')}（点击查看本县区）" for c in codes
+            ],
+            showlegend=False,
+            name="labels",
+        )
+    )
     fig.update_layout(
-        template=theme.TEMPLATE_NAME, margin=dict(l=0, r=0, t=0, b=0), dragmode=False,
-        xaxis=dict(visible=False, fixedrange=True), hovermode="closest",
+        template=theme.TEMPLATE_NAME,
+        margin=dict(l=0, r=0, t=0, b=0),
+        dragmode=False,
+        xaxis=dict(visible=False, fixedrange=True),
+        hovermode="closest",
         yaxis=dict(visible=False, fixedrange=True, scaleanchor="x", scaleratio=1),
     )
     return fig

@@ -157,7 +157,9 @@ class Settings(Strict):
         sources = info.data.get("sources") or {}
         for name, binding in value.items():
             if sources and binding.source not in sources:
-                raise ValueError(f"dataset {name} uses source {binding.source!r}, which is not in sources")
+                raise ValueError(
+                    f"dataset {name} uses source {binding.source!r}, which is not in sources"
+                )
         unknown = sorted(set(value) - set(CONTRACTS))
         if unknown:
             raise ValueError(
@@ -167,7 +169,9 @@ class Settings(Strict):
             contract_columns = {c.name for c in CONTRACTS[name].columns}
             bad = sorted(set(binding.columns) - contract_columns)
             if bad:
-                raise ValueError(f"{name}.columns maps {', '.join(bad)}, not in the dataset contract")
+                raise ValueError(
+                    f"{name}.columns maps {', '.join(bad)}, not in the dataset contract"
+                )
         return value
 
     @field_validator("indicators")

@@ -40,8 +40,11 @@ def periods(hub: DataHub) -> tuple[list[str], str]:
     options = [str(newest - i) for i in range(PERIOD_MONTHS)]
     default = options[1] if len(options) > 1 else options[0]
     if hub.has("economy.indicator_values"):
-        answer = hub.query("economy.indicator_values",
-                           DatasetQuery(measures=(Measure("latest", "max", "period"),)), with_as_of=False)
+        answer = hub.query(
+            "economy.indicator_values",
+            DatasetQuery(measures=(Measure("latest", "max", "period"),)),
+            with_as_of=False,
+        )
         if answer.ok and not answer.frame.empty and isinstance(answer.frame["latest"].iloc[0], str):
             latest_period = answer.frame["latest"].iloc[0]
             default = latest_period if latest_period in options else default
@@ -52,13 +55,17 @@ def county_options(hub: DataHub) -> list[dict[str, str]]:
     """全市 (for whole-city users) and the counties the current user may see."""
     principal = current_principal()
     options = [{"label": "全市", "value": CITY_WIDE}] if principal.whole_city else []
-    options += [{"label": c.name, "value": c.code} for c in hub.settings.city.counties
-                if principal.allows(c.code)]
+    options += [
+        {"label": c.name, "value": c.code}
+        for c in hub.settings.city.counties
+        if principal.allows(c.code)
+    ]
     return options
 
 
-def parse_search(search: str | None, period_options: list[str], counties: list[str],
-                 default_period: str) -> tuple[str, str]:
+def parse_search(
+    search: str | None, period_options: list[str], counties: list[str], default_period: str
+) -> tuple[str, str]:
     """(period, county) from the URL's query string; anything unknown falls back to defaults."""
     params = parse_qs((search or "").lstrip("?"))
     period = params.get("period", [default_period])[0]
@@ -84,45 +91,83 @@ def layout(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> html.Div:
     return frame(hub, panels, period_options, default_period, county_options(hub))
 
 
-def frame(hub: DataHub, panels: list[PanelSpec], period_options: list[str], default_period: str,
-          counties: list[dict[str, str]]) -> html.Div:
+def frame(
+    hub: DataHub,
+    panels: list[PanelSpec],
+    period_options: list[str],
+    default_period: str,
+    counties: list[dict[str, str]],
+) -> html.Div:
     """The frame with given options (no data read here, so it also serves as validation layout)."""
     settings = hub.settings
     nav = [dcc.Link(p.title, href=p.path, className="nav-link", id=f"nav-{p.key}") for p in panels]
-    nav += [html.Span(title, className="nav-link nav-planned", title="建设中，即将上线")
-            for key, title in PLANNED if key not in {p.key for p in panels}]
+    nav += [
+        html.Span(title, className="nav-link nav-planned", title="建设中，即将上线")
+        for key, title in PLANNED
+        if key not in {p.key for p in panels}
+    ]
     demo = hub.is_demo()
-    return html.Div(className="cockpit", children=[
-        dcc.Location(id="url", refresh=False),
-        dcc.Store(id="shell-defaults", data={"period": default_period}),
-        html.Header(className="shell-header", children=[
-            html.Div(className="shell-brand", children=[
-                html.Span(settings.city.name, className="shell-city"),
-                html.H1(settings.app.title, className="shell-title"),
-                html.Span("演示数据 · 非真实统计", className="demo-badge", id="shell-demo-badge",
-                          title="本屏数据为演示用合成数据（仅年度公开数据按政府工作报告复现）")
-                if demo else None,
-            ]),
-            html.Div(className="shell-status", children=[
-                html.Span(id="shell-as-of", className="shell-as-of"),
-                html.Span(id="shell-clock", className="shell-clock"),
-            ]),
-        ]),
-        html.Nav(nav, className="shell-nav", id="shell-nav"),
-        html.Div(className="shell-filters", children=[
-            html.Label("统计期", htmlFor="filter-period", className="filter-label"),
-            dcc.Dropdown(id="filter-period", className="filter-dropdown", clearable=False,
-                         searchable=False, value=default_period,
-                         options=[{"label": month_label(p), "value": p} for p in period_options]),
-            html.Label("区域", htmlFor="filter-county", className="filter-label"),
-            dcc.Dropdown(id="filter-county", className="filter-dropdown", clearable=False,
-                         searchable=False, options=counties,
-                         value=counties[0]["value"] if counties else CITY_WIDE),
-            html.Span(id="filter-breadcrumb", className="filter-breadcrumb"),
-        ]),
-        html.Main(id="page-content", className="page"),
-        dcc.Interval(id="shell-tick", interval=1000),
-    ])
+    return html.Div(
+        className="cockpit",
+        children=[
+            dcc.Location(id="url", refresh=False),
+            dcc.Store(id="shell-defaults", data={"period": default_period}),
+            html.Header(
+                className="shell-header",
+                children=[
+                    html.Div(
+                        className="shell-brand",
+                        children=[
+                            html.Span(settings.city.name, className="shell-city"),
+                            html.H1(settings.app.title, className="shell-title"),
+                            html.Span(
+                                "演示数据 · 非真实统计",
+                                className="demo-badge",
+                                id="shell-demo-badge",
+                                title="本屏数据为演示用合成数据（仅年度公开数据按政府工作报告复现）",
+                            )
+                            if demo
+                            else None,
+                        ],
+                    ),
+                    html.Div(
+                        className="shell-status",
+                        children=[
+                            html.Span(id="shell-as-of", className="shell-as-of"),
+                            html.Span(id="shell-clock", className="shell-clock"),
+                        ],
+                    ),
+                ],
+            ),
+            html.Nav(nav, className="shell-nav", id="shell-nav"),
+            html.Div(
+                className="shell-filters",
+                children=[
+                    html.Label("统计期", htmlFor="filter-period", className="filter-label"),
+                    dcc.Dropdown(
+                        id="filter-period",
+                        className="filter-dropdown",
+                        clearable=False,
+                        searchable=False,
+                        value=default_period,
+                        options=[{"label": month_label(p), "value": p} for p in period_options],
+                    ),
+                    html.Label("区域", htmlFor="filter-county", className="filter-label"),
+                    dcc.Dropdown(
+                        id="filter-county",
+                        className="filter-dropdown",
+                        clearable=False,
+                        searchable=False,
+                        options=counties,
+                        value=counties[0]["value"] if counties else CITY_WIDE,
+                    ),
+                    html.Span(id="filter-breadcrumb", className="filter-breadcrumb"),
+                ],
+            ),
+            html.Main(id="page-content", className="page"),
+            dcc.Interval(id="shell-tick", interval=1000),
+        ],
+    )
 
 
 def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None:
@@ -154,8 +199,10 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
         """The page for a path; unknown paths get a clear message, not a blank screen."""
         panel = by_path.get(pathname or "/")
         if panel is None:
-            return html.Div(className="page-missing", children=[
-                html.H2("页面不存在"), dcc.Link("返回一屏知全市", href="/")])
+            return html.Div(
+                className="page-missing",
+                children=[html.H2("页面不存在"), dcc.Link("返回一屏知全市", href="/")],
+            )
         return panel.layout()
 
     @app.callback(

@@ -20,8 +20,10 @@ LEVEL_COLOURS = {1: "#ff3b3b", 2: "#ff8c1a", 3: "#ffd21a", 4: "#2f8cff"}
 LEVEL_NAMES = {1: "红色", 2: "橙色", 3: "黄色", 4: "蓝色"}
 STATUS_COLOURS = {"green": "#2fd28a", "yellow": "#ffd21a", "red": "#ff4d4f", "none": "#5b6f8f"}
 SEQUENTIAL = ["#0e2a52", "#124a86", "#1769b3", "#2a8bd6", "#4fb0f0", "#8fd3ff"]
-FONT_FAMILY = ('"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", '
-               '"WenQuanYi Micro Hei", sans-serif')
+FONT_FAMILY = (
+    '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", '
+    '"WenQuanYi Micro Hei", sans-serif'
+)
 TEMPLATE_NAME = "cockpit_dark"
 
 

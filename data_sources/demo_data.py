@@ -71,18 +71,44 @@ _QUARTER_SHARES = [0.225, 0.47, 0.72, 1.0]
 # Approximate shares of each county (population, economy) for the default city; other cities
 # get shares drawn from the seed.
 _COUNTY_POPULATION = {
-    "140403": 76, "140404": 34, "140405": 26, "140406": 22, "140423": 25, "140425": 13,
-    "140426": 15, "140427": 25, "140428": 33, "140429": 18, "140430": 14, "140431": 14,
+    "140403": 76,
+    "140404": 34,
+    "140405": 26,
+    "140406": 22,
+    "140423": 25,
+    "140425": 13,
+    "140426": 15,
+    "140427": 25,
+    "140428": 33,
+    "140429": 18,
+    "140430": 14,
+    "140431": 14,
 }  # 万人, rounded
 _COUNTY_ECONOMY = {
-    "140403": 0.27, "140404": 0.08, "140405": 0.07, "140406": 0.10, "140423": 0.11,
-    "140425": 0.03, "140426": 0.04, "140427": 0.05, "140428": 0.07, "140429": 0.05,
-    "140430": 0.03, "140431": 0.10,
+    "140403": 0.27,
+    "140404": 0.08,
+    "140405": 0.07,
+    "140406": 0.10,
+    "140423": 0.11,
+    "140425": 0.03,
+    "140426": 0.04,
+    "140427": 0.05,
+    "140428": 0.07,
+    "140429": 0.05,
+    "140430": 0.03,
+    "140431": 0.10,
 }
 
 # 12345 categories: (一级, 二级, weight, seasonal profile, deadline days, content template)
 _CATEGORIES: list[tuple[str, str, float, str, int, str]] = [
-    ("城乡建设", "供热", 4.0, "winter", 3, "反映{a}暖气不热，室温只有{n}度，要求供热单位尽快处理。"),
+    (
+        "城乡建设",
+        "供热",
+        4.0,
+        "winter",
+        3,
+        "反映{a}暖气不热，室温只有{n}度，要求供热单位尽快处理。",
+    ),
     ("城乡建设", "物业管理", 6.0, "flat", 10, "反映{a}物业服务不到位，楼道垃圾长期无人清理。"),
     ("城乡建设", "房屋质量", 2.0, "summer", 15, "反映{a}住宅楼顶漏水，多次找开发商未解决。"),
     ("城乡建设", "住房保障", 1.5, "flat", 15, "咨询{a}公租房申请条件和办理流程。"),
@@ -97,7 +123,14 @@ _CATEGORIES: list[tuple[str, str, float, str, int, str]] = [
     ("交通运输", "道路维修", 2.0, "summer", 10, "反映{a}路面坑洼积水，存在安全隐患。"),
     ("生态环境", "噪音扰民", 3.0, "summer", 5, "反映{a}附近工地夜间施工，噪音扰民。"),
     ("生态环境", "大气污染", 1.5, "winter", 10, "反映{a}附近企业排放异味，影响空气质量。"),
-    ("劳动和社会保障", "拖欠工资", 3.0, "payday", 10, "反映在{a}务工被拖欠工资{n}千元，要求帮助讨薪。"),
+    (
+        "劳动和社会保障",
+        "拖欠工资",
+        3.0,
+        "payday",
+        10,
+        "反映在{a}务工被拖欠工资{n}千元，要求帮助讨薪。",
+    ),
     ("劳动和社会保障", "社会保险", 2.5, "flat", 10, "咨询在{a}办理社保转移接续的手续。"),
     ("市场监管", "消费维权", 3.5, "flat", 7, "投诉{a}商家售卖商品质量问题，拒绝退换。"),
     ("市场监管", "食品安全", 1.5, "summer", 5, "举报{a}餐馆卫生条件差，疑似使用过期食材。"),
@@ -119,14 +152,52 @@ _SEASON = {
     "spring": [0.6, 0.8, 1.6, 1.8, 1.4, 1.0, 0.8, 0.8, 0.9, 1.0, 0.8, 0.6],
 }
 _WEEKDAY = [1.12, 1.08, 1.05, 1.03, 1.0, 0.78, 0.72]  # Monday .. Sunday
-_HOURS = np.array([0.3, 0.2, 0.15, 0.1, 0.1, 0.2, 0.6, 1.6, 4.2, 6.5, 6.8, 5.6,
-                   3.6, 3.9, 5.8, 6.2, 5.9, 5.0, 3.4, 2.8, 2.4, 1.8, 1.0, 0.6])
+_HOURS = np.array(
+    [
+        0.3,
+        0.2,
+        0.15,
+        0.1,
+        0.1,
+        0.2,
+        0.6,
+        1.6,
+        4.2,
+        6.5,
+        6.8,
+        5.6,
+        3.6,
+        3.9,
+        5.8,
+        6.2,
+        5.9,
+        5.0,
+        3.4,
+        2.8,
+        2.4,
+        1.8,
+        1.0,
+        0.6,
+    ]
+)
 # Spring Festival eves: the week after each has fewer calls.
-_SPRING_FESTIVAL = ["2021-02-11", "2022-01-31", "2023-01-21", "2024-02-09", "2025-01-28",
-                    "2026-02-16", "2027-02-05", "2028-01-25"]
+_SPRING_FESTIVAL = [
+    "2021-02-11",
+    "2022-01-31",
+    "2023-01-21",
+    "2024-02-09",
+    "2025-01-28",
+    "2026-02-16",
+    "2027-02-05",
+    "2028-01-25",
+]
 _CHANNELS = (["电话", "微信", "网站", "APP", "短信", "邮件"], [0.62, 0.16, 0.09, 0.09, 0.03, 0.01])
-_SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段漕钱汤尹黎易常武乔贺赖龚文")
-_GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏建国志红梅亮林斌浩宇晨欣怡子涵")
+_SURNAMES = list(
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段漕钱汤尹黎易常武乔贺赖龚文"
+)
+_GIVEN = list(
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏建国志红梅亮林斌浩宇晨欣怡子涵"
+)
 _SUBDISTRICTS = ["城关", "东关", "西街", "南街", "北关", "新区", "工业园", "东山", "西沟"]
 _UNITS_BY_L1 = {
     "城乡建设": ["市住建局", "市住房保障中心", "{c}住建局"],
@@ -167,7 +238,9 @@ def generate(
     tables: dict[str, pd.DataFrame] = {}
 
     report("经济指标", 0.0)
-    tables["economy_indicator_values"] = economy_values(rng, city.code, counties, start_year, end_date)
+    tables["economy_indicator_values"] = economy_values(
+        rng, city.code, counties, start_year, end_date
+    )
     report("12345 工单", 0.1)
     tables["hotline_tickets"] = hotline_tickets(
         rng, counties, names, tickets, end, lambda f: report("12345 工单", 0.1 + 0.7 * f)
@@ -186,8 +259,13 @@ def generate(
 
     report("写入数据库", 0.95)
     meta = dict(params or {})
-    meta.update({"label": DEMO_LABEL, "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
-                 "data_end": end.isoformat()})
+    meta.update(
+        {
+            "label": DEMO_LABEL,
+            "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
+            "data_end": end.isoformat(),
+        }
+    )
     con = duckdb.connect(str(path))
     try:
         for name, frame in tables.items():
@@ -210,7 +288,9 @@ def meta_path(path: Path) -> Path:
 
 def write_meta(path: Path, params: dict[str, str]) -> None:
     """Record the generation parameters beside the database."""
-    meta_path(path).write_text(json.dumps(params, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    meta_path(path).write_text(
+        json.dumps(params, ensure_ascii=False, sort_keys=True), encoding="utf-8"
+    )
 
 
 def read_meta(path: Path) -> dict[str, str] | None:
@@ -258,7 +338,9 @@ def _annual_levels(ind: str, years: range, rng: np.random.Generator) -> dict[int
         pub = published.get(y, {})
         if "value" in pub:
             levels[y] = pub["value"]
-        elif y + 1 in published and "value" in published[y + 1] and "growth" not in published[y + 1]:
+        elif (
+            y + 1 in published and "value" in published[y + 1] and "growth" not in published[y + 1]
+        ):
             # A gap year before a published level: split the way evenly.
             nxt = published[y + 1]["value"]
             levels[y] = (levels[y - 1] * nxt) ** 0.5
@@ -290,17 +372,39 @@ def economy_values(
     econ = econ / econ.sum()
     county_offset = {c: rng.normal(0, 1.6) for c in counties}  # counties run ahead or behind
 
-    def add(ind: str, code: str, y: int, m: int, value: float | None, growth: float | None,
-            unit: str, quarterly: bool) -> None:
-        rows.append({"indicator_id": ind, "county_code": code, "period": f"{y}-{m:02d}",
-                     "period_type": "cumulative", "value": value, "growth": growth, "unit": unit,
-                     "release_date": release_date(y, m, quarterly)})
+    def add(
+        ind: str,
+        code: str,
+        y: int,
+        m: int,
+        value: float | None,
+        growth: float | None,
+        unit: str,
+        quarterly: bool,
+    ) -> None:
+        rows.append(
+            {
+                "indicator_id": ind,
+                "county_code": code,
+                "period": f"{y}-{m:02d}",
+                "period_type": "cumulative",
+                "value": value,
+                "growth": growth,
+                "unit": unit,
+                "release_date": release_date(y, m, quarterly),
+            }
+        )
 
     def released(y: int, m: int, quarterly: bool) -> bool:
         return release_date(y, m, quarterly) <= end
 
-    level_inds = {"gdp": ("亿元", True), "fai": ("亿元", False), "retail": ("亿元", False),
-                  "budget_revenue": ("亿元", False), "electricity": ("亿千瓦时", False)}
+    level_inds = {
+        "gdp": ("亿元", True),
+        "fai": ("亿元", False),
+        "retail": ("亿元", False),
+        "budget_revenue": ("亿元", False),
+        "electricity": ("亿千瓦时", False),
+    }
     for ind, (unit, quarterly) in level_inds.items():
         levels = _annual_levels(ind, years, rng)
         months = [3, 6, 9, 12] if quarterly else list(range(2, 13))  # Jan-Feb released together
@@ -312,7 +416,9 @@ def economy_values(
             real = None
             if ind == "gdp":
                 real_annual = PUBLISHED["gdp"].get(y, {}).get("growth")
-                real_annual = real_annual if real_annual is not None else _SYNTHETIC_GROWTH["gdp"].get(y, 5.0)
+                real_annual = (
+                    real_annual if real_annual is not None else _SYNTHETIC_GROWTH["gdp"].get(y, 5.0)
+                )
                 real = dict(zip(months, _growth_path(real_annual, months, rng), strict=True))
             for m in months:
                 if not released(y, m, quarterly):
@@ -323,7 +429,10 @@ def economy_values(
                 prev_county = prev_cum * weights
                 if ind == "gdp":
                     city_growth = real[m] if real else None
-                elif ind in ("fai", "retail"):  # published at current prices: consistent with levels
+                elif ind in (
+                    "fai",
+                    "retail",
+                ):  # published at current prices: consistent with levels
                     city_growth = round((city_cum / prev_cum - 1) * 100, 1)
                 else:
                     city_growth = None  # growth: computed (the cockpit computes it)
@@ -333,7 +442,9 @@ def economy_values(
                 add(ind, city_code, y, m, city_cum, city_growth, unit, quarterly)
                 for code, value, prev in zip(counties, county_cums, prev_county, strict=True):
                     if ind == "gdp":
-                        growth = round(city_growth + county_offset[code] * 0.6 + rng.normal(0, 0.4), 1)
+                        growth = round(
+                            city_growth + county_offset[code] * 0.6 + rng.normal(0, 0.4), 1
+                        )
                     elif city_growth is not None:
                         growth = round((value / prev - 1) * 100, 1)
                     else:
@@ -346,17 +457,30 @@ def economy_values(
             pub = PUBLISHED.get(ind, {}).get(y, {}).get("growth")
             annual = pub if pub is not None else _SYNTHETIC_GROWTH[ind].get(y, 5.0)
             months = list(range(2, 13))
-            path = _growth_path(annual, months, rng) if ind == "industry_va" else [
-                round(annual + rng.normal(0, 0.3) * (12 - m) / 12, 1) if m < 12 else annual
-                for m in months]
+            path = (
+                _growth_path(annual, months, rng)
+                if ind == "industry_va"
+                else [
+                    round(annual + rng.normal(0, 0.3) * (12 - m) / 12, 1) if m < 12 else annual
+                    for m in months
+                ]
+            )
             for m, g in zip(months, path, strict=True):
                 if not released(y, m, False):
                     continue
                 if ind == "industry_va":
                     add(ind, city_code, y, m, None, g, "%", False)
                     for code in counties:
-                        add(ind, code, y, m, None,
-                            round(g + county_offset[code] + rng.normal(0, 0.8), 1), "%", False)
+                        add(
+                            ind,
+                            code,
+                            y,
+                            m,
+                            None,
+                            round(g + county_offset[code] + rng.normal(0, 0.8), 1),
+                            "%",
+                            False,
+                        )
                 else:
                     add(ind, city_code, y, m, round(100 + g, 1), g, "上年同期=100", False)
 
@@ -368,16 +492,35 @@ def economy_values(
                 continue
             share = [0.27, 0.51, 0.76, 1.0][q]
             cum, prev = levels[y] * share, levels[y - 1] * share
-            add("urban_income", city_code, y, m, round(cum), round((cum / prev - 1) * 100, 1), "元", True)
+            add(
+                "urban_income",
+                city_code,
+                y,
+                m,
+                round(cum),
+                round((cum / prev - 1) * 100, 1),
+                "元",
+                True,
+            )
             for code in counties:
                 factor = 1 + 0.08 * np.tanh(county_offset[code])
-                add("urban_income", code, y, m, round(cum * factor),
-                    round((cum / prev - 1) * 100 + rng.normal(0, 0.5), 1), "元", True)
+                add(
+                    "urban_income",
+                    code,
+                    y,
+                    m,
+                    round(cum * factor),
+                    round((cum / prev - 1) * 100 + rng.normal(0, 0.5), 1),
+                    "元",
+                    True,
+                )
 
     frame = pd.DataFrame(rows)
     frame = _revise_and_drop(frame, counties, end)
     frame["release_date"] = pd.to_datetime(frame["release_date"])
-    return frame.sort_values(["indicator_id", "period", "county_code", "release_date"]).reset_index(drop=True)
+    return frame.sort_values(["indicator_id", "period", "county_code", "release_date"]).reset_index(
+        drop=True
+    )
 
 
 def _cum_shares(ind: str, year: int, rng: np.random.Generator) -> dict[int, float]:
@@ -407,8 +550,11 @@ def _revise_and_drop(frame: pd.DataFrame, counties: list[str], end: dt.date) -> 
     frame = frame.copy()
     # The GDP of the last published mid-year quarter is revised a month later (city and counties
     # alike, so county values still add up to the city's in the latest release).
-    gdp = frame[(frame.indicator_id == "gdp") & frame.period.str.endswith("-06")
-                & (frame.release_date + dt.timedelta(days=30) <= end)]
+    gdp = frame[
+        (frame.indicator_id == "gdp")
+        & frame.period.str.endswith("-06")
+        & (frame.release_date + dt.timedelta(days=30) <= end)
+    ]
     if not gdp.empty:
         period = gdp.period.max()
         mask = (frame.indicator_id == "gdp") & (frame.period == period)
@@ -420,8 +566,13 @@ def _revise_and_drop(frame: pd.DataFrame, counties: list[str], end: dt.date) -> 
     elec = frame[(frame.indicator_id == "electricity") & (frame.county_code == counties[-1])]
     if len(elec) > 6:
         drop_period = sorted(elec.period)[-4]
-        frame = frame[~((frame.indicator_id == "electricity") & (frame.county_code == counties[-1])
-                        & (frame.period == drop_period))]
+        frame = frame[
+            ~(
+                (frame.indicator_id == "electricity")
+                & (frame.county_code == counties[-1])
+                & (frame.period == drop_period)
+            )
+        ]
     return frame
 
 
@@ -444,7 +595,9 @@ def hotline_tickets(
     season = np.array([_SEASON[c[3]] for c in _CATEGORIES])[:, days.month - 1]
     day_factor = np.array(_WEEKDAY)[days.day_of_week] * np.linspace(0.85, 1.15, n_days)
     for eve in _SPRING_FESTIVAL:
-        day_factor[(days >= pd.Timestamp(eve)) & (days < pd.Timestamp(eve) + pd.Timedelta(days=7))] *= 0.55
+        day_factor[
+            (days >= pd.Timestamp(eve)) & (days < pd.Timestamp(eve) + pd.Timedelta(days=7))
+        ] *= 0.55
     day_factor[(days.month == 10) & (days.day <= 7)] *= 0.75
     weights = base[:, None] * season * day_factor[None, :]
     # A planted spike, so the demo has "what is new this week": gas complaints triple in the
@@ -461,8 +614,11 @@ def hotline_tickets(
     progress(0.2)
 
     hours = rng.choice(24, size=n, p=_HOURS / _HOURS.sum())
-    received = (days.values[day_idx] + hours * np.timedelta64(1, "h")
-                + rng.integers(0, 3600, n) * np.timedelta64(1, "s"))
+    received = (
+        days.values[day_idx]
+        + hours * np.timedelta64(1, "h")
+        + rng.integers(0, 3600, n) * np.timedelta64(1, "s")
+    )
     received = np.minimum(received, end.to_datetime64() - np.timedelta64(1, "m"))
     pop = np.array([_COUNTY_POPULATION.get(c, 20) for c in counties], dtype=float)
     county_idx = rng.choice(len(counties), size=n, p=pop / pop.sum())
@@ -510,7 +666,9 @@ def hotline_tickets(
     evaluated = followed & (rng.random(n) < 0.93)
     unhappy_p = np.where(late, 0.25, 0.06)
     u = rng.random(n)
-    evaluation = np.where(u < unhappy_p, "不满意", np.where(u < unhappy_p + 0.14, "基本满意", "满意"))
+    evaluation = np.where(
+        u < unhappy_p, "不满意", np.where(u < unhappy_p + 0.14, "基本满意", "满意")
+    )
     evaluation = np.where(evaluated, evaluation, None)
 
     # Citizens: a pool of callers, some of whom call again (repeat complaints).
@@ -518,7 +676,9 @@ def hotline_tickets(
     caller = np.minimum(rng.zipf(1.6, n) - 1, pool - 1)
     caller = rng.permutation(pool)[caller]
     prefixes = np.array(["138", "139", "136", "150", "152", "158", "186", "187", "131", "177"])
-    phone = np.char.add(prefixes[caller % 10], np.char.zfill((caller * 7919 % 10**8).astype(str), 8))
+    phone = np.char.add(
+        prefixes[caller % 10], np.char.zfill((caller * 7919 % 10**8).astype(str), 8)
+    )
     surname = np.array(_SURNAMES)[caller % len(_SURNAMES)]
     given = np.array(_GIVEN)[(caller // 7) % len(_GIVEN)]
     given2 = np.where(caller % 3 == 0, np.array(_GIVEN)[(caller // 11) % len(_GIVEN)], "")
@@ -529,8 +689,10 @@ def hotline_tickets(
     county_names = np.array([names[c] for c in counties])[county_idx]
     township = np.char.add(np.array(_SUBDISTRICTS)[sub], np.where(sub % 2 == 0, "街道", "镇"))
     building = rng.integers(1, 40, n)
-    address = np.char.add(np.char.add(np.char.add(county_names, township), "某小区"),
-                          np.char.add(building.astype(str), "号楼"))
+    address = np.char.add(
+        np.char.add(np.char.add(county_names, township), "某小区"),
+        np.char.add(building.astype(str), "号楼"),
+    )
     templates = np.array([c[5] for c in _CATEGORIES], dtype=object)[cat_idx]
     templates = np.where(praise, "表扬{a}相关工作人员服务热情、办事高效。", templates)
     numbers = rng.integers(6, 16, n)
@@ -544,7 +706,9 @@ def hotline_tickets(
     for key, options in _UNITS_BY_L1.items():
         mask = l1 == key
         choice = (unit_pick[mask] * len(options)).astype(int)
-        unit[mask] = [options[i].format(c=cn) for i, cn in zip(choice, county_names[mask], strict=True)]
+        unit[mask] = [
+            options[i].format(c=cn) for i, cn in zip(choice, county_names[mask], strict=True)
+        ]
     unit = np.where(direct, None, unit)
 
     def ts(values: np.ndarray, keep: np.ndarray) -> pd.Series:
@@ -552,38 +716,47 @@ def hotline_tickets(
         return out.where(keep)
 
     is_dispatched = (~direct) & (dispatched <= now)
-    stamp = np.maximum.reduce([received, np.where(is_dispatched, dispatched, received),
-                               np.where(is_signed & ~direct, signed, received),
-                               np.where(is_closed, closed, received)])
-    ids = [f"CZ{d:%Y%m%d}{i:07d}" for d, i in zip(pd.DatetimeIndex(received), range(n), strict=True)]
-    frame = pd.DataFrame({
-        "ticket_id": ids,
-        "received_at": pd.Series(received.astype("datetime64[us]")),
-        "channel": channel,
-        "appeal_type": appeal,
-        "category_l1": l1,
-        "category_l2": l2,
-        "county_code": county_codes,
-        "township": township,
-        "address": address,
-        "content": content,
-        "direct_answer": direct,
-        "responsible_unit": unit,
-        "dispatched_at": ts(dispatched, is_dispatched),
-        "sign_deadline": ts(sign_deadline, is_dispatched),
-        "signed_at": ts(signed, (~direct) & is_signed),
-        "deadline": pd.Series(deadline.astype("datetime64[us]")),
-        "extended": extended,
-        "returned_count": returned.astype("int32"),
-        "reopened": reopened & is_closed,
-        "closed_at": ts(closed, is_closed),
-        "status": status,
-        "followed_up": followed,
-        "evaluation": evaluation,
-        "citizen_name": citizen,
-        "citizen_phone": phone,
-        "updated_at": pd.Series(stamp.astype("datetime64[us]")),
-    })
+    stamp = np.maximum.reduce(
+        [
+            received,
+            np.where(is_dispatched, dispatched, received),
+            np.where(is_signed & ~direct, signed, received),
+            np.where(is_closed, closed, received),
+        ]
+    )
+    ids = [
+        f"CZ{d:%Y%m%d}{i:07d}" for d, i in zip(pd.DatetimeIndex(received), range(n), strict=True)
+    ]
+    frame = pd.DataFrame(
+        {
+            "ticket_id": ids,
+            "received_at": pd.Series(received.astype("datetime64[us]")),
+            "channel": channel,
+            "appeal_type": appeal,
+            "category_l1": l1,
+            "category_l2": l2,
+            "county_code": county_codes,
+            "township": township,
+            "address": address,
+            "content": content,
+            "direct_answer": direct,
+            "responsible_unit": unit,
+            "dispatched_at": ts(dispatched, is_dispatched),
+            "sign_deadline": ts(sign_deadline, is_dispatched),
+            "signed_at": ts(signed, (~direct) & is_signed),
+            "deadline": pd.Series(deadline.astype("datetime64[us]")),
+            "extended": extended,
+            "returned_count": returned.astype("int32"),
+            "reopened": reopened & is_closed,
+            "closed_at": ts(closed, is_closed),
+            "status": status,
+            "followed_up": followed,
+            "evaluation": evaluation,
+            "citizen_name": citizen,
+            "citizen_phone": phone,
+            "updated_at": pd.Series(stamp.astype("datetime64[us]")),
+        }
+    )
     progress(1.0)
     return frame
 
@@ -602,13 +775,22 @@ _TASK_TEMPLATES = [
     ("领导批示", "{c}拖欠农民工工资问题清零", "市人社局"),
     ("领导批示", "{c}安全生产隐患排查整治", "市应急管理局"),
 ]
-_LEADERS = ["王建国 副市长", "李文华 副市长", "张晓明 副市长", "刘志强 常务副市长",
-            "陈丽娟 副市长", "杨宏伟 副市长"]
+_LEADERS = [
+    "王建国 副市长",
+    "李文华 副市长",
+    "张晓明 副市长",
+    "刘志强 常务副市长",
+    "陈丽娟 副市长",
+    "杨宏伟 副市长",
+]
 _CO_UNITS = ["市财政局", "市自然资源局", "市发改委", "市审计局", "市统计局", "市公安局"]
 
 
 def key_work_tasks(
-    rng: np.random.Generator, city_code: str, counties: list[str], names: dict[str, str],
+    rng: np.random.Generator,
+    city_code: str,
+    counties: list[str],
+    names: dict[str, str],
     end: pd.Timestamp,
 ) -> pd.DataFrame:
     """About 150 key tasks of this year, most on track, some behind, a few overdue or stalled."""
@@ -637,21 +819,24 @@ def key_work_tasks(
         stale = rng.random() < 0.1
         fb_age = int(rng.integers(25, 60)) if stale else int(rng.exponential(5))
         feedback_date = today - pd.Timedelta(days=fb_age)
-        rows.append({
-            "task_id": f"ZD{today.year}{i + 1:03d}",
-            "title": title.format(c=place, k=int(rng.integers(2, 30))),
-            "source": source,
-            "lead_leader": _LEADERS[i % len(_LEADERS)],
-            "lead_unit": unit,
-            "co_units": "、".join(rng.choice(_CO_UNITS, size=2, replace=False)),
-            "county_code": code,
-            "start_date": start,
-            "deadline": deadline,
-            "progress": progress,
-            "last_feedback": f"已完成总体进度的{int(progress)}%，" + ("正按计划推进。" if not stale else "近期推进缓慢。"),
-            "last_feedback_date": feedback_date,
-            "completed_at": feedback_date if done else pd.NaT,
-        })
+        rows.append(
+            {
+                "task_id": f"ZD{today.year}{i + 1:03d}",
+                "title": title.format(c=place, k=int(rng.integers(2, 30))),
+                "source": source,
+                "lead_leader": _LEADERS[i % len(_LEADERS)],
+                "lead_unit": unit,
+                "co_units": "、".join(rng.choice(_CO_UNITS, size=2, replace=False)),
+                "county_code": code,
+                "start_date": start,
+                "deadline": deadline,
+                "progress": progress,
+                "last_feedback": f"已完成总体进度的{int(progress)}%，"
+                + ("正按计划推进。" if not stale else "近期推进缓慢。"),
+                "last_feedback_date": feedback_date,
+                "completed_at": feedback_date if done else pd.NaT,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -665,13 +850,24 @@ _RISK_TYPES = {
     "社会稳定": ["群体性上访苗头", "网络舆情热度上升"],
     "城市运行": ["燃气管网压力异常", "供水管网爆管风险", "道路塌陷隐患"],
 }
-_RISK_UNITS = {"安全生产": "市应急管理局", "自然灾害": "市应急管理局", "生态环境": "市生态环境局",
-               "公共卫生": "市卫健委", "金融": "市金融办", "社会稳定": "市信访局", "城市运行": "市城市管理局"}
+_RISK_UNITS = {
+    "安全生产": "市应急管理局",
+    "自然灾害": "市应急管理局",
+    "生态环境": "市生态环境局",
+    "公共卫生": "市卫健委",
+    "金融": "市金融办",
+    "社会稳定": "市信访局",
+    "城市运行": "市城市管理局",
+}
 
 
 def risk_warnings(
-    rng: np.random.Generator, counties: list[str], names: dict[str, str], shapes: dict[str, Any],
-    start_year: int, end: pd.Timestamp,
+    rng: np.random.Generator,
+    counties: list[str],
+    names: dict[str, str],
+    shapes: dict[str, Any],
+    start_year: int,
+    end: pd.Timestamp,
 ) -> pd.DataFrame:
     """Warnings since start_year at the four levels; the recent ones still in force."""
     start = pd.Timestamp(start_year, 1, 1)
@@ -690,14 +886,24 @@ def risk_warnings(
         lifted = None if in_force else min(at + pd.Timedelta(hours=float(rng.uniform(4, 240))), end)
         lon, lat = _point_in(shapes[code], rng)
         title = domains and _RISK_TYPES[domain][rng.integers(len(_RISK_TYPES[domain]))]
-        rows.append({
-            "warning_id": f"FX{at:%Y%m%d}{i:04d}", "domain": domain, "level": level,
-            "title": f"{names[code]}{title}", "county_code": code, "place": f"{names[code]}{_SUBDISTRICTS[i % 9]}",
-            "lon": lon, "lat": lat, "responsible_unit": _RISK_UNITS[domain],
-            "source": "市预警信息发布中心" if domain == "自然灾害" else _RISK_UNITS[domain],
-            "issued_at": at.floor("min"), "stage": stage, "lifted_at": lifted.floor("min") if lifted else pd.NaT,
-            "updated_at": (lifted or at).floor("min"),
-        })
+        rows.append(
+            {
+                "warning_id": f"FX{at:%Y%m%d}{i:04d}",
+                "domain": domain,
+                "level": level,
+                "title": f"{names[code]}{title}",
+                "county_code": code,
+                "place": f"{names[code]}{_SUBDISTRICTS[i % 9]}",
+                "lon": lon,
+                "lat": lat,
+                "responsible_unit": _RISK_UNITS[domain],
+                "source": "市预警信息发布中心" if domain == "自然灾害" else _RISK_UNITS[domain],
+                "issued_at": at.floor("min"),
+                "stage": stage,
+                "lifted_at": lifted.floor("min") if lifted else pd.NaT,
+                "updated_at": (lifted or at).floor("min"),
+            }
+        )
     frame = pd.DataFrame(rows)
     # Make sure the screen has something in force at every level of severity but the rarest.
     recent = frame.index[-4:]
@@ -718,8 +924,12 @@ _EVENT_TYPES = {
 
 
 def emergency_events(
-    rng: np.random.Generator, counties: list[str], names: dict[str, str], shapes: dict[str, Any],
-    start_year: int, end: pd.Timestamp,
+    rng: np.random.Generator,
+    counties: list[str],
+    names: dict[str, str],
+    shapes: dict[str, Any],
+    start_year: int,
+    end: pd.Timestamp,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Events since start_year (three still active) and the timeline of each."""
     start = pd.Timestamp(start_year, 1, 1)
@@ -744,22 +954,65 @@ def emergency_events(
         injuries = int(rng.poisson({1: 40, 2: 15, 3: 5, 4: 1}[level]))
         place = f"{names[code]}{_SUBDISTRICTS[i % 9]}{'街道' if i % 2 else '镇'}"
         event_id = f"SJ{at:%Y%m%d}{i:04d}"
-        steps = [("接报", reported, f"{place}发生{etype}，{names[code]}应急管理局报告。", f"{names[code]}应急管理局"),
-                 ("指令", reported + pd.Timedelta(minutes=20), "市领导指示：全力救治伤员，防止次生灾害。", "市应急指挥中心"),
-                 ("处置", reported + pd.Timedelta(minutes=70), "救援队伍到达现场，开展处置。", f"{names[code]}消防救援大队"),
-                 ("续报", reported + pd.Timedelta(hours=3), f"已造成{deaths}人死亡、{injuries}人受伤。", f"{names[code]}人民政府")]
+        steps = [
+            (
+                "接报",
+                reported,
+                f"{place}发生{etype}，{names[code]}应急管理局报告。",
+                f"{names[code]}应急管理局",
+            ),
+            (
+                "指令",
+                reported + pd.Timedelta(minutes=20),
+                "市领导指示：全力救治伤员，防止次生灾害。",
+                "市应急指挥中心",
+            ),
+            (
+                "处置",
+                reported + pd.Timedelta(minutes=70),
+                "救援队伍到达现场，开展处置。",
+                f"{names[code]}消防救援大队",
+            ),
+            (
+                "续报",
+                reported + pd.Timedelta(hours=3),
+                f"已造成{deaths}人死亡、{injuries}人受伤。",
+                f"{names[code]}人民政府",
+            ),
+        ]
         for kind, when, text, by in steps:
             if when <= (closed or end):
-                lines.append({"event_id": event_id, "at": when.floor("min"), "entry_kind": kind,
-                              "text": text, "by": by, "county_code": code})
-        rows.append({
-            "event_id": event_id, "title": f"{names[code]}{etype}", "category": category,
-            "event_type": etype, "level": level, "occurred_at": at, "reported_at": reported,
-            "county_code": code, "place": place, "lon": lon, "lat": lat, "deaths": deaths,
-            "injuries": injuries, "status": status, "closed_at": closed,
-            "response_level": level if level <= 3 else None,
-            "updated_at": max(x[1] for x in steps if x[1] <= (closed or end)).floor("min"),
-        })
+                lines.append(
+                    {
+                        "event_id": event_id,
+                        "at": when.floor("min"),
+                        "entry_kind": kind,
+                        "text": text,
+                        "by": by,
+                        "county_code": code,
+                    }
+                )
+        rows.append(
+            {
+                "event_id": event_id,
+                "title": f"{names[code]}{etype}",
+                "category": category,
+                "event_type": etype,
+                "level": level,
+                "occurred_at": at,
+                "reported_at": reported,
+                "county_code": code,
+                "place": place,
+                "lon": lon,
+                "lat": lat,
+                "deaths": deaths,
+                "injuries": injuries,
+                "status": status,
+                "closed_at": closed,
+                "response_level": level if level <= 3 else None,
+                "updated_at": max(x[1] for x in steps if x[1] <= (closed or end)).floor("min"),
+            }
+        )
     events = pd.DataFrame(rows)
     events["closed_at"] = pd.to_datetime(events["closed_at"])
     events["response_level"] = events["response_level"].astype("Int64")
@@ -767,25 +1020,41 @@ def emergency_events(
 
 
 def emergency_resources(
-    rng: np.random.Generator, counties: list[str], names: dict[str, str], shapes: dict[str, Any],
+    rng: np.random.Generator,
+    counties: list[str],
+    names: dict[str, str],
+    shapes: dict[str, Any],
     end: pd.Timestamp,
 ) -> pd.DataFrame:
     """Rescue teams, warehouses, shelters and hospital beds in every county."""
-    kinds = [("救援队伍", "应急救援队", (40, 120), "人"), ("物资仓库", "应急物资储备库", (2000, 20000), "件"),
-             ("避难场所", "应急避难场所", (500, 8000), "人"), ("医疗床位", "人民医院", (200, 1500), "张")]
+    kinds = [
+        ("救援队伍", "应急救援队", (40, 120), "人"),
+        ("物资仓库", "应急物资储备库", (2000, 20000), "件"),
+        ("避难场所", "应急避难场所", (500, 8000), "人"),
+        ("医疗床位", "人民医院", (200, 1500), "张"),
+    ]
     rows = []
     for code in counties:
         for kind, suffix, (low, high), unit in kinds:
             for k in range(int(rng.integers(1, 4))):
                 lon, lat = _point_in(shapes[code], rng)
                 capacity = float(rng.integers(low, high))
-                rows.append({
-                    "resource_id": f"ZY{code}{len(rows):04d}", "kind": kind,
-                    "name": f"{names[code]}{'第' + str(k + 1) if k else ''}{suffix}", "county_code": code,
-                    "lon": lon, "lat": lat, "capacity": capacity,
-                    "available": float(round(capacity * rng.uniform(0.55, 1.0))), "unit": unit,
-                    "contact": _person(rng), "phone": _mobile(rng), "updated_at": end.floor("h"),
-                })
+                rows.append(
+                    {
+                        "resource_id": f"ZY{code}{len(rows):04d}",
+                        "kind": kind,
+                        "name": f"{names[code]}{'第' + str(k + 1) if k else ''}{suffix}",
+                        "county_code": code,
+                        "lon": lon,
+                        "lat": lat,
+                        "capacity": capacity,
+                        "available": float(round(capacity * rng.uniform(0.55, 1.0))),
+                        "unit": unit,
+                        "contact": _person(rng),
+                        "phone": _mobile(rng),
+                        "updated_at": end.floor("h"),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -794,9 +1063,20 @@ def duty_roster(rng: np.random.Generator, end: dt.date) -> pd.DataFrame:
     rows = []
     for offset in range(-30, 8):
         day = end + dt.timedelta(days=offset)
-        for role, post in (("值班领导", "副市长"), ("带班领导", "市政府副秘书长"), ("值班员", "市应急管理局干部")):
-            rows.append({"duty_date": pd.Timestamp(day), "role": role, "name": _person(rng),
-                         "post": post, "phone": _mobile(rng)})
+        for role, post in (
+            ("值班领导", "副市长"),
+            ("带班领导", "市政府副秘书长"),
+            ("值班员", "市应急管理局干部"),
+        ):
+            rows.append(
+                {
+                    "duty_date": pd.Timestamp(day),
+                    "role": role,
+                    "name": _person(rng),
+                    "post": post,
+                    "phone": _mobile(rng),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -807,25 +1087,49 @@ def contacts(
     rows = []
     for post in ["市长", "常务副市长", "副市长", "副市长", "副市长", "秘书长"]:
         rows.append(("市人民政府", post, city_code))
-    for org in ["市发改委", "市工信局", "市财政局", "市统计局", "市住建局", "市应急管理局", "市生态环境局",
-                "市卫健委", "市公安局", "市人社局", "市市场监管局", "市城市管理局", "市12345热线中心"]:
+    for org in [
+        "市发改委",
+        "市工信局",
+        "市财政局",
+        "市统计局",
+        "市住建局",
+        "市应急管理局",
+        "市生态环境局",
+        "市卫健委",
+        "市公安局",
+        "市人社局",
+        "市市场监管局",
+        "市城市管理局",
+        "市12345热线中心",
+    ]:
         rows.append((org, "局长（主任）", city_code))
     for code in counties:
         rows.append((f"{names[code]}人民政府", "县（区）长", code))
         rows.append((f"{names[code]}应急管理局", "局长", code))
-    return pd.DataFrame([
-        {"contact_id": f"TX{i:04d}", "name": _person(rng), "post": post, "org": org,
-         "county_code": code, "office_phone": f"0355-{rng.integers(2000000, 8999999)}",
-         "mobile": _mobile(rng)}
-        for i, (org, post, code) in enumerate(rows)
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "contact_id": f"TX{i:04d}",
+                "name": _person(rng),
+                "post": post,
+                "org": org,
+                "county_code": code,
+                "office_phone": f"0355-{rng.integers(2000000, 8999999)}",
+                "mobile": _mobile(rng),
+            }
+            for i, (org, post, code) in enumerate(rows)
+        ]
+    )
 
 
 # -- helpers --------------------------------------------------------------------------------
 def _county_shapes(city: Any, counties: list[str]) -> dict[str, Any]:
     """County shapes from the city's map file, for placing events inside their county."""
     data = json.loads(Path(city.map_path()).read_text(encoding="utf-8"))
-    shapes = {str(f.get("id") or f["properties"].get("code")): shape(f["geometry"]) for f in data["features"]}
+    shapes = {
+        str(f.get("id") or f["properties"].get("code")): shape(f["geometry"])
+        for f in data["features"]
+    }
     missing = [c for c in counties if c not in shapes]
     if missing:
         raise ValueError(f"map file {city.map_file} has no shape for {', '.join(missing)}")
@@ -845,7 +1149,9 @@ def _point_in(entry: tuple[Any, Any], rng: np.random.Generator) -> tuple[float, 
 
 
 def _person(rng: np.random.Generator) -> str:
-    return _SURNAMES[rng.integers(len(_SURNAMES))] + "".join(rng.choice(_GIVEN, size=int(rng.integers(1, 3))))
+    return _SURNAMES[rng.integers(len(_SURNAMES))] + "".join(
+        rng.choice(_GIVEN, size=int(rng.integers(1, 3)))
+    )
 
 
 def _mobile(rng: np.random.Generator) -> str:

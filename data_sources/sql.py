@@ -284,7 +284,9 @@ def _bucket(expr: sa.ColumnElement, bucket: TimeBucket, dialect: str) -> sa.Colu
         if unit == "hour_of_day":
             return sa.cast(sa.extract("hour", expr), sa.Integer)
         if unit == "week":
-            return sa.func.to_char(sa.func.date_trunc(_literal("week"), expr), _literal("YYYY-MM-DD"))
+            return sa.func.to_char(
+                sa.func.date_trunc(_literal("week"), expr), _literal("YYYY-MM-DD")
+            )
         if unit == "quarter":
             return sa.func.to_char(expr, _literal('YYYY-"Q"Q'))
     elif dialect == "duckdb":
@@ -295,7 +297,9 @@ def _bucket(expr: sa.ColumnElement, bucket: TimeBucket, dialect: str) -> sa.Colu
         if unit == "hour_of_day":
             return sa.func.hour(expr)
         if unit == "week":
-            return sa.func.strftime(sa.func.date_trunc(_literal("week"), expr), _literal("%Y-%m-%d"))
+            return sa.func.strftime(
+                sa.func.date_trunc(_literal("week"), expr), _literal("%Y-%m-%d")
+            )
         if unit == "quarter":
             year = sa.func.strftime(expr, _literal("%Y"))
             return year + _literal("-Q") + sa.cast(sa.func.quarter(expr), sa.String)
@@ -313,8 +317,11 @@ def coerce_types(frame: pd.DataFrame, dataset: BoundDataset, query: DatasetQuery
     contract = {c.name: c for c in dataset.columns}
     # A min or max has the type of its column (the latest date, the last period); other
     # aggregates are numbers.
-    typed_as = {m.name: contract[m.column] for m in query.measures
-                if m.agg in ("min", "max") and m.column in contract}
+    typed_as = {
+        m.name: contract[m.column]
+        for m in query.measures
+        if m.agg in ("min", "max") and m.column in contract
+    }
     numeric = {m.name for m in query.measures} - set(typed_as)
     for name in frame.columns:
         if name in numeric:

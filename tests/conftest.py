@@ -34,8 +34,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     folder = tmp_path_factory.mktemp("demo")
     settings = load_settings(environ=demo_environ(folder / "demo.duckdb", folder / "cache"))
-    source = DemoSource("demo", settings.sources["demo"], city=settings.city,
-                        base_dir=settings.base_dir)
+    source = DemoSource(
+        "demo", settings.sources["demo"], city=settings.city, base_dir=settings.base_dir
+    )
     return source.ensure_generated()
 
 

@@ -14,9 +14,13 @@ import pytest
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 
-if not (shutil.which("chromium") or shutil.which("chromium-browser")) or not shutil.which("chromedriver"):
-    pytest.skip("headless Chromium not installed (apt-get install chromium chromium-driver)",
-                allow_module_level=True)
+if not (shutil.which("chromium") or shutil.which("chromium-browser")) or not shutil.which(
+    "chromedriver"
+):
+    pytest.skip(
+        "headless Chromium not installed (apt-get install chromium chromium-driver)",
+        allow_module_level=True,
+    )
 
 
 def _console_errors(dash_duo) -> list[dict]:  # noqa: ANN001

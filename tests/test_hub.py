@@ -81,7 +81,10 @@ class FakeSource:
             return counts.drop(columns="_n")
         if query.measures:
             return pd.DataFrame(
-                {m.name: [frame[m.column].max() if m.agg == "max" else len(frame)] for m in query.measures}
+                {
+                    m.name: [frame[m.column].max() if m.agg == "max" else len(frame)]
+                    for m in query.measures
+                }
             )
         # Raw rows carry the contract's columns (the ones this fake lacks are empty), as the
         # hub checks every answer against the contract.
@@ -118,7 +121,9 @@ class Who:
 
 def county_user(*codes: str) -> Principal:
     """A principal limited to the given counties."""
-    return Principal(user_id=f"user-{'-'.join(codes) or 'none'}", role="county", counties=frozenset(codes))
+    return Principal(
+        user_id=f"user-{'-'.join(codes) or 'none'}", role="county", counties=frozenset(codes)
+    )
 
 
 def make_cache(settings: Settings, cache: CacheSettings | None = None) -> SafeCache:
@@ -176,7 +181,9 @@ class CountingSource:
 def demo_sources(settings: Settings) -> Iterator[dict[str, CountingSource]]:
     """The configured demo source(s), opened before the test and closed after it."""
     sources = {
-        name: CountingSource(build_source(name, cfg, city=settings.city, base_dir=settings.base_dir))
+        name: CountingSource(
+            build_source(name, cfg, city=settings.city, base_dir=settings.base_dir)
+        )
         for name, cfg in settings.sources.items()
     }
     for source in sources.values():
@@ -225,41 +232,60 @@ BASE = DatasetQuery(
 SAME_MEANING = {
     "filters-reordered": DatasetQuery(
         filters=(BASE.filters[2], BASE.filters[0], BASE.filters[1]),
-        group_by=BASE.group_by, measures=BASE.measures,
+        group_by=BASE.group_by,
+        measures=BASE.measures,
     ),
     "in-values-reordered": DatasetQuery(
         filters=(Filter("county_code", "in", ("140405", "140403", "140404")), *BASE.filters[1:]),
-        group_by=BASE.group_by, measures=BASE.measures,
+        group_by=BASE.group_by,
+        measures=BASE.measures,
     ),
     "in-values-as-list": DatasetQuery(
         filters=(Filter("county_code", "in", ["140404", "140405", "140403"]), *BASE.filters[1:]),
-        group_by=BASE.group_by, measures=BASE.measures,
+        group_by=BASE.group_by,
+        measures=BASE.measures,
     ),
 }
 
 
 def _replace(**changes: Any) -> DatasetQuery:
     fields = {
-        "filters": BASE.filters, "group_by": BASE.group_by, "buckets": BASE.buckets,
-        "measures": BASE.measures, "columns": BASE.columns, "order_by": BASE.order_by,
-        "limit": BASE.limit, "offset": BASE.offset,
+        "filters": BASE.filters,
+        "group_by": BASE.group_by,
+        "buckets": BASE.buckets,
+        "measures": BASE.measures,
+        "columns": BASE.columns,
+        "order_by": BASE.order_by,
+        "limit": BASE.limit,
+        "offset": BASE.offset,
     }
     fields.update(changes)
     return DatasetQuery(**fields)
 
 
 OTHER_MEANING = {
-    "in-value-changed": _replace(filters=(Filter("county_code", "in", ("140403", "140404")), *BASE.filters[1:])),
-    "eq-value-changed": _replace(filters=(BASE.filters[0], Filter("status", "eq", "已办结"), BASE.filters[2])),
-    "op-changed": _replace(filters=(BASE.filters[0], Filter("status", "ne", "办理中"), BASE.filters[2])),
+    "in-value-changed": _replace(
+        filters=(Filter("county_code", "in", ("140403", "140404")), *BASE.filters[1:])
+    ),
+    "eq-value-changed": _replace(
+        filters=(BASE.filters[0], Filter("status", "eq", "已办结"), BASE.filters[2])
+    ),
+    "op-changed": _replace(
+        filters=(BASE.filters[0], Filter("status", "ne", "办理中"), BASE.filters[2])
+    ),
     "between-bounds-swapped": _replace(
-        filters=(*BASE.filters[:2], Filter("updated_at", "between", (dt.datetime(2026, 12, 31), dt.datetime(2026, 1, 1))))
+        filters=(
+            *BASE.filters[:2],
+            Filter("updated_at", "between", (dt.datetime(2026, 12, 31), dt.datetime(2026, 1, 1))),
+        )
     ),
     "filter-dropped": _replace(filters=BASE.filters[:2]),
     "group-by": _replace(group_by=("status",)),
     "bucket": _replace(buckets=(TimeBucket("updated_at", "month", "month"),)),
     "measure-agg": _replace(measures=(Measure("n", "count_distinct", "ticket_id"),)),
-    "measure-where": _replace(measures=(Measure("n", "count", where=(Filter("status", "eq", "已办结"),)),)),
+    "measure-where": _replace(
+        measures=(Measure("n", "count", where=(Filter("status", "eq", "已办结"),)),)
+    ),
     "measure-name": _replace(measures=(Measure("m", "count"),)),
     "columns": _replace(group_by=(), measures=(), columns=("ticket_id",)),
     "order-by": _replace(order_by=(("n", True),)),
@@ -283,7 +309,9 @@ def test_same_query_written_differently_shares_the_cache_entry(
 
 
 @pytest.mark.parametrize("variant", list(OTHER_MEANING))
-def test_any_query_part_changes_the_cache_key(fake_hub: DataHub, fake: FakeSource, variant: str) -> None:
+def test_any_query_part_changes_the_cache_key(
+    fake_hub: DataHub, fake: FakeSource, variant: str
+) -> None:
     """A query differing in any part is asked of the source, not served from the cache."""
     fake_hub.query(TICKETS, BASE, with_as_of=False)
     answer = fake_hub.query(TICKETS, OTHER_MEANING[variant], with_as_of=False)
@@ -379,7 +407,9 @@ def test_scope_filter_is_anded_with_the_panels_county_filter(
     demo_hub: DataHub, who: Who, demo_tickets: pd.DataFrame
 ) -> None:
     """A county user asking for another county's rows gets nothing; asking for their own gets them."""
-    query = DatasetQuery(filters=(Filter("county_code", "eq", "140403"),), measures=(Measure("n", "count"),))
+    query = DatasetQuery(
+        filters=(Filter("county_code", "eq", "140403"),), measures=(Measure("n", "count"),)
+    )
     who.principal = county_user("140404")
     other = demo_hub.query(TICKETS, query, with_as_of=False)
     who.principal = county_user("140403")
@@ -389,14 +419,21 @@ def test_scope_filter_is_anded_with_the_panels_county_filter(
     assert int(own.frame["n"].iloc[0]) == int((demo_tickets["county_code"] == "140403").sum()) > 0
 
 
-def test_scope_is_applied_to_the_query_the_source_receives(fake_hub: DataHub, fake: FakeSource, who: Who) -> None:
+def test_scope_is_applied_to_the_query_the_source_receives(
+    fake_hub: DataHub, fake: FakeSource, who: Who
+) -> None:
     """The source is asked for the panel's filters plus an `in` filter of the principal's counties."""
     who.principal = county_user("140405", "140403")
     panel_filter = Filter("status", "eq", "办理中")
     result = fake_hub.query(TICKETS, DatasetQuery(filters=(panel_filter,)), with_as_of=False)
-    assert fake.calls[0].filters == (panel_filter, Filter("county_code", "in", ("140403", "140405")))
+    assert fake.calls[0].filters == (
+        panel_filter,
+        Filter("county_code", "in", ("140403", "140405")),
+    )
     tickets = small_tickets()
-    expected = tickets[(tickets["status"] == "办理中") & tickets["county_code"].isin(["140403", "140405"])]
+    expected = tickets[
+        (tickets["status"] == "办理中") & tickets["county_code"].isin(["140403", "140405"])
+    ]
     assert len(expected) > 0
     assert sorted(result.frame["ticket_id"]) == sorted(expected["ticket_id"])
 
@@ -412,7 +449,9 @@ def test_failing_source_gives_an_error_result(fake_hub: DataHub, fake: FakeSourc
     assert not result.stale
 
 
-def test_failure_after_a_good_answer_returns_the_last_good_frame(fake_hub: DataHub, fake: FakeSource) -> None:
+def test_failure_after_a_good_answer_returns_the_last_good_frame(
+    fake_hub: DataHub, fake: FakeSource
+) -> None:
     """Once a query has answered, a later failure shows that frame, marked stale, with the error."""
     good = fake_hub.query(TICKETS, DatasetQuery(filters=(Filter("county_code", "eq", "140404"),)))
     assert good.ok and len(good.frame) == 3
@@ -436,7 +475,9 @@ def test_last_good_frame_is_per_query(fake_hub: DataHub, fake: FakeSource) -> No
     assert result.frame.empty
 
 
-def test_unexpected_adapter_exception_becomes_an_error_result(fake_hub: DataHub, fake: FakeSource) -> None:
+def test_unexpected_adapter_exception_becomes_an_error_result(
+    fake_hub: DataHub, fake: FakeSource
+) -> None:
     """An adapter bug (any exception) is an error Result naming the source, without its details."""
     fake.error = RuntimeError("password=hunter2 in a traceback")
     result = fake_hub.query(TICKETS, BASE)
@@ -482,9 +523,7 @@ def test_as_of_is_the_latest_updated_at(hub: DataHub, demo_tickets: pd.DataFrame
     assert as_of == demo_tickets["updated_at"].max().to_pydatetime()
 
 
-def test_as_of_is_within_scope(
-    demo_hub: DataHub, who: Who, demo_tickets: pd.DataFrame
-) -> None:
+def test_as_of_is_within_scope(demo_hub: DataHub, who: Who, demo_tickets: pd.DataFrame) -> None:
     """A county user's as_of is the latest update among their counties' rows."""
     county = "140430"
     who.principal = county_user(county)
@@ -514,7 +553,9 @@ def test_hub_over_a_real_source_is_not_demo(fake_hub: DataHub) -> None:
 def test_unconfigured_dataset_is_an_error_result(settings: Settings, fake: FakeSource) -> None:
     """Asking for a dataset not in config gives an error Result and asks no source."""
     datasets = {k: v for k, v in settings.datasets.items() if k != "risk.warnings"}
-    hub = DataHub(settings.model_copy(update={"datasets": datasets}), {"demo": fake}, None, principal=Who())
+    hub = DataHub(
+        settings.model_copy(update={"datasets": datasets}), {"demo": fake}, None, principal=Who()
+    )
     result = hub.query("risk.warnings", DatasetQuery())
     assert not result.ok
     assert "risk.warnings" in result.error
@@ -525,14 +566,20 @@ def test_second_hub_on_the_same_demo_file_does_not_regenerate_it(
     settings: Settings, demo_db: Path, tmp_path: Path
 ) -> None:
     """A second demo source in the process, while the first holds the file open, reuses the file."""
-    first = build_source("demo", settings.sources["demo"], city=settings.city, base_dir=settings.base_dir)
-    second = build_source("demo", settings.sources["demo"], city=settings.city, base_dir=settings.base_dir)
+    first = build_source(
+        "demo", settings.sources["demo"], city=settings.city, base_dir=settings.base_dir
+    )
+    second = build_source(
+        "demo", settings.sources["demo"], city=settings.city, base_dir=settings.base_dir
+    )
     try:
         assert first.health().ok  # opens the file through the SQL adapter
         before = demo_db.stat().st_mtime_ns
         version = first.version()
         hub = DataHub(settings, {"demo": second}, make_cache(settings), principal=Who())
-        result = hub.query(TICKETS, DatasetQuery(measures=(Measure("n", "count"),)), with_as_of=False)
+        result = hub.query(
+            TICKETS, DatasetQuery(measures=(Measure("n", "count"),)), with_as_of=False
+        )
         assert result.ok, result.error
         assert demo_db.stat().st_mtime_ns == before, "the demo database was generated again"
         assert second.version() == version
@@ -555,7 +602,9 @@ def redis_cache_settings() -> CacheSettings:
 
 
 @pytest.mark.redis
-def test_two_hubs_on_redis_share_entries(settings: Settings, redis_cache_settings: CacheSettings) -> None:
+def test_two_hubs_on_redis_share_entries(
+    settings: Settings, redis_cache_settings: CacheSettings
+) -> None:
     """Two apps' hubs configured with the same Redis share a cached answer (the second source is not asked)."""
     token = f"test-{uuid.uuid4().hex}"  # in every key: nothing else's entries are touched
     fakes = [FakeSource(version=token), FakeSource(version=token)]
@@ -564,13 +613,21 @@ def test_two_hubs_on_redis_share_entries(settings: Settings, redis_cache_setting
     for cache in caches:
         original_set = cache.set
 
-        def recording_set(key: str, value: Any, timeout: int | None = None,
-                          _cache: SafeCache = cache, _set: Callable = original_set) -> None:
+        def recording_set(
+            key: str,
+            value: Any,
+            timeout: int | None = None,
+            _cache: SafeCache = cache,
+            _set: Callable = original_set,
+        ) -> None:
             written.append((_cache, key))
             _set(key, value, timeout)
 
         cache.set = recording_set  # type: ignore[method-assign]
-    hubs = [DataHub(settings, {"demo": f}, c, principal=Who()) for f, c in zip(fakes, caches, strict=True)]
+    hubs = [
+        DataHub(settings, {"demo": f}, c, principal=Who())
+        for f, c in zip(fakes, caches, strict=True)
+    ]
     try:
         first = hubs[0].query(TICKETS, BASE)
         second = hubs[1].query(TICKETS, BASE)

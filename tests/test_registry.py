@@ -93,7 +93,9 @@ def test_every_adapter_class_is_registered_under_its_kind(discovered: dict[type,
     """Each adapter class in data_sources/ is ADAPTERS[its kind].source_class."""
     assert discovered, "no adapter class found in data_sources/"
     for cls, kind in discovered.items():
-        assert kind in ADAPTERS, f"{cls.__module__}.{cls.__name__} (kind {kind!r}) is not registered"
+        assert kind in ADAPTERS, (
+            f"{cls.__module__}.{cls.__name__} (kind {kind!r}) is not registered"
+        )
         assert ADAPTERS[kind].source_class is cls
 
 
@@ -117,7 +119,9 @@ def test_config_model_forbids_extra_keys(kind: str) -> None:
     assert model.model_config.get("extra") == "forbid"
     with pytest.raises(ValidationError) as info:
         model.model_validate({"kind": kind, "no_such_option": 1})
-    assert ("no_such_option",) in [e["loc"] for e in info.value.errors() if e["type"] == "extra_forbidden"]
+    assert ("no_such_option",) in [
+        e["loc"] for e in info.value.errors() if e["type"] == "extra_forbidden"
+    ]
 
 
 @pytest.mark.parametrize("kind", sorted(ADAPTERS))

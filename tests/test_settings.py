@@ -80,6 +80,7 @@ def test_county_code_not_six_digits_names_file_field_and_pattern(config_dir: Pat
 
 def test_former_code_mapping_to_a_non_current_county_is_refused(config_dir: Path) -> None:
     """A former code that maps to a code not among the counties is reported with both codes."""
+
     def change(d: dict[str, Any]) -> None:
         old = next(iter(d["city"]["former_codes"]))
         d["city"]["former_codes"][old] = "140499"
@@ -93,8 +94,11 @@ def test_former_code_mapping_to_a_non_current_county_is_refused(config_dir: Path
 
 
 @pytest.mark.parametrize("source", ["demo", "warehouse"])
-def test_unknown_key_in_a_source_names_the_source_and_the_key(config_dir: Path, source: str) -> None:
+def test_unknown_key_in_a_source_names_the_source_and_the_key(
+    config_dir: Path, source: str
+) -> None:
     """An unknown key in a source is an error at sources.<name>.<key>, whatever the source's name."""
+
     def change(d: dict[str, Any]) -> None:
         if source != "demo":
             d["sources"][source] = {"kind": "sql", "url": "sqlite:///instance/x.db"}
@@ -136,7 +140,9 @@ def test_password_in_a_sql_url_is_refused_without_echoing_it(config_dir: Path) -
 def test_dataset_naming_an_unknown_source_names_datasets_file(config_dir: Path) -> None:
     """A dataset bound to a source that does not exist is reported against datasets.yaml."""
     path = rewrite(
-        config_dir, "datasets.yaml", lambda d: d["datasets"]["hotline.tickets"].update(source="nowhere")
+        config_dir,
+        "datasets.yaml",
+        lambda d: d["datasets"]["hotline.tickets"].update(source="nowhere"),
     )
     line = only_problem(config_dir)
     assert line.startswith(f"{path}: datasets")
@@ -176,7 +182,9 @@ def test_column_map_naming_a_column_outside_the_contract_is_refused(config_dir: 
 def test_indicator_with_bad_frequency_lists_allowed_values(config_dir: Path) -> None:
     """A frequency outside monthly/quarterly/annual is reported at indicators.<i>.frequency."""
     index = 2
-    path = rewrite(config_dir, "indicators.yaml", lambda d: d["indicators"][index].update(frequency="weekly"))
+    path = rewrite(
+        config_dir, "indicators.yaml", lambda d: d["indicators"][index].update(frequency="weekly")
+    )
     line = only_problem(config_dir)
     assert line.startswith(f"{path}: indicators.{index}.frequency: ")
     assert "'monthly', 'quarterly' or 'annual'" in line
@@ -215,7 +223,9 @@ def test_same_section_in_two_files_names_both(config_dir: Path) -> None:
 def test_several_problems_give_one_line_each(config_dir: Path) -> None:
     """Problems in different files are all reported, one line each, each with its own file."""
     city = rewrite(config_dir, "city.yaml", lambda d: d["city"]["counties"][0].update(code="1404"))
-    ind = rewrite(config_dir, "indicators.yaml", lambda d: d["indicators"][0].update(frequency="weekly"))
+    ind = rewrite(
+        config_dir, "indicators.yaml", lambda d: d["indicators"][0].update(frequency="weekly")
+    )
     cockpit = rewrite(config_dir, "cockpit.yaml", lambda d: d["cache"].update(timeout=0))
     lines = problems_of(config_dir)
     assert len(lines) == 3, lines
@@ -239,7 +249,9 @@ def test_env_override_reaches_the_built_source() -> None:
     assert shipped("sources.yaml")["sources"]["demo"]["tickets"] != 5000
     settings = load_settings(config_dir=CONFIG, environ={"COCKPIT_SOURCES__DEMO__TICKETS": "5000"})
     assert settings.sources["demo"].tickets == 5000
-    source = build_source("demo", settings.sources["demo"], city=settings.city, base_dir=settings.base_dir)
+    source = build_source(
+        "demo", settings.sources["demo"], city=settings.city, base_dir=settings.base_dir
+    )
     try:
         assert source.config.tickets == 5000
     finally:
@@ -250,10 +262,17 @@ def test_env_override_reaches_the_built_source() -> None:
     ("variable", "value", "field", "expected"),
     [
         ("COCKPIT_CACHE__TIMEOUT", "abc", "cache.timeout", "valid integer"),
-        ("COCKPIT_SOURCES__DEMO__TICKETS", "5", "sources.demo.tickets", "greater than or equal to 1000"),
+        (
+            "COCKPIT_SOURCES__DEMO__TICKETS",
+            "5",
+            "sources.demo.tickets",
+            "greater than or equal to 1000",
+        ),
     ],
 )
-def test_bad_env_override_names_the_variable(variable: str, value: str, field: str, expected: str) -> None:
+def test_bad_env_override_names_the_variable(
+    variable: str, value: str, field: str, expected: str
+) -> None:
     """A bad override is reported against $VARIABLE (not a YAML file) with the field it sets."""
     line = only_problem(CONFIG, {variable: value})
     assert line.startswith(f"${variable}: {field}: ")
@@ -283,14 +302,15 @@ def test_test_server_variables_are_not_taken_as_overrides() -> None:
     assert settings.city.code == shipped("city.yaml")["city"]["code"]
 
 
-
 def test_url_env_variable_with_the_cockpit_prefix_is_read_as_a_secret(config_dir: Path) -> None:
     """A SQL source's url_env named COCKPIT_... loads, and its password never appears in an error."""
     secret = "s3cret-Pa55"
     rewrite(
         config_dir,
         "sources.yaml",
-        lambda d: d["sources"].update(warehouse={"kind": "sql", "url_env": "COCKPIT_WAREHOUSE_URL"}),
+        lambda d: d["sources"].update(
+            warehouse={"kind": "sql", "url_env": "COCKPIT_WAREHOUSE_URL"}
+        ),
     )
     environ = {"COCKPIT_WAREHOUSE_URL": f"postgresql+psycopg://cockpit:{secret}@db.example/city"}
     try:
@@ -299,6 +319,7 @@ def test_url_env_variable_with_the_cockpit_prefix_is_read_as_a_secret(config_dir
         assert secret not in str(exc), f"a ConfigError printed the database password: {exc}"
         raise
     assert settings.sources["warehouse"].url_env == "COCKPIT_WAREHOUSE_URL"
+
 
 # -- the shipped configuration and the command line ----------------------------------------------
 def test_shipped_config_loads_cleanly() -> None:
@@ -313,7 +334,9 @@ def test_shipped_config_loads_cleanly() -> None:
     assert {n: (b.source, b.table) for n, b in settings.datasets.items()} == {
         n: (b["source"], b["table"]) for n, b in datasets.items()
     }
-    assert [i.id for i in settings.indicators] == [i["id"] for i in shipped("indicators.yaml")["indicators"]]
+    assert [i.id for i in settings.indicators] == [
+        i["id"] for i in shipped("indicators.yaml")["indicators"]
+    ]
     assert settings.cache.type == shipped("cockpit.yaml")["cache"]["type"]
 
 
@@ -324,7 +347,11 @@ def test_check_config_command_exits_2_and_prints_each_problem(config_dir: Path) 
     expected = problems_of(config_dir)
     run = subprocess.run(
         [sys.executable, "-m", "cockpit", "check-config", "--config-dir", str(config_dir)],
-        cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert run.returncode == 2, run.stderr
     printed = run.stderr.splitlines()
@@ -338,7 +365,11 @@ def test_check_config_command_accepts_the_shipped_config() -> None:
     """`python -m cockpit check-config` on config/ exits 0 and says so."""
     run = subprocess.run(
         [sys.executable, "-m", "cockpit", "check-config", "--config-dir", str(CONFIG)],
-        cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert run.returncode == 0, run.stderr
     assert "配置正确" in run.stdout

@@ -201,6 +201,7 @@ ALL = tuple(c.name for c in COLUMNS)
 
 def rows(mask: Callable[[pd.DataFrame], pd.Series], columns: tuple[str, ...] = ALL) -> Callable:
     """Expected raw rows: the mapped frame filtered by `mask`."""
+
     def expected(frame: pd.DataFrame) -> pd.DataFrame:
         m = mapped(frame)
         return m.loc[mask(m), list(columns)]
@@ -232,6 +233,7 @@ BUCKET_LABELS: dict[str, Callable[[pd.Series], pd.Series]] = {
 
 def bucket_case(unit: str) -> Case:
     """Count and sum of amount per calendar bucket of received_at."""
+
     def expected(frame: pd.DataFrame) -> pd.DataFrame:
         key = BUCKET_LABELS[unit](frame["received_at"]).rename("bucket")
         grouped = frame.groupby(key)["amount"]
@@ -302,9 +304,19 @@ CASES: list[Case] = [
     # one filter of each kind
     filter_case("eq", Filter("category", "eq", "投诉"), lambda m: m["category"] == "投诉"),
     filter_case("ne", Filter("category", "ne", "投诉"), lambda m: m["category"] != "投诉"),
-    filter_case("in", Filter("category", "in", ("咨询", "求助")), lambda m: m["category"].isin(["咨询", "求助"])),
-    filter_case("not-in", Filter("category", "not_in", ("咨询",)), lambda m: ~m["category"].isin(["咨询"])),
-    filter_case("between-float", Filter("amount", "between", (80.0, 120.0)), lambda m: m["amount"].between(80, 120)),
+    filter_case(
+        "in",
+        Filter("category", "in", ("咨询", "求助")),
+        lambda m: m["category"].isin(["咨询", "求助"]),
+    ),
+    filter_case(
+        "not-in", Filter("category", "not_in", ("咨询",)), lambda m: ~m["category"].isin(["咨询"])
+    ),
+    filter_case(
+        "between-float",
+        Filter("amount", "between", (80.0, 120.0)),
+        lambda m: m["amount"].between(80, 120),
+    ),
     filter_case(
         "between-datetime",
         Filter("received_at", "between", (JAN_START, JAN_END)),
@@ -314,14 +326,24 @@ CASES: list[Case] = [
     filter_case("not-null", Filter("closed_at", "not_null"), lambda m: m["closed_at"].notna()),
     filter_case("gt", Filter("amount", "gt", 100.0), lambda m: m["amount"] > 100),
     filter_case("ge", Filter("amount", "ge", 100.0), lambda m: m["amount"] >= 100),
-    filter_case("lt-datetime", Filter("received_at", "lt", JAN_START), lambda m: m["received_at"] < JAN_START),
-    filter_case("le-datetime", Filter("received_at", "le", JAN_END), lambda m: m["received_at"] <= JAN_END),
+    filter_case(
+        "lt-datetime",
+        Filter("received_at", "lt", JAN_START),
+        lambda m: m["received_at"] < JAN_START,
+    ),
+    filter_case(
+        "le-datetime", Filter("received_at", "le", JAN_END), lambda m: m["received_at"] <= JAN_END
+    ),
     filter_case(
         "column-vs-column",
         Filter("closed_at", "le", Col("deadline")),
         lambda m: m["closed_at"] <= m["deadline"],
     ),
-    filter_case("county-eq-current", Filter("county_code", "eq", "140403"), lambda m: m["county_code"] == "140403"),
+    filter_case(
+        "county-eq-current",
+        Filter("county_code", "eq", "140403"),
+        lambda m: m["county_code"] == "140403",
+    ),
     filter_case(
         "county-not-in-current",
         Filter("county_code", "not_in", ("140404",)),
@@ -329,18 +351,32 @@ CASES: list[Case] = [
     ),
     Case(
         "filters-are-anded",
-        DatasetQuery(filters=(
-            Filter("county_code", "in", ("140403", "140405")),
-            Filter("closed_at", "not_null"),
-            Filter("amount", "lt", 110.0),
-        )),
-        rows(lambda m: m["county_code"].isin(["140403", "140405"]) & m["closed_at"].notna() & (m["amount"] < 110)),
+        DatasetQuery(
+            filters=(
+                Filter("county_code", "in", ("140403", "140405")),
+                Filter("closed_at", "not_null"),
+                Filter("amount", "lt", 110.0),
+            )
+        ),
+        rows(
+            lambda m: (
+                m["county_code"].isin(["140403", "140405"])
+                & m["closed_at"].notna()
+                & (m["amount"] < 110)
+            )
+        ),
     ),
     # aggregates
-    Case("count-all", DatasetQuery(measures=(Measure("n", "count"),)), lambda f: pd.DataFrame({"n": [len(f)]})),
+    Case(
+        "count-all",
+        DatasetQuery(measures=(Measure("n", "count"),)),
+        lambda f: pd.DataFrame({"n": [len(f)]}),
+    ),
     Case(
         "count-filtered-to-nothing",
-        DatasetQuery(filters=(Filter("category", "eq", "no such"),), measures=(Measure("n", "count"),)),
+        DatasetQuery(
+            filters=(Filter("category", "eq", "no such"),), measures=(Measure("n", "count"),)
+        ),
         lambda f: pd.DataFrame({"n": [0]}),
     ),
     Case(
@@ -373,7 +409,9 @@ CASES: list[Case] = [
             measures=(
                 Measure("on_time", "count", where=(Filter("closed_at", "le", Col("deadline")),)),
                 Measure("open", "count", where=(Filter("closed_at", "is_null"),)),
-                Measure("complaint_total", "sum", "amount", where=(Filter("category", "eq", "投诉"),)),
+                Measure(
+                    "complaint_total", "sum", "amount", where=(Filter("category", "eq", "投诉"),)
+                ),
                 Measure("big_mean", "avg", "amount", where=(Filter("amount", "gt", 130.0),)),
                 Measure("big_count", "count", "amount", where=(Filter("amount", "gt", 130.0),)),
             ),
@@ -411,9 +449,13 @@ CASES: list[Case] = [
             order_by=(("county_code", True), ("amount", True)),
             limit=20,
         ),
-        lambda f: mapped(f).sort_values(["county_code", "amount"], ascending=False)[
-            ["id", "county_code", "amount"]
-        ].head(20),
+        lambda f: (
+            mapped(f)
+            .sort_values(["county_code", "amount"], ascending=False)[
+                ["id", "county_code", "amount"]
+            ]
+            .head(20)
+        ),
         ordered=True,
     ),
     Case(
@@ -424,8 +466,15 @@ CASES: list[Case] = [
             order_by=(("n", True), ("county_code", False)),
             limit=2,
         ),
-        lambda f: mapped(f).groupby("county_code").size().rename("n").reset_index()
-        .sort_values(["n", "county_code"], ascending=[False, True]).head(2),
+        lambda f: (
+            mapped(f)
+            .groupby("county_code")
+            .size()
+            .rename("n")
+            .reset_index()
+            .sort_values(["n", "county_code"], ascending=[False, True])
+            .head(2)
+        ),
         ordered=True,
     ),
     Case(
@@ -453,7 +502,10 @@ def test_engines_agree(
     sqlite_engine: Engine, duckdb_engine: Engine, postgresql_engine: Engine, case: Case
 ) -> None:
     """SQLite, DuckDB and PostgreSQL give the same frame for the same query."""
-    answers = [e.source.fetch(e.dataset, case.query) for e in (sqlite_engine, duckdb_engine, postgresql_engine)]
+    answers = [
+        e.source.fetch(e.dataset, case.query)
+        for e in (sqlite_engine, duckdb_engine, postgresql_engine)
+    ]
     for other in answers[1:]:
         assert_same(other, answers[0], case.ordered)
 
@@ -476,7 +528,8 @@ def test_pages_cover_every_row_once(engine: Engine) -> None:
     pages = []
     for offset in range(0, ROWS + 40, 40):  # bounded: an ignored offset must not loop forever
         page = engine.source.fetch(
-            engine.dataset, DatasetQuery(columns=("id",), order_by=(("id", False),), limit=40, offset=offset)
+            engine.dataset,
+            DatasetQuery(columns=("id",), order_by=(("id", False),), limit=40, offset=offset),
         )
         assert len(page) <= 40
         pages.append(page)
@@ -503,8 +556,10 @@ def test_former_codes_are_grouped_under_the_current_code(engine: Engine) -> None
 def test_filter_on_current_code_includes_former_code_rows(engine: Engine, op: str) -> None:
     """A filter on a current code also returns the rows still carrying its former codes."""
     value = "140403" if op == "eq" else ("140403",)
-    frame = engine.source.fetch(engine.dataset, DatasetQuery(columns=("id", "county_code"),
-                                                             filters=(Filter("county_code", op, value),)))
+    frame = engine.source.fetch(
+        engine.dataset,
+        DatasetQuery(columns=("id", "county_code"), filters=(Filter("county_code", op, value),)),
+    )
     absorbed = ["140403"] + [old for old, new in FORMER.items() if new == "140403"]
     assert sorted(frame["id"]) == sorted(FRAME.loc[FRAME["county_code"].isin(absorbed), "id"])
     assert set(frame["county_code"]) == {"140403"}
@@ -568,7 +623,9 @@ def test_health_ok_for_a_working_engine(engine: Engine) -> None:
 
 def test_health_not_ok_for_an_unreachable_server() -> None:
     """health() is not ok (and does not raise) for a PostgreSQL server that is not there."""
-    config = SqlConfig(kind="sql", url="postgresql+psycopg://postgres@127.0.0.1:1/test", connect_timeout=1)
+    config = SqlConfig(
+        kind="sql", url="postgresql+psycopg://postgres@127.0.0.1:1/test", connect_timeout=1
+    )
     source = SqlSource("nowhere", config)
     try:
         health = source.health()

@@ -63,8 +63,18 @@ def indicator_figure(
     ]
     current = mine[(mine.period <= period) & (mine.period.str[:4] == year)]
     if current.empty:
-        return IndicatorFigure(indicator.id, indicator.name, indicator.unit, None, "—", None, None,
-                               False, "none", _target_growth(indicator))
+        return IndicatorFigure(
+            indicator.id,
+            indicator.name,
+            indicator.unit,
+            None,
+            "—",
+            None,
+            None,
+            False,
+            "none",
+            _target_growth(indicator),
+        )
     row = current.sort_values("period").iloc[-1]
     value = None if pd.isna(row["value"]) else float(row["value"])
     growth = None if pd.isna(row["growth"]) else float(row["growth"])
@@ -76,9 +86,16 @@ def indicator_figure(
             growth = round((value / float(prev.iloc[0]["value"]) - 1) * 100, 1)
             computed = True
     return IndicatorFigure(
-        indicator.id, indicator.name, indicator.unit, row["period"],
-        period_label(row["period"], indicator.frequency), value, growth, computed,
-        growth_status(growth, indicator), _target_growth(indicator),
+        indicator.id,
+        indicator.name,
+        indicator.unit,
+        row["period"],
+        period_label(row["period"], indicator.frequency),
+        value,
+        growth,
+        computed,
+        growth_status(growth, indicator),
+        _target_growth(indicator),
     )
 
 

@@ -30,14 +30,16 @@ def weekly_spikes(weekly: pd.DataFrame, this_week: str) -> pd.DataFrame:
     if weekly.empty:
         return pd.DataFrame(columns=["category", "tickets", "baseline", "ratio"])
     weeks = sorted(w for w in weekly["week"].unique() if w < this_week)[-BASELINE_WEEKS:]
-    table = weekly.pivot_table(index="category", columns="week", values="tickets", aggfunc="sum",
-                               fill_value=0)
+    table = weekly.pivot_table(
+        index="category", columns="week", values="tickets", aggfunc="sum", fill_value=0
+    )
     if this_week not in table.columns or len(weeks) < BASELINE_WEEKS // 2:
         return pd.DataFrame(columns=["category", "tickets", "baseline", "ratio"])
     baseline = table[weeks].mean(axis=1)
     current = table[this_week]
-    out = pd.DataFrame({"category": table.index, "tickets": current.values,
-                        "baseline": baseline.round(1).values})
+    out = pd.DataFrame(
+        {"category": table.index, "tickets": current.values, "baseline": baseline.round(1).values}
+    )
     out["ratio"] = (out["tickets"] / out["baseline"].where(out["baseline"] > 0)).round(1)
     spikes = out[(out["tickets"] >= SPIKE_MIN_COUNT) & (out["ratio"] >= SPIKE_RATIO)]
     return spikes.sort_values("ratio", ascending=False).reset_index(drop=True)

@@ -49,8 +49,14 @@ def with_lights(tasks: pd.DataFrame, today: dt.date) -> pd.DataFrame:
         return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
     lights = [
-        task_light(float(r.progress), day(r.start_date), day(r.deadline), day(r.last_feedback_date),
-                   day(r.completed_at) is not None, today)
+        task_light(
+            float(r.progress),
+            day(r.start_date),
+            day(r.deadline),
+            day(r.last_feedback_date),
+            day(r.completed_at) is not None,
+            today,
+        )
         for r in tasks.itertuples()
     ]
     out = tasks.assign(light=lights)

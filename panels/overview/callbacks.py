@@ -28,7 +28,9 @@ def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date
     """Everything the overview shows for a period and county (None = whole city)."""
     settings = hub.settings
     place = county or settings.city.code
-    economy = economy_card(data.economy_rows(hub, period, place), settings.indicator_map, period, place)
+    economy = economy_card(
+        data.economy_rows(hub, period, place), settings.indicator_map, period, place
+    )
     hotline = hotline_card(data.hotline_kpis(hub, period, county), period)
     tasks_card, lit = key_work_card(data.tasks(hub, county), today)
     warnings = data.warnings_in_force(hub, county)
@@ -36,8 +38,10 @@ def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date
     emergency = emergency_card(active, data.events_this_year(hub, today.year, county), today.year)
     tickets_as_of = hub.as_of("hotline.tickets") or dt.datetime.combine(today, dt.time())
     weekly = data.hotline_weekly(hub, tickets_as_of, county)
-    last_week = (pd.Timestamp(tickets_as_of).normalize()
-                 - pd.Timedelta(days=pd.Timestamp(tickets_as_of).weekday() + 7)).strftime("%Y-%m-%d")
+    last_week = (
+        pd.Timestamp(tickets_as_of).normalize()
+        - pd.Timedelta(days=pd.Timestamp(tickets_as_of).weekday() + 7)
+    ).strftime("%Y-%m-%d")
     attention = attention_list(economy, lit, warnings, active, weekly, last_week)
     return {
         "left": [economy, hotline],
@@ -50,7 +54,9 @@ def map_values(hub: DataHub, metric: str, period: str) -> tuple[dict, dict, str,
     """(values, texts, title, note) per county for the map's metric."""
     if metric == "risk":
         result = data.warnings_by_county(hub)
-        values = dict(zip(result.frame.get("county_code", []), result.frame.get("warnings", []), strict=True))
+        values = dict(
+            zip(result.frame.get("county_code", []), result.frame.get("warnings", []), strict=True)
+        )
         texts = {c: f"{int(v)}条" for c, v in values.items()}
         return values, texts, "在发布风险预警（条）", _note(result)
     if metric == "gdp":
@@ -64,10 +70,17 @@ def map_values(hub: DataHub, metric: str, period: str) -> tuple[dict, dict, str,
             label = latest.period.iloc[0]
         texts = {c: percent(v, signed=True) for c, v in values.items()}
         from cockpit.formatting import period_label
-        title = f"地区生产总值增速（{label[:4]}年{period_label(label, 'quarterly')}，%）" if label else "地区生产总值增速"
+
+        title = (
+            f"地区生产总值增速（{label[:4]}年{period_label(label, 'quarterly')}，%）"
+            if label
+            else "地区生产总值增速"
+        )
         return values, texts, title, _note(result)
     result = data.hotline_by_county(hub, period)
-    values = dict(zip(result.frame.get("county_code", []), result.frame.get("tickets", []), strict=True))
+    values = dict(
+        zip(result.frame.get("county_code", []), result.frame.get("tickets", []), strict=True)
+    )
     texts = {c: f"{number(v)}件" for c, v in values.items()}
     return values, texts, f"12345受理量（{month_label(period)}，件）", _note(result)
 
@@ -94,10 +107,14 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         """Headlines and attention list for the selected period and county."""
         if not period:
             return no_update, no_update, no_update
-        built = build_overview(hub, period, None if county in (None, CITY_WIDE) else county,
-                               dt.date.today())
-        return ([module_card(c) for c in built["left"]], [module_card(c) for c in built["right"]],
-                attention_items(built["attention"]))
+        built = build_overview(
+            hub, period, None if county in (None, CITY_WIDE) else county, dt.date.today()
+        )
+        return (
+            [module_card(c) for c in built["left"]],
+            [module_card(c) for c in built["right"]],
+            attention_items(built["attention"]),
+        )
 
     @app.callback(
         Output("overview-map", "figure"),

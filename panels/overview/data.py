@@ -36,15 +36,23 @@ def county_filter(county: str | None, column: str = "county_code") -> tuple[Filt
 def economy_rows(hub: DataHub, period: str, place_code: str) -> Result:
     """Indicator rows of one place for this year and last (for computed growth)."""
     first = f"{int(period[:4]) - 1}-01"
-    query = DatasetQuery(filters=(Filter("period", "between", (first, period)),
-                                  Filter("county_code", "eq", place_code)))
+    query = DatasetQuery(
+        filters=(
+            Filter("period", "between", (first, period)),
+            Filter("county_code", "eq", place_code),
+        )
+    )
     return hub.query("economy.indicator_values", query)
 
 
 def economy_by_county(hub: DataHub, period: str, indicator_id: str) -> Result:
     """One indicator's cumulative rows for every county, this year up to the period."""
-    query = DatasetQuery(filters=(Filter("indicator_id", "eq", indicator_id),
-                                  Filter("period", "between", (f"{period[:4]}-01", period))))
+    query = DatasetQuery(
+        filters=(
+            Filter("indicator_id", "eq", indicator_id),
+            Filter("period", "between", (f"{period[:4]}-01", period)),
+        )
+    )
     return hub.query("economy.indicator_values", query)
 
 
@@ -56,14 +64,20 @@ def hotline_kpis(hub: DataHub, period: str, county: str | None) -> Result:
         Measure("received", "count"),
         Measure("closed", "count", where=(Filter("closed_at", "not_null"),)),
         Measure("closed_on_time", "count", where=(Filter("closed_at", "le", Col("deadline")),)),
-        Measure("open_overdue", "count", where=(Filter("closed_at", "is_null"),
-                                                Filter("deadline", "lt", end))),
+        Measure(
+            "open_overdue",
+            "count",
+            where=(Filter("closed_at", "is_null"), Filter("deadline", "lt", end)),
+        ),
         Measure("evaluated", "count", where=(Filter("evaluation", "not_null"),)),
         Measure("satisfied", "count", where=(Filter("evaluation", "in", SATISFIED),)),
     )
     query = DatasetQuery(
-        filters=(Filter("received_at", "ge", start), Filter("received_at", "lt", end),
-                 *county_filter(county)),
+        filters=(
+            Filter("received_at", "ge", start),
+            Filter("received_at", "lt", end),
+            *county_filter(county),
+        ),
         buckets=(TimeBucket("received_at", "month", "month"),),
         measures=measures,
     )
@@ -86,8 +100,11 @@ def hotline_weekly(hub: DataHub, until: dt.datetime, county: str | None) -> Resu
     monday = pd.Timestamp(until).normalize() - pd.Timedelta(days=pd.Timestamp(until).weekday())
     start = (monday - pd.Timedelta(weeks=10)).to_pydatetime()
     query = DatasetQuery(
-        filters=(Filter("received_at", "ge", start), Filter("received_at", "lt", monday.to_pydatetime()),
-                 *county_filter(county)),
+        filters=(
+            Filter("received_at", "ge", start),
+            Filter("received_at", "lt", monday.to_pydatetime()),
+            *county_filter(county),
+        ),
         group_by=("category_l2",),
         buckets=(TimeBucket("received_at", "week", "week"),),
         measures=(Measure("tickets", "count"),),
@@ -97,32 +114,58 @@ def hotline_weekly(hub: DataHub, until: dt.datetime, county: str | None) -> Resu
 
 def tasks(hub: DataHub, county: str | None) -> Result:
     """Key tasks of the county (or all), as rows: lights are computed from them."""
-    columns = ("task_id", "title", "lead_unit", "county_code", "start_date", "deadline", "progress",
-               "last_feedback_date", "completed_at")
+    columns = (
+        "task_id",
+        "title",
+        "lead_unit",
+        "county_code",
+        "start_date",
+        "deadline",
+        "progress",
+        "last_feedback_date",
+        "completed_at",
+    )
     return hub.query("key_work.tasks", DatasetQuery(filters=county_filter(county), columns=columns))
 
 
 def warnings_in_force(hub: DataHub, county: str | None) -> Result:
     """Warnings not yet lifted, as rows (a few dozen at most)."""
     columns = ("warning_id", "domain", "level", "title", "county_code", "issued_at", "stage")
-    query = DatasetQuery(filters=(Filter("stage", "ne", "解除"), *county_filter(county)),
-                         columns=columns, order_by=(("level", False), ("issued_at", True)))
+    query = DatasetQuery(
+        filters=(Filter("stage", "ne", "解除"), *county_filter(county)),
+        columns=columns,
+        order_by=(("level", False), ("issued_at", True)),
+    )
     return hub.query("risk.warnings", query)
 
 
 def warnings_by_county(hub: DataHub) -> Result:
     """Warnings in force per county (for the map)."""
-    query = DatasetQuery(filters=(Filter("stage", "ne", "解除"),), group_by=("county_code",),
-                         measures=(Measure("warnings", "count"),))
+    query = DatasetQuery(
+        filters=(Filter("stage", "ne", "解除"),),
+        group_by=("county_code",),
+        measures=(Measure("warnings", "count"),),
+    )
     return hub.query("risk.warnings", query)
 
 
 def active_events(hub: DataHub, county: str | None) -> Result:
     """Emergency events not yet ended."""
-    columns = ("event_id", "title", "level", "occurred_at", "county_code", "status", "deaths",
-               "injuries")
-    query = DatasetQuery(filters=(Filter("status", "ne", "已结束"), *county_filter(county)),
-                         columns=columns, order_by=(("level", False), ("occurred_at", True)))
+    columns = (
+        "event_id",
+        "title",
+        "level",
+        "occurred_at",
+        "county_code",
+        "status",
+        "deaths",
+        "injuries",
+    )
+    query = DatasetQuery(
+        filters=(Filter("status", "ne", "已结束"), *county_filter(county)),
+        columns=columns,
+        order_by=(("level", False), ("occurred_at", True)),
+    )
     return hub.query("emergency.events", query)
 
 
@@ -130,6 +173,7 @@ def events_this_year(hub: DataHub, year: int, county: str | None) -> Result:
     """Events this year by level."""
     query = DatasetQuery(
         filters=(Filter("occurred_at", "ge", dt.datetime(year, 1, 1)), *county_filter(county)),
-        group_by=("level",), measures=(Measure("events", "count"),),
+        group_by=("level",),
+        measures=(Measure("events", "count"),),
     )
     return hub.query("emergency.events", query)

@@ -12,30 +12,62 @@ SEVERITY_CLASS = {1: "sev-1", 2: "sev-2", 3: "sev-3", 4: "sev-4"}
 
 def module_card(card: ModuleCard) -> html.Div:
     """A module's headline block: title, period, figures with units, and its 数据截至."""
-    head = html.Div(className="panel-head", children=[
-        html.H2(card.title, className="panel-title"),
-        html.Span(card.period, className="panel-period"),
-    ])
+    head = html.Div(
+        className="panel-head",
+        children=[
+            html.H2(card.title, className="panel-title"),
+            html.Span(card.period, className="panel-period"),
+        ],
+    )
     body: list = []
     if card.error:
-        body.append(html.P(("显示最近一次成功数据：" if card.stale else "") + card.error,
-                           className="panel-error", role="alert"))
-    body.append(html.Div(className="stat-grid", children=[
-        html.Div(className=f"stat status-{s.status}", children=[
-            html.Div(s.label, className="stat-label"),
-            html.Div([html.Span(s.value, className="stat-value"), html.Span(s.unit, className="stat-unit")]),
-            html.Div(s.note, className="stat-note") if s.note else None,
-        ]) for s in card.stats
-    ]))
+        body.append(
+            html.P(
+                ("显示最近一次成功数据：" if card.stale else "") + card.error,
+                className="panel-error",
+                role="alert",
+            )
+        )
+    body.append(
+        html.Div(
+            className="stat-grid",
+            children=[
+                html.Div(
+                    className=f"stat status-{s.status}",
+                    children=[
+                        html.Div(s.label, className="stat-label"),
+                        html.Div(
+                            [
+                                html.Span(s.value, className="stat-value"),
+                                html.Span(s.unit, className="stat-unit"),
+                            ]
+                        ),
+                        html.Div(s.note, className="stat-note") if s.note else None,
+                    ],
+                )
+                for s in card.stats
+            ],
+        )
+    )
     foot = html.Div(f"数据截至 {as_of(card.as_of)}", className="panel-as-of")
-    return html.Div([head, *body, foot], className=f"panel module-card card-{card.key}",
-                    id=f"overview-card-{card.key}")
+    return html.Div(
+        [head, *body, foot],
+        className=f"panel module-card card-{card.key}",
+        id=f"overview-card-{card.key}",
+    )
 
 
 def attention_items(items: list[Attention]) -> list[html.Li]:
     """The attention list; an empty list says so plainly."""
     if not items:
         return [html.Li("当前没有需要特别关注的事项", className="attention-empty")]
-    return [html.Li(className=f"attention-item {SEVERITY_CLASS.get(a.severity, 'sev-3')}", children=[
-        html.Span(a.module, className="attention-module"), html.Span(a.text, className="attention-text"),
-    ]) for a in items]
+    return [
+        html.Li(
+            className=f"attention-item {SEVERITY_CLASS.get(a.severity, 'sev-3')}",
+            children=[
+                html.Span(a.module, className="attention-module"),
+                html.Span(a.text, className="attention-text"),
+            ],
+        )
+        for a in items
+    ]

@@ -13,23 +13,50 @@ MAP_METRICS = [
 
 def layout() -> html.Div:
     """Empty frames with stable ids; the overview callback fills them."""
-    return html.Div(className="overview", children=[
-        html.Section(id="overview-cards-left", className="overview-col overview-left"),
-        html.Section(className="overview-col overview-centre", children=[
-            html.Div(className="panel map-panel", children=[
-                html.Div(className="panel-head", children=[
-                    html.H2(id="overview-map-title", className="panel-title"),
-                    dcc.RadioItems(id="overview-map-metric", options=MAP_METRICS, value="hotline",
-                                   className="map-metric", inline=True),
-                ]),
-                dcc.Graph(id="overview-map", className="overview-map", config={
-                    "displayModeBar": False, "scrollZoom": False, "responsive": True}),
-                html.P(id="overview-map-note", className="panel-note"),
-            ]),
-            html.Div(className="panel attention-panel", children=[
-                html.H2("需要关注", className="panel-title"),
-                html.Ul(id="overview-attention", className="attention-list"),
-            ]),
-        ]),
-        html.Section(id="overview-cards-right", className="overview-col overview-right"),
-    ])
+    return html.Div(
+        className="overview",
+        children=[
+            html.Section(id="overview-cards-left", className="overview-col overview-left"),
+            html.Section(
+                className="overview-col overview-centre",
+                children=[
+                    html.Div(
+                        className="panel map-panel",
+                        children=[
+                            html.Div(
+                                className="panel-head",
+                                children=[
+                                    html.H2(id="overview-map-title", className="panel-title"),
+                                    dcc.RadioItems(
+                                        id="overview-map-metric",
+                                        options=MAP_METRICS,
+                                        value="hotline",
+                                        className="map-metric",
+                                        inline=True,
+                                    ),
+                                ],
+                            ),
+                            dcc.Graph(
+                                id="overview-map",
+                                className="overview-map",
+                                config={
+                                    "displayModeBar": False,
+                                    "scrollZoom": False,
+                                    "responsive": True,
+                                },
+                            ),
+                            html.P(id="overview-map-note", className="panel-note"),
+                        ],
+                    ),
+                    html.Div(
+                        className="panel attention-panel",
+                        children=[
+                            html.H2("需要关注", className="panel-title"),
+                            html.Ul(id="overview-attention", className="attention-list"),
+                        ],
+                    ),
+                ],
+            ),
+            html.Section(id="overview-cards-right", className="overview-col overview-right"),
+        ],
+    )

@@ -54,10 +54,14 @@ class Attention:
 
 
 def _card(key: str, title: str, period: str, result: Result) -> ModuleCard:
-    return ModuleCard(key, title, period, as_of=result.as_of, error=result.error, stale=result.stale)
+    return ModuleCard(
+        key, title, period, as_of=result.as_of, error=result.error, stale=result.stale
+    )
 
 
-def economy_card(result: Result, catalog: dict[str, Indicator], period: str, place: str) -> ModuleCard:
+def economy_card(
+    result: Result, catalog: dict[str, Indicator], period: str, place: str
+) -> ModuleCard:
     """GDP and the main monthly indicators, cumulative with growth and a light against target."""
     card = _card("economy", "经济运行", "", result)
     if result.frame.empty:
@@ -79,8 +83,10 @@ def economy_card(result: Result, catalog: dict[str, Indicator], period: str, pla
         card.stats.append(Stat(indicator.name, value, unit, note, fig.status))
         if fig.status == "red" and fig.growth is not None and fig.target_growth is not None:
             word = "增长" if fig.growth >= 0 else "下降"
-            card.alerts.append(f"{indicator.name}{fig.label}同比{word}{abs(fig.growth):.1f}%，"
-                               f"低于目标{fig.target_growth:g}%，差{fig.target_growth - fig.growth:.1f}个百分点")
+            card.alerts.append(
+                f"{indicator.name}{fig.label}同比{word}{abs(fig.growth):.1f}%，"
+                f"低于目标{fig.target_growth:g}%，差{fig.target_growth - fig.growth:.1f}个百分点"
+            )
     card.period = f"{period[:4]}年累计"
     return card
 
@@ -103,14 +109,22 @@ def hotline_card(result: Result, period: str) -> ModuleCard:
     def satisfied(r: dict | None) -> float | None:
         return None if r is None else rate(r["satisfied"], r["evaluated"])
 
-    change = None if before is None or not before["received"] else \
-        (now["received"] / before["received"] - 1) * 100
-    card.stats.append(Stat("受理量", number(now["received"], 1), "件",
-                           f"环比 {percent(change, signed=True)}"))
+    change = (
+        None
+        if before is None or not before["received"]
+        else (now["received"] / before["received"] - 1) * 100
+    )
+    card.stats.append(
+        Stat("受理量", number(now["received"], 1), "件", f"环比 {percent(change, signed=True)}")
+    )
     for label, fn in (("按时办结率", on_time), ("满意率", satisfied)):
         value, prev = fn(now), fn(before)
         diff = None if value is None or prev is None else value - prev
-        status = "none" if value is None else ("green" if value >= 90 else "yellow" if value >= 80 else "red")
+        status = (
+            "none"
+            if value is None
+            else ("green" if value >= 90 else "yellow" if value >= 80 else "red")
+        )
         card.stats.append(Stat(label, percent(value), "", f"比上月{points(diff)}", status))
     return card
 
@@ -136,9 +150,19 @@ def risk_card(result: Result) -> ModuleCard:
     card = _card("risk", "风险管控", "在发布预警", result)
     if not result.ok and result.frame.empty:
         return card
-    counts = result.frame["level"].value_counts() if not result.frame.empty else pd.Series(dtype=int)
-    card.stats = [Stat(f"{LEVEL_NAMES[lv]}预警", str(int(counts.get(lv, 0))), "条", "",
-                       {1: "red", 2: "red", 3: "yellow", 4: "none"}[lv]) for lv in (1, 2, 3, 4)]
+    counts = (
+        result.frame["level"].value_counts() if not result.frame.empty else pd.Series(dtype=int)
+    )
+    card.stats = [
+        Stat(
+            f"{LEVEL_NAMES[lv]}预警",
+            str(int(counts.get(lv, 0))),
+            "条",
+            "",
+            {1: "red", 2: "red", 3: "yellow", 4: "none"}[lv],
+        )
+        for lv in (1, 2, 3, 4)
+    ]
     return card
 
 
@@ -147,11 +171,19 @@ def emergency_card(active: Result, year: Result, this_year: int) -> ModuleCard:
     card = _card("emergency", "应急指挥", f"{this_year}年", active)
     if active.error and active.frame.empty:
         return card
-    card.stats.append(Stat("正在处置", str(len(active.frame)), "起", "", "red" if len(active.frame) else "green"))
+    card.stats.append(
+        Stat("正在处置", str(len(active.frame)), "起", "", "red" if len(active.frame) else "green")
+    )
     if year.ok and not year.frame.empty:
         by_level = dict(zip(year.frame["level"], year.frame["events"], strict=True))
-        card.stats.append(Stat("本年事件", str(int(sum(by_level.values()))), "起",
-                               " ".join(f"{EVENT_LEVELS[k]}{int(v)}" for k, v in sorted(by_level.items()))))
+        card.stats.append(
+            Stat(
+                "本年事件",
+                str(int(sum(by_level.values()))),
+                "起",
+                " ".join(f"{EVENT_LEVELS[k]}{int(v)}" for k, v in sorted(by_level.items())),
+            )
+        )
     return card
 
 
@@ -169,22 +201,40 @@ def attention_list(
     items: list[Attention] = []
     if events.ok:
         for e in events.frame.itertuples():
-            items.append(Attention(1 if e.level <= 2 else 2, "应急指挥",
-                                   f"{EVENT_LEVELS.get(e.level, '')}{e.title}（{e.status}）"))
+            items.append(
+                Attention(
+                    1 if e.level <= 2 else 2,
+                    "应急指挥",
+                    f"{EVENT_LEVELS.get(e.level, '')}{e.title}（{e.status}）",
+                )
+            )
     if warnings.ok:
         for w in warnings.frame.itertuples():
             if w.level <= 2:
-                items.append(Attention(w.level, "风险管控", f"{LEVEL_NAMES[w.level]}预警：{w.title}（{w.stage}）"))
+                items.append(
+                    Attention(
+                        w.level, "风险管控", f"{LEVEL_NAMES[w.level]}预警：{w.title}（{w.stage}）"
+                    )
+                )
     items += [Attention(2, "经济运行", text) for text in economy.alerts]
     if not tasks.empty:
         for t in tasks[tasks["light"] == "red"].head(5).itertuples():
             late = f"逾期{-t.days_left}天" if t.days_left < 0 else "反馈停滞"
-            items.append(Attention(2, "重点工作", f"{t.title}（{t.lead_unit}，{late}，进度{int(t.progress)}%）"))
+            items.append(
+                Attention(
+                    2, "重点工作", f"{t.title}（{t.lead_unit}，{late}，进度{int(t.progress)}%）"
+                )
+            )
     if weekly.ok and not weekly.frame.empty:
         frame = weekly.frame.rename(columns={"category_l2": "category"})
         for s in weekly_spikes(frame, this_week).head(3).itertuples():
-            items.append(Attention(2, "12345热线",
-                                   f"上周{s.category}类诉求 {int(s.tickets)} 件，为近8周均值的 {s.ratio:g} 倍"))
+            items.append(
+                Attention(
+                    2,
+                    "12345热线",
+                    f"上周{s.category}类诉求 {int(s.tickets)} 件，为近8周均值的 {s.ratio:g} 倍",
+                )
+            )
     # Most urgent first, but no module may crowd out the others: at most `per_module` each.
     items.sort(key=lambda a: a.severity)
     kept: list[Attention] = []
