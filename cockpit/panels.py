@@ -1,11 +1,12 @@
-"""The panel registry: every module's page is listed here, once.
+"""The panel registry: every module of the cockpit is listed here, once, in navigation order.
 
-The factory reads this list to build the navigation, the page router and the callbacks.
-A module under construction is listed in PLANNED so the navigation shows where it will be.
+A module is a package panels/<key>/ whose __init__ defines PANEL (a PanelSpec). A listed
+module that does not define PANEL yet is shown in the navigation as 建设中, not linked.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,8 +24,9 @@ class PanelSpec:
     register_callbacks: Callable[[Any, Any], None]  # (app, hub)
 
 
-# Modules whose pages are still being built: shown in the navigation, not yet linked.
-PLANNED: tuple[tuple[str, str], ...] = (
+# Every module, in navigation order: (package under panels/, title in the navigation).
+MODULES: tuple[tuple[str, str], ...] = (
+    ("overview", "一屏知全市"),
     ("economy", "经济运行"),
     ("key_work", "重点工作"),
     ("risk", "风险管控"),
@@ -34,7 +36,19 @@ PLANNED: tuple[tuple[str, str], ...] = (
 
 
 def all_panels() -> list[PanelSpec]:
-    """Every registered panel, in navigation order."""
-    from panels.overview import PANEL as overview
+    """Every module that defines its PANEL, in navigation order."""
+    panels = []
+    for key, _title in MODULES:
+        module = importlib.import_module(f"panels.{key}")
+        panel = getattr(module, "PANEL", None)
+        if panel is not None:
+            if panel.key != key:
+                raise ValueError(f"panels.{key}.PANEL has key {panel.key!r}")
+            panels.append(panel)
+    return panels
 
-    return sorted([overview], key=lambda p: p.order)
+
+def planned() -> list[tuple[str, str]]:
+    """Modules listed but without a page yet: (key, title)."""
+    built = {p.key for p in all_panels()}
+    return [(key, title) for key, title in MODULES if key not in built]

@@ -16,7 +16,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import month_label
 from cockpit.hub import DataHub
-from cockpit.panels import PLANNED, PanelSpec
+from cockpit.panels import PanelSpec, planned
 from cockpit.scope import current_principal
 from data_sources.base import DatasetQuery, Measure
 
@@ -103,8 +103,7 @@ def frame(
     nav = [dcc.Link(p.title, href=p.path, className="nav-link", id=f"nav-{p.key}") for p in panels]
     nav += [
         html.Span(title, className="nav-link nav-planned", title="建设中，即将上线")
-        for key, title in PLANNED
-        if key not in {p.key for p in panels}
+        for _key, title in planned()
     ]
     demo = hub.is_demo()
     return html.Div(
