@@ -6,13 +6,14 @@ import logging
 import secrets
 
 from dash import Dash, html
+from pydantic import ValidationError
 
 from cockpit import shell, theme
 from cockpit.cache import SafeCache
 from cockpit.hub import DataHub
 from cockpit.panels import all_panels
 from cockpit.scope import PrincipalProvider, install_principal_provider
-from cockpit.settings import PROJECT_ROOT, Settings, load_settings
+from cockpit.settings import PROJECT_ROOT, ConfigError, Settings, load_settings
 from data_sources.registry import build_source
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def create_app(
     hub = DataHub(settings, sources, SafeCache(server, settings.cache, settings.base_dir))
     server.extensions["cockpit_hub"] = hub
     panels = all_panels()
+    hub.module_config = module_configs(settings, panels)
 
     app.layout = lambda: shell.layout(app, hub, panels)
     shell.register_callbacks(app, hub, panels)
@@ -55,3 +57,24 @@ def create_app(
     skeleton = shell.frame(hub, panels, [], "", [])
     app.validation_layout = html.Div([skeleton, *(p.layout() for p in panels)])
     return app
+
+
+def module_configs(settings: Settings, panels: list) -> dict[str, object]:
+    """Validate each module's config section with its model; ConfigError names every problem."""
+    configs: dict[str, object] = {}
+    problems: list[str] = []
+    for panel in panels:
+        if panel.config_model is None:
+            continue
+        try:
+            configs[panel.key] = panel.config_model.model_validate(
+                settings.module_section(panel.key)
+            )
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = ".".join(str(p) for p in (panel.key, *err["loc"]))
+                message = err["msg"].removeprefix("Value error, ")
+                problems.append(f"config/{panel.key}.yaml: {field}: {message}")
+    if problems:
+        raise ConfigError(problems)
+    return configs

@@ -66,6 +66,8 @@ class DataHub:
         self.cache = cache
         self._principal = principal
         self._bound = {name: self._bind(name) for name in settings.datasets}
+        # Each module's validated config section (filled by the factory), by module key.
+        self.module_config: dict[str, object] = {}
 
     # -- what is configured -----------------------------------------------------------------
     def _bind(self, name: str) -> BoundDataset:

@@ -22,6 +22,8 @@ class PanelSpec:
     order: int
     layout: Callable[[], Any]  # a skeleton; callbacks fill it with data
     register_callbacks: Callable[[Any, Any], None]  # (app, hub)
+    # The pydantic model of the module's own config section (config/<key>.yaml), if any.
+    config_model: type | None = None
 
 
 # Every module, in navigation order: (package under panels/, title in the navigation).

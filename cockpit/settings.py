@@ -122,6 +122,24 @@ class CacheSettings(Strict):
     timeout: int = Field(300, ge=1, le=86_400)
 
 
+class StoreSettings(Strict):
+    """The cockpit's own database (supervision actions, acknowledgements, users, audit).
+
+    SQLite by default; PostgreSQL in production through url_env (the URL carries a password).
+    """
+
+    url: str | None = "sqlite:///instance/cockpit.db"
+    url_env: str | None = None
+
+    @model_validator(mode="after")
+    def _no_secret(self) -> StoreSettings:
+        if self.url_env is None and self.url is None:
+            raise ValueError("give url or url_env")
+        if self.url and "@" in self.url and ":" in self.url.split("@")[0].split("//")[-1]:
+            raise ValueError("passwords may not be written in config: put the URL in url_env")
+        return self
+
+
 class DatasetBinding(Strict):
     """Which source serves a dataset, from which table, with which column names."""
 
@@ -146,6 +164,15 @@ class Settings(Strict):
     sources: dict[str, _sources_type()]  # type: ignore[valid-type]
     datasets: dict[str, DatasetBinding]
     indicators: tuple[Indicator, ...] = ()
+    store: StoreSettings = StoreSettings()
+    # Each module's own section (config/<module>.yaml), validated by the module's PanelSpec
+    # config_model when the app is built, so a module's settings live with the module.
+    overview: dict[str, Any] = Field(default_factory=dict)
+    economy: dict[str, Any] = Field(default_factory=dict)
+    key_work: dict[str, Any] = Field(default_factory=dict)
+    risk: dict[str, Any] = Field(default_factory=dict)
+    emergency: dict[str, Any] = Field(default_factory=dict)
+    hotline: dict[str, Any] = Field(default_factory=dict)
     secret_key: str | None = None
     base_dir: Path = PROJECT_ROOT
 
@@ -182,6 +209,10 @@ class Settings(Strict):
         if repeated:
             raise ValueError(f"indicator ids repeated: {', '.join(repeated)}")
         return value
+
+    def module_section(self, key: str) -> dict[str, Any]:
+        """The raw config section of a module (empty when the file has none)."""
+        return dict(getattr(self, key, {}) or {})
 
     @property
     def indicator_map(self) -> dict[str, Indicator]:
