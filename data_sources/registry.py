@@ -12,6 +12,8 @@ from typing import Any
 
 from data_sources.base import DataSource, SourceConfig
 from data_sources.demo import DemoConfig, DemoSource
+from data_sources.files import FileConfig, FileSource
+from data_sources.rest import RestConfig, RestSource
 from data_sources.sql import SqlConfig, SqlSource
 
 
@@ -29,6 +31,8 @@ ADAPTERS: dict[str, AdapterSpec] = {
     for spec in (
         AdapterSpec("sql", SqlSource, SqlConfig),
         AdapterSpec("demo", DemoSource, DemoConfig),
+        AdapterSpec("rest", RestSource, RestConfig),
+        AdapterSpec("file", FileSource, FileConfig),
     )
 }
 
@@ -43,4 +47,6 @@ def build_source(name: str, config: Any, *, city: Any, base_dir: Path) -> DataSo
     spec = ADAPTERS[config.kind]
     if spec.source_class is DemoSource:
         return DemoSource(name, config, city=city, base_dir=base_dir)
+    if spec.source_class is FileSource:
+        return FileSource(name, config, base_dir=base_dir)
     return spec.source_class(name, config)

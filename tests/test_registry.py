@@ -142,6 +142,8 @@ def test_config_models_feed_the_settings_union() -> None:
 EXAMPLES: dict[str, dict[str, Any]] = {
     "sql": {"kind": "sql", "url": "sqlite://"},
     "demo": {"kind": "demo", "path": "instance/demo/never-generated.duckdb"},
+    "rest": {"kind": "rest", "base_url": "http://127.0.0.1:9/api"},
+    "file": {"kind": "file", "folder": "instance/never-created-drop"},
 }
 
 

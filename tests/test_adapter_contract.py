@@ -1,0 +1,322 @@
+"""One contract suite over every adapter: the same reference data, the same queries, the same answers.
+
+The reference tickets are loaded into SQLite, DuckDB, PostgreSQL, the demo adapter's file, the
+fake sharing platform (REST) and drop-folder files in each encoding; every query must give the
+same result everywhere (the Metabase-drivers idea: one dataset, one suite, every driver).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from cockpit.contracts import CONTRACTS
+from data_sources.base import BoundDataset, Col, DatasetQuery, Filter, Measure, TimeBucket
+from data_sources.demo import DemoConfig, DemoSource
+from data_sources.files import FileConfig, FileSource
+from data_sources.rest import RestConfig, RestSource
+from data_sources.sql import SqlConfig, SqlSource
+from tests.fake_platform import FakePlatform
+
+CONTRACT = CONTRACTS["hotline.tickets"]
+TABLE = "ref_tickets"
+FORMER = {"140402": "140403", "140411": "140403"}
+
+
+def reference_tickets(n: int = 240) -> pd.DataFrame:
+    """Hand-made tickets covering every column type, NULLs, old division codes and ties."""
+    rng = np.random.default_rng(7)
+    received = pd.Timestamp("2026-09-01") + pd.to_timedelta(
+        rng.integers(0, 60 * 24 * 60, n), unit="min"
+    )
+    deadline = received + pd.to_timedelta(rng.integers(1, 10, n), unit="D")
+    closed = received + pd.to_timedelta(rng.integers(60, 14 * 24 * 60, n), unit="min")
+    open_ = rng.random(n) < 0.15
+    counties = rng.choice(["140403", "140404", "140423", "140402", "140411"], n)
+    evaluation = rng.choice(["满意", "基本满意", "不满意", None], n)
+    frame = pd.DataFrame(
+        {
+            "ticket_id": [f"R{i:05d}" for i in range(n)],
+            "received_at": received.floor("s"),
+            "channel": rng.choice(["电话", "微信", "网站"], n),
+            "appeal_type": rng.choice(["咨询", "投诉", "求助"], n),
+            "category_l1": rng.choice(["城乡建设", "公共服务"], n),
+            "category_l2": rng.choice(["供热", "燃气", "供水"], n),
+            "county_code": counties,
+            "township": "城关街道",
+            "address": [f"某小区{i % 30}号楼" for i in range(n)],
+            "content": "反映暖气不热，要求处理。",
+            "direct_answer": rng.random(n) < 0.2,
+            "responsible_unit": rng.choice(["市住建局", "市燃气公司", None], n),
+            "dispatched_at": received.floor("s") + pd.Timedelta(minutes=30),
+            "sign_deadline": received.floor("s") + pd.Timedelta(hours=4),
+            "signed_at": received.floor("s") + pd.Timedelta(hours=1),
+            "deadline": deadline.floor("s"),
+            "extended": rng.random(n) < 0.05,
+            "returned_count": rng.integers(0, 3, n),
+            "reopened": rng.random(n) < 0.03,
+            "closed_at": pd.Series(closed.floor("s")).where(~open_),
+            "status": np.where(open_, "办理中", "已办结"),
+            "followed_up": rng.random(n) < 0.8,
+            "evaluation": evaluation,
+            "citizen_name": "张三",
+            "citizen_phone": "13800000000",
+            "updated_at": received.floor("s") + pd.Timedelta(days=1),
+        }
+    )
+    return frame
+
+
+def bound(table: str = TABLE) -> BoundDataset:
+    """The ticket contract bound to the reference table."""
+    return BoundDataset("hotline.tickets", table, CONTRACT.columns, {}, "county_code", FORMER)
+
+
+QUERIES: dict[str, DatasetQuery] = {
+    "count-by-county": DatasetQuery(group_by=("county_code",), measures=(Measure("n", "count"),)),
+    "rates-by-month": DatasetQuery(
+        buckets=(TimeBucket("received_at", "month", "month"),),
+        measures=(
+            Measure("received", "count"),
+            Measure("on_time", "count", where=(Filter("closed_at", "le", Col("deadline")),)),
+            Measure(
+                "satisfied", "count", where=(Filter("evaluation", "in", ("满意", "基本满意")),)
+            ),
+            Measure("open", "count", where=(Filter("closed_at", "is_null"),)),
+        ),
+    ),
+    "weekly-by-category": DatasetQuery(
+        group_by=("category_l2",),
+        buckets=(TimeBucket("received_at", "week", "week"),),
+        measures=(Measure("n", "count"), Measure("returns", "sum", "returned_count")),
+    ),
+    "filtered-county-former-codes": DatasetQuery(
+        filters=(Filter("county_code", "eq", "140403"), Filter("direct_answer", "eq", False)),
+        group_by=("channel",),
+        measures=(Measure("n", "count"), Measure("last", "max", "received_at")),
+    ),
+    "between-and-weekday": DatasetQuery(
+        filters=(
+            Filter("received_at", "between", (dt.datetime(2026, 9, 15), dt.datetime(2026, 10, 15))),
+        ),
+        buckets=(TimeBucket("received_at", "weekday", "weekday"),),
+        measures=(Measure("n", "count"), Measure("units", "count_distinct", "responsible_unit")),
+    ),
+    "page-of-rows": DatasetQuery(
+        filters=(Filter("status", "eq", "办理中"),),
+        columns=("ticket_id", "received_at", "county_code", "closed_at", "direct_answer"),
+        order_by=(("received_at", True), ("ticket_id", False)),
+        limit=10,
+        offset=5,
+    ),
+}
+
+
+def canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame in a form where equal answers compare equal (sorted, rounded, plain types)."""
+    out = frame.copy()
+    for name in out.columns:
+        col = out[name]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            out[name] = col.dt.strftime("%Y-%m-%d %H:%M:%S").astype(object).where(col.notna(), None)
+        elif pd.api.types.is_bool_dtype(col) or str(col.dtype) == "boolean":
+            out[name] = col.astype(object).where(col.notna(), None)
+        elif pd.api.types.is_numeric_dtype(col):
+            out[name] = col.astype(float).round(6)
+        else:
+            out[name] = (
+                col.astype(object)
+                .where(col.notna(), None)
+                .map(lambda v: None if v is None else str(v))
+            )
+    return out.sort_values(list(out.columns), na_position="first").reset_index(drop=True)
+
+
+# -- the adapters, each loaded with the same reference rows ---------------------------------
+def sqlite_source(tmp: Path, frame: pd.DataFrame) -> SqlSource:
+    url = f"sqlite:///{tmp / 'ref.sqlite'}"
+    frame.to_sql(TABLE, sa.create_engine(url), index=False)
+    return SqlSource("sqlite", SqlConfig(kind="sql", url=url))
+
+
+def duckdb_file(path: Path, frame: pd.DataFrame) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    con.register("v", frame)
+    con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM v")
+    con.close()
+
+
+def duckdb_source(tmp: Path, frame: pd.DataFrame) -> SqlSource:
+    duckdb_file(tmp / "ref.duckdb", frame)
+    return SqlSource("duckdb", SqlConfig(kind="sql", url=f"duckdb:///{tmp / 'ref.duckdb'}"))
+
+
+def demo_source(tmp: Path, frame: pd.DataFrame) -> DemoSource:
+    """The demo adapter serving a file that holds the reference rows (its meta says 'already made')."""
+    from data_sources.demo_data import GENERATOR_VERSION, write_meta
+
+    class City:
+        code = "140400"
+
+    config = DemoConfig(
+        kind="demo", path=str(tmp / "demo-ref.duckdb"), end_date=dt.date(2026, 11, 20)
+    )
+    source = DemoSource("demo", config, city=City(), base_dir=tmp)
+    duckdb_file(source.path, frame)
+    write_meta(source.path, source._params(GENERATOR_VERSION))
+    return source
+
+
+def file_source(tmp: Path, frame: pd.DataFrame, encoding: str, suffix: str = ".csv") -> FileSource:
+    folder = tmp / f"drop-{encoding}-{suffix.strip('.')}"
+    folder.mkdir()
+    path = folder / f"{TABLE}_20261120{suffix}"
+    if suffix == ".parquet":  # written by DuckDB: pandas would need pyarrow
+        import duckdb
+
+        con = duckdb.connect()
+        con.register("v", frame)
+        con.execute(f"COPY v TO '{path}' (FORMAT parquet)")
+        con.close()
+    elif suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_csv(path, index=False, encoding=encoding, date_format="%Y-%m-%d %H:%M:%S")
+    return FileSource("file", FileConfig(kind="file", folder=str(folder)))
+
+
+@pytest.fixture(scope="module")
+def reference() -> pd.DataFrame:
+    """The reference rows."""
+    return reference_tickets()
+
+
+@pytest.fixture(scope="module")
+def platform(reference: pd.DataFrame):  # noqa: ANN201
+    """The fake sharing platform serving the reference rows (JSON: times as text)."""
+    rows = reference.copy()
+    for name in rows.columns:
+        if pd.api.types.is_datetime64_any_dtype(rows[name]):
+            rows[name] = rows[name].dt.strftime("%Y-%m-%d %H:%M:%S").where(rows[name].notna(), None)
+    rows = rows.astype(object).where(rows.notna(), None)
+    with FakePlatform({TABLE: rows}) as fake:
+        yield fake
+
+
+def rest_source(
+    platform: FakePlatform, monkeypatch: pytest.MonkeyPatch, size: int = 50
+) -> RestSource:
+    monkeypatch.setenv("T_APP_KEY", platform.behaviour.key)
+    monkeypatch.setenv("T_APP_SECRET", platform.behaviour.secret)
+    config = RestConfig.model_validate(
+        {
+            "kind": "rest",
+            "base_url": platform.url,
+            "app_key_env": "T_APP_KEY",
+            "app_secret_env": "T_APP_SECRET",
+            "pagination": {"size": size},
+            "backoff": 0.01,
+        }
+    )
+    return RestSource("rest", config)
+
+
+ADAPTERS = [
+    "sqlite",
+    "duckdb",
+    "postgres",
+    "demo",
+    "rest",
+    "csv-utf8",
+    "csv-utf8-bom",
+    "csv-gbk",
+    "parquet",
+    "xlsx",
+]
+
+
+@pytest.fixture(params=ADAPTERS)
+def source(request, reference, tmp_path, platform, monkeypatch):  # noqa: ANN001, ANN201
+    """Each adapter in turn, loaded with the reference rows."""
+    kind = request.param
+    if kind == "sqlite":
+        src = sqlite_source(tmp_path, reference)
+    elif kind == "duckdb":
+        src = duckdb_source(tmp_path, reference)
+    elif kind == "demo":
+        src = demo_source(tmp_path, reference)
+    elif kind == "rest":
+        src = rest_source(platform, monkeypatch)
+    elif kind == "postgres":
+        url = request.getfixturevalue("pg_url")
+        table = f"ref_{uuid.uuid4().hex[:10]}"
+        engine = sa.create_engine(url)
+        reference.to_sql(table, engine, index=False)
+        src = SqlSource("postgres", SqlConfig(kind="sql", url=url))
+        src.table = table
+        yield src
+        src.close()
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP TABLE "{table}"'))
+        engine.dispose()
+        return
+    elif kind == "parquet":
+        src = file_source(tmp_path, reference, "utf-8", ".parquet")
+    elif kind == "xlsx":
+        src = file_source(tmp_path, reference, "utf-8", ".xlsx")
+    else:
+        encoding = {"csv-utf8": "utf-8", "csv-utf8-bom": "utf-8-sig", "csv-gbk": "gbk"}[kind]
+        src = file_source(tmp_path, reference, encoding)
+    src.table = TABLE
+    yield src
+    src.close()
+
+
+@pytest.mark.parametrize("name", list(QUERIES))
+def test_every_adapter_gives_the_same_answer(source, reference, name, tmp_path) -> None:  # noqa: ANN001
+    """Each adapter answers each query exactly as SQLite does over the same rows."""
+    baseline = SqlSource("base", SqlConfig(kind="sql", url="sqlite://"))
+    engine = baseline.engine()
+    reference.to_sql(TABLE, engine, index=False)
+    expected = baseline.fetch(bound(), QUERIES[name])
+    got = source.fetch(bound(source.table), QUERIES[name])
+    assert list(got.columns) == list(expected.columns)
+    pd.testing.assert_frame_equal(canonical(got), canonical(expected), check_dtype=False)
+    assert len(expected) > 0
+
+
+def test_former_codes_are_counted_under_the_current_division(reference) -> None:  # noqa: ANN001
+    """The suite's reference rows do exercise the 2018 re-division (else the suite proves less)."""
+    assert reference["county_code"].isin(list(FORMER)).sum() > 0
+    source = SqlSource("s", SqlConfig(kind="sql", url="sqlite://"))
+    reference.to_sql(TABLE, source.engine(), index=False)
+    got = source.fetch(bound(), QUERIES["count-by-county"])
+    counts = dict(zip(got.county_code, got.n, strict=True))
+    merged = reference["county_code"].map(lambda c: FORMER.get(c, c)).value_counts()
+    assert counts == merged.to_dict()
+    assert not set(FORMER) & set(counts)
+
+
+def test_environment_is_not_leaking_secrets_into_config(monkeypatch) -> None:  # noqa: ANN001
+    """REST secrets are read from the environment at request time, never kept in the config."""
+    monkeypatch.setenv("X_SECRET", "s3cret")
+    config = RestConfig.model_validate(
+        {
+            "kind": "rest",
+            "base_url": "http://127.0.0.1:9/api",
+            "app_key_env": "X_KEY",
+            "app_secret_env": "X_SECRET",
+        }
+    )
+    assert "s3cret" not in json.dumps(config.model_dump())
+    assert os.environ["X_SECRET"] == "s3cret"

@@ -1,0 +1,246 @@
+"""Fault tests: sources that are down, slow, flaky, oddly paged or sending bad data.
+
+Each fault must end in a DataSourceError with a message a user can read (nothing raw, nothing
+lost silently), and the REST breaker must open, fail fast, and close again by itself.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import pytest
+
+from data_sources.base import DatasetQuery, DataSourceError, Measure
+from data_sources.files import FileConfig, FileSource
+from data_sources.rest import CircuitBreaker, RestConfig, RestSource, sign
+from tests.fake_platform import FakePlatform
+from tests.test_adapter_contract import TABLE, bound, reference_tickets
+
+COUNT = DatasetQuery(measures=(Measure("n", "count"),))
+
+
+@pytest.fixture
+def rows() -> pd.DataFrame:
+    """Reference rows as JSON would carry them."""
+    frame = reference_tickets(120)
+    for name in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[name]):
+            frame[name] = (
+                frame[name].dt.strftime("%Y-%m-%d %H:%M:%S").where(frame[name].notna(), None)
+            )
+    return frame.astype(object).where(frame.notna(), None)
+
+
+@pytest.fixture
+def platform(rows):  # noqa: ANN001, ANN201
+    """A fresh fake platform per test (its behaviour is changed by the test)."""
+    with FakePlatform({TABLE: rows}) as fake:
+        yield fake
+
+
+def make_source(platform: FakePlatform, monkeypatch: pytest.MonkeyPatch, **overrides) -> RestSource:  # noqa: ANN003
+    monkeypatch.setenv("F_KEY", platform.behaviour.key)
+    monkeypatch.setenv("F_SECRET", platform.behaviour.secret)
+    config = {
+        "kind": "rest",
+        "base_url": platform.url,
+        "app_key_env": "F_KEY",
+        "app_secret_env": "F_SECRET",
+        "backoff": 0.01,
+        "retries": 2,
+        "pagination": {"size": 25},
+        "timeout": 2,
+    }
+    config.update(overrides)
+    return RestSource("platform", RestConfig.model_validate(config))
+
+
+def test_signature_is_hmac_over_method_path_time_and_nonce() -> None:
+    """The signature changes with each signed part and with the secret."""
+    base = sign("k", "GET", "/api/x", "1", "n", "sha256")
+    assert base == sign("k", "get", "/api/x", "1", "n", "sha256")
+    for changed in (
+        sign("k2", "GET", "/api/x", "1", "n", "sha256"),
+        sign("k", "POST", "/api/x", "1", "n", "sha256"),
+        sign("k", "GET", "/api/y", "1", "n", "sha256"),
+        sign("k", "GET", "/api/x", "2", "n", "sha256"),
+        sign("k", "GET", "/api/x", "1", "m", "sha256"),
+        sign("k", "GET", "/api/x", "1", "n", "sha1"),
+    ):
+        assert changed != base
+
+
+def test_all_pages_are_read_and_the_server_verifies_signatures(platform, monkeypatch, rows) -> None:  # noqa: ANN001
+    """120 rows in pages of 25 arrive whole; every request carried a valid signature."""
+    source = make_source(platform, monkeypatch)
+    assert source.fetch(bound(), COUNT)["n"].iloc[0] == len(rows)
+    assert len(platform.behaviour.requests) == 5
+
+
+def test_a_wrong_secret_is_refused_with_a_clear_message(platform, monkeypatch) -> None:  # noqa: ANN001
+    """A 401 is not retried and says the request was refused."""
+    source = make_source(platform, monkeypatch)
+    monkeypatch.setenv("F_SECRET", "wrong")
+    with pytest.raises(DataSourceError, match="拒绝请求（HTTP 401）"):
+        source.fetch(bound(), COUNT)
+    assert len(platform.behaviour.requests) == 1
+
+
+@pytest.mark.parametrize("style", ["page", "cursor"])
+def test_short_pages_and_cursors_lose_no_rows(platform, monkeypatch, rows, style) -> None:  # noqa: ANN001
+    """A server that caps page size below the asked size, or pages by cursor, still gives every row."""
+    platform.behaviour.short_pages = True
+    platform.behaviour.style = style
+    source = make_source(platform, monkeypatch, pagination={"size": 25, "style": style})
+    frame = source.fetch_rows(TABLE)
+    assert sorted(frame["ticket_id"]) == sorted(rows["ticket_id"])
+
+
+def test_server_errors_are_retried_with_backoff(platform, monkeypatch, rows) -> None:  # noqa: ANN001
+    """Two 503s then success: the answer arrives, after three attempts at the first page."""
+    platform.behaviour.fail_next = 2
+    source = make_source(platform, monkeypatch)
+    assert source.fetch(bound(), COUNT)["n"].iloc[0] == len(rows)
+    first_page = [r for r in platform.behaviour.requests if r["args"].get("page") == "1"]
+    assert len(first_page) == 3
+
+
+def test_429_honours_retry_after(platform, monkeypatch) -> None:  # noqa: ANN001
+    """A 429 with Retry-After: 1 waits about a second before trying again."""
+    platform.behaviour.fail_next, platform.behaviour.fail_status = 1, 429
+    platform.behaviour.retry_after = "1"
+    source = make_source(platform, monkeypatch)
+    started = time.monotonic()
+    source.fetch_rows(TABLE)
+    assert time.monotonic() - started >= 0.9
+
+
+def test_a_slow_source_times_out_with_a_message(platform, monkeypatch) -> None:  # noqa: ANN001
+    """Slower than its timeout: DataSourceError saying 超时, after the configured attempts."""
+    platform.behaviour.delay = 1.0
+    source = make_source(platform, monkeypatch, timeout=0.2, retries=1)
+    with pytest.raises(DataSourceError, match="超时"):
+        source.fetch_rows(TABLE)
+
+
+def test_a_source_that_is_down_says_it_cannot_connect(monkeypatch) -> None:  # noqa: ANN001
+    """Nothing listening: a readable connection error, and health() is not ok."""
+    source = RestSource(
+        "down",
+        RestConfig.model_validate(
+            {"kind": "rest", "base_url": "http://127.0.0.1:9/api", "retries": 0}
+        ),
+    )
+    with pytest.raises(DataSourceError, match="无法连接"):
+        source.fetch_rows(TABLE)
+    assert source.health().ok is False
+
+
+@pytest.mark.parametrize(
+    "fault, message", [("bad_json", "不是 JSON"), ("bad_shape", "不是记录列表")]
+)
+def test_bad_data_is_refused(platform, monkeypatch, fault, message) -> None:  # noqa: ANN001
+    """A body that is not JSON, or not a list of records, is refused with a clear message."""
+    setattr(platform.behaviour, fault, True)
+    with pytest.raises(DataSourceError, match=message):
+        make_source(platform, monkeypatch).fetch_rows(TABLE)
+
+
+def test_rows_breaking_the_contract_are_refused(monkeypatch) -> None:  # noqa: ANN001
+    """A missing column and a value of the wrong type are named in the error."""
+    rows = reference_tickets(10).drop(columns=["deadline"])
+    with (
+        FakePlatform({TABLE: rows.astype(str)}) as fake,
+        pytest.raises(DataSourceError, match="缺少字段：deadline"),
+    ):
+        make_source(fake, monkeypatch).fetch(bound(), COUNT)
+    bad = reference_tickets(10).astype(str)
+    bad.loc[3, "returned_count"] = "三"
+    with (
+        FakePlatform({TABLE: bad}) as fake,
+        pytest.raises(DataSourceError, match="returned_count 不是 int"),
+    ):
+        make_source(fake, monkeypatch).fetch(bound(), COUNT)
+
+
+def test_breaker_opens_fails_fast_and_closes_again(platform, monkeypatch, rows) -> None:  # noqa: ANN001
+    """After N failures calls fail fast without reaching the server; after the reset time a probe
+    goes through and, when it succeeds, the breaker closes."""
+    platform.behaviour.fail_next = 100
+    source = make_source(
+        platform, monkeypatch, retries=0, breaker={"failures": 2, "reset_seconds": 0.5}
+    )
+    for _ in range(2):
+        with pytest.raises(DataSourceError, match="请求失败"):
+            source.fetch_rows(TABLE)
+    assert source.breaker.state == "open"
+    seen = len(platform.behaviour.requests)
+    with pytest.raises(DataSourceError, match="熔断中"):
+        source.fetch_rows(TABLE)
+    assert len(platform.behaviour.requests) == seen  # failed fast: the server saw nothing
+    platform.behaviour.fail_next = 0
+    time.sleep(0.6)
+    assert source.breaker.state == "half-open"
+    assert len(source.fetch_rows(TABLE)) == len(rows)
+    assert source.breaker.state == "closed"
+
+
+def test_a_failed_probe_opens_the_breaker_again() -> None:
+    """Half-open plus one failure is open again at once."""
+    now = [0.0]
+    breaker = CircuitBreaker(3, 10, clock=lambda: now[0])
+    for _ in range(3):
+        breaker.failure()
+    now[0] = 11
+    assert breaker.state == "half-open"
+    breaker.failure()
+    assert breaker.state == "open"
+
+
+def test_gbk_file_with_a_malformed_line_is_refused_with_the_line(tmp_path) -> None:  # noqa: ANN001
+    """A GBK CSV with one line of too many fields: refused, the bad line shown, nothing skipped."""
+    frame = reference_tickets(20)
+    path = tmp_path / f"{TABLE}_20261120.csv"
+    frame.to_csv(path, index=False, encoding="gbk", date_format="%Y-%m-%d %H:%M:%S")
+    text = path.read_bytes().decode("gbk").splitlines()
+    text.insert(5, text[5] + ",多余,字段")
+    path.write_bytes("\n".join(text).encode("gbk"))
+    source = FileSource("drop", FileConfig(kind="file", folder=str(tmp_path)))
+    assert source.encoding_of(path) == "gb18030"
+    with pytest.raises(DataSourceError, match="1 行格式错误"):
+        source.fetch(bound(), COUNT)
+
+
+def test_utf8_file_with_a_malformed_line_is_refused(tmp_path) -> None:  # noqa: ANN001
+    """The same fault in a UTF-8 file (read by DuckDB from disk) is refused too."""
+    frame = reference_tickets(20)
+    path = tmp_path / f"{TABLE}_20261120.csv"
+    frame.to_csv(path, index=False, date_format="%Y-%m-%d %H:%M:%S")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(5, lines[5] + ",extra,fields")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(DataSourceError):
+        FileSource("drop", FileConfig(kind="file", folder=str(tmp_path))).fetch(bound(), COUNT)
+
+
+def test_the_newest_drop_file_is_read(tmp_path) -> None:  # noqa: ANN001
+    """Files are picked by the date in their names: the newest wins, whatever their mtimes."""
+    old, new = reference_tickets(10), reference_tickets(30)
+    new.to_csv(tmp_path / f"{TABLE}_20261120.csv", index=False)
+    old.to_csv(tmp_path / f"{TABLE}_20261119.csv", index=False)  # written later, dated earlier
+    source = FileSource("drop", FileConfig(kind="file", folder=str(tmp_path)))
+    assert source.fetch(bound(), COUNT)["n"].iloc[0] == 30
+    every = FileSource("drop", FileConfig(kind="file", folder=str(tmp_path), mode="all"))
+    assert every.fetch(bound(), COUNT)["n"].iloc[0] == 40
+
+
+def test_a_missing_folder_or_file_says_so(tmp_path) -> None:  # noqa: ANN001
+    """No folder, or no file for the dataset: clear errors; health reports the folder."""
+    gone = FileSource("drop", FileConfig(kind="file", folder=str(tmp_path / "nope")))
+    with pytest.raises(DataSourceError, match="目录不存在"):
+        gone.fetch(bound(), COUNT)
+    assert gone.health().ok is False
+    empty = FileSource("drop", FileConfig(kind="file", folder=str(tmp_path)))
+    with pytest.raises(DataSourceError, match="没有 ref_tickets 的文件"):
+        empty.fetch(bound(), COUNT)
