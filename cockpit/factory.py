@@ -50,6 +50,7 @@ def create_app(
     hub.module_config = module_configs(settings, panels)
 
     app.layout = lambda: shell.layout(app, hub, panels)
+    _health_route(server, hub)
     shell.register_callbacks(app, hub, panels)
     for panel in panels:
         panel.register_callbacks(app, hub)
@@ -78,3 +79,15 @@ def module_configs(settings: Settings, panels: list) -> dict[str, object]:
     if problems:
         raise ConfigError(problems)
     return configs
+
+
+def _health_route(server, hub: DataHub) -> None:  # noqa: ANN001
+    """GET /healthz: sources and freshness as JSON (503 when something is wrong)."""
+    from flask import jsonify
+
+    from cockpit.health import report
+
+    @server.route("/healthz")
+    def healthz():  # noqa: ANN202
+        data = report(hub)
+        return jsonify(data), 200 if data["ok"] else 503

@@ -58,3 +58,13 @@ def as_of(value: dt.datetime | None) -> str:
     if value.hour == 0 and value.minute == 0:
         return value.strftime("%Y-%m-%d")
     return value.strftime("%Y-%m-%d %H:%M")
+
+
+def freshness(as_of_time: dt.datetime | None, late_by: dt.timedelta | None = None) -> str:
+    """数据截至 with lateness: '数据截至 2026-10-20 · 已超期2天' when past the allowed age."""
+    text = f"数据截至 {as_of(as_of_time)}"
+    if late_by is None:
+        return text
+    days = late_by.days
+    hours = int(late_by.total_seconds() // 3600)
+    return text + (f" · 已超期{days}天" if days >= 1 else f" · 已超期{max(hours, 1)}小时")

@@ -44,11 +44,19 @@ class Result:
     error: str | None = None  # shown to the user; set when the source failed
     stale: bool = False  # True when the frame is the last good one, shown because of `error`
     from_cache: bool = field(default=False, compare=False)
+    max_age: dt.timedelta | None = None  # how fresh the dataset must be (config)
 
     @property
     def ok(self) -> bool:
         """The source answered (now or from the cache)."""
         return self.error is None
+
+    def late_by(self, now: dt.datetime | None = None) -> dt.timedelta | None:
+        """How far past its allowed age the data is; None when on time or not declared."""
+        if self.max_age is None or self.as_of is None:
+            return None
+        overdue = (now or dt.datetime.now()) - self.as_of - self.max_age
+        return overdue if overdue > dt.timedelta(0) else None
 
 
 class DataHub:
@@ -150,7 +158,9 @@ class DataHub:
                 last_good_key,
             )
         as_of = self.as_of(dataset) if with_as_of else None
-        result = Result(dataset, frame, source_name, is_demo, as_of=as_of)
+        result = Result(
+            dataset, frame, source_name, is_demo, as_of=as_of, max_age=self.max_age(dataset)
+        )
         if self.cache:
             self.cache.set(key, result)
             self.cache.set(last_good_key, result, timeout=LAST_GOOD_SECONDS)
@@ -170,6 +180,11 @@ class DataHub:
         if value is None or pd.isna(value):
             return None
         return pd.Timestamp(value).to_pydatetime()
+
+    def max_age(self, dataset: str) -> dt.timedelta | None:
+        """The dataset's declared maximum age, if any."""
+        hours = self.settings.datasets[dataset].max_age_hours
+        return None if hours is None else dt.timedelta(hours=hours)
 
     def scoped(
         self, dataset: str, query: DatasetQuery, principal: Principal
@@ -194,7 +209,8 @@ class DataHub:
         last = self.cache.get(last_good_key) if self.cache else None
         if self.cache and not is_miss(last):
             return Result(
-                dataset, last.frame, source, is_demo, as_of=last.as_of, error=message, stale=True
+                dataset, last.frame, source, is_demo, as_of=last.as_of, error=message, stale=True,
+                max_age=last.max_age,
             )
         return Result(dataset, pd.DataFrame(), source, is_demo, error=message)
 

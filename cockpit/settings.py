@@ -146,6 +146,8 @@ class DatasetBinding(Strict):
     source: str
     table: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.]*$")
     columns: dict[str, str] = Field(default_factory=dict)
+    # How fresh the data must be: older than this, panels flag it as late ("已超期2天").
+    max_age_hours: float | None = Field(None, gt=0)
 
 
 def _sources_type() -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import html
 
-from cockpit.formatting import as_of
+from cockpit.formatting import freshness
 from panels.overview.transform import Attention, ModuleCard
 
 SEVERITY_CLASS = {1: "sev-1", 2: "sev-2", 3: "sev-3", 4: "sev-4"}
@@ -49,7 +49,8 @@ def module_card(card: ModuleCard) -> html.Div:
             ],
         )
     )
-    foot = html.Div(f"数据截至 {as_of(card.as_of)}", className="panel-as-of")
+    late = " panel-late" if card.late_by else ""
+    foot = html.Div(freshness(card.as_of, card.late_by), className="panel-as-of" + late)
     return html.Div(
         [head, *body, foot],
         className=f"panel module-card card-{card.key}",

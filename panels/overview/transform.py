@@ -42,6 +42,7 @@ class ModuleCard:
     error: str | None = None
     stale: bool = False
     alerts: list[str] = field(default_factory=list)  # sentences for the attention list
+    late_by: dt.timedelta | None = None  # past the dataset's allowed age
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class Attention:
 
 def _card(key: str, title: str, period: str, result: Result) -> ModuleCard:
     return ModuleCard(
-        key, title, period, as_of=result.as_of, error=result.error, stale=result.stale
+        key, title, period, as_of=result.as_of, error=result.error, stale=result.stale,
+        late_by=result.late_by(),
     )
 
 

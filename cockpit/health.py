@@ -1,0 +1,57 @@
+"""Health and freshness: is each source answering, and is each dataset as fresh as it must be?
+
+Served as JSON at /healthz for monitoring, and printed by `python -m cockpit check`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from cockpit.formatting import as_of as as_of_text
+from cockpit.hub import DataHub
+
+
+def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Each source's health and each dataset's freshness; `ok` is false if anything is wrong."""
+    now = now or dt.datetime.now()
+    sources = {}
+    for name, source in hub.sources.items():
+        health = source.health()
+        sources[name] = {"kind": source.kind, "ok": health.ok, "message": health.message,
+                         "demo": bool(getattr(source, "is_demo", False))}
+    datasets = {}
+    for name in hub.settings.datasets:
+        source = hub.settings.datasets[name].source
+        stamp = hub.as_of(name) if sources[source]["ok"] else None
+        max_age = hub.max_age(name)
+        late = None
+        if stamp is not None and max_age is not None and now - stamp > max_age:
+            late = now - stamp - max_age
+        fresh_known = hub.contract(name).freshness_column is not None
+        datasets[name] = {
+            "source": source,
+            "as_of": stamp.isoformat(timespec="minutes") if stamp else None,
+            "max_age_hours": None if max_age is None else max_age.total_seconds() / 3600,
+            "late_by_hours": None if late is None else round(late.total_seconds() / 3600, 1),
+            "ok": sources[source]["ok"] and late is None and (stamp is not None or not fresh_known),
+        }
+    ok = all(s["ok"] for s in sources.values()) and all(d["ok"] for d in datasets.values())
+    return {"ok": ok, "checked_at": now.isoformat(timespec="seconds"), "sources": sources,
+            "datasets": datasets}
+
+
+def lines(data: dict[str, Any]) -> list[str]:
+    """The report as lines for a terminal."""
+    out = ["数据源 sources:"]
+    for name, s in data["sources"].items():
+        flag = "正常" if s["ok"] else "异常"
+        out.append(f"  {'✓' if s['ok'] else '✗'} {name:<12} {s['kind']:<6} {flag} {s['message']}"
+                   + ("（演示数据）" if s["demo"] else ""))
+    out.append("数据集 datasets:")
+    for name, d in data["datasets"].items():
+        stamp = as_of_text(dt.datetime.fromisoformat(d["as_of"])) if d["as_of"] else "未知"
+        late = f" 已超期{d['late_by_hours']:g}小时" if d["late_by_hours"] else ""
+        out.append(f"  {'✓' if d['ok'] else '✗'} {name:<26} 数据截至 {stamp}{late}")
+    out.append("全部正常" if data["ok"] else "存在异常")
+    return out
