@@ -1,4 +1,4 @@
-"""Command line: python -m cockpit {run, demo-data, check-config} --help."""
+"""Command line: python -m cockpit {run, demo-data, check-config, docs, db} --help."""
 
 from __future__ import annotations
 
@@ -89,6 +89,74 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    """The cockpit's own database: upgrade its schema to the newest, or show where it is."""
+    from cockpit.store import Store, StoreError
+    from cockpit.store.migrate import head_revision
+
+    settings = load_settings(args.config_dir)
+    try:
+        store = Store.from_settings(settings)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    where = store.url.render_as_string(hide_password=True)
+    try:
+        if args.db_command == "upgrade":
+            print(f"督办数据库已是最新结构：{store.upgrade()}（{where}）")
+        else:
+            print(f"{store.revision() or '未初始化'}（最新 {head_revision()}，{where}）")
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.dispose()
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Pull new and changed rows of the sync-mode datasets into the local store."""
+    import time
+
+    from cockpit.factory import create_app
+    from cockpit.sync import run_sync
+
+    app = create_app()
+    hub = app.server.extensions["cockpit_hub"]
+    if hub.local_store is None:
+        print("没有同步模式（mode: sync）的数据集：见 config/datasets.yaml", file=sys.stderr)
+        return 2
+    every = args.every if args.every is not None else None
+    while True:
+        with app.server.test_request_context("/"):
+            try:
+                results = run_sync(hub, args.dataset or None, progress=lambda t: print(t, file=sys.stderr))
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+        failed = [r for r in results if not r["ok"]]
+        if every is None:
+            return 1 if failed else 0
+        time.sleep(every * 60)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Print each source's health and each dataset's freshness (exit 1 if anything is wrong)."""
+    import json
+
+    from cockpit.factory import create_app
+    from cockpit.health import lines, report
+
+    app = create_app()
+    with app.server.test_request_context("/"):
+        data = report(app.server.extensions["cockpit_hub"])
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(lines(data)))
+    return 0 if data["ok"] else 1
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -116,8 +184,20 @@ def parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate config/*.yaml")
     check.add_argument("--config-dir", default=None)
     check.set_defaults(func=cmd_check_config)
+    sync = sub.add_parser("sync", help="pull new rows of sync-mode datasets into the local store")
+    sync.add_argument("--dataset", action="append", help="only this dataset (repeatable)")
+    sync.add_argument("--every", type=float, default=None, metavar="MINUTES",
+                      help="keep running, syncing every MINUTES (the schedule)")
+    sync.set_defaults(func=cmd_sync)
+    check = sub.add_parser("check", help="health of every source, freshness of every dataset")
+    check.add_argument("--json", action="store_true", help="print JSON (as /healthz serves)")
+    check.set_defaults(func=cmd_check)
     docs = sub.add_parser("docs", help="regenerate docs/datasets.md from the dataset contracts")
     docs.set_defaults(func=cmd_docs)
+    db = sub.add_parser("db", help="the cockpit's own database (supervision, acknowledgements)")
+    db.add_argument("db_command", choices=["upgrade", "current"], help="upgrade to head, or show")
+    db.add_argument("--config-dir", default=None)
+    db.set_defaults(func=cmd_db)
     return p
 
 

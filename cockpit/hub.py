@@ -73,7 +73,15 @@ class DataHub:
         self.sources = sources
         self.cache = cache
         self._principal = principal
-        self._bound = {name: self._bind(name) for name in settings.datasets}
+        # Where each dataset lives at its source, and where panels read it (the local store
+        # for datasets in sync mode).
+        self._origin = {name: self._bind(name) for name in settings.datasets}
+        self.local_store = None
+        if any(b.mode == "sync" for b in settings.datasets.values()):
+            from cockpit.sync import LocalStore
+
+            self.local_store = LocalStore(settings.path(settings.sync.path))
+        self._bound = {name: self._reading_binding(name) for name in settings.datasets}
         # Each module's validated config section (filled by the factory), by module key.
         self.module_config: dict[str, object] = {}
 
@@ -90,6 +98,23 @@ class DataHub:
             county_code_map=dict(self.settings.city.former_codes),
         )
 
+    def _reading_binding(self, name: str) -> BoundDataset:
+        if self.settings.datasets[name].mode != "sync":
+            return self._origin[name]
+        from cockpit.sync import local_table
+
+        origin = self._origin[name]
+        return BoundDataset(name, local_table(name), origin.columns, {}, origin.county_column,
+                            origin.county_code_map)
+
+    def origin_binding(self, dataset: str) -> BoundDataset:
+        """Where the dataset lives at its source (what sync reads from)."""
+        return self._origin[dataset]
+
+    def origin_source(self, dataset: str) -> DataSource:
+        """The configured source of a dataset, whatever its mode."""
+        return self.sources[self.settings.datasets[dataset].source]
+
     def has(self, dataset: str) -> bool:
         """Is this dataset configured?"""
         return dataset in self._bound
@@ -99,13 +124,15 @@ class DataHub:
         return CONTRACTS[dataset]
 
     def source_of(self, dataset: str) -> DataSource:
-        """The adapter serving a dataset."""
-        return self.sources[self.settings.datasets[dataset].source]
+        """The adapter panels read a dataset from (the local store in sync mode)."""
+        if self.settings.datasets[dataset].mode == "sync":
+            return self.local_store
+        return self.origin_source(dataset)
 
     def is_demo(self, dataset: str | None = None) -> bool:
         """Is this dataset (or, with no name, any dataset) served from demo data?"""
         names = [dataset] if dataset else list(self._bound)
-        return any(getattr(self.source_of(n), "is_demo", False) for n in names)
+        return any(getattr(self.origin_source(n), "is_demo", False) for n in names)
 
     # -- asking -----------------------------------------------------------------------------
     def query(
@@ -120,7 +147,7 @@ class DataHub:
                 dataset, pd.DataFrame(), source_name, False, error=f"数据集 {dataset} 未配置"
             )
         source = self.source_of(dataset)
-        is_demo = getattr(source, "is_demo", False)
+        is_demo = self.is_demo(dataset)
         scoped = self.scoped(dataset, query, principal)
         if scoped is None:  # a user with no counties sees nothing
             return Result(

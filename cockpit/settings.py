@@ -148,6 +148,17 @@ class DatasetBinding(Strict):
     columns: dict[str, str] = Field(default_factory=dict)
     # How fresh the data must be: older than this, panels flag it as late ("已超期2天").
     max_age_hours: float | None = Field(None, gt=0)
+    # direct (直连): every query goes to the source; sync (抽取): panels read a local copy that
+    # `python -m cockpit sync` keeps up to date.
+    mode: Literal["direct", "sync"] = "direct"
+
+
+class SyncSettings(Strict):
+    """Where sync mode keeps its local analytic store and its refused batches."""
+
+    path: str = "instance/sync/analytic.duckdb"
+    quarantine_dir: str = "instance/quarantine"
+    every_minutes: float = Field(10, gt=0, description="schedule of `python -m cockpit sync --every`")
 
 
 def _sources_type() -> Any:
@@ -167,6 +178,7 @@ class Settings(Strict):
     datasets: dict[str, DatasetBinding]
     indicators: tuple[Indicator, ...] = ()
     store: StoreSettings = StoreSettings()
+    sync: SyncSettings = SyncSettings()
     # Each module's own section (config/<module>.yaml), validated by the module's PanelSpec
     # config_model when the app is built, so a module's settings live with the module.
     overview: dict[str, Any] = Field(default_factory=dict)
@@ -211,6 +223,11 @@ class Settings(Strict):
         if repeated:
             raise ValueError(f"indicator ids repeated: {', '.join(repeated)}")
         return value
+
+    def path(self, value: str) -> Path:
+        """A configured path, relative ones taken from the project root."""
+        path = Path(value)
+        return path if path.is_absolute() else self.base_dir / path
 
     def module_section(self, key: str) -> dict[str, Any]:
         """The raw config section of a module (empty when the file has none)."""
