@@ -130,7 +130,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     while True:
         with app.server.test_request_context("/"):
             try:
-                results = run_sync(hub, args.dataset or None, progress=lambda t: print(t, file=sys.stderr))
+                results = run_sync(
+                    hub, args.dataset or None, progress=lambda t: print(t, file=sys.stderr)
+                )
             except ValueError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
@@ -186,8 +188,13 @@ def parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check_config)
     sync = sub.add_parser("sync", help="pull new rows of sync-mode datasets into the local store")
     sync.add_argument("--dataset", action="append", help="only this dataset (repeatable)")
-    sync.add_argument("--every", type=float, default=None, metavar="MINUTES",
-                      help="keep running, syncing every MINUTES (the schedule)")
+    sync.add_argument(
+        "--every",
+        type=float,
+        default=None,
+        metavar="MINUTES",
+        help="keep running, syncing every MINUTES (the schedule)",
+    )
     sync.set_defaults(func=cmd_sync)
     check = sub.add_parser("check", help="health of every source, freshness of every dataset")
     check.add_argument("--json", action="store_true", help="print JSON (as /healthz serves)")

@@ -18,8 +18,12 @@ def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
     sources = {}
     for name, source in hub.sources.items():
         health = source.health()
-        sources[name] = {"kind": source.kind, "ok": health.ok, "message": health.message,
-                         "demo": bool(getattr(source, "is_demo", False))}
+        sources[name] = {
+            "kind": source.kind,
+            "ok": health.ok,
+            "message": health.message,
+            "demo": bool(getattr(source, "is_demo", False)),
+        }
     datasets = {}
     for name in hub.settings.datasets:
         source = hub.settings.datasets[name].source
@@ -37,8 +41,12 @@ def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
             "ok": sources[source]["ok"] and late is None and (stamp is not None or not fresh_known),
         }
     ok = all(s["ok"] for s in sources.values()) and all(d["ok"] for d in datasets.values())
-    return {"ok": ok, "checked_at": now.isoformat(timespec="seconds"), "sources": sources,
-            "datasets": datasets}
+    return {
+        "ok": ok,
+        "checked_at": now.isoformat(timespec="seconds"),
+        "sources": sources,
+        "datasets": datasets,
+    }
 
 
 def lines(data: dict[str, Any]) -> list[str]:
@@ -46,8 +54,10 @@ def lines(data: dict[str, Any]) -> list[str]:
     out = ["数据源 sources:"]
     for name, s in data["sources"].items():
         flag = "正常" if s["ok"] else "异常"
-        out.append(f"  {'✓' if s['ok'] else '✗'} {name:<12} {s['kind']:<6} {flag} {s['message']}"
-                   + ("（演示数据）" if s["demo"] else ""))
+        out.append(
+            f"  {'✓' if s['ok'] else '✗'} {name:<12} {s['kind']:<6} {flag} {s['message']}"
+            + ("（演示数据）" if s["demo"] else "")
+        )
     out.append("数据集 datasets:")
     for name, d in data["datasets"].items():
         stamp = as_of_text(dt.datetime.fromisoformat(d["as_of"])) if d["as_of"] else "未知"

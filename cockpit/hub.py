@@ -104,8 +104,14 @@ class DataHub:
         from cockpit.sync import local_table
 
         origin = self._origin[name]
-        return BoundDataset(name, local_table(name), origin.columns, {}, origin.county_column,
-                            origin.county_code_map)
+        return BoundDataset(
+            name,
+            local_table(name),
+            origin.columns,
+            {},
+            origin.county_column,
+            origin.county_code_map,
+        )
 
     def origin_binding(self, dataset: str) -> BoundDataset:
         """Where the dataset lives at its source (what sync reads from)."""
@@ -236,7 +242,13 @@ class DataHub:
         last = self.cache.get(last_good_key) if self.cache else None
         if self.cache and not is_miss(last):
             return Result(
-                dataset, last.frame, source, is_demo, as_of=last.as_of, error=message, stale=True,
+                dataset,
+                last.frame,
+                source,
+                is_demo,
+                as_of=last.as_of,
+                error=message,
+                stale=True,
                 max_age=last.max_age,
             )
         return Result(dataset, pd.DataFrame(), source, is_demo, error=message)

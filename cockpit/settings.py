@@ -158,7 +158,9 @@ class SyncSettings(Strict):
 
     path: str = "instance/sync/analytic.duckdb"
     quarantine_dir: str = "instance/quarantine"
-    every_minutes: float = Field(10, gt=0, description="schedule of `python -m cockpit sync --every`")
+    every_minutes: float = Field(
+        10, gt=0, description="schedule of `python -m cockpit sync --every`"
+    )
 
 
 def _sources_type() -> Any:

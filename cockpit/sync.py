@@ -73,12 +73,15 @@ class LocalStore:
     def fetch(self, dataset: BoundDataset, query: DatasetQuery) -> pd.DataFrame:
         """Answer from the local copy (opened per query, so a sync can take the write lock)."""
         if not self.path.exists():
-            raise DataSourceError(f"本地数据仓尚未同步 {dataset.name}（运行 python -m cockpit sync）")
+            raise DataSourceError(
+                f"本地数据仓尚未同步 {dataset.name}（运行 python -m cockpit sync）"
+            )
         import sqlalchemy as sa
         from sqlalchemy.pool import NullPool
 
-        engine = sa.create_engine(f"duckdb:///{self.path}", poolclass=NullPool,
-                                  connect_args={"read_only": True})
+        engine = sa.create_engine(
+            f"duckdb:///{self.path}", poolclass=NullPool, connect_args={"read_only": True}
+        )
         delay = 0.05
         try:
             for attempt in range(LOCK_RETRIES):
@@ -95,7 +98,9 @@ class LocalStore:
                         continue
                     if "does not exist" in text:
                         raise DataSourceError(f"本地数据仓尚未同步 {dataset.name}") from exc
-                    raise DataSourceError(f"本地数据仓查询失败（{type(exc.orig).__name__}）") from exc
+                    raise DataSourceError(
+                        f"本地数据仓查询失败（{type(exc.orig).__name__}）"
+                    ) from exc
         finally:
             engine.dispose()
         return coerce_types(frame, dataset, query)
@@ -132,7 +137,9 @@ class LocalStore:
             con.close()
         return {"watermark": row[0] if row else None, "rows": row[1] if row else 0}
 
-    def apply(self, dataset: str, batch: pd.DataFrame, *, full: bool, fail_after_delete: bool = False) -> int:
+    def apply(
+        self, dataset: str, batch: pd.DataFrame, *, full: bool, fail_after_delete: bool = False
+    ) -> int:
         """Replace rows by key (or everything, for a full refresh) and move the watermark, atomically."""
         contract = CONTRACTS[dataset]
         table = local_table(dataset)
@@ -151,7 +158,9 @@ class LocalStore:
                     con.execute(f'DELETE FROM "{table}"')
                 elif contract.key and len(batch):
                     on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM b."{k}"' for k in contract.key)
-                    con.execute(f'DELETE FROM "{table}" t WHERE EXISTS (SELECT 1 FROM batch b WHERE {on})')
+                    con.execute(
+                        f'DELETE FROM "{table}" t WHERE EXISTS (SELECT 1 FROM batch b WHERE {on})'
+                    )
                 if fail_after_delete:  # for tests: a crash in the middle of the write
                     raise RuntimeError("simulated crash during sync")
                 columns = ", ".join(f'"{c.name}"' for c in contract.columns)
@@ -207,15 +216,31 @@ def sync_dataset(
         query = query.with_filters(Filter(contract.freshness_column, "gt", state["watermark"]))
     say(f"{dataset}: 读取{'全部' if full else '增量'}数据 …")
     raw = origin.fetch(bound, query)
-    batch = typed_rows(raw, BoundDataset(dataset, "", contract.columns), origin.name if hasattr(origin, "name") else "源")
-    report = check_batch(batch, contract, county_codes=county_codes, now=now or dt.datetime.now(),
-                         units=units, previous_rows=int(state["rows"]) if full else None)
+    batch = typed_rows(
+        raw,
+        BoundDataset(dataset, "", contract.columns),
+        origin.name if hasattr(origin, "name") else "源",
+    )
+    report = check_batch(
+        batch,
+        contract,
+        county_codes=county_codes,
+        now=now or dt.datetime.now(),
+        units=units,
+        previous_rows=int(state["rows"]) if full else None,
+    )
     for warning in report.warnings:
         log.info("%s: %s", dataset, warning)
     if not report.ok:
         where = quarantine(quarantine_dir, dataset, batch, report)
         say(f"{dataset}: 校验未通过，{len(batch)} 行已隔离 → {where}")
-        return {"dataset": dataset, "ok": False, "rows": len(batch), "report": report.text(), "quarantine": str(where)}
+        return {
+            "dataset": dataset,
+            "ok": False,
+            "rows": len(batch),
+            "report": report.text(),
+            "quarantine": str(where),
+        }
     if len(batch) == 0 and not full:
         say(f"{dataset}: 没有新数据")
         return {"dataset": dataset, "ok": True, "rows": 0, "total": state["rows"]}
@@ -227,27 +252,48 @@ def sync_dataset(
 def write_status(path: Path, results: list[dict[str, object]]) -> None:
     """The last run's results, for `python -m cockpit check` and monitoring."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"finished_at": dt.datetime.now().isoformat(timespec="seconds"),
-                                "results": results}, ensure_ascii=False, indent=2), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {"finished_at": dt.datetime.now().isoformat(timespec="seconds"), "results": results},
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
 
 
-def run_sync(hub, datasets: list[str] | None = None, progress: Callable[[str], None] | None = None) -> list[dict[str, object]]:  # noqa: ANN001
+def run_sync(
+    hub, datasets: list[str] | None = None, progress: Callable[[str], None] | None = None
+) -> list[dict[str, object]]:  # noqa: ANN001
     """Sync every dataset in sync mode (or the named ones); one failure does not stop the others."""
     settings = hub.settings
     names = datasets or [n for n, b in settings.datasets.items() if b.mode == "sync"]
-    unknown = [n for n in names if n not in settings.datasets or settings.datasets[n].mode != "sync"]
+    unknown = [
+        n for n in names if n not in settings.datasets or settings.datasets[n].mode != "sync"
+    ]
     if unknown:
         raise ValueError(f"not datasets in sync mode: {', '.join(unknown)}")
-    codes = {c.code for c in settings.city.counties} | set(settings.city.former_codes) | {settings.city.code}
+    codes = (
+        {c.code for c in settings.city.counties}
+        | set(settings.city.former_codes)
+        | {settings.city.code}
+    )
     units = {i.id: i.unit for i in settings.indicators}
     results = []
     for name in names:
         try:
-            results.append(sync_dataset(
-                name, hub.origin_binding(name), hub.origin_source(name), hub.local_store,
-                county_codes=codes, units=units if name == "economy.indicator_values" else None,
-                quarantine_dir=settings.path(settings.sync.quarantine_dir), progress=progress,
-            ))
+            results.append(
+                sync_dataset(
+                    name,
+                    hub.origin_binding(name),
+                    hub.origin_source(name),
+                    hub.local_store,
+                    county_codes=codes,
+                    units=units if name == "economy.indicator_values" else None,
+                    quarantine_dir=settings.path(settings.sync.quarantine_dir),
+                    progress=progress,
+                )
+            )
         except DataSourceError as exc:
             (progress or (lambda t: None))(f"{name}: 源数据读取失败：{exc}")
             results.append({"dataset": name, "ok": False, "rows": 0, "report": str(exc)})

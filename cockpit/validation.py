@@ -37,7 +37,9 @@ class Report:
 
     def text(self) -> str:
         """A readable report (Chinese for operators)."""
-        head = f"数据集 {self.dataset}：{self.rows} 行，" + ("校验通过" if self.ok else "校验未通过，已隔离")
+        head = f"数据集 {self.dataset}：{self.rows} 行，" + (
+            "校验通过" if self.ok else "校验未通过，已隔离"
+        )
         body = [f"  错误：{e}" for e in self.errors] + [f"  提示：{w}" for w in self.warnings]
         return "\n".join([head, *body])
 
@@ -85,12 +87,18 @@ def check_batch(
         codes = frame[contract.county_column].dropna().astype(str)
         unknown = sorted(set(codes) - county_codes)
         if unknown:
-            report.errors.append(f"未知的县区代码 {'、'.join(unknown[:5])}" + ("等" if len(unknown) > 5 else ""))
+            report.errors.append(
+                f"未知的县区代码 {'、'.join(unknown[:5])}" + ("等" if len(unknown) > 5 else "")
+            )
     if units and "unit" in frame.columns and "indicator_id" in frame.columns:
-        for indicator, unit in frame[["indicator_id", "unit"]].drop_duplicates().itertuples(index=False):
+        for indicator, unit in (
+            frame[["indicator_id", "unit"]].drop_duplicates().itertuples(index=False)
+        ):
             expected = units.get(indicator)
             if expected is not None and unit != expected:
-                report.errors.append(f"指标 {indicator} 的单位是 {unit}，目录中为 {expected}（单位变化）")
+                report.errors.append(
+                    f"指标 {indicator} 的单位是 {unit}，目录中为 {expected}（单位变化）"
+                )
     if previous_rows and len(frame) < previous_rows * COLLAPSE_RATIO:
         report.errors.append(f"行数从 {previous_rows} 骤降到 {len(frame)}")
     return report
@@ -110,6 +118,11 @@ def _not_of_type(values: pd.Series, kind: str) -> int:
     if kind in ("datetime", "date"):
         return int(pd.to_datetime(present, errors="coerce", format="mixed").isna().sum())
     if kind == "bool":
-        return int((~present.astype(str).str.lower().isin(
-            ["true", "false", "1", "0", "t", "f", "是", "否", "yes", "no"])).sum())
+        return int(
+            (
+                ~present.astype(str)
+                .str.lower()
+                .isin(["true", "false", "1", "0", "t", "f", "是", "否", "yes", "no"])
+            ).sum()
+        )
     return 0

@@ -32,15 +32,30 @@ def test_a_clean_batch_passes_and_an_extra_column_is_only_a_warning() -> None:
     assert report.warnings == ["多出字段 source_system（已忽略）"]
 
 
-@pytest.mark.parametrize("breakage, expected", [
-    (lambda f: f.drop(columns=["deadline"]), "缺少字段 deadline"),
-    (lambda f: f.assign(ticket_id=[None] + list(f.ticket_id[1:])), "ticket_id 有 1 行为空"),
-    (lambda f: f.assign(ticket_id=["same"] * len(f)), "主键（ticket_id）重复"),
-    (lambda f: f.assign(county_code=["999999"] + list(f.county_code[1:])), "未知的县区代码 999999"),
-    (lambda f: f.assign(returned_count=[-1] + list(f.returned_count[1:])), "returned_count 有 1 行为负数"),
-    (lambda f: f.assign(updated_at=[pd.Timestamp("2027-01-01")] + list(f.updated_at[1:])), "updated_at 有 1 行是未来时间"),
-    (lambda f: f.assign(returned_count=["三"] + list(f.returned_count[1:])), "returned_count 有 1 行不是 int"),
-])
+@pytest.mark.parametrize(
+    "breakage, expected",
+    [
+        (lambda f: f.drop(columns=["deadline"]), "缺少字段 deadline"),
+        (lambda f: f.assign(ticket_id=[None] + list(f.ticket_id[1:])), "ticket_id 有 1 行为空"),
+        (lambda f: f.assign(ticket_id=["same"] * len(f)), "主键（ticket_id）重复"),
+        (
+            lambda f: f.assign(county_code=["999999"] + list(f.county_code[1:])),
+            "未知的县区代码 999999",
+        ),
+        (
+            lambda f: f.assign(returned_count=[-1] + list(f.returned_count[1:])),
+            "returned_count 有 1 行为负数",
+        ),
+        (
+            lambda f: f.assign(updated_at=[pd.Timestamp("2027-01-01")] + list(f.updated_at[1:])),
+            "updated_at 有 1 行是未来时间",
+        ),
+        (
+            lambda f: f.assign(returned_count=["三"] + list(f.returned_count[1:])),
+            "returned_count 有 1 行不是 int",
+        ),
+    ],
+)
 def test_each_kind_of_bad_batch_is_named(breakage, expected) -> None:  # noqa: ANN001
     """Every check names what it found, in a line a person can act on."""
     report = check_batch(breakage(reference_tickets(50)), TICKETS, county_codes=CODES, now=NOW)
@@ -51,12 +66,21 @@ def test_each_kind_of_bad_batch_is_named(breakage, expected) -> None:  # noqa: A
 def test_a_unit_change_and_a_collapse_in_rows_are_caught() -> None:
     """万元 arriving for an indicator catalogued in 亿元, and a full refresh with a fraction of the rows."""
     contract = CONTRACTS["economy.indicator_values"]
-    rows = pd.DataFrame({"indicator_id": ["gdp", "gdp"], "county_code": ["140400", "140403"],
-                         "period": ["2026-09", "2026-09"], "period_type": "cumulative",
-                         "value": [23300000.0, 5000000.0], "growth": [5.4, 5.0], "unit": "万元",
-                         "release_date": pd.Timestamp("2026-10-20")})
-    report = check_batch(rows, contract, county_codes=CODES, now=NOW, units={"gdp": "亿元"},
-                         previous_rows=100)
+    rows = pd.DataFrame(
+        {
+            "indicator_id": ["gdp", "gdp"],
+            "county_code": ["140400", "140403"],
+            "period": ["2026-09", "2026-09"],
+            "period_type": "cumulative",
+            "value": [23300000.0, 5000000.0],
+            "growth": [5.4, 5.0],
+            "unit": "万元",
+            "release_date": pd.Timestamp("2026-10-20"),
+        }
+    )
+    report = check_batch(
+        rows, contract, county_codes=CODES, now=NOW, units={"gdp": "亿元"}, previous_rows=100
+    )
     assert any("单位是 万元，目录中为 亿元" in e for e in report.errors)
     assert any("行数从 100 骤降到 2" in e for e in report.errors)
 
@@ -77,13 +101,19 @@ def synced_app(settings, origin, tmp_path):  # noqa: ANN001, ANN201
     from cockpit.factory import create_app
 
     url, _ = origin
-    changed = settings.model_copy(update={
-        "sources": {**settings.sources, "frontdb": SqlConfig(kind="sql", url=url)},
-        "datasets": {**settings.datasets,
-                     "hotline.tickets": DatasetBinding(source="frontdb", table="t_tickets", mode="sync")},
-        "sync": SyncSettings(path=str(tmp_path / "sync" / "store.duckdb"),
-                             quarantine_dir=str(tmp_path / "quarantine")),
-    })
+    changed = settings.model_copy(
+        update={
+            "sources": {**settings.sources, "frontdb": SqlConfig(kind="sql", url=url)},
+            "datasets": {
+                **settings.datasets,
+                "hotline.tickets": DatasetBinding(source="frontdb", table="t_tickets", mode="sync"),
+            },
+            "sync": SyncSettings(
+                path=str(tmp_path / "sync" / "store.duckdb"),
+                quarantine_dir=str(tmp_path / "quarantine"),
+            ),
+        }
+    )
     app = create_app(changed)
     with app.server.test_request_context("/"):
         yield app
@@ -95,7 +125,11 @@ def hub_of(app):  # noqa: ANN001, ANN201
 
 def local_count(hub, **filters) -> int:  # noqa: ANN001, ANN003
     """Tickets the panels see (read from the local store), optionally filtered by status."""
-    query = COUNT if not filters else COUNT.with_filters(*(Filter(k, "eq", v) for k, v in filters.items()))
+    query = (
+        COUNT
+        if not filters
+        else COUNT.with_filters(*(Filter(k, "eq", v) for k, v in filters.items()))
+    )
     result = hub.query("hotline.tickets", query)
     assert result.ok, result.error
     return int(result.frame["n"].iloc[0])
@@ -122,9 +156,13 @@ def test_a_rerun_adds_nothing_and_changes_arrive_incrementally(synced_app, origi
     engine = sa.create_engine(url)
     later = pd.Timestamp("2026-11-20 09:00")
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE t_tickets SET status = '已退回', updated_at = :t "
-                             "WHERE ticket_id IN ('R00001','R00002','R00003','R00004','R00005')"),
-                     {"t": later.to_pydatetime()})
+        conn.execute(
+            sa.text(
+                "UPDATE t_tickets SET status = '已退回', updated_at = :t "
+                "WHERE ticket_id IN ('R00001','R00002','R00003','R00004','R00005')"
+            ),
+            {"t": later.to_pydatetime()},
+        )
     extra = reference_tickets(250).iloc[240:].assign(updated_at=later)
     extra.to_sql("t_tickets", engine, index=False, if_exists="append")
     result = run_sync(hub)[0]
@@ -133,7 +171,9 @@ def test_a_rerun_adds_nothing_and_changes_arrive_incrementally(synced_app, origi
     assert local_count(hub, status="已退回") == 5
 
 
-def test_a_crash_in_the_middle_leaves_the_last_good_state_and_resumes(synced_app, origin, monkeypatch) -> None:  # noqa: ANN001
+def test_a_crash_in_the_middle_leaves_the_last_good_state_and_resumes(
+    synced_app, origin, monkeypatch
+) -> None:  # noqa: ANN001
     """A failure after the old rows were deleted rolls back: same rows, same watermark; the rerun applies."""
     hub = hub_of(synced_app)
     run_sync(hub)
@@ -141,9 +181,15 @@ def test_a_crash_in_the_middle_leaves_the_last_good_state_and_resumes(synced_app
     mark = store.state("hotline.tickets")
     url, _ = origin
     with sa.create_engine(url).begin() as conn:
-        conn.execute(sa.text("UPDATE t_tickets SET status = '已退回', updated_at = '2026-11-20 10:00:00.000000'"))
+        conn.execute(
+            sa.text(
+                "UPDATE t_tickets SET status = '已退回', updated_at = '2026-11-20 10:00:00.000000'"
+            )
+        )
     original = LocalStore.apply
-    monkeypatch.setattr(LocalStore, "apply", lambda self, *a, **k: original(self, *a, **k, fail_after_delete=True))
+    monkeypatch.setattr(
+        LocalStore, "apply", lambda self, *a, **k: original(self, *a, **k, fail_after_delete=True)
+    )
     with pytest.raises(RuntimeError, match="simulated crash"):
         run_sync(hub)
     assert store.state("hotline.tickets") == mark
@@ -153,13 +199,19 @@ def test_a_crash_in_the_middle_leaves_the_last_good_state_and_resumes(synced_app
     assert local_count(hub, status="已退回") == 240
 
 
-def test_a_bad_batch_is_quarantined_and_the_screen_keeps_the_last_good_data(synced_app, origin, tmp_path) -> None:  # noqa: ANN001
+def test_a_bad_batch_is_quarantined_and_the_screen_keeps_the_last_good_data(
+    synced_app, origin, tmp_path
+) -> None:  # noqa: ANN001
     """Rows with an unknown county: nothing applied, the batch and a report are kept, watermark unmoved."""
     hub = hub_of(synced_app)
     run_sync(hub)
     mark = hub.local_store.state("hotline.tickets")
     url, _ = origin
-    bad = reference_tickets(245).iloc[240:].assign(county_code="999999", updated_at=pd.Timestamp("2026-11-20"))
+    bad = (
+        reference_tickets(245)
+        .iloc[240:]
+        .assign(county_code="999999", updated_at=pd.Timestamp("2026-11-20"))
+    )
     bad.to_sql("t_tickets", sa.create_engine(url), index=False, if_exists="append")
     result = run_sync(hub)[0]
     assert result["ok"] is False and "未知的县区代码 999999" in result["report"]

@@ -56,7 +56,12 @@ class Attention:
 
 def _card(key: str, title: str, period: str, result: Result) -> ModuleCard:
     return ModuleCard(
-        key, title, period, as_of=result.as_of, error=result.error, stale=result.stale,
+        key,
+        title,
+        period,
+        as_of=result.as_of,
+        error=result.error,
+        stale=result.stale,
         late_by=result.late_by(),
     )
 
