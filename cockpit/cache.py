@@ -6,10 +6,14 @@ errors, logs them once in a while, and carries on without the cache.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import os
+import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask
@@ -76,6 +80,22 @@ class SafeCache:
         except Exception as exc:  # noqa: BLE001
             self._warn("set", exc)
 
+    def add(self, key: str, value: Any, timeout: int) -> bool:
+        """Set only if absent (atomic on Redis); False when present. A failure reads as 'taken'
+        by nobody: True, so the caller goes ahead rather than waiting on a broken cache."""
+        try:
+            return bool(self.cache.add(key, value, timeout=timeout))
+        except Exception as exc:  # noqa: BLE001
+            self._warn("add", exc)
+            return True
+
+    def delete(self, key: str) -> None:
+        """Remove a key; failures are ignored."""
+        try:
+            self.cache.delete(key)
+        except Exception as exc:  # noqa: BLE001
+            self._warn("delete", exc)
+
     def _warn(self, op: str, exc: Exception) -> None:
         now = time.monotonic()
         if now - self._last_warning > 60:  # once a minute is enough for an outage
@@ -86,3 +106,58 @@ class SafeCache:
 def is_miss(value: Any) -> bool:
     """True for the marker SafeCache.get returns on a miss."""
     return value is _MISS
+
+
+class SingleFlight:
+    """At most one source query per cache key at a time, across threads and across workers.
+
+    Threads of one worker queue on a lock per key. Workers (and hosts) sharing the cache take a
+    short lease with an atomic add; the others wait for the answer to appear in the cache, and
+    go ahead themselves if the lease runs out (a worker that died must not block the screen).
+    """
+
+    LEASE_SECONDS = 30
+    POLL_SECONDS = 0.05
+
+    def __init__(self, cache: SafeCache | None) -> None:
+        self.cache = cache
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    @contextlib.contextmanager
+    def flight(self, key: str) -> Iterator[Any]:
+        """Yields the answer if another flight produced it meanwhile, else None (then you fly)."""
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            try:
+                if self.cache is None:
+                    yield None
+                    return
+                value = self.cache.get(key)
+                if not is_miss(value):
+                    yield value
+                    return
+                lease = "lease:" + key
+                if not self.cache.add(lease, os.getpid(), timeout=self.LEASE_SECONDS):
+                    value = self._wait(key)
+                    if value is not None:
+                        yield value
+                        return
+                try:
+                    yield None
+                finally:
+                    self.cache.delete(lease)
+            finally:
+                with self._guard:  # forget the lock; late arrivals find the answer cached
+                    if self._locks.get(key) is lock:
+                        del self._locks[key]
+
+    def _wait(self, key: str) -> Any:
+        deadline = time.monotonic() + self.LEASE_SECONDS
+        while time.monotonic() < deadline:
+            value = self.cache.get(key)
+            if not is_miss(value):
+                return value
+            time.sleep(self.POLL_SECONDS)
+        return None

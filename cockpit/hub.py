@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cockpit.cache import SafeCache, is_miss, make_key
+from cockpit.cache import SafeCache, SingleFlight, is_miss, make_key
 from cockpit.contracts import CONTRACTS, Contract
 from cockpit.scope import Principal, current_principal
 from cockpit.settings import Settings
@@ -82,6 +82,7 @@ class DataHub:
 
             self.local_store = LocalStore(settings.path(settings.sync.path))
         self._bound = {name: self._reading_binding(name) for name in settings.datasets}
+        self._flights = SingleFlight(cache)
         # Each module's validated config section (filled by the factory), by module key.
         self.module_config: dict[str, object] = {}
 
@@ -167,6 +168,28 @@ class DataHub:
         if self.cache and not is_miss(cached):
             cached.from_cache = True
             return cached
+        # Single flight: when many screens miss the same key at once (a meeting starts), one
+        # asks the source and the others wait for its answer in the cache.
+        with self._flights.flight(key) as answered:
+            if answered is not None:
+                answered.from_cache = True
+                return answered
+            return self._answer(
+                dataset, scoped, source, source_name, is_demo, key, last_good_key, with_as_of
+            )
+
+    def _answer(
+        self,
+        dataset: str,
+        scoped: DatasetQuery,
+        source: DataSource,
+        source_name: str,
+        is_demo: bool,
+        key: str,
+        last_good_key: str,
+        with_as_of: bool,
+    ) -> Result:
+        """Ask the source, check the answer against the contract, cache it."""
         try:
             frame = source.fetch(self._bound[dataset], scoped)
         except DataSourceError as exc:
