@@ -69,7 +69,11 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     """Validate config/*.yaml and say so."""
+    from cockpit.factory import module_configs
+    from cockpit.panels import all_panels
+
     settings = load_settings(args.config_dir)
+    module_configs(settings, all_panels())  # each module's own section, as at start-up
     print(
         f"配置正确: {settings.city.name}，{len(settings.city.counties)} 个县区，"
         f"{len(settings.sources)} 个数据源，{len(settings.datasets)} 个数据集，"

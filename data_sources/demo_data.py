@@ -21,7 +21,7 @@ import pandas as pd
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 DEMO_LABEL = "演示数据"
 
 Progress = Callable[[str, float], None]
@@ -408,11 +408,16 @@ def economy_values(
     for ind, (unit, quarterly) in level_inds.items():
         levels = _annual_levels(ind, years, rng)
         months = [3, 6, 9, 12] if quarterly else list(range(2, 13))  # Jan-Feb released together
+        # Each county's share of the city drifts from year to year: that drift is what makes
+        # county growth rates differ from the city's (and from each other).
+        share_of = {years.start - 1: econ}
+        for y in years:
+            drifted = np.clip(share_of[y - 1] * (1 + rng.normal(0, 0.03, len(counties))), 0.001, None)
+            share_of[y] = drifted / drifted.sum()
         for y in years:
             shares = _cum_shares(ind, y, rng)
             prev_shares = _cum_shares(ind, y - 1, rng)
-            weights = np.clip(econ * (1 + rng.normal(0, 0.02, len(counties))), 0.001, None)
-            weights /= weights.sum()
+            weights = share_of[y]
             real = None
             if ind == "gdp":
                 real_annual = PUBLISHED["gdp"].get(y, {}).get("growth")
@@ -426,7 +431,7 @@ def economy_values(
                 city_cum = round(levels[y] * shares[m], 2)
                 prev_cum = levels[y - 1] * prev_shares[m]
                 county_cums = _split_exact(city_cum, weights)
-                prev_county = prev_cum * weights
+                prev_county = prev_cum * share_of[y - 1]
                 if ind == "gdp":
                     city_growth = real[m] if real else None
                 elif ind in (

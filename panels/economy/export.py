@@ -1,0 +1,159 @@
+"""The indicator table, and its export as CSV (UTF-8 with BOM, for Excel) and as Excel.
+
+The header of both files carries what a figure needs to be read: place, period, units and
+数据截至 (and that the data are demo data, where they are). A missing figure is written '—',
+never 0; projections are not exported (they are not statistics).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from panels.economy.transform import Reading
+
+STATUS_WORDS = {"green": "达标", "yellow": "预警", "red": "落后", "none": "—"}
+MISSING = "—"
+
+
+@dataclass(frozen=True)
+class TableMeta:
+    """What the header of an exported table says."""
+
+    city: str
+    place: str  # 全市 or the county's name
+    period_text: str  # 2026年1-10月
+    as_of: str  # 数据截至 text
+    is_demo: bool = False
+
+
+# Column headers; units sit in the header where a column has one, else in the 单位 column.
+COLUMNS = (
+    "指标",
+    "统计期",
+    "数值",
+    "单位",
+    "同比增速（%）",
+    "增速来源",
+    "比上期（百分点）",
+    "增速目标（%）",
+    "与目标差（百分点）",
+    "年度目标完成（%）",
+    "序时进度（%）",
+    "状态",
+    "县区排名",
+    "排名变化（位，正为上升）",
+    "来源部门",
+)
+EXPORT_COLUMNS = (*COLUMNS, "备注")
+
+
+def indicator_table(readings: list[Reading], departments: dict[str, str]) -> pd.DataFrame:
+    """One row per indicator with the figures of its reading (numbers stay numbers; NaN when
+    missing)."""
+    rows = []
+    for r in readings:
+        growth_source = "测算" if r.growth_computed else ("发布" if r.growth is not None else "")
+        rows.append(
+            {
+                "指标": r.name,
+                "统计期": r.label if r.period else MISSING,
+                "数值": _n(r.value) if r.unit != "%" else math.nan,
+                "单位": r.unit,
+                "同比增速（%）": _n(r.growth),
+                "增速来源": growth_source,
+                "比上期（百分点）": _n(r.growth_change),
+                "增速目标（%）": _n(r.target_growth),
+                "与目标差（百分点）": _n(r.target_gap),
+                "年度目标完成（%）": _round(r.completion),
+                "序时进度（%）": _round(r.elapsed) if r.completion is not None else math.nan,
+                "状态": STATUS_WORDS.get(r.status, MISSING),
+                "县区排名": f"{r.rank}/{r.rank_of}" if r.rank is not None else "",
+                "排名变化（位，正为上升）": _n(r.rank_change),
+                "来源部门": departments.get(r.indicator_id, ""),
+                "_note": r.note if r.value is None and r.growth is None else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=[*COLUMNS, "_note"])
+
+
+def header_lines(meta: TableMeta) -> list[list[str]]:
+    """The lines above the table: title, place, period, as-of, units, and the demo label."""
+    lines = [
+        [f"{meta.city}经济运行主要指标"],
+        ["区域", meta.place],
+        ["统计期", f"{meta.period_text}（季度指标为最近一季；各行“统计期”为该指标的期别）"],
+        ["数据截至", meta.as_of],
+        ["单位", "数值见各行“单位”列；增速为%，变化为百分点；“—”表示数据缺失，不按零计"],
+    ]
+    if meta.is_demo:
+        lines.append(["说明", "演示数据，非真实统计"])
+    return lines
+
+
+def _cells(table: pd.DataFrame) -> list[list[object]]:
+    """The table's rows with missing numbers written as '—', and the note of a row without a
+    figure (数据未报送, 不分县区发布) in 备注."""
+    out = []
+    for record in table[[*COLUMNS, "_note"]].itertuples(index=False):
+        *cells, note = record
+        out.append([MISSING if _missing(v) else v for v in cells] + [note or ""])
+    return out
+
+
+def to_csv(table: pd.DataFrame, meta: TableMeta) -> bytes:
+    """The table as CSV in UTF-8 with a byte-order mark (Excel then reads the Chinese right)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows(header_lines(meta))
+    writer.writerow([])
+    writer.writerow(EXPORT_COLUMNS)
+    writer.writerows(_cells(table))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(table: pd.DataFrame, meta: TableMeta) -> bytes:
+    """The table as an Excel workbook: the header lines, then the table with bold column names."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "主要指标"
+    lines = header_lines(meta)
+    for line in lines:
+        sheet.append(line)
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(EXPORT_COLUMNS))
+    sheet.append([])
+    header_row = len(lines) + 2
+    sheet.append(list(EXPORT_COLUMNS))
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    for row in _cells(table):
+        sheet.append(row)
+    for index, name in enumerate(EXPORT_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(name) * 2 + 2)
+    sheet.column_dimensions["A"].width = 26
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=2)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _n(value: float | int | None) -> float:
+    return math.nan if value is None or pd.isna(value) else value
+
+
+def _round(value: float | None) -> float:
+    return math.nan if value is None or pd.isna(value) else round(value, 1)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
