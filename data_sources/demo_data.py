@@ -412,7 +412,9 @@ def economy_values(
         # county growth rates differ from the city's (and from each other).
         share_of = {years.start - 1: econ}
         for y in years:
-            drifted = np.clip(share_of[y - 1] * (1 + rng.normal(0, 0.03, len(counties))), 0.001, None)
+            drifted = np.clip(
+                share_of[y - 1] * (1 + rng.normal(0, 0.03, len(counties))), 0.001, None
+            )
             share_of[y] = drifted / drifted.sum()
         for y in years:
             shares = _cum_shares(ind, y, rng)
@@ -681,7 +683,9 @@ def hotline_tickets(
     # (a few of them many times, as with an unresolved neighbour dispute).
     repeaters = max(n // 60, 5)
     again = rng.random(n) < 0.1
-    caller = np.where(again, np.minimum(rng.zipf(2.0, n) - 1, repeaters - 1), repeaters + np.arange(n))
+    caller = np.where(
+        again, np.minimum(rng.zipf(2.0, n) - 1, repeaters - 1), repeaters + np.arange(n)
+    )
     prefixes = np.array(["138", "139", "136", "150", "152", "158", "186", "187", "131", "177"])
     phone = np.char.add(
         prefixes[caller % 10], np.char.zfill((caller * 7919 % 10**8).astype(str), 8)

@@ -1,1 +1,16 @@
-"""应急指挥: the emergency-command screen (the module page is built in its own issue)."""
+"""应急指挥: the emergency-command screen (一张图) — events, warnings, resources, duty, live."""
+
+from cockpit.panels import PanelSpec
+from panels.emergency.callbacks import register_callbacks
+from panels.emergency.config import EmergencyConfig
+from panels.emergency.layout import layout
+
+PANEL = PanelSpec(
+    key="emergency",
+    title="应急指挥",
+    path="/emergency",
+    order=4,
+    layout=layout,
+    register_callbacks=register_callbacks,
+    config_model=EmergencyConfig,
+)

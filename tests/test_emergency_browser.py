@@ -1,0 +1,190 @@
+"""应急指挥 in headless Chromium: select an event, read at three sizes, live banner, lost link.
+
+Marked `browser`; skipped with a reason where Chromium is not installed. Screen sizes are set
+through the DevTools protocol, because a headless window will not shrink below 500 px wide.
+Screenshots go to artifacts/screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+
+if not (shutil.which("chromium") or shutil.which("chromium-browser")) or not shutil.which(
+    "chromedriver"
+):
+    pytest.skip(
+        "headless Chromium not installed (apt-get install chromium chromium-driver)",
+        allow_module_level=True,
+    )
+
+
+def _size(dash_duo, width: int, height: int) -> None:  # noqa: ANN001
+    """Emulate a screen of exactly this size (phones as mobile devices)."""
+    dash_duo.driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 768},
+    )
+
+
+def _open(dash_duo) -> None:  # noqa: ANN001
+    """Load the emergency page and wait until its data is on screen."""
+    dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/emergency")
+    dash_duo.wait_for_element("#emergency-events .em-event", timeout=30)
+    dash_duo.wait_for_element("#emergency-map .scatterlayer .trace", timeout=30)
+    dash_duo.wait_for_element("#emergency-roster .em-phone", timeout=30)
+
+
+def _severe(dash_duo, allowed: tuple[str, ...] = ()) -> list[dict]:  # noqa: ANN001
+    return [
+        e
+        for e in dash_duo.get_logs() or []
+        if e.get("level") == "SEVERE" and not any(a in e.get("message", "") for a in allowed)
+    ]
+
+
+def _shot(dash_duo, name: str) -> None:  # noqa: ANN001
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    dash_duo.driver.save_screenshot(str(SHOTS / name))
+
+
+def test_selecting_an_event_on_a_wall_screen_and_on_a_phone(dash_duo, app) -> None:  # noqa: ANN001
+    """Tap an event: its details, timeline and nearest resources follow; a phone fits it too."""
+    _size(dash_duo, 1920, 1080)
+    dash_duo.start_server(app, navigate=False)
+    _open(dash_duo)
+    items = dash_duo.find_elements("#emergency-events .em-event")
+    assert len(items) == 3
+    assert "is-selected" in items[0].get_attribute("class")
+    last = items[-1]
+    title = last.find_element("css selector", ".em-event-name").text
+    last.click()
+    dash_duo.wait_for_contains_text("#emergency-detail .em-detail-title", title, timeout=15)
+    dash_duo.wait_for_contains_text("#emergency-nearest-title", title, timeout=15)
+    assert "is-selected" in dash_duo.find_elements("#emergency-events .em-event")[-1].get_attribute(
+        "class"
+    )
+    assert len(dash_duo.find_elements("#emergency-detail .em-tl-item")) >= 2
+    phones = dash_duo.find_elements("#emergency-roster a.em-phone")
+    assert len(phones) == 3 and all(p.get_attribute("href").startswith("tel:") for p in phones)
+    assert "连接正常" in dash_duo.find_element("#emergency-connection").text
+    _shot(dash_duo, "emergency-1920x1080.png")
+
+    # A tap on an event's circle on the map selects it too (a real pointer click).
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    # The events layer is the one trace with both markers and text (empty layers are not drawn,
+    # so DOM positions do not follow trace indices).
+    # (One script call: find_elements on traces without points would wait out the implicit wait.)
+    points = dash_duo.driver.execute_script(
+        "const t = Array.from(document.querySelectorAll('#emergency-map .scatterlayer .trace'))"
+        ".find(e => e.querySelector('.point') && e.querySelector('.textpoint'));"
+        "return Array.from(t.querySelectorAll('.point'));"
+    )
+    assert len(points) == 3
+    second = dash_duo.find_elements("#emergency-events .em-event-name")[1].text
+    ActionChains(dash_duo.driver).move_to_element(points[1]).pause(0.2).click().perform()
+    dash_duo.wait_for_contains_text("#emergency-detail .em-detail-title", second, timeout=15)
+
+    # A phone: one column, nothing wider than the screen, calls one tap away.
+    _size(dash_duo, 390, 844)
+    _open(dash_duo)
+    width = dash_duo.driver.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390
+    first = dash_duo.find_element("#emergency-roster a.em-phone")
+    assert first.size["height"] >= 40  # a comfortable tap target
+    _shot(dash_duo, "emergency-390x844.png")
+    assert _severe(dash_duo) == []
+
+
+@pytest.fixture
+def live_app(settings, demo_db, tmp_path):  # noqa: ANN001, ANN201
+    """A cockpit refreshing every 2 s whose emergency data is a writable copy of the demo file."""
+    from cockpit.factory import create_app
+    from cockpit.settings import DatasetBinding
+    from data_sources.sql import SqlConfig
+
+    copy = tmp_path / "live.duckdb"
+    shutil.copyfile(demo_db, copy)
+    datasets = dict(settings.datasets)
+    for name in ("emergency.events", "emergency.timeline", "emergency.resources"):
+        datasets[name] = DatasetBinding(source="live", table=datasets[name].table)
+    app = create_app(
+        settings.model_copy(
+            update={
+                "sources": {
+                    **settings.sources,
+                    "live": SqlConfig(kind="sql", url=f"duckdb:///{copy}"),
+                },
+                "datasets": datasets,
+                "emergency": {"refresh_seconds": 2},
+            }
+        )
+    )
+    yield app
+    for source in app.server.extensions["cockpit_hub"].sources.values():
+        source.close()
+
+
+def test_a_new_event_is_announced_and_a_lost_connection_recovers(dash_duo, live_app) -> None:  # noqa: ANN001
+    """A new event appears by itself with a banner (4K); a lost link is shown, then recovers."""
+    # On a 4K wall screen: the page is drawn at twice the size, map symbols included.
+    _size(dash_duo, 3840, 2160)
+    dash_duo.start_server(live_app, navigate=False)
+    _open(dash_duo)
+    font = dash_duo.driver.execute_script(
+        "return parseFloat(getComputedStyle(document.querySelector('.emergency')).fontSize)"
+    )
+    assert font == 30
+    engine = live_app.server.extensions["cockpit_hub"].sources["live"].engine()
+    with engine.begin() as conn:  # the city's system reports a new Ⅰ级 event
+        conn.execute(
+            sa.text(
+                "INSERT INTO emergency_events SELECT 'SJTESTNEW', '潞州区燃气爆炸', '事故灾难', "
+                "'燃气爆炸', 1, TIMESTAMP '2026-11-19 23:35', TIMESTAMP '2026-11-19 23:40', "
+                "'140403', '潞州区东关街道', 113.12, 36.20, 3, 12, '接报', NULL, 1, "
+                "TIMESTAMP '2026-11-19 23:40'"
+            )
+        )
+    dash_duo.wait_for_element("#emergency-banner.is-shown", timeout=15)
+    assert "潞州区燃气爆炸" in dash_duo.find_element("#emergency-banner-text").text
+    assert len(dash_duo.find_elements("#emergency-events .em-event")) == 4
+    _shot(dash_duo, "emergency-3840x2160.png")
+    dash_duo.find_element("#emergency-banner-view").click()
+    dash_duo.wait_for_contains_text(
+        "#emergency-detail .em-detail-title", "潞州区燃气爆炸", timeout=10
+    )
+    assert not dash_duo.find_element("#emergency-banner").is_displayed()
+
+    # The server cannot be reached: the next refresh fails and the strip says so.
+    driver = dash_duo.driver
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd(
+        "Network.setBlockedURLs", {"urls": ["*_dash-update-component*", "*_favicon.ico*"]}
+    )
+    dash_duo.wait_for_element("#emergency-connection.is-error", timeout=10)
+    assert "重连" in dash_duo.find_element("#emergency-connection").text
+    # The browser loses its network altogether.
+    conditions = {"latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": True, **conditions})
+    dash_duo.wait_for_element("#emergency-connection.is-offline", timeout=10)
+    assert "断开" in dash_duo.find_element("#emergency-connection").text
+    # The link comes back: the page notices by itself and catches up.
+    driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, **conditions})
+    dash_duo.wait_for_element("#emergency-connection.is-restored", timeout=15)
+    assert "恢复" in dash_duo.find_element("#emergency-connection").text
+    # Only the requests that failed while offline may have complained.
+    allowed = (
+        "ERR_BLOCKED_BY_CLIENT",
+        "ERR_INTERNET_DISCONNECTED",
+        "Failed to fetch",
+        "the server did not respond",  # Dash's own note on a callback lost with the link
+    )
+    assert _severe(dash_duo, allowed) == []
