@@ -1,1 +1,16 @@
-"""重点工作: task status lights (the module's page is built in its own issue)."""
+"""重点工作: key tasks with computed status lights, 督办 actions, and signals turned into items."""
+
+from cockpit.panels import PanelSpec
+from panels.key_work.callbacks import register_callbacks
+from panels.key_work.config import KeyWorkConfig
+from panels.key_work.layout import layout
+
+PANEL = PanelSpec(
+    key="key_work",
+    title="重点工作",
+    path="/key-work",
+    order=2,
+    layout=layout,
+    register_callbacks=register_callbacks,
+    config_model=KeyWorkConfig,
+)

@@ -1,0 +1,70 @@
+"""The cockpit's own database: what leaders do (supervision actions, acknowledgements).
+
+SQLite by default (instance/cockpit.db), PostgreSQL in production (settings.store.url_env),
+through SQLAlchemy; the schema is kept by Alembic migrations in cockpit/store/migrations/,
+applied on first use and by `python -m cockpit db upgrade`.
+
+Panels get the store of their app with get_store(hub): one per app, cached on the hub.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cockpit.store.store import (
+    Ack,
+    Action,
+    Actor,
+    Case,
+    Conflict,
+    NotAllowed,
+    Signal,
+    Store,
+    StoreError,
+)
+
+# 北京时间: the time every Chinese city keeps, whatever zone the server runs in.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+_HUB_ATTRIBUTE = "cockpit_store"
+_ATTACH_LOCK = threading.Lock()  # two first requests in one worker must not make two stores
+
+__all__ = [
+    "LOCAL_TZ",
+    "Ack",
+    "Action",
+    "Actor",
+    "Case",
+    "Conflict",
+    "NotAllowed",
+    "Signal",
+    "Store",
+    "StoreError",
+    "get_store",
+    "local_time",
+]
+
+
+def get_store(hub: Any) -> Store:
+    """The app's store (made from hub.settings on first use), its schema upgraded to head."""
+    store = getattr(hub, _HUB_ATTRIBUTE, None)
+    if store is None:
+        with _ATTACH_LOCK:
+            store = getattr(hub, _HUB_ATTRIBUTE, None)
+            if store is None:
+                store = Store.from_settings(hub.settings)
+                setattr(hub, _HUB_ATTRIBUTE, store)
+    store.ensure_ready()
+    return store
+
+
+def set_store(hub: Any, store: Store) -> None:
+    """Give a hub a store of one's choosing (tests, or an app with a special database)."""
+    setattr(hub, _HUB_ATTRIBUTE, store)
+
+
+def local_time(value: dt.datetime) -> dt.datetime:
+    """A stored (aware) time as naive Beijing time, for display."""
+    return value.astimezone(LOCAL_TZ).replace(tzinfo=None)

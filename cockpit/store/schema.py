@@ -1,0 +1,128 @@
+"""The tables of the cockpit's own database, in SQLAlchemy Core.
+
+The data sources are read-only to the cockpit; what leaders *do* is written here: supervision
+cases (督办事项) and their actions (催办, 约谈, 提级督办, 办结确认), and acknowledgements of
+risk warnings (签收). Migrations in cockpit/store/migrations/ create these tables; this
+module is what the code queries, and a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+# The supervision actions, in the order a case usually goes through them. 立项督办 opens a
+# case (from a signal, or the first action on a task); the other four are what leaders record.
+OPEN = "立项督办"
+REMIND = "催办"
+INTERVIEW = "约谈"
+ESCALATE = "提级督办"
+CONFIRM_DONE = "办结确认"
+ACTIONS: tuple[str, ...] = (REMIND, INTERVIEW, ESCALATE, CONFIRM_DONE)
+ALL_ACTIONS: tuple[str, ...] = (OPEN, *ACTIONS)
+
+CASE_OPEN = "open"
+CASE_CLOSED = "closed"
+
+
+class UtcDateTime(TypeDecorator):
+    """A timestamp stored in UTC and read back timezone-aware, on every engine.
+
+    PostgreSQL keeps the zone (timestamptz); SQLite keeps none, so naive values read back are
+    taken as the UTC they were written in.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> object:
+        """Aware values go in as UTC; naive values are refused (their zone is unknown)."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware one")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: sa.Dialect) -> object:
+        """Read back aware, in UTC."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# A supervised matter: either a task of the key_work.tasks dataset (task_id), or an item opened
+# from a signal (signal_key: a red indicator, a 12345 spike, a risk warning) with a link back.
+supervision_cases = sa.Table(
+    "supervision_cases",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("task_id", sa.String(64), unique=True),
+    sa.Column("signal_key", sa.String(255), unique=True),
+    sa.Column("signal_kind", sa.String(16)),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("link", sa.String(500)),
+    sa.Column("county_code", sa.String(12), nullable=False),
+    sa.Column("level", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("status", sa.String(8), nullable=False, server_default=CASE_OPEN),
+    sa.Column("opened_at", UtcDateTime, nullable=False),
+    sa.Column("opened_by", sa.String(64), nullable=False),
+    sa.Column("closed_at", UtcDateTime),
+    sa.Column("closed_by", sa.String(64)),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.CheckConstraint("(task_id IS NULL) <> (signal_key IS NULL)", name="task_or_signal"),
+    sa.CheckConstraint("status IN ('open', 'closed')", name="status"),
+    sa.CheckConstraint("level >= 1", name="level"),
+)
+
+# Every action on a case: who, in which role, when, what, and their comment. Never updated.
+supervision_actions = sa.Table(
+    "supervision_actions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "case_id",
+        sa.Integer,
+        sa.ForeignKey("supervision_cases.id", ondelete="RESTRICT"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    sa.Column("actor_id", sa.String(64), nullable=False),
+    sa.Column("actor_role", sa.String(32), nullable=False),
+    sa.Column("acted_at", UtcDateTime, nullable=False),
+    sa.Column("level_after", sa.Integer, nullable=False),
+    sa.CheckConstraint(
+        "action IN (" + ", ".join(f"'{a}'" for a in ALL_ACTIONS) + ")", name="action"
+    ),
+)
+
+# A warning acknowledged (签收) by a user: once per user and warning.
+warning_acks = sa.Table(
+    "warning_acks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("warning_id", sa.String(128), nullable=False, index=True),
+    sa.Column("warning_title", sa.String(300), nullable=False),
+    sa.Column("warning_level", sa.Integer, nullable=False),
+    sa.Column("county_code", sa.String(12), nullable=False),
+    sa.Column("actor_id", sa.String(64), nullable=False),
+    sa.Column("actor_role", sa.String(32), nullable=False),
+    sa.Column("acked_at", UtcDateTime, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    sa.UniqueConstraint("warning_id", "actor_id", name="uq_warning_acks_warning_actor"),
+)

@@ -1,0 +1,406 @@
+"""The 重点工作 page's callbacks: thin; they call the build functions below, which tests call too."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pandas as pd
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+
+from cockpit.formatting import as_of
+from cockpit.hub import DataHub
+from cockpit.scope import current_principal
+from cockpit.shell import CITY_WIDE
+from cockpit.store import StoreError, get_store, local_time
+from cockpit.store.schema import CASE_OPEN
+from panels.key_work import data, figures, supervision
+from panels.key_work.layout import PAGE
+from panels.key_work.signals import collect
+from panels.key_work.transform import (
+    counts_by,
+    elapsed_share,
+    light_counts,
+    light_reason,
+    timeline,
+    with_lights,
+)
+
+FILTERS = {
+    "attention": ("red", "yellow"),
+    "red": ("red",),
+    "yellow": ("yellow",),
+    "green": ("green",),
+    "done": ("done",),
+}
+
+
+def _county(value: str | None) -> str | None:
+    return None if value in (None, "", CITY_WIDE) else value
+
+
+def message(outcome: supervision.Outcome | None) -> html.Div | None:
+    """A write's outcome as an alert the user cannot miss (errors in red)."""
+    if outcome is None:
+        return None
+    return html.Div(
+        outcome.message,
+        role="alert",
+        className="kw-alert " + ("kw-alert-ok" if outcome.ok else "kw-alert-error"),
+    )
+
+
+def build_tasks(
+    hub: DataHub,
+    county: str | None,
+    light_filter: str,
+    today: dt.date,
+    selected: str | None = None,
+    limit: int | None = None,
+) -> dict:
+    """Headline counts, the two charts and the task list for a county (None = whole city)."""
+    cfg = supervision.config(hub)
+    rules = cfg.lights.rules()
+    names = hub.settings.city.county_names
+    result = data.tasks(hub, county)
+    lit = with_lights(result.frame, today, rules)
+    notes = []
+    if result.error:
+        notes.append(("显示最近一次成功数据：" if result.stale else "") + result.error)
+    cases: dict = {}
+    open_cases: int | None = None
+    try:
+        store = get_store(hub)
+        cases = store.cases_for_tasks(list(lit["task_id"])) if not lit.empty else {}
+        counties = frozenset([county]) if county else current_principal().counties
+        open_cases = store.count_cases(status=CASE_OPEN, counties=counties)
+    except StoreError as exc:
+        notes.append(f"督办记录暂不可用：{exc}")
+    matching = (
+        lit if light_filter == "all" else lit[lit["light"].isin(FILTERS.get(light_filter, ()))]
+    )
+    shown = matching if limit is None else matching.head(limit)
+    reasons = {r["task_id"]: light_reason(r, today, rules) for r in shown.to_dict("records")}
+    by_county = counts_by(lit, "county_code")
+    labels = {**names, hub.settings.city.code: "全市性任务"}
+    return {
+        "summary": figures.summary(light_counts(lit), open_cases, today, result.as_of),
+        "by_unit": figures.lights_bar(counts_by(lit, "lead_unit"), "lead_unit"),
+        "by_county": figures.lights_bar(by_county, "county_code", labels),
+        "rows": figures.task_rows(
+            shown, reasons, cases, names, list(cfg.supervision.levels), today, selected
+        ),
+        "charts_note": f"截至{today:%m月%d日}状态 · 数据截至 {as_of(result.as_of)}",
+        "task_note": f"共 {len(matching)} 项，按紧急程度排序"
+        + (f"，显示前 {len(shown)} 项" if len(shown) < len(matching) else "")
+        + ("；" + "；".join(notes) if notes else ""),
+        "more": len(shown) < len(matching),
+        "lit": lit,
+    }
+
+
+def build_signals(hub: DataHub, period: str, county: str | None, today: dt.date) -> dict:
+    """The 督办线索 list for the period and county."""
+    collected = collect(hub, period, county, today)
+    opened: dict = {}
+    notes = list(collected.errors)
+    try:
+        opened = get_store(hub).cases_for_signals([s.key for s in collected.signals])
+    except StoreError as exc:
+        notes.append(f"督办记录暂不可用：{exc}")
+    allowed = supervision.may_act(current_principal(), supervision.config(hub))
+    stamps = "，".join(
+        f"{name} {as_of(collected.as_of.get(key))}"
+        for key, name in (("economy", "经济"), ("hotline", "12345"), ("risk", "预警"))
+    )
+    note = f"数据截至：{stamps}" + ("；" + "；".join(notes) if notes else "")
+    if not allowed:
+        note += "；当前账号没有督办权限"
+    return {
+        "items": figures.signal_items(collected.signals, opened, allowed),
+        "note": note,
+        "signals": collected.signals,
+    }
+
+
+def build_cases(hub: DataHub, county: str | None) -> list:
+    """Items opened from signals, in the user's scope."""
+    cfg = supervision.config(hub)
+    principal = current_principal()
+    try:
+        cases = get_store(hub).cases(signals_only=True, counties=principal.counties, limit=50)
+    except StoreError as exc:
+        return [html.Li(f"督办记录暂不可用：{exc}", className="panel-error")]
+    if county:
+        cases = [c for c in cases if c.county_code == county]
+    names = hub.settings.city.county_names
+    return figures.case_items(cases, names, list(cfg.supervision.levels))
+
+
+def build_detail(hub: DataHub, subject: str | None, today: dt.date) -> tuple[list, bool]:
+    """The selected task or case, its timeline, and whether the form may be used."""
+    if not subject:
+        return [
+            html.P("在任务清单或督办事项中点“督办”，查看详情并记录督办动作", className="kw-empty")
+        ], True
+    cfg = supervision.config(hub)
+    principal = current_principal()
+    allowed = supervision.may_act(principal, cfg)
+    names = {hub.settings.city.code: "全市", **hub.settings.city.county_names}
+    kind, _, ident = subject.partition(":")
+    children: list = []
+    case = None
+    try:
+        store = get_store(hub)
+        if kind == "task":
+            answer = data.task(hub, ident)
+            if answer.error or answer.frame.empty:
+                return [
+                    html.P(
+                        answer.error or "任务不存在或不在您的查看范围内", className="panel-error"
+                    )
+                ], True
+            lit = with_lights(answer.frame, today, cfg.lights.rules())
+            task = lit.iloc[0].to_dict()
+            case = store.case_for_task(ident)
+            children += _task_header(task, today, cfg, names)
+        elif kind == "case" and ident.isdigit():
+            case = store.case(int(ident))
+            if case is None or not supervision.may_see(principal, case.county_code):
+                return [html.P("督办事项不存在或不在您的查看范围内", className="panel-error")], True
+            task = None
+            children += _case_header(case, cfg, names)
+        else:
+            return [html.P("未选择", className="kw-empty")], True
+        actions = store.actions(case.id) if case is not None else []
+    except StoreError as exc:
+        return [html.P(f"督办记录暂不可用：{exc}", className="panel-error")], True
+    actions = [replace(a, acted_at=local_time(a.acted_at)) for a in actions]
+    children += [
+        html.H3("督办与反馈记录", className="kw-subtitle"),
+        figures.timeline_items(timeline(task, actions)),
+    ]
+    closed = case is not None and not case.is_open
+    if closed:
+        children.append(html.P("该事项已办结确认，不能再记录督办动作", className="panel-note"))
+    elif not allowed:
+        children.append(html.P(f"当前账号（{principal.role}）没有督办权限", className="panel-note"))
+    return children, closed or not allowed
+
+
+def _task_header(task: dict, today: dt.date, cfg, names: dict) -> list:  # noqa: ANN001
+    start, deadline = pd.Timestamp(task["start_date"]).date(), pd.Timestamp(task["deadline"]).date()
+    elapsed = elapsed_share(start, deadline, today)
+    feedback = task.get("last_feedback_date")
+    feedback_day = None if feedback is None or pd.isna(feedback) else pd.Timestamp(feedback).date()
+    light = task["light"]
+    return [
+        html.Div(
+            [
+                html.Span(figures.LIGHT_NAMES[light], className=f"kw-light kw-light-{light}"),
+                html.H3(task["title"], className="kw-detail-title"),
+            ],
+            className="kw-detail-head",
+        ),
+        html.P(light_reason(task, today, cfg.lights.rules()), className="kw-task-reason"),
+        figures.fields(
+            [
+                ("任务编号", task["task_id"]),
+                ("来源", task["source"]),
+                ("分管领导", task["lead_leader"]),
+                ("牵头单位", task["lead_unit"]),
+                ("配合单位", task.get("co_units")),
+                ("所在县区", names.get(task["county_code"], task["county_code"])),
+                ("时间节点", f"{start:%Y-%m-%d} 开始 → {deadline:%Y-%m-%d} 完成时限"),
+                ("进度", f"{task['progress']:.0f}%（序时进度 {elapsed:.0f}%）"),
+                ("最新反馈", f"{feedback_day:%Y-%m-%d}" if feedback_day else None),
+            ]
+        ),
+        figures.progress_bar(float(task["progress"]), elapsed),
+    ]
+
+
+def _case_header(case, cfg, names: dict) -> list:  # noqa: ANN001
+    state = "已办结确认" if not case.is_open else supervision.level_name(cfg, case.level)
+    return [
+        html.Div(
+            [
+                html.Span(f"#{case.id}", className="kw-case-id"),
+                html.H3(case.title, className="kw-detail-title"),
+            ],
+            className="kw-detail-head",
+        ),
+        html.P(case.reason or "", className="kw-task-reason"),
+        figures.fields(
+            [
+                ("来源", figures.KIND_NAMES.get(case.signal_kind or "", "督办事项")),
+                ("所在县区", names.get(case.county_code, case.county_code)),
+                ("督办级别", state),
+                ("立项", f"{local_time(case.opened_at):%Y-%m-%d %H:%M}（{case.opened_by}）"),
+                (
+                    "原始数据",
+                    html.A(case.link, href=case.link, className="kw-signal-link")
+                    if case.link
+                    else None,
+                ),
+            ]
+        ),
+    ]
+
+
+def _clicked() -> bool:
+    """Did a button really get clicked (not merely appear on the page with n_clicks 0)?"""
+    return any(t.get("value") for t in ctx.triggered or [])
+
+
+def register_callbacks(app: Dash, hub: DataHub) -> None:
+    """Wire the page: filters -> tasks, signals, cases; buttons -> store writes -> refresh."""
+
+    @app.callback(
+        Output("key_work-summary", "children"),
+        Output("key_work-by-unit", "figure"),
+        Output("key_work-by-county", "figure"),
+        Output("key_work-charts-note", "children"),
+        Output("key_work-task-list", "children"),
+        Output("key_work-task-note", "children"),
+        Output("key_work-more", "style"),
+        Input("filter-county", "value"),
+        Input("key_work-light-filter", "value"),
+        Input("key_work-refresh", "data"),
+        Input("key_work-limit", "data"),
+        State("key_work-selected", "data"),
+    )
+    def update_tasks(county, light_filter, _refresh, limit, selected):  # noqa: ANN001, ANN202
+        """Counts, charts and the task list for the selected county."""
+        built = build_tasks(
+            hub,
+            _county(county),
+            light_filter or "attention",
+            data.today_local(),
+            selected,
+            limit or PAGE,
+        )
+        return (
+            built["summary"],
+            built["by_unit"],
+            built["by_county"],
+            built["charts_note"],
+            built["rows"],
+            built["task_note"],
+            {} if built["more"] else {"display": "none"},
+        )
+
+    @app.callback(
+        Output("key_work-limit", "data"),
+        Input("key_work-more", "n_clicks"),
+        State("key_work-limit", "data"),
+        prevent_initial_call=True,
+    )
+    def show_more(clicks, limit):  # noqa: ANN001, ANN202
+        """显示更多: another page of tasks."""
+        return (limit or PAGE) + PAGE if clicks else no_update
+
+    @app.callback(
+        Output("key_work-signals", "children"),
+        Output("key_work-signals-note", "children"),
+        Input("filter-period", "value"),
+        Input("filter-county", "value"),
+        Input("key_work-refresh", "data"),
+    )
+    def update_signals(period, county, _refresh):  # noqa: ANN001, ANN202
+        """The current signals, each with its 转督办 button."""
+        if not period:
+            return no_update, no_update
+        built = build_signals(hub, period, _county(county), data.today_local())
+        return built["items"], built["note"]
+
+    @app.callback(
+        Output("key_work-cases", "children"),
+        Input("filter-county", "value"),
+        Input("key_work-refresh", "data"),
+    )
+    def update_cases(county, _refresh):  # noqa: ANN001, ANN202
+        """Items opened from signals."""
+        return build_cases(hub, _county(county))
+
+    @app.callback(
+        Output("key_work-selected", "data"),
+        Input({"type": "key_work-open", "subject": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def select(_clicks):  # noqa: ANN001, ANN202
+        """督办 on a row selects that task or case."""
+        if not _clicked() or not isinstance(ctx.triggered_id, dict):
+            return no_update
+        return ctx.triggered_id["subject"]
+
+    @app.callback(
+        Output("key_work-detail", "children"),
+        Output("key_work-submit", "disabled"),
+        Output("key_work-action", "options"),
+        Input("key_work-selected", "data"),
+        Input("key_work-refresh", "data"),
+    )
+    def show_detail(subject, _refresh):  # noqa: ANN001, ANN202
+        """The selected task or case with its timeline; the form is off where acting is not allowed."""
+        children, disabled = build_detail(hub, subject, data.today_local())
+        from cockpit.store.schema import ACTIONS
+
+        options = [{"label": a, "value": a, "disabled": disabled} for a in ACTIONS]
+        return children, disabled, options
+
+    @app.callback(
+        Output("key_work-message", "children"),
+        Output("key_work-refresh", "data", allow_duplicate=True),
+        Output("key_work-comment", "value"),
+        Input("key_work-submit", "n_clicks"),
+        State("key_work-selected", "data"),
+        State("key_work-action", "value"),
+        State("key_work-comment", "value"),
+        State("key_work-refresh", "data"),
+        prevent_initial_call=True,
+    )
+    def submit(clicks, subject, action, comment, refresh):  # noqa: ANN001, ANN202
+        """Record the action; the user is told whether it was saved."""
+        if not clicks:
+            return no_update, no_update, no_update
+        outcome = supervision.act(hub, subject or "", action or "", comment or "")
+        if not outcome.ok:
+            return message(outcome), no_update, no_update
+        return message(outcome), (refresh or 0) + 1, ""
+
+    @app.callback(
+        Output("key_work-signal-message", "children"),
+        Output("key_work-refresh", "data", allow_duplicate=True),
+        Output("key_work-selected", "data", allow_duplicate=True),
+        Input({"type": "key_work-promote", "key": ALL}, "n_clicks"),
+        State("filter-period", "value"),
+        State("filter-county", "value"),
+        State("key_work-refresh", "data"),
+        prevent_initial_call=True,
+    )
+    def promote(_clicks, period, county, refresh):  # noqa: ANN001, ANN202
+        """转督办: open a supervision item from the clicked signal."""
+        if not _clicked() or not isinstance(ctx.triggered_id, dict) or not period:
+            return no_update, no_update, no_update
+        outcome = supervision.promote(
+            hub, ctx.triggered_id["key"], period, _county(county), data.today_local()
+        )
+        selected = f"case:{outcome.case_id}" if outcome.case_id else no_update
+        return message(outcome), (refresh or 0) + 1 if outcome.ok else no_update, selected
+
+    # On a phone the 督办 panel sits below the lists: bring it into view when a row is chosen.
+    app.clientside_callback(
+        """
+        function(subject) {
+            const panel = document.getElementById('key_work-detail-panel');
+            if (subject && panel && window.innerWidth < 1280) {
+                panel.scrollIntoView({behavior: 'smooth', block: 'start'});
+            }
+            return subject || null;
+        }
+        """,
+        Output("key_work-scroll", "data"),
+        Input("key_work-selected", "data"),
+        prevent_initial_call=True,
+    )

@@ -1,0 +1,148 @@
+"""The 重点工作 page skeleton: headline counts, charts, 督办线索, the task list and the 督办 panel."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from cockpit.store.schema import ACTIONS
+
+LIGHT_FILTERS = [
+    {"label": "需关注（红黄灯）", "value": "attention"},
+    {"label": "红灯", "value": "red"},
+    {"label": "黄灯", "value": "yellow"},
+    {"label": "绿灯", "value": "green"},
+    {"label": "已完成", "value": "done"},
+    {"label": "全部", "value": "all"},
+]
+# Heights come from the figures (they grow with the number of bars), so not responsive.
+PAGE = 30  # tasks shown at first, and added by 显示更多
+GRAPH_CONFIG = {"displayModeBar": False, "scrollZoom": False, "responsive": False}
+
+
+def _panel(title: str, *children, **kwargs) -> html.Section:  # noqa: ANN002, ANN003
+    class_name = "panel " + kwargs.pop("className", "")
+    return html.Section(
+        [html.H2(title, className="panel-title"), *children], className=class_name, **kwargs
+    )
+
+
+def layout() -> html.Div:
+    """Empty frames with stable ids; the module's callbacks fill them."""
+    return html.Div(
+        className="kw-page",
+        children=[
+            dcc.Store(id="key_work-selected"),
+            dcc.Store(id="key_work-refresh", data=0),
+            dcc.Store(id="key_work-scroll"),
+            dcc.Store(id="key_work-limit", data=PAGE),
+            html.Div(
+                className="kw-top",
+                children=[
+                    html.Section(id="key_work-summary", className="panel kw-summary"),
+                    _panel(
+                        "按牵头单位（项）",
+                        dcc.Graph(id="key_work-by-unit", config=GRAPH_CONFIG, className="kw-graph"),
+                        className="kw-chart",
+                    ),
+                    _panel(
+                        "按县区（项）",
+                        dcc.Graph(
+                            id="key_work-by-county", config=GRAPH_CONFIG, className="kw-graph"
+                        ),
+                        html.P(id="key_work-charts-note", className="panel-note"),
+                        className="kw-chart",
+                    ),
+                ],
+            ),
+            html.Div(
+                className="kw-main",
+                children=[
+                    html.Div(
+                        className="kw-col",
+                        children=[
+                            _panel(
+                                "督办线索",
+                                html.P(
+                                    "红色经济指标、12345诉求激增和红橙色风险预警，可一键转为督办事项",
+                                    className="panel-note kw-lead",
+                                ),
+                                html.Div(id="key_work-signal-message", className="kw-message"),
+                                html.Ul(id="key_work-signals", className="kw-signals"),
+                                html.P(id="key_work-signals-note", className="panel-note"),
+                                id="key_work-signals-panel",
+                            ),
+                            _panel(
+                                "任务清单",
+                                dcc.RadioItems(
+                                    id="key_work-light-filter",
+                                    options=LIGHT_FILTERS,
+                                    value="attention",
+                                    inline=True,
+                                    className="kw-filter",
+                                ),
+                                html.P(id="key_work-task-note", className="panel-note"),
+                                html.Div(id="key_work-task-list", className="kw-task-list"),
+                                html.Button(
+                                    "显示更多",
+                                    id="key_work-more",
+                                    className="kw-button kw-more",
+                                    n_clicks=0,
+                                    style={"display": "none"},
+                                ),
+                            ),
+                            _panel(
+                                "线索转入的督办事项",
+                                html.Ul(id="key_work-cases", className="kw-cases"),
+                            ),
+                        ],
+                    ),
+                    html.Div(
+                        className="kw-col kw-side",
+                        children=[
+                            _panel(
+                                "督办",
+                                html.Div(
+                                    id="key_work-detail",
+                                    children=html.P(
+                                        "在任务清单或督办事项中点“督办”，查看详情并记录督办动作",
+                                        className="kw-empty",
+                                    ),
+                                ),
+                                html.Div(
+                                    id="key_work-form",
+                                    className="kw-form",
+                                    children=[
+                                        html.Label("督办动作", htmlFor="key_work-action"),
+                                        dcc.RadioItems(
+                                            id="key_work-action",
+                                            options=[{"label": a, "value": a} for a in ACTIONS],
+                                            value=ACTIONS[0],
+                                            inline=True,
+                                            className="kw-actions",
+                                        ),
+                                        html.Label("意见", htmlFor="key_work-comment"),
+                                        dcc.Textarea(
+                                            id="key_work-comment",
+                                            className="kw-comment",
+                                            placeholder="督办意见（提级督办须写明理由）",
+                                            maxLength=2000,
+                                        ),
+                                        html.Button(
+                                            "提交",
+                                            id="key_work-submit",
+                                            className="kw-button kw-button-primary",
+                                            n_clicks=0,
+                                            disabled=True,
+                                        ),
+                                        html.Div(id="key_work-message", className="kw-message"),
+                                    ],
+                                ),
+                                id="key_work-detail-panel",
+                                className="kw-detail",
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    )

@@ -1,0 +1,154 @@
+"""The risk module's questions to the data hub; every aggregate is pushed down to the engine.
+
+Rows are fetched only where they are few: the warnings in force, one warning, the key tasks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from cockpit.hub import DataHub, Result
+from data_sources.base import Col, DatasetQuery, Filter, Measure, TimeBucket
+
+WARNING_COLUMNS = (
+    "warning_id",
+    "domain",
+    "level",
+    "title",
+    "county_code",
+    "place",
+    "lon",
+    "lat",
+    "responsible_unit",
+    "source",
+    "issued_at",
+    "stage",
+    "lifted_at",
+)
+SATISFIED = ("满意", "基本满意")
+
+
+def county_filter(county: str | None, column: str = "county_code") -> tuple[Filter, ...]:
+    """The screen's county selection as a filter (scope is added by the hub, not here)."""
+    return (Filter(column, "eq", county),) if county else ()
+
+
+def month_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
+    """[first moment of the month, first moment of the next month)."""
+    start = dt.datetime(int(period[:4]), int(period[5:7]), 1)
+    return start, (pd.Timestamp(start) + pd.offsets.MonthBegin(1)).to_pydatetime()
+
+
+def warnings_in_force(hub: DataHub, county: str | None) -> Result:
+    """Warnings not yet lifted (发布, 响应, 处置), most severe and newest first."""
+    query = DatasetQuery(
+        filters=(Filter("stage", "ne", "解除"), *county_filter(county)),
+        columns=WARNING_COLUMNS,
+        order_by=(("level", False), ("issued_at", True)),
+    )
+    return hub.query("risk.warnings", query)
+
+
+def warning(hub: DataHub, warning_id: str) -> Result:
+    """One warning by id, within the user's scope (empty when out of scope or unknown)."""
+    query = DatasetQuery(filters=(Filter("warning_id", "eq", warning_id),), columns=WARNING_COLUMNS)
+    return hub.query("risk.warnings", query)
+
+
+def issued_by_month(
+    hub: DataHub, start: dt.datetime, end: dt.datetime, county: str | None
+) -> Result:
+    """Warnings issued per month in [start, end)."""
+    query = DatasetQuery(
+        filters=(
+            Filter("issued_at", "ge", start),
+            Filter("issued_at", "lt", end),
+            *county_filter(county),
+        ),
+        buckets=(TimeBucket("issued_at", "month", "month"),),
+        measures=(Measure("issued", "count"),),
+    )
+    return hub.query("risk.warnings", query)
+
+
+def lifted_by_month(
+    hub: DataHub, start: dt.datetime, end: dt.datetime, county: str | None
+) -> Result:
+    """Warnings lifted (解除) per month in [start, end)."""
+    query = DatasetQuery(
+        filters=(
+            Filter("lifted_at", "ge", start),
+            Filter("lifted_at", "lt", end),
+            *county_filter(county),
+        ),
+        buckets=(TimeBucket("lifted_at", "month", "month"),),
+        measures=(Measure("lifted", "count"),),
+    )
+    return hub.query("risk.warnings", query)
+
+
+def hotline_weekly(
+    hub: DataHub, by: str, start: dt.datetime, end: dt.datetime, county: str | None
+) -> Result:
+    """Tickets per week and `by` (category_l2 or county_code) in [start, end)."""
+    query = DatasetQuery(
+        filters=(
+            Filter("received_at", "ge", start),
+            Filter("received_at", "lt", end),
+            *county_filter(county),
+        ),
+        group_by=(by,),
+        buckets=(TimeBucket("received_at", "week", "week"),),
+        measures=(Measure("tickets", "count"),),
+    )
+    return hub.query("hotline.tickets", query)
+
+
+def hotline_month_by_county(hub: DataHub, period: str) -> Result:
+    """The counts behind 12345 rates for one month, per county (the city is their sum)."""
+    start, end = month_bounds(period)
+    measures = (
+        Measure("received", "count"),
+        Measure("closed", "count", where=(Filter("closed_at", "not_null"),)),
+        Measure("closed_on_time", "count", where=(Filter("closed_at", "le", Col("deadline")),)),
+        Measure(
+            "open_overdue",
+            "count",
+            where=(Filter("closed_at", "is_null"), Filter("deadline", "lt", end)),
+        ),
+        Measure("evaluated", "count", where=(Filter("evaluation", "not_null"),)),
+        Measure("satisfied", "count", where=(Filter("evaluation", "in", SATISFIED),)),
+    )
+    query = DatasetQuery(
+        filters=(Filter("received_at", "ge", start), Filter("received_at", "lt", end)),
+        group_by=("county_code",),
+        measures=measures,
+    )
+    return hub.query("hotline.tickets", query)
+
+
+def economy_rows(hub: DataHub, period: str, indicator_ids: tuple[str, ...]) -> Result:
+    """Indicator rows of every place, this year and last, for the indicators named."""
+    query = DatasetQuery(
+        filters=(
+            Filter("period", "between", (f"{int(period[:4]) - 1}-01", period)),
+            Filter("indicator_id", "in", indicator_ids),
+        )
+    )
+    return hub.query("economy.indicator_values", query)
+
+
+def tasks(hub: DataHub) -> Result:
+    """Key tasks as rows (their lights are computed from them)."""
+    columns = (
+        "task_id",
+        "county_code",
+        "start_date",
+        "deadline",
+        "progress",
+        "last_feedback_date",
+        "completed_at",
+    )
+    return hub.query("key_work.tasks", DatasetQuery(columns=columns))
