@@ -187,7 +187,10 @@ def build_select(
     for name, descending in query.order_by:
         if name not in labelled:
             raise DataSourceError(f"不能按 {name} 排序：它不在查询结果中")
-        stmt = stmt.order_by(labelled[name].desc() if descending else labelled[name].asc())
+        # Order by the expression, not its bare label: a label such as `at` is a keyword in
+        # some engines (DuckDB), and an expression reads the same everywhere.
+        expr = labelled[name].element
+        stmt = stmt.order_by(expr.desc() if descending else expr.asc())
     if query.limit is not None:
         stmt = stmt.limit(query.limit)
     if query.offset:

@@ -22,6 +22,8 @@ def demo_environ(db_path: Path, cache_dir: Path, **extra: str) -> dict[str, str]
         "COCKPIT_SOURCES__DEMO__TICKETS": str(DEMO_TICKETS),
         "COCKPIT_SOURCES__DEMO__END_DATE": DEMO_END.isoformat(),
         "COCKPIT_CACHE__DIR": str(cache_dir),
+        # The cockpit's own database of this test (never instance/cockpit.db in the repo).
+        "COCKPIT_STORE__URL": f"sqlite:///{cache_dir.parent / 'cockpit-store.db'}",
     }
     env.update(extra)
     return env

@@ -32,7 +32,9 @@ def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date
         data.economy_rows(hub, period, place), settings.indicator_map, period, place
     )
     hotline = hotline_card(data.hotline_kpis(hub, period, county), period)
-    tasks_card, lit = key_work_card(data.tasks(hub, county), today)
+    key_work_config = hub.module_config.get("key_work")
+    rules = key_work_config.lights.rules() if key_work_config is not None else None
+    tasks_card, lit = key_work_card(data.tasks(hub, county), today, rules)
     warnings = data.warnings_in_force(hub, county)
     active = data.active_events(hub, county)
     emergency = emergency_card(active, data.events_this_year(hub, today.year, county), today.year)

@@ -136,12 +136,14 @@ def hotline_card(result: Result, period: str) -> ModuleCard:
     return card
 
 
-def key_work_card(result: Result, today: dt.date) -> tuple[ModuleCard, pd.DataFrame]:
-    """Counts of tasks by light, and the tasks with their lights."""
+def key_work_card(
+    result: Result, today: dt.date, rules: object | None = None
+) -> tuple[ModuleCard, pd.DataFrame]:
+    """Counts of tasks by light (with the 重点工作 module's configured rules), and the tasks."""
     card = _card("key_work", "重点工作", f"截至{today:%m月%d日}", result)
     if result.frame.empty:
         return card, result.frame
-    lit = with_lights(result.frame, today)
+    lit = with_lights(result.frame, today, rules)
     counts = lit["light"].value_counts()
     card.stats = [
         Stat("任务总数", str(len(lit)), "项"),
