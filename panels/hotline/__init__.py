@@ -1,1 +1,16 @@
-"""12345 热线: ticket KPIs and spikes (the module's page is built in its own issue)."""
+"""12345 热线: ticket KPIs, breakdowns, rankings, deadline clocks, hot topics and the ticket list."""
+
+from cockpit.panels import PanelSpec
+from panels.hotline.callbacks import register_callbacks
+from panels.hotline.config import HotlineConfig
+from panels.hotline.layout import layout
+
+PANEL = PanelSpec(
+    key="hotline",
+    title="12345热线",
+    path="/hotline",
+    order=50,
+    layout=layout,
+    register_callbacks=register_callbacks,
+    config_model=HotlineConfig,
+)

@@ -1,0 +1,589 @@
+"""The 12345 page's callbacks: thin wrappers over one builder per panel.
+
+Each builder fetches through the hub (data.py), hands the frames to pure functions
+(kpis.py, transform.py, keywords.py, masking.py) and renders them (figures.py). Builders are
+plain functions of (hub, filters), so tests call them directly as well as over HTTP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from typing import Any
+
+import pandas as pd
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+
+from cockpit import theme
+from cockpit.hub import DataHub, Result
+from cockpit.maps import county_map, county_outlines
+from cockpit.shell import CITY_WIDE
+from panels.hotline import data, figures, kpis
+from panels.hotline.config import HotlineConfig, module_config
+from panels.hotline.drill import DEFAULT_KEY, Context, caller_variant, resolve, sla_label
+from panels.hotline.keywords import keyword_spikes
+from panels.hotline.masking import mask_frame
+from panels.hotline.transform import (
+    GRANULARITIES,
+    category_tree,
+    county_ranking,
+    last_complete_week,
+    period_windows,
+    repeat_groups,
+    shares,
+    unit_board,
+    volume_range,
+    volume_series,
+    weekday_hour_matrix,
+    weekly_ratios,
+    weekly_spikes,
+)
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+Section = tuple[Any, str, list]  # (body, period text, foot)
+
+
+# -- shared helpers ------------------------------------------------------------------------------
+def valid_period(period: object) -> bool:
+    """A YYYY-MM month (anything else from the browser is ignored)."""
+    return isinstance(period, str) and bool(_PERIOD.match(period))
+
+
+def screen_county(county: object) -> str | None:
+    """The screen's county selection: None for 全市."""
+    return None if county in (None, "", CITY_WIDE) else str(county)
+
+
+def context(hub: DataHub, period: str) -> Context:
+    """What drills and windows are resolved against: config, the period's window, the data's now."""
+    now = data.now_of(hub)
+    return Context(
+        config=module_config(hub),
+        window=period_windows(period, now)["current"],
+        now=now,
+        counties=dict(hub.settings.city.county_names),
+        hot_week=last_complete_week(now),
+    )
+
+
+def _foot(*results: Result) -> list:
+    """数据截至 of the first answer, and the first error among them."""
+    failed = next((r for r in results if r.error), None)
+    as_of = next((r.as_of for r in results if r.as_of is not None), None)
+    if failed is not None:
+        return figures.foot(as_of or failed.as_of, failed.error, failed.stale)
+    return figures.foot(as_of)
+
+
+def _place(hub: DataHub, county: str | None) -> str:
+    return hub.settings.city.county_names.get(county, "全市") if county else "全市"
+
+
+# -- KPI cards -----------------------------------------------------------------------------------
+def kpi_values(
+    hub: DataHub, config: HotlineConfig, period: str, county: str | None
+) -> tuple[dict[str, dict[str, float | None]], dict[str, kpis.Window], list[Result], dict]:
+    """KPI values of the period, the period before and last year's, with the answers behind them."""
+    now = data.now_of(hub)
+    windows = period_windows(period, now)
+    values: dict[str, dict[str, float | None]] = {}
+    results: list[Result] = []
+    channels: dict[str, float] = {}
+    for name, window in windows.items():
+        if window.empty:
+            values[name] = {}
+            continue
+        counts = data.kpi_counts(hub, config, window, now, county)
+        hist = data.handling(hub, config, window, county)
+        results += [counts, hist]
+        values[name] = kpis.kpi_values(counts.frame, hist.frame)
+        if name == "current":
+            channels = kpis.channel_counts(counts.frame, config.definitions)
+    return values, windows, results, channels
+
+
+def kpi_section(hub: DataHub, period: str, county: str | None) -> Section:
+    """The KPI cards, their period line and their foot."""
+    config = module_config(hub)
+    values, windows, results, channels = kpi_values(hub, config, period, county)
+    current, before, last_year = (values.get(k, {}) for k in ("current", "previous", "last_year"))
+    cards = []
+    for kpi in kpis.KPIS:
+        value = current.get(kpi.key)
+        cards.append(
+            figures.kpi_card(
+                kpi,
+                value,
+                kpis.change(kpi, value, before.get(kpi.key)),
+                kpis.change(kpi, value, last_year.get(kpi.key)),
+                kpis.definition(kpi.key, config.definitions),
+                kpis.status(kpi, value, config.target(kpi.key)),
+                figures.channel_note(channels) if kpi.key == "received" else "",
+            )
+        )
+    w = windows
+    period_text = (
+        f"{w['current'].label} · {_place(hub, county)} · 环比{w['previous'].label} · "
+        f"同比{w['last_year'].label}"
+    )
+    if w["current"].empty:
+        return figures.empty("所选统计期尚未开始"), period_text, _foot(*results)
+    return cards, period_text, _foot(*results)
+
+
+# -- charts --------------------------------------------------------------------------------------
+def volume_section(
+    hub: DataHub, period: str, county: str | None, granularity: str
+) -> tuple[Any, str, list]:
+    """Tickets received per day (the period), week (26 weeks) or month (24 months)."""
+    granularity = granularity if granularity in GRANULARITIES else "day"
+    window = period_windows(period, data.now_of(hub))["current"]
+    start, end = volume_range(granularity, window)
+    if end <= start:
+        return figures.blank(), "所选统计期尚未开始", figures.foot(None)
+    result = data.volume(hub, granularity, start, end, county)
+    series = volume_series(result.frame, granularity, start, end)
+    if result.error and result.frame.empty:
+        return figures.blank(), "", _foot(result)
+    text = f"{series['bucket'].iloc[0]} 至 {series['bucket'].iloc[-1]} · {_place(hub, county)}"
+    return figures.volume_figure(series, granularity), text, _foot(result)
+
+
+def pattern_section(hub: DataHub, period: str, county: str | None) -> tuple[Any, str, list]:
+    """Tickets of the period by weekday and hour."""
+    window = period_windows(period, data.now_of(hub))["current"]
+    if window.empty:
+        return figures.blank(), "所选统计期尚未开始", figures.foot(None)
+    result = data.weekday_hours(hub, window, county)
+    if result.frame.empty:
+        return figures.blank(), window.label, _foot(result)
+    figure = figures.pattern_figure(weekday_hour_matrix(result.frame))
+    return figure, f"{window.label} · {_place(hub, county)}", _foot(result)
+
+
+def category_section(
+    hub: DataHub, period: str, county: str | None
+) -> tuple[Any, Any, Any, str, list]:
+    """The category tree, 诉求类型 and 受理渠道 of the period."""
+    config = module_config(hub)
+    now = data.now_of(hub)
+    window = period_windows(period, now)["current"]
+    if window.empty:
+        return (
+            figures.blank(),
+            figures.blank(),
+            figures.blank(),
+            "所选统计期尚未开始",
+            figures.foot(None),
+        )
+    result = data.categories(hub, window, county)
+    counts = data.kpi_counts(hub, config, window, now, county)  # the KPI cards' query: cached
+    frame = result.frame
+    channels = kpis.channel_counts(counts.frame, config.definitions)
+    channel_frame = pd.DataFrame({"channel": list(channels), "tickets": list(channels.values())})
+    tree = category_figure_or_blank(frame)
+    appeals = (
+        figures.share_bars(shares(frame, "appeal_type"), theme.ACCENT)
+        if not frame.empty
+        else figures.blank()
+    )
+    chans = (
+        figures.share_bars(shares(channel_frame, "channel"), "#2fd28a")
+        if channels
+        else figures.blank()
+    )
+    return tree, appeals, chans, f"{window.label} · {_place(hub, county)}", _foot(result, counts)
+
+
+def category_figure_or_blank(frame: pd.DataFrame) -> Any:
+    """The treemap, or an empty figure when there are no tickets."""
+    return figures.category_figure(category_tree(frame)) if not frame.empty else figures.blank()
+
+
+# -- counties and units --------------------------------------------------------------------------
+def map_section(
+    hub: DataHub, period: str, county: str | None, metric: str
+) -> tuple[Any, Any, str, list]:
+    """The county map coloured by a metric, and the county ranking table."""
+    metric = metric if metric in figures.RANK_METRICS else "received"
+    config = module_config(hub)
+    now = data.now_of(hub)
+    window = period_windows(period, now)["current"]
+    if window.empty:
+        return figures.blank(), figures.empty("所选统计期尚未开始"), "", figures.foot(None)
+    result = data.by_group(hub, config, window, now, "county_code")
+    names = dict(hub.settings.city.county_names)
+    ranking = county_ranking(result.frame, names, metric)
+    values = {
+        r.county_code: (None if pd.isna(getattr(r, metric)) else float(getattr(r, metric)))
+        for r in ranking.itertuples()
+    }
+    label, unit = figures.RANK_METRICS[metric]
+    texts = {
+        code: figures.metric_text(metric, value)
+        + ("件" if metric == "received" and value is not None else "")
+        for code, value in values.items()
+    }
+    outlines = county_outlines(str(hub.settings.city.map_path()))
+    figure = county_map(outlines, values, texts, county)
+    table = figures.county_table(ranking, metric, county)
+    return figure, table, f"{window.label} · {label}（{unit}）", _foot(result)
+
+
+def unit_section(hub: DataHub, period: str, county: str | None) -> Section:
+    """The responsible units' 红黑榜 of the period."""
+    config = module_config(hub)
+    now = data.now_of(hub)
+    window = period_windows(period, now)["current"]
+    if window.empty:
+        return figures.empty("所选统计期尚未开始"), "", figures.foot(None)
+    result = data.by_group(hub, config, window, now, "responsible_unit", county)
+    red, black = unit_board(result.frame, config.ranking.min_tickets, config.ranking.size)
+    text = (
+        f"{window.label} · {_place(hub, county)} · 应办结≥{config.ranking.min_tickets}件的单位，"
+        "按按时办结率与满意率均值排名"
+    )
+    return figures.unit_board(red, black), text, _foot(result)
+
+
+# -- deadline clocks -----------------------------------------------------------------------------
+def sla_section(hub: DataHub, period: str, county: str | None) -> Section:
+    """Open tickets near or past their deadline, now (not the period: clocks run in the present)."""
+    c = context(hub, period)
+    counts = data.sla_counts(hub, c, county)
+    urgent = data.sla_urgent(hub, c, county)
+    row = counts.frame.iloc[0].to_dict() if not counts.frame.empty else {}
+    values = {
+        k: (None if pd.isna(row.get(k)) else float(row[k]))
+        for k in ("overdue", "soon", "warn", "sign")
+        if k in row
+    }
+    labels = {b: sla_label(b, c) for b in ("overdue", "soon", "warn", "sign")}
+    body = figures.sla_view(values, labels, urgent.frame, c.counties, c.now)
+    text = f"截至 {c.now:%Y-%m-%d %H:%M} · {_place(hub, county)} · 在办工单"
+    return body, text, _foot(counts, urgent)
+
+
+# -- hot topics ----------------------------------------------------------------------------------
+def hot_section(hub: DataHub, period: str, county: str | None) -> Section:
+    """Categories and keywords of the last complete week against their own baseline weeks."""
+    c = context(hub, period)
+    hot = c.config.hot_topics
+    week = c.hot_week
+    result = data.weekly(hub, c.config, week, county)
+    weekly = result.frame.rename(columns={"category_l2": "category"})
+    this_week = week.strftime("%Y-%m-%d")
+    ratios = weekly_ratios(weekly, this_week, hot.baseline_weeks)
+    spikes = weekly_spikes(
+        weekly,
+        this_week,
+        ratio=hot.ratio,
+        min_count=hot.min_count,
+        baseline_weeks=hot.baseline_weeks,
+    )
+    chosen = tuple(spikes["category"].head(3)) if not spikes.empty else ()
+    words, note = pd.DataFrame(), ""
+    samples: list[Result] = []
+    if not ratios.empty:
+        words, note, samples = _keywords(hub, c, weekly, this_week, chosen, county)
+    end = week + dt.timedelta(days=6)
+    text = (
+        f"{week:%m月%d日}—{end:%m月%d日} · {_place(hub, county)} · 对比前{hot.baseline_weeks}周均值"
+    )
+    body = figures.hot_view(ratios, set(chosen), words, note)
+    return body, text, _foot(result, *samples)
+
+
+def _keywords(
+    hub: DataHub,
+    c: Context,
+    weekly: pd.DataFrame,
+    this_week: str,
+    chosen: tuple[str, ...],
+    county: str | None,
+) -> tuple[pd.DataFrame, str, list[Result]]:
+    """Keywords of the hot categories (or of the whole week) from two bounded text samples."""
+    hot = c.config.hot_topics
+    week = c.hot_week
+    rows = weekly[weekly["category"].isin(chosen)] if chosen else weekly
+    current_total = float(rows.loc[rows["week"] == this_week, "tickets"].sum())
+    baseline_weeks = sorted(w for w in rows["week"].unique() if w < this_week)[
+        -hot.baseline_weeks :
+    ]
+    base_total = float(rows.loc[rows["week"].isin(baseline_weeks), "tickets"].sum())
+    baseline_weekly = base_total / hot.baseline_weeks
+    base_start = week - dt.timedelta(weeks=hot.baseline_weeks)
+    now_sample = data.texts(
+        hub, chosen, week, week + dt.timedelta(weeks=1), county, hot.sample_rows
+    )
+    base_sample = data.texts(hub, chosen, base_start, week, county, hot.sample_rows)
+    words = keyword_spikes(
+        list(now_sample.frame.get("content", [])),
+        list(base_sample.frame.get("content", [])),
+        current_total,
+        baseline_weekly,
+        ratio=hot.ratio,
+        min_count=hot.min_count,
+        top=hot.keywords,
+        stopwords=hot.stopwords,
+    )
+    scope = "、".join(chosen) if chosen else "全部分类"
+    note = (
+        f"关键词：{scope}本周工单文本抽样{len(now_sample.frame)}件、基线抽样{len(base_sample.frame)}件"
+        "（jieba分词），件数按抽样占比估算；×为本周对基线周均的倍数。"
+    )
+    return words, note, [now_sample, base_sample]
+
+
+# -- repeat complaints ---------------------------------------------------------------------------
+def repeat_section(hub: DataHub, period: str, county: str | None) -> Section:
+    """The repeat share of the period and the callers (masked) or addresses that repeat most."""
+    config = module_config(hub)
+    now = data.now_of(hub)
+    window = period_windows(period, now)["current"]
+    if window.empty:
+        return figures.empty("所选统计期尚未开始"), "", figures.foot(None)
+    key = config.definitions.repeat_key
+    groups = data.repeat_groups(hub, config, window, county)
+    counts = data.kpi_counts(hub, config, window, now, county)  # cached: the KPI cards' query
+    share = kpis.rates(kpis.totals(counts.frame)).get("repeat_rate")
+    masked = repeat_groups(mask_frame(groups.frame)) if not groups.frame.empty else groups.frame
+    by = "同一来电人" if key == "citizen_phone" else "同一地址"
+    head = html.P(
+        [
+            html.Span("重复诉求率 ", className="kpi-label"),
+            html.Span(
+                figures.value_text(kpis.KPI_BY_KEY["repeat_rate"], share), className="repeat-share"
+            ),
+            html.Span(f"（{by}同类诉求，统计期内第二次起）", className="panel-note"),
+        ],
+        className="repeat-head",
+    )
+    body = html.Div([head, figures.repeat_view(masked, key)])
+    text = f"{window.label} · {_place(hub, county)} · 诉求最多的前{config.lists.repeat_rows}组"
+    return body, text, _foot(counts, groups)
+
+
+# -- the ticket list -----------------------------------------------------------------------------
+def variant_options(hub: DataHub, key: object, period: str) -> tuple[list[dict], str]:
+    """The lists a drill offers, as radio options, and the first one."""
+    drill = resolve(key, context(hub, period)) or resolve(DEFAULT_KEY, context(hub, period))
+    options = [{"label": v.label, "value": v.key} for v in drill.variants]
+    return options, drill.variants[0].key
+
+
+def list_section(
+    hub: DataHub,
+    key: object,
+    variant_key: str | None,
+    period: str,
+    county: str | None,
+    page: int,
+) -> tuple[str, Any, str, int, list]:
+    """(title, table, pager text, page, foot): one page of masked tickets behind a number."""
+    c = context(hub, period)
+    drill = resolve(key, c) or resolve(DEFAULT_KEY, c)
+    variant = drill.variant(variant_key)
+    personal = False
+    if drill.caller_ticket:
+        found = data.caller_of(hub, drill.caller_ticket)
+        if found is None:
+            return drill.title, figures.empty("未找到该来电人的工单"), "", 0, figures.foot(None)
+        variant = caller_variant(found[0], found[1], c.window)
+        personal = True
+    place = drill.county or county
+    filters = (*variant.filters, *data.county_filter(place))
+    size = c.config.lists.page_size
+    count = data.list_count(hub, filters, personal)
+    total = int(count.frame["tickets"].iloc[0]) if not count.frame.empty else 0
+    pages = max(1, math.ceil(total / size))
+    page = min(max(int(page or 0), 0), pages - 1)
+    when = c.window.label if drill.period_bound else ""
+    where = "" if drill.county else _place(hub, place)  # a county drill is titled by its county
+    title = " · ".join(t for t in (drill.title, variant.label, when, where) if t)
+    if count.error:
+        return title, figures.empty("工单明细暂不可用"), "", 0, _foot(count)
+    rows = data.list_page(hub, filters, variant.order_by, page, size)
+    if rows.error:
+        return title, figures.empty("工单明细暂不可用"), "", page, _foot(rows)
+    masked = mask_frame(rows.frame)  # before anything is rendered: raw values stay here
+    table = (
+        figures.ticket_table(masked, c.counties) if total else figures.empty("没有符合条件的工单")
+    )
+    pager = f"第 {page + 1} / {pages} 页 · 共 {total:,} 件"
+    as_of = hub.as_of(data.TICKETS)
+    return title, table, pager, page, figures.foot(as_of)
+
+
+def drill_key_for(trigger: Any, value: Any, granularity: str | None) -> str | None:
+    """The drill key a click stands for; None when nothing was clicked."""
+    if isinstance(trigger, dict):
+        return trigger.get("key") if value else None
+    if not value or not isinstance(value, dict) or not value.get("points"):
+        return None
+    point = value["points"][0]
+    custom = point.get("customdata")
+    if isinstance(custom, list):
+        custom = custom[0] if custom else None
+    if custom in (None, ""):
+        return None
+    custom = str(custom)
+    if trigger == "hotline-map":
+        return f"county|{custom}"
+    if trigger == "hotline-categories":
+        return f"category|{custom}"
+    if trigger == "hotline-volume":
+        return f"bucket|{granularity or 'day'}:{custom}"
+    if trigger == "hotline-appeals":
+        return f"appeal|{custom}"
+    if trigger == "hotline-channels":
+        return f"channel|{custom}"
+    return None
+
+
+# -- wiring --------------------------------------------------------------------------------------
+def register_callbacks(app: Dash, hub: DataHub) -> None:
+    """Wire every panel to the global filters, and every number to the ticket list."""
+    filters = (Input("filter-period", "value"), Input("filter-county", "value"))
+
+    def section(key: str, builder: Any, *extra: Any) -> None:
+        @app.callback(
+            Output(f"hotline-{key}", "children"),
+            Output(f"hotline-{key}-period", "children"),
+            Output(f"hotline-{key}-foot", "children"),
+            *filters,
+            *extra,
+        )
+        def update(period, county, *args):  # noqa: ANN001, ANN202
+            """The panel for the selected period and county."""
+            if not valid_period(period):
+                return no_update, no_update, no_update
+            return builder(hub, period, screen_county(county), *args)
+
+    section("kpis", kpi_section)
+    section("units", unit_section)
+    section("sla", sla_section)
+    section("hot", hot_section)
+    section("repeat", repeat_section)
+
+    @app.callback(
+        Output("hotline-volume", "figure"),
+        Output("hotline-volume-period", "children"),
+        Output("hotline-volume-foot", "children"),
+        *filters,
+        Input("hotline-volume-granularity", "value"),
+    )
+    def update_volume(period, county, granularity):  # noqa: ANN001, ANN202
+        """Tickets over time at the chosen granularity."""
+        if not valid_period(period):
+            return no_update, no_update, no_update
+        return volume_section(hub, period, screen_county(county), granularity)
+
+    @app.callback(
+        Output("hotline-pattern", "figure"),
+        Output("hotline-pattern-period", "children"),
+        Output("hotline-pattern-foot", "children"),
+        *filters,
+    )
+    def update_pattern(period, county):  # noqa: ANN001, ANN202
+        """Weekday and hour pattern."""
+        if not valid_period(period):
+            return no_update, no_update, no_update
+        return pattern_section(hub, period, screen_county(county))
+
+    @app.callback(
+        Output("hotline-categories", "figure"),
+        Output("hotline-appeals", "figure"),
+        Output("hotline-channels", "figure"),
+        Output("hotline-categories-period", "children"),
+        Output("hotline-categories-foot", "children"),
+        *filters,
+    )
+    def update_categories(period, county):  # noqa: ANN001, ANN202
+        """Category tree, appeal types and channels."""
+        if not valid_period(period):
+            return (no_update,) * 5
+        return category_section(hub, period, screen_county(county))
+
+    @app.callback(
+        Output("hotline-map", "figure"),
+        Output("hotline-county-rank", "children"),
+        Output("hotline-map-period", "children"),
+        Output("hotline-map-foot", "children"),
+        *filters,
+        Input("hotline-map-metric", "value"),
+    )
+    def update_map(period, county, metric):  # noqa: ANN001, ANN202
+        """County map and ranking."""
+        if not valid_period(period):
+            return (no_update,) * 4
+        return map_section(hub, period, screen_county(county), metric)
+
+    @app.callback(
+        Output("hotline-drill", "data"),
+        Input({"type": figures.DRILL_TYPE, "key": ALL}, "n_clicks"),
+        Input("hotline-map", "clickData"),
+        Input("hotline-categories", "clickData"),
+        Input("hotline-volume", "clickData"),
+        Input("hotline-appeals", "clickData"),
+        Input("hotline-channels", "clickData"),
+        State("hotline-volume-granularity", "value"),
+        prevent_initial_call=True,
+    )
+    def set_drill(_buttons, _map, _categories, _volume, _appeals, _channels, granularity):  # noqa: ANN001, ANN202
+        """A click on any number makes it the list's subject."""
+        for item in ctx.triggered:
+            prop = item["prop_id"].rsplit(".", 1)[0]
+            trigger = json.loads(prop) if prop.startswith("{") else prop
+            key = drill_key_for(trigger, item.get("value"), granularity)
+            if key:
+                return key
+        return no_update
+
+    @app.callback(
+        Output("hotline-list-variant", "options"),
+        Output("hotline-list-variant", "value"),
+        Input("hotline-drill", "data"),
+        State("filter-period", "value"),
+    )
+    def update_variants(key, period):  # noqa: ANN001, ANN202
+        """The lists the chosen number offers (逾期办结, 超期未办结, ...)."""
+        if not valid_period(period):
+            return no_update, no_update
+        return variant_options(hub, key, period)
+
+    @app.callback(
+        Output("hotline-list-title", "children"),
+        Output("hotline-list-table", "children"),
+        Output("hotline-list-pager", "children"),
+        Output("hotline-list-page", "data"),
+        Output("hotline-list-foot", "children"),
+        Input("hotline-drill", "data"),
+        Input("hotline-list-variant", "value"),
+        *filters,
+        Input("hotline-list-prev", "n_clicks"),
+        Input("hotline-list-next", "n_clicks"),
+        State("hotline-list-page", "data"),
+    )
+    def update_list(key, variant, period, county, _prev, _next, page):  # noqa: ANN001, ANN202
+        """One page of the tickets behind the chosen number, masked on the server."""
+        if not valid_period(period):
+            return (no_update,) * 5
+        step = {"hotline-list-prev": -1, "hotline-list-next": 1}.get(ctx.triggered_id)
+        page = int(page or 0) + step if step else 0
+        return list_section(hub, key, variant, period, screen_county(county), page)
+
+    app.clientside_callback(
+        """
+        function(key) {
+            const el = document.getElementById('hotline-list-panel');
+            if (el && el.scrollIntoView) { el.scrollIntoView({behavior: 'smooth', block: 'start'}); }
+            return key;
+        }
+        """,
+        Output("hotline-scroll", "data"),
+        Input("hotline-drill", "data"),
+        prevent_initial_call=True,
+    )

@@ -1,0 +1,97 @@
+"""Keywords of the week: words of ticket text whose volume stands out from their own baseline.
+
+Text is segmented with jieba, and only for bounded samples (at most a few thousand rows of the
+hot categories, fetched with a LIMIT): the share of sampled tickets that use a word, times the
+number of tickets the engine counted, estimates the word's volume this week and in an average
+baseline week. Pure functions; jieba is imported on first use, not at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+
+import pandas as pd
+
+_WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,}$")  # Chinese or Latin words, no digits
+# Place words that only say where (every ticket has an address); the place itself stays.
+_GENERIC_SUFFIXES = ("号楼", "小区")
+
+
+@lru_cache(maxsize=1)
+def _jieba():  # noqa: ANN202 - the jieba module
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # its start-up chatter is not worth a log line
+    return jieba
+
+
+def words(text: object, stopwords: Iterable[str] = ()) -> set[str]:
+    """The distinct words of one ticket's text worth counting (no digits, no stop words)."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return set()
+    stop = set(stopwords)
+    return {
+        w
+        for w in _jieba().lcut(str(text))
+        if _WORD.match(w) and w not in stop and not w.endswith(_GENERIC_SUFFIXES)
+    }
+
+
+def document_frequency(texts: Iterable[object], stopwords: Iterable[str] = ()) -> Counter:
+    """How many texts use each word."""
+    stop = tuple(stopwords)
+    counts: Counter = Counter()
+    for text in texts:
+        counts.update(words(text, stop))
+    return counts
+
+
+def keyword_spikes(
+    current: list[object],
+    baseline: list[object],
+    current_total: float,
+    baseline_weekly: float,
+    *,
+    ratio: float,
+    min_count: int,
+    top: int,
+    stopwords: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Words with their estimated tickets this week, in a baseline week, and the ratio.
+
+    `current` and `baseline` are samples of ticket texts; `current_total` is the number of
+    tickets this week the sample was drawn from, `baseline_weekly` the mean weekly number in
+    the baseline weeks. `hot` marks words with at least `min_count` tickets at `ratio` times
+    their baseline (a word absent from the baseline sample counts as one ticket there, so a new
+    word is not infinitely hot). Hot words first, then the most used.
+    """
+    columns = ["word", "tickets", "baseline", "ratio", "hot"]
+    if not current or not current_total:
+        return pd.DataFrame(columns=columns)
+    now = document_frequency(current, stopwords)
+    before = document_frequency(baseline, stopwords)
+    rows = []
+    for word, n in now.items():
+        tickets = n / len(current) * current_total
+        base = before.get(word, 0) / len(baseline) * baseline_weekly if baseline else 0.0
+        lift = tickets / max(base, 1.0)
+        rows.append(
+            {
+                "word": word,
+                "tickets": round(tickets),
+                "baseline": round(base, 1),
+                "ratio": round(lift, 1),
+                "hot": bool(tickets >= min_count and lift >= ratio),
+            }
+        )
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    out = pd.DataFrame(rows, columns=columns)
+    out = out.sort_values(
+        ["hot", "tickets", "ratio", "word"], ascending=[False, False, False, True]
+    )
+    return out.head(top).reset_index(drop=True)

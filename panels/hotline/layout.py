@@ -1,0 +1,146 @@
+"""The 12345 page skeleton: empty panels with stable ids that the callbacks fill."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dcc, html
+
+from panels.hotline.drill import DEFAULT_KEY
+from panels.hotline.figures import GRAPH_CONFIG, RANK_METRICS
+from panels.hotline.transform import GRANULARITIES
+
+
+def panel(
+    key: str, title: str, body: list[Any], controls: Any = None, wide: str = ""
+) -> html.Section:
+    """A titled panel: head (title, period, optional controls), body, foot (数据截至, errors)."""
+    head = html.Div(
+        [
+            html.H2(title, className="panel-title"),
+            html.Span(id=f"hotline-{key}-period", className="panel-period"),
+            controls,
+        ],
+        className="panel-head",
+    )
+    return html.Section(
+        [head, *body, html.Div(id=f"hotline-{key}-foot", className="panel-foot")],
+        className=f"panel hotline-panel hotline-{key}-panel {wide}".strip(),
+        id=f"hotline-{key}-panel",
+    )
+
+
+def _graph(id_: str, class_name: str) -> dcc.Loading:
+    return dcc.Loading(
+        dcc.Graph(id=id_, className=class_name, config=GRAPH_CONFIG),
+        type="dot",
+        color="#35c2ff",
+    )
+
+
+def layout() -> html.Div:
+    """The page: KPI cards, charts, rankings, clocks, hot topics, repeats and the ticket list."""
+    kpis = panel(
+        "kpis",
+        "核心指标",
+        [html.Div(id="hotline-kpis", className="hotline-kpis")],
+        wide="span-all",
+    )
+    volume = panel(
+        "volume",
+        "受理量走势（件）",
+        [_graph("hotline-volume", "hotline-chart")],
+        controls=dcc.RadioItems(
+            id="hotline-volume-granularity",
+            options=[{"label": f"按{v}", "value": k} for k, v in GRANULARITIES.items()],
+            value="day",
+            inline=True,
+            className="hotline-radio",
+        ),
+    )
+    pattern = panel("pattern", "受理时段分布（件）", [_graph("hotline-pattern", "hotline-chart")])
+    counties = panel(
+        "map",
+        "县区分布与排名",
+        [
+            html.Div(
+                [
+                    _graph("hotline-map", "hotline-map"),
+                    html.Div(id="hotline-county-rank", className="hotline-scroll"),
+                ],
+                className="hotline-map-body",
+            )
+        ],
+        controls=dcc.RadioItems(
+            id="hotline-map-metric",
+            options=[{"label": v[0], "value": k} for k, v in RANK_METRICS.items()],
+            value="received",
+            inline=True,
+            className="hotline-radio",
+        ),
+    )
+    categories = panel(
+        "categories",
+        "诉求分类（件）",
+        [
+            _graph("hotline-categories", "hotline-chart tall"),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.H3("诉求类型", className="sub-title"),
+                            _graph("hotline-appeals", "hotline-chart short"),
+                        ]
+                    ),
+                    html.Div(
+                        [
+                            html.H3("受理渠道", className="sub-title"),
+                            _graph("hotline-channels", "hotline-chart short"),
+                        ]
+                    ),
+                ],
+                className="hotline-pair",
+            ),
+        ],
+    )
+    units = panel("units", "承办单位红黑榜", [html.Div(id="hotline-units")])
+    sla = panel("sla", "办理时限预警", [html.Div(id="hotline-sla")])
+    hot = panel("hot", "本周热点", [html.Div(id="hotline-hot")])
+    repeat = panel("repeat", "重复诉求", [html.Div(id="hotline-repeat")])
+    tickets = panel(
+        "list",
+        "工单明细",
+        [
+            html.Div(id="hotline-list-title", className="hotline-list-title"),
+            dcc.RadioItems(id="hotline-list-variant", inline=True, className="hotline-radio"),
+            html.Div(id="hotline-list-table", className="hotline-scroll"),
+            html.Div(
+                [
+                    html.Button(
+                        "上一页", id="hotline-list-prev", n_clicks=0, className="pager-button"
+                    ),
+                    html.Span(id="hotline-list-pager", className="pager-text"),
+                    html.Button(
+                        "下一页", id="hotline-list-next", n_clicks=0, className="pager-button"
+                    ),
+                ],
+                className="hotline-pager",
+            ),
+        ],
+        wide="span-all",
+    )
+    return html.Div(
+        [
+            dcc.Store(id="hotline-drill", data=DEFAULT_KEY),
+            dcc.Store(id="hotline-list-page", data=0),
+            dcc.Store(id="hotline-scroll"),
+            kpis,
+            html.Div(
+                [html.Div([volume, pattern], className="hotline-column"), counties, categories],
+                className="hotline-grid",
+            ),
+            html.Div([units, sla, hot, repeat], className="hotline-grid four"),
+            tickets,
+        ],
+        className="hotline",
+    )
