@@ -60,8 +60,8 @@ CONTRACTS: dict[str, Contract] = {
                 C("category_l2", "string", "二级分类", False),
                 C("county_code", "string", "诉求所在县区代码", False),
                 C("township", "string", "乡镇（街道）"),
-                C("address", "string", "详细地址"),
-                C("content", "string", "诉求内容"),
+                C("address", "string", "详细地址", private=True),
+                C("content", "string", "诉求内容", private=True),
                 C("direct_answer", "bool", "是否直接答复办结（即办）", False),
                 C("responsible_unit", "string", "承办单位；即办为空"),
                 C("dispatched_at", "datetime", "派单时间"),
@@ -75,8 +75,8 @@ CONTRACTS: dict[str, Contract] = {
                 C("status", "string", "状态：待派单、待签收、办理中、已办结", False),
                 C("followed_up", "bool", "是否已回访", False),
                 C("evaluation", "string", "评价：满意、基本满意、不满意；未评价为空"),
-                C("citizen_name", "string", "诉求人姓名（个人信息，服务端脱敏）"),
-                C("citizen_phone", "string", "诉求人电话（个人信息，服务端脱敏）"),
+                C("citizen_name", "string", "诉求人姓名（个人信息，服务端脱敏）", private=True),
+                C("citizen_phone", "string", "诉求人电话（个人信息，服务端脱敏）", private=True),
                 C("updated_at", "datetime", "最后更新时间", False),
             ),
             county_column="county_code",
@@ -257,7 +257,8 @@ def contracts_markdown() -> str:
             "|---|---|---|---|",
         ]
         lines += [
-            f"| `{col.name}` | {col.type} | {'yes' if not col.nullable else ''} | {_cell(col.description)} |"
+            f"| `{col.name}` | {col.type} | {'yes' if not col.nullable else ''} | "
+            f"{_cell(col.description)}{' (private: never cached)' if col.private else ''} |"
             for col in c.columns
         ]
         lines.append("")

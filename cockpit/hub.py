@@ -164,6 +164,12 @@ class DataHub:
             "v1", dataset, self._version(source), principal.scope_key, scoped.normalized()
         )
         last_good_key = make_key("last-good", dataset, principal.scope_key, scoped.normalized())
+        if _touches_private(self._bound[dataset], scoped):
+            # Personal data and citizens' own words never go to the cache (nor to its keys'
+            # neighbours, the last-good copies): ask the source each time.
+            return self._answer(
+                dataset, scoped, source, source_name, is_demo, None, None, with_as_of
+            )
         cached = self.cache.get(key) if self.cache else None
         if self.cache and not is_miss(cached):
             cached.from_cache = True
@@ -185,8 +191,8 @@ class DataHub:
         source: DataSource,
         source_name: str,
         is_demo: bool,
-        key: str,
-        last_good_key: str,
+        key: str | None,
+        last_good_key: str | None,
         with_as_of: bool,
     ) -> Result:
         """Ask the source, check the answer against the contract, cache it."""
@@ -217,7 +223,7 @@ class DataHub:
         result = Result(
             dataset, frame, source_name, is_demo, as_of=as_of, max_age=self.max_age(dataset)
         )
-        if self.cache:
+        if self.cache and key is not None:
             self.cache.set(key, result)
             self.cache.set(last_good_key, result, timeout=LAST_GOOD_SECONDS)
         return result
@@ -260,10 +266,10 @@ class DataHub:
             return "unknown"
 
     def _failed(
-        self, dataset: str, source: str, is_demo: bool, message: str, last_good_key: str
+        self, dataset: str, source: str, is_demo: bool, message: str, last_good_key: str | None
     ) -> Result:
-        last = self.cache.get(last_good_key) if self.cache else None
-        if self.cache and not is_miss(last):
+        last = self.cache.get(last_good_key) if self.cache and last_good_key else None
+        if self.cache and last_good_key and not is_miss(last):
             return Result(
                 dataset,
                 last.frame,
@@ -286,3 +292,14 @@ def _expected_columns(dataset: BoundDataset, query: DatasetQuery) -> list[str]:
             *(m.name for m in query.measures),
         ]
     return list(query.columns or (c.name for c in dataset.columns))
+
+
+def _touches_private(dataset: BoundDataset, query: DatasetQuery) -> bool:
+    """Would the answer, or a filter value, carry a private column (name, phone, free text)?"""
+    private = {c.name for c in dataset.columns if c.private}
+    if not private:
+        return False
+    aggregate = bool(query.measures or query.group_by or query.buckets)
+    shown = set(query.group_by) if aggregate else set(query.columns or private)
+    filtered = {f.column for f in query.filters}
+    return bool((shown | filtered) & private)

@@ -125,6 +125,8 @@ class ColumnSpec:
     type: ColumnType
     description: str
     nullable: bool = True
+    # Personal information or free text a citizen wrote: answers holding it are never cached.
+    private: bool = False
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,9 @@ class SqlSource:
         with self._lock:
             if self._engine is None or self._engine_pid != os.getpid():
                 url = make_url(self._url())
-                kwargs: dict[str, Any] = {"pool_pre_ping": True}
+                # hide_parameters: a failed query is logged without its bound values (a drill
+                # to a caller filters on the raw phone number).
+                kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
                 connect_args: dict[str, Any] = {}
                 backend = url.get_backend_name()
                 if backend == "postgresql":

@@ -108,6 +108,10 @@ class FakeSource:
         return [q for q in self.calls if not any(m.name == "as_of" for m in q.measures)]
 
 
+# Rows without personal columns: such answers are cached (rows with them never are).
+PUBLIC_ROWS = DatasetQuery(columns=("ticket_id", "county_code", "status", "updated_at"))
+
+
 class Who:
     """A principal the test can switch between queries."""
 
@@ -348,9 +352,9 @@ def test_new_source_version_changes_the_cache_key(fake_hub: DataHub, fake: FakeS
 
 def test_identical_query_is_served_from_the_cache(fake_hub: DataHub, fake: FakeSource) -> None:
     """A repeated query (with its as_of) does not reach the source again, and says it came from the cache."""
-    first = fake_hub.query(TICKETS, DatasetQuery())
+    first = fake_hub.query(TICKETS, PUBLIC_ROWS)
     calls = len(fake.calls)
-    second = fake_hub.query(TICKETS, DatasetQuery())
+    second = fake_hub.query(TICKETS, PUBLIC_ROWS)
     assert calls >= 1
     assert len(fake.calls) == calls
     assert len(fake.data_calls()) == 1
@@ -453,11 +457,14 @@ def test_failure_after_a_good_answer_returns_the_last_good_frame(
     fake_hub: DataHub, fake: FakeSource
 ) -> None:
     """Once a query has answered, a later failure shows that frame, marked stale, with the error."""
-    good = fake_hub.query(TICKETS, DatasetQuery(filters=(Filter("county_code", "eq", "140404"),)))
+    query = DatasetQuery(
+        filters=(Filter("county_code", "eq", "140404"),), columns=PUBLIC_ROWS.columns
+    )
+    good = fake_hub.query(TICKETS, query)
     assert good.ok and len(good.frame) == 3
     fake.token = "v2"  # the fresh entry no longer applies (new data), so the source is asked again
     fake.error = DataSourceError("数据源 demo 连接超时")
-    result = fake_hub.query(TICKETS, DatasetQuery(filters=(Filter("county_code", "eq", "140404"),)))
+    result = fake_hub.query(TICKETS, query)
     assert fake.calls[-1].filters == (Filter("county_code", "eq", "140404"),)
     assert result.error == "数据源 demo 连接超时"
     assert result.stale
@@ -640,3 +647,24 @@ def test_two_hubs_on_redis_share_entries(
     finally:
         for cache, key in written:
             cache.cache.delete(key)
+
+
+def test_answers_with_personal_data_are_never_cached(fake_hub: DataHub, fake: FakeSource) -> None:
+    """Rows with names, phones or citizens' words, or a filter on them, reach the source every
+    time and leave nothing in the cache; the same query without them is cached."""
+    private = [
+        DatasetQuery(),
+        DatasetQuery(columns=("ticket_id", "citizen_phone")),
+        DatasetQuery(
+            filters=(Filter("citizen_phone", "eq", "13800000000"),),
+            measures=(Measure("n", "count"),),
+        ),
+    ]
+    for query in private:
+        before = len(fake.data_calls())
+        fake_hub.query(TICKETS, query)
+        again = fake_hub.query(TICKETS, query)
+        assert len(fake.data_calls()) == before + 2
+        assert not again.from_cache
+    fake_hub.query(TICKETS, PUBLIC_ROWS)
+    assert fake_hub.query(TICKETS, PUBLIC_ROWS).from_cache

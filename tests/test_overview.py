@@ -61,7 +61,7 @@ def truth(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     try:
         return {
             "tickets": con.execute(
-                f"SELECT received_at, county_code, category_l2, evaluation "
+                f"SELECT received_at, closed_at, county_code, category_l2, evaluation "
                 f"FROM {tables['hotline.tickets']}"
             ).df(),
             "economy": con.execute(f"SELECT * FROM {tables['economy.indicator_values']}").df(),
@@ -75,6 +75,14 @@ def _month_tickets(truth: dict, period: str, county: str | None = None) -> pd.Da
     t = truth["tickets"]
     start = pd.Timestamp(f"{period}-01")
     rows = t[(t.received_at >= start) & (t.received_at < start + pd.offsets.MonthBegin(1))]
+    return rows[rows.county_code == county] if county else rows
+
+
+def _closed_tickets(truth: dict, period: str, county: str | None = None) -> pd.DataFrame:
+    """Tickets closed in a month: the 满意率 cohort of config/hotline.yaml (satisfaction_cohort: closed)."""
+    t = truth["tickets"]
+    start = pd.Timestamp(f"{period}-01")
+    rows = t[(t.closed_at >= start) & (t.closed_at < start + pd.offsets.MonthBegin(1))]
     return rows[rows.county_code == county] if county else rows
 
 
@@ -123,13 +131,14 @@ def _build(app, period: str, county: str | None) -> dict:
 
 
 def test_city_hotline_card_counts_october_tickets(app, truth):
-    """For the whole city, 受理量 is October's ticket count and 满意率 the data's satisfaction."""
+    """For the whole city, 受理量 is October's ticket count and 满意率 that of the tickets closed
+    in October (the 12345 module's definition, so both screens agree)."""
     hotline = _card(_build(app, PERIOD, None), "hotline")
     assert hotline.error is None
     rows = _month_tickets(truth, PERIOD)
     assert len(rows) > 0
     assert _stat(hotline, "受理量").value == number(len(rows))
-    assert _stat(hotline, "满意率").value == _satisfaction(rows)
+    assert _stat(hotline, "满意率").value == _satisfaction(_closed_tickets(truth, PERIOD))
 
 
 def test_city_economy_card_shows_latest_gdp_of_the_last_quarter(app, settings, truth):
@@ -161,7 +170,7 @@ def test_county_figures_are_that_countys_own(app, settings, truth):
     rows = _month_tickets(truth, PERIOD, COUNTY)
     assert 0 < len(rows) < len(_month_tickets(truth, PERIOD))
     assert _stat(hotline, "受理量").value == number(len(rows))
-    assert _stat(hotline, "满意率").value == _satisfaction(rows)
+    assert _stat(hotline, "满意率").value == _satisfaction(_closed_tickets(truth, PERIOD, COUNTY))
     gdp = _stat(_card(built, "economy"), settings.indicator_map["gdp"].name)
     assert gdp.value == number(_latest_row(truth, "gdp", COUNTY, "2026-09")["value"], 2)
 

@@ -10,10 +10,8 @@ server (masking.py).
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 
-from cockpit.cache import SingleFlight
 from cockpit.hub import DataHub, Result
 from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
 from panels.hotline import kpis
@@ -57,19 +55,6 @@ def now_of(hub: DataHub) -> dt.datetime:
     """The data's "now": its 数据截至 (a nightly feed is as of midnight), else the clock."""
     stamp = hub.as_of(TICKETS)
     return stamp if stamp is not None else dt.datetime.now().replace(microsecond=0)
-
-
-def private_hub(hub: DataHub) -> DataHub:
-    """The same hub (sources, bindings, scope, contracts) without the shared cache.
-
-    For answers holding personal data or free text, which must never be written to the
-    cache. The hub has no public switch for this yet (asked of the lead): a shallow copy
-    with neither cache nor cache-backed single flight does the same."""
-    twin = copy.copy(hub)
-    twin.cache = None
-    if hasattr(twin, "_flights"):  # its waiting is done through the cache: give it none
-        twin._flights = SingleFlight(None)
-    return twin
 
 
 def county_filter(county: str | None) -> tuple[Filter, ...]:
@@ -212,7 +197,7 @@ def texts(
         order_by=(("received_at", True),),
         limit=limit,
     )
-    return private_hub(hub).query(TICKETS, query, with_as_of=False)
+    return hub.query(TICKETS, query, with_as_of=False)
 
 
 # -- repeat complaints ---------------------------------------------------------------------------
@@ -232,7 +217,7 @@ def repeat_groups(hub: DataHub, config: HotlineConfig, w: Window, county: str | 
         order_by=(("tickets", True), ("last_ticket", True)),
         limit=config.lists.repeat_rows,
     )
-    target = private_hub(hub) if key == "citizen_phone" else hub
+    target = hub
     return target.query(TICKETS, query, with_as_of=False)
 
 
@@ -243,7 +228,7 @@ def caller_of(hub: DataHub, ticket_id: str) -> tuple[str, str] | None:
         columns=("citizen_phone", "category_l2"),
         limit=1,
     )
-    result = private_hub(hub).query(TICKETS, query, with_as_of=False)
+    result = hub.query(TICKETS, query, with_as_of=False)
     if not result.ok or result.frame.empty:
         return None
     phone, category = result.frame.iloc[0]["citizen_phone"], result.frame.iloc[0]["category_l2"]
@@ -256,7 +241,7 @@ def caller_of(hub: DataHub, ticket_id: str) -> tuple[str, str] | None:
 def list_count(hub: DataHub, filters: tuple[Filter, ...], personal: bool) -> Result:
     """How many tickets a list holds (uncached when its filters hold personal values)."""
     query = DatasetQuery(filters=filters, measures=(Measure("tickets", "count"),))
-    target = private_hub(hub) if personal else hub
+    target = hub
     return target.query(TICKETS, query, with_as_of=False)
 
 
@@ -275,4 +260,4 @@ def list_page(
         limit=size,
         offset=page * size,
     )
-    return private_hub(hub).query(TICKETS, query, with_as_of=False)
+    return hub.query(TICKETS, query, with_as_of=False)

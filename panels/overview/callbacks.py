@@ -31,7 +31,7 @@ def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date
     economy = economy_card(
         data.economy_rows(hub, period, place), settings.indicator_map, period, place
     )
-    hotline = hotline_card(data.hotline_kpis(hub, period, county), period)
+    hotline = hotline_card(*data.hotline_kpis(hub, period, county), period)
     key_work_config = hub.module_config.get("key_work")
     rules = key_work_config.lights.rules() if key_work_config is not None else None
     tasks_card, lit = key_work_card(data.tasks(hub, county), today, rules)

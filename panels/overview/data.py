@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 
 from cockpit.hub import DataHub, Result
-from data_sources.base import Col, DatasetQuery, Filter, Measure, TimeBucket
+from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
 
 SATISFIED = ("满意", "基本满意")
 
@@ -56,32 +56,20 @@ def economy_by_county(hub: DataHub, period: str, indicator_id: str) -> Result:
     return hub.query("economy.indicator_values", query)
 
 
-def hotline_kpis(hub: DataHub, period: str, county: str | None) -> Result:
-    """Counts behind the 12345 headline rates, for the month and the month before."""
-    start, _ = month_bounds(previous_month(period))
-    _, end = month_bounds(period)
-    measures = (
-        Measure("received", "count"),
-        Measure("closed", "count", where=(Filter("closed_at", "not_null"),)),
-        Measure("closed_on_time", "count", where=(Filter("closed_at", "le", Col("deadline")),)),
-        Measure(
-            "open_overdue",
-            "count",
-            where=(Filter("closed_at", "is_null"), Filter("deadline", "lt", end)),
-        ),
-        Measure("evaluated", "count", where=(Filter("evaluation", "not_null"),)),
-        Measure("satisfied", "count", where=(Filter("evaluation", "in", SATISFIED),)),
+def hotline_kpis(hub: DataHub, period: str, county: str | None) -> tuple[Result, Result]:
+    """The 12345 counts of the month and of the month before, by the 12345 module's own
+    definitions (config/hotline.yaml), so the overview and the module always agree."""
+    from panels.hotline import data as hotline
+    from panels.hotline.config import HotlineConfig
+    from panels.hotline.transform import period_windows
+
+    config = hub.module_config.get("hotline") or HotlineConfig()
+    now = hotline.now_of(hub)
+    windows = period_windows(period, now)
+    return (
+        hotline.kpi_counts(hub, config, windows["current"], now, county),
+        hotline.kpi_counts(hub, config, windows["previous"], now, county),
     )
-    query = DatasetQuery(
-        filters=(
-            Filter("received_at", "ge", start),
-            Filter("received_at", "lt", end),
-            *county_filter(county),
-        ),
-        buckets=(TimeBucket("received_at", "month", "month"),),
-        measures=measures,
-    )
-    return hub.query("hotline.tickets", query)
 
 
 def hotline_by_county(hub: DataHub, period: str) -> Result:

@@ -11,7 +11,7 @@ from cockpit.formatting import month_label, number, percent, points
 from cockpit.hub import Result
 from cockpit.settings import Indicator
 from panels.economy.transform import indicator_figure
-from panels.hotline.transform import rate, weekly_spikes
+from panels.hotline.transform import weekly_spikes
 from panels.key_work.transform import with_lights
 
 HEADLINE_INDICATORS = ("gdp", "industry_va", "fai", "retail", "budget_revenue")
@@ -98,34 +98,22 @@ def economy_card(
     return card
 
 
-def hotline_card(result: Result, period: str) -> ModuleCard:
-    """受理量, 按时办结率 and 满意率 of the month, against the month before."""
-    card = _card("hotline", "12345热线", month_label(period), result)
-    frame = result.frame
-    if frame.empty:
+def hotline_card(current: Result, previous: Result, period: str) -> ModuleCard:
+    """受理量, 按时办结率 and 满意率 of the month against the month before (12345 definitions)."""
+    from panels.hotline.kpis import rates, totals
+
+    card = _card("hotline", "12345热线", month_label(period), current)
+    if not current.ok and current.frame.empty:
         return card
-    rows = {r["month"]: r for r in frame.to_dict("records")}
-    now, before = rows.get(period), rows.get(_prev(period))
-    if now is None:
-        card.stats.append(Stat("受理量", "0", "件"))
-        return card
-
-    def on_time(r: dict | None) -> float | None:
-        return None if r is None else rate(r["closed_on_time"], r["closed"] + r["open_overdue"])
-
-    def satisfied(r: dict | None) -> float | None:
-        return None if r is None else rate(r["satisfied"], r["evaluated"])
-
-    change = (
-        None
-        if before is None or not before["received"]
-        else (now["received"] / before["received"] - 1) * 100
-    )
+    now = rates(totals(current.frame))
+    before = rates(totals(previous.frame)) if previous.ok else {}
+    received, received_before = now.get("received") or 0, before.get("received")
+    change = None if not received_before else (received / received_before - 1) * 100
     card.stats.append(
-        Stat("受理量", number(now["received"], 1), "件", f"环比 {percent(change, signed=True)}")
+        Stat("受理量", number(received, 1), "件", f"环比 {percent(change, signed=True)}")
     )
-    for label, fn in (("按时办结率", on_time), ("满意率", satisfied)):
-        value, prev = fn(now), fn(before)
+    for label, key in (("按时办结率", "on_time"), ("满意率", "satisfaction")):
+        value, prev = now.get(key), before.get(key)
         diff = None if value is None or prev is None else value - prev
         status = (
             "none"
