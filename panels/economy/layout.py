@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from cockpit.components import FIT_GRAPH
+
 TREND_MODES = [
     {"label": "累计增速", "value": "cumulative"},
     {"label": "当月值", "value": "monthly"},
 ]
-GRAPH_CONFIG = {"displayModeBar": False, "scrollZoom": False, "responsive": True}
+GRAPH_CONFIG = FIT_GRAPH
 
 
 def _graph(graph_id: str) -> html.Div:

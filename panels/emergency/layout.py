@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from cockpit import theme
+from cockpit.components import FIT_GRAPH
 from panels.emergency.config import EmergencyConfig
 from panels.emergency.figures import RESOURCE_STYLE, TOGGLE_LABELS
 from panels.emergency.transform import LEVEL_NAMES, WARNING_NAMES
@@ -105,7 +106,7 @@ def _map_panel() -> html.Div:
                     id="emergency-map",
                     figure=_empty_map(),
                     style={"height": "100%"},
-                    config={"displayModeBar": False, "scrollZoom": False, "responsive": True},
+                    config=FIT_GRAPH,
                 ),
                 className="em-map",
             ),

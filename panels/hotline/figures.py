@@ -14,13 +14,14 @@ import plotly.graph_objects as go
 from dash import html
 
 from cockpit import theme
+from cockpit.components import FIT_GRAPH
 from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import number, percent
 from panels.hotline.kpis import Kpi
 from panels.hotline.transform import clock_text
 
 DRILL_TYPE = "hotline-drill"
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
+GRAPH_CONFIG = FIT_GRAPH
 
 
 def drill_button(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from cockpit.components import SIZED_GRAPH, panel
 from cockpit.store.schema import ACTIONS
 
 LIGHT_FILTERS = [
@@ -16,14 +17,7 @@ LIGHT_FILTERS = [
 ]
 # Heights come from the figures (they grow with the number of bars), so not responsive.
 PAGE = 30  # tasks shown at first, and added by 显示更多
-GRAPH_CONFIG = {"displayModeBar": False, "scrollZoom": False, "responsive": False}
-
-
-def _panel(title: str, *children, **kwargs) -> html.Section:  # noqa: ANN002, ANN003
-    class_name = "panel " + kwargs.pop("className", "")
-    return html.Section(
-        [html.H2(title, className="panel-title"), *children], className=class_name, **kwargs
-    )
+GRAPH_CONFIG = SIZED_GRAPH
 
 
 def layout() -> html.Div:
@@ -39,12 +33,12 @@ def layout() -> html.Div:
                 className="kw-top",
                 children=[
                     html.Section(id="key_work-summary", className="panel kw-summary"),
-                    _panel(
+                    panel(
                         "按牵头单位（项）",
                         dcc.Graph(id="key_work-by-unit", config=GRAPH_CONFIG, className="kw-graph"),
                         className="kw-chart",
                     ),
-                    _panel(
+                    panel(
                         "按县区（项）",
                         dcc.Graph(
                             id="key_work-by-county", config=GRAPH_CONFIG, className="kw-graph"
@@ -60,7 +54,7 @@ def layout() -> html.Div:
                     html.Div(
                         className="kw-col",
                         children=[
-                            _panel(
+                            panel(
                                 "督办线索",
                                 html.P(
                                     "红色经济指标、12345诉求激增和红橙色风险预警，可一键转为督办事项",
@@ -71,7 +65,7 @@ def layout() -> html.Div:
                                 html.P(id="key_work-signals-note", className="panel-note"),
                                 id="key_work-signals-panel",
                             ),
-                            _panel(
+                            panel(
                                 "任务清单",
                                 dcc.RadioItems(
                                     id="key_work-light-filter",
@@ -90,7 +84,7 @@ def layout() -> html.Div:
                                     style={"display": "none"},
                                 ),
                             ),
-                            _panel(
+                            panel(
                                 "线索转入的督办事项",
                                 html.Ul(id="key_work-cases", className="kw-cases"),
                             ),
@@ -99,7 +93,7 @@ def layout() -> html.Div:
                     html.Div(
                         className="kw-col kw-side",
                         children=[
-                            _panel(
+                            panel(
                                 "督办",
                                 html.Div(
                                     id="key_work-detail",

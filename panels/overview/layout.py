@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from cockpit.components import FIT_GRAPH
+
 MAP_METRICS = [
     {"label": "12345受理量", "value": "hotline"},
     {"label": "在发布预警", "value": "risk"},
@@ -39,11 +41,7 @@ def layout() -> html.Div:
                             dcc.Graph(
                                 id="overview-map",
                                 className="overview-map",
-                                config={
-                                    "displayModeBar": False,
-                                    "scrollZoom": False,
-                                    "responsive": True,
-                                },
+                                config=FIT_GRAPH,
                             ),
                             html.P(id="overview-map-note", className="panel-note"),
                         ],

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from cockpit.components import FIT_GRAPH, SIZED_GRAPH, panel
 from panels.risk.config import DOMAINS
 from panels.risk.early_warning import LEVEL_NAMES
 
 # Heights come from the figures (they grow with the number of bars), so not responsive.
-GRAPH_CONFIG = {"displayModeBar": False, "scrollZoom": False, "responsive": False}
+GRAPH_CONFIG = SIZED_GRAPH
 # The map fills its box (its height is set in assets/risk.css, per screen size).
-MAP_CONFIG = {"displayModeBar": False, "scrollZoom": False, "responsive": True}
-
-
-def _panel(title: str, *children, **kwargs) -> html.Section:  # noqa: ANN002, ANN003
-    class_name = "panel " + kwargs.pop("className", "")
-    return html.Section(
-        [html.H2(title, className="panel-title"), *children], className=class_name, **kwargs
-    )
+MAP_CONFIG = FIT_GRAPH
 
 
 def layout() -> html.Div:
@@ -31,12 +25,12 @@ def layout() -> html.Div:
                 className="rk-top",
                 children=[
                     html.Section(id="risk-summary", className="panel rk-summary"),
-                    _panel(
+                    panel(
                         "按领域和级别（条）",
                         dcc.Graph(id="risk-by-domain", config=GRAPH_CONFIG, className="rk-graph"),
                         html.P("在发布预警，含驾驶舱阈值预警和异常检测", className="panel-note"),
                     ),
-                    _panel(
+                    panel(
                         "预警新发布与解除（条/月）",
                         dcc.Graph(id="risk-trend", config=GRAPH_CONFIG, className="rk-graph"),
                         html.P(id="risk-trend-note", className="panel-note"),
@@ -46,7 +40,7 @@ def layout() -> html.Div:
             html.Div(
                 className="rk-main",
                 children=[
-                    _panel(
+                    panel(
                         "预警分布（条）",
                         # The box has the height (per screen size, assets/risk.css); the
                         # responsive graph fills it (Dash gives it an inline height of 100%).
@@ -57,7 +51,7 @@ def layout() -> html.Div:
                         html.P(id="risk-map-note", className="panel-note"),
                         className="rk-map-panel",
                     ),
-                    _panel(
+                    panel(
                         "预警清单",
                         html.Div(
                             className="rk-filters",
