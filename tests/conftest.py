@@ -42,6 +42,24 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return source.ensure_generated()
 
 
+@pytest.fixture(scope="session")
+def demo_sql(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """SQL over the demo data, read straight from the file: what tests check the screens against.
+
+    It reads a copy: in one process DuckDB refuses a second connection to a file that an app's
+    engine already holds with other settings.
+    """
+    import shutil
+
+    import duckdb
+
+    copy = tmp_path_factory.mktemp("demo-truth") / "demo.duckdb"
+    shutil.copyfile(demo_db, copy)
+    con = duckdb.connect(str(copy), read_only=True)
+    yield lambda sql: con.execute(sql).df()
+    con.close()
+
+
 @pytest.fixture
 def settings(demo_db: Path, tmp_path: Path) -> Settings:
     """Default settings on the shared demo database, with a cache of this test's own."""
@@ -55,8 +73,12 @@ def app(settings: Settings):  # noqa: ANN201
 
     app = create_app(settings)
     yield app
-    for source in app.server.extensions["cockpit_hub"].sources.values():
+    hub = app.server.extensions["cockpit_hub"]
+    for source in hub.sources.values():
         source.close()
+    store = getattr(hub, "cockpit_store", None)  # made by cockpit.store.get_store
+    if store is not None:
+        store.dispose()
 
 
 @pytest.fixture

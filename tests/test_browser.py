@@ -6,28 +6,15 @@ written to artifacts/screenshots/ for people to look at.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
+from tests.browser_support import SHOTS, console_errors, skip_without_chromium
+
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-
-if not (shutil.which("chromium") or shutil.which("chromium-browser")) or not shutil.which(
-    "chromedriver"
-):
-    pytest.skip(
-        "headless Chromium not installed (apt-get install chromium chromium-driver)",
-        allow_module_level=True,
-    )
+skip_without_chromium()
 
 
-def _console_errors(dash_duo) -> list[dict]:  # noqa: ANN001
-    return [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"]
-
-
-def test_overview_loads_with_map_and_no_console_errors(dash_duo, app) -> None:  # noqa: ANN001
+def test_overview_loads_with_map_and_noconsole_errors(dash_duo, app) -> None:  # noqa: ANN001
     """The overview renders its map, headline cards and attention list, with a clean console."""
     dash_duo.driver.set_window_size(1920, 1080)
     dash_duo.start_server(app)
@@ -39,7 +26,7 @@ def test_overview_loads_with_map_and_no_console_errors(dash_duo, app) -> None:  
     assert "演示数据" in dash_duo.find_element("#shell-demo-badge").text
     SHOTS.mkdir(parents=True, exist_ok=True)
     dash_duo.driver.save_screenshot(str(SHOTS / "overview-1920x1080.png"))
-    assert _console_errors(dash_duo) == []
+    assert console_errors(dash_duo) == []
 
 
 def test_clicking_a_county_filters_the_screen(dash_duo, app) -> None:  # noqa: ANN001
@@ -55,7 +42,7 @@ def test_clicking_a_county_filters_the_screen(dash_duo, app) -> None:  # noqa: A
     ActionChains(dash_duo.driver).move_to_element(labels[0]).pause(0.3).click().perform()
     dash_duo.wait_for_contains_text("#filter-breadcrumb", "›", timeout=15)
     assert "county=" in dash_duo.driver.current_url
-    assert _console_errors(dash_duo) == []
+    assert console_errors(dash_duo) == []
 
 
 def test_phone_view_reads_without_horizontal_scroll(dash_duo, app) -> None:  # noqa: ANN001
@@ -74,4 +61,4 @@ def test_phone_view_reads_without_horizontal_scroll(dash_duo, app) -> None:  # n
     SHOTS.mkdir(parents=True, exist_ok=True)
     dash_duo.driver.save_screenshot(str(SHOTS / "overview-390x844.png"))
     assert width <= inner
-    assert _console_errors(dash_duo) == []
+    assert console_errors(dash_duo) == []

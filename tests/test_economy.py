@@ -9,11 +9,8 @@ from __future__ import annotations
 import base64
 import io
 import json
-import shutil
-from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -37,23 +34,17 @@ def _close_sources(request: pytest.FixtureRequest):  # noqa: ANN202
 
 
 @pytest.fixture(scope="module")
-def truth(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+def truth(demo_sql) -> pd.DataFrame:  # noqa: ANN001
     """The latest release of every indicator value in the demo file, read with DuckDB."""
     table = load_settings().datasets["economy.indicator_values"].table
-    copy = tmp_path_factory.mktemp("economy-truth") / "demo.duckdb"
-    shutil.copyfile(demo_db, copy)  # the app may hold the file with other settings
-    con = duckdb.connect(str(copy), read_only=True)
-    try:
-        rows = con.execute(
-            f"SELECT * FROM {table} QUALIFY row_number() OVER (PARTITION BY indicator_id, "
-            "county_code, period, period_type ORDER BY release_date DESC) = 1"
-        ).df()
-        revised = con.execute(
-            f"SELECT indicator_id, county_code, period FROM {table} "
-            "GROUP BY ALL HAVING count(DISTINCT release_date) > 1"
-        ).df()
-    finally:
-        con.close()
+    rows = demo_sql(
+        f"SELECT * FROM {table} QUALIFY row_number() OVER (PARTITION BY indicator_id, "
+        "county_code, period, period_type ORDER BY release_date DESC) = 1"
+    )
+    revised = demo_sql(
+        f"SELECT indicator_id, county_code, period FROM {table} "
+        "GROUP BY ALL HAVING count(DISTINCT release_date) > 1"
+    )
     rows.attrs["revised"] = revised
     return rows
 

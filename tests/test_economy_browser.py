@@ -6,26 +6,14 @@ write screenshots to artifacts/screenshots/ at 1920x1080 and 390x844 for people 
 
 from __future__ import annotations
 
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 
+from tests.browser_support import SHOTS, console_errors, emulate, skip_without_chromium
+
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-
-if not (shutil.which("chromium") or shutil.which("chromium-browser")) or not shutil.which(
-    "chromedriver"
-):
-    pytest.skip(
-        "headless Chromium not installed (apt-get install chromium chromium-driver)",
-        allow_module_level=True,
-    )
-
-
-def _console_errors(dash_duo) -> list[dict]:  # noqa: ANN001
-    return [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"]
+skip_without_chromium()
 
 
 def _open(dash_duo, app, width: int, height: int) -> None:  # noqa: ANN001
@@ -92,13 +80,13 @@ def test_choose_indicator_open_a_county_come_back_and_fit_a_phone(dash_duo, app)
     assert dash_duo.find_element("#filter-county").text.strip().startswith("全市")
 
     # The same page on a phone (one test, one server: browser tests are kept few and short).
-    dash_duo.driver.set_window_size(390, 844)
+    emulate(dash_duo, 390, 844)
     dash_duo.driver.execute_script("window.scrollTo(0, 0)")
     dash_duo.wait_for_element("#economy-trend .main-svg", timeout=15)
     time.sleep(1)  # let Plotly re-lay the charts out for the narrow window
     _rest_mouse(dash_duo)
     width = dash_duo.driver.execute_script("return document.documentElement.scrollWidth")
-    inner = dash_duo.driver.execute_script("return window.innerWidth")
+    inner = 390  # the device width: a mobile viewport widens itself to fit what overflows
     dash_duo.driver.save_screenshot(str(SHOTS / "economy-390x844.png"))
     assert width <= inner
-    assert _console_errors(dash_duo) == []
+    assert console_errors(dash_duo) == []

@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import shutil
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -367,24 +365,16 @@ def _close_sources(request: pytest.FixtureRequest):  # noqa: ANN202
 
 
 @pytest.fixture(scope="module")
-def truth(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
-    """The emergency tables of the demo file, read from a copy with DuckDB."""
-    copy = tmp_path_factory.mktemp("emergency-truth") / "demo.duckdb"
-    shutil.copyfile(demo_db, copy)
-    con = duckdb.connect(str(copy), read_only=True)
-    try:
-        return {
-            name: con.execute(f"SELECT * FROM {name}").df()
-            for name in (
-                "emergency_events",
-                "emergency_timeline",
-                "emergency_resources",
-                "risk_warnings",
-                "duty_roster",
-            )
-        }
-    finally:
-        con.close()
+def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
+    """The emergency tables of the demo file, read with DuckDB."""
+    names = (
+        "emergency_events",
+        "emergency_timeline",
+        "emergency_resources",
+        "risk_warnings",
+        "duty_roster",
+    )
+    return {name: demo_sql(f"SELECT * FROM {name}") for name in names}
 
 
 @pytest.fixture(scope="module")

@@ -8,29 +8,14 @@ Screenshots go to artifacts/screenshots/ for people to look at.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from tests.browser_support import console_errors, emulate, shot, skip_without_chromium
+
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-
-if not (shutil.which("chromium") or shutil.which("chromium-browser")) or not shutil.which(
-    "chromedriver"
-):
-    pytest.skip(
-        "headless Chromium not installed (apt-get install chromium chromium-driver)",
-        allow_module_level=True,
-    )
-
-
-def _size(dash_duo, width: int, height: int) -> None:  # noqa: ANN001
-    """Emulate a screen of exactly this size (phones as mobile devices)."""
-    dash_duo.driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 768},
-    )
+skip_without_chromium()
 
 
 def _open(dash_duo) -> None:  # noqa: ANN001
@@ -41,22 +26,9 @@ def _open(dash_duo) -> None:  # noqa: ANN001
     dash_duo.wait_for_element("#emergency-roster .em-phone", timeout=30)
 
 
-def _severe(dash_duo, allowed: tuple[str, ...] = ()) -> list[dict]:  # noqa: ANN001
-    return [
-        e
-        for e in dash_duo.get_logs() or []
-        if e.get("level") == "SEVERE" and not any(a in e.get("message", "") for a in allowed)
-    ]
-
-
-def _shot(dash_duo, name: str) -> None:  # noqa: ANN001
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    dash_duo.driver.save_screenshot(str(SHOTS / name))
-
-
 def test_selecting_an_event_on_a_wall_screen_and_on_a_phone(dash_duo, app) -> None:  # noqa: ANN001
     """Tap an event: its details, timeline and nearest resources follow; a phone fits it too."""
-    _size(dash_duo, 1920, 1080)
+    emulate(dash_duo, 1920, 1080)
     dash_duo.start_server(app, navigate=False)
     _open(dash_duo)
     items = dash_duo.find_elements("#emergency-events .em-event")
@@ -74,7 +46,7 @@ def test_selecting_an_event_on_a_wall_screen_and_on_a_phone(dash_duo, app) -> No
     phones = dash_duo.find_elements("#emergency-roster a.em-phone")
     assert len(phones) == 3 and all(p.get_attribute("href").startswith("tel:") for p in phones)
     assert "连接正常" in dash_duo.find_element("#emergency-connection").text
-    _shot(dash_duo, "emergency-1920x1080.png")
+    shot(dash_duo, "emergency-1920x1080")
 
     # A tap on an event's circle on the map selects it too (a real pointer click).
     from selenium.webdriver.common.action_chains import ActionChains
@@ -93,14 +65,14 @@ def test_selecting_an_event_on_a_wall_screen_and_on_a_phone(dash_duo, app) -> No
     dash_duo.wait_for_contains_text("#emergency-detail .em-detail-title", second, timeout=15)
 
     # A phone: one column, nothing wider than the screen, calls one tap away.
-    _size(dash_duo, 390, 844)
+    emulate(dash_duo, 390, 844)
     _open(dash_duo)
     width = dash_duo.driver.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390
     first = dash_duo.find_element("#emergency-roster a.em-phone")
     assert first.size["height"] >= 40  # a comfortable tap target
-    _shot(dash_duo, "emergency-390x844.png")
-    assert _severe(dash_duo) == []
+    shot(dash_duo, "emergency-390x844")
+    assert console_errors(dash_duo) == []
 
 
 @pytest.fixture
@@ -135,7 +107,7 @@ def live_app(settings, demo_db, tmp_path):  # noqa: ANN001, ANN201
 def test_a_new_event_is_announced_and_a_lost_connection_recovers(dash_duo, live_app) -> None:  # noqa: ANN001
     """A new event appears by itself with a banner (4K); a lost link is shown, then recovers."""
     # On a 4K wall screen: the page is drawn at twice the size, map symbols included.
-    _size(dash_duo, 3840, 2160)
+    emulate(dash_duo, 3840, 2160)
     dash_duo.start_server(live_app, navigate=False)
     _open(dash_duo)
     font = dash_duo.driver.execute_script(
@@ -155,7 +127,7 @@ def test_a_new_event_is_announced_and_a_lost_connection_recovers(dash_duo, live_
     dash_duo.wait_for_element("#emergency-banner.is-shown", timeout=15)
     assert "潞州区燃气爆炸" in dash_duo.find_element("#emergency-banner-text").text
     assert len(dash_duo.find_elements("#emergency-events .em-event")) == 4
-    _shot(dash_duo, "emergency-3840x2160.png")
+    shot(dash_duo, "emergency-3840x2160")
     dash_duo.find_element("#emergency-banner-view").click()
     dash_duo.wait_for_contains_text(
         "#emergency-detail .em-detail-title", "潞州区燃气爆炸", timeout=10
@@ -187,4 +159,4 @@ def test_a_new_event_is_announced_and_a_lost_connection_recovers(dash_duo, live_
         "Failed to fetch",
         "the server did not respond",  # Dash's own note on a callback lost with the link
     )
-    assert _severe(dash_duo, allowed) == []
+    assert console_errors(dash_duo, allowed) == []

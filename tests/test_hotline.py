@@ -11,12 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import pytest
 from plotly.utils import PlotlyJSONEncoder
@@ -57,19 +55,9 @@ def hub(app: Any) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def truth(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
-    """Every ticket of the demo file, read directly (from a copy of the file)."""
-    table = load_settings().datasets["hotline.tickets"].table
-    try:
-        con = duckdb.connect(str(demo_db), read_only=True)
-    except duckdb.ConnectionException:
-        copy = tmp_path_factory.mktemp("truth") / "demo-copy.duckdb"
-        shutil.copyfile(demo_db, copy)
-        con = duckdb.connect(str(copy), read_only=True)
-    try:
-        frame = con.execute(f"SELECT * FROM {table}").df()
-    finally:
-        con.close()
+def truth(demo_sql) -> pd.DataFrame:  # noqa: ANN001
+    """Every ticket of the demo file, read directly."""
+    frame = demo_sql(f"SELECT * FROM {load_settings().datasets['hotline.tickets'].table}")
     for column in ("direct_answer", "extended", "reopened", "followed_up"):
         frame[column] = frame[column].astype(bool)
     return frame

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -205,20 +204,9 @@ def demo_hub(settings: Settings, demo_sources: dict[str, CountingSource], who: W
 
 
 @pytest.fixture
-def demo_tickets(settings: Settings, demo_db: Path, tmp_path: Path) -> pd.DataFrame:
+def demo_tickets(settings: Settings, demo_sql) -> pd.DataFrame:  # noqa: ANN001
     """The demo tickets' county (former codes mapped) and updated_at, read with duckdb directly."""
-    import duckdb
-
-    # A copy: in this process the adapter may hold the file open with another DuckDB configuration,
-    # and DuckDB refuses a second in-process connection to one file with a different one.
-    copy = tmp_path / "demo-copy.duckdb"
-    shutil.copyfile(demo_db, copy)
-    table = settings.datasets[TICKETS].table
-    con = duckdb.connect(str(copy), read_only=True)
-    try:
-        frame = con.execute(f"SELECT county_code, updated_at FROM {table}").df()
-    finally:
-        con.close()
+    frame = demo_sql(f"SELECT county_code, updated_at FROM {settings.datasets[TICKETS].table}")
     frame["county_code"] = frame["county_code"].replace(dict(settings.city.former_codes))
     return frame
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -306,32 +304,18 @@ def test_warnings_at_the_configured_levels_are_signals() -> None:
 
 
 # -- on demo data --------------------------------------------------------------------------------
-def _connect(db: Path, scratch: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to (a copy of) the demo file; see tests/test_overview.py."""
-    try:
-        return duckdb.connect(str(db), read_only=True)
-    except duckdb.ConnectionException:
-        copy = scratch / "demo-copy.duckdb"
-        shutil.copyfile(db, copy)
-        return duckdb.connect(str(copy), read_only=True)
-
-
 @pytest.fixture(scope="module")
-def truth(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
     """Tasks, warnings, indicator values and gas tickets of the demo file, as plain frames."""
     tables = {name: b.table for name, b in load_settings(environ={}).datasets.items()}
-    con = _connect(demo_db, tmp_path_factory.mktemp("kw-truth"))
-    try:
-        return {
-            "tasks": con.execute(f"SELECT * FROM {tables['key_work.tasks']}").df(),
-            "warnings": con.execute(f"SELECT * FROM {tables['risk.warnings']}").df(),
-            "economy": con.execute(f"SELECT * FROM {tables['economy.indicator_values']}").df(),
-            "gas": con.execute(
-                f"SELECT received_at FROM {tables['hotline.tickets']} WHERE category_l2 = '燃气'"
-            ).df(),
-        }
-    finally:
-        con.close()
+    return {
+        "tasks": demo_sql(f"SELECT * FROM {tables['key_work.tasks']}"),
+        "warnings": demo_sql(f"SELECT * FROM {tables['risk.warnings']}"),
+        "economy": demo_sql(f"SELECT * FROM {tables['economy.indicator_values']}"),
+        "gas": demo_sql(
+            f"SELECT received_at FROM {tables['hotline.tickets']} WHERE category_l2 = '燃气'"
+        ),
+    }
 
 
 @pytest.fixture

@@ -7,11 +7,8 @@ independently of the hub, the adapters and the transforms under test.
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -39,35 +36,17 @@ def _close_sources(request: pytest.FixtureRequest):  # noqa: ANN202
 
 
 # -- what the data says, read straight from the file ----------------------------------------
-def _connect(db: Path, scratch: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the demo file.
-
-    DuckDB refuses a second in-process connection to a file that an app's SQL engine already
-    holds with another configuration; the file is complete on disk, so read a copy then.
-    """
-    try:
-        return duckdb.connect(str(db), read_only=True)
-    except duckdb.ConnectionException:
-        copy = scratch / "demo-copy.duckdb"
-        shutil.copyfile(db, copy)
-        return duckdb.connect(str(copy), read_only=True)
-
-
 @pytest.fixture(scope="module")
-def truth(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
     """The tickets and indicator values of the demo file, as plain frames."""
     tables = {name: binding.table for name, binding in load_settings().datasets.items()}
-    con = _connect(demo_db, tmp_path_factory.mktemp("truth"))
-    try:
-        return {
-            "tickets": con.execute(
-                f"SELECT received_at, closed_at, county_code, category_l2, evaluation "
-                f"FROM {tables['hotline.tickets']}"
-            ).df(),
-            "economy": con.execute(f"SELECT * FROM {tables['economy.indicator_values']}").df(),
-        }
-    finally:
-        con.close()
+    return {
+        "tickets": demo_sql(
+            f"SELECT received_at, closed_at, county_code, category_l2, evaluation "
+            f"FROM {tables['hotline.tickets']}"
+        ),
+        "economy": demo_sql(f"SELECT * FROM {tables['economy.indicator_values']}"),
+    }
 
 
 def _month_tickets(truth: dict, period: str, county: str | None = None) -> pd.DataFrame:

@@ -9,10 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import shutil
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -122,28 +120,19 @@ def test_stage_and_highlight_helpers() -> None:
 
 # -- demo data -----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def truth(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
     """Warnings and last October's tickets of the demo file."""
     tables = {name: b.table for name, b in load_settings(environ={}).datasets.items()}
-    try:
-        con = duckdb.connect(str(demo_db), read_only=True)
-    except duckdb.ConnectionException:
-        copy = tmp_path_factory.mktemp("risk-truth") / "demo-copy.duckdb"
-        shutil.copyfile(demo_db, copy)
-        con = duckdb.connect(str(copy), read_only=True)
-    try:
-        return {
-            "warnings": con.execute(f"SELECT * FROM {tables['risk.warnings']}").df(),
-            "october": con.execute(
-                f"SELECT county_code, closed_at, deadline FROM {tables['hotline.tickets']} "
-                "WHERE received_at >= '2026-10-01' AND received_at < '2026-11-01'"
-            ).df(),
-            "gas": con.execute(
-                f"SELECT received_at FROM {tables['hotline.tickets']} WHERE category_l2 = '燃气'"
-            ).df(),
-        }
-    finally:
-        con.close()
+    return {
+        "warnings": demo_sql(f"SELECT * FROM {tables['risk.warnings']}"),
+        "october": demo_sql(
+            f"SELECT county_code, closed_at, deadline FROM {tables['hotline.tickets']} "
+            "WHERE received_at >= '2026-10-01' AND received_at < '2026-11-01'"
+        ),
+        "gas": demo_sql(
+            f"SELECT received_at FROM {tables['hotline.tickets']} WHERE category_l2 = '燃气'"
+        ),
+    }
 
 
 @pytest.fixture

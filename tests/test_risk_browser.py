@@ -6,44 +6,13 @@ artifacts/screenshots/ (risk-1920x1080.png, risk-390x844.png).
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-from cockpit.settings import StoreSettings
 from cockpit.store import get_store
+from tests.browser_support import SHOTS, console_errors, emulate, skip_without_chromium
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-
-if not (shutil.which("chromium") or shutil.which("chromium-browser")) or not shutil.which(
-    "chromedriver"
-):
-    pytest.skip(
-        "headless Chromium not installed (apt-get install chromium chromium-driver)",
-        allow_module_level=True,
-    )
-
-
-@pytest.fixture
-def risk_app(settings, tmp_path: Path):  # noqa: ANN001, ANN201
-    """The app with a store of its own."""
-    from cockpit.factory import create_app
-
-    custom = settings.model_copy(
-        update={"store": StoreSettings(url=f"sqlite:///{tmp_path / 'store' / 'cockpit.db'}")}
-    )
-    app = create_app(custom)
-    yield app
-    hub = app.server.extensions["cockpit_hub"]
-    for source in hub.sources.values():
-        source.close()
-    get_store(hub).dispose()
-
-
-def _console_errors(dash_duo) -> list[dict]:  # noqa: ANN001
-    return [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"]
+skip_without_chromium()
 
 
 def _first_source_warning(app) -> str:  # noqa: ANN001
@@ -56,11 +25,11 @@ def _first_source_warning(app) -> str:  # noqa: ANN001
     return str(frame.iloc[0]["warning_id"])
 
 
-def test_screen_draws_and_a_linked_warning_is_acknowledged(dash_duo, risk_app) -> None:  # noqa: ANN001
+def test_screen_draws_and_a_linked_warning_is_acknowledged(dash_duo, app) -> None:  # noqa: ANN001
     """/risk?warning=<id> highlights that warning; 签收 records it for the user."""
-    warning_id = _first_source_warning(risk_app)
+    warning_id = _first_source_warning(app)
     dash_duo.driver.set_window_size(1920, 1080)
-    dash_duo.start_server(risk_app)
+    dash_duo.start_server(app)
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/risk?warning={warning_id}", timeout=30)
     row = f"#risk-row-{warning_id}"
     dash_duo.wait_for_element(f"{row}.rk-highlight button", timeout=60)
@@ -70,24 +39,24 @@ def test_screen_draws_and_a_linked_warning_is_acknowledged(dash_duo, risk_app) -
     dash_duo.find_element(f"{row} button").click()
     dash_duo.wait_for_contains_text("#risk-ack-message", "已签收", timeout=30)
     dash_duo.wait_for_contains_text(row, "签收：default", timeout=30)
-    hub = risk_app.server.extensions["cockpit_hub"]
+    hub = app.server.extensions["cockpit_hub"]
     assert [a.actor_id for a in get_store(hub).acks([warning_id])[warning_id]] == ["default"]
     dash_duo.driver.execute_script("window.scrollTo(0, 0)")
     SHOTS.mkdir(parents=True, exist_ok=True)
     dash_duo.driver.save_screenshot(str(SHOTS / "risk-1920x1080.png"))
-    assert _console_errors(dash_duo) == []
+    assert console_errors(dash_duo) == []
 
 
-def test_phone_view_reads_without_horizontal_scroll(dash_duo, risk_app) -> None:  # noqa: ANN001
+def test_phone_view_reads_without_horizontal_scroll(dash_duo, app) -> None:  # noqa: ANN001
     """At 390x844 the screen stacks into one column and fits the width."""
-    dash_duo.driver.set_window_size(390, 844)
-    dash_duo.start_server(risk_app)
+    emulate(dash_duo, 390, 844)
+    dash_duo.start_server(app)
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/risk", timeout=30)
     dash_duo.wait_for_element("#risk-list .rk-row", timeout=60)
     dash_duo.wait_for_element("#risk-map .main-svg", timeout=30)
     width = dash_duo.driver.execute_script("return document.documentElement.scrollWidth")
-    inner = dash_duo.driver.execute_script("return window.innerWidth")
+    inner = 390  # the device width: a mobile viewport widens itself to fit what overflows
     SHOTS.mkdir(parents=True, exist_ok=True)
     dash_duo.driver.save_screenshot(str(SHOTS / "risk-390x844.png"))
     assert width <= inner
-    assert _console_errors(dash_duo) == []
+    assert console_errors(dash_duo) == []

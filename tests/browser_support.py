@@ -1,0 +1,52 @@
+"""What every browser test needs: the Chromium check, console errors, device emulation, screenshots."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+
+
+def skip_without_chromium() -> None:
+    """Skip the calling test module, with the reason, where Debian's Chromium is not installed."""
+    if not (shutil.which("chromium") or shutil.which("chromium-browser")) or not shutil.which(
+        "chromedriver"
+    ):
+        pytest.skip(
+            "headless Chromium not installed (apt-get install chromium chromium-driver)",
+            allow_module_level=True,
+        )
+
+
+def console_errors(dash_duo, allowed: tuple[str, ...] = ()) -> list[dict]:  # noqa: ANN001
+    """SEVERE browser-console entries, except those containing an `allowed` text."""
+    return [
+        entry
+        for entry in dash_duo.get_logs() or []
+        if entry.get("level") == "SEVERE"
+        and not any(a in entry.get("message", "") for a in allowed)
+    ]
+
+
+def emulate(dash_duo, width: int, height: int, mobile: bool | None = None) -> None:  # noqa: ANN001
+    """Give the page a device of this size (headless windows cannot go below 500 px wide)."""
+    dash_duo.driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {
+            "width": width,
+            "height": height,
+            "deviceScaleFactor": 1,
+            "mobile": width < 768 if mobile is None else mobile,
+        },
+    )
+
+
+def shot(dash_duo, name: str) -> Path:  # noqa: ANN001
+    """Save a screenshot into artifacts/screenshots/ for people to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    dash_duo.driver.save_screenshot(str(path))
+    return path
