@@ -7,12 +7,12 @@ the data hub enforces that scope again on every query, whatever the browser send
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
+from cockpit import clock
 from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import month_label
 from cockpit.hub import DataHub
@@ -36,7 +36,7 @@ def periods(hub: DataHub) -> tuple[list[str], str]:
             stamp = hub.as_of(dataset)
             if stamp is not None:
                 latest_data = max(latest_data or stamp, stamp)
-    newest = pd.Timestamp(latest_data or dt.datetime.now()).to_period("M")
+    newest = pd.Timestamp(latest_data or clock.now()).to_period("M")
     options = [str(newest - i) for i in range(PERIOD_MONTHS)]
     default = options[1] if len(options) > 1 else options[0]
     if hub.has("economy.indicator_values"):
@@ -222,11 +222,13 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
     app.clientside_callback(
         """
         function(n) {
-            const d = new Date();
+            // Beijing time, as the server's cockpit.clock, whatever the screen's own timezone.
+            const bj = new Date(Date.now() + 8 * 3600 * 1000);
             const pad = (x) => String(x).padStart(2, '0');
-            const week = '日一二三四五六'[d.getDay()];
-            return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} 星期${week} ` +
-                   `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+            const week = '日一二三四五六'[bj.getUTCDay()];
+            return `${bj.getUTCFullYear()}-${pad(bj.getUTCMonth() + 1)}-${pad(bj.getUTCDate())} ` +
+                   `星期${week} ${pad(bj.getUTCHours())}:${pad(bj.getUTCMinutes())}:` +
+                   `${pad(bj.getUTCSeconds())}`;
         }
         """,
         Output("shell-clock", "children"),

@@ -553,7 +553,7 @@ def _pattern_id(**parts: str) -> str:
 
 def test_promote_over_http_writes_the_item(kw_app, settings) -> None:  # noqa: ANN001
     """Clicking 转督办 (POSTed as the browser would) opens the item and selects it."""
-    from panels.key_work.data import today_local
+    from cockpit.clock import today as today_local
 
     with kw_app.server.test_request_context("/"):
         signals = build_signals(_hub(kw_app), PERIOD, None, today_local())["signals"]

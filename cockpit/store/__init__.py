@@ -9,11 +9,10 @@ Panels get the store of their app with get_store(hub): one per app, cached on th
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from cockpit.clock import local_time
 from cockpit.store.store import (
     Ack,
     Action,
@@ -27,12 +26,11 @@ from cockpit.store.store import (
 )
 
 # 北京时间: the time every Chinese city keeps, whatever zone the server runs in.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
 _HUB_ATTRIBUTE = "cockpit_store"
 _ATTACH_LOCK = threading.Lock()  # two first requests in one worker must not make two stores
 
 __all__ = [
-    "LOCAL_TZ",
     "Ack",
     "Action",
     "Actor",
@@ -63,8 +61,3 @@ def get_store(hub: Any) -> Store:
 def set_store(hub: Any, store: Store) -> None:
     """Give a hub a store of one's choosing (tests, or an app with a special database)."""
     setattr(hub, _HUB_ATTRIBUTE, store)
-
-
-def local_time(value: dt.datetime) -> dt.datetime:
-    """A stored (aware) time as naive Beijing time, for display."""
-    return value.astimezone(LOCAL_TZ).replace(tzinfo=None)

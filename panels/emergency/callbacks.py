@@ -17,6 +17,7 @@ import pandas as pd
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
+from cockpit import clock
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_outlines
 from cockpit.shell import CITY_WIDE
@@ -263,7 +264,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         """Build the screen and send what changed since the browser's snapshot."""
         place = None if county in (None, CITY_WIDE) else county
         k = 2.0 if viewport == 2 else 1.0
-        view = build_view(hub, config, place, selected, layers, dt.datetime.now(), k)
+        view = build_view(hub, config, place, selected, layers, clock.now(), k)
         out = screen_update(view, snapshot, seen)
         if all(value is no_update for value in out.values()):
             raise PreventUpdate  # nothing changed: send nothing at all
@@ -298,7 +299,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         """With nothing active, one count of active events; wake the screen if there is one."""
         if live_disabled is False:
             raise PreventUpdate
-        now = dt.datetime.now()
+        now = clock.now()
         if not idle_check(hub, config, None if county in (None, CITY_WIDE) else county, now):
             raise PreventUpdate
         return now.isoformat()

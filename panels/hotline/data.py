@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cockpit import clock
 from cockpit.hub import DataHub, Result
 from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
 from panels.hotline import kpis
@@ -54,7 +55,7 @@ SLA_COLUMNS = (
 def now_of(hub: DataHub) -> dt.datetime:
     """The data's "now": its 数据截至 (a nightly feed is as of midnight), else the clock."""
     stamp = hub.as_of(TICKETS)
-    return stamp if stamp is not None else dt.datetime.now().replace(microsecond=0)
+    return stamp if stamp is not None else clock.now()
 
 
 def county_filter(county: str | None) -> tuple[Filter, ...]:

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
+from cockpit import clock
 from cockpit.formatting import as_of
 from cockpit.hub import DataHub
 from cockpit.scope import current_principal
@@ -276,7 +277,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             hub,
             _county(county),
             light_filter or "attention",
-            data.today_local(),
+            clock.today(),
             selected,
             limit or PAGE,
         )
@@ -311,7 +312,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         """The current signals, each with its 转督办 button."""
         if not period:
             return no_update, no_update
-        built = build_signals(hub, period, _county(county), data.today_local())
+        built = build_signals(hub, period, _county(county), clock.today())
         return built["items"], built["note"]
 
     @app.callback(
@@ -343,7 +344,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
     )
     def show_detail(subject, _refresh):  # noqa: ANN001, ANN202
         """The selected task or case with its timeline; the form is off where acting is not allowed."""
-        children, disabled = build_detail(hub, subject, data.today_local())
+        children, disabled = build_detail(hub, subject, clock.today())
         from cockpit.store.schema import ACTIONS
 
         options = [{"label": a, "value": a, "disabled": disabled} for a in ACTIONS]
@@ -384,7 +385,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         if not _clicked() or not isinstance(ctx.triggered_id, dict) or not period:
             return no_update, no_update, no_update
         outcome = supervision.promote(
-            hub, ctx.triggered_id["key"], period, _county(county), data.today_local()
+            hub, ctx.triggered_id["key"], period, _county(county), clock.today()
         )
         selected = f"case:{outcome.case_id}" if outcome.case_id else no_update
         return message(outcome), (refresh or 0) + 1 if outcome.ok else no_update, selected

@@ -6,8 +6,6 @@ the 12345 weekly counts behind the spikes are aggregated by the engine.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 
 from cockpit.hub import DataHub, Result
@@ -73,10 +71,3 @@ def hotline_weekly(hub: DataHub, monday: pd.Timestamp, county: str | None) -> Re
         measures=(Measure("tickets", "count"),),
     )
     return hub.query("hotline.tickets", query)
-
-
-def today_local() -> dt.date:
-    """Today in Beijing time (the server may run in UTC)."""
-    from cockpit.store import LOCAL_TZ
-
-    return dt.datetime.now(LOCAL_TZ).date()

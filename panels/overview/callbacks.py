@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 from dash import Dash, Input, Output, no_update
 
+from cockpit import clock
 from cockpit.formatting import month_label, number, percent
 from cockpit.hub import DataHub
 from cockpit.maps import county_map, county_outlines
@@ -110,7 +111,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         if not period:
             return no_update, no_update, no_update
         built = build_overview(
-            hub, period, None if county in (None, CITY_WIDE) else county, dt.date.today()
+            hub, period, None if county in (None, CITY_WIDE) else county, clock.today()
         )
         return (
             [module_card(c) for c in built["left"]],

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
+from cockpit import clock
 from cockpit.formatting import as_of, month_label
 from cockpit.hub import DataHub
 from cockpit.maps import county_outlines
@@ -14,7 +15,6 @@ from cockpit.scope import current_principal
 from cockpit.shell import CITY_WIDE
 from cockpit.store import StoreError, get_store, local_time
 from panels.key_work.config import KeyWorkConfig
-from panels.key_work.data import today_local
 from panels.risk import acks, data, figures
 from panels.risk.transform import (
     county_counts,
@@ -140,7 +140,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             hub,
             period,
             _county(county),
-            today_local(),
+            clock.today(),
             levels or [],
             domain or "all",
             highlighted(search),
@@ -183,7 +183,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         if not clicked or not isinstance(ctx.triggered_id, dict) or not period:
             return no_update, no_update
         outcome = acks.acknowledge(
-            hub, ctx.triggered_id["warning"], period, _county(county), today_local()
+            hub, ctx.triggered_id["warning"], period, _county(county), clock.today()
         )
         alert = html.Div(
             outcome.message,
