@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from cockpit import clock
 from cockpit.settings import ConfigError, load_settings
 
 
@@ -184,7 +185,12 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--tickets", type=int, default=300_000, help="12345 tickets (default 300000)")
     demo.add_argument("--seed", type=int, default=20261121)
     demo.add_argument("--start-year", type=int, default=2021)
-    demo.add_argument("--end-date", type=_date, default=dt.date.today(), help="YYYY-MM-DD")
+    demo.add_argument(
+        "--end-date",
+        type=_date,
+        default=clock.today(),
+        help="YYYY-MM-DD (default: today, Beijing time)",
+    )
     demo.add_argument("--force", action="store_true", help="replace an existing file")
     demo.set_defaults(func=cmd_demo_data)
     check = sub.add_parser("check-config", help="validate config/*.yaml")

@@ -18,6 +18,7 @@ from typing import ClassVar, Literal
 import pandas as pd
 from pydantic import Field
 
+from cockpit import clock  # Beijing time: "today" of the demo is the city's today
 from data_sources.base import BoundDataset, DatasetQuery, DataSourceError, Health, SourceConfig
 from data_sources.sql import SqlConfig, SqlSource
 
@@ -71,7 +72,7 @@ class DemoSource:
                 seed=self.config.seed,
                 tickets=self.config.tickets,
                 start_year=self.config.start_year,
-                end_date=self.config.end_date or dt.date.today(),
+                end_date=self.config.end_date or clock.today(),
                 params=wanted,
                 progress=progress,
             )
@@ -85,7 +86,7 @@ class DemoSource:
             "seed": str(self.config.seed),
             "tickets": str(self.config.tickets),
             "start_year": str(self.config.start_year),
-            "end_date": (self.config.end_date or dt.date.today()).isoformat(),
+            "end_date": (self.config.end_date or clock.today()).isoformat(),
             "city": str(getattr(self.city, "code", "")),
         }
 
