@@ -12,20 +12,12 @@ import pandas as pd
 from cockpit.hub import DataHub, Result
 from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
 
-SATISFIED = ("满意", "基本满意")
-
 
 def month_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
     """[first moment of the month, first moment of the next month)."""
     start = dt.datetime(int(period[:4]), int(period[5:7]), 1)
     end = (pd.Timestamp(start) + pd.offsets.MonthBegin(1)).to_pydatetime()
     return start, end
-
-
-def previous_month(period: str) -> str:
-    """2026-01 -> 2025-12."""
-    stamp = pd.Timestamp(f"{period}-01") - pd.offsets.MonthBegin(1)
-    return stamp.strftime("%Y-%m")
 
 
 def county_filter(county: str | None, column: str = "county_code") -> tuple[Filter, ...]:

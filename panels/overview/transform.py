@@ -241,8 +241,3 @@ def attention_list(
             kept.append(item)
             per[item.module] = per.get(item.module, 0) + 1
     return kept[:limit]
-
-
-def _prev(period: str) -> str:
-    year, month = int(period[:4]), int(period[5:7])
-    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"

@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 
 from cockpit.hub import DataHub, Result
-from data_sources.base import Col, DatasetQuery, Filter, Measure, TimeBucket
+from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
 
 WARNING_COLUMNS = (
     "warning_id",
@@ -27,7 +27,6 @@ WARNING_COLUMNS = (
     "stage",
     "lifted_at",
 )
-SATISFIED = ("满意", "基本满意")
 
 
 def county_filter(county: str | None, column: str = "county_code") -> tuple[Filter, ...]:
@@ -102,29 +101,6 @@ def hotline_weekly(
         group_by=(by,),
         buckets=(TimeBucket("received_at", "week", "week"),),
         measures=(Measure("tickets", "count"),),
-    )
-    return hub.query("hotline.tickets", query)
-
-
-def hotline_month_by_county(hub: DataHub, period: str) -> Result:
-    """The counts behind 12345 rates for one month, per county (the city is their sum)."""
-    start, end = month_bounds(period)
-    measures = (
-        Measure("received", "count"),
-        Measure("closed", "count", where=(Filter("closed_at", "not_null"),)),
-        Measure("closed_on_time", "count", where=(Filter("closed_at", "le", Col("deadline")),)),
-        Measure(
-            "open_overdue",
-            "count",
-            where=(Filter("closed_at", "is_null"), Filter("deadline", "lt", end)),
-        ),
-        Measure("evaluated", "count", where=(Filter("evaluation", "not_null"),)),
-        Measure("satisfied", "count", where=(Filter("evaluation", "in", SATISFIED),)),
-    )
-    query = DatasetQuery(
-        filters=(Filter("received_at", "ge", start), Filter("received_at", "lt", end)),
-        group_by=("county_code",),
-        measures=measures,
     )
     return hub.query("hotline.tickets", query)
 

@@ -20,7 +20,6 @@ from cockpit.formatting import month_label
 from cockpit.hub import DataHub, Result
 from cockpit.scope import current_principal
 from panels.economy.transform import indicator_figure
-from panels.hotline.transform import rate
 from panels.key_work.transform import LightRules, with_lights
 from panels.risk import data
 from panels.risk.config import HOTLINE_METRICS, KEY_WORK_METRICS, AnomalySeries, RiskConfig
@@ -230,21 +229,30 @@ class _MetricReader:
 
     def _hotline_metric(self, metric: str) -> _Reading:
         name, unit = HOTLINE_METRICS[metric]
-        result = data.hotline_month_by_county(self.hub, self.period)
+        # The 12345 module's own counts and definitions (config/hotline.yaml), so a warning
+        # says what the 12345 page shows.
+        from panels.hotline import data as hotline_data
+        from panels.hotline.config import HotlineConfig
+        from panels.hotline.kpis import rates, totals
+        from panels.hotline.transform import period_windows
+
+        config = self.hub.module_config.get("hotline") or HotlineConfig()
+        now = hotline_data.now_of(self.hub)
+        window = period_windows(self.period, now)["current"]
+        result = hotline_data.by_group(self.hub, config, window, now, "county_code")
         if not result.ok:
             return _Reading(error=result.error)
         frame = result.frame
+        key = {"hotline.satisfaction": "satisfaction", "hotline.on_time": "on_time"}.get(
+            metric, "received"
+        )
         values: dict[str, float | None] = {}
         if not frame.empty:
-            rows = {r["county_code"]: r for r in frame.to_dict("records")}
-            rows[self.hub.settings.city.code] = frame.drop(columns="county_code").sum().to_dict()
-            for place, r in rows.items():
-                if metric == "hotline.satisfaction":
-                    values[place] = rate(r["satisfied"], r["evaluated"])
-                elif metric == "hotline.on_time":
-                    values[place] = rate(r["closed_on_time"], r["closed"] + r["open_overdue"])
-                else:
-                    values[place] = float(r["received"])
+            groups = {c: g for c, g in frame.groupby("county_code")}
+            groups[self.hub.settings.city.code] = frame
+            for place, group in groups.items():
+                value = rates(totals(group)).get(key)
+                values[place] = None if value is None else float(value)
         return _Reading(
             name=name,
             unit=unit,
