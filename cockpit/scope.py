@@ -12,14 +12,28 @@ from dataclasses import dataclass
 
 from flask import current_app, has_app_context
 
+# What a principal may do beyond seeing figures. Roles grant these (cockpit/security/roles.py);
+# a check reads `principal.can(EXPORT)`, never the role name, so roles stay configurable.
+SEE_PERSONAL = "see_personal"  # may open lists of 12345 tickets (masked) and other rows
+UNMASK = "unmask"  # may reveal one record's personal information, with a reason (audited)
+EXPORT = "export"  # may download tables (CSV/Excel) and briefings
+MANAGE_USERS = "manage_users"  # the admin screen: users, roles, scopes, sessions
+READ_AUDIT = "read_audit"  # may read the audit log
+
 
 @dataclass(frozen=True)
 class Principal:
-    """A user as the server knows them; counties=None means the whole city."""
+    """A user as the server knows them; counties=None means the whole city, empty means none."""
 
     user_id: str
     role: str
     counties: frozenset[str] | None = None
+    permissions: frozenset[str] = frozenset()
+    display_name: str = ""
+
+    def can(self, permission: str) -> bool:
+        """Has this principal been granted the permission (by their role)?"""
+        return permission in self.permissions
 
     @property
     def whole_city(self) -> bool:
@@ -36,7 +50,13 @@ class Principal:
         return "ALL" if self.counties is None else ",".join(sorted(self.counties)) or "NONE"
 
 
-CITY_LEADER = Principal(user_id="default", role="city_leader", counties=None)
+CITY_LEADER = Principal(
+    user_id="default",
+    role="city_leader",
+    counties=None,
+    permissions=frozenset({SEE_PERSONAL, EXPORT}),
+    display_name="市领导",
+)
 
 PrincipalProvider = Callable[[], Principal]
 _PROVIDER_KEY = "COCKPIT_PRINCIPAL_PROVIDER"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,15 @@ def shot(dash_duo, name: str) -> Path:  # noqa: ANN001
     path = SHOTS / f"{name}.png"
     dash_duo.driver.save_screenshot(str(path))
     return path
+
+
+def free_port() -> int:
+    """A loopback port nobody is using, so parallel test runs do not fight over Dash's 8050."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(dash_duo, app) -> None:  # noqa: ANN001
+    """Serve the app for the browser on a free port."""
+    dash_duo.start_server(app, port=free_port())

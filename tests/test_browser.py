@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import SHOTS, console_errors, skip_without_chromium
+from tests.browser_support import SHOTS, console_errors, skip_without_chromium, start
 
 pytestmark = pytest.mark.browser
 skip_without_chromium()
@@ -17,7 +17,7 @@ skip_without_chromium()
 def test_overview_loads_with_map_and_noconsole_errors(dash_duo, app) -> None:  # noqa: ANN001
     """The overview renders its map, headline cards and attention list, with a clean console."""
     dash_duo.driver.set_window_size(1920, 1080)
-    dash_duo.start_server(app)
+    start(dash_duo, app)
     dash_duo.wait_for_element("#overview-map .main-svg", timeout=30)
     dash_duo.wait_for_text_to_equal("#overview-card-economy .panel-title", "经济运行", timeout=30)
     dash_duo.wait_for_element("#overview-attention li", timeout=30)
@@ -32,7 +32,7 @@ def test_overview_loads_with_map_and_noconsole_errors(dash_duo, app) -> None:  #
 def test_clicking_a_county_filters_the_screen(dash_duo, app) -> None:  # noqa: ANN001
     """A click on a county's label selects it: selector, URL and breadcrumb follow."""
     dash_duo.driver.set_window_size(1920, 1080)
-    dash_duo.start_server(app)
+    start(dash_duo, app)
     dash_duo.wait_for_element("#overview-map .main-svg", timeout=30)
     labels = dash_duo.find_elements("#overview-map .scatterlayer .trace:last-child .point")
     assert len(labels) == 12
@@ -52,7 +52,7 @@ def test_phone_view_reads_without_horizontal_scroll(dash_duo, app) -> None:  # n
         "Emulation.setDeviceMetricsOverride",
         {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
     )
-    dash_duo.start_server(app)
+    start(dash_duo, app)
     dash_duo.wait_for_element("#overview-map .main-svg", timeout=30)
     dash_duo.wait_for_element("#overview-card-economy", timeout=30)
     # Against the device width: a mobile viewport widens itself to fit what overflows.

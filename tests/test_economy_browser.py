@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.browser_support import SHOTS, console_errors, emulate, skip_without_chromium
+from tests.browser_support import SHOTS, console_errors, emulate, skip_without_chromium, start
 
 pytestmark = pytest.mark.browser
 skip_without_chromium()
@@ -19,7 +19,7 @@ skip_without_chromium()
 def _open(dash_duo, app, width: int, height: int) -> None:  # noqa: ANN001
     """Start the app and open 经济运行 at this window size, waiting for its charts."""
     dash_duo.driver.set_window_size(width, height)
-    dash_duo.start_server(app)
+    start(dash_duo, app)
     dash_duo.driver.get(dash_duo.server_url + "/economy")
     dash_duo.wait_for_element("#economy-grid .economy-card", timeout=30)
     for graph in ("economy-trend", "economy-ranking", "economy-map"):

@@ -12,7 +12,7 @@ import shutil
 import pytest
 import sqlalchemy as sa
 
-from tests.browser_support import console_errors, emulate, shot, skip_without_chromium
+from tests.browser_support import console_errors, emulate, free_port, shot, skip_without_chromium
 
 pytestmark = pytest.mark.browser
 skip_without_chromium()
@@ -29,7 +29,7 @@ def _open(dash_duo) -> None:  # noqa: ANN001
 def test_selecting_an_event_on_a_wall_screen_and_on_a_phone(dash_duo, app) -> None:  # noqa: ANN001
     """Tap an event: its details, timeline and nearest resources follow; a phone fits it too."""
     emulate(dash_duo, 1920, 1080)
-    dash_duo.start_server(app, navigate=False)
+    dash_duo.start_server(app, navigate=False, port=free_port())
     _open(dash_duo)
     items = dash_duo.find_elements("#emergency-events .em-event")
     assert len(items) == 3
@@ -108,7 +108,7 @@ def test_a_new_event_is_announced_and_a_lost_connection_recovers(dash_duo, live_
     """A new event appears by itself with a banner (4K); a lost link is shown, then recovers."""
     # On a 4K wall screen: the page is drawn at twice the size, map symbols included.
     emulate(dash_duo, 3840, 2160)
-    dash_duo.start_server(live_app, navigate=False)
+    dash_duo.start_server(live_app, navigate=False, port=free_port())
     _open(dash_duo)
     font = dash_duo.driver.execute_script(
         "return parseFloat(getComputedStyle(document.querySelector('.emergency')).fontSize)"

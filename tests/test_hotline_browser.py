@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import SHOTS, console_errors, emulate, skip_without_chromium
+from tests.browser_support import SHOTS, console_errors, emulate, skip_without_chromium, start
 
 pytestmark = pytest.mark.browser
 skip_without_chromium()
@@ -33,7 +33,7 @@ def hotline_app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noq
 def _open(dash_duo, app, width: int, height: int) -> None:  # noqa: ANN001
     """Start the app and open the 12345 page for October, waiting for its figures."""
     dash_duo.driver.set_window_size(width, height)
-    dash_duo.start_server(app)
+    start(dash_duo, app)
     dash_duo.driver.get(dash_duo.server_url + PAGE)
     dash_duo.wait_for_element("#hotline-kpis .hotline-kpi", timeout=30)
     dash_duo.wait_for_element("#hotline-map .scatterlayer .trace", timeout=30)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from cockpit.store import get_store
-from tests.browser_support import SHOTS, console_errors, emulate, skip_without_chromium
+from tests.browser_support import SHOTS, console_errors, emulate, skip_without_chromium, start
 
 pytestmark = pytest.mark.browser
 skip_without_chromium()
@@ -18,7 +18,7 @@ skip_without_chromium()
 def test_red_indicator_becomes_a_supervision_item(dash_duo, app) -> None:  # noqa: ANN001
     """转督办 on a red indicator opens an item linked to the figure; 催办 is then recorded."""
     dash_duo.driver.set_window_size(1920, 1080)
-    dash_duo.start_server(app)
+    start(dash_duo, app)
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/key-work", timeout=30)
     dash_duo.wait_for_element("#key_work-signals li.kind-economy button", timeout=60)
     dash_duo.wait_for_element("#key_work-by-unit .main-svg", timeout=30)
@@ -51,7 +51,7 @@ def test_red_indicator_becomes_a_supervision_item(dash_duo, app) -> None:  # noq
 def test_phone_view_fits_and_opens_a_task(dash_duo, app) -> None:  # noqa: ANN001
     """At 390x844 the page stacks into one column with no horizontal scroll; 督办 opens a task."""
     emulate(dash_duo, 390, 844)
-    dash_duo.start_server(app)
+    start(dash_duo, app)
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/key-work", timeout=30)
     dash_duo.wait_for_element("#key_work-task-list .kw-task button", timeout=60)
     dash_duo.wait_for_element("#key_work-signals li", timeout=60)

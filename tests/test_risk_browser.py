@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from cockpit.store import get_store
-from tests.browser_support import SHOTS, console_errors, emulate, skip_without_chromium
+from tests.browser_support import SHOTS, console_errors, emulate, skip_without_chromium, start
 
 pytestmark = pytest.mark.browser
 skip_without_chromium()
@@ -29,7 +29,7 @@ def test_screen_draws_and_a_linked_warning_is_acknowledged(dash_duo, app) -> Non
     """/risk?warning=<id> highlights that warning; 签收 records it for the user."""
     warning_id = _first_source_warning(app)
     dash_duo.driver.set_window_size(1920, 1080)
-    dash_duo.start_server(app)
+    start(dash_duo, app)
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/risk?warning={warning_id}", timeout=30)
     row = f"#risk-row-{warning_id}"
     dash_duo.wait_for_element(f"{row}.rk-highlight button", timeout=60)
@@ -50,7 +50,7 @@ def test_screen_draws_and_a_linked_warning_is_acknowledged(dash_duo, app) -> Non
 def test_phone_view_reads_without_horizontal_scroll(dash_duo, app) -> None:  # noqa: ANN001
     """At 390x844 the screen stacks into one column and fits the width."""
     emulate(dash_duo, 390, 844)
-    dash_duo.start_server(app)
+    start(dash_duo, app)
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/risk", timeout=30)
     dash_duo.wait_for_element("#risk-list .rk-row", timeout=60)
     dash_duo.wait_for_element("#risk-map .main-svg", timeout=30)
