@@ -1,18 +1,26 @@
-"""The app factory: create_app(settings=None) builds a fresh cockpit (gunicorn, tests, CLI)."""
+"""The app factory: create_app(settings=None) builds a fresh cockpit (gunicorn, tests, CLI).
+
+Security is always on: the gate (cockpit/security/gate.py) asks every request for a session.
+Only tests pass `principal_provider`, a fixed user without login; it is a code argument, so
+no configuration or request can switch login off.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+from pathlib import Path
 
 from dash import Dash, html
 from pydantic import ValidationError
 
-from cockpit import shell, theme
+from cockpit import audit, shell, theme
 from cockpit.cache import SafeCache
 from cockpit.hub import DataHub
 from cockpit.panels import all_panels
 from cockpit.scope import PrincipalProvider, install_principal_provider
+from cockpit.security import gate as security_gate
 from cockpit.settings import PROJECT_ROOT, ConfigError, Settings, load_settings
 from data_sources.registry import build_source
 
@@ -24,6 +32,7 @@ def create_app(
 ) -> Dash:
     """Build the Dash app: settings, sources, cache, hub, shell and every registered panel."""
     settings = settings or load_settings()
+    harden(settings)
     theme.register_template()
     app = Dash(
         __name__,
@@ -35,10 +44,10 @@ def create_app(
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     server = app.server
-    # Without a configured key, sessions last as long as this process (fine for the demo).
-    server.config["SECRET_KEY"] = settings.secret_key or secrets.token_hex(32)
-    if principal_provider is not None:
-        install_principal_provider(server, principal_provider)
+    server.config["SECRET_KEY"] = secret_key(settings)
+    server.config["COCKPIT_AUDIT_KEY"] = audit.audit_key(
+        server.config["SECRET_KEY"], settings.audit_key
+    )
 
     sources = {
         name: build_source(name, cfg, city=settings.city, base_dir=settings.base_dir)
@@ -49,6 +58,15 @@ def create_app(
     panels = all_panels()
     hub.module_config = module_configs(settings, panels)
 
+    gate = security_gate.install(app, settings, hub, [p.key for p in panels])
+    if principal_provider is not None:
+        install_principal_provider(server, principal_provider)
+        gate.test_principal = principal_provider
+    elif settings.app.env == "production":
+        refuse_demo_accounts(hub)
+    elif settings.security.demo_accounts:
+        gate.demo_hint = demo_accounts_hint(hub, settings)
+
     app.layout = lambda: shell.layout(app, hub, panels)
     _health_route(server, hub)
     shell.register_callbacks(app, hub, panels)
@@ -57,7 +75,74 @@ def create_app(
     # Every id any callback uses, so Dash can check the callbacks against the full page set.
     skeleton = shell.frame(hub, panels, [], "", [])
     app.validation_layout = html.Div([skeleton, *(p.layout() for p in panels)])
+    security_gate.finish(app, gate)
     return app
+
+
+# Secret keys seen in examples and tutorials: a production cockpit refuses them.
+WEAK_KEYS = frozenset({"secret", "changeme", "change-me", "dev", "development", "cockpit", "test"})
+MIN_KEY_LENGTH = 32
+
+
+def harden(settings: Settings) -> None:
+    """Refuse to start a production cockpit that is not safe to expose (one line per reason)."""
+    if settings.app.env != "production":
+        return
+    problems = []
+    if settings.app.debug:
+        problems.append("config/cockpit.yaml: app.debug: must be false in production")
+    key = settings.secret_key or ""
+    if not key:
+        problems.append(
+            "COCKPIT_SECRET_KEY: not set; production needs a random key of 32+ characters"
+        )
+    elif key.lower() in WEAK_KEYS or len(key) < MIN_KEY_LENGTH or len(set(key)) < 8:
+        problems.append(
+            "COCKPIT_SECRET_KEY: too weak or a known default; use 32+ random characters"
+        )
+    if problems:
+        raise ConfigError(problems)
+
+
+def secret_key(settings: Settings) -> str:
+    """The Flask secret key: the configured one, else (development) one kept in instance/."""
+    if settings.secret_key:
+        return settings.secret_key
+    # Development: a key that survives restarts, so sessions and the audit chain's HMAC do.
+    path = Path(settings.base_dir) / "instance" / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def demo_accounts_hint(hub: DataHub, settings: Settings) -> str:
+    """Make the demo accounts on first start (development); the login page's hint."""
+    from cockpit.security.demo_accounts import ensure_demo_accounts
+    from cockpit.store import get_store
+
+    file = Path(settings.security.demo_accounts_file)
+    file = ensure_demo_accounts(
+        get_store(hub), settings, file if file.is_absolute() else Path(settings.base_dir) / file
+    )
+    return f"演示环境：各角色演示账号与口令见 {file}" if file else ""
+
+
+def refuse_demo_accounts(hub: DataHub) -> None:
+    """A production cockpit must not start while demo accounts (known to anyone) exist."""
+    import sqlalchemy as sa
+
+    from cockpit.store import get_store
+    from cockpit.store.schema import users
+
+    with get_store(hub).reading() as conn:
+        names = conn.execute(sa.select(users.c.username).where(users.c.demo)).scalars().all()
+    if names:
+        raise ConfigError(
+            [f"store: demo accounts exist ({', '.join(names)}); delete them before production"]
+        )
 
 
 def module_configs(settings: Settings, panels: list) -> dict[str, object]:

@@ -257,6 +257,9 @@ class DataHub:
             return query
         if not principal.counties:
             return None
+        outside = _asked_outside(query, column, principal)
+        if outside:
+            _record_out_of_scope(dataset, outside)
         return query.with_filters(Filter(column, "in", tuple(sorted(principal.counties))))
 
     def _version(self, source: DataSource) -> str:
@@ -303,3 +306,39 @@ def _touches_private(dataset: BoundDataset, query: DatasetQuery) -> bool:
     shown = set(query.group_by) if aggregate else set(query.columns or private)
     filtered = {f.column for f in query.filters}
     return bool((shown | filtered) & private)
+
+
+def _asked_outside(query: DatasetQuery, column: str, principal: Principal) -> list[str]:
+    """Counties this query names (eq / in on the scope column) that the principal may not see.
+
+    The scope filter added after it answers such a query with nothing; this only says that
+    someone asked (a forged callback, or a stale link), so it can be recorded.
+    """
+    asked: list[str] = []
+    for f in query.filters:
+        if f.column != column:
+            continue
+        values = f.value if isinstance(f.value, (list, tuple, set, frozenset)) else [f.value]
+        if f.op in ("eq", "in"):
+            asked += [str(v) for v in values if not principal.allows(str(v))]
+    return sorted(set(asked))
+
+
+def _record_out_of_scope(dataset: str, counties: list[str]) -> None:
+    """Audit an out-of-scope request, once per request and dataset (a page asks many times)."""
+    from flask import g, has_request_context
+
+    from cockpit import audit
+
+    if not has_request_context():
+        log.warning("out-of-scope query on %s for %s outside a request", dataset, counties)
+        return
+    seen = g.setdefault("cockpit_scope_denials", set())
+    key = (dataset, tuple(counties))
+    if key in seen:
+        return
+    seen.add(key)
+    try:
+        audit.record(audit.DENIED, f"{dataset}:{','.join(counties)}"[:300], "out_of_scope")
+    except Exception:  # noqa: BLE001 - the query is refused either way; the log is best effort
+        log.exception("could not audit an out-of-scope query")

@@ -30,7 +30,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
 ENV_PREFIX = "COCKPIT_"
 # Environment variables with the prefix that are not overrides of a config key.
-_NOT_OVERRIDES = {"COCKPIT_CONFIG_DIR", "COCKPIT_SECRET_KEY", "COCKPIT_ENV"}
+_NOT_OVERRIDES = {"COCKPIT_CONFIG_DIR", "COCKPIT_SECRET_KEY", "COCKPIT_AUDIT_KEY", "COCKPIT_ENV"}
 
 Code6 = Annotated[str, Field(pattern=r"^\d{6}$", description="6-digit division code")]
 
@@ -111,6 +111,82 @@ class AppSettings(Strict):
 
     title: str = "领导驾驶舱"
     debug: bool = False
+    # production refuses debug and a missing or weak secret key, and never seeds demo
+    # accounts; development (`python -m cockpit run`) keeps a generated key in instance/.
+    env: Literal["development", "production"] = "production"
+
+
+class PasswordPolicy(Strict):
+    """What a password must be (GB/T 22239 身份鉴别: complexity and regular change)."""
+
+    min_length: int = Field(12, ge=8, le=128)
+    min_classes: int = Field(3, ge=1, le=4)
+    history: int = Field(5, ge=0, le=24, description="how many earlier passwords may not return")
+    max_age_days: int = Field(90, ge=0, description="0: never expires")
+
+
+class OidcSettings(Strict):
+    """Single sign-on with the province's unified identity platform (OpenID Connect)."""
+
+    enabled: bool = False
+    title: str = "统一身份认证登录"
+    issuer: str = ""  # e.g. https://ids.example.gov.cn/oidc (its discovery document is read)
+    client_id: str = ""
+    client_secret_env: str = "COCKPIT_OIDC_CLIENT_SECRET"
+    scopes: tuple[str, ...] = ("openid", "profile")
+    # The claim matched to a local user's username: roles and scope stay in the cockpit.
+    username_claim: str = "preferred_username"
+
+    @model_validator(mode="after")
+    def _complete(self) -> OidcSettings:
+        if self.enabled and not (self.issuer and self.client_id):
+            raise ValueError("oidc.enabled needs issuer and client_id")
+        return self
+
+
+class SecuritySettings(Strict):
+    """Login, sessions, lockout and where wall-screen accounts may sign in from."""
+
+    idle_minutes: int = Field(30, ge=1, le=24 * 60)
+    session_hours: int = Field(12, ge=1, le=24 * 30)
+    # Wall-screen accounts run for days without a touch: no idle timeout, this lifetime.
+    wall_session_days: int = Field(30, ge=1, le=365)
+    lockout_attempts: int = Field(5, ge=1, le=100)
+    lockout_minutes: int = Field(15, ge=1, le=24 * 60)
+    password: PasswordPolicy = PasswordPolicy()
+    totp_roles: tuple[str, ...] = ("admin", "auditor")
+    # Wall-screen accounts sign in only from these networks (CIDR).
+    wall_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    # How many reverse proxies (nginx) stand in front and set X-Forwarded-For; 0 = none.
+    trusted_proxies: int = Field(0, ge=0, le=5)
+    # Cookies only over HTTPS; "auto" = in production.
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    # Development only: create one account per role on first start (passwords in instance/).
+    demo_accounts: bool = True
+    demo_accounts_file: str = "instance/demo-accounts.txt"
+    oidc: OidcSettings = OidcSettings()
+
+    @field_validator("wall_networks")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        import ipaddress
+
+        for net in value:
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError:
+                raise ValueError(f"not a network: {net!r} (write e.g. 10.1.2.0/24)") from None
+        return value
+
+    @field_validator("totp_roles")
+    @classmethod
+    def _roles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from cockpit.security.roles import ROLES
+
+        unknown = [r for r in value if r not in ROLES]
+        if unknown:
+            raise ValueError(f"unknown roles {unknown}; known: {', '.join(ROLES)}")
+        return value
 
 
 class CacheSettings(Strict):
@@ -181,6 +257,7 @@ class Settings(Strict):
     indicators: tuple[Indicator, ...] = ()
     store: StoreSettings = StoreSettings()
     sync: SyncSettings = SyncSettings()
+    security: SecuritySettings = SecuritySettings()
     # Each module's own section (config/<module>.yaml), validated by the module's PanelSpec
     # config_model when the app is built, so a module's settings live with the module.
     overview: dict[str, Any] = Field(default_factory=dict)
@@ -190,6 +267,7 @@ class Settings(Strict):
     emergency: dict[str, Any] = Field(default_factory=dict)
     hotline: dict[str, Any] = Field(default_factory=dict)
     secret_key: str | None = None
+    audit_key: str | None = None
     base_dir: Path = PROJECT_ROOT
 
     @field_validator("datasets")
@@ -290,6 +368,7 @@ def load_settings(
             overrides[tuple(keys)] = name
             origin.setdefault(keys[0], f"${name}")
     raw["secret_key"] = environ.get("COCKPIT_SECRET_KEY")
+    raw["audit_key"] = environ.get("COCKPIT_AUDIT_KEY")
     # Relative paths in config (the map, the demo file) are taken from the project root.
     raw.setdefault("base_dir", PROJECT_ROOT)
     try:

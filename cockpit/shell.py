@@ -17,7 +17,8 @@ from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import month_label
 from cockpit.hub import DataHub
 from cockpit.panels import PanelSpec, planned
-from cockpit.scope import current_principal
+from cockpit.scope import Principal, current_principal
+from cockpit.security.roles import ROLES, may_open
 from data_sources.base import DatasetQuery, Measure
 
 CITY_WIDE = "city"  # the county selector's value for 全市
@@ -87,8 +88,35 @@ def make_search(period: str, county: str) -> str:
 
 def layout(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> html.Div:
     """The page frame; evaluated per page load, so options reflect the user and the data."""
+    principal = current_principal()
+    visible = [p for p in panels if may_open(principal.role, p.key)]
+    role = ROLES.get(principal.role)
+    if role is not None and role.scope == "none":
+        # Administrators and auditors see no city data: no period or county to read.
+        return frame(hub, visible, [], "", [], user=principal)
     period_options, default_period = periods(hub)
-    return frame(hub, panels, period_options, default_period, county_options(hub))
+    return frame(hub, visible, period_options, default_period, county_options(hub), user=principal)
+
+
+def user_box(user: Principal | None) -> html.Div | None:
+    """Who is signed in, and the way out (a POST, so no link elsewhere can sign them out)."""
+    if user is None:
+        return None
+    role = ROLES.get(user.role)
+    return html.Div(
+        className="shell-user",
+        children=[
+            html.Span(user.display_name or user.user_id, className="shell-user-name"),
+            html.Span(role.title if role else user.role, className="shell-user-role"),
+            html.A("修改口令", href="/password", className="shell-user-link"),
+            html.Form(
+                action="/logout",
+                method="post",
+                className="shell-logout",
+                children=html.Button("退出", type="submit", className="shell-logout-button"),
+            ),
+        ],
+    )
 
 
 def frame(
@@ -97,6 +125,7 @@ def frame(
     period_options: list[str],
     default_period: str,
     counties: list[dict[str, str]],
+    user: Principal | None = None,
 ) -> html.Div:
     """The frame with given options (no data read here, so it also serves as validation layout)."""
     settings = hub.settings
@@ -134,6 +163,7 @@ def frame(
                         children=[
                             html.Span(id="shell-as-of", className="shell-as-of"),
                             html.Span(id="shell-clock", className="shell-clock"),
+                            user_box(user),
                         ],
                     ),
                 ],
@@ -197,6 +227,18 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
     def route(pathname):  # noqa: ANN001, ANN202
         """The page for a path; unknown paths get a clear message, not a blank screen."""
         panel = by_path.get(pathname or "/")
+        role = current_principal().role
+        if pathname in (None, "/") and panel is not None and not may_open(role, panel.key):
+            # The home page of a role without the overview (an administrator): their first page.
+            panel = next((p for p in panels if may_open(role, p.key)), panel)
+        if panel is not None and not may_open(role, panel.key):
+            from cockpit import audit
+
+            audit.record(audit.DENIED, f"page:{panel.key}", "page_not_allowed")
+            return html.Div(
+                className="page-missing",
+                children=[html.H2("无权访问该页面"), html.P("如需访问，请联系系统管理员")],
+            )
         if panel is None:
             return html.Div(
                 className="page-missing",

@@ -22,6 +22,8 @@ def demo_environ(db_path: Path, cache_dir: Path, **extra: str) -> dict[str, str]
         "COCKPIT_SOURCES__DEMO__TICKETS": str(DEMO_TICKETS),
         "COCKPIT_SOURCES__DEMO__END_DATE": DEMO_END.isoformat(),
         "COCKPIT_CACHE__DIR": str(cache_dir),
+        "COCKPIT_APP__ENV": "development",
+        "COCKPIT_SECURITY__DEMO_ACCOUNTS_FILE": str(cache_dir.parent / "demo-accounts.txt"),
         # The cockpit's own database of this test (never instance/cockpit.db in the repo).
         "COCKPIT_STORE__URL": f"sqlite:///{cache_dir.parent / 'cockpit-store.db'}",
     }
@@ -69,9 +71,9 @@ def settings(demo_db: Path, tmp_path: Path) -> Settings:
 @pytest.fixture
 def app(settings: Settings):  # noqa: ANN201
     """A fresh cockpit app for each test; its sources are closed afterwards."""
-    from cockpit.factory import create_app
+    from tests.apps import app_as
 
-    app = create_app(settings)
+    app = app_as(settings)
     yield app
     hub = app.server.extensions["cockpit_hub"]
     for source in hub.sources.values():

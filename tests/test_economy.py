@@ -207,11 +207,11 @@ def test_indicator_published_for_the_city_only_is_not_missing_in_a_county(app):
 
 def test_a_failing_source_shows_its_own_error(settings, tmp_path):
     """Pointed at a table that does not exist, the page says so and shows '—', not zeros."""
-    from cockpit.factory import create_app
+    from tests.apps import app_as
 
     datasets = dict(settings.datasets)
     datasets["economy.indicator_values"] = DatasetBinding(source="demo", table="no_such_table")
-    app = create_app(settings.model_copy(update={"datasets": datasets}))
+    app = app_as(settings.model_copy(update={"datasets": datasets}))
     try:
         page = _page(app)
         assert page.error.startswith("经济指标数据源出错")
@@ -223,11 +223,11 @@ def test_a_failing_source_shows_its_own_error(settings, tmp_path):
 
 def test_economy_settings_naming_an_unknown_indicator_stop_the_app(settings):
     """A wrong entry in config/economy.yaml stops start-up with a line naming file and field."""
-    from cockpit.factory import create_app
+    from tests.apps import app_as
 
     bad = settings.model_copy(update={"economy": {"indicators": {"gpd": {"short_name": "GDP"}}}})
     with pytest.raises(ConfigError) as info:
-        create_app(bad)
+        app_as(bad)
     assert "config/economy.yaml: economy.indicators.gpd" in info.value.problems[0]
 
 
@@ -277,7 +277,10 @@ def _post(app, output: str, values: dict[str, Any], changed: list[str]) -> dict:
         "changedPropIds": changed,
     }
     response = app.server.test_client().post(
-        "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+        "/_dash-update-component",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Origin": "http://localhost"},  # as a browser on the same site sends
     )
     assert response.status_code in (200, 204), response.get_data(as_text=True)[:500]
     return response.get_json()["response"] if response.status_code == 200 else {}

@@ -380,10 +380,10 @@ def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
 @pytest.fixture(scope="module")
 def screen_app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     """One app for the tests that only read: building an app per test would only cost time."""
-    from cockpit.factory import create_app
+    from tests.apps import app_as
 
     cache = tmp_path_factory.mktemp("emergency-cache")
-    app = create_app(load_settings(environ=demo_environ(demo_db, cache)))
+    app = app_as(load_settings(environ=demo_environ(demo_db, cache)))
     yield app
     for source in app.server.extensions["cockpit_hub"].sources.values():
         source.close()
@@ -593,12 +593,12 @@ def test_a_county_without_active_events_stops_the_live_refresh(screen_app, truth
 
 def test_a_county_user_sees_only_their_county(settings, truth) -> None:  # noqa: ANN001
     """Scope comes from the server: a county account sees its events and resources only."""
-    from cockpit.factory import create_app
+    from tests.apps import app_as
 
     county = _active_truth(truth).county_code.iloc[0]
-    app = create_app(
+    app = app_as(
         settings,
-        principal_provider=lambda: Principal("u1", "county", frozenset({county})),
+        Principal("u1", "county_staff", frozenset({county})),
     )
     try:
         view = _view(app)
@@ -640,12 +640,12 @@ def test_switching_a_layer_off_patches_only_that_layer(screen_app) -> None:  # n
 
 def test_a_failing_source_shows_its_own_error_and_the_rest_carries_on(settings) -> None:  # noqa: ANN001
     """With the resources table missing, the resources panel says so; events still show."""
-    from cockpit.factory import create_app
     from cockpit.settings import DatasetBinding
+    from tests.apps import app_as
 
     datasets = dict(settings.datasets)
     datasets["emergency.resources"] = DatasetBinding(source="demo", table="no_such_table")
-    app = create_app(settings.model_copy(update={"datasets": datasets}))
+    app = app_as(settings.model_copy(update={"datasets": datasets}))
     try:
         view = _view(app)
         assert len(view.active) == 3

@@ -78,16 +78,16 @@ def test_selecting_an_event_on_a_wall_screen_and_on_a_phone(dash_duo, app) -> No
 @pytest.fixture
 def live_app(settings, demo_db, tmp_path):  # noqa: ANN001, ANN201
     """A cockpit refreshing every 2 s whose emergency data is a writable copy of the demo file."""
-    from cockpit.factory import create_app
     from cockpit.settings import DatasetBinding
     from data_sources.sql import SqlConfig
+    from tests.apps import app_as
 
     copy = tmp_path / "live.duckdb"
     shutil.copyfile(demo_db, copy)
     datasets = dict(settings.datasets)
     for name in ("emergency.events", "emergency.timeline", "emergency.resources"):
         datasets[name] = DatasetBinding(source="live", table=datasets[name].table)
-    app = create_app(
+    app = app_as(
         settings.model_copy(
             update={
                 "sources": {

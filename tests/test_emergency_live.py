@@ -17,12 +17,12 @@ import pytest
 import sqlalchemy as sa
 from dash import Patch, no_update
 
-from cockpit.factory import create_app
 from cockpit.settings import CacheSettings, DatasetBinding, Settings
 from data_sources.sql import SqlConfig
 from panels.emergency.callbacks import BANNER_SHOWN, build_view, idle_check, screen_update
 from panels.emergency.config import EmergencyConfig
 from panels.emergency.figures import LAYER_INDEX
+from tests.apps import app_as
 
 NOW = dt.datetime(2026, 11, 19, 23, 30)  # the demo data's last evening (tests/conftest.py)
 LIVE_DATASETS = ("emergency.events", "emergency.timeline", "emergency.resources")
@@ -49,7 +49,7 @@ def _live_settings(settings: Settings, db: Path, **update: Any) -> Settings:
 @pytest.fixture
 def live_app(settings: Settings, live_db: Path):  # noqa: ANN201
     """A cockpit whose emergency data is the writable copy."""
-    app = create_app(_live_settings(settings, live_db))
+    app = app_as(_live_settings(settings, live_db))
     yield app
     _close(app)
 
@@ -216,7 +216,7 @@ def test_selecting_another_event_patches_only_the_selection(live_app) -> None:  
 
 def test_intervals_come_from_the_module_config(settings, live_db) -> None:  # noqa: ANN001
     """refresh_seconds and idle_check_seconds of config/emergency.yaml set the two intervals."""
-    app = create_app(
+    app = app_as(
         _live_settings(settings, live_db, emergency={"refresh_seconds": 3, "idle_check_seconds": 0})
     )
     try:
@@ -258,7 +258,10 @@ def _post(app, output: str, values: dict[str, Any], changed: list[str]):  # noqa
         "changedPropIds": changed,
     }
     return app.server.test_client().post(
-        "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+        "/_dash-update-component",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Origin": "http://localhost"},  # as a browser on the same site sends
     )
 
 
@@ -276,7 +279,7 @@ def _refresh_values(snapshot=None, seen=None, tick=0) -> dict[str, Any]:  # noqa
 def test_over_http_a_tick_after_a_new_event_returns_a_patch(settings, live_db) -> None:  # noqa: ANN001
     """The refresh endpoint sends the figure whole once, then as Patch operations only."""
     # No query cache here: over HTTP the clock is the wall clock, so no refresh window to wait.
-    app = create_app(_live_settings(settings, live_db, cache=CacheSettings(type="null")))
+    app = app_as(_live_settings(settings, live_db, cache=CacheSettings(type="null")))
     try:
         first = _post(app, "emergency-map.figure", _refresh_values(), ["filter-county.value"])
         assert first.status_code == 200
@@ -315,7 +318,7 @@ def test_over_http_a_tick_after_a_new_event_returns_a_patch(settings, live_db) -
 
 def test_over_http_the_idle_check_pokes_the_screen_only_when_needed(settings, live_db) -> None:  # noqa: ANN001
     """The idle check answers with a poke while the live refresh is off and events are active."""
-    app = create_app(_live_settings(settings, live_db))
+    app = app_as(_live_settings(settings, live_db))
     try:
         values = {"filter-county.value": "city", "emergency-watch.n_intervals": 1}
         running = _post(
@@ -357,7 +360,10 @@ def test_over_http_tapping_an_event_selects_it(live_app) -> None:  # noqa: ANN00
         "changedPropIds": [json.dumps(item, separators=(",", ":"), sort_keys=True) + ".n_clicks"],
     }
     response = live_app.server.test_client().post(
-        "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+        "/_dash-update-component",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Origin": "http://localhost"},  # as a browser on the same site sends
     )
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     assert response.get_json()["response"]["emergency-selected"]["data"] == "SJX"

@@ -20,7 +20,6 @@ import pytest
 from plotly.utils import PlotlyJSONEncoder
 
 from cockpit import shell
-from cockpit.factory import create_app
 from cockpit.formatting import number, percent
 from cockpit.settings import load_settings
 from data_sources.base import DataSourceError
@@ -28,6 +27,7 @@ from panels.hotline import callbacks as cb
 from panels.hotline import data, kpis
 from panels.hotline.config import Definitions, module_config
 from panels.hotline.transform import last_complete_week, period_windows
+from tests.apps import app_as
 from tests.conftest import DEMO_END, demo_environ
 from tests.test_hotline_kpis import reference
 
@@ -40,7 +40,7 @@ COUNTY = "140403"
 def app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One app for the module (its cache of its own), its sources closed afterwards."""
     cache = tmp_path_factory.mktemp("hotline-cache")
-    application = create_app(load_settings(environ=demo_environ(demo_db, cache)))
+    application = app_as(load_settings(environ=demo_environ(demo_db, cache)))
     application.cache_dir = cache
     yield application
     for source in application.server.extensions["cockpit_hub"].sources.values():
@@ -388,7 +388,10 @@ def _post(app: Any, output: str, values: dict[str, Any], changed: list[str] | No
         or [f"{entry['inputs'][0]['id']}.{entry['inputs'][0]['property']}"],
     }
     response = app.server.test_client().post(
-        "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+        "/_dash-update-component",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Origin": "http://localhost"},  # as a browser on the same site sends
     )
     assert response.status_code in (200, 204), response.get_data(as_text=True)[:500]
     return response.get_json() if response.status_code == 200 else {}

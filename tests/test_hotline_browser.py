@@ -19,12 +19,12 @@ PAGE = "/hotline?period=2026-10"
 @pytest.fixture(scope="module")
 def hotline_app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     """The app with a cache of its own (the demo database is the session's)."""
-    from cockpit.factory import create_app
     from cockpit.settings import load_settings
+    from tests.apps import app_as
     from tests.conftest import demo_environ
 
     cache = tmp_path_factory.mktemp("hotline-browser-cache")
-    app = create_app(load_settings(environ=demo_environ(demo_db, cache)))
+    app = app_as(load_settings(environ=demo_environ(demo_db, cache)))
     yield app
     for source in app.server.extensions["cockpit_hub"].sources.values():
         source.close()

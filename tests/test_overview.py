@@ -232,7 +232,10 @@ def _post_callback(app, output: str, values: dict[str, Any], changed: list[str])
         "changedPropIds": changed,
     }
     response = app.server.test_client().post(
-        "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+        "/_dash-update-component",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Origin": "http://localhost"},  # as a browser on the same site sends
     )
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_json()

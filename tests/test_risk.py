@@ -140,13 +140,14 @@ def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
 @pytest.fixture
 def risk_app(settings, tmp_path: Path, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
     """The app with a store of its own (a SQLite file in the test's folder)."""
-    from cockpit.factory import create_app
+    from cockpit.scope import CITY_LEADER
+    from tests.apps import app_as
 
     principal = getattr(request, "param", None)
     custom = settings.model_copy(
         update={"store": StoreSettings(url=f"sqlite:///{tmp_path / 'store' / 'cockpit.db'}")}
     )
-    app = create_app(custom, principal_provider=(lambda: principal) if principal else None)
+    app = app_as(custom, principal or CITY_LEADER)
     yield app
     hub = app.server.extensions["cockpit_hub"]
     for source in hub.sources.values():
@@ -331,7 +332,10 @@ def test_acknowledge_over_http(risk_app, settings, truth) -> None:  # noqa: ANN0
         ],
     }
     response = risk_app.server.test_client().post(
-        "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+        "/_dash-update-component",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Origin": "http://localhost"},  # as a browser on the same site sends
     )
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     answer = response.get_json()["response"]

@@ -98,7 +98,7 @@ def origin(tmp_path: Path) -> tuple[str, pd.DataFrame]:
 @pytest.fixture
 def synced_app(settings, origin, tmp_path):  # noqa: ANN001, ANN201
     """An app whose hotline.tickets come from the front-end database in sync mode."""
-    from cockpit.factory import create_app
+    from tests.apps import app_as
 
     url, _ = origin
     changed = settings.model_copy(
@@ -114,7 +114,7 @@ def synced_app(settings, origin, tmp_path):  # noqa: ANN001, ANN201
             ),
         }
     )
-    app = create_app(changed)
+    app = app_as(changed)
     with app.server.test_request_context("/"):
         yield app
 

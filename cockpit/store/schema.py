@@ -126,3 +126,86 @@ warning_acks = sa.Table(
     sa.Column("comment", sa.Text, nullable=False, server_default=""),
     sa.UniqueConstraint("warning_id", "actor_id", name="uq_warning_acks_warning_actor"),
 )
+
+# -- security: users, their sessions, and the audit log -------------------------------------------
+
+# A user of the cockpit. counties: NULL = whole city, "" = none, else comma-separated codes.
+# Passwords are kept only as Argon2id hashes (cockpit/security/passwords.py).
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(64), nullable=False, server_default=""),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("counties", sa.Text),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("password_changed_at", UtcDateTime, nullable=False),
+    sa.Column("must_change", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", UtcDateTime),
+    sa.Column("totp_secret", sa.String(64)),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("demo", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("last_login_at", UtcDateTime),
+)
+
+# Earlier password hashes of a user, so a new password cannot repeat a recent one.
+password_history = sa.Table(
+    "password_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("set_at", UtcDateTime, nullable=False),
+)
+
+# A login session. The browser holds a random token; only its SHA-256 is stored here, so a
+# copy of the database does not hand out sessions. Revoked sessions stay for the record.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "user_id",
+        sa.Integer,
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen", UtcDateTime, nullable=False),
+    sa.Column("address", sa.String(64), nullable=False, server_default=""),
+    sa.Column("user_agent", sa.String(200), nullable=False, server_default=""),
+    sa.Column("revoked_at", UtcDateTime),
+    sa.Column("revoked_reason", sa.String(32)),
+)
+
+# The audit log: append-only, each record chained to the one before by an HMAC, so that a
+# removed or edited record breaks the chain (cockpit/audit.py verifies it).
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),
+    sa.Column("user_id", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False, server_default=""),
+    sa.Column("address", sa.String(64), nullable=False, server_default=""),
+    sa.Column("action", sa.String(32), nullable=False, index=True),
+    sa.Column("object", sa.String(300), nullable=False, server_default=""),
+    sa.Column("result", sa.String(16), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# The chain's head in one row: writers lock it, so records are appended one at a time and a
+# removed last record is still detected (the head remembers how far the chain went).
+audit_head = sa.Table(
+    "audit_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)

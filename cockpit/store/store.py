@@ -241,7 +241,7 @@ class Store:
 
     # -- transactions --------------------------------------------------------------------------
     @contextlib.contextmanager
-    def _writing(self, what: str) -> Iterator[sa.Connection]:
+    def writing(self, what: str) -> Iterator[sa.Connection]:
         """One write transaction; any failure rolls all of it back and becomes a StoreError."""
         try:
             with self.engine().connect() as conn:
@@ -260,7 +260,7 @@ class Store:
             ) from exc
 
     @contextlib.contextmanager
-    def _reading(self) -> Iterator[sa.Connection]:
+    def reading(self) -> Iterator[sa.Connection]:
         try:
             with self.engine().connect() as conn:
                 yield conn
@@ -284,7 +284,7 @@ class Store:
         """Record an action on a key task; its supervision case is opened by the first action."""
         _check_action(action, comment)
         now = _now()
-        with self._writing(action) as conn:
+        with self.writing(action) as conn:
             row = _case_row(conn, supervision_cases.c.task_id == task_id)
             if row is None:
                 case_id = _insert_case(
@@ -304,7 +304,7 @@ class Store:
         """Record an action on an existing case (e.g. one opened from a signal)."""
         _check_action(action, comment)
         now = _now()
-        with self._writing(action) as conn:
+        with self.writing(action) as conn:
             row = _case_row(conn, supervision_cases.c.id == case_id)
             if row is None:
                 raise Conflict(f"督办事项 #{case_id} 不存在")
@@ -314,7 +314,7 @@ class Store:
         """Open a supervision item from a signal, with its link back (转督办)."""
         _check_comment(comment)
         now = _now()
-        with self._writing("转督办") as conn:
+        with self.writing("转督办") as conn:
             existing = _case_row(conn, supervision_cases.c.signal_key == signal.key)
             if existing is not None:
                 raise Conflict(f"该线索已转督办（督办事项 #{existing.id}）", existing.id)
@@ -343,13 +343,13 @@ class Store:
 
     def case(self, case_id: int) -> Case | None:
         """One case by id."""
-        with self._reading() as conn:
+        with self.reading() as conn:
             row = _case_row(conn, supervision_cases.c.id == case_id)
         return None if row is None else _to_case(row)
 
     def case_for_task(self, task_id: str) -> Case | None:
         """The supervision case of a key task, if any action was ever recorded on it."""
-        with self._reading() as conn:
+        with self.reading() as conn:
             row = _case_row(conn, supervision_cases.c.task_id == task_id)
         return None if row is None else _to_case(row)
 
@@ -370,7 +370,7 @@ class Store:
         if counties is not None:
             stmt = stmt.where(supervision_cases.c.county_code.in_(sorted(counties)))
         stmt = stmt.order_by(supervision_cases.c.updated_at.desc()).limit(limit)
-        with self._reading() as conn:
+        with self.reading() as conn:
             return [_to_case(r) for r in conn.execute(stmt)]
 
     def count_cases(
@@ -382,7 +382,7 @@ class Store:
             stmt = stmt.where(supervision_cases.c.status == status)
         if counties is not None:
             stmt = stmt.where(supervision_cases.c.county_code.in_(sorted(counties)))
-        with self._reading() as conn:
+        with self.reading() as conn:
             return int(conn.execute(stmt).scalar_one())
 
     def cases_for_tasks(self, task_ids: list[str]) -> dict[str, Case]:
@@ -390,7 +390,7 @@ class Store:
         if not task_ids:
             return {}
         stmt = sa.select(supervision_cases).where(supervision_cases.c.task_id.in_(task_ids))
-        with self._reading() as conn:
+        with self.reading() as conn:
             return {r.task_id: _to_case(r) for r in conn.execute(stmt)}
 
     def cases_for_signals(self, keys: list[str]) -> dict[str, Case]:
@@ -398,7 +398,7 @@ class Store:
         if not keys:
             return {}
         stmt = sa.select(supervision_cases).where(supervision_cases.c.signal_key.in_(keys))
-        with self._reading() as conn:
+        with self.reading() as conn:
             return {r.signal_key: _to_case(r) for r in conn.execute(stmt)}
 
     def actions(self, case_id: int) -> list[Action]:
@@ -408,7 +408,7 @@ class Store:
             .where(supervision_actions.c.case_id == case_id)
             .order_by(supervision_actions.c.acted_at, supervision_actions.c.id)
         )
-        with self._reading() as conn:
+        with self.reading() as conn:
             return [Action(**r._mapping) for r in conn.execute(stmt)]
 
     # -- acknowledgements ----------------------------------------------------------------------
@@ -424,7 +424,7 @@ class Store:
         """Record that the actor has seen and taken charge of a warning (签收)."""
         _check_comment(comment)
         now = _now()
-        with self._writing("签收") as conn:
+        with self.writing("签收") as conn:
             done = conn.execute(
                 sa.select(warning_acks.c.id).where(
                     warning_acks.c.warning_id == warning_id,
@@ -456,7 +456,7 @@ class Store:
             .order_by(warning_acks.c.acked_at, warning_acks.c.id)
         )
         out: dict[str, list[Ack]] = {}
-        with self._reading() as conn:
+        with self.reading() as conn:
             for r in conn.execute(stmt):
                 values = {k: v for k, v in r._mapping.items() if k != "id"}
                 out.setdefault(r.warning_id, []).append(Ack(**values))

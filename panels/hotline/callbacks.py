@@ -19,6 +19,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from cockpit import theme
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_map, county_outlines
+from cockpit.scope import SEE_PERSONAL, current_principal
 from cockpit.shell import CITY_WIDE
 from panels.hotline import data, figures, kpis
 from panels.hotline.config import HotlineConfig, module_config
@@ -40,6 +41,7 @@ from panels.hotline.transform import (
     weekly_ratios,
     weekly_spikes,
 )
+from panels.hotline.unmask import reveal
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 Section = tuple[Any, str, list]  # (body, period text, foot)
@@ -383,6 +385,9 @@ def list_section(
     page: int,
 ) -> tuple[str, Any, str, int, list]:
     """(title, table, pager text, page, foot): one page of masked tickets behind a number."""
+    if not current_principal().can(SEE_PERSONAL):
+        # Wall screens and other display accounts: figures only, never rows about citizens.
+        return "工单明细", figures.empty("当前账号无权查看工单明细"), "", 0, figures.foot(None)
     c = context(hub, period)
     drill = resolve(key, c) or resolve(DEFAULT_KEY, c)
     variant = drill.variant(variant_key)
@@ -574,6 +579,36 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         step = {"hotline-list-prev": -1, "hotline-list-next": 1}.get(ctx.triggered_id)
         page = int(page or 0) + step if step else 0
         return list_section(hub, key, variant, period, screen_county(county), page)
+
+    @app.callback(
+        Output("hotline-unmask-result", "children"),
+        Input("hotline-unmask-go", "n_clicks"),
+        State("hotline-unmask-ticket", "value"),
+        State("hotline-unmask-reason", "value"),
+        prevent_initial_call=True,
+    )
+    def unmask(_clicks, ticket_id, reason):  # noqa: ANN001, ANN202
+        """One ticket's personal information, if the server allows it (and records it)."""
+        outcome = reveal(hub, ticket_id, reason)
+        if outcome.fields is None:
+            return html.P(outcome.message, className="panel-error", role="alert")
+        labels = {
+            "ticket_id": "工单编号",
+            "received_at": "受理时间",
+            "county_code": "县区",
+            "citizen_name": "来电人",
+            "citizen_phone": "联系电话",
+            "address": "地址",
+            "content": "诉求内容",
+        }
+        return html.Dl(
+            [
+                item
+                for key, label in labels.items()
+                for item in (html.Dt(label), html.Dd(outcome.fields[key]))
+            ],
+            className="hotline-unmask-fields",
+        )
 
     app.clientside_callback(
         """

@@ -262,3 +262,22 @@ def list_page(
         offset=page * size,
     )
     return hub.query(TICKETS, query, with_as_of=False)
+
+
+UNMASK_COLUMNS = (
+    "ticket_id",
+    "received_at",
+    "county_code",
+    "citizen_name",
+    "citizen_phone",
+    "address",
+    "content",
+)
+
+
+def ticket_unmasked(hub: DataHub, ticket_id: str) -> Result:
+    """One ticket with its personal information, within the user's scope (never cached)."""
+    query = DatasetQuery(
+        filters=(Filter("ticket_id", "eq", ticket_id),), columns=UNMASK_COLUMNS, limit=1
+    )
+    return hub.query(TICKETS, query, with_as_of=False)

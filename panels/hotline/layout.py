@@ -126,6 +126,35 @@ def layout() -> html.Div:
                 ],
                 className="hotline-pager",
             ),
+            # 查看完整信息: shown to everyone, answered by the server only for users with the
+            # permission; every request is recorded with its reason.
+            html.Details(
+                [
+                    html.Summary("查看完整信息（需授权，须填写事由，将记入审计日志）"),
+                    html.Div(
+                        [
+                            dcc.Input(
+                                id="hotline-unmask-ticket",
+                                placeholder="工单编号",
+                                maxLength=40,
+                                className="hotline-unmask-input",
+                            ),
+                            dcc.Input(
+                                id="hotline-unmask-reason",
+                                placeholder="查看事由，如：回访核实诉求",
+                                maxLength=200,
+                                className="hotline-unmask-input",
+                            ),
+                            html.Button(
+                                "查看", id="hotline-unmask-go", n_clicks=0, className="pager-button"
+                            ),
+                        ],
+                        className="hotline-unmask-form",
+                    ),
+                    html.Div(id="hotline-unmask-result", className="hotline-unmask-result"),
+                ],
+                className="hotline-unmask",
+            ),
         ],
         wide="span-all",
     )

@@ -32,7 +32,7 @@ class Lights(_Strict):
 class Supervision(_Strict):
     """Who may record supervision actions, and the escalation ladder."""
 
-    roles: tuple[str, ...] = Field(("city_leader", "supervision_office"), min_length=1)
+    roles: tuple[str, ...] = Field(("city_leader", "city_staff"), min_length=1)
     # 提级督办 climbs this ladder; the first rung is where a case starts.
     levels: tuple[str, ...] = Field(("督查室督办", "分管领导督办", "主要领导督办"), min_length=2)
 

@@ -52,7 +52,25 @@ def may_see(principal: Principal, county_code: str) -> bool:
 
 
 def act(hub: DataHub, subject: str, action: str, comment: str) -> Outcome:
-    """Record `action` on a task ("task:<id>") or a case ("case:<id>")."""
+    """Record `action` on a task ("task:<id>") or a case ("case:<id>"), and audit the attempt."""
+    outcome = _act(hub, subject, action, comment)
+    _audit(str(subject)[:100], outcome, {"action": str(action)[:16]})
+    return outcome
+
+
+def _audit(subject: str, outcome: Outcome, detail: dict) -> None:
+    """Every supervision attempt, recorded or refused, goes to the audit log."""
+    from cockpit import audit
+
+    audit.record(
+        audit.SUPERVISION,
+        subject,
+        "ok" if outcome.ok else "refused",
+        {**detail, "case": outcome.case_id, "message": outcome.message[:200]},
+    )
+
+
+def _act(hub: DataHub, subject: str, action: str, comment: str) -> Outcome:
     principal = current_principal()
     cfg = config(hub)
     if not may_act(principal, cfg):
@@ -98,7 +116,15 @@ def act(hub: DataHub, subject: str, action: str, comment: str) -> Outcome:
 def promote(
     hub: DataHub, signal_key: str, period: str, county: str | None, today: dt.date
 ) -> Outcome:
-    """Open a supervision item from a current signal (转督办), with its link back."""
+    """Open a supervision item from a current signal (转督办), with its link back; audited."""
+    outcome = _promote(hub, signal_key, period, county, today)
+    _audit(f"signal:{signal_key}"[:100], outcome, {"action": "转督办"})
+    return outcome
+
+
+def _promote(
+    hub: DataHub, signal_key: str, period: str, county: str | None, today: dt.date
+) -> Outcome:
     from panels.key_work.signals import collect
 
     principal = current_principal()

@@ -37,7 +37,22 @@ def may_ack(principal: Principal, cfg: RiskConfig) -> bool:
 def acknowledge(
     hub: DataHub, warning_id: str, period: str, county: str | None, today: dt.date
 ) -> Outcome:
-    """Record the current user's 签收 of a warning in force."""
+    """Record the current user's 签收 of a warning in force, and audit the attempt."""
+    from cockpit import audit
+
+    outcome = _acknowledge(hub, warning_id, period, county, today)
+    audit.record(
+        audit.ACKNOWLEDGE,
+        f"warning:{warning_id}"[:100],
+        "ok" if outcome.ok else "refused",
+        {"message": outcome.message[:200]},
+    )
+    return outcome
+
+
+def _acknowledge(
+    hub: DataHub, warning_id: str, period: str, county: str | None, today: dt.date
+) -> Outcome:
     from panels.key_work.config import KeyWorkConfig
     from panels.risk.warnings import in_force
 

@@ -130,7 +130,7 @@ class RiskConfig(_Strict):
     """config/risk.yaml: the risk section."""
 
     acknowledge_roles: tuple[str, ...] = Field(
-        ("city_leader", "emergency_office", "supervision_office"), min_length=1
+        ("city_leader", "city_staff", "county_staff"), min_length=1
     )
     trend_months: int = Field(12, ge=3, le=60)
     thresholds: tuple[ThresholdRule, ...] = ()

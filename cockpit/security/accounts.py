@@ -1,0 +1,400 @@
+"""User accounts in the cockpit's own database: create, sign in (with lockout), change.
+
+Every function takes the Store and does one transaction. Messages are Chinese, for the forms.
+Signing in answers the same for an unknown user, a wrong password and a locked account, and
+takes as long, so the login form does not tell an attacker which names exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from cockpit.scope import Principal
+from cockpit.security.passwords import (
+    hash_password,
+    needs_rehash,
+    policy_problems,
+    verify_password,
+)
+from cockpit.security.roles import ROLES
+from cockpit.store.schema import password_history, users
+from cockpit.store.store import Conflict, Store, StoreError
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+GENERIC_FAILURE = "用户名或口令错误，或账号已被锁定"
+
+
+class AccountError(StoreError):
+    """A request about an account was refused; the message says why (for the form)."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A user as stored (without the password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    counties: frozenset[str] | None
+    must_change: bool
+    password_changed_at: dt.datetime
+    failed_logins: int
+    locked_until: dt.datetime | None
+    totp_secret: str | None
+    active: bool
+    demo: bool
+    created_at: dt.datetime
+    last_login_at: dt.datetime | None
+
+    def principal(self) -> Principal:
+        """What the data hub and the checks see of this user."""
+        spec = ROLES.get(self.role)
+        return Principal(
+            user_id=self.username,
+            role=self.role,
+            counties=self.counties,
+            permissions=spec.permissions if spec and self.active else frozenset(),
+            display_name=self.display_name or self.username,
+        )
+
+    def password_expired(self, now: dt.datetime, max_age_days: int) -> bool:
+        """Is the password older than the policy allows (0: never)?"""
+        return bool(max_age_days) and now - self.password_changed_at > dt.timedelta(
+            days=max_age_days
+        )
+
+    def locked(self, now: dt.datetime) -> bool:
+        """Is the account locked out at this moment?"""
+        return self.locked_until is not None and self.locked_until > now
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in attempt (the user only when it succeeded)."""
+
+    user: User | None
+    # ok | unknown | wrong_password | locked | lockout (this attempt locked it) | inactive
+    outcome: str
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _counties_text(counties: frozenset[str] | None) -> str | None:
+    return None if counties is None else ",".join(sorted(counties))
+
+
+def _counties_set(text: str | None) -> frozenset[str] | None:
+    if text is None:
+        return None
+    return frozenset(c for c in text.split(",") if c)
+
+
+def _user(row: sa.Row) -> User:
+    return User(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=row.role,
+        counties=_counties_set(row.counties),
+        must_change=bool(row.must_change),
+        password_changed_at=row.password_changed_at,
+        failed_logins=row.failed_logins,
+        locked_until=row.locked_until,
+        totp_secret=row.totp_secret,
+        active=bool(row.active),
+        demo=bool(row.demo),
+        created_at=row.created_at,
+        last_login_at=row.last_login_at,
+    )
+
+
+def check_scope(role_key: str, counties: Iterable[str] | None, known: Iterable[str]) -> list[str]:
+    """Problems with giving this role this scope (county staff need their own counties)."""
+    spec = ROLES.get(role_key)
+    if spec is None:
+        return [f"未知角色 {role_key}"]
+    given = None if counties is None else set(counties)
+    if spec.scope == "county":
+        if not given:
+            return ["县区工作人员须指定所属县区"]
+        unknown = sorted(given - set(known))
+        if unknown:
+            return [f"未知县区代码：{'、'.join(unknown)}"]
+    return []
+
+
+def scope_for(role_key: str, counties: Iterable[str] | None) -> frozenset[str] | None:
+    """The stored scope: whole city (None) for city roles, none for admin roles."""
+    spec = ROLES[role_key]
+    if spec.scope == "city":
+        return None
+    if spec.scope == "none":
+        return frozenset()
+    return frozenset(counties or ())
+
+
+def temporary_password(length: int = 16) -> str:
+    """A random password that meets any policy (all four classes), for first sign-in."""
+    alphabet = string.ascii_letters + string.digits + "#%+=@"
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(length))
+        if (
+            any(c.islower() for c in candidate)
+            and any(c.isupper() for c in candidate)
+            and any(c.isdigit() for c in candidate)
+            and any(not c.isalnum() for c in candidate)
+        ):
+            return candidate
+
+
+def create_user(
+    store: Store,
+    *,
+    username: str,
+    role: str,
+    password: str,
+    policy: object,
+    known_counties: Iterable[str],
+    counties: Iterable[str] | None = None,
+    display_name: str = "",
+    must_change: bool = True,
+    demo: bool = False,
+) -> User:
+    """Add a user; the password must meet the policy. AccountError says what is wrong."""
+    problems = []
+    if not USERNAME.match(username or ""):
+        problems.append("用户名为 2–64 位字母、数字或 _ . @ -")
+    problems += check_scope(role, counties, known_counties)
+    problems += policy_problems(
+        password, username, min_length=policy.min_length, min_classes=policy.min_classes
+    )
+    if problems:
+        raise AccountError("；".join(problems))
+    now = _now()
+    digest = hash_password(password)
+    with store.writing("新建用户") as conn:
+        if conn.execute(sa.select(users.c.id).where(users.c.username == username)).first():
+            raise Conflict(f"用户名 {username} 已存在")
+        user_id = conn.execute(
+            users.insert()
+            .values(
+                username=username,
+                display_name=display_name[:64],
+                role=role,
+                counties=_counties_text(scope_for(role, counties)),
+                password_hash=digest,
+                password_changed_at=now,
+                must_change=must_change,
+                created_at=now,
+                demo=demo,
+            )
+            .returning(users.c.id)
+        ).scalar_one()
+        conn.execute(
+            password_history.insert().values(user_id=user_id, password_hash=digest, set_at=now)
+        )
+        return _user(conn.execute(sa.select(users).where(users.c.id == user_id)).one())
+
+
+def get_user(store: Store, username: str) -> User | None:
+    """The user of this name, or None."""
+    with store.reading() as conn:
+        row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+    return _user(row) if row else None
+
+
+def get_user_by_id(store: Store, user_id: int) -> User | None:
+    """The user of this id, or None."""
+    with store.reading() as conn:
+        row = conn.execute(sa.select(users).where(users.c.id == user_id)).first()
+    return _user(row) if row else None
+
+
+def list_users(store: Store) -> list[User]:
+    """Every user, by name."""
+    with store.reading() as conn:
+        rows = conn.execute(sa.select(users).order_by(users.c.username)).all()
+    return [_user(r) for r in rows]
+
+
+def count_users(store: Store) -> int:
+    """How many accounts exist (0 before the first is made)."""
+    with store.reading() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(users)).scalar_one()
+
+
+def sign_in(
+    store: Store, username: str, password: str, *, attempts: int, lock_minutes: int
+) -> SignIn:
+    """Check a password; count failures, lock the account after `attempts` in a row."""
+    now = _now()
+    with store.writing("登录") as conn:
+        row = conn.execute(
+            sa.select(users).where(users.c.username == username).with_for_update()
+        ).first()
+        if row is None:
+            verify_password(None, password)  # same work as for a real user
+            return SignIn(None, "unknown")
+        user = _user(row)
+        if user.locked(now):
+            verify_password(None, password)
+            return SignIn(None, "locked")
+        if not verify_password(row.password_hash, password):
+            failures = user.failed_logins + 1
+            values: dict[str, object] = {"failed_logins": failures}
+            outcome = "wrong_password"
+            if failures >= attempts:
+                values = {
+                    "failed_logins": 0,
+                    "locked_until": now + dt.timedelta(minutes=lock_minutes),
+                }
+                outcome = "lockout"
+            conn.execute(users.update().where(users.c.id == user.id).values(**values))
+            return SignIn(None, outcome)
+        if not user.active:
+            return SignIn(None, "inactive")
+        values = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+        if needs_rehash(row.password_hash):
+            values["password_hash"] = hash_password(password)
+        conn.execute(users.update().where(users.c.id == user.id).values(**values))
+        return SignIn(
+            _user(conn.execute(sa.select(users).where(users.c.id == user.id)).one()), "ok"
+        )
+
+
+def change_password(store: Store, username: str, old: str, new: str, *, policy: object) -> None:
+    """The user's own change: the old password, then the policy and the history."""
+    now = _now()
+    with store.writing("修改口令") as conn:
+        row = conn.execute(
+            sa.select(users).where(users.c.username == username).with_for_update()
+        ).first()
+        if row is None or not verify_password(row.password_hash, old):
+            raise AccountError("原口令不正确")
+        if old == new:
+            raise AccountError("新口令不得与原口令相同")
+        _set_password(conn, row, new, policy, now, must_change=False)
+
+
+def reset_password(store: Store, username: str, *, policy: object) -> str:
+    """An administrator's reset: a temporary password the user must change at sign-in."""
+    temporary = temporary_password(max(16, policy.min_length))
+    now = _now()
+    with store.writing("重置口令") as conn:
+        row = conn.execute(
+            sa.select(users).where(users.c.username == username).with_for_update()
+        ).first()
+        if row is None:
+            raise AccountError(f"用户 {username} 不存在")
+        _set_password(conn, row, temporary, policy, now, must_change=True, check_history=False)
+    return temporary
+
+
+def _set_password(
+    conn: sa.Connection,
+    row: sa.Row,
+    new: str,
+    policy: object,
+    now: dt.datetime,
+    *,
+    must_change: bool,
+    check_history: bool = True,
+) -> None:
+    recent = []
+    if check_history and policy.history:
+        recent = list(
+            conn.execute(
+                sa.select(password_history.c.password_hash)
+                .where(password_history.c.user_id == row.id)
+                .order_by(password_history.c.id.desc())
+                .limit(policy.history)
+            ).scalars()
+        )
+    problems = policy_problems(
+        new,
+        row.username,
+        min_length=policy.min_length,
+        min_classes=policy.min_classes,
+        recent_hashes=recent,
+    )
+    if problems:
+        raise AccountError("；".join(problems))
+    digest = hash_password(new)
+    conn.execute(
+        users.update()
+        .where(users.c.id == row.id)
+        .values(
+            password_hash=digest,
+            password_changed_at=now,
+            must_change=must_change,
+            failed_logins=0,
+            locked_until=None,
+        )
+    )
+    conn.execute(password_history.insert().values(user_id=row.id, password_hash=digest, set_at=now))
+
+
+def update_user(
+    store: Store,
+    username: str,
+    *,
+    known_counties: Iterable[str],
+    role: str | None = None,
+    counties: Iterable[str] | None = None,
+    display_name: str | None = None,
+    active: bool | None = None,
+) -> User:
+    """An administrator's change of role, scope, name or active state."""
+    with store.writing("修改用户") as conn:
+        row = conn.execute(
+            sa.select(users).where(users.c.username == username).with_for_update()
+        ).first()
+        if row is None:
+            raise AccountError(f"用户 {username} 不存在")
+        new_role = role or row.role
+        new_counties = counties if counties is not None else _counties_set(row.counties)
+        problems = check_scope(new_role, new_counties, known_counties)
+        if problems:
+            raise AccountError("；".join(problems))
+        values: dict[str, object] = {
+            "role": new_role,
+            "counties": _counties_text(scope_for(new_role, new_counties)),
+        }
+        if display_name is not None:
+            values["display_name"] = display_name[:64]
+        if active is not None:
+            values["active"] = active
+        conn.execute(users.update().where(users.c.id == row.id).values(**values))
+        return _user(conn.execute(sa.select(users).where(users.c.id == row.id)).one())
+
+
+def unlock(store: Store, username: str) -> None:
+    """Lift a lockout now (an administrator, after checking who asked)."""
+    with store.writing("解锁账号") as conn:
+        done = conn.execute(
+            users.update()
+            .where(users.c.username == username)
+            .values(failed_logins=0, locked_until=None)
+        )
+        if done.rowcount == 0:
+            raise AccountError(f"用户 {username} 不存在")
+
+
+def set_totp(store: Store, username: str, secret: str | None) -> None:
+    """Turn the second factor on (a base32 secret) or off (None) for a user."""
+    with store.writing("设置动态口令") as conn:
+        done = conn.execute(
+            users.update().where(users.c.username == username).values(totp_secret=secret)
+        )
+        if done.rowcount == 0:
+            raise AccountError(f"用户 {username} 不存在")

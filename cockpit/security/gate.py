@@ -1,0 +1,341 @@
+"""The gate every request passes: who is asking, may they, and the headers that protect them.
+
+Default deny: apart from the login pages, static assets and the health probe, every path
+needs a live session, whatever its spelling (a trailing slash, doubled slashes, an encoded
+underscore all land here before routing). On top of that, each Dash callback POST must be
+JSON, from this site's own origin, and touch only component ids of pages the user's role may
+open; anything else is refused with 4xx and recorded in the audit log.
+
+Who the user is comes from the session cookie and the database (cockpit/security/sessions.py),
+and is what `cockpit.scope.current_principal()` returns for the rest of the request. Nothing a
+callback sends can widen it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, g, jsonify, redirect, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from cockpit import audit
+from cockpit.scope import Principal, install_principal_provider
+from cockpit.security import accounts, sessions
+from cockpit.security.roles import ROLES, may_open
+from cockpit.settings import SecuritySettings, Settings
+
+log = logging.getLogger(__name__)
+
+COOKIE = "cockpit_session"
+# Component-id prefixes that belong to the frame, not to one page: every signed-in user's.
+SHELL_PREFIXES = frozenset({"url", "shell", "filter", "page", "user", "wall", "phone", "theme"})
+PUBLIC_PATHS = frozenset(
+    {"/login", "/login/totp", "/login/oidc", "/login/oidc/callback", "/healthz", "/favicon.ico"}
+)
+PUBLIC_PREFIXES = ("/assets/", "/_favicon.ico")
+# Where a signed-in user whose password must change may still go.
+PASSWORD_PATHS = frozenset({"/password", "/logout"})
+
+# Outside any request (a CLI command, a scheduled briefing) the code itself is asking.
+SYSTEM = Principal("system", "system", None, frozenset(), "系统")
+NOBODY = Principal("anonymous", "", frozenset(), frozenset(), "未登录")
+
+
+def principal_of_request() -> Principal:
+    """The principal the gate found for this request; nobody when it found none."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        return SYSTEM
+    return g.get("cockpit_principal") or NOBODY
+
+
+def client_address() -> str:
+    """The client's address (X-Forwarded-For is trusted only as far as ProxyFix is told)."""
+    return request.remote_addr or ""
+
+
+def in_networks(address: str, networks: Iterable[str]) -> bool:
+    """Is the address inside one of the networks (CIDR)?"""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in networks)
+
+
+def same_origin() -> bool:
+    """Did this request come from a page of this site (Origin, else Referer, must match)?"""
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if not source or source == "null":
+        return False
+    parts = urlsplit(source)
+    return parts.scheme == request.scheme and parts.netloc == request.host
+
+
+def callback_ids(body: dict[str, Any]) -> list[Any]:
+    """Every component id a Dash callback request names: outputs, inputs and state."""
+    ids: list[Any] = []
+
+    def walk(items: Any) -> None:
+        if isinstance(items, list):
+            for item in items:
+                walk(item)
+        elif isinstance(items, dict) and "id" in items:
+            ids.append(items["id"])
+
+    walk(body.get("outputs"))
+    walk(body.get("inputs"))
+    walk(body.get("state"))
+    output = body.get("output")
+    if isinstance(output, str):
+        # "..a.children...b.figure.." for several outputs; a pattern id is JSON in there.
+        for part in output.strip(".").split("..."):
+            name = part.rsplit(".", 1)[0]
+            if name.startswith("{"):
+                try:
+                    ids.append(json.loads(name))
+                except ValueError:
+                    ids.append(name)
+            elif name:
+                ids.append(name)
+    return ids
+
+
+def id_prefix(component_id: Any) -> str | None:
+    """The page an id belongs to: '<panel>-<element>' or a pattern id's 'type'."""
+    if isinstance(component_id, dict):
+        component_id = component_id.get("type")
+    if not isinstance(component_id, str) or not component_id:
+        return None
+    return component_id.split("-", 1)[0]
+
+
+def forbidden_ids(ids: list[Any], role: str, panel_keys: frozenset[str]) -> list[str]:
+    """The ids of this callback the role may not touch (unknown prefixes included)."""
+    bad = []
+    for component_id in ids:
+        prefix = id_prefix(component_id)
+        if prefix in SHELL_PREFIXES:
+            continue
+        if prefix is None or prefix not in panel_keys or not may_open(role, prefix):
+            bad.append(str(component_id)[:80])
+    return bad
+
+
+def only_timers(body: dict[str, Any]) -> bool:
+    """Was this callback fired by timers alone (auto-refresh), not by the user?"""
+    changed = body.get("changedPropIds") or []
+    return bool(changed) and all(str(p).endswith(".n_intervals") for p in changed)
+
+
+def cookie_secure(settings: Settings) -> bool:
+    """Send the session cookie over HTTPS only? (auto: in production)."""
+    mode = settings.security.cookie_secure
+    return mode == "always" or (mode == "auto" and settings.app.env == "production")
+
+
+def content_security_policy(script_hashes: Iterable[str]) -> str:
+    """Only this site's own scripts, styles, images and connections; no framing."""
+    scripts = " ".join(["'self'", *script_hashes])
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src {scripts}",
+            # Plotly and React set style attributes and inject <style> for charts.
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+class Gate:
+    """Installed on the Flask server by install(); holds what the checks need."""
+
+    def __init__(self, settings: Settings, hub: Any, panel_keys: Iterable[str]) -> None:
+        self.settings = settings
+        self.security: SecuritySettings = settings.security
+        self.hub = hub
+        self.panel_keys = frozenset(panel_keys)
+        self.csp = content_security_policy(())
+        self.cookie_secure = cookie_secure(settings)
+        self.demo_hint = ""  # set when demo accounts exist (development only)
+        # Tests only (create_app's principal_provider): a fixed user instead of a session.
+        self.test_principal: Any = None
+
+    # -- helpers --------------------------------------------------------------------------------
+    def store(self):  # noqa: ANN201
+        """The cockpit's own database."""
+        from cockpit.store import get_store
+
+        return get_store(self.hub)
+
+    def deny(self, status: int, reason: str, obj: str = "", detail: dict | None = None) -> Response:
+        """Refuse the request, and record it."""
+        principal = principal_of_request()
+        log.warning("denied %s %s: %s (%s)", request.method, request.path, reason, obj)
+        try:
+            audit.record(
+                audit.DENIED,
+                obj or request.path[:300],
+                reason,
+                {"method": request.method, **(detail or {})},
+                user_id=principal.user_id,
+            )
+        except Exception:  # noqa: BLE001 - the refusal stands even if the log is down
+            log.exception("could not audit a denial")
+        messages = {
+            401: "未登录或会话已过期，请重新登录",
+            403: "无权访问",
+            415: "请求格式不正确",
+        }
+        return jsonify({"error": messages.get(status, "请求被拒绝")}), status
+
+    def unauthenticated(self) -> Response:
+        """Pages go to the login form; everything else gets 401."""
+        path = request.path
+        if request.method == "GET" and not path.startswith("/_"):
+            return redirect(f"/login?next={path}", code=302)
+        return jsonify({"error": "未登录或会话已过期，请重新登录"}), 401
+
+    # -- the checks -----------------------------------------------------------------------------
+    def before(self) -> Response | None:
+        """Run for every request before Flask routes it."""
+        g.cockpit_principal = None
+        path = request.path
+        public = path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not same_origin():
+            return self.deny(
+                403, "foreign_origin", detail={"origin": request.headers.get("Origin", "")}
+            )
+        if public:
+            return None
+        body: dict[str, Any] | None = None
+        if request.method == "POST" and path not in ("/logout", "/password"):
+            if not request.is_json:
+                return self.deny(415, "not_json")
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                return self.deny(415, "not_json")
+        if self.test_principal is not None:
+            principal = self.test_principal()
+            g.cockpit_principal = principal
+            if body is not None and ("output" in body or "outputs" in body):
+                bad = forbidden_ids(callback_ids(body), principal.role, self.panel_keys)
+                if bad:
+                    return self.deny(403, "page_not_allowed", ",".join(bad)[:300])
+            return None
+        token = request.cookies.get(COOKIE)
+        if not token:
+            if body is not None:
+                log.warning("callback without a session: %s", path)
+            return self.unauthenticated()
+        user = self._resume(token, body)
+        if user is None:
+            return self.unauthenticated()
+        spec = ROLES.get(user.role)
+        principal = user.principal()
+        g.cockpit_principal = principal
+        g.cockpit_user = user
+        if spec is None or not user.active:
+            return self.deny(403, "no_role")
+        if spec.unattended and not in_networks(client_address(), self.security.wall_networks):
+            return self.deny(403, "wall_address")
+        must_change = user.must_change or user.password_expired(
+            dt.datetime.now(dt.UTC), self.security.password.max_age_days
+        )
+        if must_change and path not in PASSWORD_PATHS:
+            if request.method == "GET" and not path.startswith("/_"):
+                return redirect("/password", code=302)
+            return jsonify({"error": "请先修改口令"}), 403
+        if body is not None and ("output" in body or "outputs" in body):
+            bad = forbidden_ids(callback_ids(body), user.role, self.panel_keys)
+            if bad:
+                return self.deny(403, "page_not_allowed", ",".join(bad)[:300])
+        return None
+
+    def _resume(self, token: str, body: dict[str, Any] | None) -> accounts.User | None:
+        """The user of a live session; ends idle and expired ones."""
+        store = self.store()
+        # Only what the user does resets the idle clock; a refresh timer does not.
+        activity = body is None or not only_timers(body)
+        session, why = sessions.resume(store, token, limits=self.limits, activity=activity)
+        if session is None:
+            return None
+        user = accounts.get_user_by_id(store, session.user_id)
+        if why:  # idle or expired: ended now, and recorded against its user
+            try:
+                audit.record(
+                    audit.LOGOUT,
+                    "session",
+                    why,
+                    user_id=user.username if user else str(session.user_id),
+                    role=user.role if user else "",
+                )
+            except Exception:  # noqa: BLE001
+                log.exception("could not audit a session end")
+            return None
+        return user
+
+    def limits(self, role: str) -> tuple[dt.timedelta | None, dt.timedelta]:
+        """A role's idle timeout and session lifetime (wall screens: no idle, days long)."""
+        spec = ROLES.get(role)
+        if spec is not None and spec.unattended:
+            return None, dt.timedelta(days=self.security.wall_session_days)
+        return (
+            dt.timedelta(minutes=self.security.idle_minutes),
+            dt.timedelta(hours=self.security.session_hours),
+        )
+
+    def after(self, response: Response) -> Response:
+        """Security headers on every response; no caching of what a user was shown."""
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", self.csp)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if not request.path.startswith(("/assets/", "/_dash-component-suites/")):
+            headers["Cache-Control"] = "no-store"
+        if cookie_secure(self.settings):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+def install(app: Any, settings: Settings, hub: Any, panel_keys: Iterable[str]) -> Gate:
+    """Put the gate, the login pages and the error pages on the app's Flask server."""
+    from cockpit.security import views
+
+    server: Flask = app.server
+    if settings.security.trusted_proxies:
+        n = settings.security.trusted_proxies
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    server.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=cookie_secure(settings),
+    )
+    gate = Gate(settings, hub, panel_keys)
+    server.extensions["cockpit_gate"] = gate
+    server.before_request(gate.before)
+    server.after_request(gate.after)
+    install_principal_provider(server, principal_of_request)
+    views.register(server, gate)
+    return gate
+
+
+def finish(app: Any, gate: Gate) -> None:
+    """Once every callback is registered: allow exactly Dash's own inline scripts."""
+    gate.csp = content_security_policy(app.csp_hashes())
