@@ -1,4 +1,4 @@
-"""Command line: python -m cockpit {run, demo-data, check-config, docs, db} --help."""
+"""Command line: python -m cockpit {run, demo-data, check-config, docs, db, users, audit} --help."""
 
 from __future__ import annotations
 
@@ -31,13 +31,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Serve the cockpit locally (use gunicorn app:server in production)."""
     from cockpit.factory import create_app
 
-    app = create_app()
+    settings = load_settings()
+    if not args.production:
+        # The local server is for trying the cockpit: development mode keeps a generated
+        # secret key in instance/ and makes demo accounts. Production runs under gunicorn.
+        settings = settings.model_copy(
+            update={"app": settings.app.model_copy(update={"env": "development"})}
+        )
+    app = create_app(settings)
     hub = app.server.extensions["cockpit_hub"]
     for name, source in hub.sources.items():
         if hasattr(source, "ensure_generated"):
             print(f"准备演示数据源 {name} ...", file=sys.stderr)
             source.ensure_generated(progress=_progress_printer())
     print(f"领导驾驶舱: http://{args.host}:{args.port}/", file=sys.stderr)
+    hint = app.server.extensions["cockpit_gate"].demo_hint
+    if hint:
+        print(hint, file=sys.stderr)
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0
 
@@ -171,6 +181,116 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def _role_keys() -> list[str]:
+    from cockpit.security.roles import ROLES
+
+    return list(ROLES)
+
+
+def _store_of(settings):  # noqa: ANN001, ANN202
+    from cockpit.store import Store
+
+    store = Store.from_settings(settings)
+    store.ensure_ready()
+    return store
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Manage accounts from the shell (the first administrator is made here)."""
+    import pyotp
+
+    from cockpit.security import accounts, sessions
+
+    settings = load_settings()
+    store = _store_of(settings)
+    counties = [c.code for c in settings.city.counties]
+    if args.users_command == "list":
+        for u in accounts.list_users(store):
+            scope = "全市" if u.counties is None else (",".join(sorted(u.counties)) or "无")
+            state = "停用" if not u.active else ("锁定" if u.locked_until else "正常")
+            print(f"{u.username}\t{u.role}\t{scope}\t{state}\t{u.display_name}")
+        return 0
+    if not args.username:
+        print("error: give the username", file=sys.stderr)
+        return 2
+    try:
+        if args.users_command == "add":
+            if not args.role:
+                print(f"error: --role is required ({', '.join(_role_keys())})", file=sys.stderr)
+                return 2
+            password = accounts.temporary_password(max(16, settings.security.password.min_length))
+            accounts.create_user(
+                store,
+                username=args.username,
+                role=args.role,
+                password=password,
+                policy=settings.security.password,
+                known_counties=counties,
+                counties=args.county,
+                display_name=args.name,
+            )
+            print(f"已创建 {args.username}；临时口令（首次登录须修改）：{password}")
+            if args.role in settings.security.totp_roles:
+                print(f"该角色须动态口令：python -m cockpit users totp {args.username}")
+        elif args.users_command == "reset-password":
+            temporary = accounts.reset_password(
+                store, args.username, policy=settings.security.password
+            )
+            sessions.revoke_user(store, args.username, "password_reset")
+            print(f"临时口令（首次登录须修改）：{temporary}")
+        elif args.users_command == "unlock":
+            accounts.unlock(store, args.username)
+            print(f"已解锁 {args.username}")
+        elif args.users_command == "revoke":
+            print(f"已结束 {sessions.revoke_user(store, args.username, 'admin')} 个会话")
+        elif args.users_command == "totp":
+            secret = None if args.off else pyotp.random_base32()
+            accounts.set_totp(store, args.username, secret)
+            if secret:
+                uri = pyotp.TOTP(secret).provisioning_uri(args.username, issuer_name="领导驾驶舱")
+                print(f"动态口令密钥：{secret}\n验证器App添加链接：{uri}")
+            else:
+                print(f"已关闭 {args.username} 的动态口令")
+    except accounts.AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from cockpit import audit
+    from cockpit.factory import secret_key
+
+    audit.append(
+        store,
+        audit.audit_key(secret_key(settings), settings.audit_key),
+        user_id="cli",
+        role="admin",
+        address="local",
+        action=audit.USER_CHANGE,
+        obj=args.username,
+        detail={"command": args.users_command, "role": args.role},
+    )
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Verify the audit chain (exit 1 when broken), or print the newest records."""
+    from cockpit import audit
+    from cockpit.factory import secret_key
+
+    settings = load_settings()
+    store = _store_of(settings)
+    if args.audit_command == "tail":
+        for e in reversed(audit.entries(store, limit=args.n)):
+            print(
+                f"{e.seq}\t{e.at:%Y-%m-%d %H:%M:%S}\t{e.user_id}\t{e.address}\t{e.action}\t{e.object}\t{e.result}"
+            )
+        return 0
+    verdict = audit.verify(store, audit.audit_key(secret_key(settings), settings.audit_key))
+    if verdict.ok:
+        print(f"审计日志完整：{verdict.records} 条记录，哈希链校验通过")
+        return 0
+    print(f"审计日志校验失败：{verdict.problem}（已校验 {verdict.records} 条）", file=sys.stderr)
+    return 1
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line parser."""
     p = argparse.ArgumentParser(prog="python -m cockpit", description="城市领导驾驶舱")
@@ -179,7 +299,28 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8050)
     run.add_argument("--debug", action="store_true", help="Dash dev tools (never in production)")
+    run.add_argument(
+        "--production",
+        action="store_true",
+        help="production checks (secret key, no debug, no demo accounts) on the local server",
+    )
     run.set_defaults(func=cmd_run)
+    users = sub.add_parser(
+        "users", help="accounts: add, list, reset-password, unlock, revoke, totp"
+    )
+    users.add_argument(
+        "users_command", choices=["add", "list", "reset-password", "unlock", "revoke", "totp"]
+    )
+    users.add_argument("username", nargs="?", help="the account (all but list)")
+    users.add_argument("--role", help="add: " + ", ".join(_role_keys()))
+    users.add_argument("--county", action="append", help="add: a county code (county_staff)")
+    users.add_argument("--name", default="", help="add: display name")
+    users.add_argument("--off", action="store_true", help="totp: turn the second factor off")
+    users.set_defaults(func=cmd_users)
+    audit_cmd = sub.add_parser("audit", help="the audit log: verify the chain, or show the newest")
+    audit_cmd.add_argument("audit_command", choices=["verify", "tail"])
+    audit_cmd.add_argument("-n", type=int, default=20, help="tail: how many records")
+    audit_cmd.set_defaults(func=cmd_audit)
     demo = sub.add_parser("demo-data", help="generate a demo database file (DuckDB)")
     demo.add_argument("--out", default="instance/demo/manual.duckdb", help="file to write")
     demo.add_argument("--tickets", type=int, default=300_000, help="12345 tickets (default 300000)")
