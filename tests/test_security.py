@@ -655,3 +655,80 @@ def test_development_demo_accounts_can_sign_in(secure_app: Any, settings: Settin
     by_name = {r[0]: r for r in rows}
     assert {"leader", "staff", "county", "wall", "admin", "auditor"} <= set(by_name)
     login(secure_app, "leader", by_name["leader"][1])
+
+
+# -- the admin screen ----------------------------------------------------------------------------
+def _login_with_totp(app: Any, username: str, role: str) -> Any:
+    import pyotp
+
+    make_user(app, username, role)
+    secret = pyotp.random_base32()
+    accounts.set_totp(_store(app), username, secret)
+    client = app.server.test_client()
+    client.post("/login", data={"username": username, "password": PASSWORD}, headers=ORIGIN)
+    client.post("/login/totp", data={"code": pyotp.TOTP(secret).now()}, headers=ORIGIN)
+    assert client.get_cookie("cockpit_session") is not None
+    return client
+
+
+def _admin_body(app: Any, button: str, **fields: Any) -> dict[str, Any]:
+    values = {f"admin-{button}.n_clicks": 1, "admin-version.data": 0}
+    values.update({f"admin-{k}.value": v for k, v in fields.items()})
+    return callback_body(app, "admin-message.children", values, [f"admin-{button}.n_clicks"])
+
+
+def test_administrator_creates_a_county_user_who_then_signs_in(secure_app: Any) -> None:
+    """The admin screen makes an account with a one-time password; it is audited."""
+    admin = _login_with_totp(secure_app, "admin2", "admin")
+    own = _counties(secure_app)[2]
+    answer = post(
+        admin,
+        _admin_body(
+            secure_app,
+            "create",
+            username="newcounty",
+            display="新用户",
+            role="county_staff",
+            counties=[own],
+        ),
+    ).get_json()["response"]
+    text = json.dumps(answer, ensure_ascii=False)
+    temporary = re.search(r"临时口令：(\S+?)（", text).group(1)
+    user = accounts.get_user(_store(secure_app), "newcounty")
+    assert user.counties == frozenset({own}) and user.must_change
+    client = login(secure_app, "newcounty", temporary)
+    assert client.get("/").headers["Location"] == "/password"
+    changes = [
+        (e.user_id, e.object, e.result) for e in audit_entries(secure_app, audit.USER_CHANGE)
+    ]
+    assert ("admin2", "newcounty", "ok") in changes
+    # A county user without a county is refused with the reason.
+    refused = post(
+        admin,
+        _admin_body(secure_app, "create", username="nocounty", role="county_staff", counties=[]),
+    ).get_data(as_text=True)
+    assert "须指定所属县区" in refused and accounts.get_user(_store(secure_app), "nocounty") is None
+
+
+def test_admin_actions_need_the_permission_on_the_server(secure_app: Any) -> None:
+    """Staff cannot reach the admin page's callbacks; an auditor can open it but not act."""
+    make_user(secure_app, "staff7", "city_staff")
+    staff = login(secure_app, "staff7")
+    body = _admin_body(secure_app, "create", username="intruder", role="city_leader")
+    assert post(staff, body).status_code == 403
+    auditor = _login_with_totp(secure_app, "auditor2", "auditor")
+    text = post(auditor, body).get_data(as_text=True)
+    assert "无用户管理权限" in text
+    assert accounts.get_user(_store(secure_app), "intruder") is None
+    denied = [(e.user_id, e.result) for e in audit_entries(secure_app, audit.DENIED)]
+    assert ("staff7", "page_not_allowed") in denied and ("auditor2", "no_permission") in denied
+    # The auditor reads the log and verifies the chain; the administrator cannot read it.
+    verify = callback_body(
+        secure_app,
+        "admin-audit-verdict.children",
+        {"admin-audit-verify.n_clicks": 1},
+        ["admin-audit-verify.n_clicks"],
+    )
+    assert "校验通过" in post(auditor, verify).get_data(as_text=True)
+    admin = _login_with_totp(secure_app, "admin3", "admin")
+    assert "无审计日志查看权限" in post(admin, verify).get_data(as_text=True)

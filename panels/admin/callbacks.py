@@ -1,0 +1,237 @@
+"""Admin callbacks: every action checks the server-side principal's permission, and is audited.
+
+Who may do what: MANAGE_USERS for accounts, READ_AUDIT for the log (separate roles, 三员分立).
+An administrator cannot change, disable or log out their own account here, so a slip cannot
+lock the last administrator out (the command line can).
+"""
+
+from __future__ import annotations
+
+import pyotp
+from dash import Dash, Input, Output, State, ctx, html, no_update
+
+from cockpit import audit
+from cockpit.clock import local_time
+from cockpit.hub import DataHub
+from cockpit.scope import MANAGE_USERS, READ_AUDIT, current_principal
+from cockpit.security import accounts, sessions
+from cockpit.security.roles import ROLES
+from cockpit.store import StoreError, get_store
+from panels.admin.layout import BUTTONS
+
+
+def _message(text: str, ok: bool) -> html.Div:
+    return html.Div(
+        text, role="alert", className="kw-alert " + ("kw-alert-ok" if ok else "kw-alert-error")
+    )
+
+
+def user_action(
+    hub: DataHub, action: str, username: str, display: str, role: str | None, counties: list | None
+) -> tuple[bool, str]:
+    """Do one account action for the current principal; (ok, message for the screen)."""
+    principal = current_principal()
+    if not principal.can(MANAGE_USERS):
+        audit.record(audit.DENIED, f"admin:{action}", "no_permission")
+        return False, "当前账号无用户管理权限"
+    username = (username or "").strip()
+    if not username:
+        return False, "请填写用户名"
+    if username == principal.user_id and action in ("update", "disable", "revoke"):
+        return False, "不能在此修改、停用或下线自己的账号"
+    store = get_store(hub)
+    settings = hub.settings
+    known = [c.code for c in settings.city.counties]
+    policy = settings.security.password
+    text = ""
+    try:
+        if action == "create":
+            if role not in ROLES:
+                return False, "请选择角色"
+            password = accounts.temporary_password(max(16, policy.min_length))
+            accounts.create_user(
+                store,
+                username=username,
+                role=role,
+                password=password,
+                policy=policy,
+                known_counties=known,
+                counties=counties,
+                display_name=display or "",
+            )
+            text = f"已创建 {username}，临时口令：{password}（仅显示一次，首次登录须修改）"
+        elif action == "update":
+            accounts.update_user(
+                store,
+                username,
+                known_counties=known,
+                role=role,
+                counties=counties,
+                display_name=display or None,
+            )
+            sessions.revoke_user(store, username, "role_changed")  # new rights at next login
+            text = f"已保存 {username} 的角色与范围，其会话已结束"
+        elif action == "reset":
+            temporary = accounts.reset_password(store, username, policy=policy)
+            sessions.revoke_user(store, username, "password_reset")
+            text = f"{username} 的临时口令：{temporary}（仅显示一次，首次登录须修改）"
+        elif action == "unlock":
+            accounts.unlock(store, username)
+            text = f"已解除 {username} 的锁定"
+        elif action == "revoke":
+            text = f"已结束 {username} 的 {sessions.revoke_user(store, username, 'admin')} 个会话"
+        elif action == "totp":
+            secret = pyotp.random_base32()
+            accounts.set_totp(store, username, secret)
+            text = f"{username} 的动态口令密钥：{secret}（仅显示一次，请在验证器App中添加）"
+        elif action in ("disable", "enable"):
+            accounts.update_user(store, username, known_counties=known, active=action == "enable")
+            if action == "disable":
+                sessions.revoke_user(store, username, "disabled")
+            text = f"已{'启用' if action == 'enable' else '停用'} {username}"
+        else:
+            return False, "未知操作"
+    except StoreError as exc:
+        audit.record(
+            audit.USER_CHANGE, username, "refused", {"action": action, "error": str(exc)[:200]}
+        )
+        return False, str(exc)
+    audit.record(
+        audit.USER_CHANGE, username, "ok", {"action": action, "role": role, "counties": counties}
+    )
+    return True, text
+
+
+def users_table(hub: DataHub) -> html.Table | html.P:
+    """Every account with its role, scope, state and last sign-in."""
+    if not current_principal().can(MANAGE_USERS):
+        return html.P("当前账号无用户管理权限")
+    names = hub.settings.city.county_names
+    rows = []
+    for u in accounts.list_users(get_store(hub)):
+        scope = (
+            "全市"
+            if u.counties is None
+            else ("、".join(names.get(c, c) for c in sorted(u.counties)) or "无")
+        )
+        state = "停用" if not u.active else ("锁定中" if u.locked_until else "正常")
+        role = ROLES.get(u.role)
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(u.username),
+                    html.Td(u.display_name),
+                    html.Td(role.title if role else u.role),
+                    html.Td(scope),
+                    html.Td(state),
+                    html.Td("已开通" if u.totp_secret else "—"),
+                    html.Td(
+                        local_time(u.last_login_at).strftime("%Y-%m-%d %H:%M")
+                        if u.last_login_at
+                        else "—"
+                    ),
+                ]
+            )
+        )
+    head = html.Tr(
+        [html.Th(h) for h in ("用户名", "姓名", "角色", "范围", "状态", "动态口令", "最近登录")]
+    )
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="data-table")
+
+
+def audit_table(hub: DataHub, action: str | None, user: str | None) -> html.Table | html.P:
+    """The newest audit records (200), optionally of one action or user."""
+    if not current_principal().can(READ_AUDIT):
+        return html.P("当前账号无审计日志查看权限")
+    entries = audit.entries(
+        get_store(hub), action=action or None, user_id=(user or "").strip() or None
+    )
+    head = html.Tr(
+        [html.Th(h) for h in ("序号", "时间", "用户", "角色", "地址", "操作", "对象", "结果")]
+    )
+    rows = [
+        html.Tr(
+            [
+                html.Td(e.seq),
+                html.Td(local_time(e.at).strftime("%Y-%m-%d %H:%M:%S")),
+                html.Td(e.user_id),
+                html.Td(e.role),
+                html.Td(e.address),
+                html.Td(e.action),
+                html.Td(e.object),
+                html.Td(e.result),
+            ]
+        )
+        for e in entries
+    ]
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="data-table")
+
+
+def register_callbacks(app: Dash, hub: DataHub) -> None:
+    """Wire the admin page."""
+
+    @app.callback(
+        Output("admin-counties", "options"),
+        Input("admin-role", "value"),
+    )
+    def county_choices(_role):  # noqa: ANN001, ANN202
+        return [{"label": c.name, "value": c.code} for c in hub.settings.city.counties]
+
+    @app.callback(
+        Output("admin-message", "children"),
+        Output("admin-version", "data"),
+        *(Input(f"admin-{key}", "n_clicks") for key, _ in BUTTONS),
+        State("admin-username", "value"),
+        State("admin-display", "value"),
+        State("admin-role", "value"),
+        State("admin-counties", "value"),
+        State("admin-version", "data"),
+        prevent_initial_call=True,
+    )
+    def act(*args):  # noqa: ANN002, ANN202
+        username, display, role, counties, version = args[len(BUTTONS) :]
+        if not isinstance(ctx.triggered_id, str):
+            return no_update, no_update
+        action = ctx.triggered_id.removeprefix("admin-")
+        ok, text = user_action(
+            hub,
+            action,
+            str(username or ""),
+            str(display or ""),
+            role if isinstance(role, str) else None,
+            [str(c) for c in counties] if isinstance(counties, list) else None,
+        )
+        return _message(text, ok), (version or 0) + (1 if ok else 0)
+
+    @app.callback(Output("admin-users", "children"), Input("admin-version", "data"))
+    def show_users(_version):  # noqa: ANN001, ANN202
+        return users_table(hub)
+
+    @app.callback(
+        Output("admin-audit", "children"),
+        Input("admin-audit-search", "n_clicks"),
+        Input("admin-version", "data"),
+        State("admin-audit-action", "value"),
+        State("admin-audit-user", "value"),
+    )
+    def show_audit(_n, _version, action, user):  # noqa: ANN001, ANN202
+        return audit_table(
+            hub,
+            action if isinstance(action, str) else None,
+            user if isinstance(user, str) else None,
+        )
+
+    @app.callback(
+        Output("admin-audit-verdict", "children"),
+        Input("admin-audit-verify", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def verify(_n):  # noqa: ANN001, ANN202
+        if not current_principal().can(READ_AUDIT):
+            return _message("当前账号无审计日志查看权限", False)
+        from flask import current_app
+
+        verdict = audit.verify(get_store(hub), current_app.config["COCKPIT_AUDIT_KEY"])
+        if verdict.ok:
+            return _message(f"哈希链校验通过：{verdict.records} 条记录完整", True)
+        return _message(f"哈希链校验失败：{verdict.problem}", False)

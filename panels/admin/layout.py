@@ -1,0 +1,94 @@
+"""The admin page: an account form with its actions, the user list, the audit log."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from cockpit import audit
+from cockpit.components import panel
+from cockpit.security.roles import ROLES
+
+AUDIT_ACTIONS = (
+    audit.LOGIN,
+    audit.LOGIN_FAILED,
+    audit.LOGOUT,
+    audit.LOCKOUT,
+    audit.DENIED,
+    audit.UNMASK,
+    audit.EXPORT,
+    audit.SUPERVISION,
+    audit.ACKNOWLEDGE,
+    audit.USER_CHANGE,
+    audit.PASSWORD_CHANGE,
+    audit.CALL,
+)
+BUTTONS = (
+    ("create", "新建用户"),
+    ("update", "保存角色与范围"),
+    ("reset", "重置口令"),
+    ("unlock", "解除锁定"),
+    ("revoke", "强制下线"),
+    ("totp", "开通动态口令"),
+    ("disable", "停用"),
+    ("enable", "启用"),
+)
+
+
+def layout() -> html.Div:
+    """Both halves are drawn; the server fills only what the user's permissions allow."""
+    form = html.Div(
+        [
+            html.Label("用户名", htmlFor="admin-username"),
+            dcc.Input(id="admin-username", maxLength=64, className="admin-input"),
+            html.Label("姓名", htmlFor="admin-display"),
+            dcc.Input(id="admin-display", maxLength=64, className="admin-input"),
+            html.Label("角色", htmlFor="admin-role"),
+            dcc.Dropdown(
+                id="admin-role",
+                options=[{"label": r.title, "value": r.key} for r in ROLES.values()],
+                clearable=False,
+                className="admin-dropdown",
+            ),
+            html.Label("所属县区（县区工作人员）", htmlFor="admin-counties"),
+            dcc.Dropdown(id="admin-counties", multi=True, className="admin-dropdown"),
+            html.Div(
+                [
+                    html.Button(label, id=f"admin-{key}", n_clicks=0, className="pager-button")
+                    for key, label in BUTTONS
+                ],
+                className="admin-buttons",
+            ),
+            html.Div(id="admin-message", role="status"),
+        ],
+        className="admin-form",
+    )
+    users = panel(
+        "用户与会话",
+        form,
+        html.Div(id="admin-users", className="admin-table"),
+        dcc.Store(id="admin-version", data=0),
+        className="span-all",
+    )
+    log = panel(
+        "审计日志",
+        html.Div(
+            [
+                dcc.Dropdown(
+                    id="admin-audit-action",
+                    options=[{"label": a, "value": a} for a in AUDIT_ACTIONS],
+                    placeholder="全部操作",
+                    className="admin-dropdown",
+                ),
+                dcc.Input(id="admin-audit-user", placeholder="用户名", className="admin-input"),
+                html.Button("查询", id="admin-audit-search", n_clicks=0, className="pager-button"),
+                html.Button(
+                    "校验哈希链", id="admin-audit-verify", n_clicks=0, className="pager-button"
+                ),
+            ],
+            className="admin-buttons",
+        ),
+        html.Div(id="admin-audit-verdict", role="status"),
+        html.Div(id="admin-audit", className="admin-table"),
+        className="span-all",
+    )
+    return html.Div([users, log], className="page-grid admin-page")
