@@ -601,11 +601,14 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             "address": "地址",
             "content": "诉求内容",
         }
+        fields = dict(outcome.fields)
+        code = fields["county_code"]
+        fields["county_code"] = hub.settings.city.county_names.get(code, code)
         return html.Dl(
             [
                 item
                 for key, label in labels.items()
-                for item in (html.Dt(label), html.Dd(outcome.fields[key]))
+                for item in (html.Dt(label), html.Dd(fields[key]))
             ],
             className="hotline-unmask-fields",
         )
