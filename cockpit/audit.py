@@ -272,3 +272,15 @@ def record(
     except StoreError:
         log.critical("audit record not written: %s %s %s", action, obj, result)
         raise
+
+
+def try_record(
+    action: str, obj: str = "", result: str = "ok", detail: dict[str, Any] | None = None
+) -> bool:
+    """record(), for an action already done or refused: a failed audit write must not hide the
+    action's own outcome from the user. Returns False (and logs CRITICAL) when not written."""
+    try:
+        record(action, obj, result, detail)
+    except StoreError:
+        return False
+    return True

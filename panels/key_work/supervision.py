@@ -54,20 +54,23 @@ def may_see(principal: Principal, county_code: str) -> bool:
 def act(hub: DataHub, subject: str, action: str, comment: str) -> Outcome:
     """Record `action` on a task ("task:<id>") or a case ("case:<id>"), and audit the attempt."""
     outcome = _act(hub, subject, action, comment)
-    _audit(str(subject)[:100], outcome, {"action": str(action)[:16]})
-    return outcome
+    return _audit(str(subject)[:100], outcome, {"action": str(action)[:16]})
 
 
-def _audit(subject: str, outcome: Outcome, detail: dict) -> None:
-    """Every supervision attempt, recorded or refused, goes to the audit log."""
+def _audit(subject: str, outcome: Outcome, detail: dict) -> Outcome:
+    """Every supervision attempt, recorded or refused, goes to the audit log; if that write
+    fails, the user still gets the action's own outcome, and is told the log missed it."""
     from cockpit import audit
 
-    audit.record(
+    written = audit.try_record(
         audit.SUPERVISION,
         subject,
         "ok" if outcome.ok else "refused",
         {**detail, "case": outcome.case_id, "message": outcome.message[:200]},
     )
+    if written or not outcome.ok:
+        return outcome
+    return Outcome(True, outcome.message + "（审计记录未能写入，已告警管理员）", outcome.case_id)
 
 
 def _act(hub: DataHub, subject: str, action: str, comment: str) -> Outcome:
@@ -118,8 +121,7 @@ def promote(
 ) -> Outcome:
     """Open a supervision item from a current signal (转督办), with its link back; audited."""
     outcome = _promote(hub, signal_key, period, county, today)
-    _audit(f"signal:{signal_key}"[:100], outcome, {"action": "转督办"})
-    return outcome
+    return _audit(f"signal:{signal_key}"[:100], outcome, {"action": "转督办"})
 
 
 def _promote(

@@ -41,13 +41,15 @@ def acknowledge(
     from cockpit import audit
 
     outcome = _acknowledge(hub, warning_id, period, county, today)
-    audit.record(
+    written = audit.try_record(
         audit.ACKNOWLEDGE,
         f"warning:{warning_id}"[:100],
         "ok" if outcome.ok else "refused",
         {"message": outcome.message[:200]},
     )
-    return outcome
+    if written or not outcome.ok:
+        return outcome
+    return Outcome(True, outcome.message + "（审计记录未能写入，已告警管理员）")
 
 
 def _acknowledge(
