@@ -322,7 +322,7 @@ def test_list_and_detail_show_the_milestones_of_the_data(kw_app, settings, truth
     detail = _text(children)
     mine = ms[ms.task_id == late_id]
     assert per_task.loc[late_id, "overdue"] >= 1
-    assert f"里程碑 {per_task.loc[late_id, 'done']}/{per_task.loc[late_id, 'total']}" in detail
+    assert f"已完成 {per_task.loc[late_id, 'done']}/{per_task.loc[late_id, 'total']}" in detail
     for m in mine.itertuples():
         assert m.name in detail
         if m.overdue:

@@ -89,7 +89,9 @@ def build_tasks(
     by_county = counts_by(lit, "county_code")
     labels = {**names, hub.settings.city.code: "全市性任务"}
     return {
-        "summary": figures.summary(light_counts(lit), open_cases, today, result.as_of),
+        "summary": figures.summary(
+            light_counts(lit), open_cases, today, result.as_of, rules.milestone_red_days
+        ),
         "by_unit": figures.lights_bar(counts_by(lit, "lead_unit"), "lead_unit"),
         "by_county": figures.lights_bar(by_county, "county_code", labels),
         "rows": figures.task_rows(
@@ -233,7 +235,7 @@ def _task_header(task: dict, today: dt.date, cfg, names: dict) -> list:  # noqa:
                 ("所在县区", names.get(task["county_code"], task["county_code"])),
                 ("时间节点", f"{start:%Y-%m-%d} 开始 → {deadline:%Y-%m-%d} 完成时限"),
                 ("进度", f"{task['progress']:.0f}%（序时进度 {elapsed:.0f}%）"),
-                ("里程碑", figures.milestone_count(task)),
+                ("里程碑", figures.milestone_count(task, "已完成 ")),
                 ("最新反馈", f"{feedback_day:%Y-%m-%d}" if feedback_day else None),
             ]
         ),

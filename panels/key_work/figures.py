@@ -15,6 +15,7 @@ from panels.key_work.signals import KIND_NAMES
 from panels.key_work.transform import (
     LIGHT_NAMES,
     LIGHTS,
+    MILESTONE_RED_DAYS,
     TimelineEntry,
     elapsed_share,
 )
@@ -77,7 +78,11 @@ def stat(label: str, value: str, unit: str, note: str = "", status: str = "none"
 
 
 def summary(
-    counts: dict[str, int], open_cases: int | None, today: dt.date, stamp: dt.datetime | None
+    counts: dict[str, int],
+    open_cases: int | None,
+    today: dt.date,
+    stamp: dt.datetime | None,
+    milestone_red_days: int = MILESTONE_RED_DAYS,
 ) -> list:
     """The headline counts by light, and the cases under supervision."""
     total = sum(counts.values())
@@ -96,12 +101,18 @@ def summary(
             className="stat-grid kw-stats",
             children=[
                 stat("任务总数", str(total), "项"),
-                stat("红灯", str(counts["red"]), "项", "逾期、停滞或里程碑严重逾期", "red"),
+                stat(
+                    "红灯",
+                    str(counts["red"]),
+                    "项",
+                    f"逾期、停滞、里程碑逾期超{milestone_red_days}天",
+                    "red",
+                ),
                 stat(
                     "黄灯",
                     str(counts["yellow"]),
                     "项",
-                    "滞后序时、里程碑逾期或反馈不及时",
+                    "滞后序时、里程碑逾期、反馈不及时",
                     "yellow",
                 ),
                 stat("绿灯", str(counts["green"]), "项", "按序时推进", "green"),
@@ -135,7 +146,7 @@ def deadline_text(days_left: int, light: str, deadline: dt.date) -> str:
     return f"{left}（时限 {deadline:%m-%d}）"
 
 
-def milestone_count(task: dict | pd.Series) -> html.Span | None:
+def milestone_count(task: dict | pd.Series, label: str = "里程碑 ") -> html.Span | None:
     """里程碑 done/total, and how many are overdue (in red); None when the task has none."""
     total = int(task.get("ms_total", 0) or 0)
     if total == 0:
@@ -143,7 +154,7 @@ def milestone_count(task: dict | pd.Series) -> html.Span | None:
     overdue = int(task.get("ms_overdue", 0) or 0)
     return html.Span(
         [
-            f"里程碑 {int(task.get('ms_done', 0) or 0)}/{total}",
+            f"{label}{int(task.get('ms_done', 0) or 0)}/{total}",
             html.Span(f" · {overdue}个逾期", className="kw-ms-overdue") if overdue else None,
         ],
         className="kw-task-milestones",

@@ -138,12 +138,12 @@ def key_work_card(
     counts = lit["light"].value_counts()
     card.stats = [
         Stat("任务总数", str(len(lit)), "项"),
-        Stat("红灯", str(int(counts.get("red", 0))), "项", "逾期、停滞或里程碑严重逾期", "red"),
+        Stat("红灯", str(int(counts.get("red", 0))), "项", "逾期、停滞、里程碑久拖", "red"),
         Stat(
             "黄灯",
             str(int(counts.get("yellow", 0))),
             "项",
-            "滞后序时、里程碑逾期或反馈不及时",
+            "滞后序时、里程碑逾期、反馈不及时",
             "yellow",
         ),
         Stat("已完成", str(int(counts.get("done", 0))), "项", "", "green"),
