@@ -232,6 +232,7 @@ def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
 
 
 def _build_app(settings, tmp_path: Path, milestone_table: str | None = None):  # noqa: ANN001, ANN202
+    """The app with a store of its own; milestones from `milestone_table` ("" = not bound)."""
     from cockpit.factory import create_app
 
     update: dict[str, Any] = {
@@ -239,9 +240,12 @@ def _build_app(settings, tmp_path: Path, milestone_table: str | None = None):  #
     }
     if milestone_table is not None:
         datasets = dict(settings.datasets)
-        datasets["key_work.milestones"] = datasets["key_work.milestones"].model_copy(
-            update={"table": milestone_table}
-        )
+        if milestone_table:
+            datasets["key_work.milestones"] = datasets["key_work.milestones"].model_copy(
+                update={"table": milestone_table}
+            )
+        else:
+            del datasets["key_work.milestones"]
         update["datasets"] = datasets
     return create_app(settings.model_copy(update=update))
 
@@ -335,10 +339,16 @@ def test_list_and_detail_show_the_milestones_of_the_data(kw_app, settings, truth
     assert "里程碑数据截至" in detail
 
 
-def test_a_failing_milestone_source_leaves_the_tasks(settings, tmp_path, truth) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("table", "note"), [("no_such_milestones", True), ("", False)], ids=["failing", "not-bound"]
+)
+def test_a_failing_milestone_source_leaves_the_tasks(
+    settings, tmp_path, truth, table, note
+) -> None:  # noqa: ANN001
     """Milestones bound to a table the source does not have: the list and the detail still show
-    the tasks (lights from progress and feedback), each saying the milestones are unavailable."""
-    app = _build_app(settings, tmp_path, milestone_table="no_such_milestones")
+    the tasks (lights from progress and feedback), each saying the milestones are unavailable.
+    A city with no milestone source bound gets the same lights and no such message."""
+    app = _build_app(settings, tmp_path, milestone_table=table)
     today = settings.sources["demo"].end_date
     task_id = truth["tasks"].task_id.iloc[0]
     try:
@@ -350,10 +360,10 @@ def test_a_failing_milestone_source_leaves_the_tasks(settings, tmp_path, truth) 
     finally:
         _close(app)
     assert len(built["rows"]) == len(truth["tasks"])
-    assert "里程碑数据暂不可用" in built["task_note"]
+    assert ("里程碑数据暂不可用" in built["task_note"]) == note
     assert "ms_total" not in built["lit"].columns
     lights = built["lit"].set_index("task_id").light.sort_index()
     assert lights.equals(plain.set_index("task_id").light.sort_index())
     detail = _text(children)
-    assert "里程碑数据暂不可用" in detail and truth["tasks"].title.iloc[0] in detail
+    assert ("里程碑数据暂不可用" in detail) == note and truth["tasks"].title.iloc[0] in detail
     assert "里程碑数据截至" not in detail and not disabled

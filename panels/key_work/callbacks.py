@@ -175,8 +175,9 @@ def build_detail(hub: DataHub, subject: str | None, today: dt.date) -> tuple[lis
             task = lit.iloc[0].to_dict()
             if ms_rows is not None:
                 milestones = milestone_states(ms_rows, today)
+                stamp = ms_result.as_of if ms_result is not None else None
                 milestone_notes.append(
-                    html.P(f"里程碑数据截至 {as_of(ms_result.as_of)}", className="panel-note")
+                    html.P(f"里程碑数据截至 {as_of(stamp)}", className="panel-note")
                 )
             if ms_note:
                 milestone_notes.insert(0, html.P(ms_note, className="panel-error kw-ms-error"))

@@ -48,14 +48,21 @@ def task(hub: DataHub, task_id: str) -> Result:
 MILESTONE_COLUMNS = ("task_id", "seq", "name", "due_date", "done_at", "planned_progress")
 
 
-def milestones(hub: DataHub, county: str | None) -> Result:
-    """The milestones of a county's tasks (or all), as rows: a few per task."""
+def milestones(hub: DataHub, county: str | None) -> Result | None:
+    """The milestones of a county's tasks (or all), as rows: a few per task.
+
+    None where the city has no milestone source (config/datasets.yaml does not bind one).
+    """
+    if "key_work.milestones" not in hub.settings.datasets:
+        return None
     query = DatasetQuery(filters=county_filter(county), columns=MILESTONE_COLUMNS)
     return hub.query("key_work.milestones", query)
 
 
-def task_milestones(hub: DataHub, task_id: str) -> Result:
-    """One task's milestones, within the user's scope."""
+def task_milestones(hub: DataHub, task_id: str) -> Result | None:
+    """One task's milestones, within the user's scope (None: no milestone source)."""
+    if "key_work.milestones" not in hub.settings.datasets:
+        return None
     query = DatasetQuery(filters=(Filter("task_id", "eq", task_id),), columns=MILESTONE_COLUMNS)
     return hub.query("key_work.milestones", query)
 
@@ -88,13 +95,15 @@ def hotline_weekly(hub: DataHub, monday: pd.Timestamp, county: str | None) -> Re
     return hub.query("hotline.tickets", query)
 
 
-def usable_milestones(result: Result) -> tuple[pd.DataFrame | None, str | None]:
+def usable_milestones(result: Result | None) -> tuple[pd.DataFrame | None, str | None]:
     """The milestone rows to use, and what to tell the user about them.
 
     A failing milestone source must not break the tasks: without rows (None) the lights use
     progress and feedback alone, and the note says why; the last good rows are used when the
-    hub still has them, marked as such.
+    hub still has them, marked as such. A city without a milestone source gets no note.
     """
+    if result is None:
+        return None, None
     if result.ok:
         return result.frame, None
     if result.stale and not result.frame.empty:
