@@ -232,8 +232,9 @@ def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
 
 
 def _build_app(settings, tmp_path: Path, milestone_table: str | None = None):  # noqa: ANN001, ANN202
-    """The app with a store of its own; milestones from `milestone_table` ("" = not bound)."""
-    from cockpit.factory import create_app
+    """The city leader's app with a store of its own; milestones from `milestone_table` ("" =
+    not bound)."""
+    from tests.apps import app_as
 
     update: dict[str, Any] = {
         "store": StoreSettings(url=f"sqlite:///{tmp_path / 'store' / 'cockpit.db'}")
@@ -247,7 +248,7 @@ def _build_app(settings, tmp_path: Path, milestone_table: str | None = None):  #
         else:
             del datasets["key_work.milestones"]
         update["datasets"] = datasets
-    return create_app(settings.model_copy(update=update))
+    return app_as(settings.model_copy(update=update))
 
 
 @pytest.fixture
