@@ -106,6 +106,23 @@ CONTRACTS: dict[str, Contract] = {
             key=("task_id",),
         ),
         Contract(
+            "key_work.milestones",
+            "重点工作任务节点（里程碑）",
+            (
+                C("task_id", "string", "任务编号（key_work.tasks 的 task_id）", False),
+                C("seq", "int", "节点序号，从 1 起按计划先后", False),
+                C("name", "string", "节点名称", False),
+                C("due_date", "date", "计划完成日期", False),
+                C("done_at", "date", "实际完成日期；未完成为空"),
+                C("planned_progress", "float", "完成该节点时任务应达到的进度 0-100"),
+                C("county_code", "string", "任务所在县区（同任务）；全市性任务为市代码", False),
+                C("updated_at", "datetime", "最后更新时间", False),
+            ),
+            county_column="county_code",
+            freshness_column="updated_at",
+            key=("task_id", "seq"),
+        ),
+        Contract(
             "risk.warnings",
             "风险预警",
             (

@@ -21,7 +21,7 @@ import pandas as pd
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
-GENERATOR_VERSION = "5"
+GENERATOR_VERSION = "6"
 DEMO_LABEL = "演示数据"
 
 Progress = Callable[[str, float], None]
@@ -247,6 +247,10 @@ def generate(
     )
     report("重点工作", 0.8)
     tables["key_work_tasks"] = key_work_tasks(rng, city.code, counties, names, end)
+    # Milestones draw from a generator of their own, so the tables after them stay as they were.
+    tables["key_work_milestones"] = key_work_milestones(
+        np.random.default_rng([seed, 6]), tables["key_work_tasks"], end
+    )
     report("风险预警", 0.85)
     tables["risk_warnings"] = risk_warnings(rng, counties, names, shapes, start_year, end)
     report("应急事件", 0.9)
@@ -849,6 +853,76 @@ def key_work_tasks(
             }
         )
     return pd.DataFrame(rows)
+
+
+_MILESTONE_NAMES = {
+    "政府工作报告": [
+        "制定实施方案",
+        "分解下达年度任务",
+        "完成阶段目标",
+        "开展中期评估",
+        "攻坚冲刺",
+        "全面完成并考核验收",
+    ],
+    "重点项目": [
+        "完成立项审批",
+        "完成招标采购",
+        "开工建设",
+        "主体工程完工",
+        "设备安装调试",
+        "竣工验收",
+    ],
+    "领导批示": ["摸排建立问题台账", "制定整改方案", "集中整改", "整改销号", "回头看并报结"],
+}
+
+
+def key_work_milestones(
+    rng: np.random.Generator, tasks: pd.DataFrame, end: pd.Timestamp
+) -> pd.DataFrame:
+    """Three to six milestones per task, consistent with its dates, progress and feedback.
+
+    Milestone k of n is planned at k/n of the task's progress and due at the same share of its
+    time (the last on the deadline). It is done when the task's progress has reached its
+    planned share, on a day near its due date but never after the task's latest feedback (which
+    reported it) nor after the data's end; a finished task has all of them done, the last on the
+    day it was finished. So a task behind 序时进度 has milestones past due and not done.
+    """
+    today = end.normalize()
+    rows = []
+    for task in tasks.itertuples():
+        names = _MILESTONE_NAMES[task.source]
+        n = int(rng.integers(3, len(names) + 1))
+        chosen = [*names[: n - 1], names[-1]]
+        start, deadline = pd.Timestamp(task.start_date), pd.Timestamp(task.deadline)
+        span = max((deadline - start).days, 1)
+        reported = min(pd.Timestamp(task.last_feedback_date), today)
+        completed = not pd.isna(task.completed_at)
+        previous = start
+        for k, name in enumerate(chosen, start=1):
+            share = 100.0 * k / n
+            due = deadline if k == n else start + pd.Timedelta(days=round(span * k / n))
+            done_at = pd.NaT
+            if completed or task.progress >= share:
+                day = due + pd.Timedelta(days=int(rng.integers(-12, 11)))
+                day = min(max(day, start, previous), reported)
+                done_at = reported if completed and k == n else day
+                previous = done_at
+            rows.append(
+                {
+                    "task_id": task.task_id,
+                    "seq": k,
+                    "name": name,
+                    "due_date": due,
+                    "done_at": done_at,
+                    "planned_progress": round(share, 1),
+                    "county_code": task.county_code,
+                    # The unit reports milestones with its feedback, in the evening.
+                    "updated_at": reported + pd.Timedelta(hours=18),
+                }
+            )
+    frame = pd.DataFrame(rows)
+    frame["seq"] = frame["seq"].astype("int64")
+    return frame
 
 
 # -- 风险管控 --------------------------------------------------------------------------------

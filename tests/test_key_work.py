@@ -310,6 +310,7 @@ def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
     tables = {name: b.table for name, b in load_settings(environ={}).datasets.items()}
     return {
         "tasks": demo_sql(f"SELECT * FROM {tables['key_work.tasks']}"),
+        "milestones": demo_sql(f"SELECT * FROM {tables['key_work.milestones']}"),
         "warnings": demo_sql(f"SELECT * FROM {tables['risk.warnings']}"),
         "economy": demo_sql(f"SELECT * FROM {tables['economy.indicator_values']}"),
         "gas": demo_sql(
@@ -344,7 +345,16 @@ def _today(settings) -> dt.date:  # noqa: ANN001
     return settings.sources["demo"].end_date
 
 
-def _expected_lights(tasks: pd.DataFrame, today: dt.date) -> pd.Series:
+def _overdue_days(milestones: pd.DataFrame, tasks: pd.DataFrame, today: dt.date) -> pd.Series:
+    """Per task (in the tasks' order), days its most overdue open milestone is past due (0: none)."""
+    due = pd.to_datetime(milestones.due_date)
+    day = pd.Timestamp(today)
+    late = (day - due).dt.days.where(milestones.done_at.isna() & (due < day))
+    worst = late.groupby(milestones.task_id).max()
+    return tasks.task_id.map(worst).fillna(0).to_numpy()
+
+
+def _expected_lights(tasks: pd.DataFrame, today: dt.date, milestones: pd.DataFrame) -> pd.Series:
     """The light rules of config/key_work.yaml, written again in vectorised pandas."""
     day = pd.Timestamp(today)
     deadline, start = pd.to_datetime(tasks.deadline), pd.to_datetime(tasks.start_date)
@@ -352,8 +362,9 @@ def _expected_lights(tasks: pd.DataFrame, today: dt.date) -> pd.Series:
     span = (deadline - start).dt.days.clip(lower=1)
     elapsed = ((day - start).dt.days / span).clip(0, 1) * 100
     done = tasks.completed_at.notna() | (tasks.progress >= 100)
-    red = (day > deadline) | age.isna() | (age > 30)
-    yellow = (elapsed - tasks.progress > 10) | (age > 14)
+    late = _overdue_days(milestones, tasks, today)
+    red = (day > deadline) | age.isna() | (age > 30) | (late > 60)
+    yellow = (elapsed - tasks.progress > 10) | (age > 14) | (late > 0)
     return pd.Series(
         np.select([done, red, yellow], ["done", "red", "yellow"], "green"), index=tasks.task_id
     )
@@ -362,7 +373,7 @@ def _expected_lights(tasks: pd.DataFrame, today: dt.date) -> pd.Series:
 def test_task_counts_match_the_data(kw_app, settings, truth) -> None:  # noqa: ANN001
     """The headline counts by light are those of the demo tasks, whole city and one county."""
     today = _today(settings)
-    expected = _expected_lights(truth["tasks"], today)
+    expected = _expected_lights(truth["tasks"], today, truth["milestones"])
     with kw_app.server.test_request_context("/"):
         built = build_tasks(_hub(kw_app), None, "attention", today)
         county = build_tasks(_hub(kw_app), "140403", "all", today)

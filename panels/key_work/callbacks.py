@@ -23,6 +23,7 @@ from panels.key_work.transform import (
     elapsed_share,
     light_counts,
     light_reason,
+    milestone_states,
     timeline,
     with_lights,
 )
@@ -64,10 +65,13 @@ def build_tasks(
     rules = cfg.lights.rules()
     names = hub.settings.city.county_names
     result = data.tasks(hub, county)
-    lit = with_lights(result.frame, today, rules)
+    milestones, milestone_note = data.usable_milestones(data.milestones(hub, county))
+    lit = with_lights(result.frame, today, rules, milestones)
     notes = []
     if result.error:
         notes.append(("显示最近一次成功数据：" if result.stale else "") + result.error)
+    if milestone_note and not result.frame.empty:
+        notes.append(milestone_note)
     cases: dict = {}
     open_cases: int | None = None
     try:
@@ -85,7 +89,9 @@ def build_tasks(
     by_county = counts_by(lit, "county_code")
     labels = {**names, hub.settings.city.code: "全市性任务"}
     return {
-        "summary": figures.summary(light_counts(lit), open_cases, today, result.as_of),
+        "summary": figures.summary(
+            light_counts(lit), open_cases, today, result.as_of, rules.milestone_red_days
+        ),
         "by_unit": figures.lights_bar(counts_by(lit, "lead_unit"), "lead_unit"),
         "by_county": figures.lights_bar(by_county, "county_code", labels),
         "rows": figures.task_rows(
@@ -151,6 +157,8 @@ def build_detail(hub: DataHub, subject: str | None, today: dt.date) -> tuple[lis
     kind, _, ident = subject.partition(":")
     children: list = []
     case = None
+    milestones = None  # the task's milestones with their states, when they could be read
+    milestone_notes: list = []
     try:
         store = get_store(hub)
         if kind == "task":
@@ -161,8 +169,18 @@ def build_detail(hub: DataHub, subject: str | None, today: dt.date) -> tuple[lis
                         answer.error or "任务不存在或不在您的查看范围内", className="panel-error"
                     )
                 ], True
-            lit = with_lights(answer.frame, today, cfg.lights.rules())
+            ms_result = data.task_milestones(hub, ident)
+            ms_rows, ms_note = data.usable_milestones(ms_result)
+            lit = with_lights(answer.frame, today, cfg.lights.rules(), ms_rows)
             task = lit.iloc[0].to_dict()
+            if ms_rows is not None:
+                milestones = milestone_states(ms_rows, today)
+                stamp = ms_result.as_of if ms_result is not None else None
+                milestone_notes.append(
+                    html.P(f"里程碑数据截至 {as_of(stamp)}", className="panel-note")
+                )
+            if ms_note:
+                milestone_notes.insert(0, html.P(ms_note, className="panel-error kw-ms-error"))
             case = store.case_for_task(ident)
             children += _task_header(task, today, cfg, names)
         elif kind == "case" and ident.isdigit():
@@ -178,8 +196,12 @@ def build_detail(hub: DataHub, subject: str | None, today: dt.date) -> tuple[lis
         return [html.P(f"督办记录暂不可用：{exc}", className="panel-error")], True
     actions = [replace(a, acted_at=local_time(a.acted_at)) for a in actions]
     children += [
-        html.H3("督办与反馈记录", className="kw-subtitle"),
-        figures.timeline_items(timeline(task, actions)),
+        html.H3(
+            "里程碑、督办与反馈记录" if kind == "task" else "督办与反馈记录",
+            className="kw-subtitle",
+        ),
+        *milestone_notes,
+        figures.timeline_items(timeline(task, actions, milestones)),
     ]
     closed = case is not None and not case.is_open
     if closed:
@@ -214,6 +236,7 @@ def _task_header(task: dict, today: dt.date, cfg, names: dict) -> list:  # noqa:
                 ("所在县区", names.get(task["county_code"], task["county_code"])),
                 ("时间节点", f"{start:%Y-%m-%d} 开始 → {deadline:%Y-%m-%d} 完成时限"),
                 ("进度", f"{task['progress']:.0f}%（序时进度 {elapsed:.0f}%）"),
+                ("里程碑", figures.milestone_count(task, "已完成 ")),
                 ("最新反馈", f"{feedback_day:%Y-%m-%d}" if feedback_day else None),
             ]
         ),

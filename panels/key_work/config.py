@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from panels.key_work.transform import BEHIND_MARGIN, STALE_DAYS, STALLED_DAYS, LightRules
+from panels.key_work.transform import (
+    BEHIND_MARGIN,
+    MILESTONE_RED_DAYS,
+    MILESTONE_YELLOW_DAYS,
+    STALE_DAYS,
+    STALLED_DAYS,
+    LightRules,
+)
 
 
 class _Strict(BaseModel):
@@ -17,16 +24,30 @@ class Lights(_Strict):
     behind_margin: float = Field(BEHIND_MARGIN, ge=0, le=100, description="percentage points")
     stale_days: int = Field(STALE_DAYS, ge=1, description="feedback older than this: yellow")
     stalled_days: int = Field(STALLED_DAYS, ge=1, description="feedback older than this: red")
+    milestone_yellow_days: int = Field(
+        MILESTONE_YELLOW_DAYS, ge=0, description="a milestone overdue by more days: yellow"
+    )
+    milestone_red_days: int = Field(
+        MILESTONE_RED_DAYS, ge=0, description="a milestone overdue by more days: red"
+    )
 
     @model_validator(mode="after")
     def _stalled_after_stale(self) -> Lights:
         if self.stalled_days < self.stale_days:
             raise ValueError("stalled_days must not be shorter than stale_days")
+        if self.milestone_red_days < self.milestone_yellow_days:
+            raise ValueError("milestone_red_days must not be shorter than milestone_yellow_days")
         return self
 
     def rules(self) -> LightRules:
         """The rules as the pure light functions take them."""
-        return LightRules(self.behind_margin, self.stale_days, self.stalled_days)
+        return LightRules(
+            self.behind_margin,
+            self.stale_days,
+            self.stalled_days,
+            self.milestone_yellow_days,
+            self.milestone_red_days,
+        )
 
 
 class Supervision(_Strict):

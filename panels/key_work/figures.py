@@ -15,6 +15,7 @@ from panels.key_work.signals import KIND_NAMES
 from panels.key_work.transform import (
     LIGHT_NAMES,
     LIGHTS,
+    MILESTONE_RED_DAYS,
     TimelineEntry,
     elapsed_share,
 )
@@ -77,7 +78,11 @@ def stat(label: str, value: str, unit: str, note: str = "", status: str = "none"
 
 
 def summary(
-    counts: dict[str, int], open_cases: int | None, today: dt.date, stamp: dt.datetime | None
+    counts: dict[str, int],
+    open_cases: int | None,
+    today: dt.date,
+    stamp: dt.datetime | None,
+    milestone_red_days: int = MILESTONE_RED_DAYS,
 ) -> list:
     """The headline counts by light, and the cases under supervision."""
     total = sum(counts.values())
@@ -96,8 +101,20 @@ def summary(
             className="stat-grid kw-stats",
             children=[
                 stat("任务总数", str(total), "项"),
-                stat("红灯", str(counts["red"]), "项", "逾期或停滞", "red"),
-                stat("黄灯", str(counts["yellow"]), "项", "滞后序时或反馈不及时", "yellow"),
+                stat(
+                    "红灯",
+                    str(counts["red"]),
+                    "项",
+                    f"逾期、停滞、里程碑逾期超{milestone_red_days}天",
+                    "red",
+                ),
+                stat(
+                    "黄灯",
+                    str(counts["yellow"]),
+                    "项",
+                    "滞后序时、里程碑逾期、反馈不及时",
+                    "yellow",
+                ),
                 stat("绿灯", str(counts["green"]), "项", "按序时推进", "green"),
                 stat("已完成", str(counts["done"]), "项"),
                 stat("督办中", cases, "件", "含线索转入的督办事项"),
@@ -127,6 +144,22 @@ def deadline_text(days_left: int, light: str, deadline: dt.date) -> str:
         return f"时限 {deadline:%Y-%m-%d}"
     left = "今日到期" if days_left == 0 else f"剩余 {days_left} 天"
     return f"{left}（时限 {deadline:%m-%d}）"
+
+
+def milestone_count(task: dict | pd.Series, label: str = "里程碑 ") -> html.Span | None:
+    """里程碑 done/total, and how many are overdue (in red); None when the task has none."""
+    total = int(task.get("ms_total", 0) or 0)
+    if total == 0:
+        return None
+    overdue = int(task.get("ms_overdue", 0) or 0)
+    return html.Span(
+        [
+            f"{label}{int(task.get('ms_done', 0) or 0)}/{total}",
+            html.Span(f" · {overdue}个逾期", className="kw-ms-overdue") if overdue else None,
+        ],
+        className="kw-task-milestones",
+        title="已完成/全部里程碑" + (f"，{overdue}个已过计划日期未完成" if overdue else ""),
+    )
 
 
 def task_rows(
@@ -187,6 +220,7 @@ def task_rows(
                                 deadline_text(int(t.days_left), t.light, deadline),
                                 className="kw-task-deadline",
                             ),
+                            milestone_count(t._asdict()),
                         ],
                     ),
                     html.Button(
@@ -290,12 +324,15 @@ def timeline_items(entries: list[TimelineEntry]) -> html.Ol:
         className="kw-timeline",
         children=[
             html.Li(
-                className=f"kw-tl kw-tl-{_tl_class(e.kind)}",
+                className=f"kw-tl kw-tl-{_tl_class(e)}",
                 children=[
                     html.Div(
                         [
                             html.Span(_when(e.at), className="kw-tl-at"),
                             html.Span(e.kind, className="kw-tl-kind"),
+                            html.Span(e.note, className=f"kw-tl-note kw-ms-{e.state}")
+                            if e.note
+                            else None,
                             html.Span(e.who, className="kw-tl-who") if e.who else None,
                         ],
                         className="kw-tl-head",
@@ -308,8 +345,10 @@ def timeline_items(entries: list[TimelineEntry]) -> html.Ol:
     )
 
 
-def _tl_class(kind: str) -> str:
-    return {"进展反馈": "feedback", "任务下达": "start", "办结": "done"}.get(kind, "action")
+def _tl_class(entry: TimelineEntry) -> str:
+    if entry.state:  # a milestone: its state decides the marker's colour
+        return f"ms kw-tl-ms-{entry.state}"
+    return {"进展反馈": "feedback", "任务下达": "start", "办结": "done"}.get(entry.kind, "action")
 
 
 def _when(at: dt.datetime) -> str:

@@ -13,6 +13,7 @@ from cockpit.hub import DataHub
 from cockpit.maps import county_map, county_outlines
 from cockpit.shell import CITY_WIDE
 from panels.economy.transform import latest_releases
+from panels.key_work import data as key_work_data
 from panels.overview import data
 from panels.overview.figures import attention_items, module_card
 from panels.overview.transform import (
@@ -35,7 +36,9 @@ def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date
     hotline = hotline_card(*data.hotline_kpis(hub, period, county), period)
     key_work_config = hub.module_config.get("key_work")
     rules = key_work_config.lights.rules() if key_work_config is not None else None
-    tasks_card, lit = key_work_card(data.tasks(hub, county), today, rules)
+    # The same lights as the 重点工作 page: milestones count where they can be read.
+    milestones, _ = key_work_data.usable_milestones(key_work_data.milestones(hub, county))
+    tasks_card, lit = key_work_card(data.tasks(hub, county), today, rules, milestones)
     warnings = data.warnings_in_force(hub, county)
     active = data.active_events(hub, county)
     emergency = emergency_card(active, data.events_this_year(hub, today.year, county), today.year)

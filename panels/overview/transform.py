@@ -125,18 +125,27 @@ def hotline_card(current: Result, previous: Result, period: str) -> ModuleCard:
 
 
 def key_work_card(
-    result: Result, today: dt.date, rules: object | None = None
+    result: Result,
+    today: dt.date,
+    rules: object | None = None,
+    milestones: pd.DataFrame | None = None,
 ) -> tuple[ModuleCard, pd.DataFrame]:
     """Counts of tasks by light (with the 重点工作 module's configured rules), and the tasks."""
     card = _card("key_work", "重点工作", f"截至{today:%m月%d日}", result)
     if result.frame.empty:
         return card, result.frame
-    lit = with_lights(result.frame, today, rules)
+    lit = with_lights(result.frame, today, rules, milestones)
     counts = lit["light"].value_counts()
     card.stats = [
         Stat("任务总数", str(len(lit)), "项"),
-        Stat("红灯", str(int(counts.get("red", 0))), "项", "逾期或停滞", "red"),
-        Stat("黄灯", str(int(counts.get("yellow", 0))), "项", "滞后于序时或反馈不及时", "yellow"),
+        Stat("红灯", str(int(counts.get("red", 0))), "项", "逾期、停滞、里程碑久拖", "red"),
+        Stat(
+            "黄灯",
+            str(int(counts.get("yellow", 0))),
+            "项",
+            "滞后序时、里程碑逾期、反馈不及时",
+            "yellow",
+        ),
         Stat("已完成", str(int(counts.get("done", 0))), "项", "", "green"),
     ]
     return card, lit

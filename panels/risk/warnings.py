@@ -20,6 +20,7 @@ from cockpit.formatting import month_label
 from cockpit.hub import DataHub, Result
 from cockpit.scope import current_principal
 from panels.economy.transform import indicator_figure
+from panels.key_work import data as key_work_data
 from panels.key_work.transform import LightRules, with_lights
 from panels.risk import data
 from panels.risk.config import HOTLINE_METRICS, KEY_WORK_METRICS, AnomalySeries, RiskConfig
@@ -270,7 +271,9 @@ class _MetricReader:
         result = data.tasks(self.hub)
         if not result.ok:
             return _Reading(error=result.error)
-        lit = with_lights(result.frame, self.today, self.lights)
+        # The same lights as the 重点工作 page: milestones count where they can be read.
+        milestones, _ = key_work_data.usable_milestones(key_work_data.milestones(self.hub, None))
+        lit = with_lights(result.frame, self.today, self.lights, milestones)
         values: dict[str, float | None] = {}
         if not lit.empty:
             groups = {c: g for c, g in lit.groupby("county_code")}
