@@ -34,6 +34,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("risk", "风险管控"),
     ("emergency", "应急指挥"),
     ("hotline", "12345热线"),
+    ("briefing", "要情专报"),
     ("admin", "系统管理"),  # administrators and auditors only (cockpit/security/roles.py)
 )
 
