@@ -24,6 +24,8 @@ class PanelSpec:
     register_callbacks: Callable[[Any, Any], None]  # (app, hub)
     # The pydantic model of the module's own config section (config/<key>.yaml), if any.
     config_model: type | None = None
+    # Tables offered for download as CSV and Excel (cockpit.exports.ExportTable), if any.
+    tables: tuple = ()
 
 
 # Every module, in navigation order: (package under panels/, title in the navigation).
