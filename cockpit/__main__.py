@@ -201,7 +201,9 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     kinds = ["daily", "weekly"] if args.kind == "both" else [args.kind]
     written = 0
-    with app.server.test_request_context("/"):
+    # An app context without a request: the principal is the system itself (whole city), and
+    # the audit log records the job as 系统 from "local".
+    with app.server.app_context():
         day = args.date or default_day(hub)
         for kind in kinds:
             for county in places:

@@ -28,6 +28,7 @@ from urllib.parse import quote, urlencode
 import pandas as pd
 
 from cockpit.scope import EXPORT, UNMASK, Principal, current_principal
+from cockpit.store import StoreError
 
 MISSING = "—"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,12 +37,10 @@ FORMATS = {"csv": CSV_TYPE, "xlsx": XLSX_TYPE}
 
 
 def audit_export(obj: str, result: str = "ok", detail: dict | None = None) -> None:
-    """Record one export (or a refused one) in the audit log."""
-    try:
-        from cockpit import audit
-    except ImportError:  # cockpit/audit.py lands with the security work; until then, nothing
-        return
-    audit.record("export", obj, result, detail)
+    """Record one export (or a refused one) in the audit log; StoreError if it cannot be."""
+    from cockpit import audit
+
+    audit.record(audit.EXPORT, obj, result, detail)
 
 
 # -- the file ------------------------------------------------------------------------------------
@@ -196,8 +195,12 @@ class ExportTable:
 
 
 def link_id(key: str, fmt: str) -> str:
-    """The component id of a table's link (Dash ids may not hold dots)."""
-    return f"export-{key.replace('.', '-')}-{fmt}"
+    """The component id of a table's link: hotline-export-tickets-csv.
+
+    It starts with the panel's key, as every id of a page does: the security gate lets a role
+    touch only ids of the pages it may open (and Dash ids may not hold dots)."""
+    panel, _, table = key.partition(".")
+    return f"{panel}-export-{table}-{fmt}"
 
 
 def links(key: str) -> Any:
@@ -236,10 +239,21 @@ def serve(hub: Any, tables: dict[str, ExportTable], key: str, fmt: str, params: 
         return "当前账号没有导出权限", 403, {"Content-Type": "text/plain; charset=utf-8"}
     table = mask_personal(table_spec.build(hub, params), principal)
     body = render(table, fmt)
-    audit_export(
-        f"{key}.{fmt}",
-        detail={"params": params, "rows": len(table.frame), "masked": not principal.can(UNMASK)},
-    )
+    try:
+        audit_export(
+            f"{key}.{fmt}",
+            detail={
+                "params": params,
+                "rows": len(table.frame),
+                "masked": not principal.can(UNMASK),
+            },
+        )
+    except StoreError:  # an export that cannot be audited does not happen
+        return (
+            "审计记录写入失败，未导出，请稍后再试",
+            503,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
     name = f"{table.stem}.{fmt}"
     headers = {
         "Content-Type": FORMATS[fmt],

@@ -342,6 +342,11 @@ def test_page_and_export_callbacks(app) -> None:
         assert "数据截至 2026-11-19" in shown["meta"]
         payload = export_file(app.server.extensions["cockpit_hub"], "daily", "city", "docx")
         assert payload["filename"].endswith(".docx") and payload["base64"]
+        from cockpit import audit
+        from cockpit.store import get_store
+
+        logged = audit.entries(get_store(app.server.extensions["cockpit_hub"]), action="export")
+        assert [(e.object, e.result) for e in logged] == [("briefing.docx", "ok")]
 
 
 def test_export_is_refused_without_the_export_permission(settings) -> None:

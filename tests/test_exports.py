@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
-import types
 
 import pandas as pd
-import pytest
 
 from cockpit import exports
 from cockpit.components import FIT_GRAPH, SIZED_GRAPH
@@ -43,17 +40,14 @@ def _rows(body: bytes) -> tuple[dict[str, str], list[dict[str, str]]]:
     return fields, [dict(zip(names, row, strict=True)) for row in lines[blank + 2 :]]
 
 
-@pytest.fixture
-def audited(monkeypatch):  # noqa: ANN001, ANN201
-    """A stand-in for cockpit.audit (landing with the security work) that keeps its records."""
-    records: list[tuple] = []
-    fake = types.ModuleType("cockpit.audit")
-    fake.record = lambda action, obj, result="ok", detail=None: records.append(
-        (action, obj, result, detail)
-    )
-    monkeypatch.setitem(sys.modules, "cockpit.audit", fake)
-    monkeypatch.setattr("cockpit.audit", fake, raising=False)
-    return records
+def _exports_audited(app) -> list[tuple[str, str, str]]:  # noqa: ANN001
+    """(object, result, user) of the export records in the app's audit log, oldest first."""
+    from cockpit import audit
+    from cockpit.store import get_store
+
+    with app.server.app_context():
+        found = audit.entries(get_store(app.server.extensions["cockpit_hub"]), action="export")
+    return [(e.object, e.result, e.user_id) for e in reversed(found)]
 
 
 # -- the shared writer ---------------------------------------------------------------------------
@@ -107,7 +101,7 @@ def test_charts_offer_only_a_png_download_and_no_zoom() -> None:
 
 
 # -- every table over HTTP -----------------------------------------------------------------------
-def test_every_declared_table_downloads_as_csv_and_excel(settings, audited) -> None:
+def test_every_declared_table_downloads_as_csv_and_excel(settings) -> None:
     from openpyxl import load_workbook
 
     assert {
@@ -134,11 +128,11 @@ def test_every_declared_table_downloads_as_csv_and_excel(settings, audited) -> N
             assert sheet["A1"].value == response.data.decode("utf-8-sig").split("\r\n")[0]
         assert client.get("/export/nothing.csv").status_code == 404
         assert client.get("/export/hotline.tickets.pdf").status_code == 404
+        assert _exports_audited(app) == [
+            (f"{key}.{fmt}", "ok", "lead") for key in sorted(TABLE_KEYS) for fmt in ("csv", "xlsx")
+        ]
     finally:
         _close(app)
-    assert [r[:3] for r in audited] == [
-        ("export", f"{key}.{fmt}", "ok") for key in sorted(TABLE_KEYS) for fmt in ("csv", "xlsx")
-    ]
 
 
 def test_a_county_principals_exports_hold_only_their_county(settings, demo_sql) -> None:
@@ -195,14 +189,14 @@ def test_ticket_export_holds_no_raw_name_or_phone(settings, demo_sql) -> None:
     assert all(row.citizen_phone in unmasked for row in raw.itertuples())
 
 
-def test_export_without_the_permission_is_refused_and_audited(settings, audited) -> None:
+def test_export_without_the_permission_is_refused_and_audited(settings) -> None:
     app = _app(settings, Principal("v", "analyst", None, frozenset()))
     try:
         response = app.server.test_client().get("/export/key_work.tasks.xlsx")
+        assert response.status_code == 403 and "没有导出权限" in response.get_data(as_text=True)
+        assert _exports_audited(app) == [("key_work.tasks.xlsx", "denied", "v")]
     finally:
         _close(app)
-    assert response.status_code == 403 and "没有导出权限" in response.get_data(as_text=True)
-    assert audited[0][:3] == ("export", "key_work.tasks.xlsx", "denied")
 
 
 def test_links_follow_the_filters_and_the_open_list() -> None:
