@@ -1,4 +1,5 @@
-"""Command line: python -m cockpit {run, demo-data, check-config, docs, db, users, audit} --help."""
+"""Command line: python -m cockpit {run, demo-data, check-config, sync, check, docs, db, users,
+audit, briefing} --help."""
 
 from __future__ import annotations
 
@@ -172,6 +173,59 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print("\n".join(lines(data)))
     return 0 if data["ok"] else 1
+
+
+def cmd_briefing(args: argparse.Namespace) -> int:
+    """Write the day's 要情专报 (.docx and .pdf) to a folder: the morning's scheduled job."""
+    from cockpit.exports import audit_export
+    from cockpit.factory import create_app
+    from panels.briefing import documents
+    from panels.briefing.build import ScopeRefused, build_briefing, default_day
+
+    app = create_app()
+    hub = app.server.extensions["cockpit_hub"]
+    codes = [c.code for c in hub.settings.city.counties]
+    places: list[str | None] = [None] if not args.county else []
+    for code in args.county or ():
+        if code == "all":
+            places += codes
+        elif code in codes:
+            places.append(code)
+        else:
+            print(
+                f"error: 没有编码为 {code} 的县区（可选：{', '.join(codes)}，或 all）",
+                file=sys.stderr,
+            )
+            return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    kinds = ["daily", "weekly"] if args.kind == "both" else [args.kind]
+    written = 0
+    # An app context without a request: the principal is the system itself (whole city), and
+    # the audit log records the job as 系统 from "local".
+    with app.server.app_context():
+        day = args.date or default_day(hub)
+        for kind in kinds:
+            for county in places:
+                try:
+                    b = build_briefing(hub, kind, county, day)
+                except ScopeRefused as exc:
+                    print(f"error: {exc}", file=sys.stderr)
+                    return 2
+                for fmt in args.format:
+                    path = out / documents.filename(b, fmt)
+                    data = documents.to_pdf(b) if fmt == "pdf" else documents.to_docx(b)
+                    tmp = path.with_suffix(path.suffix + ".part")
+                    tmp.write_bytes(data)
+                    tmp.replace(path)  # a reader never sees half a file
+                    audit_export(
+                        f"briefing.{fmt}",
+                        detail={"kind": kind, "county": county, "day": f"{day}", "via": "cli"},
+                    )
+                    written += 1
+                    print(f"wrote {path} ({len(data):,} bytes)", file=sys.stderr)
+    print(f"{written} 个文件已写入 {out}")
+    return 0
 
 
 def _date(text: str) -> dt.date:
@@ -356,6 +410,34 @@ def parser() -> argparse.ArgumentParser:
     db.add_argument("db_command", choices=["upgrade", "current"], help="upgrade to head, or show")
     db.add_argument("--config-dir", default=None)
     db.set_defaults(func=cmd_db)
+    brief = sub.add_parser(
+        "briefing",
+        help="write 要情专报 (.docx, .pdf) to a folder (for a scheduled job, see docs/briefing.md)",
+    )
+    brief.add_argument("--out", default="instance/briefings", help="folder to write the files to")
+    brief.add_argument(
+        "--kind", choices=["daily", "weekly", "both"], default="daily", help="日报, 周报 or both"
+    )
+    brief.add_argument(
+        "--county",
+        action="append",
+        metavar="CODE",
+        help="a county's briefing instead of the city's (repeatable; 'all' for every county)",
+    )
+    brief.add_argument(
+        "--date",
+        type=_date,
+        default=None,
+        help="date of issue YYYY-MM-DD (default: today, or the day after the newest 12345 data)",
+    )
+    brief.add_argument(
+        "--format",
+        nargs="+",
+        choices=["docx", "pdf"],
+        default=["docx", "pdf"],
+        help="file formats (default: both)",
+    )
+    brief.set_defaults(func=cmd_briefing)
     return p
 
 

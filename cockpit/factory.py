@@ -15,7 +15,7 @@ from pathlib import Path
 from dash import Dash, html
 from pydantic import ValidationError
 
-from cockpit import audit, shell, theme
+from cockpit import audit, exports, shell, theme
 from cockpit.cache import SafeCache
 from cockpit.hub import DataHub
 from cockpit.panels import all_panels
@@ -72,6 +72,7 @@ def create_app(
     shell.register_callbacks(app, hub, panels)
     for panel in panels:
         panel.register_callbacks(app, hub)
+    exports.register(app, hub, [t for p in panels for t in p.tables])
     # Every id any callback uses, so Dash can check the callbacks against the full page set.
     skeleton = shell.frame(hub, panels, [], "", [])
     app.validation_layout = html.Div([skeleton, *(p.layout() for p in panels)])

@@ -68,3 +68,84 @@ def freshness(as_of_time: dt.datetime | None, late_by: dt.timedelta | None = Non
     days = late_by.days
     hours = int(late_by.total_seconds() // 3600)
     return text + (f" · 已超期{days}天" if days >= 1 else f" · 已超期{max(hours, 1)}小时")
+
+
+# -- the official register (要情专报): counts, changes and dates as bulletins write them ----------
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _trim(text: str) -> str:
+    """'3.20' -> '3.2', '3.00' -> '3': bulletins write no trailing zeros."""
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def count(value: float | None, unit: str = "", digits: int = 2) -> str:
+    """A count in the official register: 856件, 1.23万件, 4.5亿元; '—' when missing.
+
+    No thousands separators (bulletins write 8560件, not 8,560件); 万 from ten thousand up,
+    亿 from a hundred million up, trailing zeros dropped.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    size = abs(value)
+    if size >= 1e8:
+        return f"{_trim(f'{value / 1e8:.{digits}f}')}亿{unit}"
+    if size >= 1e4:
+        return f"{_trim(f'{value / 1e4:.{digits}f}')}万{unit}"
+    if float(value).is_integer():
+        return f"{int(value)}{unit}"
+    return f"{_trim(f'{value:.1f}')}{unit}"
+
+
+def change(now: float | None, before: float | None, unit: str = "件") -> str:
+    """How a count moved: '增加56件（增长4.8%）' / '减少3件（下降1.2%）' / '持平'; '' without a base."""
+    if (
+        now is None
+        or before is None
+        or any(isinstance(v, float) and math.isnan(v) for v in (now, before))
+    ):
+        return ""
+    diff = now - before
+    if diff == 0:
+        return "持平"
+    word, pct_word = ("增加", "增长") if diff > 0 else ("减少", "下降")
+    text = f"{word}{count(abs(diff), unit)}"
+    if before:
+        text += f"（{pct_word}{abs(diff) / before * 100:.1f}%）"
+    return text
+
+
+def rate_change(now: float | None, before: float | None, digits: int = 1) -> str:
+    """A rate against an earlier one, in points: '提高0.5个百分点' / '回落0.3个百分点' / '持平'."""
+    if now is None or before is None:
+        return ""
+    return points(now - before, digits)
+
+
+def chinese_numeral(n: int) -> str:
+    """1-99 in Chinese numerals (排名第二, 第十二); larger numbers stay in digits."""
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return _CN_DIGITS[ones]
+    return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
+
+
+def day_label(day: dt.date) -> str:
+    """2026-11-19 -> 11月19日."""
+    return f"{day.month}月{day.day}日"
+
+
+def date_label(day: dt.date) -> str:
+    """2026-11-19 -> 2026年11月19日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def span_label(first: dt.date, last: dt.date) -> str:
+    """Two days as a span: 11月13日—19日, 11月28日—12月4日 (last day inclusive)."""
+    if first == last:
+        return day_label(first)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{day_label(first)}—{last.day}日"
+    return f"{day_label(first)}—{day_label(last)}"

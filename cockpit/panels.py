@@ -24,6 +24,8 @@ class PanelSpec:
     register_callbacks: Callable[[Any, Any], None]  # (app, hub)
     # The pydantic model of the module's own config section (config/<key>.yaml), if any.
     config_model: type | None = None
+    # Tables offered for download as CSV and Excel (cockpit.exports.ExportTable), if any.
+    tables: tuple = ()
 
 
 # Every module, in navigation order: (package under panels/, title in the navigation).
@@ -34,6 +36,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("risk", "风险管控"),
     ("emergency", "应急指挥"),
     ("hotline", "12345热线"),
+    ("briefing", "要情专报"),
     ("admin", "系统管理"),  # administrators and auditors only (cockpit/security/roles.py)
 )
 

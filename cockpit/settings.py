@@ -267,6 +267,7 @@ class Settings(Strict):
     risk: dict[str, Any] = Field(default_factory=dict)
     emergency: dict[str, Any] = Field(default_factory=dict)
     hotline: dict[str, Any] = Field(default_factory=dict)
+    briefing: dict[str, Any] = Field(default_factory=dict)
     secret_key: str | None = None
     audit_key: str | None = None
     base_dir: Path = PROJECT_ROOT

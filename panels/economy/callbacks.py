@@ -13,10 +13,11 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 from cockpit import theme
 from cockpit.cache import is_miss, make_key
+from cockpit.exports import audit_export
 from cockpit.formatting import as_of, month_label, number, percent
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_map, county_outlines
-from cockpit.scope import current_principal
+from cockpit.scope import EXPORT, current_principal
 from cockpit.settings import Indicator
 from cockpit.shell import CITY_WIDE
 from panels.economy import data, export, figures
@@ -335,8 +336,14 @@ def cached_projection(
 
 
 def export_file(hub: DataHub, period: str, county: str | None, kind: str) -> dict:
-    """The indicator table as a dcc.Download payload: 'csv' (UTF-8 with BOM) or 'xlsx'."""
+    """The indicator table as a dcc.Download payload: 'csv' (UTF-8 with BOM) or 'xlsx'.
+
+    PermissionError without the export permission; every download is audited."""
+    if not current_principal().can(EXPORT):
+        audit_export(f"economy.indicators.{kind}", "denied")
+        raise PermissionError("当前账号没有导出权限")
     page = build_page(hub, period, county)
+    audit_export(f"economy.indicators.{kind}", detail={"period": period, "place": page.place_name})
     meta = export.TableMeta(
         city=hub.settings.city.name,
         place=page.place_name,
@@ -510,4 +517,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         if not period or not (csv_clicks or xlsx_clicks):
             return no_update
         kind = "xlsx" if ctx.triggered_id == "economy-export-xlsx" else "csv"
-        return export_file(hub, period, county, kind)
+        try:
+            return export_file(hub, period, county, kind)
+        except PermissionError:
+            return no_update

@@ -7,17 +7,17 @@ never 0; projections are not exported (they are not statistics).
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 
 import pandas as pd
 
+from cockpit import exports
+from cockpit.exports import Header
 from panels.economy.transform import Reading
 
 STATUS_WORDS = {"green": "达标", "yellow": "预警", "red": "落后", "none": "—"}
-MISSING = "—"
+MISSING = exports.MISSING
 
 
 @dataclass(frozen=True)
@@ -81,70 +81,38 @@ def indicator_table(readings: list[Reading], departments: dict[str, str]) -> pd.
     return pd.DataFrame(rows, columns=[*COLUMNS, "_note"])
 
 
+def header(meta: TableMeta) -> Header:
+    """What the shared export header says for the indicator table."""
+    return Header(
+        title=f"{meta.city}经济运行主要指标",
+        place=meta.place,
+        period=f"{meta.period_text}（季度指标为最近一季；各行“统计期”为该指标的期别）",
+        as_of=meta.as_of,
+        units="数值见各行“单位”列；增速为%，变化为百分点；“—”表示数据缺失，不按零计",
+        is_demo=meta.is_demo,
+    )
+
+
 def header_lines(meta: TableMeta) -> list[list[str]]:
     """The lines above the table: title, place, period, as-of, units, and the demo label."""
-    lines = [
-        [f"{meta.city}经济运行主要指标"],
-        ["区域", meta.place],
-        ["统计期", f"{meta.period_text}（季度指标为最近一季；各行“统计期”为该指标的期别）"],
-        ["数据截至", meta.as_of],
-        ["单位", "数值见各行“单位”列；增速为%，变化为百分点；“—”表示数据缺失，不按零计"],
-    ]
-    if meta.is_demo:
-        lines.append(["说明", "演示数据，非真实统计"])
-    return lines
+    return header(meta).lines()
 
 
-def _cells(table: pd.DataFrame) -> list[list[object]]:
-    """The table's rows with missing numbers written as '—', and the note of a row without a
-    figure (数据未报送, 不分县区发布) in 备注."""
-    out = []
-    for record in table[[*COLUMNS, "_note"]].itertuples(index=False):
-        *cells, note = record
-        out.append([MISSING if _missing(v) else v for v in cells] + [note or ""])
+def export_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as exported: the note of a row without a figure (数据未报送) in 备注."""
+    out = table[[*COLUMNS, "_note"]].rename(columns={"_note": "备注"})
+    out["备注"] = out["备注"].fillna("")
     return out
 
 
 def to_csv(table: pd.DataFrame, meta: TableMeta) -> bytes:
     """The table as CSV in UTF-8 with a byte-order mark (Excel then reads the Chinese right)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(header_lines(meta))
-    writer.writerow([])
-    writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(_cells(table))
-    return buffer.getvalue().encode("utf-8-sig")
+    return exports.to_csv(export_frame(table), header(meta))
 
 
 def to_xlsx(table: pd.DataFrame, meta: TableMeta) -> bytes:
     """The table as an Excel workbook: the header lines, then the table with bold column names."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "主要指标"
-    lines = header_lines(meta)
-    for line in lines:
-        sheet.append(line)
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(EXPORT_COLUMNS))
-    sheet.append([])
-    header_row = len(lines) + 2
-    sheet.append(list(EXPORT_COLUMNS))
-    for cell in sheet[header_row]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
-    for row in _cells(table):
-        sheet.append(row)
-    for index, name in enumerate(EXPORT_COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(name) * 2 + 2)
-    sheet.column_dimensions["A"].width = 26
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=2)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return exports.to_xlsx(export_frame(table), header(meta), "主要指标", first_width=26)
 
 
 def _n(value: float | int | None) -> float:
@@ -153,7 +121,3 @@ def _n(value: float | int | None) -> float:
 
 def _round(value: float | None) -> float:
     return math.nan if value is None or pd.isna(value) else round(value, 1)
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -3,6 +3,7 @@
 from cockpit.panels import PanelSpec
 from panels.emergency.callbacks import register_callbacks
 from panels.emergency.config import EmergencyConfig
+from panels.emergency.exports import TABLES
 from panels.emergency.layout import layout
 
 PANEL = PanelSpec(
@@ -13,4 +14,5 @@ PANEL = PanelSpec(
     layout=layout,
     register_callbacks=register_callbacks,
     config_model=EmergencyConfig,
+    tables=TABLES,
 )

@@ -7,6 +7,7 @@ from dash import dcc, html
 
 from cockpit import theme
 from cockpit.components import FIT_GRAPH
+from cockpit.exports import links
 from panels.emergency.config import EmergencyConfig
 from panels.emergency.figures import RESOURCE_STYLE, TOGGLE_LABELS
 from panels.emergency.transform import LEVEL_NAMES, WARNING_NAMES
@@ -179,7 +180,12 @@ def layout() -> html.Div:
                     html.Section(
                         className="em-col em-left",
                         children=[
-                            _panel("正在处置事件", "emergency-events", cls="em-events-panel"),
+                            _panel(
+                                "正在处置事件",
+                                "emergency-events",
+                                extra=[links("emergency.events")],
+                                cls="em-events-panel",
+                            ),
                             _panel("在发布预警", "emergency-warnings", cls="em-warnings-panel"),
                             _panel("今日值班", "emergency-roster", cls="em-roster-panel"),
                         ],

@@ -3,6 +3,7 @@
 from cockpit.panels import PanelSpec
 from panels.hotline.callbacks import register_callbacks
 from panels.hotline.config import HotlineConfig
+from panels.hotline.exports import TABLES
 from panels.hotline.layout import layout
 
 PANEL = PanelSpec(
@@ -13,4 +14,5 @@ PANEL = PanelSpec(
     layout=layout,
     register_callbacks=register_callbacks,
     config_model=HotlineConfig,
+    tables=TABLES,
 )

@@ -289,7 +289,7 @@ def hot_section(hub: DataHub, period: str, county: str | None) -> Section:
     words, note = pd.DataFrame(), ""
     samples: list[Result] = []
     if not ratios.empty:
-        words, note, samples = _keywords(hub, c, weekly, this_week, chosen, county)
+        words, note, samples = hot_keywords(hub, c, weekly, this_week, chosen, county)
     end = week + dt.timedelta(days=6)
     text = (
         f"{week:%m月%d日}—{end:%m月%d日} · {_place(hub, county)} · 对比前{hot.baseline_weeks}周均值"
@@ -298,7 +298,7 @@ def hot_section(hub: DataHub, period: str, county: str | None) -> Section:
     return body, text, _foot(result, *samples)
 
 
-def _keywords(
+def hot_keywords(
     hub: DataHub,
     c: Context,
     weekly: pd.DataFrame,

@@ -6,6 +6,7 @@ from typing import Any
 
 from dash import dcc, html
 
+from cockpit.exports import links
 from panels.hotline.drill import DEFAULT_KEY
 from panels.hotline.figures import GRAPH_CONFIG, RANK_METRICS
 from panels.hotline.transform import GRANULARITIES
@@ -67,6 +68,7 @@ def layout() -> html.Div:
                 [
                     _graph("hotline-map", "hotline-map"),
                     html.Div(id="hotline-county-rank", className="hotline-scroll"),
+                    links("hotline.counties"),
                 ],
                 className="hotline-map-body",
             )
@@ -123,6 +125,7 @@ def layout() -> html.Div:
                     html.Button(
                         "下一页", id="hotline-list-next", n_clicks=0, className="pager-button"
                     ),
+                    links("hotline.tickets"),
                 ],
                 className="hotline-pager",
             ),

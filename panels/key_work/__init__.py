@@ -3,6 +3,7 @@
 from cockpit.panels import PanelSpec
 from panels.key_work.callbacks import register_callbacks
 from panels.key_work.config import KeyWorkConfig
+from panels.key_work.exports import TABLES
 from panels.key_work.layout import layout
 
 PANEL = PanelSpec(
@@ -13,4 +14,5 @@ PANEL = PanelSpec(
     layout=layout,
     register_callbacks=register_callbacks,
     config_model=KeyWorkConfig,
+    tables=TABLES,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from cockpit.components import SIZED_GRAPH, panel
+from cockpit.exports import links
 from cockpit.store.schema import ACTIONS
 
 LIGHT_FILTERS = [
@@ -75,6 +76,7 @@ def layout() -> html.Div:
                                     className="kw-filter",
                                 ),
                                 html.P(id="key_work-task-note", className="panel-note"),
+                                links("key_work.tasks"),
                                 html.Div(id="key_work-task-list", className="kw-task-list"),
                                 html.Button(
                                     "显示更多",

@@ -4,6 +4,7 @@ early warning made by the cockpit (threshold rules and seasonal anomaly detectio
 from cockpit.panels import PanelSpec
 from panels.risk.callbacks import register_callbacks
 from panels.risk.config import RiskConfig
+from panels.risk.exports import TABLES
 from panels.risk.layout import layout
 
 PANEL = PanelSpec(
@@ -14,4 +15,5 @@ PANEL = PanelSpec(
     layout=layout,
     register_callbacks=register_callbacks,
     config_model=RiskConfig,
+    tables=TABLES,
 )

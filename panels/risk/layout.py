@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from cockpit.components import FIT_GRAPH, SIZED_GRAPH, panel
+from cockpit.exports import links
 from panels.risk.config import DOMAINS
 from panels.risk.early_warning import LEVEL_NAMES
 
@@ -53,6 +54,7 @@ def layout() -> html.Div:
                     ),
                     panel(
                         "预警清单",
+                        links("risk.warnings"),
                         html.Div(
                             className="rk-filters",
                             children=[

@@ -1,0 +1,115 @@
+"""The 要情专报 page's callbacks: thin; view() and export_file() are plain functions tests call."""
+
+from __future__ import annotations
+
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from cockpit import exports
+from cockpit.formatting import as_of as as_of_text
+from cockpit.formatting import date_label
+from cockpit.hub import DataHub
+from cockpit.scope import EXPORT, current_principal
+from cockpit.settings import ConfigError
+from cockpit.shell import CITY_WIDE
+from panels.briefing import documents
+from panels.briefing.build import KINDS, ScopeRefused, build_briefing, config_of
+from panels.briefing.sentences import Briefing
+
+
+def _county(value: object) -> str | None:
+    return None if value in (None, "", CITY_WIDE) else str(value)
+
+
+def _kind(value: object) -> str:
+    return value if value in KINDS else "daily"
+
+
+def body(b: Briefing) -> list:
+    """The sections as the page shows them (the same lines the files carry)."""
+    out = []
+    for s in b.sections:
+        children = [html.H3(s.title), *(html.P(line) for line in s.lines)]
+        if s.error:
+            children.append(html.P(f"数据源异常：{s.error}", className="briefing-error"))
+        children.append(html.P(f"数据截至 {as_of_text(s.as_of)}", className="briefing-note"))
+        out.append(html.Section(children, className="briefing-section"))
+    return out
+
+
+def view(hub: DataHub, kind: object, county: object) -> dict:
+    """What the page shows for a kind and the screen's county (refusals as a message)."""
+    try:
+        b = build_briefing(hub, _kind(kind), _county(county))
+    except ScopeRefused as exc:
+        return {"title": "要情专报", "meta": "", "demo": "", "body": [], "message": str(exc)}
+    meta = f"{date_label(b.day)} · {b.place} · 数据覆盖 {b.span} · 数据截至 {as_of_text(b.as_of)}"
+    demo = "演示数据 · 非真实统计" if b.is_demo else ""
+    return {"title": b.title, "meta": meta, "demo": demo, "body": body(b), "message": ""}
+
+
+def export_file(hub: DataHub, kind: object, county: object, fmt: str) -> dict:
+    """The briefing as a dcc.Download payload ('docx' or 'pdf'); PermissionError without EXPORT."""
+    principal = current_principal()
+    if not principal.can(EXPORT):
+        exports.audit_export(f"briefing.{fmt}", result="denied")
+        raise PermissionError("当前账号没有导出权限")
+    b = build_briefing(hub, _kind(kind), _county(county), principal=principal)
+    content = documents.to_pdf(b) if fmt == "pdf" else documents.to_docx(b)
+    name = documents.filename(b, "pdf" if fmt == "pdf" else "docx")
+    exports.audit_export(
+        f"briefing.{fmt}",
+        detail={"kind": b.kind, "county": b.county, "day": b.day.isoformat(), "file": name},
+    )
+    kind_type = documents.PDF_TYPE if fmt == "pdf" else documents.DOCX_TYPE
+    return dcc.send_bytes(content, name, type=kind_type)
+
+
+def check_config(hub: DataHub) -> None:
+    """Refuse briefing settings that name indicators the catalog does not have."""
+    catalog = hub.settings.indicator_map
+    problems = [
+        f"config/briefing.yaml: briefing.indicators: {key!r} is not in the indicator catalog "
+        f"(config/indicators.yaml)"
+        for key in config_of(hub).indicators
+        if key not in catalog
+    ]
+    if problems:
+        raise ConfigError(problems)
+
+
+def register_callbacks(app: Dash, hub: DataHub) -> None:
+    """Wire the page: kind and county -> the briefing; the buttons -> its files."""
+    check_config(hub)
+
+    @app.callback(
+        Output("briefing-title", "children"),
+        Output("briefing-meta", "children"),
+        Output("briefing-demo", "children"),
+        Output("briefing-body", "children"),
+        Output("briefing-message", "children"),
+        Input("briefing-kind", "value"),
+        Input("filter-county", "value"),
+    )
+    def update(kind, county):  # noqa: ANN001, ANN202
+        """The briefing for the kind and county chosen."""
+        v = view(hub, kind, county)
+        return v["title"], v["meta"], v["demo"], v["body"], v["message"]
+
+    @app.callback(
+        Output("briefing-download", "data"),
+        Output("briefing-message", "children", allow_duplicate=True),
+        Input("briefing-export-docx", "n_clicks"),
+        Input("briefing-export-pdf", "n_clicks"),
+        State("briefing-kind", "value"),
+        State("filter-county", "value"),
+        prevent_initial_call=True,
+    )
+    def download(docx_clicks, pdf_clicks, kind, county):  # noqa: ANN001, ANN202
+        """Download the briefing as Word or PDF."""
+        if not (docx_clicks or pdf_clicks):
+            return no_update, no_update
+        fmt = "pdf" if ctx.triggered_id == "briefing-export-pdf" else "docx"
+        try:
+            return export_file(hub, kind, county, fmt), ""
+        except (PermissionError, ScopeRefused) as exc:
+            return no_update, str(exc)

@@ -1,0 +1,149 @@
+"""The 12345 tables offered as CSV and Excel: the ticket list behind a number, and the counties.
+
+Builders take the link's parameters (period, county, the open drill and its list) and ask the
+hub as the screen does, so scope applies. Citizens' names, phones and free text are declared
+personal: cockpit.exports masks them unless the user may unmask.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cockpit.exports import ExportTable, Header, Table
+from cockpit.formatting import as_of as as_of_text
+from cockpit.hub import DataHub
+from cockpit.scope import current_principal
+from panels.hotline import data
+from panels.hotline.callbacks import context, screen_county, valid_period
+from panels.hotline.config import module_config
+from panels.hotline.drill import DEFAULT_KEY, caller_variant, resolve
+from panels.hotline.transform import county_ranking, period_windows
+
+MAX_ROWS = 50_000  # a list beyond this is a query for the data office, not a download
+TICKET_COLUMNS = {
+    "ticket_id": "工单编号",
+    "received_at": "受理时间",
+    "channel": "受理渠道",
+    "appeal_type": "诉求类型",
+    "category_l1": "一级分类",
+    "category_l2": "二级分类",
+    "county": "县区",
+    "address": "诉求地址",
+    "content": "诉求内容",
+    "responsible_unit": "承办单位",
+    "deadline": "办结时限",
+    "closed_at": "办结时间",
+    "status": "状态",
+    "evaluation": "评价",
+    "citizen_name": "来电人",
+    "citizen_phone": "来电号码",
+}
+PERSONAL = {"来电人": "name", "来电号码": "phone", "诉求内容": "text", "诉求地址": "text"}
+
+
+def _period(hub: DataHub, params: dict[str, str]) -> str:
+    period = params.get("period")
+    if valid_period(period):
+        return period
+    return f"{data.now_of(hub):%Y-%m}"
+
+
+def _place(hub: DataHub, county: str | None) -> str:
+    return hub.settings.city.county_names.get(county, "全市") if county else "全市"
+
+
+def tickets(hub: DataHub, params: dict[str, str]) -> Table:
+    """The tickets behind the open number (the list under the 12345 page), all pages."""
+    period = _period(hub, params)
+    county = screen_county(params.get("county"))
+    c = context(hub, period)
+    drill = resolve(params.get("drill"), c) or resolve(DEFAULT_KEY, c)
+    variant = drill.variant(params.get("variant"))
+    if drill.caller_ticket:
+        found = data.caller_of(hub, drill.caller_ticket)
+        if found is not None:
+            variant = caller_variant(found[0], found[1], c.window)
+    place = drill.county or county
+    filters = (*variant.filters, *data.county_filter(place))
+    rows = data.list_page(hub, filters, variant.order_by, 0, MAX_ROWS).frame
+    names = hub.settings.city.county_names
+    frame = pd.DataFrame(
+        {
+            label: (
+                [names.get(code, code) for code in rows.get("county_code", [])]
+                if column == "county"
+                else rows.get(column, pd.Series(dtype=object))
+            )
+            for column, label in TICKET_COLUMNS.items()
+        }
+    )
+    when = c.window.label if drill.period_bound else "当前"
+    title = " · ".join(t for t in (drill.title, variant.label) if t)
+    notes = (f"超过{MAX_ROWS}件时只导出前{MAX_ROWS}件",) if len(rows) >= MAX_ROWS else ()
+    header = Header(
+        title=f"{hub.settings.city.name}12345工单明细：{title}",
+        place=_place(hub, place),
+        period=when,
+        as_of=as_of_text(hub.as_of(data.TICKETS)),
+        units="每行一件工单；时间为北京时间",
+        is_demo=hub.is_demo(data.TICKETS),
+        notes=notes,
+    )
+    stem = f"{hub.settings.city.name}12345工单明细_{_place(hub, place)}_{period}"
+    return Table(frame, header, stem, dict(PERSONAL))
+
+
+def counties(hub: DataHub, params: dict[str, str]) -> Table:
+    """Every county's 受理量 and rates of the period (the county ranking under the map)."""
+    period = _period(hub, params)
+    config = module_config(hub)
+    now = data.now_of(hub)
+    window = period_windows(period, now)["current"]
+    result = data.by_group(hub, config, window, now, "county_code")
+    names = dict(hub.settings.city.county_names)
+    ranking = county_ranking(result.frame, names, "received") if not window.empty else None
+    columns = {
+        "rank": "排名（按受理量）",
+        "name": "县区",
+        "received": "受理量（件）",
+        "due": "应办结（件）",
+        "on_time": "按时办结率（%）",
+        "closure": "综合办结率（%）",
+        "evaluated": "已评价（件）",
+        "satisfaction": "满意率（%）",
+    }
+    if ranking is not None:  # counts are whole numbers, written 12 not 12.0
+        for column in ("rank", "received", "due", "evaluated"):
+            ranking[column] = pd.array(ranking[column], dtype="Int64")
+    frame = (
+        ranking[list(columns)].rename(columns=columns)
+        if ranking is not None
+        else pd.DataFrame(columns=list(columns.values()))
+    )
+    # A county outside the user's scope has no figures here: it is left out, not shown as zero.
+    if ranking is not None:
+        principal = current_principal()
+        frame = frame[[principal.allows(code) for code in ranking["county_code"]]]
+    header = Header(
+        title=f"{hub.settings.city.name}12345热线各县区办理情况",
+        place="各县区",
+        period=window.label,
+        as_of=as_of_text(result.as_of),
+        units="件；率为%（口径见 docs/hotline-kpis.md）",
+        is_demo=result.is_demo,
+    )
+    return Table(frame, header, f"{hub.settings.city.name}12345各县区办理情况_{period}")
+
+
+TABLES = (
+    ExportTable(
+        "hotline.tickets",
+        "12345工单明细",
+        tickets,
+        inputs=(
+            ("drill", "hotline-drill", "data"),
+            ("variant", "hotline-list-variant", "value"),
+        ),
+    ),
+    ExportTable("hotline.counties", "12345各县区办理情况", counties),
+)
