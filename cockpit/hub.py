@@ -100,7 +100,7 @@ class DataHub:
 
             self.local_store = LocalStore(settings.path(settings.sync.path))
         self._bound = {name: self._reading_binding(name) for name in settings.datasets}
-        self._flights = SingleFlight(cache)
+        self._flights = SingleFlight(cache, settings.server.callback_timeout)
         # Each module's validated config section (filled by the factory), by module key.
         self.module_config: dict[str, object] = {}
 
