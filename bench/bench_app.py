@@ -13,8 +13,11 @@ from flask import jsonify
 
 from cockpit.factory import create_app
 from cockpit.hub import _touches_private
+from cockpit.scope import CITY_LEADER
 
-app = create_app()
+# Served as the city leader without a login: the benchmarks measure serving, not signing in
+# (as tests/apps.py does for tests; create_app's principal_provider is for code, not config).
+app = create_app(principal_provider=lambda: CITY_LEADER)
 server = app.server
 PREBUILT = {"response": {"bench": {"children": "ok"}}, "multi": True}
 

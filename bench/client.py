@@ -60,6 +60,7 @@ class Browser:
         self.base = base
         self.session = requests.Session()
         self.session.headers["Accept-Encoding"] = "br, gzip"
+        self.session.headers["Origin"] = base  # callbacks are refused from other sites
         self._deps = deps
         self.parallel = parallel
 

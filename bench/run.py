@@ -26,6 +26,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -141,6 +142,8 @@ def start_gunicorn(
         os.environ
         | environ(db, workdir / f"cache-gu-{time.time_ns()}")
         | {"COCKPIT_SOURCES__DEMO__TICKETS": str(tickets)}
+        # gunicorn is production: it wants a real key (one per run; no session outlives it).
+        | {"COCKPIT_SECRET_KEY": os.environ.get("COCKPIT_SECRET_KEY") or secrets.token_hex(32)}
         | extra
     )
     proc = subprocess.Popen(
@@ -205,6 +208,8 @@ def timed(session: requests.Session, method: str, url: str, **kw) -> float:  # n
 def load(url: str, method: str, n: int, concurrency: int, **kw) -> dict:  # noqa: ANN003
     """n requests at a concurrency; p50, p95 and requests per second."""
     sessions = [requests.Session() for _ in range(concurrency)]
+    for session in sessions:
+        session.headers["Origin"] = url.split("/_dash")[0].split("/bench")[0]
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         times = list(
@@ -223,7 +228,7 @@ def b2(url: str, n: int = 800) -> dict:
     """Cached callback latency against a prebuilt dict, at concurrency 8."""
     body = overview_body()
     requests.post(
-        url + "/_dash-update-component", json=body, timeout=120
+        url + "/_dash-update-component", json=body, timeout=120, headers={"Origin": url}
     ).raise_for_status()  # warm
     base = load(url + "/bench/prebuilt", "GET", n, 8)
     cached = load(url + "/_dash-update-component", "POST", n, 8, json=body)

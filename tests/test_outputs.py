@@ -16,6 +16,7 @@ from cockpit.settings import CacheSettings
 from data_sources.base import DatasetQuery, Filter, Measure
 from tests.test_hub import TICKETS, FakeSource, Who, county_user, make_cache
 
+ORIGIN = {"Origin": "http://localhost"}  # as a browser on the same site sends
 COUNT = DatasetQuery(measures=(Measure("n", "count"),))
 
 
@@ -169,8 +170,8 @@ def test_overview_callback_through_dash_is_cached_per_scope(app) -> None:  # noq
     principal = {"who": CITY_LEADER}
     install_principal_provider(app.server, lambda: principal["who"])
     body = overview_body("2026-10", "city")
-    first = client.post("/_dash-update-component", json=body)
-    second = client.post("/_dash-update-component", json=body)
+    first = client.post("/_dash-update-component", json=body, headers=ORIGIN)
+    second = client.post("/_dash-update-component", json=body, headers=ORIGIN)
     assert first.status_code == second.status_code == 200
     assert first.get_json() == second.get_json()
     hub = app.server.extensions["cockpit_hub"]
@@ -183,7 +184,7 @@ def test_overview_callback_through_dash_is_cached_per_scope(app) -> None:  # noq
         for i in ("overview-cards-left", "overview-cards-right", "overview-attention")
     ]
     principal["who"] = county_user("140403")
-    county = client.post("/_dash-update-component", json=body)
+    county = client.post("/_dash-update-component", json=body, headers=ORIGIN)
     assert county.status_code == 200
     assert county.get_json() != first.get_json()
 
@@ -211,7 +212,10 @@ def section_body(key: str, period: str = "2026-10", county: str = "city") -> dic
 def test_hotline_sections_with_personal_data_are_not_cached(app, key: str, cached: bool) -> None:  # noqa: ANN001
     """The KPI cards are cached; repeat callers (phones) and hot words (citizens' text) never."""
     client = app.server.test_client()
-    answers = [client.post("/_dash-update-component", json=section_body(key)) for _ in range(2)]
+    answers = [
+        client.post("/_dash-update-component", json=section_body(key), headers=ORIGIN)
+        for _ in range(2)
+    ]
     assert [a.status_code for a in answers] == [200, 200]
     assert answers[0].get_json() == answers[1].get_json()
     hub = app.server.extensions["cockpit_hub"]
