@@ -1,10 +1,23 @@
-"""The cockpit as gunicorn serves it, plus a baseline route for the benchmarks only."""
+"""The cockpit as gunicorn serves it, plus what the benchmarks need to see inside it.
+
+- GET /bench/prebuilt: a callback-sized answer built in advance (B2's baseline);
+- with BENCH_QUERY_LOG set, every source query is appended to that file as one line
+  (worker pid, dataset, query key), so B6 can count how often each query ran across workers.
+"""
+
+import hashlib
+import json
+import os
 
 from flask import jsonify
 
 from cockpit.factory import create_app
+from cockpit.hub import _touches_private
+from cockpit.scope import CITY_LEADER
 
-app = create_app()
+# Served as the city leader without a login: the benchmarks measure serving, not signing in
+# (as tests/apps.py does for tests; create_app's principal_provider is for code, not config).
+app = create_app(principal_provider=lambda: CITY_LEADER)
 server = app.server
 PREBUILT = {"response": {"bench": {"children": "ok"}}, "multi": True}
 
@@ -13,3 +26,30 @@ PREBUILT = {"response": {"bench": {"children": "ok"}}, "multi": True}
 def prebuilt():  # noqa: ANN201
     """A callback-sized answer built in advance: the floor under any cached callback."""
     return jsonify(PREBUILT)
+
+
+class _Logged:
+    """A source that appends each query it answers to the log, then answers it."""
+
+    def __init__(self, inner, log_path: str) -> None:  # noqa: ANN001
+        self._inner = inner
+        self._log = log_path
+
+    def fetch(self, dataset, query):  # noqa: ANN001, ANN201
+        """Log, then fetch."""
+        key = hashlib.sha256(
+            json.dumps([dataset.name, query.normalized()], default=str, sort_keys=True).encode()
+        ).hexdigest()[:16]
+        # Answers with personal data are never cached, so they run every time by design.
+        kind = "private" if _touches_private(dataset, query) else "cached"
+        with open(self._log, "a", encoding="utf-8") as out:  # O_APPEND: whole lines
+            out.write(f"{os.getpid()} {dataset.name} {key} {kind}\n")
+        return self._inner.fetch(dataset, query)
+
+    def __getattr__(self, name):  # noqa: ANN001, ANN204
+        return getattr(self._inner, name)
+
+
+if os.environ.get("BENCH_QUERY_LOG"):
+    _hub = server.extensions["cockpit_hub"]
+    _hub.sources = {n: _Logged(s, os.environ["BENCH_QUERY_LOG"]) for n, s in _hub.sources.items()}

@@ -116,11 +116,11 @@ class SingleFlight:
     go ahead themselves if the lease runs out (a worker that died must not block the screen).
     """
 
-    LEASE_SECONDS = 30
     POLL_SECONDS = 0.05
 
-    def __init__(self, cache: SafeCache | None) -> None:
+    def __init__(self, cache: SafeCache | None, lease_seconds: int = 30) -> None:
         self.cache = cache
+        self.lease_seconds = lease_seconds  # the callback timeout (settings.server)
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -139,7 +139,7 @@ class SingleFlight:
                     yield value
                     return
                 lease = "lease:" + key
-                if not self.cache.add(lease, os.getpid(), timeout=self.LEASE_SECONDS):
+                if not self.cache.add(lease, os.getpid(), timeout=self.lease_seconds):
                     value = self._wait(key)
                     if value is not None:
                         yield value
@@ -154,7 +154,7 @@ class SingleFlight:
                         del self._locks[key]
 
     def _wait(self, key: str) -> Any:
-        deadline = time.monotonic() + self.LEASE_SECONDS
+        deadline = time.monotonic() + self.lease_seconds
         while time.monotonic() < deadline:
             value = self.cache.get(key)
             if not is_miss(value):

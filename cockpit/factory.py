@@ -21,6 +21,7 @@ from cockpit.hub import DataHub
 from cockpit.panels import all_panels
 from cockpit.scope import PrincipalProvider, install_principal_provider
 from cockpit.security import gate as security_gate
+from cockpit.serving import enable_compression
 from cockpit.settings import PROJECT_ROOT, ConfigError, Settings, load_settings
 from data_sources.registry import build_source
 
@@ -48,6 +49,7 @@ def create_app(
     server.config["COCKPIT_AUDIT_KEY"] = audit.audit_key(
         server.config["SECRET_KEY"], settings.audit_key
     )
+    enable_compression(server, settings.server)
 
     sources = {
         name: build_source(name, cfg, city=settings.city, base_dir=settings.base_dir)

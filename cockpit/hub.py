@@ -8,9 +8,12 @@ A failing source fails only the panels that need it, and they keep their last go
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -45,6 +48,7 @@ class Result:
     stale: bool = False  # True when the frame is the last good one, shown because of `error`
     from_cache: bool = field(default=False, compare=False)
     max_age: dt.timedelta | None = None  # how fresh the dataset must be (config)
+    fetched_at: float = field(default=0.0, compare=False)  # time.time() the source answered
 
     @property
     def ok(self) -> bool:
@@ -57,6 +61,20 @@ class Result:
             return None
         overdue = (now or dt.datetime.now()) - self.as_of - self.max_age
         return overdue if overdue > dt.timedelta(0) else None
+
+
+@dataclass
+class Reads:
+    """What a piece of work read through the hub: what a cached callback output depends on."""
+
+    versions: dict[str, str] = field(default_factory=dict)  # dataset -> its source's version
+    oldest: float | None = None  # when the oldest answer used was fetched from its source
+    private: bool = False  # an answer carried personal data or citizens' words
+    failed: bool = False  # an answer was an error or a stale last good copy
+
+
+# The Reads of the work under way in this thread/context (None when nobody records).
+_READS: contextvars.ContextVar[Reads | None] = contextvars.ContextVar("cockpit_reads", default=None)
 
 
 class DataHub:
@@ -82,7 +100,7 @@ class DataHub:
 
             self.local_store = LocalStore(settings.path(settings.sync.path))
         self._bound = {name: self._reading_binding(name) for name in settings.datasets}
-        self._flights = SingleFlight(cache)
+        self._flights = SingleFlight(cache, settings.server.callback_timeout)
         # Each module's validated config section (filled by the factory), by module key.
         self.module_config: dict[str, object] = {}
 
@@ -141,12 +159,45 @@ class DataHub:
         names = [dataset] if dataset else list(self._bound)
         return any(getattr(self.origin_source(n), "is_demo", False) for n in names)
 
+    def principal(self) -> Principal:
+        """Who the current request is (from the server, never from callback inputs)."""
+        return self._principal()
+
+    def data_version(self, dataset: str) -> str:
+        """The version of the data a dataset is read from (changes when that data is replaced)."""
+        if dataset not in self._bound:
+            return "?"
+        return self._version(self.source_of(dataset))
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[Reads]:
+        """Record every dataset read inside the block (see cockpit.outputs)."""
+        reads = Reads()
+        token = _READS.set(reads)
+        try:
+            yield reads
+        finally:
+            _READS.reset(token)
+
     # -- asking -----------------------------------------------------------------------------
     def query(
         self, dataset: str, query: DatasetQuery | None = None, *, with_as_of: bool = True
     ) -> Result:
         """The dataset's answer to a query, within the current user's scope."""
         query = query or DatasetQuery()
+        result = self._query(dataset, query, with_as_of)
+        reads = _READS.get()
+        if reads is not None:
+            reads.versions[dataset] = self.data_version(dataset)
+            fetched = result.fetched_at or time.time()
+            reads.oldest = fetched if reads.oldest is None else min(reads.oldest, fetched)
+            reads.failed |= not result.ok or result.stale
+            reads.private |= dataset in self._bound and _touches_private(
+                self._bound[dataset], query
+            )
+        return result
+
+    def _query(self, dataset: str, query: DatasetQuery, with_as_of: bool) -> Result:
         principal = self._principal()
         source_name = self.settings.datasets[dataset].source if dataset in self._bound else "?"
         if dataset not in self._bound:
@@ -221,7 +272,13 @@ class DataHub:
             )
         as_of = self.as_of(dataset) if with_as_of else None
         result = Result(
-            dataset, frame, source_name, is_demo, as_of=as_of, max_age=self.max_age(dataset)
+            dataset,
+            frame,
+            source_name,
+            is_demo,
+            as_of=as_of,
+            max_age=self.max_age(dataset),
+            fetched_at=time.time(),
         )
         if self.cache and key is not None:
             self.cache.set(key, result)

@@ -190,6 +190,35 @@ class SecuritySettings(Strict):
         return value
 
 
+class ServerSettings(Strict):
+    """How gunicorn serves the cockpit (gunicorn.conf.py reads this), and its timeouts.
+
+    The timeouts nest, each layer giving up before the one outside it, so that the user sees
+    the cockpit's own message ("数据源超时，显示最近一次成功数据") and never a proxy's 504:
+    a source query (each source's query_timeout or timeout, checked in Settings) < a callback
+    (waiting for another worker's answer) < a gunicorn worker < the proxy in front (nginx's
+    proxy_read_timeout; docs/deployment.md).
+    """
+
+    workers: int = Field(2, ge=1, le=64, description="processes; about one per core")
+    threads: int = Field(4, ge=1, le=64, description="threads per worker (waits on sources)")
+    callback_timeout: int = Field(
+        30, ge=1, description="seconds a callback waits for a shared answer"
+    )
+    worker_timeout: int = Field(45, ge=1, description="gunicorn timeout and graceful timeout")
+    proxy_timeout: int = Field(60, ge=1, description="the proxy's read timeout (for its config)")
+    compress: bool = Field(True, description="gzip/brotli responses (off when the proxy does it)")
+
+    @model_validator(mode="after")
+    def _timeouts_nest(self) -> ServerSettings:
+        order = ("callback_timeout", "worker_timeout", "proxy_timeout")
+        values = [getattr(self, name) for name in order]
+        if values != sorted(values) or len(set(values)) != len(values):
+            shown = " < ".join(f"{n}={v}" for n, v in zip(order, values, strict=True))
+            raise ValueError(f"timeouts must grow outwards: expected {shown}")
+        return self
+
+
 class CacheSettings(Strict):
     """Where query results are cached (Flask-Caching)."""
 
@@ -252,6 +281,7 @@ class Settings(Strict):
 
     app: AppSettings = AppSettings()
     cache: CacheSettings = CacheSettings()
+    server: ServerSettings = ServerSettings()
     city: City
     sources: dict[str, _sources_type()]  # type: ignore[valid-type]
     datasets: dict[str, DatasetBinding]
@@ -305,6 +335,19 @@ class Settings(Strict):
         if repeated:
             raise ValueError(f"indicator ids repeated: {', '.join(repeated)}")
         return value
+
+    @model_validator(mode="after")
+    def _sources_within_callback_timeout(self) -> Settings:
+        limit = self.server.callback_timeout
+        for name, source in self.sources.items():
+            for field in ("query_timeout", "timeout"):  # sql, rest
+                seconds = getattr(source, field, None)
+                if seconds is not None and seconds >= limit:
+                    raise ValueError(
+                        f"sources.{name}.{field} is {seconds:g}s: it must be below "
+                        f"server.callback_timeout ({limit}s)"
+                    )
+        return self
 
     def path(self, value: str) -> Path:
         """A configured path, relative ones taken from the project root."""

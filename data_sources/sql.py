@@ -51,6 +51,9 @@ class SqlConfig(SourceConfig):
     db_schema: str | None = Field(None, alias="schema")
     pool_size: int = Field(5, ge=1, le=100)
     connect_timeout: int = Field(10, ge=1, le=300, description="seconds")
+    # Below the server's callback timeout (settings check it), so a slow query fails here with
+    # the cockpit's own message rather than the proxy cutting the screen off.
+    query_timeout: int = Field(20, ge=1, le=3600, description="seconds one query may run")
 
     @model_validator(mode="after")
     def _one_url_no_secret(self) -> SqlConfig:
@@ -101,7 +104,12 @@ class SqlSource:
                 backend = url.get_backend_name()
                 if backend == "postgresql":
                     connect_args["connect_timeout"] = self.config.connect_timeout
+                    statement_ms = self.config.query_timeout * 1000
+                    connect_args["options"] = f"-c statement_timeout={statement_ms}"
                     kwargs["pool_size"] = self.config.pool_size
+                elif backend in ("mysql", "mariadb", "doris", "starrocks"):
+                    connect_args["connect_timeout"] = self.config.connect_timeout
+                    connect_args["read_timeout"] = self.config.query_timeout
                 elif backend == "sqlite":
                     connect_args["timeout"] = self.config.connect_timeout
                 elif backend == "duckdb" and self._read_only_file:

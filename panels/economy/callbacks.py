@@ -17,6 +17,7 @@ from cockpit.exports import audit_export
 from cockpit.formatting import as_of, month_label, number, percent
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_map, county_outlines
+from cockpit.outputs import cached_output
 from cockpit.scope import EXPORT, current_principal
 from cockpit.settings import Indicator
 from cockpit.shell import CITY_WIDE
@@ -391,6 +392,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("filter-county", "value"),
         State("economy-indicator", "data"),
     )
+    @cached_output(hub, "economy-page")
     def update_page(period, county, indicator_id):  # noqa: ANN001, ANN202
         """Indicator grid, table and briefing for the period and place."""
         if not period:
@@ -466,6 +468,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("economy-indicator", "data"),
         Input("economy-trend-mode", "value"),
     )
+    @cached_output(hub, "economy-indicator")
     def update_indicator(period, county, indicator_id, mode):  # noqa: ANN001, ANN202
         """Trend, ranking and map of the chosen indicator."""
         if not period:

@@ -19,6 +19,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from cockpit import theme
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_map, county_outlines
+from cockpit.outputs import cached_output
 from cockpit.scope import SEE_PERSONAL, current_principal
 from cockpit.shell import CITY_WIDE
 from panels.hotline import data, figures, kpis
@@ -461,6 +462,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             *filters,
             *extra,
         )
+        @cached_output(hub, f"hotline-{key}")  # sections that read personal data never are
         def update(period, county, *args):  # noqa: ANN001, ANN202
             """The panel for the selected period and county."""
             if not valid_period(period):
@@ -480,6 +482,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         *filters,
         Input("hotline-volume-granularity", "value"),
     )
+    @cached_output(hub, "hotline-volume")
     def update_volume(period, county, granularity):  # noqa: ANN001, ANN202
         """Tickets over time at the chosen granularity."""
         if not valid_period(period):
@@ -492,6 +495,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("hotline-pattern-foot", "children"),
         *filters,
     )
+    @cached_output(hub, "hotline-pattern")
     def update_pattern(period, county):  # noqa: ANN001, ANN202
         """Weekday and hour pattern."""
         if not valid_period(period):
@@ -506,6 +510,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("hotline-categories-foot", "children"),
         *filters,
     )
+    @cached_output(hub, "hotline-categories")
     def update_categories(period, county):  # noqa: ANN001, ANN202
         """Category tree, appeal types and channels."""
         if not valid_period(period):
@@ -520,6 +525,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         *filters,
         Input("hotline-map-metric", "value"),
     )
+    @cached_output(hub, "hotline-map")
     def update_map(period, county, metric):  # noqa: ANN001, ANN202
         """County map and ranking."""
         if not valid_period(period):

@@ -11,6 +11,7 @@ from cockpit import clock
 from cockpit.formatting import month_label, number, percent
 from cockpit.hub import DataHub
 from cockpit.maps import county_map, county_outlines
+from cockpit.outputs import cached_output
 from cockpit.shell import CITY_WIDE
 from panels.economy.transform import latest_releases
 from panels.key_work import data as key_work_data
@@ -109,6 +110,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("filter-period", "value"),
         Input("filter-county", "value"),
     )
+    @cached_output(hub, "overview-cards")
     def update_overview(period, county):  # noqa: ANN001, ANN202
         """Headlines and attention list for the selected period and county."""
         if not period:
@@ -130,6 +132,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("filter-period", "value"),
         Input("filter-county", "value"),
     )
+    @cached_output(hub, "overview-map")
     def update_map(metric, period, county):  # noqa: ANN001, ANN202
         """The county map coloured by the chosen metric, the selected county outlined."""
         if not period:

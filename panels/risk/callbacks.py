@@ -11,6 +11,7 @@ from cockpit import clock
 from cockpit.formatting import as_of, month_label
 from cockpit.hub import DataHub
 from cockpit.maps import county_outlines
+from cockpit.outputs import cached_output
 from cockpit.scope import current_principal
 from cockpit.shell import CITY_WIDE
 from cockpit.store import StoreError, get_store, local_time
@@ -161,6 +162,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("filter-period", "value"),
         Input("filter-county", "value"),
     )
+    @cached_output(hub, "risk-trend")  # the screen itself shows acknowledgements: not cached
     def update_trend(period, county):  # noqa: ANN001, ANN202
         """The trend of new and lifted warnings."""
         if not period:
