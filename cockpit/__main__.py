@@ -137,14 +137,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from cockpit.factory import create_app
     from cockpit.sync import run_sync
 
-    app = create_app()
+    app = create_app(_tool_settings())
     hub = app.server.extensions["cockpit_hub"]
     if hub.local_store is None:
         print("没有同步模式（mode: sync）的数据集：见 config/datasets.yaml", file=sys.stderr)
         return 2
     every = args.every if args.every is not None else None
     while True:
-        with app.server.test_request_context("/"):
+        with app.server.app_context():
             try:
                 results = run_sync(
                     hub, args.dataset or None, progress=lambda t: print(t, file=sys.stderr)
@@ -165,8 +165,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from cockpit.factory import create_app
     from cockpit.health import lines, report
 
-    app = create_app()
-    with app.server.test_request_context("/"):
+    app = create_app(_tool_settings())
+    with app.server.app_context():
         data = report(app.server.extensions["cockpit_hub"])
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -182,7 +182,7 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     from panels.briefing import documents
     from panels.briefing.build import ScopeRefused, build_briefing, default_day
 
-    app = create_app()
+    app = create_app(_tool_settings())
     hub = app.server.extensions["cockpit_hub"]
     codes = [c.code for c in hub.settings.city.counties]
     places: list[str | None] = [None] if not args.county else []
@@ -233,6 +233,19 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _tool_settings():  # noqa: ANN202
+    """Settings for a command that reads data but serves no one (check, sync, briefing).
+
+    Outside a request the code runs as the system principal (whole city). Without a secret key
+    it uses the development key in instance/, since it opens no sessions."""
+    settings = load_settings()
+    if settings.secret_key or settings.app.env != "production":
+        return settings
+    return settings.model_copy(
+        update={"app": settings.app.model_copy(update={"env": "development"})}
+    )
 
 
 def _role_keys() -> list[str]:
