@@ -139,9 +139,8 @@ class OidcSettings(Strict):
 
     @model_validator(mode="after")
     def _complete(self) -> OidcSettings:
-        if self.enabled:
-            # Said plainly rather than showing a login button that leads nowhere.
-            raise ValueError("single sign-on (OIDC) is not available in this version yet")
+        if self.enabled and not (self.issuer and self.client_id):
+            raise ValueError("oidc.enabled needs issuer and client_id")
         return self
 
 

@@ -220,7 +220,10 @@ def password() -> Any:
 
 def register(server: Flask, gate: Any) -> None:
     """Add the pages and plain error pages (never a traceback) to the server."""
+    from cockpit.security import oidc
+
     server.register_blueprint(bp)
+    oidc.register(server, gate)
 
     @server.errorhandler(404)
     def not_found(_exc: Exception) -> Any:  # noqa: ANN401
