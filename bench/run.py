@@ -105,7 +105,12 @@ def b1(db: Path, workdir: Path, tickets: int) -> dict:
         "COCKPIT_SOURCES__DEMO__TICKETS": str(tickets),
         "COCKPIT_CACHE__TYPE": "null",
     }
-    app = create_app(load_settings(environ=env))
+    # Served as the city leader (a principal given in code, as tests/apps.py does); a key of
+    # this run's own, since the bench builds a production app.
+    from cockpit.scope import CITY_LEADER
+
+    env["COCKPIT_SECRET_KEY"] = os.environ.get("COCKPIT_SECRET_KEY") or secrets.token_hex(32)
+    app = create_app(load_settings(environ=env), principal_provider=lambda: CITY_LEADER)
     hub = app.server.extensions["cockpit_hub"]
     with app.server.test_request_context("/"):
         started = time.perf_counter()
