@@ -170,7 +170,8 @@ def frame(
             ),
             html.Nav(nav, className="shell-nav", id="shell-nav"),
             html.Div(
-                className="shell-filters",
+                # Accounts that read no city data (admin, auditor) have nothing to filter.
+                className="shell-filters" + ("" if period_options else " is-empty"),
                 children=[
                     html.Label("统计期", htmlFor="filter-period", className="filter-label"),
                     dcc.Dropdown(
