@@ -15,7 +15,7 @@ from pathlib import Path
 from dash import Dash, html
 from pydantic import ValidationError
 
-from cockpit import audit, exports, shell, theme
+from cockpit import audit, exports, screens, shell, theme, wall
 from cockpit.cache import SafeCache
 from cockpit.hub import DataHub
 from cockpit.panels import all_panels
@@ -39,6 +39,7 @@ def create_app(
         __name__,
         title=f"{settings.city.name}{settings.app.title}",
         assets_folder=str(PROJECT_ROOT / "assets"),
+        assets_path_ignore=screens.NOT_AUTOLOADED,  # the <head> script and the wall's frame
         serve_locally=True,  # the intranet has no CDN: every script comes from this server
         suppress_callback_exceptions=True,  # pages are swapped in by the router
         update_title=None,
@@ -71,6 +72,8 @@ def create_app(
 
     app.layout = lambda: shell.layout(app, hub, panels)
     _health_route(server, hub)
+    screens.register(app, settings)
+    wall.register(app, settings, panels)
     shell.register_callbacks(app, hub, panels)
     for panel in panels:
         panel.register_callbacks(app, hub)

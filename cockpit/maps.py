@@ -94,7 +94,7 @@ def county_map(
             mode="markers+text",
             customdata=codes,
             text=[f"{outlines[c]['name']}<br>{value_text.get(c, '—')}" for c in codes],
-            textfont=dict(size=13, color=theme.TEXT),
+            textfont=dict(size=13, color=theme.MAP_LABEL),
             textposition="middle center",
             marker=dict(size=26, color="rgba(0,0,0,0)"),
             hoverinfo="text",

@@ -114,6 +114,9 @@ class AppSettings(Strict):
     # production refuses debug and a missing or weak secret key, and never seeds demo
     # accounts; development (`python -m cockpit run`) keeps a generated key in instance/.
     env: Literal["development", "production"] = "production"
+    # Desktops and phones: light, dark, or auto (the device's own light/dark setting). Each
+    # user can switch in the header; the wall is always dark.
+    theme: Literal["light", "dark", "auto"] = "auto"
 
 
 class PasswordPolicy(Strict):
@@ -218,6 +221,52 @@ class ServerSettings(Strict):
         return self
 
 
+class WallScreen(Strict):
+    """One screen of the wall's carousel: a module's page, shown for so many seconds."""
+
+    panel: str = Field(min_length=1, description="module key, e.g. overview or economy")
+    seconds: int = Field(30, ge=5, le=3600)
+    county: Code6 | None = None  # show one county instead of the whole city
+
+    @field_validator("panel")
+    @classmethod
+    def _known_module(cls, value: str) -> str:
+        from cockpit.panels import MODULES
+
+        keys = [key for key, _title in MODULES]
+        if value not in keys:
+            raise ValueError(f"unknown module {value!r}; expected one of {', '.join(keys)}")
+        return value
+
+
+class WallSettings(Strict):
+    """The wall (大屏): its design canvas, how it fits the screen, and what it rotates through.
+
+    Pages are laid out on a canvas of design_width x design_height CSS pixels, exactly as on a
+    screen of that size, then scaled to the real screen. tiles > 1 puts screens side by side
+    (a 5760x1080 spliced wall shows three 1920x1080 screens at once).
+    """
+
+    design_width: int = Field(1920, ge=640, le=7680)
+    design_height: int = Field(1080, ge=360, le=4320)
+    # contain: all of the canvas, dark bands where the shapes differ; width / height: fill
+    # that side; fill: stretch to the screen (no bands, shapes distorted).
+    fit: Literal["contain", "width", "height", "fill"] = "contain"
+    tiles: int = Field(1, ge=1, le=8)
+    screens: tuple[WallScreen, ...] = (WallScreen(panel="overview", seconds=60),)
+    refresh_seconds: int = Field(60, ge=10, le=3600, description="panel data refresh")
+    health_poll_seconds: float = Field(10, ge=2, le=300)
+    reload_hours: float = Field(6, gt=0, le=168, description="fresh page every so often")
+
+    @field_validator("screens")
+    @classmethod
+    def _some_screen(cls, value: tuple[WallScreen, ...]) -> tuple[WallScreen, ...]:
+        # Checked here, not with min_length, so a bad screen is not also reported as "none".
+        if not value:
+            raise ValueError("list at least one screen")
+        return value
+
+
 class CacheSettings(Strict):
     """Where query results are cached (Flask-Caching)."""
 
@@ -288,6 +337,7 @@ class Settings(Strict):
     store: StoreSettings = StoreSettings()
     sync: SyncSettings = SyncSettings()
     security: SecuritySettings = SecuritySettings()
+    wall: WallSettings = WallSettings()
     # Each module's own section (config/<module>.yaml), validated by the module's PanelSpec
     # config_model when the app is built, so a module's settings live with the module.
     overview: dict[str, Any] = Field(default_factory=dict)
@@ -347,6 +397,19 @@ class Settings(Strict):
                         f"server.callback_timeout ({limit}s)"
                     )
         return self
+
+    @field_validator("wall")
+    @classmethod
+    def _wall_counties_known(cls, value: WallSettings, info: ValidationInfo) -> WallSettings:
+        city = info.data.get("city")
+        if city is None:
+            return value
+        for i, screen in enumerate(value.screens):
+            if screen.county is not None and screen.county not in city.county_names:
+                raise ValueError(
+                    f"screens.{i}.county: {screen.county} is not a county of {city.name}"
+                )
+        return value
 
     def path(self, value: str) -> Path:
         """A configured path, relative ones taken from the project root."""

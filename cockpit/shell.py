@@ -7,10 +7,11 @@ the data hub enforces that scope again on every query, whatever the browser send
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from cockpit import clock
 from cockpit.formatting import as_of as as_of_text
@@ -18,7 +19,9 @@ from cockpit.formatting import month_label
 from cockpit.hub import DataHub
 from cockpit.panels import PanelSpec, planned
 from cockpit.scope import Principal, current_principal
+from cockpit.screens import SHORT_TITLES
 from cockpit.security.roles import ROLES, may_open
+from cockpit.wall import WALL_QUERY
 from data_sources.base import DatasetQuery, Measure
 
 CITY_WIDE = "city"  # the county selector's value for 全市
@@ -78,12 +81,19 @@ def parse_search(
     return period, county
 
 
-def make_search(period: str, county: str) -> str:
-    """The query string for a period and county (全市 is left out)."""
+def make_search(period: str, county: str, wall: bool = False) -> str:
+    """The query string for a period and county (全市 is left out), in wall mode or not."""
     params = {"period": period}
     if county and county != CITY_WIDE:
         params["county"] = county
+    if wall:
+        params[WALL_QUERY] = "1"
     return "?" + urlencode(params)
+
+
+def is_wall(search: str | None) -> bool:
+    """Whether a query string asks for wall mode (?wall=1)."""
+    return WALL_QUERY in parse_qs((search or "").lstrip("?"))
 
 
 def layout(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> html.Div:
@@ -129,7 +139,19 @@ def frame(
 ) -> html.Div:
     """The frame with given options (no data read here, so it also serves as validation layout)."""
     settings = hub.settings
-    nav = [dcc.Link(p.title, href=p.path, className="nav-link", id=f"nav-{p.key}") for p in panels]
+    # Each link carries its full title (desktop, wall) and a short one (the phone's bottom bar).
+    nav = [
+        dcc.Link(
+            [
+                html.Span(p.title, className="nav-full"),
+                html.Span(SHORT_TITLES.get(p.key, p.title), className="nav-short"),
+            ],
+            href=p.path,
+            className="nav-link",
+            id=f"nav-{p.key}",
+        )
+        for p in panels
+    ]
     nav += [
         html.Span(title, className="nav-link nav-planned", title="建设中，即将上线")
         for _key, title in planned()
@@ -138,6 +160,7 @@ def frame(
     return html.Div(
         className="cockpit",
         children=[
+            html.A("跳到主要内容", href="#page-content", className="skip-link"),
             dcc.Location(id="url", refresh=False),
             dcc.Store(id="shell-defaults", data={"period": default_period}),
             html.Header(
@@ -163,12 +186,15 @@ def frame(
                         children=[
                             html.Span(id="shell-as-of", className="shell-as-of"),
                             html.Span(id="shell-clock", className="shell-clock"),
+                            html.Button(
+                                "浅色", id="shell-theme", className="theme-toggle", type="button"
+                            ),
                             user_box(user),
                         ],
                     ),
                 ],
             ),
-            html.Nav(nav, className="shell-nav", id="shell-nav"),
+            html.Nav(nav, className="shell-nav", id="shell-nav", **{"aria-label": "模块"}),
             html.Div(
                 # Accounts that read no city data (admin, auditor) have nothing to filter.
                 className="shell-filters" + ("" if period_options else " is-empty"),
@@ -194,8 +220,10 @@ def frame(
                     html.Span(id="filter-breadcrumb", className="filter-breadcrumb"),
                 ],
             ),
-            html.Main(id="page-content", className="page"),
+            html.Main(id="page-content", className="page", tabIndex="-1"),
             dcc.Interval(id="shell-tick", interval=1000),
+            # Wall mode only (assets/head/screens.js): every panel reloads its data in place.
+            dcc.Interval(id="shell-refresh", interval=settings.wall.refresh_seconds * 1000),
         ],
     )
 
@@ -220,7 +248,7 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
         periods_ = [o["value"] for o in period_opts or []]
         counties = [o["value"] for o in county_opts or []]
         if ctx.triggered_id in ("filter-period", "filter-county"):
-            return make_search(period, county), no_update, no_update
+            return make_search(period, county, is_wall(search)), no_update, no_update
         parsed_period, parsed_county = parse_search(search, periods_, counties, defaults["period"])
         return no_update, parsed_period, parsed_county
 
@@ -276,4 +304,30 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
         """,
         Output("shell-clock", "children"),
         Input("shell-tick", "n_intervals"),
+    )
+    paths = json.dumps([p.path for p in panels])
+    app.clientside_callback(
+        f"""
+        function(pathname) {{
+            // The current module's link stands out (on the phone's bottom bar too).
+            return {paths}.map((p) => p === pathname ? 'nav-link active' : 'nav-link');
+        }}
+        """,
+        [Output(f"nav-{p.key}", "className") for p in panels],
+        Input("url", "pathname"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("screens", "refresh"),
+        Output("filter-period", "value", allow_duplicate=True),
+        Output("filter-county", "value", allow_duplicate=True),
+        Input("shell-refresh", "n_intervals"),
+        State("filter-period", "value"),
+        State("filter-county", "value"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("screens", "toggleTheme"),
+        Output("shell-theme", "children"),
+        Output("shell-theme", "title"),
+        Input("shell-theme", "n_clicks"),
     )

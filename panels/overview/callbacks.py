@@ -102,6 +102,9 @@ def _note(result) -> str:  # noqa: ANN001
 
 def register_callbacks(app: Dash, hub: DataHub) -> None:
     """Wire the overview: filters -> cards, map and attention; a map click -> county filter."""
+    from cockpit.panels import all_panels
+
+    module_paths = {p.key: p.path for p in all_panels()}  # each card links to its module
 
     @app.callback(
         Output("overview-cards-left", "children"),
@@ -119,8 +122,8 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             hub, period, None if county in (None, CITY_WIDE) else county, clock.today()
         )
         return (
-            [module_card(c) for c in built["left"]],
-            [module_card(c) for c in built["right"]],
+            [module_card(c, module_paths.get(c.key)) for c in built["left"]],
+            [module_card(c, module_paths.get(c.key)) for c in built["right"]],
             attention_items(built["attention"]),
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import html
+from dash import dcc, html
 
 from cockpit.formatting import freshness
 from panels.overview.transform import Attention, ModuleCard
@@ -10,8 +10,10 @@ from panels.overview.transform import Attention, ModuleCard
 SEVERITY_CLASS = {1: "sev-1", 2: "sev-2", 3: "sev-3", 4: "sev-4"}
 
 
-def module_card(card: ModuleCard) -> html.Div:
-    """A module's headline block: title, period, figures with units, and its 数据截至."""
+def module_card(card: ModuleCard, href: str | None = None) -> html.Div | dcc.Link:
+    """A module's headline block: title, period, figures with units, and its 数据截至.
+
+    With href the whole card is a link to the module (a thumb-sized target on a phone)."""
     head = html.Div(
         className="panel-head",
         children=[
@@ -51,6 +53,14 @@ def module_card(card: ModuleCard) -> html.Div:
     )
     late = " panel-late" if card.late_by else ""
     foot = html.Div(freshness(card.as_of, card.late_by), className="panel-as-of" + late)
+    if href:
+        return dcc.Link(
+            [head, *body, foot],
+            href=href,
+            className=f"panel module-card module-link card-{card.key}",
+            id=f"overview-card-{card.key}",
+            title=f"查看{card.title}",
+        )
     return html.Div(
         [head, *body, foot],
         className=f"panel module-card card-{card.key}",

@@ -1,0 +1,94 @@
+/* Screens: wall mode, light/dark theme, and the wall page's watchdog.
+ *
+ * Loaded in <head> (see cockpit/screens.py), before anything is drawn, so the page never
+ * flashes the wrong theme or the desktop controls on a wall. Not auto-loaded by Dash (the
+ * head/ folder is in assets_path_ignore).
+ *
+ * - ?wall=1 puts the page in wall mode: <html class="wall">, always dark; CSS hides the
+ *   controls and the cursor; the shell's refresh timer re-runs every panel's callbacks.
+ * - Elsewhere the theme is the user's choice (localStorage), else the server's default
+ *   (<html data-theme-default>), where "auto" follows the device's light/dark setting.
+ * - A wall page opened on its own (not inside /wall) polls /livez and reloads itself once
+ *   the server answers again after an outage; inside /wall the frame does that.
+ */
+(function () {
+  "use strict";
+
+  var root = document.documentElement;
+  var STORE_KEY = "cockpit-theme";
+  var params = new URLSearchParams(window.location.search);
+  var wall = params.has("wall");
+  var darkQuery = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+
+  var override = null; // this page's choice, even where storage is blocked
+
+  function chosen() {
+    if (override) return override;
+    try {
+      var value = window.localStorage.getItem(STORE_KEY);
+      if (value === "light" || value === "dark") return value;
+    } catch (e) { /* storage blocked: fall through to the default */ }
+    return root.getAttribute("data-theme-default") || "auto";
+  }
+
+  function resolve(choice) {
+    if (choice === "light" || choice === "dark") return choice;
+    return darkQuery && darkQuery.matches ? "dark" : "light";
+  }
+
+  function apply() {
+    var theme = wall ? "dark" : resolve(chosen());
+    root.setAttribute("data-theme", theme);
+    var meta = document.querySelector('meta[name="theme-color"]');
+    if (meta) meta.setAttribute("content", theme === "dark" ? "#06162e" : "#f4f7fb");
+    return theme;
+  }
+
+  if (wall) root.classList.add("wall");
+  apply();
+  if (darkQuery && darkQuery.addEventListener) darkQuery.addEventListener("change", apply);
+
+  function prefix() {
+    try {
+      var config = JSON.parse(document.getElementById("_dash-config").textContent);
+      return config.requests_pathname_prefix || "/";
+    } catch (e) {
+      return "/";
+    }
+  }
+
+  // A wall page opened on its own reloads itself once the server is back.
+  if (wall && window.top === window) {
+    var down = false;
+    setInterval(function () {
+      fetch(prefix() + "livez", { cache: "no-store" })
+        .then(function (r) { return r.json(); })
+        .then(function () { if (down) window.location.reload(); })
+        .catch(function () { down = true; });
+    }, 10000);
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    screens: {
+      /* The wall's refresh tick: setting the period and county selectors to themselves
+       * re-runs every callback that listens to them (every panel of the page), in place. */
+      refresh: function (n, period, county) {
+        var skip = window.dash_clientside.no_update;
+        if (!wall || !n || !period) return [skip, skip];
+        return [period, county];
+      },
+      /* The header's theme button: flips light/dark and remembers the choice. */
+      toggleTheme: function (n) {
+        var theme = root.getAttribute("data-theme");
+        if (n) {
+          theme = theme === "dark" ? "light" : "dark";
+          override = theme;
+          try { window.localStorage.setItem(STORE_KEY, theme); } catch (e) { /* not kept */ }
+          apply();
+        }
+        var next = theme === "dark" ? "浅色" : "深色";
+        return [next, "切换到" + next + "主题"];
+      }
+    }
+  });
+})();
