@@ -26,6 +26,7 @@
   var frames = {}; // "tile:screen" -> {el, born, ready}
   var tiles = [];
   var layer = 0;
+  var stepShownAt = null;
 
   // --- the canvas, scaled to the screen --------------------------------------------------
   stage.style.width = TILES * W + "px";
@@ -135,9 +136,13 @@
         frames[key] = makeFrame(frame.tile, frame.screen);
       }
     });
+    var allShown = true;
     for (var t = 0; t < TILES; t++) {
       var current = frames[t + ":" + screenOf(t, step)];
-      if (!current.ready) continue; // the previous page stays until this one is drawn
+      if (!current.ready) { // the previous page stays until this one is drawn
+        allShown = false;
+        continue;
+      }
       if (!current.el.classList.contains("shown")) {
         current.el.style.zIndex = String(++layer); // the newest page fades in on top
         current.el.classList.add("shown");
@@ -167,6 +172,7 @@
     });
     var showing = [];
     for (var u = 0; u < TILES; u++) showing.push(SCREENS[screenOf(u, step)].key);
+    maybeAdvance(allShown);
     body.setAttribute("data-step", String(step));
     body.setAttribute("data-screens", showing.join(","));
     renderDots();
@@ -188,14 +194,18 @@
     });
   }
 
-  function advance() {
+  /* A step lasts its screens' seconds from the moment they are all on screen, so a slow
+   * page does not eat its own time; a step whose pages cannot load stays where it is. */
+  function maybeAdvance(allShown) {
+    if (SCREENS.length <= TILES) return;
+    if (!allShown) return;
+    if (stepShownAt === null) stepShownAt = Date.now();
     var seconds = 0;
     for (var t = 0; t < TILES; t++) seconds = Math.max(seconds, SCREENS[screenOf(t, step)].seconds);
-    setTimeout(function () {
-      if (SCREENS.length > TILES) step += 1;
-      render();
-      advance();
-    }, seconds * 1000);
+    if (Date.now() - stepShownAt >= seconds * 1000) {
+      step += 1;
+      stepShownAt = null;
+    }
   }
 
   /* Load every page afresh behind the visible one (server back, or the periodic refresh);
@@ -245,7 +255,6 @@
   setConnection(true);
   render();
   setInterval(render, 1000);
-  advance();
   setInterval(poll, cfg.pollSeconds * 1000);
   setInterval(reloadAll, cfg.reloadHours * 3600 * 1000);
 })();
