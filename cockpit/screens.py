@@ -3,7 +3,7 @@
 - The HTML page Dash serves: Chinese language, the theme script in <head> (so the first paint
   already has the right theme and, on a wall, no desktop controls), the web app manifest and
   icons (leaders add the phone view to their home screen), theme-color.
-- /manifest.webmanifest, from the city's settings.
+- /manifest.webmanifest, from the city's settings; /robots.txt (no indexing).
 - Short navigation labels for the phone's bottom bar.
 
 Everything is served by this server: the intranet has no CDN.
@@ -11,6 +11,7 @@ Everything is served by this server: the intranet has no CDN.
 
 from __future__ import annotations
 
+import html
 import json
 
 from dash import Dash
@@ -32,7 +33,7 @@ ICON_SIZES = (192, 512)
 DARK_GROUND = "#06162e"
 
 
-def index_string(app: Dash, theme: str) -> str:
+def index_string(app: Dash, theme: str, description: str = "") -> str:
     """Dash's page template with our <head>: language, theme default, manifest, icons."""
     script = app.get_asset_url("head/screens.js")
     icon = app.get_asset_url("icons/icon-192.png")
@@ -41,6 +42,7 @@ def index_string(app: Dash, theme: str) -> str:
 <html lang="zh-CN" data-theme-default="{theme}">
     <head>
         {{%metas%}}
+        <meta name="description" content="{description}">
         <meta name="theme-color" content="{DARK_GROUND}">
         <meta name="mobile-web-app-capable" content="yes">
         <meta name="apple-mobile-web-app-capable" content="yes">
@@ -88,9 +90,17 @@ def manifest(app: Dash, settings: Settings) -> dict:
 
 def register(app: Dash, settings: Settings) -> None:
     """Install the page template and serve the manifest."""
-    app.index_string = index_string(app, settings.app.theme)
+    description = html.escape(
+        f"{settings.city.name}{settings.app.title}：经济运行、重点工作、风险管控、应急指挥、12345热线"
+    )
+    app.index_string = index_string(app, settings.app.theme, description)
     body = json.dumps(manifest(app, settings), ensure_ascii=False)
 
     @app.server.route("/manifest.webmanifest")
     def web_manifest():  # noqa: ANN202
         return body, 200, {"Content-Type": "application/manifest+json; charset=utf-8"}
+
+    @app.server.route("/robots.txt")
+    def robots():  # noqa: ANN202
+        # An intranet cockpit is for its users, never for a search engine's index.
+        return "User-agent: *\nDisallow: /\n", 200, {"Content-Type": "text/plain; charset=utf-8"}

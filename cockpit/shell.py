@@ -195,9 +195,10 @@ def frame(
                 ],
             ),
             html.Nav(nav, className="shell-nav", id="shell-nav", **{"aria-label": "模块"}),
-            html.Div(
+            html.Section(
                 # Accounts that read no city data (admin, auditor) have nothing to filter.
                 className="shell-filters" + ("" if period_options else " is-empty"),
+                **{"aria-label": "统计期与区域"},
                 children=[
                     html.Label("统计期", htmlFor="filter-period", className="filter-label"),
                     dcc.Dropdown(

@@ -68,6 +68,33 @@
     }, 10000);
   }
 
+  /* Dash 4 draws RadioItems and Checklist as a listbox of <label role="option"> around native
+   * inputs: screen readers then meet an option with a control inside and a list without a
+   * name (axe: aria-allowed-role, nested-interactive, aria-input-field-name). The native
+   * inputs already say everything, so the group becomes a named radiogroup/group and the
+   * labels plain labels. Re-applied whenever Dash draws new ones. */
+  function fixOptionLists(scope) {
+    var lists = scope.querySelectorAll(".dash-options-list[role='listbox']");
+    Array.prototype.forEach.call(lists, function (list) {
+      var radio = list.classList.contains("dash-radioitems");
+      list.setAttribute("role", radio ? "radiogroup" : "group");
+      if (!list.getAttribute("aria-label")) {
+        var box = list.closest(".panel, section");
+        var title = box && box.querySelector(".panel-title, h2, h3");
+        if (title && title.textContent) list.setAttribute("aria-label", title.textContent.trim());
+      }
+      Array.prototype.forEach.call(list.querySelectorAll("[role='option']"), function (label) {
+        label.removeAttribute("role");
+        label.removeAttribute("aria-selected");
+      });
+    });
+  }
+  if (window.MutationObserver) {
+    new MutationObserver(function () { fixOptionLists(document); }).observe(root, {
+      childList: true, subtree: true, attributes: true, attributeFilter: ["role"]
+    });
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     screens: {
       /* The wall's refresh tick: setting the period and county selectors to themselves

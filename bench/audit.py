@@ -1,0 +1,205 @@
+"""Audit the phone view and the overview with Lighthouse and axe-core; print the scores.
+
+Both tools come from the npm registry, installed locally (`npm install --prefix bench`), and
+run against Debian's own Chromium (/usr/bin/chromium): nothing is downloaded at run time.
+
+    python -m bench.audit                 # starts the cockpit on a free port, audits it
+    python -m bench.audit --url http://127.0.0.1:8050   # audits a server already running
+
+Lighthouse runs twice on the overview (/): as a phone (its default mobile emulation, a
+412x823 screen on a throttled network and CPU) and as a desktop (--preset=desktop). axe-core
+is injected into the page in Chromium at 390x844 and at 1920x1080. Reports go to
+artifacts/audit/ (Lighthouse HTML and JSON, axe JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+LIGHTHOUSE = BENCH / "node_modules" / ".bin" / "lighthouse"
+AXE = BENCH / "node_modules" / "axe-core" / "axe.min.js"
+OUT = ROOT / "artifacts" / "audit"
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+
+
+def chromium() -> str:
+    """The system Chromium, or a clear error."""
+    path = (
+        os.environ.get("CHROME_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+    if not path:
+        sys.exit("audit: no Chromium found (apt-get install chromium chromium-driver)")
+    return path
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_live(url: str, process: subprocess.Popen | None, timeout: float = 600) -> None:
+    """Wait until the cockpit answers /livez (the first start may generate the demo data)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/livez", timeout=2):
+                return
+        except OSError:
+            pass
+        if process is not None and process.poll() is not None:
+            sys.exit("audit: the cockpit exited at start-up (try: python -m cockpit run)")
+        if time.monotonic() > deadline:
+            sys.exit(f"audit: {url} did not answer within {timeout:.0f} s")
+        time.sleep(0.5)
+
+
+def lighthouse(url: str, name: str, desktop: bool) -> dict[str, int]:
+    """Run Lighthouse on url; its category scores (0-100)."""
+    if not LIGHTHOUSE.exists():
+        sys.exit("audit: Lighthouse not installed: run `npm install --prefix bench`")
+    OUT.mkdir(parents=True, exist_ok=True)
+    base = OUT / f"lighthouse-{name}"
+    command = [
+        str(LIGHTHOUSE),
+        url,
+        "--quiet",
+        "--output=json",
+        "--output=html",
+        f"--output-path={base}",
+        "--only-categories=" + ",".join(CATEGORIES),
+        "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage",
+        "--max-wait-for-load=60000",
+    ]
+    if desktop:
+        command.append("--preset=desktop")
+    env = dict(os.environ, CHROME_PATH=chromium())
+    print(f"  Lighthouse ({name}) ...", flush=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    report_path = Path(f"{base}.report.json")
+    if done.returncode != 0 or not report_path.exists():
+        sys.exit(f"audit: Lighthouse failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    failed = [
+        f"{audit_id}: {report['audits'][audit_id]['title']}"
+        for category in ("accessibility", "best-practices")
+        for ref in report["categories"][category]["auditRefs"]
+        if ref["weight"] > 0
+        and (audit_id := ref["id"])
+        and report["audits"][audit_id]["score"] is not None
+        and report["audits"][audit_id]["score"] < 1
+    ]
+    for line in failed:
+        print(f"    not passed: {line}")
+    return {c: round(report["categories"][c]["score"] * 100) for c in CATEGORIES}
+
+
+def axe(url: str, width: int, height: int, name: str) -> dict[str, int]:
+    """Run axe-core in Chromium at this size; violations counted by impact."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+
+    if not AXE.exists():
+        sys.exit("audit: axe-core not installed: run `npm install --prefix bench`")
+    options = Options()
+    options.binary_location = chromium()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options)
+    try:
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 768},
+        )
+        driver.get(url)
+        deadline = time.monotonic() + 60
+        while not driver.execute_script(
+            "const c = document.getElementById('page-content');"
+            "return c && c.children.length && !document.querySelector('._dash-loading')"
+            " && [...document.querySelectorAll('.dash-graph')].every((g) => g.querySelector('.main-svg'))"
+        ):
+            if time.monotonic() > deadline:
+                sys.exit(f"audit: {url} did not finish drawing within 60 s")
+            time.sleep(0.3)
+        time.sleep(1)
+        driver.execute_script(AXE.read_text(encoding="utf-8"))
+        driver.set_script_timeout(120)
+        result = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document, {resultTypes: ['violations']}).then((r) => done(r.violations));"
+        )
+    finally:
+        driver.quit()
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"axe-{name}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    counts: dict[str, int] = {}
+    for violation in result:
+        counts[violation["impact"]] = counts.get(violation["impact"], 0) + len(violation["nodes"])
+        print(
+            f"    axe {violation['impact']}: {violation['id']} ({len(violation['nodes'])}) {violation['help']}"
+        )
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start (or use) a cockpit, run the audits, print the scores."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="audit this running cockpit instead of starting one")
+    parser.add_argument("--skip-axe", action="store_true", help="Lighthouse only")
+    args = parser.parse_args(argv)
+
+    process = None
+    url = (args.url or "").rstrip("/")
+    if not url:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        print(f"starting the cockpit on {url} (python -m cockpit run) ...", flush=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cockpit", "run", "--port", str(port)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    try:
+        wait_live(url, process)
+        rows = []
+        for name, desktop in (("phone", False), ("overview-desktop", True)):
+            scores = lighthouse(url + "/", name, desktop)
+            rows.append((f"Lighthouse {name}", scores))
+        axe_rows = []
+        if not args.skip_axe:
+            for name, (w, h) in (("phone", (390, 844)), ("overview-desktop", (1920, 1080))):
+                print(f"  axe-core ({name}) ...", flush=True)
+                axe_rows.append((f"axe-core {name} {w}x{h}", axe(url + "/", w, h, name)))
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=20)
+
+    print()
+    print(f"{'':28}" + "".join(f"{c:>16}" for c in CATEGORIES))
+    for label, scores in rows:
+        print(f"{label:28}" + "".join(f"{scores[c]:>16}" for c in CATEGORIES))
+    for label, counts in axe_rows:
+        text = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no violations"
+        print(f"{label:28}  {text}")
+    print(f"\nreports: {OUT.relative_to(ROOT)}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
