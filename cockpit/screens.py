@@ -26,6 +26,8 @@ SHORT_TITLES = {
     "risk": "风险",
     "emergency": "应急",
     "hotline": "热线",
+    "briefing": "专报",
+    "admin": "管理",
 }
 # Folders of assets/ that Dash must not load into every page (loaded where needed).
 NOT_AUTOLOADED = ["head", "wall-frame"]

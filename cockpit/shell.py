@@ -7,7 +7,6 @@ the data hub enforces that scope again on every query, whatever the browser send
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
@@ -306,15 +305,9 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
         Output("shell-clock", "children"),
         Input("shell-tick", "n_intervals"),
     )
-    paths = json.dumps([p.path for p in panels])
     app.clientside_callback(
-        f"""
-        function(pathname) {{
-            // The current module's link stands out (on the phone's bottom bar too).
-            return {paths}.map((p) => p === pathname ? 'nav-link active' : 'nav-link');
-        }}
-        """,
-        [Output(f"nav-{p.key}", "className") for p in panels],
+        ClientsideFunction("screens", "markCurrent"),
+        Output("shell-nav", "className"),
         Input("url", "pathname"),
     )
     app.clientside_callback(

@@ -208,3 +208,25 @@ def test_robots_forbid_indexing_and_pages_describe_themselves(app) -> None:  # n
     assert robots.get_data(as_text=True) == "User-agent: *\nDisallow: /\n"
     text = client.get("/").get_data(as_text=True)
     assert '<meta name="description" content="长治市领导驾驶舱：经济运行' in text
+
+
+def test_wall_pages_may_be_framed_by_this_site_only(app) -> None:  # noqa: ANN001
+    """/wall frames pages opened with ?wall=1: those allow same-site framing, others none."""
+    client = app.server.test_client()
+    wall_page = client.get("/?wall=1")
+    assert "frame-ancestors 'self'" in wall_page.headers["Content-Security-Policy"]
+    assert wall_page.headers["X-Frame-Options"] == "SAMEORIGIN"
+    page = client.get("/")
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
+
+
+def test_liveness_manifest_and_robots_need_no_session_but_the_wall_does(settings) -> None:  # noqa: ANN001
+    """Signed out: /livez, the manifest and robots.txt answer; /wall asks to sign in."""
+    from cockpit.factory import create_app
+
+    client = create_app(settings).server.test_client()
+    for path in ("/livez", "/manifest.webmanifest", "/robots.txt"):
+        assert client.get(path).status_code == 200, path
+    wall = client.get("/wall")
+    assert wall.status_code == 302 and wall.headers["Location"].startswith("/login?next=/wall")

@@ -104,6 +104,18 @@
         if (!wall || !n || !period) return [skip, skip];
         return [period, county];
       },
+      /* The current module's link stands out (on the phone's bottom bar too). The links
+       * shown depend on the user's role, so they are found in the page, not named. */
+      markCurrent: function (pathname) {
+        var links = document.querySelectorAll("#shell-nav a.nav-link");
+        Array.prototype.forEach.call(links, function (link) {
+          var current = link.getAttribute("href") === pathname;
+          link.classList.toggle("active", current);
+          if (current) link.setAttribute("aria-current", "page");
+          else link.removeAttribute("aria-current");
+        });
+        return "shell-nav";
+      },
       /* The header's theme button: flips light/dark and remembers the choice. */
       toggleTheme: function (n) {
         var theme = root.getAttribute("data-theme");

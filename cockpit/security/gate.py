@@ -35,8 +35,20 @@ log = logging.getLogger(__name__)
 COOKIE = "cockpit_session"
 # Component-id prefixes that belong to the frame, not to one page: every signed-in user's.
 SHELL_PREFIXES = frozenset({"url", "shell", "filter", "page", "user", "wall", "phone", "theme"})
+# /livez: the wall must tell "server down" from "signed out" (it reveals nothing);
+# the manifest is fetched by browsers without cookies; robots.txt is for crawlers.
 PUBLIC_PATHS = frozenset(
-    {"/login", "/login/totp", "/login/oidc", "/login/oidc/callback", "/healthz", "/favicon.ico"}
+    {
+        "/login",
+        "/login/totp",
+        "/login/oidc",
+        "/login/oidc/callback",
+        "/healthz",
+        "/livez",
+        "/favicon.ico",
+        "/manifest.webmanifest",
+        "/robots.txt",
+    }
 )
 PUBLIC_PREFIXES = ("/assets/", "/_favicon.ico")
 # Where a signed-in user whose password must change may still go.
@@ -302,6 +314,12 @@ class Gate:
     def after(self, response: Response) -> Response:
         """Security headers on every response; no caching of what a user was shown."""
         headers = response.headers
+        if "wall" in request.args and request.method == "GET":
+            # A page in wall mode (?wall=1) is shown inside /wall's frames, on this same site
+            # only (cockpit/wall.py); every other page may not be framed at all.
+            csp = self.csp.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+            headers.setdefault("Content-Security-Policy", csp)
+            headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         headers.setdefault("Content-Security-Policy", self.csp)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
