@@ -73,7 +73,10 @@ def test_phone_view_fits_and_opens_a_task(dash_duo, app) -> None:  # noqa: ANN00
     dash_duo.driver.save_screenshot(str(SHOTS / "key_work-390x844.png"))
     assert width <= inner
     first = dash_duo.find_element("#key_work-task-list .kw-task .kw-task-title").text
-    dash_duo.find_element("#key_work-task-list .kw-task button").click()
+    button = dash_duo.find_element("#key_work-task-list .kw-task button")
+    # A person scrolls the button above the phone's bottom navigation bar before tapping.
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    button.click()
     dash_duo.wait_for_contains_text("#key_work-detail", first, timeout=30)
     dash_duo.wait_for_contains_text("#key_work-detail", "督办与反馈记录", timeout=30)
     dash_duo.driver.save_screenshot(str(SHOTS / "key_work-detail-390x844.png"))
@@ -91,6 +94,7 @@ def _open_task_with_milestones(dash_duo, app) -> tuple[str, list]:  # noqa: ANN0
     counted = first.find_element(By.CSS_SELECTOR, ".kw-task-milestones").text
     button = first.find_element(By.CSS_SELECTOR, "button")
     task_id = json.loads(button.get_attribute("id"))["subject"].removeprefix("task:")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
     button.click()
     dash_duo.wait_for_contains_text("#key_work-detail", title, timeout=30)
     dash_duo.wait_for_element("#key_work-detail .kw-tl-ms", timeout=30)
@@ -114,7 +118,12 @@ def _check_milestones_on_timeline(dash_duo, rows: list) -> None:  # noqa: ANN001
     overdue = dash_duo.driver.find_elements(By.CSS_SELECTOR, ".kw-tl-ms-overdue .kw-tl-note")
     assert overdue and all(o.text.startswith("逾期") and o.text.endswith("天") for o in overdue)
     colour = overdue[0].value_of_css_property("background-color")
-    assert colour.startswith("rgba(255, 77, 79"), colour  # var(--red)
+    red = dash_duo.driver.execute_script(  # the theme's var(--red), as the browser computes it
+        "const probe = document.createElement('i'); probe.style.background = 'var(--red)';"
+        "document.body.append(probe); const c = getComputedStyle(probe).backgroundColor;"
+        "probe.remove(); return c;"
+    )
+    assert colour.replace("rgba", "rgb").replace(", 1)", ")") == red, (colour, red)
     done = dash_duo.driver.find_elements(By.CSS_SELECTOR, ".kw-tl-ms-done .kw-tl-note")
     assert all(d.text.startswith("✓ 已完成") for d in done)
 
