@@ -6,6 +6,10 @@ run against Debian's own Chromium (/usr/bin/chromium): nothing is downloaded at 
     python -m bench.audit                 # starts the cockpit on a free port, audits it
     python -m bench.audit --url http://127.0.0.1:8050   # audits a server already running
 
+It signs in first (the pages are behind the login): as the demo account `leader` whose
+password development mode writes to instance/demo-accounts.txt, or as --user with the
+password in the environment variable named by --password-env.
+
 Lighthouse runs twice on the overview (/): as a phone (its default mobile emulation, a
 412x823 screen on a throttled network and CPU) and as a desktop (--preset=desktop). axe-core
 is injected into the page in Chromium at 390x844 and at 1920x1080. Reports go to
@@ -68,7 +72,41 @@ def wait_live(url: str, process: subprocess.Popen | None, timeout: float = 600) 
         time.sleep(0.5)
 
 
-def lighthouse(url: str, name: str, desktop: bool) -> dict[str, int]:
+def demo_password(username: str) -> str:
+    """A demo account's password from the file development mode writes."""
+    from cockpit.settings import load_settings
+
+    settings = load_settings()
+    path = settings.path(settings.security.demo_accounts_file)
+    if not path.exists():
+        sys.exit(f"audit: {path} not found: give --user and --password-env")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fields = line.split("\t")
+        if not line.startswith("#") and len(fields) > 1 and fields[0] == username:
+            return fields[1]
+    sys.exit(f"audit: no demo account {username!r} in {path}")
+
+
+def sign_in(url: str, username: str, password: str) -> str:
+    """POST the login form; the session cookie ("name=value") for the audits."""
+    import http.cookiejar
+    from urllib.parse import urlencode
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = urlencode({"username": username, "password": password, "next": "/"}).encode()
+    request = urllib.request.Request(url + "/login", data=form, headers={"Origin": url})
+    try:
+        opener.open(request, timeout=30)
+    except OSError as exc:
+        sys.exit(f"audit: signing in as {username} failed: {exc}")
+    cookies = [c for c in jar if c.name == "cockpit_session"]
+    if not cookies:
+        sys.exit(f"audit: signing in as {username} gave no session (wrong password?)")
+    return f"{cookies[0].name}={cookies[0].value}"
+
+
+def lighthouse(url: str, name: str, desktop: bool, cookie: str) -> dict[str, int]:
     """Run Lighthouse on url; its category scores (0-100)."""
     if not LIGHTHOUSE.exists():
         sys.exit("audit: Lighthouse not installed: run `npm install --prefix bench`")
@@ -84,6 +122,7 @@ def lighthouse(url: str, name: str, desktop: bool) -> dict[str, int]:
         "--only-categories=" + ",".join(CATEGORIES),
         "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage",
         "--max-wait-for-load=60000",
+        "--extra-headers=" + json.dumps({"Cookie": cookie}),
     ]
     if desktop:
         command.append("--preset=desktop")
@@ -108,7 +147,7 @@ def lighthouse(url: str, name: str, desktop: bool) -> dict[str, int]:
     return {c: round(report["categories"][c]["score"] * 100) for c in CATEGORIES}
 
 
-def axe(url: str, width: int, height: int, name: str) -> dict[str, int]:
+def axe(url: str, width: int, height: int, name: str, cookie: str) -> dict[str, int]:
     """Run axe-core in Chromium at this size; violations counted by impact."""
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
@@ -125,6 +164,9 @@ def axe(url: str, width: int, height: int, name: str) -> dict[str, int]:
             "Emulation.setDeviceMetricsOverride",
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 768},
         )
+        driver.get(url + "robots.txt")  # a page of the site, to set its cookie on
+        cookie_name, _, cookie_value = cookie.partition("=")
+        driver.add_cookie({"name": cookie_name, "value": cookie_value, "path": "/"})
         driver.get(url)
         deadline = time.monotonic() + 60
         while not driver.execute_script(
@@ -160,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="audit this running cockpit instead of starting one")
     parser.add_argument("--skip-axe", action="store_true", help="Lighthouse only")
+    parser.add_argument("--user", default="leader", help="account to sign in as (demo: leader)")
+    parser.add_argument(
+        "--password-env", help="environment variable holding --user's password (else demo file)"
+    )
     args = parser.parse_args(argv)
 
     process = None
@@ -176,15 +222,22 @@ def main(argv: list[str] | None = None) -> int:
         )
     try:
         wait_live(url, process)
+        if args.password_env:
+            password = os.environ.get(args.password_env) or sys.exit(
+                f"audit: ${args.password_env} is not set"
+            )
+        else:
+            password = demo_password(args.user)
+        cookie = sign_in(url, args.user, password)
         rows = []
         for name, desktop in (("phone", False), ("overview-desktop", True)):
-            scores = lighthouse(url + "/", name, desktop)
+            scores = lighthouse(url + "/", name, desktop, cookie)
             rows.append((f"Lighthouse {name}", scores))
         axe_rows = []
         if not args.skip_axe:
             for name, (w, h) in (("phone", (390, 844)), ("overview-desktop", (1920, 1080))):
                 print(f"  axe-core ({name}) ...", flush=True)
-                axe_rows.append((f"axe-core {name} {w}x{h}", axe(url + "/", w, h, name)))
+                axe_rows.append((f"axe-core {name} {w}x{h}", axe(url + "/", w, h, name, cookie)))
     finally:
         if process is not None:
             process.terminate()
