@@ -288,6 +288,18 @@ def test_daily_briefing_figures_match_the_demo_data(hub, demo_sql, settings) -> 
     assert f"固定资产投资{fai['value']:.2f}亿元，同比增长{fai['growth']:.1f}%" in economy
     tasks = demo_sql("SELECT count(*) AS n FROM key_work_tasks")["n"].iloc[0]
     assert f"重点工作共{tasks}项" in sections["key_work"].lines[0]
+    # The red count is the 重点工作 page's, milestones included: an overdue milestone counts.
+    from panels.key_work import data as kw_data
+    from panels.key_work.supervision import config as kw_config
+    from panels.key_work.transform import with_lights
+
+    rules = kw_config(hub).lights.rules()
+    milestones, _ = kw_data.usable_milestones(kw_data.milestones(hub, None))
+    page = with_lights(kw_data.tasks(hub, None).frame, DAY, rules, milestones)
+    without = with_lights(kw_data.tasks(hub, None).frame, DAY, rules)
+    reds = int((page["light"] == "red").sum())
+    assert reds != int((without["light"] == "red").sum())  # milestones change the count here
+    assert _number(r"红灯(\d+)项", sections["key_work"].lines[0]) == reds
 
 
 def test_county_principal_gets_only_their_county(settings) -> None:

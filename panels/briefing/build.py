@@ -282,8 +282,10 @@ def key_work_section(
     if result.error and result.frame.empty:
         return section
     start = day - dt.timedelta(days=SPAN_DAYS[kind])
-    now = with_lights(result.frame, day, rules)
-    then = with_lights(result.frame, start, rules).set_index("task_id")["light"]
+    # The same lights as the 重点工作 page and the overview: milestones count where readable.
+    milestones, _ = data.usable_milestones(data.milestones(hub, county))
+    now = with_lights(result.frame, day, rules, milestones)
+    then = with_lights(result.frame, start, rules, milestones).set_index("task_id")["light"]
     red = now[now["light"] == "red"]
     turned = [
         RedTask(str(row["title"]), str(row["lead_unit"]), light_reason(row, day, rules))
