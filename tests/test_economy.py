@@ -17,6 +17,7 @@ import pytest
 from cockpit import shell
 from cockpit.settings import ConfigError, DatasetBinding, load_settings
 from panels.economy.callbacks import build_indicator, build_page
+from tests.dash_requests import answer, callback_body
 
 PERIOD = "2026-10"
 COUNTY = "140403"
@@ -232,58 +233,15 @@ def test_economy_settings_naming_an_unknown_indicator_stop_the_app(settings):
 
 
 # -- over Dash's HTTP endpoint -----------------------------------------------------------------
-def _callback_key(app, output: str) -> str:  # noqa: ANN001
-    """The callback_map key of the economy callback with this output (a duplicate output such as
-    filter-county.value carries an @hash, and is told apart by its economy inputs)."""
-    keys = [
-        k
-        for k in app.callback_map
-        if output in (part.split("@")[0] for part in k.strip(".").split("..."))
-        and any(
-            "economy" in str(i["id"]) or str(i["id"]).startswith("filter")
-            for i in app.callback_map[k]["inputs"]
-        )
-    ]
-    if len(keys) > 1:
-        keys = [
-            k for k in keys if any("economy" in str(i["id"]) for i in app.callback_map[k]["inputs"])
-        ]
-    assert len(keys) == 1, keys
-    return keys[0]
+def _economy_inputs(entry: dict) -> bool:
+    """Among callbacks sharing an output (filter-county.value), the economy page's."""
+    return any("economy" in str(i["id"]) for i in entry["inputs"])
 
 
 def _post(app, output: str, values: dict[str, Any], changed: list[str]) -> dict:  # noqa: ANN001
     """POST to /_dash-update-component as the Dash renderer does; return what it updated."""
-    key = _callback_key(app, output)
-    entry = app.callback_map[key]
-    outputs = []
-    for part in key.strip(".").split("..."):
-        cid, prop = part.split("@")[0].rsplit(".", 1)
-        outputs.append({"id": cid, "property": prop})
-
-    def fill(spec: dict) -> Any:
-        name = spec["id"] if isinstance(spec["id"], str) else json.dumps(spec["id"])
-        return values.get(f"{name}.{spec['property']}")
-
-    def item(spec: dict) -> Any:
-        got = fill(spec)
-        return got if isinstance(got, list) else {**spec, "value": got}
-
-    body = {
-        "output": key,
-        "outputs": outputs if len(outputs) > 1 else outputs[0],
-        "inputs": [item(i) for i in entry["inputs"]],
-        "state": [item(s) for s in entry["state"]],
-        "changedPropIds": changed,
-    }
-    response = app.server.test_client().post(
-        "/_dash-update-component",
-        data=json.dumps(body),
-        content_type="application/json",
-        headers={"Origin": "http://localhost"},  # as a browser on the same site sends
-    )
-    assert response.status_code in (200, 204), response.get_data(as_text=True)[:500]
-    return response.get_json()["response"] if response.status_code == 200 else {}
+    body = callback_body(app, output, values, changed, prefer=_economy_inputs)
+    return answer(app, body).get("response", {})
 
 
 def _texts(tree: Any) -> list[str]:

@@ -23,6 +23,7 @@ from panels.emergency.callbacks import BANNER_SHOWN, build_view, idle_check, scr
 from panels.emergency.config import EmergencyConfig
 from panels.emergency.figures import LAYER_INDEX
 from tests.apps import app_as
+from tests.dash_requests import callback_body, post
 
 NOW = dt.datetime(2026, 11, 19, 23, 30)  # the demo data's last evening (tests/conftest.py)
 LIVE_DATASETS = ("emergency.events", "emergency.timeline", "emergency.resources")
@@ -239,30 +240,7 @@ def test_intervals_come_from_the_module_config(settings, live_db) -> None:  # no
 # -- over HTTP --------------------------------------------------------------------------------
 def _post(app, output: str, values: dict[str, Any], changed: list[str]):  # noqa: ANN001, ANN202
     """POST to /_dash-update-component as the Dash renderer does; return the response."""
-    keys = [k for k in app.callback_map if output in k.strip(".").split("...")]
-    keys = keys or [k for k in app.callback_map if k.startswith(output + "@")]
-    assert len(keys) == 1, keys
-    key = keys[0]
-    entry = app.callback_map[key]
-    outputs = []
-    for part in key.strip(".").split("..."):
-        cid, prop = part.split("@")[0].rsplit(".", 1)
-        outputs.append({"id": cid, "property": prop})
-    body = {
-        "output": key,
-        "outputs": outputs if len(outputs) > 1 else outputs[0],
-        "inputs": [
-            {**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in entry["inputs"]
-        ],
-        "state": [{**s, "value": values.get(f"{s['id']}.{s['property']}")} for s in entry["state"]],
-        "changedPropIds": changed,
-    }
-    return app.server.test_client().post(
-        "/_dash-update-component",
-        data=json.dumps(body),
-        content_type="application/json",
-        headers={"Origin": "http://localhost"},  # as a browser on the same site sends
-    )
+    return post(app.server.test_client(), callback_body(app, output, values, changed))
 
 
 def _refresh_values(snapshot=None, seen=None, tick=0) -> dict[str, Any]:  # noqa: ANN001

@@ -29,6 +29,7 @@ from panels.hotline.config import Definitions, module_config
 from panels.hotline.transform import last_complete_week, period_windows
 from tests.apps import app_as
 from tests.conftest import DEMO_END, demo_environ
+from tests.dash_requests import answer, callback_body, callback_key
 from tests.test_hotline_kpis import reference
 
 PERIOD = "2026-10"
@@ -358,50 +359,19 @@ def test_clicks_become_drill_keys(trigger: Any, value: Any, key: str | None) -> 
 
 
 # -- over HTTP, and what must never leave the server ---------------------------------------------
-def _callback_key(app: Any, output: str) -> str:
-    keys = [k for k in app.callback_map if output in k.strip(".").split("...")]
-    assert len(keys) == 1, keys
-    return keys[0]
-
-
 def _post(app: Any, output: str, values: dict[str, Any], changed: list[str] | None = None) -> dict:
     """POST to /_dash-update-component as Dash's renderer does; the JSON answer."""
-    key = _callback_key(app, output)
-    entry = app.callback_map[key]
-    outputs = []
-    for part in key.strip(".").split("..."):
-        cid, prop = part.split("@")[0].rsplit(".", 1)
-        outputs.append({"id": cid, "property": prop})
-
-    def item(spec: dict) -> Any:
-        name = f"{spec['id']}.{spec['property']}"
-        if spec["id"].startswith("{"):  # a wildcard: the matching components and their values
-            return values.get(name, [])
-        return {**spec, "value": values.get(name)}
-
-    body = {
-        "output": key,
-        "outputs": outputs if len(outputs) > 1 else outputs[0],
-        "inputs": [item(i) for i in entry["inputs"]],
-        "state": [item(s) for s in entry["state"]],
-        "changedPropIds": changed
-        or [f"{entry['inputs'][0]['id']}.{entry['inputs'][0]['property']}"],
-    }
-    response = app.server.test_client().post(
-        "/_dash-update-component",
-        data=json.dumps(body),
-        content_type="application/json",
-        headers={"Origin": "http://localhost"},  # as a browser on the same site sends
-    )
-    assert response.status_code in (200, 204), response.get_data(as_text=True)[:500]
-    return response.get_json() if response.status_code == 200 else {}
+    if changed is None:  # as if the callback's first input had changed
+        first = app.callback_map[callback_key(app, output)]["inputs"][0]
+        changed = [f"{first['id']}.{first['property']}"]
+    return answer(app, callback_body(app, output, values, changed))
 
 
 def _every_callback_body(app: Any) -> list[str]:
     """The raw response bodies of every 12345 callback, over a spread of filters and drills."""
     keys = {k for k in app.callback_map if "hotline" in k and "hotline-scroll" not in k}
-    drill_key = _callback_key(app, "hotline-drill.data")
-    list_key = _callback_key(app, "hotline-list-title.children")
+    drill_key = callback_key(app, "hotline-drill.data")
+    list_key = callback_key(app, "hotline-list-title.children")
     bodies: list[str] = []
     posted: set[str] = set()
     callers: list[str] = []

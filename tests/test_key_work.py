@@ -35,6 +35,7 @@ from panels.key_work.transform import (
     timeline,
     with_lights,
 )
+from tests.dash_requests import callback_body, post
 
 CITY = "140400"
 PERIOD = "2026-10"
@@ -535,29 +536,11 @@ def test_a_failed_write_is_reported_and_leaves_nothing(kw_app, truth, monkeypatc
 
 
 # -- through Dash's HTTP endpoint --------------------------------------------------------------
-def _post(app, output_part: str, inputs: list, state: dict[str, Any], changed: str) -> dict:  # noqa: ANN001
+def _post(app, output: str, inputs: list, state: dict[str, Any], changed: str) -> dict:  # noqa: ANN001
     """POST a callback as the Dash renderer does (pattern-matching inputs given as lists)."""
-    keys = [k for k in app.callback_map if output_part in k]
-    assert len(keys) == 1, keys
-    key = keys[0]
-    entry = app.callback_map[key]
-    outputs = []
-    for part in key.strip(".").split("..."):
-        cid, prop = part.rsplit(".", 1)
-        outputs.append({"id": cid, "property": prop})
-    body = {
-        "output": key,
-        "outputs": outputs if len(outputs) > 1 else outputs[0],
-        "inputs": inputs,
-        "state": [{**s, "value": state.get(f"{s['id']}.{s['property']}")} for s in entry["state"]],
-        "changedPropIds": [changed],
-    }
-    response = app.server.test_client().post(
-        "/_dash-update-component",
-        data=json.dumps(body),
-        content_type="application/json",
-        headers={"Origin": "http://localhost"},  # as a browser on the same site sends
-    )
+    body = callback_body(app, output, state, [changed])
+    body["inputs"] = inputs
+    response = post(app.server.test_client(), body)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_json()["response"]
 

@@ -6,7 +6,6 @@ independently of the hub, the adapters and the transforms under test.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pandas as pd
@@ -16,6 +15,7 @@ from cockpit import shell
 from cockpit.formatting import number, percent
 from cockpit.settings import load_settings
 from panels.overview.callbacks import build_overview, county_from_click, map_values
+from tests.dash_requests import callback_body, post
 
 PERIOD = "2026-10"
 COUNTY = "140403"
@@ -207,36 +207,9 @@ def test_county_from_click_without_a_county_is_none(click):
 
 
 # -- through Dash's HTTP endpoint --------------------------------------------------------------
-def _callback_key(app, output: str) -> str:
-    """The callback_map key of the callback with this output."""
-    keys = [k for k in app.callback_map if output in k.strip(".").split("...")]
-    assert len(keys) == 1, keys
-    return keys[0]
-
-
 def _post_callback(app, output: str, values: dict[str, Any], changed: list[str]) -> dict:
     """POST to /_dash-update-component as the Dash 4 renderer does; return the JSON body."""
-    key = _callback_key(app, output)
-    entry = app.callback_map[key]
-    outputs = []
-    for part in key.strip(".").split("..."):
-        cid, prop = part.split("@")[0].rsplit(".", 1)
-        outputs.append({"id": cid, "property": prop})
-    body = {
-        "output": key,
-        "outputs": outputs if len(outputs) > 1 else outputs[0],
-        "inputs": [
-            {**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in entry["inputs"]
-        ],
-        "state": [{**s, "value": values.get(f"{s['id']}.{s['property']}")} for s in entry["state"]],
-        "changedPropIds": changed,
-    }
-    response = app.server.test_client().post(
-        "/_dash-update-component",
-        data=json.dumps(body),
-        content_type="application/json",
-        headers={"Origin": "http://localhost"},  # as a browser on the same site sends
-    )
+    response = post(app.server.test_client(), callback_body(app, output, values, changed))
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_json()
 

@@ -32,6 +32,7 @@ from panels.risk.transform import (
     trend,
 )
 from panels.risk.warnings import in_force
+from tests.dash_requests import callback_body, post
 
 PERIOD = "2026-10"
 CITY = "140400"
@@ -297,46 +298,24 @@ def test_a_failed_acknowledgement_is_reported(risk_app, settings, truth, monkeyp
 def test_acknowledge_over_http(risk_app, settings, truth) -> None:  # noqa: ANN001
     """Clicking 签收 (POSTed as the browser would) records it for the server's principal."""
     live = truth["warnings"][truth["warnings"].stage != "解除"].warning_id.tolist()
-    key = next(k for k in risk_app.callback_map if "risk-ack-message.children" in k)
-    entry = risk_app.callback_map[key]
-    body = {
-        "output": key,
-        "outputs": [
-            {"id": "risk-ack-message", "property": "children"},
-            {"id": "risk-refresh", "property": "data"},
-        ],
-        "inputs": [
-            [
-                {
-                    "id": {"type": "risk-ack", "warning": w},
-                    "property": "n_clicks",
-                    "value": int(w == live[0]),
-                }
-                for w in live
-            ]
-        ],
-        "state": [
-            {
-                **s,
-                "value": {"filter-period": PERIOD, "filter-county": "city", "risk-refresh": 0}[
-                    s["id"]
-                ],
-            }
-            for s in entry["state"]
-        ],
-        "changedPropIds": [
-            json.dumps(
-                {"type": "risk-ack", "warning": live[0]}, sort_keys=True, separators=(",", ":")
-            )
-            + ".n_clicks"
-        ],
-    }
-    response = risk_app.server.test_client().post(
-        "/_dash-update-component",
-        data=json.dumps(body),
-        content_type="application/json",
-        headers={"Origin": "http://localhost"},  # as a browser on the same site sends
+    clicked = {"type": "risk-ack", "warning": live[0]}
+    body = callback_body(
+        risk_app,
+        "risk-ack-message.children",
+        {"filter-period.value": PERIOD, "filter-county.value": "city", "risk-refresh.data": 0},
+        [json.dumps(clicked, sort_keys=True, separators=(",", ":")) + ".n_clicks"],
     )
+    body["inputs"] = [
+        [
+            {
+                "id": {"type": "risk-ack", "warning": w},
+                "property": "n_clicks",
+                "value": int(w == live[0]),
+            }
+            for w in live
+        ]
+    ]
+    response = post(risk_app.server.test_client(), body)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     answer = response.get_json()["response"]
     assert (
