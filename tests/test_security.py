@@ -166,9 +166,7 @@ def test_session_cookie_flags(secure_app: Any) -> None:
     )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
-    assert "Secure" not in cookie  # development over plain HTTP
-    production = secure_app.server.extensions["cockpit_gate"]
-    assert production.cookie_secure is False
+    assert "Secure" not in cookie  # development over plain HTTP (production: see below)
 
 
 def test_lockout_after_repeated_failures_with_one_answer_for_all(secure_app: Any) -> None:
@@ -634,9 +632,13 @@ def test_production_starts_with_a_strong_key_and_no_demo_accounts(
         "COCKPIT_SECRET_KEY": "k9$Lw2!vQz7#Tn4@Xp8&Hs5^Rb3*Mc6(",
     }
     app = create_app(load_settings(environ=environ))
-    assert app.server.extensions["cockpit_gate"].cookie_secure is True
     assert accounts.count_users(_store(app)) == 0  # no demo accounts in production
     make_user(app, "demo-like", "city_leader")
+    signed_in = app.server.test_client().post(
+        "/login", data={"username": "demo-like", "password": PASSWORD}, headers=ORIGIN
+    )
+    assert "Secure" in signed_in.headers["Set-Cookie"]  # HTTPS-only cookie in production
+    assert "Strict-Transport-Security" in signed_in.headers
     from cockpit.store.schema import users
 
     with _store(app).writing("test") as conn:

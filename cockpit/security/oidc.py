@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 from authlib.integrations.flask_client import OAuth
-from flask import Flask, request, session, url_for
+from flask import Flask, session, url_for
 
 from cockpit import audit
 from cockpit.security import accounts
@@ -69,5 +69,4 @@ def register(server: Flask, gate: Any) -> None:
                 status=403,
                 next="/",
             )
-        _ = request  # the address is taken by start_session from the request
         return start_session(user, "/")
