@@ -80,6 +80,12 @@ def parse_search(
     return period, county
 
 
+def screen_county(value: object) -> str | None:
+    """The county selector's value as a query filter: None for 全市 (the hub still limits
+    every query to the user's scope, so an odd or forged value can only narrow, never widen)."""
+    return None if value in (None, "", CITY_WIDE) else str(value)
+
+
 def make_search(period: str, county: str, wall: bool = False) -> str:
     """The query string for a period and county (全市 is left out), in wall mode or not."""
     params = {"period": period}

@@ -10,14 +10,10 @@ from cockpit.formatting import date_label
 from cockpit.hub import DataHub
 from cockpit.scope import EXPORT, current_principal
 from cockpit.settings import ConfigError
-from cockpit.shell import CITY_WIDE
+from cockpit.shell import screen_county
 from panels.briefing import documents
 from panels.briefing.build import KINDS, ScopeRefused, build_briefing, config_of
 from panels.briefing.sentences import Briefing
-
-
-def _county(value: object) -> str | None:
-    return None if value in (None, "", CITY_WIDE) else str(value)
 
 
 def _kind(value: object) -> str:
@@ -39,7 +35,7 @@ def body(b: Briefing) -> list:
 def view(hub: DataHub, kind: object, county: object) -> dict:
     """What the page shows for a kind and the screen's county (refusals as a message)."""
     try:
-        b = build_briefing(hub, _kind(kind), _county(county))
+        b = build_briefing(hub, _kind(kind), screen_county(county))
     except ScopeRefused as exc:
         return {"title": "要情专报", "meta": "", "demo": "", "body": [], "message": str(exc)}
     meta = f"{date_label(b.day)} · {b.place} · 数据覆盖 {b.span} · 数据截至 {as_of_text(b.as_of)}"
@@ -53,7 +49,7 @@ def export_file(hub: DataHub, kind: object, county: object, fmt: str) -> dict:
     if not principal.can(EXPORT):
         exports.audit_export(f"briefing.{fmt}", result="denied")
         raise PermissionError("当前账号没有导出权限")
-    b = build_briefing(hub, _kind(kind), _county(county), principal=principal)
+    b = build_briefing(hub, _kind(kind), screen_county(county), principal=principal)
     content = documents.to_pdf(b) if fmt == "pdf" else documents.to_docx(b)
     name = documents.filename(b, "pdf" if fmt == "pdf" else "docx")
     exports.audit_export(

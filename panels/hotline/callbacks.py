@@ -21,7 +21,7 @@ from cockpit.hub import DataHub, Result
 from cockpit.maps import county_map, county_outlines
 from cockpit.outputs import cached_output
 from cockpit.scope import SEE_PERSONAL, current_principal
-from cockpit.shell import CITY_WIDE
+from cockpit.shell import screen_county
 from panels.hotline import data, figures, kpis
 from panels.hotline.config import HotlineConfig, module_config
 from panels.hotline.drill import DEFAULT_KEY, Context, caller_variant, resolve, sla_label
@@ -52,11 +52,6 @@ Section = tuple[Any, str, list]  # (body, period text, foot)
 def valid_period(period: object) -> bool:
     """A YYYY-MM month (anything else from the browser is ignored)."""
     return isinstance(period, str) and bool(_PERIOD.match(period))
-
-
-def screen_county(county: object) -> str | None:
-    """The screen's county selection: None for 全市."""
-    return None if county in (None, "", CITY_WIDE) else str(county)
 
 
 def context(hub: DataHub, period: str) -> Context:

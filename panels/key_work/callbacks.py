@@ -12,7 +12,7 @@ from cockpit import clock
 from cockpit.formatting import as_of
 from cockpit.hub import DataHub
 from cockpit.scope import current_principal
-from cockpit.shell import CITY_WIDE
+from cockpit.shell import screen_county
 from cockpit.store import StoreError, get_store, local_time
 from cockpit.store.schema import CASE_OPEN
 from panels.key_work import data, figures, supervision
@@ -35,10 +35,6 @@ FILTERS = {
     "green": ("green",),
     "done": ("done",),
 }
-
-
-def _county(value: str | None) -> str | None:
-    return None if value in (None, "", CITY_WIDE) else value
 
 
 def message(outcome: supervision.Outcome | None) -> html.Div | None:
@@ -298,7 +294,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         """Counts, charts and the task list for the selected county."""
         built = build_tasks(
             hub,
-            _county(county),
+            screen_county(county),
             light_filter or "attention",
             clock.today(),
             selected,
@@ -335,7 +331,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         """The current signals, each with its 转督办 button."""
         if not period:
             return no_update, no_update
-        built = build_signals(hub, period, _county(county), clock.today())
+        built = build_signals(hub, period, screen_county(county), clock.today())
         return built["items"], built["note"]
 
     @app.callback(
@@ -345,7 +341,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
     )
     def update_cases(county, _refresh):  # noqa: ANN001, ANN202
         """Items opened from signals."""
-        return build_cases(hub, _county(county))
+        return build_cases(hub, screen_county(county))
 
     @app.callback(
         Output("key_work-selected", "data"),
@@ -408,7 +404,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         if not _clicked() or not isinstance(ctx.triggered_id, dict) or not period:
             return no_update, no_update, no_update
         outcome = supervision.promote(
-            hub, ctx.triggered_id["key"], period, _county(county), clock.today()
+            hub, ctx.triggered_id["key"], period, screen_county(county), clock.today()
         )
         selected = f"case:{outcome.case_id}" if outcome.case_id else no_update
         return message(outcome), (refresh or 0) + 1 if outcome.ok else no_update, selected

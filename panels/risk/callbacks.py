@@ -13,7 +13,7 @@ from cockpit.hub import DataHub
 from cockpit.maps import county_outlines
 from cockpit.outputs import cached_output
 from cockpit.scope import current_principal
-from cockpit.shell import CITY_WIDE
+from cockpit.shell import screen_county
 from cockpit.store import StoreError, get_store, local_time
 from panels.key_work.config import KeyWorkConfig
 from panels.risk import acks, data, figures
@@ -26,10 +26,6 @@ from panels.risk.transform import (
     trend,
 )
 from panels.risk.warnings import in_force, place_names
-
-
-def _county(value: str | None) -> str | None:
-    return None if value in (None, "", CITY_WIDE) else value
 
 
 def highlighted(search: str | None) -> str | None:
@@ -140,7 +136,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         built = build_screen(
             hub,
             period,
-            _county(county),
+            screen_county(county),
             clock.today(),
             levels or [],
             domain or "all",
@@ -167,7 +163,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         """The trend of new and lifted warnings."""
         if not period:
             return no_update, no_update
-        fig, note, _ = build_trend(hub, period, _county(county))
+        fig, note, _ = build_trend(hub, period, screen_county(county))
         return fig, note
 
     @app.callback(
@@ -185,7 +181,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         if not clicked or not isinstance(ctx.triggered_id, dict) or not period:
             return no_update, no_update
         outcome = acks.acknowledge(
-            hub, ctx.triggered_id["warning"], period, _county(county), clock.today()
+            hub, ctx.triggered_id["warning"], period, screen_county(county), clock.today()
         )
         alert = html.Div(
             outcome.message,
@@ -199,7 +195,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("risk-map", "clickData"),
         prevent_initial_call=True,
     )
-    def click_county(click):  # noqa: ANN001, ANN202
+    def clickscreen_county(click):  # noqa: ANN001, ANN202
         """Clicking a county (or a warning in it) filters the screen to that county."""
         points = (click or {}).get("points") or []
         value = points[0].get("customdata") if points else None
