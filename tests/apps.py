@@ -6,6 +6,7 @@ their apps without it and sign in through the real login form (tests/test_securi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from cockpit.factory import create_app
@@ -15,3 +16,20 @@ from cockpit.scope import CITY_LEADER, Principal
 def app_as(settings: Any, principal: Principal = CITY_LEADER) -> Any:
     """The cockpit, every request served as `principal` (the city leader by default)."""
     return create_app(settings, principal_provider=lambda: principal)
+
+
+def close_app(app: Any) -> None:
+    """Close what an app opened: its sources' connections and its store's engine."""
+    hub = app.server.extensions["cockpit_hub"]
+    for source in hub.sources.values():
+        source.close()
+    store = getattr(hub, "cockpit_store", None)  # made on first use by cockpit.store.get_store
+    if store is not None:
+        store.dispose()
+
+
+def running_app(settings: Any, principal: Principal = CITY_LEADER) -> Iterator[Any]:
+    """For fixtures: `yield from running_app(settings)` serves as `principal`, then closes."""
+    app = app_as(settings, principal)
+    yield app
+    close_app(app)

@@ -70,17 +70,10 @@ def settings(demo_db: Path, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings):  # noqa: ANN201
-    """A fresh cockpit app for each test; its sources are closed afterwards."""
-    from tests.apps import app_as
+    """A fresh cockpit app for each test (as the city leader); closed afterwards."""
+    from tests.apps import running_app
 
-    app = app_as(settings)
-    yield app
-    hub = app.server.extensions["cockpit_hub"]
-    for source in hub.sources.values():
-        source.close()
-    store = getattr(hub, "cockpit_store", None)  # made by cockpit.store.get_store
-    if store is not None:
-        store.dispose()
+    yield from running_app(settings)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ import pandas as pd
 import pytest
 
 from cockpit.scope import Principal
-from cockpit.settings import ConfigError, Indicator, StoreSettings, Target, load_settings
+from cockpit.settings import ConfigError, Indicator, Target, load_settings
 from cockpit.store import get_store
 from cockpit.store import store as store_module
 from panels.key_work import supervision
@@ -321,21 +320,12 @@ def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
 
 
 @pytest.fixture
-def kw_app(settings, tmp_path: Path, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
-    """The app with a store of its own (a SQLite file in the test's folder)."""
+def kw_app(settings, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
+    """The app (with the test's own store, from the settings fixture); a principal by param."""
     from cockpit.scope import CITY_LEADER
-    from tests.apps import app_as
+    from tests.apps import running_app
 
-    principal = getattr(request, "param", None)
-    custom = settings.model_copy(
-        update={"store": StoreSettings(url=f"sqlite:///{tmp_path / 'store' / 'cockpit.db'}")}
-    )
-    app = app_as(custom, principal or CITY_LEADER)
-    yield app
-    hub = app.server.extensions["cockpit_hub"]
-    for source in hub.sources.values():
-        source.close()
-    get_store(hub).dispose()
+    yield from running_app(settings, getattr(request, "param", CITY_LEADER))
 
 
 def _hub(app):  # noqa: ANN001, ANN202

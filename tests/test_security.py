@@ -20,6 +20,7 @@ from cockpit.security import accounts
 from cockpit.settings import Settings
 from cockpit.store import get_store
 from cockpit.store.schema import sessions as sessions_table
+from tests.apps import close_app
 from tests.dash_requests import ORIGIN, callback_body, post
 
 PASSWORD = "Cockpit#Test2026"
@@ -32,12 +33,7 @@ def secure_app(settings: Settings):  # noqa: ANN201
     """The cockpit as deployed: login required, no principal given in code."""
     app = create_app(settings)
     yield app
-    hub = app.server.extensions["cockpit_hub"]
-    for source in hub.sources.values():
-        source.close()
-    store = getattr(hub, "cockpit_store", None)
-    if store is not None:
-        store.dispose()
+    close_app(app)
 
 
 def _store(app: Any):  # noqa: ANN202
