@@ -1,5 +1,5 @@
 """Command line: python -m cockpit {run, demo-data, check-config, sync, check, docs, db, users,
-audit, briefing} --help."""
+audit, briefing, contacts} --help."""
 
 from __future__ import annotations
 
@@ -228,6 +228,60 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_contacts(args: argparse.Namespace) -> int:
+    """一键直联's directory: list it, or import from the sharing platform or a CSV/Excel file."""
+    import pandas as pd
+
+    from cockpit import audit, directory
+    from cockpit.factory import create_app, secret_key
+    from cockpit.store import get_store
+
+    app = create_app(_tool_settings())
+    hub = app.server.extensions["cockpit_hub"]
+    store = get_store(hub)
+    if args.contacts_command == "list":
+        for c in directory.listing(store, include_inactive=True):
+            phones = " ".join(number for _, number in c.phones())
+            state = "" if c.active else "\t停用"
+            print(f"{c.id}\t{c.name}\t{c.post}\t{c.org}\t{c.county_code}\t{phones}{state}")
+        return 0
+    with app.server.app_context():
+        try:
+            if args.file:
+                path = Path(args.file)
+                if not path.is_file():
+                    print(f"error: 没有文件 {path}", file=sys.stderr)
+                    return 2
+                if path.suffix.lower() in (".xlsx", ".xls"):
+                    frame = pd.read_excel(path, dtype=str)
+                else:  # CSV in UTF-8 (with or without BOM, as Excel writes it)
+                    frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+                missing = {"contact_id", *directory.SOURCE_FIELDS[:4]} - set(frame.columns)
+                if missing:
+                    print(f"error: {path} 缺少列：{', '.join(sorted(missing))}", file=sys.stderr)
+                    return 2
+                city = hub.settings.city
+                known = [city.code, *(c.code for c in city.counties)]
+                report = directory.import_rows(store, frame, by="cli", known_codes=known)
+            else:
+                report = directory.import_from_platform(hub, by="cli")
+        except (directory.DirectoryError, ValueError, UnicodeDecodeError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        audit.append(
+            store,
+            audit.audit_key(secret_key(hub.settings), hub.settings.audit_key),
+            user_id="cli",
+            role="admin",
+            address="local",
+            action=audit.CONTACT_CHANGE,
+            obj="directory.import",
+            detail={"file": args.file or "", "added": report.added, "updated": report.updated},
+        )
+    print(report.text())
+    return 1 if report.rejected else 0
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -451,6 +505,16 @@ def parser() -> argparse.ArgumentParser:
         help="file formats (default: both)",
     )
     brief.set_defaults(func=cmd_briefing)
+    contacts_cmd = sub.add_parser(
+        "contacts", help="一键直联 directory: list, or import from the platform or a file"
+    )
+    contacts_cmd.add_argument("contacts_command", choices=["list", "import"])
+    contacts_cmd.add_argument(
+        "--file",
+        help="import: a CSV (UTF-8) or Excel file with the contacts.directory columns "
+        "(contact_id, name, post, org, county_code, office_phone, mobile) instead of the platform",
+    )
+    contacts_cmd.set_defaults(func=cmd_contacts)
     return p
 
 

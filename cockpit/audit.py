@@ -49,7 +49,8 @@ ACKNOWLEDGE = "acknowledge"
 USER_CHANGE = "user_change"
 PASSWORD_CHANGE = "password_change"
 SESSION_REVOKED = "session_revoked"
-CALL = "call"
+CALL = "call"  # a one-tap call started from the cockpit (cockpit/calls.py)
+CONTACT_CHANGE = "contact_change"  # the 一键直联 directory edited or imported
 
 _HUB_KEY = "cockpit_hub"
 _FIELDS = ("seq", "at", "user_id", "role", "address", "action", "object", "result", "detail")

@@ -36,6 +36,10 @@ CSV_TYPE = "text/csv"
 FORMATS = {"csv": CSV_TYPE, "xlsx": XLSX_TYPE}
 
 
+class ExportError(Exception):
+    """A table that cannot be built now (its source failed); the message says why."""
+
+
 def audit_export(obj: str, result: str = "ok", detail: dict | None = None) -> None:
     """Record one export (or a refused one) in the audit log; StoreError if it cannot be."""
     from cockpit import audit
@@ -237,7 +241,11 @@ def serve(hub: Any, tables: dict[str, ExportTable], key: str, fmt: str, params: 
     if not principal.can(EXPORT):
         audit_export(f"{key}.{fmt}", "denied", {"params": params})
         return "当前账号没有导出权限", 403, {"Content-Type": "text/plain; charset=utf-8"}
-    table = mask_personal(table_spec.build(hub, params), principal)
+    try:
+        table = mask_personal(table_spec.build(hub, params), principal)
+    except ExportError as exc:  # a source down: say so rather than hand out an empty file
+        audit_export(f"{key}.{fmt}", "failed", {"params": params, "error": str(exc)[:200]})
+        return str(exc), 503, {"Content-Type": "text/plain; charset=utf-8"}
     body = render(table, fmt)
     try:
         audit_export(

@@ -37,6 +37,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("emergency", "应急指挥"),
     ("hotline", "12345热线"),
     ("briefing", "要情专报"),
+    ("contacts", "一键直联"),
     ("admin", "系统管理"),  # administrators and auditors only (cockpit/security/roles.py)
 )
 

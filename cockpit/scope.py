@@ -19,6 +19,7 @@ UNMASK = "unmask"  # may reveal one record's personal information, with a reason
 EXPORT = "export"  # may download tables (CSV/Excel) and briefings
 MANAGE_USERS = "manage_users"  # the admin screen: users, roles, scopes, sessions
 READ_AUDIT = "read_audit"  # may read the audit log
+MANAGE_CONTACTS = "manage_contacts"  # may edit the 一键直联 directory
 
 
 @dataclass(frozen=True)

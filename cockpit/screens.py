@@ -27,6 +27,7 @@ SHORT_TITLES = {
     "emergency": "应急",
     "hotline": "热线",
     "briefing": "专报",
+    "contacts": "直联",
     "admin": "管理",
 }
 # Folders of assets/ that Dash must not load into every page (loaded where needed).

@@ -168,6 +168,7 @@ def frame(
             html.A("跳到主要内容", href="#page-content", className="skip-link"),
             dcc.Location(id="url", refresh=False),
             dcc.Store(id="shell-defaults", data={"period": default_period}),
+            dcc.Store(id="call-recorded"),  # the last call recorded (cockpit/calls.py)
             html.Header(
                 className="shell-header",
                 children=[

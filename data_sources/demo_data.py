@@ -21,7 +21,7 @@ import pandas as pd
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
-GENERATOR_VERSION = "6"
+GENERATOR_VERSION = "7"
 DEMO_LABEL = "演示数据"
 
 Progress = Callable[[str, float], None]
@@ -1168,43 +1168,42 @@ def duty_roster(rng: np.random.Generator, end: dt.date) -> pd.DataFrame:
 def contacts(
     rng: np.random.Generator, city_code: str, counties: list[str], names: dict[str, str]
 ) -> pd.DataFrame:
-    """A directory of city leaders, department heads and county leaders (synthetic people)."""
-    rows = []
-    for post in ["市长", "常务副市长", "副市长", "副市长", "副市长", "秘书长"]:
-        rows.append(("市人民政府", post, city_code))
-    for org in [
-        "市发改委",
-        "市工信局",
-        "市财政局",
-        "市统计局",
-        "市住建局",
-        "市应急管理局",
-        "市生态环境局",
-        "市卫健委",
-        "市公安局",
-        "市人社局",
-        "市市场监管局",
-        "市城市管理局",
-        "市12345热线中心",
-    ]:
-        rows.append((org, "局长（主任）", city_code))
+    """A directory of city leaders, department heads and county leaders (synthetic people).
+
+    It holds the people and units the other demo tables name (the leaders and lead units of key
+    tasks, the units responsible for warnings), so 一键直联 finds a responsible person for each."""
+    rows = [(name, post, "市人民政府", city_code) for name, post in (_split(x) for x in _LEADERS)]
+    rows += [(_person(rng), post, "市人民政府", city_code) for post in ("市长", "秘书长")]
+    units = sorted(
+        {u for _s, _t, u in _TASK_TEMPLATES}
+        | set(_RISK_UNITS.values())
+        | set(_CO_UNITS)
+        | {"市统计局", "市12345热线中心", "市预警信息发布中心"}
+    )
+    rows += [(_person(rng), "局长（主任）", org, city_code) for org in units]
     for code in counties:
-        rows.append((f"{names[code]}人民政府", "县（区）长", code))
-        rows.append((f"{names[code]}应急管理局", "局长", code))
+        for org, post in (("人民政府", "县（区）长"), ("应急管理局", "局长"), ("住建局", "局长")):
+            rows.append((_person(rng), post, f"{names[code]}{org}", code))
     return pd.DataFrame(
         [
             {
                 "contact_id": f"TX{i:04d}",
-                "name": _person(rng),
+                "name": name,
                 "post": post,
                 "org": org,
                 "county_code": code,
                 "office_phone": f"0355-{rng.integers(2000000, 8999999)}",
                 "mobile": _mobile(rng),
             }
-            for i, (org, post, code) in enumerate(rows)
+            for i, (name, post, org, code) in enumerate(rows)
         ]
     )
+
+
+def _split(leader: str) -> tuple[str, str]:
+    """'王建国 副市长' -> ('王建国', '副市长')."""
+    name, _, post = leader.partition(" ")
+    return name, post
 
 
 # -- helpers --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser_support import SHOTS, console_errors, skip_without_chromium, start
+from tests.test_plotly_bundle import trace_types_in_bundle
 
 pytestmark = pytest.mark.browser
 skip_without_chromium()
@@ -24,6 +25,23 @@ def test_overview_loads_with_map_and_noconsole_errors(dash_duo, app) -> None:  #
     # Twelve counties drawn: one filled path per county ring, plus the label layer.
     assert len(dash_duo.find_elements("#overview-map .scatterlayer .trace")) >= 13
     assert "演示数据" in dash_duo.find_element("#shell-demo-badge").text
+    # Drawn by the cockpit's partial plotly.js (assets/vendor/), not Dash's full one.
+    loaded = dash_duo.driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name).join(' ');"
+    )
+    assert "plotly-cockpit.min.js" in loaded and "package_data/plotly" not in loaded
+    traces = dash_duo.driver.execute_script(
+        "return Object.keys(Plotly.PlotSchema.get().traces).sort();"
+    )
+    assert traces == sorted(trace_types_in_bundle())
+    # The borders came from the geometry fetched once (assets/maps.js): every county ring
+    # has its points and its county code back.
+    rings = dash_duo.driver.execute_script(
+        "return document.querySelector('#overview-map .js-plotly-plot').data"
+        ".filter(t => t.meta && t.meta.rings)"
+        ".map(t => [t.x.length, t.customdata[0]]);"
+    )
+    assert len(rings) >= 12 and all(n > 3 and code for n, code in rings)
     SHOTS.mkdir(parents=True, exist_ok=True)
     dash_duo.driver.save_screenshot(str(SHOTS / "overview-1920x1080.png"))
     assert console_errors(dash_duo) == []
@@ -61,4 +79,11 @@ def test_phone_view_reads_without_horizontal_scroll(dash_duo, app) -> None:  # n
     SHOTS.mkdir(parents=True, exist_ok=True)
     dash_duo.driver.save_screenshot(str(SHOTS / "overview-390x844.png"))
     assert width <= inner
+    # One column: every module card is as wide as the attention panel above them, whatever
+    # its content (short cards once shrank to fit their figures).
+    widths = dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll('.module-card, .attention-panel')]"
+        ".map(e => Math.round(e.getBoundingClientRect().width))"
+    )
+    assert len(widths) == 6 and len(set(widths)) == 1, widths
     assert console_errors(dash_duo) == []

@@ -23,7 +23,7 @@ def _open(dash_duo) -> None:  # noqa: ANN001
     dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/emergency")
     dash_duo.wait_for_element("#emergency-events .em-event", timeout=30)
     dash_duo.wait_for_element("#emergency-map .scatterlayer .trace", timeout=30)
-    dash_duo.wait_for_element("#emergency-roster .em-phone", timeout=30)
+    dash_duo.wait_for_element("#emergency-roster .call-link", timeout=30)
 
 
 def test_selecting_an_event_on_a_wall_screen_and_on_a_phone(dash_duo, app) -> None:  # noqa: ANN001
@@ -43,7 +43,7 @@ def test_selecting_an_event_on_a_wall_screen_and_on_a_phone(dash_duo, app) -> No
         "class"
     )
     assert len(dash_duo.find_elements("#emergency-detail .em-tl-item")) >= 2
-    phones = dash_duo.find_elements("#emergency-roster a.em-phone")
+    phones = dash_duo.find_elements("#emergency-roster a.call-link")
     assert len(phones) == 3 and all(p.get_attribute("href").startswith("tel:") for p in phones)
     assert "连接正常" in dash_duo.find_element("#emergency-connection").text
     shot(dash_duo, "emergency-1920x1080")
@@ -69,7 +69,7 @@ def test_selecting_an_event_on_a_wall_screen_and_on_a_phone(dash_duo, app) -> No
     _open(dash_duo)
     width = dash_duo.driver.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390
-    first = dash_duo.find_element("#emergency-roster a.em-phone")
+    first = dash_duo.find_element("#emergency-roster a.call-link")
     assert first.size["height"] >= 40  # a comfortable tap target
     shot(dash_duo, "emergency-390x844")
     assert console_errors(dash_duo) == []

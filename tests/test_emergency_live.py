@@ -259,17 +259,17 @@ def test_over_http_a_tick_after_a_new_event_returns_a_patch(settings, live_db) -
     # No query cache here: over HTTP the clock is the wall clock, so no refresh window to wait.
     app = app_as(_live_settings(settings, live_db, cache=CacheSettings(type="null")))
     try:
-        first = _post(app, "emergency-map.figure", _refresh_values(), ["filter-county.value"])
+        first = _post(app, "emergency-map-values.data", _refresh_values(), ["filter-county.value"])
         assert first.status_code == 200
         body = first.get_json()["response"]
-        assert len(body["emergency-map"]["figure"]["data"]) == len(LAYER_INDEX)
+        assert len(body["emergency-map-values"]["data"]["figure"]["data"]) == len(LAYER_INDEX)
         snapshot = body["emergency-snapshot"]["data"]
         seen = body["emergency-seen"]["data"]
         assert body["emergency-live"]["disabled"] is False
 
         same = _post(
             app,
-            "emergency-map.figure",
+            "emergency-map-values.data",
             _refresh_values(snapshot, seen, 1),
             ["emergency-live.n_intervals"],
         )
@@ -278,16 +278,17 @@ def test_over_http_a_tick_after_a_new_event_returns_a_patch(settings, live_db) -
         _add_event(app, live_db)
         tick = _post(
             app,
-            "emergency-map.figure",
+            "emergency-map-values.data",
             _refresh_values(snapshot, seen, 2),
             ["emergency-live.n_intervals"],
         )
         assert tick.status_code == 200
         response = tick.get_json()["response"]
-        figure = response["emergency-map"]["figure"]
+        figure = response["emergency-map-values"]["data"]
         assert figure["__dash_patch_update"] == "__dash_patch_update"
-        assert "data" not in figure and "layout" not in figure
-        assert ["data", LAYER_INDEX["events"]] in [op["location"] for op in figure["operations"]]
+        assert "figure" not in figure and "geometry" not in figure
+        locations = [op["location"] for op in figure["operations"]]
+        assert ["figure", "data", LAYER_INDEX["events"]] in locations
         assert response["emergency-banner"]["className"] == BANNER_SHOWN
         assert "emergency-roster" not in response  # unchanged panels are not sent at all
     finally:

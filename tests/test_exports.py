@@ -205,3 +205,104 @@ def test_links_follow_the_filters_and_the_open_list() -> None:
     )
     link = exports.href("hotline.tickets", "xlsx", {"period": PERIOD, "drill": "county|140404"})
     assert link == f"/export/hotline.tickets.xlsx?period={PERIOD}&drill=county%7C140404"
+
+
+# -- the lists added for 一键直联's issue: 红黑榜, repeats, deadlines, resources, roster -------------
+def _csv(app, path: str) -> tuple[dict[str, str], list[dict[str, str]]]:  # noqa: ANN001
+    response = app.server.test_client().get(path)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return _rows(response.data)
+
+
+def test_deadline_export_is_every_open_ticket_near_or_past_its_deadline(settings, demo_sql) -> None:
+    from panels.hotline import data
+
+    app = _app(settings, Principal("c", "county_staff", frozenset({COUNTY}), frozenset({EXPORT})))
+    try:
+        with app.server.test_request_context("/"):
+            now = data.now_of(app.server.extensions["cockpit_hub"])
+        fields, rows = _csv(app, f"/export/hotline.deadlines.csv?period={PERIOD}&county={OTHER}")
+        assert rows == []  # a forged county outside scope: nothing
+        fields, rows = _csv(app, f"/export/hotline.deadlines.csv?period={PERIOD}")
+    finally:
+        _close(app)
+    limit = now + pd.Timedelta(hours=72)
+    truth = demo_sql(
+        "SELECT ticket_id, deadline FROM hotline_tickets WHERE closed_at IS NULL "
+        f"AND NOT direct_answer AND deadline < TIMESTAMP '{limit:%Y-%m-%d %H:%M:%S}' "
+        f"AND county_code = '{COUNTY}' ORDER BY deadline, ticket_id"
+    )
+    assert len(truth) > 0
+    assert [r["工单编号"] for r in rows] == list(truth["ticket_id"])
+    assert {r["县区"] for r in rows} == {settings.city.county_names[COUNTY]}
+    assert all(r["剩余或超期"].startswith(("超期", "剩余")) for r in rows)
+    assert f"{now:%Y-%m-%d %H:%M}" in fields["统计期"]
+
+
+def test_repeat_export_masks_callers_unless_unmask(settings, demo_sql) -> None:
+    raw = demo_sql(
+        "SELECT citizen_phone, category_l2, count(*) AS n FROM hotline_tickets "
+        "WHERE received_at >= '2026-10-01' AND received_at < '2026-11-01' "
+        "AND citizen_phone IS NOT NULL GROUP BY ALL HAVING count(*) >= 2 ORDER BY n DESC LIMIT 5"
+    )
+    assert len(raw) > 0, "the demo data has repeat callers"
+    url = f"/export/hotline.repeats.csv?period={PERIOD}"
+    masked_app = _app(settings, Principal("a", "city_leader", None, frozenset({EXPORT})))
+    open_app = _app(settings, Principal("b", "city_staff", None, frozenset({EXPORT, UNMASK})))
+    try:
+        text = masked_app.server.test_client().get(url).data.decode("utf-8-sig")
+        _, rows = _csv(open_app, url)
+    finally:
+        _close(masked_app)
+        _close(open_app)
+    top = raw.iloc[0]
+    assert int(rows[0]["工单数（件）"]) == int(top.n)
+    assert any(r["来电号码"] == top.citizen_phone for r in rows)  # unmasked: the real number
+    assert all(phone not in text for phone in raw.citizen_phone)  # masked: none of them
+    assert "个人信息已脱敏" in text
+
+
+def test_red_black_board_export_matches_the_screen(settings) -> None:
+    from panels.hotline import data
+    from panels.hotline.config import module_config
+    from panels.hotline.transform import period_windows, unit_board
+
+    app = _app(settings, Principal("lead", "city_leader", None, frozenset({EXPORT})))
+    try:
+        _, rows = _csv(app, f"/export/hotline.units.csv?period={PERIOD}")
+        with app.server.test_request_context("/"):
+            hub = app.server.extensions["cockpit_hub"]
+            config, now = module_config(hub), data.now_of(hub)
+            window = period_windows(PERIOD, now)["current"]
+            result = data.by_group(hub, config, window, now, "responsible_unit", None)
+            red, black = unit_board(result.frame, config.ranking.min_tickets, config.ranking.size)
+    finally:
+        _close(app)
+    assert not red.empty
+    expected = [("红榜", u) for u in red.responsible_unit] + [
+        ("黑榜", u) for u in black.responsible_unit
+    ]
+    assert [(r["榜单"], r["承办单位"]) for r in rows] == expected
+    assert [int(r["应办结（件）"]) for r in rows] == [*red.due.astype(int), *black.due.astype(int)]
+
+
+def test_resources_and_roster_exports(settings, demo_sql) -> None:
+    from cockpit import clock
+
+    app = _app(settings, Principal("c", "county_staff", frozenset({COUNTY}), frozenset({EXPORT})))
+    try:
+        _, resources = _csv(app, "/export/emergency.resources.csv")
+        _, roster = _csv(app, "/export/emergency.roster.csv")
+    finally:
+        _close(app)
+    mine = demo_sql(f"SELECT resource_id FROM emergency_resources WHERE county_code = '{COUNTY}'")
+    assert sorted(r["资源编号"] for r in resources) == sorted(mine.resource_id)
+    today = clock.today()
+    week = demo_sql(
+        "SELECT strftime(duty_date, '%Y-%m-%d') AS d, role, name FROM duty_roster "
+        f"WHERE duty_date >= DATE '{today}' AND duty_date < DATE '{today}' + INTERVAL 7 DAY"
+    )
+    assert len(roster) == len(week) > 0
+    assert {(r["值班日期"], r["岗位"], r["姓名"]) for r in roster} == set(
+        week.itertuples(index=False, name=None)
+    )

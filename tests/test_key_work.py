@@ -167,6 +167,12 @@ def test_config_section_is_validated() -> None:
     assert info.value.problems == [
         "config/key_work.yaml: key_work.lights: stalled_days must not be shorter than stale_days"
     ]
+    typo = settings.model_copy(update={"key_work": {"supervision": {"roles": ["city_leadr"]}}})
+    with pytest.raises(ConfigError) as info:
+        module_configs(typo, panel)
+    assert len(info.value.problems) == 1
+    assert "key_work.supervision.roles" in info.value.problems[0]
+    assert "unknown roles ['city_leadr']" in info.value.problems[0]
 
 
 # -- signals on hand-made frames -----------------------------------------------------------------

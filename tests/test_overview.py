@@ -341,3 +341,34 @@ def test_sync_filters_writes_the_url_when_a_selector_changes(app):
         "response"
     ]
     assert response["url"]["search"] == f"?period=2026-09&county={COUNTY}"
+
+
+def test_warnings_in_force_are_counted_as_the_risk_page_counts_them(app, demo_sql):
+    """The overview's 在发布预警 card and map agree with 风险管控: the sources' warnings not
+    lifted plus the cockpit's own; every county on the map has a count (0, not a gap)."""
+    from cockpit import clock
+    from panels.risk.callbacks import build_screen
+
+    hub = app.server.extensions["cockpit_hub"]
+    today = clock.today()
+    with app.server.test_request_context("/"):
+        built = build_overview(hub, PERIOD, None, today)
+        values, texts, title, _note = map_values(hub, "risk", PERIOD)
+        risk = build_screen(hub, PERIOD, None, today)["frame"]
+    live = demo_sql("SELECT warning_id FROM risk_warnings WHERE stage <> '解除'")
+    made = risk[risk.origin != "source"]
+    assert len(made) > 0  # the cockpit's own warnings exist here, so the test can tell
+    assert len(risk) == len(live) + len(made)
+
+    card = next(c for c in built["right"] if c.key == "risk")
+    shown = {s.label: int(s.value) for s in card.stats}
+    expected = risk["level"].value_counts()
+    names = {1: "红色预警", 2: "橙色预警", 3: "黄色预警", 4: "蓝色预警"}
+    assert shown == {names[lv]: int(expected.get(lv, 0)) for lv in (1, 2, 3, 4)}
+
+    per_county = risk["county_code"].value_counts()
+    counties = [c.code for c in app.server.extensions["cockpit_hub"].settings.city.counties]
+    assert {c: int(v) for c, v in values.items()} == {
+        c: int(per_county.get(c, 0)) for c in counties
+    }
+    assert all(texts[c].endswith("条") for c in counties) and "预警" in title

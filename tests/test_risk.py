@@ -315,3 +315,37 @@ def test_acknowledge_over_http(risk_app, settings, truth) -> None:  # noqa: ANN0
         assert [a.actor_id for a in get_store(_hub(risk_app)).acks([live[0]])[live[0]]] == [
             "default"
         ]
+
+
+def test_every_warning_leads_to_someone_to_call(risk_app, settings) -> None:  # noqa: ANN001
+    """A source's warning links to its responsible people; the cockpit's own warning in a county
+    links to the data behind it and to that county's contacts."""
+    from urllib.parse import parse_qs, urlparse
+
+    with risk_app.server.test_request_context("/"):
+        built = build_screen(_hub(risk_app), PERIOD, None, _today(settings))
+
+    def hrefs(component) -> list[str]:  # noqa: ANN001
+        found = [component.href] if getattr(component, "href", None) else []
+        children = getattr(component, "children", None)
+        for child in children if isinstance(children, list | tuple) else [children]:
+            if child is not None and not isinstance(child, str | int | float):
+                found += hrefs(child)
+        return found
+
+    frame = built["frame"]
+    counties = {c.code for c in settings.city.counties}
+    assert len(built["rows"]) == len(frame)
+    checked = set()
+    for row, w in zip(built["rows"], frame.itertuples(), strict=True):
+        wanted = [
+            parse_qs(urlparse(h).query)["for"][0] for h in hrefs(row) if h.startswith("/contacts")
+        ]
+        if w.origin == "source":
+            assert wanted == [f"warning:{w.warning_id}"]
+        elif w.county_code in counties:
+            assert wanted == [f"county:{w.county_code}"]
+        else:
+            assert wanted == []
+        checked.add(w.origin)
+    assert checked >= {"source", "threshold"}

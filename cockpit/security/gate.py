@@ -34,7 +34,10 @@ log = logging.getLogger(__name__)
 
 COOKIE = "cockpit_session"
 # Component-id prefixes that belong to the frame, not to one page: every signed-in user's.
-SHELL_PREFIXES = frozenset({"url", "shell", "filter", "page", "user", "wall", "phone", "theme"})
+# "call": the one-tap call links of every page (cockpit/calls.py resolves them within scope).
+SHELL_PREFIXES = frozenset(
+    {"url", "shell", "filter", "page", "user", "wall", "phone", "theme", "call"}
+)
 # /livez: the wall must tell "server down" from "signed out" (it reveals nothing);
 # the manifest is fetched by browsers without cookies; robots.txt is for crawlers.
 PUBLIC_PATHS = frozenset(

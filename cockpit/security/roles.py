@@ -11,13 +11,32 @@ and cannot read the audit log; the auditor reads the audit log and nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
-from cockpit.scope import EXPORT, MANAGE_USERS, READ_AUDIT, SEE_PERSONAL, UNMASK
+from pydantic import AfterValidator
+
+from cockpit.scope import (
+    EXPORT,
+    MANAGE_CONTACTS,
+    MANAGE_USERS,
+    READ_AUDIT,
+    SEE_PERSONAL,
+    UNMASK,
+)
 
 ALL_PAGES = "*"
 DATA_PAGES = frozenset(
-    {"overview", "economy", "key_work", "risk", "emergency", "hotline", "briefing", "wall"}
+    {
+        "overview",
+        "economy",
+        "key_work",
+        "risk",
+        "emergency",
+        "hotline",
+        "briefing",
+        "contacts",
+        "wall",
+    }
 )
 
 
@@ -67,7 +86,13 @@ ROLES: dict[str, Role] = {
             "city",
             unattended=True,
         ),
-        Role("admin", "系统管理员", frozenset({"admin"}), frozenset({MANAGE_USERS}), "none"),
+        Role(
+            "admin",
+            "系统管理员",
+            frozenset({"admin"}),
+            frozenset({MANAGE_USERS, MANAGE_CONTACTS}),
+            "none",
+        ),
         Role("auditor", "审计管理员", frozenset({"admin"}), frozenset({READ_AUDIT}), "none"),
     )
 }
@@ -85,3 +110,16 @@ def may_open(role_key: str, page: str) -> bool:
     """May a user of this role open this page (a panel key)?"""
     spec = ROLES.get(role_key)
     return spec is not None and (ALL_PAGES in spec.pages or page in spec.pages)
+
+
+def known_roles(value: tuple[str, ...]) -> tuple[str, ...]:
+    """A configured list of role keys, each one a role that exists (a typo would otherwise
+    silently take a right away from everyone)."""
+    unknown = [r for r in value if r not in ROLES]
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}; known: {', '.join(ROLES)}")
+    return value
+
+
+# The type of a configured role list: pydantic checks it with known_roles.
+RoleKeys = Annotated[tuple[str, ...], AfterValidator(known_roles)]

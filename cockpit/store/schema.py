@@ -209,3 +209,27 @@ audit_head = sa.Table(
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
 )
+
+# 一键直联: the directory of leaders, departments and county contacts, kept by administrators.
+# Rows imported from the platform's contacts.directory dataset keep its contact_id as source_id;
+# an administrator's edit sets edited_locally, so a later import never overwrites it.
+DUTY_STATUSES: tuple[str, ...] = ("在岗", "值班", "会议", "外出", "出差", "休假")
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source_id", sa.String(64), unique=True),
+    sa.Column("name", sa.String(32), nullable=False),
+    sa.Column("post", sa.String(64), nullable=False),
+    sa.Column("org", sa.String(64), nullable=False, index=True),
+    sa.Column("county_code", sa.String(12), nullable=False, index=True),
+    sa.Column("office_phone", sa.String(32), nullable=False, server_default=""),
+    sa.Column("mobile", sa.String(32), nullable=False, server_default=""),
+    sa.Column("duty_status", sa.String(8), nullable=False, server_default="在岗"),
+    sa.Column("duty_note", sa.String(100), nullable=False, server_default=""),
+    sa.Column("sort_order", sa.Integer, nullable=False, server_default="100"),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("edited_locally", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+)

@@ -17,6 +17,7 @@ from cockpit.scope import MANAGE_USERS, READ_AUDIT, current_principal
 from cockpit.security import accounts, sessions
 from cockpit.security.roles import ROLES
 from cockpit.store import StoreError, get_store
+from panels.admin import contacts
 from panels.admin.layout import BUTTONS
 
 
@@ -168,7 +169,8 @@ def audit_table(hub: DataHub, action: str | None, user: str | None) -> html.Tabl
 
 
 def register_callbacks(app: Dash, hub: DataHub) -> None:
-    """Wire the admin page."""
+    """Wire the admin page (the directory editor wires itself: panels/admin/contacts.py)."""
+    contacts.register_callbacks(app, hub)
 
     @app.callback(
         Output("admin-counties", "options"),

@@ -7,6 +7,7 @@ from dash import dcc, html
 from cockpit import audit
 from cockpit.components import panel
 from cockpit.security.roles import ROLES
+from panels.admin import contacts
 
 AUDIT_ACTIONS = (
     audit.LOGIN,
@@ -21,6 +22,7 @@ AUDIT_ACTIONS = (
     audit.USER_CHANGE,
     audit.PASSWORD_CHANGE,
     audit.CALL,
+    audit.CONTACT_CHANGE,
 )
 BUTTONS = (
     ("create", "新建用户"),
@@ -91,4 +93,4 @@ def layout() -> html.Div:
         html.Div(id="admin-audit", className="admin-table"),
         className="span-all",
     )
-    return html.Div([users, log], className="page-grid admin-page")
+    return html.Div([users, contacts.section(), log], className="page-grid admin-page")

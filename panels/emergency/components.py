@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from dash import html
 
+from cockpit.calls import call_link, contact_link
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import Result
 from panels.emergency.transform import (
@@ -23,7 +24,6 @@ from panels.emergency.transform import (
     CountRow,
     TimelineEntry,
     casualties,
-    tel_href,
 )
 
 EVENT_ITEM = "emergency-event"  # the pattern-matching id type of an event in the list
@@ -57,15 +57,6 @@ def source_note(result: Result, what: str = "") -> html.P:
         return html.P(text, className="panel-error", role="alert")
     prefix = f"{what} · " if what else ""
     return html.P(f"{prefix}数据截至 {as_of_text(result.as_of)}", className="panel-as-of")
-
-
-def phone_link(phone: Any, label: str | None = None) -> html.A | html.Span:
-    """A one-tap call link (tel:), or the number as text when it is not dialable."""
-    href = tel_href(phone)
-    text = label or _text(phone) or "—"
-    if href is None:
-        return html.Span(text, className="em-phone em-phone-none")
-    return html.A(text, href=href, className="em-phone", title=f"拨打 {_text(phone)}")
 
 
 # -- the strip above the map ----------------------------------------------------------------
@@ -255,6 +246,7 @@ def event_detail(
             ],
             className="em-detail-title",
         ),
+        contact_link(f"event:{event.get('event_id')}"),
         html.Dl(
             [part for k, v in facts for part in (html.Dt(k), html.Dd(v))], className="em-facts"
         ),
@@ -315,6 +307,7 @@ def nearest_panel(
         return [html.P("选择一起事件后显示就近应急资源", className="em-empty")]
     if result.error and result.frame.empty:
         return [source_note(result)]
+    context = f"event:{event.get('event_id')}"  # recorded with each call started here
     groups = []
     for kind in RESOURCE_KINDS:
         rows = nearest[nearest["kind"] == kind] if not nearest.empty else nearest
@@ -338,7 +331,15 @@ def nearest_panel(
                             ],
                             className="num",
                         ),
-                        html.Td(phone_link(r.phone, _text(r.contact) or None)),
+                        html.Td(
+                            call_link(
+                                f"resource:{r.resource_id}",
+                                "phone",
+                                r.phone,
+                                _text(r.contact) or None,
+                                context,
+                            )
+                        ),
                     ]
                 )
                 for r in rows.itertuples()
@@ -446,7 +447,12 @@ def roster(result: Result, rows: list[dict], day: dt.date) -> list:
                             ],
                             className="em-duty-person",
                         ),
-                        phone_link(r["phone"], f"拨打 {_text(r['phone'])}"),
+                        call_link(
+                            f"duty:{day.isoformat()}:{r['role']}",
+                            "phone",
+                            r["phone"],
+                            f"拨打 {_text(r['phone'])}",
+                        ),
                     ],
                     className="em-duty",
                 )

@@ -9,6 +9,7 @@ import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from cockpit import clock
+from cockpit.calls import contact_link
 from cockpit.formatting import as_of
 from cockpit.hub import DataHub
 from cockpit.scope import current_principal
@@ -222,6 +223,7 @@ def _task_header(task: dict, today: dt.date, cfg, names: dict) -> list:  # noqa:
             className="kw-detail-head",
         ),
         html.P(light_reason(task, today, cfg.lights.rules()), className="kw-task-reason"),
+        contact_link(f"task:{task['task_id']}"),
         figures.fields(
             [
                 ("任务编号", task["task_id"]),

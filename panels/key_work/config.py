@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cockpit.security.roles import RoleKeys
 from panels.key_work.transform import (
     BEHIND_MARGIN,
     MILESTONE_RED_DAYS,
@@ -53,7 +54,7 @@ class Lights(_Strict):
 class Supervision(_Strict):
     """Who may record supervision actions, and the escalation ladder."""
 
-    roles: tuple[str, ...] = Field(("city_leader", "city_staff"), min_length=1)
+    roles: RoleKeys = Field(("city_leader", "city_staff"), min_length=1)
     # 提级督办 climbs this ladder; the first rung is where a case starts.
     levels: tuple[str, ...] = Field(("督查室督办", "分管领导督办", "主要领导督办"), min_length=2)
 

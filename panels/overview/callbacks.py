@@ -7,12 +7,13 @@ import datetime as dt
 import pandas as pd
 from dash import Dash, Input, Output, no_update
 
-from cockpit import clock
+from cockpit import clock, maps
+from cockpit.calls import contact_link
 from cockpit.formatting import month_label, number, percent
 from cockpit.hub import DataHub
 from cockpit.maps import county_map, county_outlines
 from cockpit.outputs import cached_output
-from cockpit.shell import CITY_WIDE
+from cockpit.shell import CITY_WIDE, screen_county
 from panels.economy.transform import latest_releases
 from panels.key_work import data as key_work_data
 from panels.overview import data
@@ -25,6 +26,7 @@ from panels.overview.transform import (
     key_work_card,
     risk_card,
 )
+from panels.risk.transform import county_counts
 
 
 def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date) -> dict:
@@ -40,7 +42,7 @@ def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date
     # The same lights as the 重点工作 page: milestones count where they can be read.
     milestones, _ = key_work_data.usable_milestones(key_work_data.milestones(hub, county))
     tasks_card, lit = key_work_card(data.tasks(hub, county), today, rules, milestones)
-    warnings = data.warnings_in_force(hub, county)
+    warnings = data.warnings_in_force(hub, period, county, today)
     active = data.active_events(hub, county)
     emergency = emergency_card(active, data.events_this_year(hub, today.year, county), today.year)
     tickets_as_of = hub.as_of("hotline.tickets") or dt.datetime.combine(today, dt.time())
@@ -60,10 +62,10 @@ def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date
 def map_values(hub: DataHub, metric: str, period: str) -> tuple[dict, dict, str, str]:
     """(values, texts, title, note) per county for the map's metric."""
     if metric == "risk":
-        result = data.warnings_by_county(hub)
-        values = dict(
-            zip(result.frame.get("county_code", []), result.frame.get("warnings", []), strict=True)
-        )
+        # Counted as the risk page counts them; a county without warnings has 0, not a gap.
+        result = data.warnings_in_force(hub, period, None, clock.today())
+        counties = [c.code for c in hub.settings.city.counties]
+        values = county_counts(result.frame, counties)
         texts = {c: f"{int(v)}条" for c, v in values.items()}
         return values, texts, "在发布风险预警（条）", _note(result)
     if metric == "gdp":
@@ -127,8 +129,10 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             attention_items(built["attention"]),
         )
 
+    maps.register_map(app, "overview-map")
+
     @app.callback(
-        Output("overview-map", "figure"),
+        Output("overview-map-values", "data"),
         Output("overview-map-title", "children"),
         Output("overview-map-note", "children"),
         Input("overview-map-metric", "value"),
@@ -140,10 +144,17 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         """The county map coloured by the chosen metric, the selected county outlined."""
         if not period:
             return no_update, no_update, no_update
-        outlines = county_outlines(str(hub.settings.city.map_path()))
+        path = str(hub.settings.city.map_path())
         values, texts, title, note = map_values(hub, metric, period)
         selected = None if county in (None, CITY_WIDE) else county
-        return county_map(outlines, values, texts, selected), title, note
+        figure = county_map(county_outlines(path), values, texts, selected)
+        return maps.map_values(figure, path), title, note
+
+    @app.callback(Output("overview-contact", "children"), Input("filter-county", "value"))
+    def county_contact(county):  # noqa: ANN001, ANN202
+        """With a county on screen, one tap to the people who answer for it (一键直联)."""
+        name = hub.settings.city.county_names.get(screen_county(county) or "")
+        return contact_link(f"county:{county}", f"联系{name}负责人") if name else None
 
     @app.callback(
         Output("filter-county", "value", allow_duplicate=True),

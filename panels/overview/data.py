@@ -6,6 +6,7 @@ Every aggregate is pushed down to the engine; only small lists (tasks, active ev
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 
@@ -108,25 +109,17 @@ def tasks(hub: DataHub, county: str | None) -> Result:
     return hub.query("key_work.tasks", DatasetQuery(filters=county_filter(county), columns=columns))
 
 
-def warnings_in_force(hub: DataHub, county: str | None) -> Result:
-    """Warnings not yet lifted, as rows (a few dozen at most)."""
-    columns = ("warning_id", "domain", "level", "title", "county_code", "issued_at", "stage")
-    query = DatasetQuery(
-        filters=(Filter("stage", "ne", "解除"), *county_filter(county)),
-        columns=columns,
-        order_by=(("level", False), ("issued_at", True)),
-    )
-    return hub.query("risk.warnings", query)
+def warnings_in_force(hub: DataHub, period: str, county: str | None, today: dt.date) -> Result:
+    """Warnings in force as the 风险管控 page counts them: the sources' and the cockpit's own
+    (threshold rules, anomaly detection), with the source's 数据截至 and error. One definition,
+    so the overview, the risk page and 要情专报 never show two different numbers."""
+    from panels.key_work.config import KeyWorkConfig
+    from panels.risk import acks
+    from panels.risk.warnings import in_force
 
-
-def warnings_by_county(hub: DataHub) -> Result:
-    """Warnings in force per county (for the map)."""
-    query = DatasetQuery(
-        filters=(Filter("stage", "ne", "解除"),),
-        group_by=("county_code",),
-        measures=(Measure("warnings", "count"),),
-    )
-    return hub.query("risk.warnings", query)
+    lights = (hub.module_config.get("key_work") or KeyWorkConfig()).lights.rules()
+    view = in_force(hub, acks.config(hub), period, county, today, lights)
+    return replace(view.source, frame=view.frame)
 
 
 def active_events(hub: DataHub, county: str | None) -> Result:

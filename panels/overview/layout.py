@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from cockpit.components import FIT_GRAPH
+from cockpit.maps import values_store
 
 MAP_METRICS = [
     {"label": "12345受理量", "value": "hotline"},
@@ -43,13 +44,20 @@ def layout() -> html.Div:
                                 className="overview-map",
                                 config=FIT_GRAPH,
                             ),
+                            values_store("overview-map"),  # drawn from it by assets/maps.js
                             html.P(id="overview-map-note", className="panel-note"),
                         ],
                     ),
                     html.Div(
                         className="panel attention-panel",
                         children=[
-                            html.H2("需要关注", className="panel-title"),
+                            html.Div(
+                                [
+                                    html.H2("需要关注", className="panel-title"),
+                                    html.Span(id="overview-contact"),  # 联系该县区负责人
+                                ],
+                                className="panel-head",
+                            ),
                             html.Ul(id="overview-attention", className="attention-list"),
                         ],
                     ),

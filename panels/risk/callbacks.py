@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
-from cockpit import clock
+from cockpit import clock, maps
 from cockpit.formatting import as_of, month_label
 from cockpit.hub import DataHub
 from cockpit.maps import county_outlines
@@ -114,10 +114,12 @@ def build_trend(hub: DataHub, period: str, county: str | None) -> tuple:
 def register_callbacks(app: Dash, hub: DataHub) -> None:
     """Wire the screen: filters -> everything; 签收 -> store -> refresh; map click -> county."""
 
+    maps.register_map(app, "risk-map")
+
     @app.callback(
         Output("risk-summary", "children"),
         Output("risk-by-domain", "figure"),
-        Output("risk-map", "figure"),
+        Output("risk-map-values", "data"),
         Output("risk-map-note", "children"),
         Output("risk-list", "children"),
         Output("risk-list-note", "children"),
@@ -145,7 +147,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         return (
             built["summary"],
             built["by_domain"],
-            built["map"],
+            maps.map_values(built["map"], str(hub.settings.city.map_path())),
             built["map_note"],
             built["rows"],
             built["list_note"],

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cockpit.security.roles import RoleKeys
+
 # The risk domains a city watches (see docs/datasets.md, risk.warnings.domain).
 DOMAINS = ("安全生产", "自然灾害", "生态环境", "公共卫生", "金融", "社会稳定", "城市运行")
 Domain = Literal["安全生产", "自然灾害", "生态环境", "公共卫生", "金融", "社会稳定", "城市运行"]
@@ -129,9 +131,7 @@ def _spring_festivals() -> tuple[Holiday, ...]:
 class RiskConfig(_Strict):
     """config/risk.yaml: the risk section."""
 
-    acknowledge_roles: tuple[str, ...] = Field(
-        ("city_leader", "city_staff", "county_staff"), min_length=1
-    )
+    acknowledge_roles: RoleKeys = Field(("city_leader", "city_staff", "county_staff"), min_length=1)
     trend_months: int = Field(12, ge=3, le=60)
     thresholds: tuple[ThresholdRule, ...] = ()
     anomalies: tuple[AnomalySeries, ...] = ()

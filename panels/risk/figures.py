@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from cockpit import theme
+from cockpit.calls import contact_link
 from cockpit.formatting import as_of
 from cockpit.maps import county_map
 from cockpit.store import Ack
@@ -248,9 +249,7 @@ def warning_rows(
                             html.Div(
                                 [
                                     html.Span(ack_note, className="rk-ack-note"),
-                                    dcc.Link("查看数据 ›", href=w.link, className="kw-signal-link")
-                                    if w.origin != "source"
-                                    else None,
+                                    *_follow_up(w, names),
                                 ],
                                 className="rk-meta",
                             ),
@@ -261,3 +260,16 @@ def warning_rows(
             )
         )
     return rows
+
+
+def _follow_up(w: Any, names: dict[str, str]) -> list:
+    """Where a warning leads: a source's warning to the people responsible for it; the
+    cockpit's own (a threshold or an anomaly) to the data behind it and to the county's
+    government, since no source names a responsible person for it."""
+    if w.origin == "source":
+        return [contact_link(f"warning:{w.warning_id}")]
+    links = [dcc.Link("查看数据 ›", href=w.link, className="kw-signal-link")]
+    city_code = next(iter(names))  # place_names() puts the city first
+    if w.county_code in names and w.county_code != city_code:
+        links.append(contact_link(f"county:{w.county_code}", "联系属地"))
+    return links

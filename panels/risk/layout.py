@@ -6,6 +6,7 @@ from dash import dcc, html
 
 from cockpit.components import FIT_GRAPH, SIZED_GRAPH, panel
 from cockpit.exports import links
+from cockpit.maps import values_store
 from panels.risk.config import DOMAINS
 from panels.risk.early_warning import LEVEL_NAMES
 
@@ -49,6 +50,7 @@ def layout() -> html.Div:
                             dcc.Graph(id="risk-map", config=MAP_CONFIG, className="rk-map"),
                             className="rk-map-box",
                         ),
+                        values_store("risk-map"),  # drawn from it by assets/maps.js
                         html.P(id="risk-map-note", className="panel-note"),
                         className="rk-map-panel",
                     ),
