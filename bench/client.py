@@ -29,6 +29,7 @@ class Visit:
     callbacks: int = 0
     errors: list[str] = field(default_factory=list)
     wire_bytes: dict[str, int] = field(default_factory=dict)  # callback output -> bytes sent
+    fetches: set[str] = field(default_factory=set)  # what the page then GETs (map borders)
 
 
 def _outputs(spec: str) -> list[tuple[str, str]]:
@@ -147,8 +148,12 @@ class Browser:
             visit.errors.append(f"{response.status_code} {dep['output'][:60]}")
             return None
         encoding = response.headers.get("Content-Encoding", "")
-        text = _decode(raw, encoding)
-        return json.loads(text).get("response", {})
+        answer = json.loads(_decode(raw, encoding)).get("response", {})
+        for changed in answer.values():  # a map's values name the borders the browser fetches
+            for value in changed.values():
+                if isinstance(value, dict) and isinstance(value.get("geometry"), str):
+                    visit.fetches.add(value["geometry"])
+        return answer
 
 
 def _decode(raw: bytes, encoding: str) -> bytes:

@@ -158,8 +158,7 @@ def start_gunicorn(
             "gunicorn",
             "-w",
             str(workers),
-            "--threads",
-            "4",
+            # threads, keep-alive and the rest: gunicorn.conf.py, as in production
             "--timeout",
             "300",  # the 10M cold runs; production uses gunicorn.conf.py
             "-b",
@@ -246,10 +245,11 @@ def b2(url: str, n: int = 800) -> dict:
 
 PAGES = ("/", "/economy", "/key-work", "/risk", "/emergency", "/hotline")
 LAZY_SCRIPTS = (  # loaded by the page once a chart or a dropdown is on it
-    "/_dash-component-suites/plotly/package_data/plotly.min.js",
     "/_dash-component-suites/dash/dcc/async-graph.js",
     "/_dash-component-suites/dash/dcc/async-dropdown.js",
 )
+# dcc.Graph loads Dash's full plotly.js only where the page has no window.Plotly of its own.
+DASH_PLOTLY = "/_dash-component-suites/plotly/package_data/plotly.min.js"
 
 
 def wire(session: requests.Session, url: str) -> int:
@@ -309,9 +309,10 @@ def b4(url: str) -> dict:
     html = session.get(url + "/", timeout=60).text
     scripts = re.findall(r'(?:src|href)="(/[^"]+)"', html)
     shell = wire(session, url + "/")
-    static = sum(wire(session, url + s) for s in (*scripts, *LAZY_SCRIPTS))
+    lazy = LAZY_SCRIPTS if any("plotly" in s for s in scripts) else (*LAZY_SCRIPTS, DASH_PLOTLY)
+    static = sum(wire(session, url + s) for s in (*scripts, *lazy))
     answers: dict[str, int] = {}
-    first_page = 0
+    first_page = geometry = 0
     for path in PAGES:
         visit = Browser(url).open(path)
         if visit.errors:
@@ -322,13 +323,16 @@ def b4(url: str) -> dict:
             first_page = shell + static + sum(visit.wire_bytes.values())
             first_page += wire(session, url + "/_dash-layout")
             first_page += wire(session, url + "/_dash-dependencies")
+            geometry = sum(wire(session, url + f) for f in visit.fetches)  # once per browser
+            first_page += geometry
     largest = max(answers.items(), key=lambda kv: kv[1])
-    map_update = answers.get(
-        "..overview-map.figure...overview-map-title.children...overview-map-note.children..", 0
+    map_update = next(  # the map's answer (its values; the borders are fetched once)
+        (size for output, size in answers.items() if output.startswith("..overview-map")), 0
     )
     return {
         "first_page_kb": round(first_page / 1024, 1),
         "of_which_scripts_kb": round(static / 1024, 1),
+        "of_which_map_borders_kb": round(geometry / 1024, 1),
         "callback_answers": len(answers),
         "callback_max_kb": round(largest[1] / 1024, 2),
         "callback_max_is": largest[0][:70],

@@ -7,13 +7,17 @@ errors, logs them once in a while, and carries on without the cache.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import logging
 import os
+import socket
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -37,17 +41,19 @@ def cache_config(settings: CacheSettings, base_dir: Any) -> dict[str, Any]:
             "CACHE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     if settings.type == "filesystem":
-        from pathlib import Path
-
-        folder = Path(settings.dir)
-        folder = folder if folder.is_absolute() else Path(base_dir) / folder
         return {
             "CACHE_TYPE": "FileSystemCache",
-            "CACHE_DIR": str(folder),
+            "CACHE_DIR": str(cache_dir(settings, base_dir)),
             "CACHE_DEFAULT_TIMEOUT": settings.timeout,
             "CACHE_THRESHOLD": 5000,
         }
     return {"CACHE_TYPE": "NullCache"}
+
+
+def cache_dir(settings: CacheSettings, base_dir: Any) -> Path:
+    """The file cache's folder (relative paths are under the project)."""
+    folder = Path(settings.dir)
+    return folder if folder.is_absolute() else Path(base_dir) / folder
 
 
 def make_key(*parts: Any) -> str:
@@ -63,6 +69,18 @@ class SafeCache:
         self.cache = Cache(server, config=cache_config(settings, base_dir))
         self.timeout = settings.timeout
         self._last_warning = 0.0
+        # Where single-flight leases live (SingleFlight): files beside a file cache, keys in
+        # the same Redis for a Redis cache; none without a shared cache.
+        self.lease_dir: Path | None = None
+        self.redis: Any = None
+        if settings.type == "filesystem":
+            # Beside the cache folder, not in it: Flask-Caching counts and prunes its files.
+            folder = cache_dir(settings, base_dir)
+            self.lease_dir = folder.with_name(folder.name + "-leases")
+            with contextlib.suppress(OSError):  # an unwritable folder: computed, not shared
+                self.lease_dir.mkdir(parents=True, exist_ok=True)
+        elif settings.type == "redis":
+            self.redis = self.cache.cache._write_client
 
     def get(self, key: str) -> Any:
         """The cached value, or the module's _MISS marker."""
@@ -108,56 +126,203 @@ def is_miss(value: Any) -> bool:
     return value is _MISS
 
 
-class SingleFlight:
-    """At most one source query per cache key at a time, across threads and across workers.
+class FlightTimeout(Exception):
+    """Another worker has been computing this key for longer than a caller may wait."""
 
-    Threads of one worker queue on a lock per key. Workers (and hosts) sharing the cache take a
-    short lease with an atomic add; the others wait for the answer to appear in the cache, and
-    go ahead themselves if the lease runs out (a worker that died must not block the screen).
+
+class SingleFlight:
+    """At most one computation per cache key at a time, across threads, workers and hosts.
+
+    The one who computes holds a lease on the key; everybody else polls the cache for the answer.
+
+    - File cache (the workers of one host): the lease is an flock() on a file per key, so it is
+      atomic, and the kernel drops it the moment its holder dies: a crashed worker blocks nobody.
+    - Redis (several hosts): the lease is `SET lease:<key> <token> NX PX <ttl>`, renewed by the
+      holder while it computes, so a live holder keeps it however long the source takes and a
+      dead one loses it within `lease_seconds`.
+    - No shared cache: no lease (there is nothing to share an answer through).
+
+    A waiter that sees no answer within `wait_seconds` raises FlightTimeout: the caller answers
+    with the last good value (or a clear error) rather than asking a source that is already
+    busy with the very same question.
     """
 
     POLL_SECONDS = 0.05
 
-    def __init__(self, cache: SafeCache | None, lease_seconds: int = 30) -> None:
+    def __init__(
+        self, cache: SafeCache | None, wait_seconds: float = 30, lease_seconds: float = 10
+    ) -> None:
         self.cache = cache
-        self.lease_seconds = lease_seconds  # the callback timeout (settings.server)
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self.wait_seconds = wait_seconds  # below the callback timeout (settings.server)
+        self.lease_seconds = lease_seconds  # how soon a dead Redis holder's lease runs out
 
     @contextlib.contextmanager
-    def flight(self, key: str) -> Iterator[Any]:
-        """Yields the answer if another flight produced it meanwhile, else None (then you fly)."""
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
-            try:
-                if self.cache is None:
-                    yield None
-                    return
-                value = self.cache.get(key)
-                if not is_miss(value):
-                    yield value
-                    return
-                lease = "lease:" + key
-                if not self.cache.add(lease, os.getpid(), timeout=self.lease_seconds):
-                    value = self._wait(key)
-                    if value is not None:
-                        yield value
-                        return
-                try:
-                    yield None
-                finally:
-                    self.cache.delete(lease)
-            finally:
-                with self._guard:  # forget the lock; late arrivals find the answer cached
-                    if self._locks.get(key) is lock:
-                        del self._locks[key]
+    def flight(
+        self, key: str, valid: Callable[[Any], bool] = lambda value: True, wait: float | None = None
+    ) -> Iterator[Any]:
+        """Yields the answer if another flight produced it, else None: then you compute and
+        put the answer in the cache inside the block. `valid` says whether a cached value
+        answers the question (an entry built from replaced data does not).
 
-    def _wait(self, key: str) -> Any:
-        deadline = time.monotonic() + self.lease_seconds
-        while time.monotonic() < deadline:
-            value = self.cache.get(key)
-            if not is_miss(value):
-                return value
+        Raises FlightTimeout when another holder is still computing after `wait` seconds
+        (default `wait_seconds`).
+        """
+        cache = self.cache
+        lease = None if cache is None else self._lease(cache)
+        if lease is None:  # no shared cache: nothing to wait for
+            yield None
+            return
+        deadline = time.monotonic() + (self.wait_seconds if wait is None else wait)
+        while True:
+            value = cache.get(key)
+            if not is_miss(value) and valid(value):
+                yield value
+                return
+            if lease.acquire(key):
+                break
+            if time.monotonic() >= deadline:
+                raise FlightTimeout(key)
             time.sleep(self.POLL_SECONDS)
+        try:
+            # The previous holder may have finished between our look and our lease.
+            value = cache.get(key)
+            yield value if not is_miss(value) and valid(value) else None
+        finally:
+            lease.release()
+
+    def _lease(self, cache: SafeCache) -> _FileLease | _RedisLease | None:
+        if cache.lease_dir is not None:
+            return _FileLease(cache.lease_dir)
+        if cache.redis is not None:
+            return _RedisLease(cache.redis, self.lease_seconds)
         return None
+
+
+class _FileLease:
+    """A lease held as an flock() on <lease_dir>/<key>: released by the kernel if we die."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._fd: int | None = None
+        self._path: Path | None = None
+
+    def acquire(self, key: str) -> bool:
+        path = self.folder / key.replace(":", "_")
+        try:
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            except FileNotFoundError:  # the folder went away (cache cleared): make it again
+                self.folder.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:  # an unwritable cache folder must not block the screen
+            log.warning("single-flight lease unavailable, computing: %s", exc)
+            self._fd, self._path = None, None
+            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # A holder finishing unlinks its file: if ours was unlinked between open() and
+            # flock(), we hold a lock nobody else will look at. Take a fresh file next time.
+            if os.fstat(fd).st_ino != os.stat(path).st_ino:
+                raise BlockingIOError
+        except (BlockingIOError, FileNotFoundError):
+            os.close(fd)
+            return False
+        self._fd, self._path = fd, path
+        return True
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(self._path)  # before unlocking, so no one locks a file about to vanish
+        os.close(self._fd)
+        self._fd = None
+
+
+# Renew or drop a lease only while it is still ours (it may have expired and been taken).
+_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
+_DROP = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+)
+
+
+class _RedisLease:
+    """A lease held as a Redis key with an expiry, renewed by a thread while its holder works."""
+
+    def __init__(self, client: Any, lease_seconds: float) -> None:
+        self.client = client
+        self.ttl_ms = max(100, int(lease_seconds * 1000))
+        self._name: str | None = None
+        self._token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+        self._done = threading.Event()
+
+    def acquire(self, key: str) -> bool:
+        name = "cockpit:lease:" + key
+        try:
+            taken = self.client.set(name, self._token, nx=True, px=self.ttl_ms)
+        except Exception as exc:  # noqa: BLE001 - Redis down: compute, as on any cache miss
+            log.warning("single-flight lease unavailable, computing: %s", exc)
+            return True
+        if not taken:
+            return False
+        self._name = name
+        threading.Thread(target=self._renew, daemon=True, name="lease-renewal").start()
+        return True
+
+    def _renew(self) -> None:
+        while not self._done.wait(self.ttl_ms / 3000):
+            try:
+                if not self.client.eval(_RENEW, 1, self._name, self._token, self.ttl_ms):
+                    return  # lost it (expired while Redis was away): nothing left to renew
+            except Exception:  # noqa: BLE001, S112 - try again at the next beat
+                continue
+
+    def release(self) -> None:
+        self._done.set()
+        if self._name is None:
+            return
+        with contextlib.suppress(Exception):
+            self.client.eval(_DROP, 1, self._name, self._token)
+        self._name = None
+
+
+class Busy(Exception):
+    """This worker is already running as many personal (uncacheable) queries as it may."""
+
+    MESSAGE = "系统繁忙，请稍后刷新"
+
+
+class PersonalGate:
+    """At most `slots` personal (per-user, never cached) computations at once in this worker.
+
+    Cached answers are shared, so a rush costs one computation per key; personal ones (lists
+    with names, repeat callers, keyword samples of citizens' words) are computed for every
+    screen. Bounding them keeps the worker's threads free for everything else, and a request
+    that waits longer than `wait` seconds gets Busy (a clear "系统繁忙") instead of a queue
+    that grows for as long as users keep coming. Re-entrant per thread: a personal callback
+    that makes personal queries holds one slot, not one per query.
+    """
+
+    def __init__(self, slots: int, wait: float) -> None:
+        self.wait = wait
+        self._slots = threading.BoundedSemaphore(slots)
+        self._held = threading.local()
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold a slot for the block; raises Busy if none frees up within `wait` seconds."""
+        if getattr(self._held, "depth", 0):
+            self._held.depth += 1
+            try:
+                yield
+            finally:
+                self._held.depth -= 1
+            return
+        if not self._slots.acquire(timeout=self.wait):
+            raise Busy(Busy.MESSAGE)
+        self._held.depth = 1
+        try:
+            yield
+        finally:
+            self._held.depth = 0
+            self._slots.release()

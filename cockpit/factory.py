@@ -15,14 +15,16 @@ from pathlib import Path
 from dash import Dash, html
 from pydantic import ValidationError
 
-from cockpit import audit, exports, screens, shell, theme, wall
+from cockpit import audit, calls, directory, exports, maps, screens, shell, theme, wall
 from cockpit.cache import SafeCache
 from cockpit.hub import DataHub
+from cockpit.outputs import answer_busy
 from cockpit.panels import all_panels
 from cockpit.scope import PrincipalProvider, install_principal_provider
 from cockpit.security import gate as security_gate
 from cockpit.serving import enable_compression
 from cockpit.settings import PROJECT_ROOT, ConfigError, Settings, load_settings
+from cockpit.store import StoreError, get_store
 from data_sources.registry import build_source
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ def create_app(
     }
     hub = DataHub(settings, sources, SafeCache(server, settings.cache, settings.base_dir))
     server.extensions["cockpit_hub"] = hub
+    answer_busy(server)  # 503 + Retry-After when a worker's personal slots are all taken
     panels = all_panels()
     hub.module_config = module_configs(settings, panels)
 
@@ -69,12 +72,15 @@ def create_app(
         refuse_demo_accounts(hub)
     elif settings.security.demo_accounts:
         gate.demo_hint = demo_accounts_hint(hub, settings)
+        seed_demo_directory(hub)
 
     app.layout = lambda: shell.layout(app, hub, panels)
     _health_route(server, hub)
+    maps.register_geometry_route(app, str(settings.city.map_path()))
     screens.register(app, settings)
     wall.register(app, settings, panels)
     shell.register_callbacks(app, hub, panels)
+    calls.register_callbacks(app, hub)
     for panel in panels:
         panel.register_callbacks(app, hub)
     exports.register(app, hub, [t for p in panels for t in p.tables])
@@ -134,6 +140,21 @@ def demo_accounts_hint(hub: DataHub, settings: Settings) -> str:
         get_store(hub), settings, file if file.is_absolute() else Path(settings.base_dir) / file
     )
     return f"演示环境：各角色演示账号与口令见 {file}" if file else ""
+
+
+def seed_demo_directory(hub: DataHub) -> None:
+    """Development on demo data: fill an empty 一键直联 directory from the demo's 通讯录, so the
+    page and its calls can be tried at once. Real directories are imported or typed in."""
+    bound = hub.settings.datasets.get(directory.DATASET)
+    source = hub.sources.get(bound.source) if bound is not None else None
+    if source is None or not getattr(source, "is_demo", False):
+        return
+    try:
+        if directory.count(get_store(hub)) == 0:
+            report = directory.import_from_platform(hub, by="demo")
+            log.info("一键直联通讯录为空，已从演示数据导入：%s", report.text())
+    except StoreError as exc:
+        log.warning("演示通讯录未能导入：%s", exc)
 
 
 def refuse_demo_accounts(hub: DataHub) -> None:

@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cockpit.cache import SafeCache, SingleFlight, is_miss, make_key
+from cockpit import rollups
+from cockpit.cache import (
+    Busy,
+    FlightTimeout,
+    PersonalGate,
+    SafeCache,
+    SingleFlight,
+    is_miss,
+    make_key,
+)
 from cockpit.contracts import CONTRACTS, Contract
 from cockpit.scope import Principal, current_principal
 from cockpit.settings import Settings
@@ -32,6 +41,7 @@ from data_sources.base import (
 )
 
 log = logging.getLogger(__name__)
+BUSY = "数据源繁忙：同一查询正在进行，请稍后刷新"
 LAST_GOOD_SECONDS = 7 * 24 * 3600  # how long a last good result may stand in for a failed source
 
 
@@ -98,9 +108,16 @@ class DataHub:
         if any(b.mode == "sync" for b in settings.datasets.values()):
             from cockpit.sync import LocalStore
 
-            self.local_store = LocalStore(settings.path(settings.sync.path))
+            self.local_store = LocalStore(
+                settings.path(settings.sync.path),
+                settings.sync.duckdb_memory_limit,
+                settings.sync.duckdb_threads,
+            )
         self._bound = {name: self._reading_binding(name) for name in settings.datasets}
         self._flights = SingleFlight(cache, settings.server.callback_timeout)
+        server = settings.server  # the wait ends well inside the callback's own timeout
+        wait = min(server.personal_wait, server.callback_timeout / 2)
+        self.personal = PersonalGate(server.personal_queries, wait)
         # Each module's validated config section (filled by the factory), by module key.
         self.module_config: dict[str, object] = {}
 
@@ -214,26 +231,39 @@ class DataHub:
         key = make_key(
             "v1", dataset, self._version(source), principal.scope_key, scoped.normalized()
         )
-        last_good_key = make_key("last-good", dataset, principal.scope_key, scoped.normalized())
+        # Not versioned (it stands in when the source fails), but it names the source: a
+        # dataset moved to another source never shows the old source's figures.
+        last_good_key = make_key(
+            "last-good", dataset, source_name, principal.scope_key, scoped.normalized()
+        )
         if _touches_private(self._bound[dataset], scoped):
             # Personal data and citizens' own words never go to the cache (nor to its keys'
-            # neighbours, the last-good copies): ask the source each time.
-            return self._answer(
-                dataset, scoped, source, source_name, is_demo, None, None, with_as_of
-            )
+            # neighbours, the last-good copies): ask the source each time, a few at a time.
+            try:
+                with self.personal.slot():
+                    return self._answer(
+                        dataset, scoped, source, source_name, is_demo, None, None, with_as_of
+                    )
+            except Busy:
+                return Result(dataset, pd.DataFrame(), source_name, is_demo, error=Busy.MESSAGE)
         cached = self.cache.get(key) if self.cache else None
         if self.cache and not is_miss(cached):
             cached.from_cache = True
             return cached
         # Single flight: when many screens miss the same key at once (a meeting starts), one
         # asks the source and the others wait for its answer in the cache.
-        with self._flights.flight(key) as answered:
-            if answered is not None:
-                answered.from_cache = True
-                return answered
-            return self._answer(
-                dataset, scoped, source, source_name, is_demo, key, last_good_key, with_as_of
-            )
+        try:
+            with self._flights.flight(key) as answered:
+                if answered is not None:
+                    answered.from_cache = True
+                    return answered
+                return self._answer(
+                    dataset, scoped, source, source_name, is_demo, key, last_good_key, with_as_of
+                )
+        except FlightTimeout:
+            # Another worker has been asking the source this very question for too long:
+            # asking it again would only add to its load. Last good figures, or a clear error.
+            return self._failed(dataset, source_name, is_demo, BUSY, last_good_key)
 
     def _answer(
         self,
@@ -248,7 +278,7 @@ class DataHub:
     ) -> Result:
         """Ask the source, check the answer against the contract, cache it."""
         try:
-            frame = source.fetch(self._bound[dataset], scoped)
+            frame = self._fetch(source, self._bound[dataset], scoped)
         except DataSourceError as exc:
             return self._failed(dataset, source_name, is_demo, str(exc), last_good_key)
         except Exception as exc:  # noqa: BLE001 - an adapter bug must not take the screen down
@@ -284,6 +314,14 @@ class DataHub:
             self.cache.set(key, result)
             self.cache.set(last_good_key, result, timeout=LAST_GOOD_SECONDS)
         return result
+
+    def _fetch(self, source: DataSource, bound: BoundDataset, query: DatasetQuery) -> pd.DataFrame:
+        """The source's answer: from its rollup tables where they give the exact answer (the
+        source builds and keeps them; cockpit.rollups decides), else from the raw rows."""
+        built_of = getattr(source, "rollups", None)
+        built = built_of(bound) if built_of is not None else []
+        frame = rollups.answer(query, bound, built, source.fetch) if built else None
+        return frame if frame is not None else source.fetch(bound, query)
 
     def as_of(self, dataset: str) -> dt.datetime | None:
         """The dataset's "数据截至": the latest value of its freshness column, in scope."""

@@ -35,10 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from dash._no_update import NoUpdate
+from flask import Flask, Response
 from plotly.io.json import to_json_plotly
 
 from cockpit import clock
-from cockpit.cache import is_miss, make_key
+from cockpit.cache import Busy, FlightTimeout, is_miss, make_key
 from cockpit.hub import DataHub, Reads
 
 try:  # orjson parses a cached answer several times faster; json is the fallback
@@ -47,6 +48,7 @@ except ImportError:  # pragma: no cover - orjson is in requirements.txt
     _loads = json.loads
 
 _CODE_FOLDERS = ("cockpit", "panels", "data_sources")
+RETRY_AFTER_SECONDS = 5  # a personal computation takes about a second; a few have gone by then
 
 
 @functools.cache
@@ -115,18 +117,55 @@ def call_cached(hub: DataHub, name: str, func: Callable, args: tuple, kwargs: di
     entry = hub.cache.get(key)
     if _still_valid(hub, entry):
         return _loads(entry["json"])
+    if _personal(entry):
+        return _build_personal(hub, func, args, kwargs)
     # Single flight: when a meeting starts, one worker builds the output and the others wait
     # for it, rather than every screen building the same figures at once.
-    with hub._flights.flight(key) as answered:
-        if _still_valid(hub, answered):
-            return _loads(answered["json"])
-        with hub.recording() as reads:
-            value = func(*args, **kwargs)
-        lifetime = _lifetime(hub, reads)
-        if lifetime >= 1 and _cacheable(value, reads):
-            text = to_json_plotly(value)  # the encoder Dash itself uses for the response
-            hub.cache.set(key, {"json": text, "versions": reads.versions}, timeout=lifetime)
-        return value
+    # An entry built from since-replaced data counts as a miss for the waiters too, so a new
+    # data version is built once, not by every screen that sees the old entry.
+    # A third of the callback timeout: after it, building here and waiting for the hub's own
+    # flights still ends within the worker's timeout.
+    wait = hub.settings.server.callback_timeout / 3
+    try:
+        valid = lambda e: _still_valid(hub, e) or _personal(e)  # noqa: E731
+        with hub._flights.flight(key, valid, wait) as answered:
+            if answered is None:
+                return _build(hub, key, func, args, kwargs)
+            if not _personal(answered):
+                return _loads(answered["json"])
+    except FlightTimeout:
+        # The holder is stuck: build it here (the hub's own queries are single-flight too,
+        # and fall back to their last good answers).
+        return _build(hub, key, func, args, kwargs)
+    # The holder found the output personal: there is nothing to wait for, build our own.
+    return _build_personal(hub, func, args, kwargs)
+
+
+def _personal(entry: Any) -> bool:
+    """Is a cache entry the marker of an output that is never cached (see _build)?"""
+    return isinstance(entry, dict) and entry.get("personal") is True
+
+
+def _build_personal(hub: DataHub, func: Callable, args: tuple, kwargs: dict) -> Any:
+    """Build an output known to be personal: no cache, no waiting on others, a few at a time
+    per worker (raises cockpit.cache.Busy when the worker is saturated)."""
+    with hub.personal.slot():
+        return func(*args, **kwargs)
+
+
+def _build(hub: DataHub, key: str, func: Callable, args: tuple, kwargs: dict) -> Any:
+    """Run the callback and cache its output when it may be cached."""
+    with hub.recording() as reads:
+        value = func(*args, **kwargs)
+    lifetime = _lifetime(hub, reads)
+    if lifetime >= 1 and _cacheable(value, reads):
+        text = to_json_plotly(value)  # the encoder Dash itself uses for the response
+        hub.cache.set(key, {"json": text, "versions": reads.versions}, timeout=lifetime)
+    elif reads.private and not reads.failed:
+        # Not the output (it shows personal data) but a marker saying so: screens waiting for
+        # this key stop waiting and build their own, and later ones skip the wait altogether.
+        hub.cache.set(key, {"personal": True}, timeout=hub.cache.timeout)
+    return value
 
 
 def cached_output(hub: DataHub, name: str) -> Callable[[Callable], Callable]:
@@ -140,3 +179,17 @@ def cached_output(hub: DataHub, name: str) -> Callable[[Callable], Callable]:
         return callback
 
     return decorate
+
+
+def answer_busy(server: Flask) -> None:
+    """A callback refused for want of a personal slot answers 503 with Retry-After: the
+    browser's renderer leaves the panel as it was, and nothing waits on a growing queue."""
+
+    @server.errorhandler(Busy)
+    def busy(_exc: Busy) -> Response:
+        return Response(
+            Busy.MESSAGE,
+            status=503,
+            mimetype="text/plain",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )

@@ -20,8 +20,10 @@ from flask_compress import Compress
 
 from cockpit.settings import ServerSettings
 
-# URL prefixes whose content never changes for a given URL (Dash puts a fingerprint in them).
-_IMMUTABLE = ("/_dash-component-suites/",)
+# URL prefixes whose content never changes for a given URL: Dash puts a fingerprint in its
+# scripts' paths and the file's mtime (?m=...) in the URLs of assets; the vendored plotly.js
+# (assets/vendor/, a megabyte) changes only with a release, so it too is compressed once.
+_IMMUTABLE = ("/_dash-component-suites/", "/assets/vendor/", "/assets/cockpit-map-geometry/")
 
 
 def _static_key(request: Request) -> str:

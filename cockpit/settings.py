@@ -184,12 +184,9 @@ class SecuritySettings(Strict):
     @field_validator("totp_roles")
     @classmethod
     def _roles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from cockpit.security.roles import ROLES
+        from cockpit.security.roles import known_roles
 
-        unknown = [r for r in value if r not in ROLES]
-        if unknown:
-            raise ValueError(f"unknown roles {unknown}; known: {', '.join(ROLES)}")
-        return value
+        return known_roles(value)
 
 
 class ServerSettings(Strict):
@@ -210,6 +207,12 @@ class ServerSettings(Strict):
     worker_timeout: int = Field(45, ge=1, description="gunicorn timeout and graceful timeout")
     proxy_timeout: int = Field(60, ge=1, description="the proxy's read timeout (for its config)")
     compress: bool = Field(True, description="gzip/brotli responses (off when the proxy does it)")
+    # Personal answers (never cached: lists with names, repeat callers, keyword samples) are
+    # computed for every screen; at most this many at once per worker, the others wait.
+    personal_queries: int = Field(2, ge=1, le=64, description="personal computations per worker")
+    personal_wait: int = Field(
+        10, ge=1, description="seconds to wait for one, then 系统繁忙 (at most callback_timeout/2)"
+    )
 
     @model_validator(mode="after")
     def _timeouts_nest(self) -> ServerSettings:
@@ -315,6 +318,11 @@ class SyncSettings(Strict):
     every_minutes: float = Field(
         10, gt=0, description="schedule of `python -m cockpit sync --every`"
     )
+    # What one query on the local store may take in a web worker (as a DuckDB source's).
+    duckdb_memory_limit: str = Field(
+        "64MB", pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$", description="DuckDB memory per query"
+    )
+    duckdb_threads: int = Field(2, ge=1, le=64, description="DuckDB threads per query")
 
 
 def _sources_type() -> Any:

@@ -22,6 +22,7 @@ from typing import ClassVar
 import duckdb
 import pandas as pd
 
+from cockpit import rollups
 from cockpit.contracts import CONTRACTS
 from cockpit.validation import Report, check_batch
 from data_sources.base import (
@@ -65,11 +66,28 @@ class LocalStore:
     kind: ClassVar[str] = "local"
     is_demo: ClassVar[bool] = False
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, memory_limit: str = "64MB", threads: int = 2) -> None:
         self.path = path
+        # Each query is one worker's: DuckDB's own defaults (80% of RAM, a thread per core) are
+        # for one analyst on a whole machine (see SqlConfig.duckdb_memory_limit).
+        self._duckdb_config = {"memory_limit": memory_limit, "threads": threads}
         self._lock = threading.Lock()
+        self._built: dict[
+            str, tuple[str, list[rollups.Built]]
+        ] = {}  # dataset -> (version, rollups)
 
     # -- reading (as a data source) -------------------------------------------------------
+    def reader(self):  # noqa: ANN201 - a SQLAlchemy engine
+        """A read-only engine on the file, with the per-worker DuckDB limits, no pool."""
+        import sqlalchemy as sa
+        from sqlalchemy.pool import NullPool
+
+        return sa.create_engine(
+            f"duckdb:///{self.path}",
+            poolclass=NullPool,
+            connect_args={"read_only": True, "config": dict(self._duckdb_config)},
+        )
+
     def fetch(self, dataset: BoundDataset, query: DatasetQuery) -> pd.DataFrame:
         """Answer from the local copy (opened per query, so a sync can take the write lock)."""
         if not self.path.exists():
@@ -77,11 +95,8 @@ class LocalStore:
                 f"本地数据仓尚未同步 {dataset.name}（运行 python -m cockpit sync）"
             )
         import sqlalchemy as sa
-        from sqlalchemy.pool import NullPool
 
-        engine = sa.create_engine(
-            f"duckdb:///{self.path}", poolclass=NullPool, connect_args={"read_only": True}
-        )
+        engine = self.reader()
         delay = 0.05
         try:
             for attempt in range(LOCK_RETRIES):
@@ -104,6 +119,28 @@ class LocalStore:
         finally:
             engine.dispose()
         return coerce_types(frame, dataset, query)
+
+    def rollups(self, dataset: BoundDataset) -> list[rollups.Built]:
+        """The dataset's rollup tables in the store (read again after each sync)."""
+        version = self.version()
+        cached = self._built.get(dataset.name)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        if not self.path.exists():
+            return []
+        try:
+            con = _connect(self.path, read_only=True)
+        except duckdb.Error:
+            return []  # a sync holds the file: the raw rows answer this time
+        try:
+            rows = con.execute(rollups.READ_META_SQL).fetchall()
+        except duckdb.Error:
+            rows = []
+        finally:
+            con.close()
+        built = rollups.read_built(rows, dataset.name)
+        self._built[dataset.name] = (version, built)
+        return built
 
     def health(self) -> Health:
         """Healthy once the file exists."""
@@ -138,7 +175,13 @@ class LocalStore:
         return {"watermark": row[0] if row else None, "rows": row[1] if row else 0}
 
     def apply(
-        self, dataset: str, batch: pd.DataFrame, *, full: bool, fail_after_delete: bool = False
+        self,
+        dataset: str,
+        batch: pd.DataFrame,
+        *,
+        full: bool,
+        fail_after_delete: bool = False,
+        county_map: dict[str, str] | None = None,
     ) -> int:
         """Replace rows by key (or everything, for a full refresh) and move the watermark, atomically."""
         contract = CONTRACTS[dataset]
@@ -166,6 +209,9 @@ class LocalStore:
                 columns = ", ".join(f'"{c.name}"' for c in contract.columns)
                 con.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM batch')
                 rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+                # The dataset's rollups follow its rows in the same transaction: a reader
+                # never sees a batch in one and not in the other.
+                rollups.build(con, dataset, table, county_map)
                 mark = None
                 if contract.freshness_column and len(batch):
                     mark = pd.to_datetime(batch[contract.freshness_column]).max()
@@ -205,6 +251,7 @@ def sync_dataset(
     quarantine_dir: Path,
     now: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
+    county_map: dict[str, str] | None = None,
 ) -> dict[str, object]:
     """Pull what changed since the watermark, check it, apply it or quarantine it."""
     say = progress or (lambda text: None)
@@ -244,7 +291,7 @@ def sync_dataset(
     if len(batch) == 0 and not full:
         say(f"{dataset}: 没有新数据")
         return {"dataset": dataset, "ok": True, "rows": 0, "total": state["rows"]}
-    total = store.apply(dataset, batch, full=full)
+    total = store.apply(dataset, batch, full=full, county_map=county_map)
     say(f"{dataset}: 写入 {len(batch)} 行，本地共 {total} 行")
     return {"dataset": dataset, "ok": True, "rows": len(batch), "total": total}
 
@@ -292,6 +339,7 @@ def run_sync(
                     units=units if name == "economy.indicator_values" else None,
                     quarantine_dir=settings.path(settings.sync.quarantine_dir),
                     progress=progress,
+                    county_map=dict(settings.city.former_codes),
                 )
             )
         except DataSourceError as exc:

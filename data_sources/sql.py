@@ -8,6 +8,7 @@ rows a user asked for, ever leave the database. The cockpit only reads from a so
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import threading
@@ -54,6 +55,11 @@ class SqlConfig(SourceConfig):
     # Below the server's callback timeout (settings check it), so a slow query fails here with
     # the cockpit's own message rather than the proxy cutting the screen off.
     query_timeout: int = Field(20, ge=1, le=3600, description="seconds one query may run")
+    # DuckDB only (the embedded default and sync copies), per worker process.
+    duckdb_memory_limit: str = Field(
+        "64MB", pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$", description="DuckDB buffer memory"
+    )
+    duckdb_threads: int = Field(2, ge=1, le=64, description="DuckDB threads per worker")
 
     @model_validator(mode="after")
     def _one_url_no_secret(self) -> SqlConfig:
@@ -82,6 +88,7 @@ class SqlSource:
         self._engine: sa.Engine | None = None
         self._engine_pid: int | None = None
         self._lock = threading.Lock()
+        self._identity: tuple[str, str | None] | None = None  # see version()
 
     # -- the engine -----------------------------------------------------------------------
     def _url(self) -> str:
@@ -112,8 +119,16 @@ class SqlSource:
                     connect_args["read_timeout"] = self.config.query_timeout
                 elif backend == "sqlite":
                     connect_args["timeout"] = self.config.connect_timeout
-                elif backend == "duckdb" and self._read_only_file:
-                    connect_args["read_only"] = True
+                elif backend == "duckdb":
+                    # DuckDB's defaults suit one analyst on a whole machine (80% of RAM for
+                    # its buffers, a thread per core); here it is one of several workers'
+                    # engines, and its cached blocks are most of a worker's memory.
+                    connect_args["config"] = {
+                        "memory_limit": self.config.duckdb_memory_limit,
+                        "threads": self.config.duckdb_threads,
+                    }
+                    if self._read_only_file:
+                        connect_args["read_only"] = True
                 self._engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
                 self._engine_pid = os.getpid()
             return self._engine
@@ -143,9 +158,35 @@ class SqlSource:
         return Health(True, "ok", now)
 
     def version(self) -> str:
-        """SQL sources are live: their version is their name and URL (without secrets)."""
-        url = self.config.url or f"env:{self.config.url_env}"
-        return f"sql:{self.name}:{url}"
+        """What cache keys hold of this source: its name, the database it really reaches (the
+        URL, from config or from the environment, without the password), and for a database
+        file (SQLite, DuckDB) the file's change time, so that a restart against other data
+        (another URL behind the same variable, a replaced file) never serves old entries."""
+        if self._identity is None:  # the URL is fixed for the life of the process
+            self._identity = self._where()
+        version, path = self._identity
+        if path is None:
+            return version
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return version + ":missing"
+        return f"{version}:{stat.st_mtime_ns}:{stat.st_size}"
+
+    def _where(self) -> tuple[str, str | None]:
+        """A digest of the URL without its password, and the database file if there is one."""
+        try:
+            url = make_url(self._url())
+        except DataSourceError:
+            return f"sql:{self.name}:unconfigured", None
+        except Exception:  # noqa: BLE001 - a URL that does not parse fails at the first query
+            return f"sql:{self.name}:bad-url", None
+        # (URL.set ignores password=None; _replace is how SQLAlchemy itself drops it)
+        where = url._replace(password=None).render_as_string(hide_password=False)
+        version = f"sql:{self.name}:{hashlib.sha256(where.encode()).hexdigest()[:16]}"
+        is_file = url.get_backend_name() in ("sqlite", "duckdb")
+        path = url.database if is_file and url.database not in (None, "", ":memory:") else None
+        return version, path
 
     def close(self) -> None:
         """Dispose of the pool."""

@@ -287,7 +287,9 @@ def test_indicator_callback_over_http_returns_trend_ranking_and_map(app):
     )
     assert "固定资产投资" in response["economy-trend-title"]["children"]
     assert response["economy-ranking"]["figure"]["data"][0]["orientation"] == "h"
-    assert len(response["economy-map"]["figure"]["data"]) >= 13
+    the_map = response["economy-map-values"]["data"]  # the map without its borders
+    assert len(the_map["figure"]["data"]) >= 13
+    assert the_map["geometry"].startswith("/assets/cockpit-map-geometry/")
     modes = response["economy-trend-mode"]["options"]
     assert modes[1]["disabled"] is False  # 固定资产投资 is a flow: 当月 values can be derived
 

@@ -369,7 +369,11 @@ def _post(app: Any, output: str, values: dict[str, Any], changed: list[str] | No
 
 def _every_callback_body(app: Any) -> list[str]:
     """The raw response bodies of every 12345 callback, over a spread of filters and drills."""
-    keys = {k for k in app.callback_map if "hotline" in k and "hotline-scroll" not in k}
+    keys = {  # server-side ones: the map is drawn in the browser by a clientside callback
+        k
+        for k, entry in app.callback_map.items()
+        if "hotline" in k and "hotline-scroll" not in k and "callback" in entry
+    }
     drill_key = callback_key(app, "hotline-drill.data")
     list_key = callback_key(app, "hotline-list-title.children")
     bodies: list[str] = []
@@ -474,13 +478,14 @@ def test_views_fetch_aggregates_and_at_most_one_page_of_rows(app, monkeypatch) -
     hub = app.server.extensions["cockpit_hub"]
     config = module_config(hub)
     seen: list[Any] = []
-    fetch = hub.sources["demo"].fetch
+    fetch = hub._fetch
 
-    def recording(dataset: Any, query: Any) -> pd.DataFrame:
+    def recording(source: Any, dataset: Any, query: Any) -> pd.DataFrame:
+        # What the hub asks its source for (a rollup answer may take several tables' queries).
         seen.append(query)
-        return fetch(dataset, query)
+        return fetch(source, dataset, query)
 
-    monkeypatch.setattr(hub.sources["demo"], "fetch", recording)
+    monkeypatch.setattr(hub, "_fetch", recording)
 
     def asked() -> list[Any]:  # the queries for figures (not the hub's own 数据截至 lookups)
         return [q for q in seen if [m.name for m in q.measures] != ["as_of"]]

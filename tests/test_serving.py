@@ -81,3 +81,16 @@ def test_dash_scripts_are_compressed_once(app) -> None:  # noqa: ANN001
     assert any(plotly in key for key in compressor.cache._items)
     second = client.get(plotly, headers={"Accept-Encoding": "br"})
     assert second.data == first.data
+
+
+def test_gunicorn_keeps_idle_connections_longer_than_nginx_does() -> None:
+    """The side that reuses an idle connection (nginx's upstream pool) must drop it first:
+    gunicorn's keepalive is above the keepalive_timeout of the nginx example in the docs."""
+    import re
+
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    docs = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    upstream = re.search(r"upstream cockpit \{(.*?)\}", docs, re.S).group(1)
+    nginx = int(re.search(r"keepalive_timeout (\d+)s;", upstream).group(1))
+    assert conf["keepalive"] > nginx
+    assert conf["worker_connections"] >= 300 // conf["workers"]  # a browsing crowd's sockets

@@ -685,3 +685,57 @@ def test_filter_values_are_bound_not_inlined(
         assert_same(actual, want, ordered=False)
     else:
         assert sorted(actual["id"]) == sorted(want["id"])
+
+
+def test_duckdb_connections_are_bounded_in_memory_and_threads(tmp_path) -> None:  # noqa: ANN001
+    """A DuckDB source's connections use the configured memory limit and threads, not DuckDB's
+    whole-machine defaults (80% of RAM, a thread per core), in every connection of the pool."""
+    import duckdb
+
+    path = tmp_path / "small.duckdb"
+    duckdb.connect(str(path)).close()
+    config = SqlConfig(
+        kind="sql", url=f"duckdb:///{path}", duckdb_memory_limit="96MB", duckdb_threads=1
+    )
+    source = SqlSource("bounded", config, read_only_file=True)
+    try:
+        engine = source.engine()
+        with engine.connect() as a, engine.connect() as b:
+            for conn in (a, b):
+                limit, threads = conn.execute(
+                    sa.text("SELECT current_setting('memory_limit'), current_setting('threads')")
+                ).one()
+                assert threads == 1
+                # DuckDB reports in MiB: 96 MB = 91.5 MiB
+                assert limit == "91.5 MiB"
+    finally:
+        source.close()
+
+
+def test_duckdb_memory_limit_is_checked_at_start_up() -> None:
+    """A memory limit DuckDB would not understand is refused with the configuration."""
+    with pytest.raises(ValueError, match="duckdb_memory_limit"):
+        SqlConfig(kind="sql", url="duckdb:///x.duckdb", duckdb_memory_limit="lots")
+
+
+def test_version_names_the_database_reached_not_just_the_variable(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    """Cache keys hold a source's version: the same url_env pointing at another database after
+    a restart, or a replaced database file, gives another version; the same setup the same
+    version in every worker; the password is not part of it."""
+    config = SqlConfig(kind="sql", url_env="COCKPIT_TEST_VERSION_URL")
+    monkeypatch.setenv("COCKPIT_TEST_VERSION_URL", "postgresql+psycopg://u:secret@db-a:5432/x")
+    first = SqlSource("platform", config).version()
+    assert SqlSource("platform", config).version() == first  # another worker, same key
+    assert "secret" not in first and "db-a" not in first
+    monkeypatch.setenv("COCKPIT_TEST_VERSION_URL", "postgresql+psycopg://u:other@db-a:5432/x")
+    assert SqlSource("platform", config).version() == first  # a new password: same data
+    monkeypatch.setenv("COCKPIT_TEST_VERSION_URL", "postgresql+psycopg://u:secret@db-b:5432/x")
+    assert SqlSource("platform", config).version() != first  # restarted against other data
+    assert SqlSource("other", config).version() != SqlSource("platform", config).version()
+
+    path = tmp_path / "data.db"
+    path.write_bytes(b"")
+    file_source = SqlSource("files", SqlConfig(kind="sql", url=f"sqlite:///{path}"))
+    before = file_source.version()
+    path.write_bytes(b"replaced by a new export")
+    assert file_source.version() != before

@@ -221,3 +221,58 @@ def test_a_bad_batch_is_quarantined_and_the_screen_keeps_the_last_good_data(
     assert sorted(kept["ticket_id"]) == sorted(bad["ticket_id"])
     assert hub.local_store.state("hotline.tickets") == mark
     assert local_count(hub) == 240
+
+
+def test_each_batch_rebuilds_the_rollups_so_they_stay_in_step(synced_app, origin) -> None:  # noqa: ANN001
+    """After every sync the rollups hold the new rows: the 12345 counts answered from them
+    equal the counts of the local rows, before and after a batch of changes."""
+    from cockpit import rollups
+    from panels.hotline import kpis
+    from panels.hotline.config import Definitions
+    from panels.hotline.kpis import Window
+
+    hub = hub_of(synced_app)
+    store, bound = hub.source_of("hotline.tickets"), hub._bound["hotline.tickets"]
+    window = Window(dt.datetime(2026, 9, 1), dt.datetime(2026, 10, 1), "2026年9月")
+    query = kpis.counts_query(Definitions(), window, NOW, group_by=("county_code",))
+
+    def both() -> tuple[pd.DataFrame, pd.DataFrame]:
+        built = store.rollups(bound)
+        assert rollups.rewrite(query, bound, built) is not None  # answered from rollups
+        answer = rollups.answer(query, bound, built, store.fetch).sort_values("county_code")
+        raw = store.fetch(bound, query).sort_values("county_code")
+        return answer.reset_index(drop=True), raw.reset_index(drop=True)
+
+    run_sync(hub)
+    pd.testing.assert_frame_equal(*both(), check_dtype=False)
+    before = both()[0]["closed"].sum()
+    url, _ = origin
+    with sa.create_engine(url).begin() as conn:  # ten September tickets reopen
+        conn.execute(
+            sa.text(
+                "UPDATE t_tickets SET closed_at = NULL, updated_at = :t WHERE ticket_id IN "
+                "(SELECT ticket_id FROM t_tickets WHERE closed_at >= '2026-09-01' "
+                "AND closed_at < '2026-10-01' ORDER BY ticket_id LIMIT 10)"
+            ),
+            {"t": dt.datetime(2026, 11, 20, 9, 0)},
+        )
+    assert run_sync(hub)[0]["rows"] == 10
+    answer, raw = both()
+    pd.testing.assert_frame_equal(answer, raw, check_dtype=False)
+    assert answer["closed"].sum() == before - 10
+
+
+def test_the_local_store_is_read_within_the_worker_limits(synced_app) -> None:  # noqa: ANN001
+    """Panels' queries on the local copy run with the configured DuckDB memory and threads, not
+    DuckDB's own defaults (80% of the machine's memory, a thread per core)."""
+    from cockpit.sync import run_sync
+
+    hub = hub_of(synced_app)
+    run_sync(hub)
+    engine = hub.local_store.reader()
+    with engine.connect() as conn:
+        limit = conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar()
+        threads = conn.exec_driver_sql("SELECT current_setting('threads')").scalar()
+    engine.dispose()
+    assert (limit, int(threads)) == ("61.0 MiB", hub.settings.sync.duckdb_threads)
+    assert hub.settings.sync.duckdb_memory_limit == "64MB"  # 64 MB = 61.0 MiB as DuckDB shows it

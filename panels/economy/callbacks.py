@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
-from cockpit import theme
+from cockpit import maps, theme
 from cockpit.cache import is_miss, make_key
 from cockpit.exports import audit_export
 from cockpit.formatting import as_of, month_label, number, percent
@@ -375,6 +375,7 @@ def county_from_click(click: dict | None) -> str | None:
 def register_callbacks(app: Dash, hub: DataHub) -> None:
     """Wire the economy page: filters -> grid, table, briefing; choice -> trend, ranking, map."""
     config_of(hub).check_catalog(hub.settings.indicator_map)  # a wrong entry stops start-up
+    maps.register_map(app, "economy-map")
 
     @app.callback(
         Output("economy-grid", "children"),
@@ -460,7 +461,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("economy-ranking", "figure"),
         Output("economy-ranking-title", "children"),
         Output("economy-ranking-note", "children"),
-        Output("economy-map", "figure"),
+        Output("economy-map-values", "data"),
         Output("economy-map-title", "children"),
         Output("economy-map-note", "children"),
         Input("filter-period", "value"),
@@ -487,7 +488,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             view.ranking,
             view.ranking_title,
             view.ranking_note,
-            view.map,
+            maps.map_values(view.map, str(hub.settings.city.map_path())),
             view.map_title,
             view.map_note,
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from cockpit.components import FIT_GRAPH
+from cockpit.maps import values_store
 
 TREND_MODES = [
     {"label": "累计增速", "value": "cumulative"},
@@ -93,6 +94,7 @@ def layout() -> html.Div:
                         "economy-map-title",
                         [
                             _graph("economy-map"),
+                            values_store("economy-map"),  # drawn from it by assets/maps.js
                             html.P(id="economy-map-note", className="panel-note"),
                         ],
                         cls="economy-map-panel",

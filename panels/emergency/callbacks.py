@@ -17,7 +17,7 @@ import pandas as pd
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from cockpit import clock
+from cockpit import clock, maps
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_outlines
 from cockpit.shell import CITY_WIDE
@@ -40,7 +40,7 @@ from panels.emergency.transform import (
 
 # Output name -> (component id, property). The refresh callback returns a dict with these keys.
 OUTPUTS: dict[str, tuple[str, str]] = {
-    "figure": ("emergency-map", "figure"),
+    "figure": ("emergency-map-values", "data"),  # drawn into emergency-map by assets/maps.js
     "response": ("emergency-response", "children"),
     "summary": ("emergency-summary", "children"),
     "events": ("emergency-events", "children"),
@@ -244,6 +244,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
     """Wire the screen: refresh (first render, county, selection, layers, live ticks), selection,
     the idle check for new events, and closing the banner."""
     config: EmergencyConfig = hub.module_config.get("emergency") or EmergencyConfig()
+    maps.register_map(app, "emergency-map")
 
     @app.callback(
         output={name: Output(cid, prop) for name, (cid, prop) in OUTPUTS.items()},
@@ -268,6 +269,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         out = screen_update(view, snapshot, seen)
         if all(value is no_update for value in out.values()):
             raise PreventUpdate  # nothing changed: send nothing at all
+        out["figure"] = maps.values_update(out["figure"], str(hub.settings.city.map_path()))
         return out
 
     @app.callback(

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 
 from cockpit import theme
 from cockpit.geo import load_boundaries
+from cockpit.maps import DIGITS, ring_numbers
 from panels.emergency.transform import (
     LEVEL_NAMES,
     LEVEL_WORDS,
@@ -87,8 +88,14 @@ def _outer_rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
 
 
 def _xy(frame: pd.DataFrame, scale: float) -> tuple[list, list]:
-    """Screen coordinates of rows with a position (rows without one are left out upstream)."""
-    return [float(v) * scale for v in frame["lon"]], [float(v) for v in frame["lat"]]
+    """Screen coordinates of rows with a position (rows without one are left out upstream).
+
+    Rounded as the county borders are (about 10 m): full float digits were a third of the
+    live layers' bytes and no pixel apart."""
+    return (
+        [round(float(v) * scale, DIGITS) for v in frame["lon"]],
+        [round(float(v), DIGITS) for v in frame["lat"]],
+    )
 
 
 def _located(frame: pd.DataFrame) -> pd.DataFrame:
@@ -107,23 +114,23 @@ def _time(value: Any) -> str:
 def county_traces(
     outlines: dict[str, dict[str, Any]], selected: str | None, k: float = 1.0
 ) -> list[go.Scatter]:
-    """Counties (one trace, rings split by gaps), the selected county's outline, and names."""
-    xs: list = []
-    ys: list = []
-    for county in outlines.values():
-        for ring in county["rings"]:
-            xs += [p[0] for p in ring] + [None]
-            ys += [p[1] for p in ring] + [None]
-    sel_x: list = []
-    sel_y: list = []
-    for ring in outlines.get(selected, {}).get("rings", []) if selected else []:
-        sel_x += [p[0] for p in ring] + [None]
-        sel_y += [p[1] for p in ring] + [None]
+    """Counties (one trace, rings split by gaps), the selected county's outline, and names.
+
+    Both outline traces are drawn from the shared geometry (meta rings, cockpit/maps.py): the
+    callback sends them without their points.
+    """
+    numbers = ring_numbers(outlines)
+    everything = [n for ns in numbers.values() for n in ns]
+    chosen = numbers.get(selected, []) if selected else []
+    rings = [ring for county in outlines.values() for ring in county["rings"]]
+    xs, ys = _joined([rings[n] for n in everything])
+    sel_x, sel_y = _joined([rings[n] for n in chosen])
     codes = list(outlines)
     return [
         go.Scatter(
             x=xs,
             y=ys,
+            meta={"rings": everything},
             mode="lines",
             fill="toself",
             fillcolor=COUNTY_FILL,
@@ -134,6 +141,7 @@ def county_traces(
         go.Scatter(
             x=sel_x,
             y=sel_y,
+            meta={"rings": chosen},
             mode="lines",
             line=dict(color=theme.ACCENT, width=3 * k),
             hoverinfo="skip",
@@ -149,6 +157,19 @@ def county_traces(
             name="县区名称",
         ),
     ]
+
+
+def _joined(rings: list) -> tuple[list, list]:
+    """x and y of several rings in one trace, a gap (None) between two rings."""
+    xs: list = []
+    ys: list = []
+    for i, ring in enumerate(rings):
+        if i:
+            xs.append(None)
+            ys.append(None)
+        xs += [p[0] for p in ring]
+        ys += [p[1] for p in ring]
+    return xs, ys
 
 
 # -- the live layers ------------------------------------------------------------------------
@@ -199,7 +220,8 @@ def resource_trace(resources: pd.DataFrame, layer: str, scale: float, k: float =
             for r in rows.itertuples()
         ],
         hoverinfo="text",
-        customdata=[["resource", str(r.resource_id)] for r in rows.itertuples()],
+        # No customdata: a tap on a resource selects nothing (only events are selected), and
+        # ids on every point were a tenth of the screen's first answer.
         name=kind,
     )
 
@@ -223,8 +245,10 @@ def link_trace(
     if event is not None and not nearest.empty and pd.notna(event.get("lon")):
         closest = nearest.groupby("kind", sort=False).head(1)
         for r in closest.itertuples():
-            x += [float(event["lon"]) * scale, float(r.lon) * scale, None]
-            y += [float(event["lat"]), float(r.lat), None]
+            x += [round(float(event["lon"]) * scale, DIGITS), round(float(r.lon) * scale, DIGITS)]
+            y += [round(float(event["lat"]), DIGITS), round(float(r.lat), DIGITS)]
+            x.append(None)
+            y.append(None)
     return go.Scatter(
         x=x,
         y=y,

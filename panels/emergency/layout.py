@@ -8,6 +8,7 @@ from dash import dcc, html
 from cockpit import theme
 from cockpit.components import FIT_GRAPH
 from cockpit.exports import links
+from cockpit.maps import values_store
 from panels.emergency.config import EmergencyConfig
 from panels.emergency.figures import RESOURCE_STYLE, TOGGLE_LABELS
 from panels.emergency.transform import LEVEL_NAMES, WARNING_NAMES
@@ -127,6 +128,7 @@ def layout() -> html.Div:
             # The active events this browser has seen, so a new one is announced once.
             dcc.Store(id="emergency-seen", storage_type="local"),
             dcc.Store(id="emergency-snapshot", storage_type="memory"),
+            values_store("emergency-map"),  # the map without its borders (assets/maps.js)
             dcc.Store(id="emergency-announced", storage_type="memory"),
             # Set by the idle check and by assets/emergency.js when the connection comes back.
             dcc.Store(id="emergency-poke", storage_type="memory"),
@@ -187,7 +189,12 @@ def layout() -> html.Div:
                                 cls="em-events-panel",
                             ),
                             _panel("在发布预警", "emergency-warnings", cls="em-warnings-panel"),
-                            _panel("今日值班", "emergency-roster", cls="em-roster-panel"),
+                            _panel(
+                                "今日值班",
+                                "emergency-roster",
+                                extra=[links("emergency.roster")],
+                                cls="em-roster-panel",
+                            ),
                         ],
                     ),
                     html.Section(className="em-col em-centre", children=[_map_panel()]),
@@ -198,11 +205,14 @@ def layout() -> html.Div:
                                 className="panel em-panel em-near-panel",
                                 children=[
                                     html.Div(
-                                        html.H2(
-                                            "就近应急资源",
-                                            id="emergency-nearest-title",
-                                            className="panel-title",
-                                        ),
+                                        [
+                                            html.H2(
+                                                "就近应急资源",
+                                                id="emergency-nearest-title",
+                                                className="panel-title",
+                                            ),
+                                            links("emergency.resources"),  # all, not only nearest
+                                        ],
                                         className="panel-head",
                                     ),
                                     html.Div(id="emergency-nearest", className="em-body"),

@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -204,17 +203,6 @@ def elapsed_text(minutes: float) -> str:
 
 
 # -- people and phones ----------------------------------------------------------------------
-def tel_href(phone: str | None) -> str | None:
-    """A tel: link for a phone number as written (spaces, dashes, brackets dropped)."""
-    if phone is None or (not isinstance(phone, str) and pd.isna(phone)):
-        return None
-    text = str(phone).strip()
-    digits = re.sub(r"[^\d+]", "", text)
-    if not re.fullmatch(r"\+?\d{3,20}", digits):
-        return None
-    return f"tel:{digits}"
-
-
 def roster_rows(frame: pd.DataFrame) -> list[dict]:
     """Today's duty roster in the order 值班领导, 带班领导, 值班员 (other roles after)."""
     if frame.empty:

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
-from cockpit import theme
+from cockpit import maps, theme
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_map, county_outlines
 from cockpit.outputs import cached_output
@@ -512,8 +512,10 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             return (no_update,) * 5
         return category_section(hub, period, screen_county(county))
 
+    maps.register_map(app, "hotline-map")
+
     @app.callback(
-        Output("hotline-map", "figure"),
+        Output("hotline-map-values", "data"),
         Output("hotline-county-rank", "children"),
         Output("hotline-map-period", "children"),
         Output("hotline-map-foot", "children"),
@@ -525,7 +527,8 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         """County map and ranking."""
         if not valid_period(period):
             return (no_update,) * 4
-        return map_section(hub, period, screen_county(county), metric)
+        figure, *rest = map_section(hub, period, screen_county(county), metric)
+        return (maps.map_values(figure, str(hub.settings.city.map_path())), *rest)
 
     @app.callback(
         Output("hotline-drill", "data"),

@@ -144,8 +144,9 @@ def sla_counts(hub: DataHub, ctx: Context, county: str | None) -> Result:
     return hub.query(TICKETS, query)
 
 
-def sla_urgent(hub: DataHub, ctx: Context, county: str | None) -> Result:
-    """The few open tickets whose deadline is nearest (or most passed): one short list."""
+def sla_urgent(hub: DataHub, ctx: Context, county: str | None, rows: int | None = None) -> Result:
+    """The open tickets whose deadline is nearest (or most passed): the page's short list, or
+    up to `rows` of them for an export."""
     limit = ctx.now + dt.timedelta(hours=ctx.config.sla.warn_hours)
     query = DatasetQuery(
         filters=(
@@ -156,7 +157,7 @@ def sla_urgent(hub: DataHub, ctx: Context, county: str | None) -> Result:
         ),
         columns=SLA_COLUMNS,
         order_by=(("deadline", False), ("ticket_id", False)),
-        limit=ctx.config.sla.list_rows,
+        limit=rows or ctx.config.sla.list_rows,
     )
     return hub.query(TICKETS, query)
 

@@ -7,6 +7,7 @@ from typing import Any
 from dash import dcc, html
 
 from cockpit.exports import links
+from cockpit.maps import values_store
 from panels.hotline.drill import DEFAULT_KEY
 from panels.hotline.figures import GRAPH_CONFIG, RANK_METRICS
 from panels.hotline.transform import GRANULARITIES
@@ -67,6 +68,7 @@ def layout() -> html.Div:
             html.Div(
                 [
                     _graph("hotline-map", "hotline-map"),
+                    values_store("hotline-map"),  # drawn from it by assets/maps.js
                     html.Div(id="hotline-county-rank", className="hotline-scroll"),
                     links("hotline.counties"),
                 ],
@@ -105,10 +107,10 @@ def layout() -> html.Div:
             ),
         ],
     )
-    units = panel("units", "承办单位红黑榜", [html.Div(id="hotline-units")])
-    sla = panel("sla", "办理时限预警", [html.Div(id="hotline-sla")])
+    units = panel("units", "承办单位红黑榜", [html.Div(id="hotline-units"), links("hotline.units")])
+    sla = panel("sla", "办理时限预警", [html.Div(id="hotline-sla"), links("hotline.deadlines")])
     hot = panel("hot", "本周热点", [html.Div(id="hotline-hot")])
-    repeat = panel("repeat", "重复诉求", [html.Div(id="hotline-repeat")])
+    repeat = panel("repeat", "重复诉求", [html.Div(id="hotline-repeat"), links("hotline.repeats")])
     tickets = panel(
         "list",
         "工单明细",
