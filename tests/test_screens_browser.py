@@ -276,6 +276,9 @@ def test_wall_fills_4k_and_a_spliced_wall_and_the_carousel_advances(
         == "none"
     )
     # The panels refresh in place (every 10 s here): the cards are drawn anew, no page load.
+    # The frame is "shown" once its shell is drawn; the cards come with the first callback.
+    wait(browser, f"{inner}.querySelector('#overview-cards-left > *') !== null", 30,
+         "the overview cards")  # fmt: skip
     browser.execute_script(
         f"const d = {inner}; d.defaultView.__kept = 1;"
         "d.querySelector('#overview-cards-left > *').dataset.mark = 'old'"
