@@ -21,7 +21,9 @@ import pandas as pd
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
-GENERATOR_VERSION = "7"
+from cockpit import clock
+
+GENERATOR_VERSION = "8"
 DEMO_LABEL = "演示数据"
 
 Progress = Callable[[str, float], None]
@@ -258,7 +260,14 @@ def generate(
     tables["emergency_events"] = events
     tables["emergency_timeline"] = timeline
     tables["emergency_resources"] = emergency_resources(rng, counties, names, shapes, end)
-    tables["duty_roster"] = duty_roster(rng, end_date)
+    # The roster reaches a week past the later of the data's end and today: a demo on data
+    # that ends in the past (tests, benchmarks) still has today's duty to show and call.
+    tables["duty_roster"] = duty_roster(
+        rng,
+        end_date,
+        np.random.default_rng([seed, 7]),
+        max(end_date, clock.today()) + dt.timedelta(days=7),
+    )
     tables["contacts"] = contacts(rng, city.code, counties, names)
 
     report("写入数据库", 0.95)
@@ -1143,11 +1152,25 @@ def emergency_resources(
     return pd.DataFrame(rows)
 
 
-def duty_roster(rng: np.random.Generator, end: dt.date) -> pd.DataFrame:
-    """Who is on duty each day, a month back and a week ahead."""
+def duty_roster(
+    rng: np.random.Generator, end: dt.date, ahead: np.random.Generator, until: dt.date
+) -> pd.DataFrame:
+    """Who is on duty each day: a month back and a week ahead of the data's end, and on to
+    `until`, as a roster is planned ahead.
+
+    The days after the first week ahead draw from `ahead`, a generator of their own, so the
+    rest of the demo data is the same whatever day it is generated on."""
+    days = [end + dt.timedelta(days=offset) for offset in range(-30, 8)]
+    later = [end + dt.timedelta(days=n) for n in range(8, (until - end).days + 1)]
+    return pd.DataFrame(
+        [*_duty_rows(rng, days), *_duty_rows(ahead, later)],
+        columns=["duty_date", "role", "name", "post", "phone"],
+    )
+
+
+def _duty_rows(rng: np.random.Generator, days: list[dt.date]) -> list[dict]:
     rows = []
-    for offset in range(-30, 8):
-        day = end + dt.timedelta(days=offset)
+    for day in days:
         for role, post in (
             ("值班领导", "副市长"),
             ("带班领导", "市政府副秘书长"),
@@ -1162,7 +1185,7 @@ def duty_roster(rng: np.random.Generator, end: dt.date) -> pd.DataFrame:
                     "phone": _mobile(rng),
                 }
             )
-    return pd.DataFrame(rows)
+    return rows
 
 
 def contacts(

@@ -391,6 +391,29 @@ def test_same_parameters_generate_identical_tables(small_demo, tmp_path):
         pd.testing.assert_frame_equal(first[name], second[name], obj=name)
 
 
+def test_the_duty_roster_reaches_a_week_past_today_and_nothing_else_moves(
+    small_demo, tmp_path, monkeypatch
+):
+    """Data that ends in the past still has today's duty; generated on a later day, every table
+    but the roster is the same, and the roster only gains the later days."""
+    from cockpit import clock
+
+    first_path, settings = small_demo
+    later_today = clock.today() + dt.timedelta(days=40)  # after the first generation's today
+    monkeypatch.setattr(clock, "today", lambda: later_today)
+    _small_generate(tmp_path / "later.duckdb", settings, settings.sources["demo"].seed)
+    first, later = _all_tables(first_path), _all_tables(tmp_path / "later.duckdb")
+    roster = _table(settings, "contacts.duty_roster")
+    for name in first:
+        if name != roster:
+            pd.testing.assert_frame_equal(first[name], later[name], obj=name)
+    days = later[roster].duty_date.dt.date
+    assert days.max() == later_today + dt.timedelta(days=7)
+    assert (days == later_today).sum() == 3  # 值班领导, 带班领导, 值班员
+    kept = later[roster][days <= first[roster].duty_date.dt.date.max()].reset_index(drop=True)
+    pd.testing.assert_frame_equal(first[roster], kept)
+
+
 def test_a_different_seed_gives_different_tickets(small_demo, tmp_path):
     """Changing the seed changes the tickets."""
     first_path, settings = small_demo
