@@ -10,6 +10,7 @@ from cockpit import clock
 from cockpit.exports import ExportError, ExportTable, Header, Table
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import DataHub
+from cockpit.shell import screen_county
 from panels.emergency import data
 from panels.emergency.transform import LEVEL_NAMES, LEVEL_WORDS
 
@@ -33,8 +34,7 @@ COLUMNS = {
 
 def events(hub: DataHub, params: dict[str, str]) -> Table:
     """Events not yet ended for the screen's county (or all in scope)."""
-    county = params.get("county")
-    county = None if county in (None, "", "city") else county
+    county = screen_county(params.get("county"))
     bound = data.window_bound(clock.now(), 60)
     seen = data.events_probe(hub, county, bound)
     result = data.active_events(hub, county, seen, bound)
@@ -88,8 +88,7 @@ ROSTER_COLUMNS = {
 
 def resources(hub: DataHub, params: dict[str, str]) -> Table:
     """Every emergency resource in scope (of the screen's county, if one is chosen)."""
-    county = params.get("county")
-    county = None if county in (None, "", "city") else county
+    county = screen_county(params.get("county"))
     bound = data.window_bound(clock.now(), 60)
     result = data.resources(hub, data.resources_probe(hub, bound), bound)
     frame = result.frame.copy()

@@ -8,6 +8,7 @@ from cockpit import clock
 from cockpit.exports import ExportTable, Header, Table
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import DataHub
+from cockpit.shell import screen_county
 from panels.key_work import data
 from panels.key_work.supervision import config
 from panels.key_work.transform import LIGHT_NAMES, light_reason, with_lights
@@ -34,8 +35,7 @@ COLUMNS = {
 
 def tasks(hub: DataHub, params: dict[str, str]) -> Table:
     """Every task of the screen's county (or all in scope) with its light on today's date."""
-    county = params.get("county")
-    county = None if county in (None, "", "city") else county
+    county = screen_county(params.get("county"))
     today = clock.today()
     rules = config(hub).lights.rules()
     result = data.tasks(hub, county)

@@ -8,6 +8,7 @@ from cockpit import clock
 from cockpit.exports import ExportTable, Header, Table
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import DataHub
+from cockpit.shell import screen_county
 from panels.key_work.supervision import config as key_work_config
 from panels.risk.config import RiskConfig
 from panels.risk.early_warning import LEVEL_NAMES
@@ -29,8 +30,7 @@ COLUMNS = {
 
 def warnings(hub: DataHub, params: dict[str, str]) -> Table:
     """Every warning in force for the screen's county (or all in scope)."""
-    county = params.get("county")
-    county = None if county in (None, "", "city") else county
+    county = screen_county(params.get("county"))
     period = params.get("period") or f"{clock.today():%Y-%m}"
     today = clock.today()
     cfg = hub.module_config.get("risk") or RiskConfig()
