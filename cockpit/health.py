@@ -10,6 +10,7 @@ from typing import Any
 
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import DataHub
+from cockpit.scope import HEALTH_CHECK, acting_as
 
 
 def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -25,9 +26,14 @@ def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
             "demo": bool(getattr(source, "is_demo", False)),
         }
     datasets = {}
+    with acting_as(HEALTH_CHECK):
+        stamps = {
+            name: hub.as_of(name) if sources[hub.settings.datasets[name].source]["ok"] else None
+            for name in hub.settings.datasets
+        }
     for name in hub.settings.datasets:
         source = hub.settings.datasets[name].source
-        stamp = hub.as_of(name) if sources[source]["ok"] else None
+        stamp = stamps[name]
         max_age = hub.max_age(name)
         late = None
         if stamp is not None and max_age is not None and now - stamp > max_age:

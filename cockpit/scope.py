@@ -7,10 +7,11 @@ lands (the security issue), every request is served as the configured default pr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 
 # What a principal may do beyond seeing figures. Roles grant these (cockpit/security/roles.py);
 # a check reads `principal.can(EXPORT)`, never the role name, so roles stay configurable.
@@ -63,9 +64,33 @@ PrincipalProvider = Callable[[], Principal]
 _PROVIDER_KEY = "COCKPIT_PRINCIPAL_PROVIDER"
 
 
+# The health check (/healthz, `python -m cockpit check`) asks how fresh each dataset is for the
+# whole city, whoever calls it: monitoring has no session, and an answer scoped to no county
+# would report every dataset as stale. It reads timestamps only, never rows.
+HEALTH_CHECK = Principal(user_id="health-check", role="system", display_name="健康检查")
+_ACTING_KEY = "cockpit_acting_as"
+
+
+@contextmanager
+def acting_as(principal: Principal) -> Iterator[None]:
+    """Server code (never request input) reading as `principal` for the rest of this block."""
+    if not has_app_context():  # no request, no provider: current_principal() is the default
+        yield
+        return
+    previous = g.get(_ACTING_KEY)
+    setattr(g, _ACTING_KEY, principal)
+    try:
+        yield
+    finally:
+        setattr(g, _ACTING_KEY, previous)
+
+
 def current_principal() -> Principal:
     """The principal of the current request, from the app's server-side provider."""
     if has_app_context():
+        acting = g.get(_ACTING_KEY)
+        if acting is not None:
+            return acting
         provider = current_app.config.get(_PROVIDER_KEY)
         if provider is not None:
             return provider()

@@ -54,3 +54,26 @@ def test_healthz_serves_the_report_as_json(app) -> None:  # noqa: ANN001
     assert set(data) == {"ok", "checked_at", "sources", "datasets"}
     assert response.status_code == (200 if data["ok"] else 503)
     assert set(data["datasets"]) == set(app.server.extensions["cockpit_hub"].settings.datasets)
+
+
+def test_healthz_without_a_session_reports_the_whole_city_s_freshness(settings, demo_sql) -> None:  # noqa: ANN001
+    """Monitoring has no login: /healthz still reads every dataset's 数据截至 for the whole city
+    (timestamps only). Read as the anonymous visitor, every dataset looked stale (503)."""
+    from cockpit.factory import create_app
+    from tests.apps import close_app
+
+    app = create_app(settings)  # the real security layer: no test principal
+    try:
+        response = app.server.test_client().get("/healthz")
+    finally:
+        close_app(app)
+    data = response.get_json()
+    from cockpit.contracts import CONTRACTS
+
+    column = CONTRACTS["hotline.tickets"].freshness_column
+    latest = demo_sql(f"SELECT max({column}) AS m FROM hotline_tickets").m.iloc[0]
+    assert data["datasets"]["hotline.tickets"]["as_of"] == (
+        pd.Timestamp(latest).isoformat(timespec="minutes")
+    )
+    # Late or not is then the data's age (the test data ends on a fixed day), not the caller's.
+    assert all(d["as_of"] for n, d in data["datasets"].items() if CONTRACTS[n].freshness_column)
