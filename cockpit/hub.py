@@ -320,7 +320,11 @@ class DataHub:
         source builds and keeps them; cockpit.rollups decides), else from the raw rows."""
         built_of = getattr(source, "rollups", None)
         built = built_of(bound) if built_of is not None else []
-        frame = rollups.answer(query, bound, built, source.fetch) if built else None
+        frame = (
+            rollups.answer(query, bound, built, source.fetch, getattr(source, "fetch_joined", None))
+            if built
+            else None
+        )
         return frame if frame is not None else source.fetch(bound, query)
 
     def as_of(self, dataset: str) -> dt.datetime | None:

@@ -35,6 +35,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -425,12 +426,31 @@ def _split(filters: Iterable[Filter], built: Built) -> _Side:
 
 
 def _key(filters: Iterable[Filter]) -> frozenset:
-    return frozenset(json.dumps(f.normalized(), default=str, ensure_ascii=False) for f in filters)
+    return frozenset(_filter_key(f) for f in filters)
+
+
+def _filter_key(f: Filter) -> str:
+    """A filter as comparable text (remembered: the matcher compares the same few filters
+    many times over for every query)."""
+    try:
+        return _filter_key_cached(f)
+    except TypeError:  # a value that cannot be hashed (a list): computed each time
+        return json.dumps(f.normalized(), default=str, ensure_ascii=False)
+
+
+@lru_cache(maxsize=4096)
+def _filter_key_cached(f: Filter) -> str:
+    return json.dumps(f.normalized(), default=str, ensure_ascii=False)
+
+
+@lru_cache(maxsize=1024)
+def _resolved_at(m: Measure, as_of: dt.datetime | None) -> frozenset:
+    return _key(Filter(f.column, f.op, as_of) if f.value is NOW else f for f in m.where)
 
 
 def _resolved(m: Measure, built: Built) -> frozenset:
     """A declared measure's conditions with NOW replaced by the rollup's as-of."""
-    return _key(Filter(f.column, f.op, built.as_of) if f.value is NOW else f for f in m.where)
+    return _resolved_at(m, built.as_of)
 
 
 def _lookback_ok(lookback: list[Filter], cohort: Iterable[Filter], built: Built) -> bool:
@@ -690,8 +710,14 @@ def answer(
     raw: BoundDataset,
     built: list[Built],
     fetch: Callable[[BoundDataset, DatasetQuery], pd.DataFrame],
+    fetch_joined: Callable[[list[tuple[BoundDataset, DatasetQuery]], list[str]], pd.DataFrame]
+    | None = None,
 ) -> pd.DataFrame | None:
-    """The exact answer from rollups (and raw rows for the rest), or None to ask raw rows."""
+    """The exact answer from rollups (and raw rows for the rest), or None to ask raw rows.
+
+    A source that can answer several queries in one statement (`fetch_joined`, SQL sources)
+    gets the plan's parts at once, joined on the groups; otherwise each part is fetched and
+    the answers merged here, which gives the same frame."""
     early = _from_meta(query, raw, built)
     if early is not None:
         return early
@@ -701,17 +727,20 @@ def answer(
     asks = [(binding(b, raw), q) for b, q in plan.parts]
     if plan.raw is not None:
         asks.append((raw, plan.raw))
-    # One after the other: run side by side they were no faster on two cores (the engine
-    # already uses both).
-    frames = [fetch(*ask) for ask in asks]
-    counts = {m.name for m in query.measures if m.agg in ("count", "count_distinct")}
-    if plan.keys:
+    if fetch_joined is not None and len(asks) > 1:
+        out = fetch_joined(asks, plan.keys)
+    elif plan.keys:
+        # One after the other: run side by side they were no faster on two cores (the
+        # engine already uses both).
+        frames = [fetch(*ask) for ask in asks]
         out = frames[0]
-        out = out[out["__rows"].fillna(0) > 0].drop(columns="__rows")
         for frame in frames[1:]:
             out = out.merge(frame, on=plan.keys, how="left")
     else:
-        out = pd.concat([f.reset_index(drop=True) for f in frames], axis=1)
+        out = pd.concat([fetch(*ask).reset_index(drop=True) for ask in asks], axis=1)
+    if plan.presence:
+        out = out[out["__rows"].fillna(0) > 0].drop(columns="__rows")
+    counts = {m.name for m in query.measures if m.agg in ("count", "count_distinct")}
     for name in counts:
         out[name] = pd.to_numeric(out[name], errors="coerce").fillna(0).astype("int64")
     return out[[*plan.keys, *(m.name for m in query.measures)]].reset_index(drop=True)

@@ -34,7 +34,13 @@ from data_sources.base import (
     Health,
 )
 from data_sources.local_engine import typed_rows
-from data_sources.sql import build_select, coerce_types
+from data_sources.sql import (
+    build_joined,
+    build_select,
+    coerce_joined,
+    coerce_types,
+    rows_frame,
+)
 
 log = logging.getLogger(__name__)
 STATE_TABLE = "_sync_state"
@@ -90,10 +96,20 @@ class LocalStore:
 
     def fetch(self, dataset: BoundDataset, query: DatasetQuery) -> pd.DataFrame:
         """Answer from the local copy (opened per query, so a sync can take the write lock)."""
+        frame = self._run(build_select(dataset, query, "duckdb"), dataset.name)
+        return coerce_types(frame, dataset, query)
+
+    def fetch_joined(
+        self, parts: list[tuple[BoundDataset, DatasetQuery]], keys: list[str]
+    ) -> pd.DataFrame:
+        """Several aggregate queries (a rollup plan's parts) in one statement."""
+        frame = self._run(build_joined(parts, keys, "duckdb"), parts[0][0].name)
+        return coerce_joined(frame, parts, keys)
+
+    def _run(self, stmt: object, dataset: str) -> pd.DataFrame:
+        """Run a statement on the file, waiting while a sync writes."""
         if not self.path.exists():
-            raise DataSourceError(
-                f"本地数据仓尚未同步 {dataset.name}（运行 python -m cockpit sync）"
-            )
+            raise DataSourceError(f"本地数据仓尚未同步 {dataset}（运行 python -m cockpit sync）")
         import sqlalchemy as sa
 
         engine = self.reader()
@@ -102,9 +118,7 @@ class LocalStore:
             for attempt in range(LOCK_RETRIES):
                 try:
                     with engine.connect() as conn:
-                        result = conn.execute(build_select(dataset, query, "duckdb"))
-                        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-                    break
+                        return rows_frame(conn.execute(stmt))
                 except sa.exc.DBAPIError as exc:
                     text = str(exc.orig)
                     if "lock" in text.lower() and attempt < LOCK_RETRIES - 1:
@@ -112,13 +126,13 @@ class LocalStore:
                         delay = min(delay * 2, 0.5)
                         continue
                     if "does not exist" in text:
-                        raise DataSourceError(f"本地数据仓尚未同步 {dataset.name}") from exc
+                        raise DataSourceError(f"本地数据仓尚未同步 {dataset}") from exc
                     raise DataSourceError(
                         f"本地数据仓查询失败（{type(exc.orig).__name__}）"
                     ) from exc
         finally:
             engine.dispose()
-        return coerce_types(frame, dataset, query)
+        raise AssertionError("unreachable")
 
     def rollups(self, dataset: BoundDataset) -> list[rollups.Built]:
         """The dataset's rollup tables in the store (read again after each sync)."""

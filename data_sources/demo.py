@@ -182,6 +182,12 @@ class DemoSource:
         """Answer through the SQL adapter over the generated file."""
         return self._source().fetch(dataset, query)
 
+    def fetch_joined(
+        self, parts: list[tuple[BoundDataset, DatasetQuery]], keys: list[str]
+    ) -> pd.DataFrame:
+        """Several aggregate queries in one statement (a rollup plan's parts)."""
+        return self._source().fetch_joined(parts, keys)
+
     def rollups(self, dataset: BoundDataset) -> list[Built]:
         """The dataset's rollup tables in the file (read once per version of the file)."""
         source = self._source()

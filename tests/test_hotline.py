@@ -184,7 +184,9 @@ def test_a_failing_source_shows_its_error_and_dashes(app, monkeypatch) -> None:
     def broken(*_args: Any, **_kwargs: Any) -> None:
         raise DataSourceError("数据源 demo 查询失败（OperationalError）")
 
+    # Every way the source answers: one query, or a rollup plan's parts in one statement.
     monkeypatch.setattr(hub.sources["demo"], "fetch", broken)
+    monkeypatch.setattr(hub.sources["demo"], "fetch_joined", broken)
     with app.server.test_request_context("/"):
         cards, _, foot = cb.kpi_section(hub, "2024-03", COUNTY)  # a query never cached
     values = {_text(_find(_tree(c), lambda p: p.get("className") == "kpi-value")) for c in cards}

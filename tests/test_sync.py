@@ -239,7 +239,8 @@ def test_each_batch_rebuilds_the_rollups_so_they_stay_in_step(synced_app, origin
     def both() -> tuple[pd.DataFrame, pd.DataFrame]:
         built = store.rollups(bound)
         assert rollups.rewrite(query, bound, built) is not None  # answered from rollups
-        answer = rollups.answer(query, bound, built, store.fetch).sort_values("county_code")
+        answer = rollups.answer(query, bound, built, store.fetch, store.fetch_joined)
+        answer = answer.sort_values("county_code")
         raw = store.fetch(bound, query).sort_values("county_code")
         return answer.reset_index(drop=True), raw.reset_index(drop=True)
 
