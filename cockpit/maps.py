@@ -81,19 +81,21 @@ def county_map(
     value_text: dict[str, str],
     selected: str | None = None,
 ) -> go.Figure:
-    """A choropleth of the counties; `selected` is outlined. customdata carries county codes."""
+    """A choropleth of the counties; `selected` is outlined. customdata carries county codes.
+
+    The county shapes are not in the figure: each shape's trace names its rings in the shared
+    geometry (meta), which the browser fetches once and draws (assets/maps.js; with_geometry
+    does the same in Python). Every map goes out through map_values, and leaving thousands
+    of border points out of the figure spares plotly validating them on every update."""
     numbers = [v for v in values.values() if v is not None and not math.isnan(v)]
     low, high = (min(numbers), max(numbers)) if numbers else (0.0, 0.0)
     fig = go.Figure()
     ring_no = ring_numbers(outlines)
     for code, county in outlines.items():
         chosen = code == selected
-        for ring, number in zip(county["rings"], ring_no[code], strict=True):
-            xs, ys = zip(*ring, strict=True)
+        for number in ring_no[code]:
             fig.add_trace(
                 go.Scatter(
-                    x=xs,
-                    y=ys,
                     mode="lines",
                     fill="toself",
                     hoveron="fills",
@@ -104,7 +106,7 @@ def county_map(
                     name=county["name"],
                     text=f"{county['name']}：{value_text.get(code, '—')}",
                     hoverinfo="text",
-                    customdata=[code] * len(xs),
+                    customdata=[code],  # its county (one per point once drawn)
                     showlegend=False,
                     meta={"rings": [number], "codes": True},  # drawn from the shared geometry
                 )

@@ -57,15 +57,24 @@ def test_the_borders_are_served_once_at_a_url_that_changes_with_them(app) -> Non
 
 @pytest.mark.parametrize("selected", [None, COUNTY])
 def test_a_county_map_without_its_borders_is_whole_again_with_them(app, selected) -> None:  # noqa: ANN001
-    """with_geometry(without_geometry(map)) is the map: every ring, point and county code."""
+    """A county map is sent without its borders; with the geometry it has every ring, point
+    and county code of the outlines, each county's shape in its own colour."""
     outlines = maps.county_outlines(_path(app))
     values = {code: float(i) for i, code in enumerate(outlines)}
     texts = {code: f"{i}件" for i, code in enumerate(outlines)}
     figure = maps.county_map(outlines, values, texts, selected)
     sent = maps.without_geometry(figure)
+    assert _plain(sent) == _plain(maps.map_values(figure, _path(app))["figure"])
     assert all("x" not in t and "customdata" not in t for t in _ring_traces(sent))
-    assert len(_ring_traces(sent)) == sum(len(c["rings"]) for c in outlines.values())
-    assert _plain(maps.with_geometry(sent, _geometry(app))) == _plain(figure)
+    whole = maps.with_geometry(_plain(sent), _geometry(app))
+    shapes = _ring_traces(whole)
+    expected = [(code, ring) for code, c in outlines.items() for ring in c["rings"]]
+    assert len(shapes) == len(expected)
+    for trace, (code, ring) in zip(shapes, expected, strict=True):
+        assert trace["x"] == [x for x, _ in ring] and trace["y"] == [y for _, y in ring]
+        assert set(trace["customdata"]) == {code}
+        assert trace["fillcolor"] == maps.colour_for(values[code], 0, len(outlines) - 1)
+        assert trace["line"]["width"] == (4 if code == selected else 1)
 
 
 def test_the_emergency_map_without_its_borders_is_whole_again_with_them(app) -> None:  # noqa: ANN001
