@@ -335,9 +335,11 @@ def handling_days(hist: pd.DataFrame) -> tuple[float | None, float | None]:
     of the tickets were closed."""
     if hist is None or hist.empty:
         return None, None
-    days = (pd.to_datetime(hist["end_day"]) - pd.to_datetime(hist["start_day"])).dt.days.clip(
-        lower=0
+    # Day buckets are "YYYY-MM-DD" text: told the format, pandas parses them at once.
+    end, start = (
+        pd.to_datetime(hist[c], format="ISO8601", errors="coerce") for c in ("end_day", "start_day")
     )
+    days = (end - start).dt.days.clip(lower=0)
     counts = pd.to_numeric(hist["tickets"], errors="coerce").fillna(0)
     frame = pd.DataFrame({"days": days, "tickets": counts}).dropna()
     frame = frame.groupby("days", as_index=False)["tickets"].sum().sort_values("days")

@@ -198,10 +198,16 @@ def weekday_hour_matrix(frame: pd.DataFrame) -> pd.DataFrame:
     """Tickets by weekday (rows 周一..周日) and hour of day (columns 0..23); absent cells 0."""
     matrix = pd.DataFrame(0, index=range(1, 8), columns=range(24), dtype="int64")
     if frame is not None and not frame.empty:
-        for row in frame.itertuples(index=False):
-            weekday, hour = int(row.weekday), int(row.hour)
-            if 1 <= weekday <= 7 and 0 <= hour <= 23:
-                matrix.loc[weekday, hour] += int(row.tickets)
+        cells = pd.DataFrame(
+            {
+                "weekday": pd.to_numeric(frame["weekday"], errors="coerce"),
+                "hour": pd.to_numeric(frame["hour"], errors="coerce"),
+                "tickets": pd.to_numeric(frame["tickets"], errors="coerce").fillna(0),
+            }
+        )
+        cells = cells[cells["weekday"].between(1, 7) & cells["hour"].between(0, 23)]
+        summed = cells.pivot_table("tickets", "weekday", "hour", aggfunc="sum", fill_value=0)
+        matrix = matrix.add(summed, fill_value=0).astype("int64")
     matrix.index = list(WEEKDAYS)
     return matrix
 
