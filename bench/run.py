@@ -64,18 +64,32 @@ def prepare(tickets: int, workdir: Path) -> Path:
     return generate(tickets, db, environ(db, workdir / "cache"))
 
 
+RAW_GROUP_BY = (
+    "SELECT strftime(received_at, '%Y-%m') m, county_code, category_l2, count(*) "
+    "FROM hotline_tickets GROUP BY ALL"
+)
+RUNS = 3  # B1 times each side this many times and takes the median
+
+
 def raw_group_by(db: Path) -> float:
-    """Seconds for the baseline: one hand-written GROUP BY month x county x category."""
+    """Seconds for the baseline: one hand-written GROUP BY month x county x category, the
+    first time it runs on a connection opened (untimed) for it."""
+    return raw_group_by_runs(db, 1)[0]
+
+
+def raw_group_by_runs(db: Path, runs: int) -> list[float]:
+    """The baseline `runs` times on one connection opened untimed (the first run reads the
+    file; the later ones find it in DuckDB's buffers, as a running server would)."""
     import duckdb
 
     raw = duckdb.connect(str(db), read_only=True)
     try:
-        started = time.perf_counter()
-        raw.execute(
-            "SELECT strftime(received_at, '%Y-%m') m, county_code, category_l2, count(*) "
-            "FROM hotline_tickets GROUP BY ALL"
-        ).fetchall()
-        return time.perf_counter() - started
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            raw.execute(RAW_GROUP_BY).fetchall()
+            times.append(time.perf_counter() - started)
+        return times
     finally:
         raw.close()
 
@@ -94,40 +108,57 @@ def hotline_view(hub, period: str, county: str | None) -> None:  # noqa: ANN001
 
 
 def b1(db: Path, workdir: Path, tickets: int) -> dict:
-    """The full 12345 view and the overview, cold, against one raw DuckDB GROUP BY."""
+    """The full 12345 view and the overview, cold cache, against one raw DuckDB GROUP BY.
+
+    Both sides are timed the same way: on a connection opened before the clock starts (the
+    baseline's own; the cockpit's source, opened by a health check as a running server has
+    it), RUNS times each, the median taken. "Cold" is the cockpit's cache: emptied before
+    every run, not switched off (a query two panels share is asked once, as in service)."""
     from cockpit.factory import create_app
+    from cockpit.scope import CITY_LEADER
     from cockpit.settings import load_settings
     from panels.overview.callbacks import build_overview, map_values
 
-    baseline = raw_group_by(db)
-
+    baseline = raw_group_by_runs(db, RUNS)
     env = environ(db, workdir / f"cache-b1-{time.time_ns()}") | {
         "COCKPIT_SOURCES__DEMO__TICKETS": str(tickets),
-        "COCKPIT_CACHE__TYPE": "null",
     }
     # Served as the city leader (a principal given in code, as tests/apps.py does); a key of
     # this run's own, since the bench builds a production app.
-    from cockpit.scope import CITY_LEADER
-
     env["COCKPIT_SECRET_KEY"] = os.environ.get("COCKPIT_SECRET_KEY") or secrets.token_hex(32)
     app = create_app(load_settings(environ=env), principal_provider=lambda: CITY_LEADER)
     hub = app.server.extensions["cockpit_hub"]
+    for source in hub.sources.values():
+        source.health()  # opens the connection (and checks the rollups), untimed
+    hotline: list[float] = []
+    overview: list[float] = []
     with app.server.test_request_context("/"):
-        started = time.perf_counter()
-        hotline_view(hub, "2026-10", "140403")
-        hotline = time.perf_counter() - started
-        started = time.perf_counter()
-        build_overview(hub, "2026-10", "140403", END)
-        map_values(hub, "hotline", "2026-10")
-        view = time.perf_counter() - started
+        for _ in range(RUNS):
+            hub.cache.cache.clear()
+            started = time.perf_counter()
+            hotline_view(hub, "2026-10", "140403")
+            hotline.append(time.perf_counter() - started)
+        for _ in range(RUNS):
+            hub.cache.cache.clear()
+            started = time.perf_counter()
+            build_overview(hub, "2026-10", "140403", END)
+            map_values(hub, "hotline", "2026-10")
+            overview.append(time.perf_counter() - started)
     for source in hub.sources.values():
         source.close()
+    raw_s, hotline_s, overview_s = (statistics.median(t) for t in (baseline, hotline, overview))
     return {
-        "raw_group_by_s": round(baseline, 3),
-        "hotline_view_cold_s": round(hotline, 3),
-        "hotline_ratio": round(hotline / baseline, 2),
-        "overview_cold_s": round(view, 3),
-        "overview_ratio": round(view / baseline, 2),
+        "runs": RUNS,
+        "raw_group_by_s": round(raw_s, 3),
+        "hotline_view_cold_s": round(hotline_s, 3),
+        "hotline_ratio": round(hotline_s / raw_s, 2),
+        "overview_cold_s": round(overview_s, 3),
+        "overview_ratio": round(overview_s / raw_s, 2),
+        "first_run": {
+            "raw_group_by_s": round(baseline[0], 3),
+            "hotline_view_cold_s": round(hotline[0], 3),
+            "hotline_ratio": round(hotline[0] / baseline[0], 2),
+        },
     }
 
 
