@@ -15,6 +15,7 @@ from panels.hotline.transform import (
     SPIKE_MIN_COUNT,
     SPIKE_RATIO,
     rate,
+    weekday_hour_matrix,
     weekly_spikes,
 )
 from panels.key_work.transform import BEHIND_MARGIN, STALE_DAYS, STALLED_DAYS, task_light
@@ -447,3 +448,24 @@ def test_percent_signed_and_missing():
     assert percent(-1.0, signed=True) == "-1.0%"
     assert percent(92.0) == "92.0%"
     assert percent(None) == "—"
+
+
+def test_the_weekday_hour_matrix_sums_each_cell_and_leaves_the_rest_zero() -> None:
+    """Rows of one cell add up; cells with no row are 0; a weekday or hour out of range
+    (bad data) is left out rather than put in a wrong cell."""
+    frame = pd.DataFrame(
+        {
+            "weekday": [1, 1, 7, 3, 8, 0, 2],
+            "hour": [0, 0, 23, 12, 5, 5, 24],
+            "tickets": [4, 6, 2, 9, 100, 100, 100],
+        }
+    )
+    matrix = weekday_hour_matrix(frame)
+    assert list(matrix.index) == ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+    assert list(matrix.columns) == list(range(24))
+    assert matrix.loc["周一", 0] == 10
+    assert matrix.loc["周日", 23] == 2
+    assert matrix.loc["周三", 12] == 9
+    assert int(matrix.to_numpy().sum()) == 21
+    assert str(matrix.dtypes.unique()[0]) == "int64"
+    assert int(weekday_hour_matrix(frame.iloc[0:0]).to_numpy().sum()) == 0
