@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -52,13 +53,14 @@ def local_table(dataset: str) -> str:
     return dataset.replace(".", "__")
 
 
-def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """Open the store, waiting briefly while another process holds the write lock."""
+def _connect(path: Path, read_only: bool, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the store, waiting briefly while another process holds the write lock (or, in
+    this process, while a reader still has it open with other settings)."""
     delay = 0.05
     for attempt in range(LOCK_RETRIES):
         try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException:
+            return duckdb.connect(str(path), read_only=read_only, config=dict(config or {}))
+        except (duckdb.IOException, duckdb.ConnectionException):
             if attempt == LOCK_RETRIES - 1:
                 raise
             time.sleep(delay)
@@ -66,11 +68,24 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     raise AssertionError("unreachable")
 
 
+def sa_text(sql: str):  # noqa: ANN201 - a SQLAlchemy TextClause
+    """Our own SQL (no user input) as a statement for the reader."""
+    import sqlalchemy as sa
+
+    return sa.text(sql)
+
+
 class LocalStore:
     """The local analytic store: one DuckDB file, a table per synced dataset, and their watermarks."""
 
     kind: ClassVar[str] = "local"
     is_demo: ClassVar[bool] = False
+
+    # Seconds a reader keeps the file open after its last query. Open, a worker answers from
+    # DuckDB's warm buffers (opening the file costs 20 ms and a cold read per query); closed,
+    # the sync can take the write lock, which DuckDB gives only when no process has the
+    # file open. A sync also asks readers to let go at once (sync_wanted()).
+    LINGER_SECONDS = 5.0
 
     def __init__(self, path: Path, memory_limit: str = "64MB", threads: int = 2) -> None:
         self.path = path
@@ -81,18 +96,72 @@ class LocalStore:
         self._built: dict[
             str, tuple[str, list[rollups.Built]]
         ] = {}  # dataset -> (version, rollups)
+        self._held = None  # the kept reader: (engine, pid), see reader()
+        self._last_used = 0.0
+        self._watcher: threading.Thread | None = None
 
     # -- reading (as a data source) -------------------------------------------------------
-    def reader(self):  # noqa: ANN201 - a SQLAlchemy engine
-        """A read-only engine on the file, with the per-worker DuckDB limits, no pool."""
+    @property
+    def _marker(self) -> Path:
+        """Present while a sync wants the file: readers then let go of it."""
+        return self.path.with_name(self.path.name + ".sync-wanted")
+
+    def sync_wanted(self) -> bool:
+        """Is a sync waiting to write the file (or writing it)?"""
+        return self._marker.exists()
+
+    def _engine(self, pooled: bool):  # noqa: ANN202 - a SQLAlchemy engine
         import sqlalchemy as sa
         from sqlalchemy.pool import NullPool
 
+        options = {} if pooled else {"poolclass": NullPool}
         return sa.create_engine(
             f"duckdb:///{self.path}",
-            poolclass=NullPool,
             connect_args={"read_only": True, "config": dict(self._duckdb_config)},
+            **options,
         )
+
+    def reader(self):  # noqa: ANN201 - a SQLAlchemy engine
+        """A read-only engine on the file, with the per-worker DuckDB limits: the one kept
+        open between queries, or, while a sync wants the file, one opened for this query
+        (dispose it after use: reader_is_kept() says which)."""
+        if self.sync_wanted():
+            self.release_reader()
+            return self._engine(pooled=False)
+        with self._lock:
+            self._last_used = time.monotonic()
+            if self._held is None or self._held[1] != os.getpid():  # never across fork()
+                self._held = (self._engine(pooled=True), os.getpid())
+                if self._watcher is None or not self._watcher.is_alive():
+                    self._watcher = threading.Thread(
+                        target=self._watch, name="local-store-reader", daemon=True
+                    )
+                    self._watcher.start()
+            return self._held[0]
+
+    def reader_is_kept(self, engine: object) -> bool:
+        """Is this engine the kept reader (not to be disposed after a query)?"""
+        held = self._held
+        return held is not None and held[0] is engine
+
+    def release_reader(self) -> None:
+        """Close the kept reader (queries under way finish on their connections first)."""
+        with self._lock:
+            held, self._held = self._held, None
+        if held is not None and held[1] == os.getpid():
+            held[0].dispose()
+
+    def _watch(self) -> None:
+        """Let the file go when a sync wants it, or when no query came for a while."""
+        while True:
+            time.sleep(0.1)
+            with self._lock:
+                if self._held is None:
+                    self._watcher = None
+                    return
+                idle = time.monotonic() - self._last_used
+            if self.sync_wanted() or idle > self.LINGER_SECONDS:
+                self.release_reader()
 
     def fetch(self, dataset: BoundDataset, query: DatasetQuery) -> pd.DataFrame:
         """Answer from the local copy (opened per query, so a sync can take the write lock)."""
@@ -113,6 +182,7 @@ class LocalStore:
         import sqlalchemy as sa
 
         engine = self.reader()
+        kept = self.reader_is_kept(engine)
         delay = 0.05
         try:
             for attempt in range(LOCK_RETRIES):
@@ -131,7 +201,8 @@ class LocalStore:
                         f"本地数据仓查询失败（{type(exc.orig).__name__}）"
                     ) from exc
         finally:
-            engine.dispose()
+            if not kept:
+                engine.dispose()
         raise AssertionError("unreachable")
 
     def rollups(self, dataset: BoundDataset) -> list[rollups.Built]:
@@ -143,16 +214,12 @@ class LocalStore:
         if not self.path.exists():
             return []
         try:
-            con = _connect(self.path, read_only=True)
-        except duckdb.Error:
-            return []  # a sync holds the file: the raw rows answer this time
-        try:
-            rows = con.execute(rollups.READ_META_SQL).fetchall()
-        except duckdb.Error:
-            rows = []
-        finally:
-            con.close()
-        built = rollups.read_built(rows, dataset.name)
+            rows = self._run(sa_text(rollups.READ_META_SQL), dataset.name).itertuples(index=False)
+        except DataSourceError as exc:
+            if "尚未同步" not in str(exc):
+                return []  # a sync holds the file: the raw rows answer this time
+            rows = iter(())  # no rollups in the store yet: none, until the next sync
+        built = rollups.read_built(list(rows), dataset.name)
         self._built[dataset.name] = (version, built)
         return built
 
@@ -170,13 +237,15 @@ class LocalStore:
         return f"local:{stat.st_mtime_ns}:{stat.st_size}"
 
     def close(self) -> None:
-        """Nothing held open between queries."""
+        """Let go of the file."""
+        self.release_reader()
 
     # -- writing (by the sync job) --------------------------------------------------------
     def state(self, dataset: str) -> dict[str, object]:
         """The dataset's watermark and row count after the last applied batch."""
         if not self.path.exists():
             return {"watermark": None, "rows": 0}
+        self.release_reader()  # the sync's own read, before it writes: no reader kept here
         con = _connect(self.path, read_only=True)
         try:
             row = con.execute(
@@ -198,9 +267,26 @@ class LocalStore:
         county_map: dict[str, str] | None = None,
     ) -> int:
         """Replace rows by key (or everything, for a full refresh) and move the watermark, atomically."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Ask every reader (in this process and the others) to let go of the file, then
+        # wait for the write lock; the marker goes when the write is done, whatever happens.
+        self._marker.touch()
+        try:
+            self.release_reader()
+            return self._apply(dataset, batch, full, fail_after_delete, county_map)
+        finally:
+            self._marker.unlink(missing_ok=True)
+
+    def _apply(
+        self,
+        dataset: str,
+        batch: pd.DataFrame,
+        full: bool,
+        fail_after_delete: bool,
+        county_map: dict[str, str] | None,
+    ) -> int:
         contract = CONTRACTS[dataset]
         table = local_table(dataset)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
             con = _connect(self.path, read_only=False)
             try:

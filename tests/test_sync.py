@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -13,7 +17,7 @@ from cockpit.contracts import CONTRACTS
 from cockpit.settings import DatasetBinding, SyncSettings
 from cockpit.sync import LocalStore, run_sync
 from cockpit.validation import check_batch
-from data_sources.base import DatasetQuery, Filter, Measure
+from data_sources.base import BoundDataset, DatasetQuery, Filter, Measure
 from data_sources.sql import SqlConfig
 from tests.test_adapter_contract import reference_tickets
 
@@ -277,3 +281,59 @@ def test_the_local_store_is_read_within_the_worker_limits(synced_app) -> None:  
     engine.dispose()
     assert (limit, int(threads)) == ("61.0 MiB", hub.settings.sync.duckdb_threads)
     assert hub.settings.sync.duckdb_memory_limit == "64MB"  # 64 MB = 61.0 MiB as DuckDB shows it
+
+
+def _apply_in_another_process(path: Path, rows: int) -> subprocess.CompletedProcess:
+    """A sync job's write, from a process of its own (as `python -m cockpit sync` runs)."""
+    script = (
+        "import sys; from pathlib import Path; from cockpit.sync import LocalStore; "
+        "from tests.test_adapter_contract import reference_tickets; "
+        f"LocalStore(Path({str(path)!r})).apply('hotline.tickets', reference_tickets({rows}), "
+        "full=True)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_reader_keeps_the_store_open_and_a_sync_from_another_process_still_writes(
+    tmp_path,
+) -> None:  # noqa: ANN001
+    """Between queries a worker keeps the store open (warm, no 20 ms open per query); a sync
+    in another process asks it to let go, writes, and the next query sees the new rows."""
+    path = tmp_path / "analytic.duckdb"
+    store = LocalStore(path)
+    store.apply("hotline.tickets", reference_tickets(100), full=True)
+    local = BoundDataset("hotline.tickets", "hotline__tickets", TICKETS.columns)
+    assert int(store.fetch(local, COUNT)["n"].iloc[0]) == 100
+    kept = store.reader()
+    assert store.reader_is_kept(kept) and store.reader() is kept  # the same engine, still open
+    started = time.monotonic()
+    done = _apply_in_another_process(path, 150)
+    assert done.returncode == 0, done.stderr[-2000:]
+    # Let go when asked: well before the linger would have closed it anyway.
+    assert time.monotonic() - started < LocalStore.LINGER_SECONDS
+    assert not store.sync_wanted()
+    assert int(store.fetch(local, COUNT)["n"].iloc[0]) == 150
+    store.close()
+
+
+def test_an_idle_reader_lets_go_of_the_store(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """No query for a while: the file is closed, so a sync never waits on an idle worker."""
+    monkeypatch.setattr(LocalStore, "LINGER_SECONDS", 0.3)
+    path = tmp_path / "analytic.duckdb"
+    store = LocalStore(path)
+    store.apply("hotline.tickets", reference_tickets(20), full=True)
+    local = BoundDataset("hotline.tickets", "hotline__tickets", TICKETS.columns)
+    store.fetch(local, COUNT)
+    assert store.reader_is_kept(store.reader())
+    deadline = time.monotonic() + 5
+    while store._held is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert store._held is None
+    con = duckdb.connect(str(path))  # a writer gets in: nobody has the file open
+    con.close()
