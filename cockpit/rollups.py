@@ -740,7 +740,15 @@ def answer(
         out = pd.concat([fetch(*ask).reset_index(drop=True) for ask in asks], axis=1)
     if plan.presence:
         out = out[out["__rows"].fillna(0) > 0].drop(columns="__rows")
-    counts = {m.name for m in query.measures if m.agg in ("count", "count_distinct")}
-    for name in counts:
-        out[name] = pd.to_numeric(out[name], errors="coerce").fillna(0).astype("int64")
-    return out[[*plan.keys, *(m.name for m in query.measures)]].reset_index(drop=True)
+    out = out[[*plan.keys, *(m.name for m in query.measures)]].reset_index(drop=True)
+    # A group a part had no row for counts 0; counts are whole numbers. Only the columns
+    # not already int64 (NULLs from the join, sums as floats) are converted, in one block.
+    dtypes = out.dtypes
+    counts = [
+        m.name
+        for m in query.measures
+        if m.agg in ("count", "count_distinct") and dtypes[m.name] != "int64"
+    ]
+    if counts:
+        out[counts] = out[counts].apply(pd.to_numeric, errors="coerce").fillna(0).astype("int64")
+    return out

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 
 import pandas as pd
 import sqlalchemy as sa
+from pandas.api.types import is_numeric_dtype
 from pydantic import Field, model_validator
 from sqlalchemy.engine import make_url
 
@@ -450,9 +451,15 @@ def coerce_types(
         if m.agg in ("min", "max") and m.column in contract
     }
     numeric = {m.name for m in query.measures} - set(typed_as)
-    for name in frame.columns if only is None else [c for c in frame.columns if c in only]:
+    names = [c for c in frame.columns if only is None or c in only]
+    dtypes = frame.dtypes
+    # Engines mostly answer numbers already (int64 or float64 columns): only the others
+    # (Decimal, text, all None) are converted, in one block assignment.
+    measured = [c for c in names if c in numeric and not is_numeric_dtype(dtypes[c])]
+    if measured:
+        frame[measured] = frame[measured].apply(pd.to_numeric, errors="coerce")
+    for name in names:
         if name in numeric:
-            frame[name] = pd.to_numeric(frame[name], errors="coerce")
             continue
         spec = typed_as.get(name) or contract.get(name)
         if spec is None:
