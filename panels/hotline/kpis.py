@@ -292,11 +292,8 @@ def totals(frame: pd.DataFrame) -> dict[str, float]:
     """The counts summed over the groups (categories, counties...), repeats per group."""
     if frame is None or frame.empty:
         return {}
-    out = {
-        c: float(pd.to_numeric(frame[c], errors="coerce").fillna(0).sum())
-        for c in frame.columns
-        if c in COUNT_COLUMNS or c.startswith("channel_")
-    }
+    counted = [c for c in frame.columns if c in COUNT_COLUMNS or c.startswith("channel_")]
+    out = {c: float(pd.to_numeric(frame[c], errors="coerce").sum()) for c in counted}
     if {"repeat_tickets", "repeat_distinct"} <= set(frame.columns):
         extra = (
             pd.to_numeric(frame["repeat_tickets"], errors="coerce").fillna(0)
