@@ -158,7 +158,9 @@ def b1(db: Path, workdir: Path, tickets: int, mode: str = "embedded") -> dict:
 
     mode "sync": hotline.tickets is a sync-mode dataset of a PostgreSQL source, so the
     panels read the local store (cockpit.sync.LocalStore) and its rollups, never the
-    source; the store holds the same tickets (see sync_store)."""
+    source; the store holds the same tickets (see sync_store).
+    mode "files": hotline.tickets read directly from a Parquet file drop (no rollups: every
+    aggregate is a scan of the file; what sync mode is for)."""
     from cockpit.factory import create_app
     from cockpit.scope import CITY_LEADER
     from panels.overview.callbacks import build_overview, map_values
@@ -166,6 +168,8 @@ def b1(db: Path, workdir: Path, tickets: int, mode: str = "embedded") -> dict:
     settings = bench_settings(db, workdir, tickets)
     if mode == "sync":
         settings = sync_mode(settings, sync_store(db, workdir, settings))
+    elif mode == "files":
+        settings = files_mode(settings, file_drop(db, workdir))
     app = create_app(settings, principal_provider=lambda: CITY_LEADER)
     hub = app.server.extensions["cockpit_hub"]
     for source in hub.sources.values():
@@ -243,6 +247,42 @@ def sync_mode(settings, store: Path):  # noqa: ANN001, ANN201 - Settings
             "sync": settings.sync.model_copy(update={"path": str(store)}),
         }
     )
+
+
+def files_mode(settings, folder: Path):  # noqa: ANN001, ANN201 - Settings
+    """hotline.tickets read directly from the Parquet files in `folder`."""
+    from cockpit.settings import DatasetBinding
+    from data_sources.files import FileConfig
+
+    return settings.model_copy(
+        update={
+            "sources": {**settings.sources, "drop": FileConfig(kind="file", folder=str(folder))},
+            "datasets": {
+                **settings.datasets,
+                "hotline.tickets": DatasetBinding(source="drop", table="hotline_tickets_"),
+            },
+        }
+    )
+
+
+def file_drop(db: Path, workdir: Path) -> Path:
+    """A drop folder holding the demo file's tickets as one night's Parquet file."""
+    import duckdb
+
+    folder = (workdir / f"files-{db.stem}").resolve()
+    target = folder / f"hotline_tickets_{END:%Y%m%d}.parquet"
+    if target.exists() and target.stat().st_mtime >= db.stat().st_mtime:
+        return folder
+    say(f"writing the file drop {target}")
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / "partial.tmp"
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con.execute(f"COPY hotline_tickets TO '{partial}' (FORMAT parquet)")
+    finally:
+        con.close()
+    partial.rename(target)
+    return folder
 
 
 def sync_store(db: Path, workdir: Path, settings) -> Path:  # noqa: ANN001
@@ -637,6 +677,8 @@ def main(argv: list[str] | None = None) -> int:
         results["B1"] = b1(db, workdir, args.tickets)
         say("B1: the same in sync mode (PostgreSQL source, read from the local store)")
         results["B1 sync"] = b1(db, workdir, args.tickets, mode="sync")
+        say("B1: the same read directly from a Parquet file drop")
+        results["B1 files"] = b1(db, workdir, args.tickets, mode="files")
     if "B3" in wanted:
         say("B3: uncached callbacks (cache off)")
         proc, url = start_gunicorn(db, workdir, args.tickets, COCKPIT_CACHE__TYPE="null")
@@ -687,7 +729,7 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-ALL = ["B1", "B1 sync", "B2", "B3", "B4", "B5", "B6"]
+ALL = ["B1", "B1 sync", "B1 files", "B2", "B3", "B4", "B5", "B6"]
 
 
 def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
