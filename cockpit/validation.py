@@ -16,6 +16,10 @@ from cockpit.contracts import Contract
 
 # Columns that count things: a negative value is an error.
 NON_NEGATIVE = {"deaths", "injuries", "returned_count", "capacity", "available", "progress"}
+# Times that are plans, not events: an open ticket's deadline, a task's due date, next week's
+# duty roster lie in the future by nature. Every other time in the future is a clock or a
+# time-zone error at the source.
+PLANNED = {"sign_deadline", "deadline", "start_date", "due_date", "duty_date"}
 # Most rows arrive with a unit; a unit other than the catalog's is a silent ×10000 waiting to happen.
 FUTURE_SLACK = dt.timedelta(hours=1)
 COLLAPSE_RATIO = 0.5  # a full refresh with fewer than half the previous rows is suspect
@@ -74,7 +78,7 @@ def check_batch(
             negative = int((pd.to_numeric(values, errors="coerce") < 0).sum())
             if negative:
                 report.errors.append(f"{col.name} 有 {negative} 行为负数")
-        elif col.type in ("datetime", "date"):
+        elif col.type in ("datetime", "date") and col.name not in PLANNED:
             stamps = pd.to_datetime(values, errors="coerce", format="mixed")
             future = int((stamps > pd.Timestamp(now + FUTURE_SLACK)).sum())
             if future:

@@ -67,6 +67,26 @@ def test_each_kind_of_bad_batch_is_named(breakage, expected) -> None:  # noqa: A
     assert any(expected in e for e in report.errors), report.errors
 
 
+def test_deadlines_may_lie_in_the_future_but_events_may_not() -> None:
+    """An open ticket due next week is normal (a live 12345 feed always has some); a ticket
+    received or closed next week is a clock error at the source."""
+    week = pd.Timestamp(NOW) + pd.Timedelta(days=7)
+    open_tickets = reference_tickets(50).assign(deadline=week, sign_deadline=week, closed_at=pd.NaT)
+    assert check_batch(open_tickets, TICKETS, county_codes=CODES, now=NOW).ok
+    for column in ("received_at", "closed_at", "signed_at"):
+        report = check_batch(
+            open_tickets.assign(**{column: week}), TICKETS, county_codes=CODES, now=NOW
+        )
+        assert f"{column} 有 50 行是未来时间" in report.errors
+    roster = CONTRACTS["contacts.duty_roster"]
+    next_week = pd.DataFrame(
+        {c.name: ["x"] for c in roster.columns} | {"duty_date": [week.normalize()]}
+    )
+    assert not any(
+        "未来时间" in e for e in check_batch(next_week, roster, county_codes=CODES, now=NOW).errors
+    )
+
+
 def test_a_unit_change_and_a_collapse_in_rows_are_caught() -> None:
     """万元 arriving for an indicator catalogued in 亿元, and a full refresh with a fraction of the rows."""
     contract = CONTRACTS["economy.indicator_values"]
