@@ -238,7 +238,7 @@ def sync_mode(settings, store: Path):  # noqa: ANN001, ANN201 - Settings
     from cockpit.settings import DatasetBinding
     from data_sources.sql import SqlConfig
 
-    url = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    url = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     return settings.model_copy(
         update={
             "sources": {**settings.sources, "frontdb": SqlConfig(kind="sql", url=url)},

@@ -14,9 +14,10 @@ import datetime as dt
 import json
 import logging
 import os
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
@@ -33,6 +34,8 @@ from data_sources.base import (
     DataSourceError,
     Filter,
     Health,
+    Measure,
+    TimeBucket,
 )
 from data_sources.local_engine import typed_rows
 from data_sources.sql import (
@@ -260,13 +263,16 @@ class LocalStore:
     def apply(
         self,
         dataset: str,
-        batch: pd.DataFrame,
+        batch: pd.DataFrame | Path | Iterable[pd.DataFrame | Path],
         *,
         full: bool,
         fail_after_delete: bool = False,
         county_map: dict[str, str] | None = None,
     ) -> int:
-        """Replace rows by key (or everything, for a full refresh) and move the watermark, atomically."""
+        """Replace rows by key (or everything, for a full refresh) and move the watermark, atomically.
+
+        `batch` may be several pages (frames, or Parquet files staged by sync_dataset): they
+        are written in one transaction with the rollups rebuilt once at the end."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Ask every reader (in this process and the others) to let go of the file, then
         # wait for the write lock; the marker goes when the write is done, whatever happens.
@@ -280,13 +286,15 @@ class LocalStore:
     def _apply(
         self,
         dataset: str,
-        batch: pd.DataFrame,
+        batch: pd.DataFrame | Path | Iterable[pd.DataFrame | Path],
         full: bool,
         fail_after_delete: bool,
         county_map: dict[str, str] | None,
     ) -> int:
         contract = CONTRACTS[dataset]
         table = local_table(dataset)
+        pages = [batch] if isinstance(batch, (pd.DataFrame, Path)) else batch
+        columns = ", ".join(f'"{c.name}"' for c in contract.columns)
         with self._lock:
             con = _connect(self.path, read_only=False)
             try:
@@ -295,26 +303,44 @@ class LocalStore:
                     f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (dataset VARCHAR PRIMARY KEY, "
                     "watermark TIMESTAMP, rows BIGINT, synced_at TIMESTAMP)"
                 )
-                con.register("batch", batch)
-                con.execute(f'CREATE TABLE IF NOT EXISTS "{table}" AS SELECT * FROM batch LIMIT 0')
-                if full:
-                    con.execute(f'DELETE FROM "{table}"')
-                elif contract.key and len(batch):
-                    on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM b."{k}"' for k in contract.key)
+                mark = None
+                for number, page in enumerate(pages):
+                    if isinstance(page, Path):  # a page staged by sync_dataset
+                        con.execute(
+                            "CREATE OR REPLACE TEMP VIEW batch AS SELECT * FROM "
+                            f"read_parquet('{_sql_text(str(page))}')"
+                        )
+                    else:
+                        con.register("batch", page)
                     con.execute(
-                        f'DELETE FROM "{table}" t WHERE EXISTS (SELECT 1 FROM batch b WHERE {on})'
+                        f'CREATE TABLE IF NOT EXISTS "{table}" AS SELECT * FROM batch LIMIT 0'
                     )
-                if fail_after_delete:  # for tests: a crash in the middle of the write
-                    raise RuntimeError("simulated crash during sync")
-                columns = ", ".join(f'"{c.name}"' for c in contract.columns)
-                con.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM batch')
+                    if full and number == 0:
+                        con.execute(f'DELETE FROM "{table}"')
+                    elif contract.key and (isinstance(page, Path) or len(page)):
+                        on = " AND ".join(
+                            f't."{k}" IS NOT DISTINCT FROM b."{k}"' for k in contract.key
+                        )
+                        con.execute(
+                            f'DELETE FROM "{table}" t WHERE EXISTS (SELECT 1 FROM batch b WHERE {on})'
+                        )
+                    if fail_after_delete:  # for tests: a crash in the middle of the write
+                        raise RuntimeError("simulated crash during sync")
+                    con.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM batch')
+                    if contract.freshness_column:
+                        latest = con.execute(
+                            f'SELECT max("{contract.freshness_column}") FROM batch'
+                        ).fetchall()[0][0]
+                        if latest is not None and (mark is None or latest > mark):
+                            mark = pd.Timestamp(latest)
+                    if isinstance(page, Path):
+                        con.execute("DROP VIEW batch")
+                    else:
+                        con.unregister("batch")
                 rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
                 # The dataset's rollups follow its rows in the same transaction: a reader
                 # never sees a batch in one and not in the other.
                 rollups.build(con, dataset, table, county_map)
-                mark = None
-                if contract.freshness_column and len(batch):
-                    mark = pd.to_datetime(batch[contract.freshness_column]).max()
                 con.execute(
                     f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, "
                     f"COALESCE(?, (SELECT watermark FROM {STATE_TABLE} WHERE dataset = ?)), ?, now())",
@@ -358,42 +384,141 @@ def sync_dataset(
     contract = CONTRACTS[dataset]
     state = store.state(dataset)
     full = contract.freshness_column is None
-    query = DatasetQuery(columns=tuple(c.name for c in contract.columns))
-    if not full and state["watermark"] is not None:
-        query = query.with_filters(Filter(contract.freshness_column, "gt", state["watermark"]))
-    say(f"{dataset}: 读取{'全部' if full else '增量'}数据 …")
-    raw = origin.fetch(bound, query)
-    batch = typed_rows(
-        raw,
-        BoundDataset(dataset, "", contract.columns),
-        origin.name if hasattr(origin, "name") else "源",
+    now = now or dt.datetime.now()
+    queries = [DatasetQuery(columns=tuple(c.name for c in contract.columns))]
+    if not full:
+        queries = page_queries(origin, bound, contract, state["watermark"], PAGE_ROWS)
+        if not queries:
+            say(f"{dataset}: 没有新数据")
+            return {"dataset": dataset, "ok": True, "rows": 0, "total": state["rows"]}
+    say(f"{dataset}: 读取{'全部' if full else '增量'}数据，共 {len(queries)} 批 …")
+    source_name = origin.name if hasattr(origin, "name") else "源"
+    # Pages are read and checked one at a time (bounded memory) and staged as Parquet beside
+    # the store; the store is written only once all of them passed, in one short transaction
+    # (a reader waits for the write, not for the source).
+    with tempfile.TemporaryDirectory(prefix="sync-", dir=_staging_parent(store)) as staging:
+        pages: list[pd.DataFrame | Path] = []
+        read = 0
+        for number, query in enumerate(queries, start=1):
+            batch = typed_rows(
+                origin.fetch(bound, query), BoundDataset(dataset, "", contract.columns), source_name
+            )
+            report = check_batch(
+                batch,
+                contract,
+                county_codes=county_codes,
+                now=now,
+                units=units,
+                previous_rows=int(state["rows"]) if full else None,
+            )
+            for warning in report.warnings:
+                log.info("%s: %s", dataset, warning)
+            if not report.ok:
+                where = quarantine(quarantine_dir, dataset, batch, report)
+                part = f"第 {number}/{len(queries)} 批" if len(queries) > 1 else ""
+                say(f"{dataset}: {part}校验未通过，{len(batch)} 行已隔离，本次未写入 → {where}")
+                return {
+                    "dataset": dataset,
+                    "ok": False,
+                    "rows": len(batch),
+                    "report": report.text(),
+                    "quarantine": str(where),
+                }
+            read += len(batch)
+            if len(queries) == 1:
+                pages.append(batch)
+            else:
+                pages.append(_stage(batch, Path(staging) / f"page-{number:05d}.parquet"))
+                say(f"{dataset}: 第 {number}/{len(queries)} 批 {len(batch)} 行已读取并校验")
+        if read == 0 and not full:
+            say(f"{dataset}: 没有新数据")
+            return {"dataset": dataset, "ok": True, "rows": 0, "total": state["rows"]}
+        total = store.apply(dataset, pages, full=full, county_map=county_map)
+    say(f"{dataset}: 写入 {read} 行，本地共 {total} 行")
+    return {"dataset": dataset, "ok": True, "rows": read, "total": total}
+
+
+def _staging_parent(store: LocalStore) -> Path:
+    """Where pages wait to be written: beside the store (same disk, cleaned up after)."""
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    return store.path.parent
+
+
+def _stage(batch: pd.DataFrame, path: Path) -> Path:
+    """A checked page written to Parquet (by DuckDB: pandas would need pyarrow)."""
+    con = duckdb.connect()
+    try:
+        con.register("page", batch)
+        con.execute(f"COPY page TO '{_sql_text(str(path))}' (FORMAT parquet)")
+    finally:
+        con.close()
+    return path
+
+
+def _sql_text(text: str) -> str:
+    return text.replace("'", "''")
+
+
+PAGE_ROWS = 200_000  # rows read into memory at once by a sync (a month of a big city's 12345)
+
+
+def page_queries(
+    origin: DataSource,
+    bound: BoundDataset,
+    contract: object,
+    watermark: dt.datetime | None,
+    page_rows: int,
+) -> list[DatasetQuery]:
+    """The queries that read what changed since the watermark in pages of about `page_rows`.
+
+    Pages are ranges of the freshness column, whole months (merged while they stay under
+    `page_rows`; a month larger than that is one page): a row's freshness only moves forward,
+    so a row changed during the sync leaves every range read so far for one beyond the upper
+    bound taken at the start, and the next run reads it. Paging by offset would skip rows
+    that slide back when another one moves. No row: no query."""
+    fresh = contract.freshness_column  # type: ignore[attr-defined]
+    since = () if watermark is None else (Filter(fresh, "gt", watermark),)
+    months = origin.fetch(
+        bound,
+        DatasetQuery(
+            filters=since,
+            buckets=(TimeBucket(fresh, "month", "month"),),
+            measures=(Measure("rows", "count"), Measure("latest", "max", fresh)),
+        ),
     )
-    report = check_batch(
-        batch,
-        contract,
-        county_codes=county_codes,
-        now=now or dt.datetime.now(),
-        units=units,
-        previous_rows=int(state["rows"]) if full else None,
-    )
-    for warning in report.warnings:
-        log.info("%s: %s", dataset, warning)
-    if not report.ok:
-        where = quarantine(quarantine_dir, dataset, batch, report)
-        say(f"{dataset}: 校验未通过，{len(batch)} 行已隔离 → {where}")
-        return {
-            "dataset": dataset,
-            "ok": False,
-            "rows": len(batch),
-            "report": report.text(),
-            "quarantine": str(where),
-        }
-    if len(batch) == 0 and not full:
-        say(f"{dataset}: 没有新数据")
-        return {"dataset": dataset, "ok": True, "rows": 0, "total": state["rows"]}
-    total = store.apply(dataset, batch, full=full, county_map=county_map)
-    say(f"{dataset}: 写入 {len(batch)} 行，本地共 {total} 行")
-    return {"dataset": dataset, "ok": True, "rows": len(batch), "total": total}
+    months = months[pd.to_numeric(months["rows"], errors="coerce").fillna(0) > 0]
+    if months.empty:
+        return []
+    upper = pd.Timestamp(pd.to_datetime(months["latest"]).max()).to_pydatetime()
+    columns = tuple(c.name for c in contract.columns)  # type: ignore[attr-defined]
+    dated = months[months["month"].notna()].sort_values("month")
+    queries: list[DatasetQuery] = []
+    if len(dated) < len(months):  # rows without a freshness time: a page of their own
+        queries.append(DatasetQuery(columns=columns, filters=(*since, Filter(fresh, "is_null"))))
+    ranges: list[list[dt.datetime]] = []  # [first month, month after the last]
+    filled = 0
+    for label, rows in zip(dated["month"], pd.to_numeric(dated["rows"]), strict=True):
+        start = dt.datetime.strptime(str(label), "%Y-%m")
+        after = (start + dt.timedelta(days=32)).replace(day=1)
+        if ranges and filled + rows <= page_rows:
+            ranges[-1][1] = after
+            filled += rows
+        else:
+            ranges.append([start, after])
+            filled = rows
+    for start, after in ranges:
+        queries.append(
+            DatasetQuery(
+                columns=columns,
+                filters=(
+                    *since,
+                    Filter(fresh, "ge", start),
+                    Filter(fresh, "lt", after),
+                    Filter(fresh, "le", upper),
+                ),
+            )
+        )
+    return queries
 
 
 def write_status(path: Path, results: list[dict[str, object]]) -> None:

@@ -357,3 +357,76 @@ def test_an_idle_reader_lets_go_of_the_store(tmp_path, monkeypatch) -> None:  # 
     assert store._held is None
     con = duckdb.connect(str(path))  # a writer gets in: nobody has the file open
     con.close()
+
+
+# -- a first sync in pages ------------------------------------------------------------------
+def test_a_large_first_sync_reads_month_pages_and_writes_them_at_once(
+    synced_app, origin, monkeypatch
+) -> None:  # noqa: ANN001
+    """With pages smaller than the data, every row arrives once, the watermark is the latest
+    update, the rollups follow, and the progress names each page."""
+    import cockpit.sync as sync
+
+    monkeypatch.setattr(sync, "PAGE_ROWS", 100)  # September (106) and October (134) apart
+    hub = hub_of(synced_app)
+    said: list[str] = []
+    result = run_sync(hub, progress=said.append)[0]
+    _, frame = origin
+    assert (result["ok"], result["rows"], result["total"]) == (True, 240, 240)
+    assert any("第 1/2 批 106 行" in line for line in said)
+    assert any("第 2/2 批 134 行" in line for line in said)
+    assert local_count(hub) == 240
+    assert local_count(hub, status=frame["status"].iloc[0]) == int(
+        (frame["status"] == frame["status"].iloc[0]).sum()
+    )
+    assert hub.local_store.state("hotline.tickets")["watermark"] == frame["updated_at"].max()
+    assert list((hub.local_store.path.parent).glob("sync-*")) == []  # staging cleaned up
+    assert run_sync(hub)[0]["rows"] == 0
+
+
+def test_a_bad_page_writes_nothing_of_the_run(synced_app, origin, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """A later page fails its checks: it is quarantined and none of the pages is written; the
+    store keeps its last good state and watermark."""
+    import cockpit.sync as sync
+
+    monkeypatch.setattr(sync, "PAGE_ROWS", 100)
+    url, _ = origin
+    with sa.create_engine(url).begin() as conn:  # one October ticket with an unknown county
+        conn.execute(
+            sa.text(
+                "UPDATE t_tickets SET county_code = '999999' WHERE ticket_id = "
+                "(SELECT ticket_id FROM t_tickets WHERE updated_at >= '2026-10-01' LIMIT 1)"
+            )
+        )
+    hub = hub_of(synced_app)
+    result = run_sync(hub)[0]
+    assert result["ok"] is False and result["rows"] == 134  # the October page
+    assert "999999" in result["report"]
+    assert Path(result["quarantine"]).exists()
+    assert hub.local_store.state("hotline.tickets") == {"watermark": None, "rows": 0}
+
+
+def test_pages_cover_every_row_once_and_leave_later_changes_to_the_next_run(origin) -> None:  # noqa: ANN001
+    """The page queries split by month, merge small months, and stop at the latest update seen
+    when they were made: a row updated after that waits for the next run, none is lost."""
+    from cockpit.sync import page_queries
+    from data_sources.sql import SqlSource
+
+    url, frame = origin
+    source = SqlSource("frontdb", SqlConfig(kind="sql", url=url))
+    bound = BoundDataset("hotline.tickets", "t_tickets", TICKETS.columns)
+    apart = page_queries(source, bound, TICKETS, None, 100)
+    together = page_queries(source, bound, TICKETS, None, 1000)
+    assert len(apart) == 2 and len(together) == 1
+    with sa.create_engine(url).begin() as conn:  # changed after the pages were planned
+        conn.execute(
+            sa.text(
+                "UPDATE t_tickets SET updated_at = '2026-11-21 08:00:00' WHERE ticket_id = 'R00007'"
+            )
+        )
+    read = pd.concat([source.fetch(bound, q) for q in apart], ignore_index=True)
+    assert len(read) == 239 and read["ticket_id"].is_unique
+    assert "R00007" not in set(read["ticket_id"])
+    later = page_queries(source, bound, TICKETS, frame["updated_at"].max(), 100)
+    assert list(pd.concat([source.fetch(bound, q) for q in later])["ticket_id"]) == ["R00007"]
+    assert page_queries(source, bound, TICKETS, pd.Timestamp("2026-11-21 08:00"), 100) == []
