@@ -10,6 +10,7 @@ A bad batch is quarantined with a report; the watermark stays, the screen keeps 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -17,7 +18,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -89,6 +90,9 @@ class LocalStore:
     # the sync can take the write lock, which DuckDB gives only when no process has the
     # file open. A sync also asks readers to let go at once (sync_wanted()).
     LINGER_SECONDS = 5.0
+    # A marker this old was left by a sync that died before removing it (a write of 10M
+    # rows takes a minute or two): readers then keep the file open again.
+    MARKER_STALE_SECONDS = 30 * 60
 
     def __init__(self, path: Path, memory_limit: str = "64MB", threads: int = 2) -> None:
         self.path = path
@@ -100,6 +104,8 @@ class LocalStore:
             str, tuple[str, list[rollups.Built]]
         ] = {}  # dataset -> (version, rollups)
         self._held = None  # the kept reader: (engine, pid), see reader()
+        self._users: dict[int, int] = {}  # id(engine) -> queries running on it
+        self._retired: dict[int, object] = {}  # let go of while in use: closed when done
         self._last_used = 0.0
         self._watcher: threading.Thread | None = None
 
@@ -110,8 +116,13 @@ class LocalStore:
         return self.path.with_name(self.path.name + ".sync-wanted")
 
     def sync_wanted(self) -> bool:
-        """Is a sync waiting to write the file (or writing it)?"""
-        return self._marker.exists()
+        """Is a sync waiting to write the file (or writing it)? A marker older than
+        MARKER_STALE_SECONDS was left by a sync that died: it no longer counts."""
+        try:
+            age = time.time() - self._marker.stat().st_mtime
+        except FileNotFoundError:
+            return False
+        return age < self.MARKER_STALE_SECONDS
 
     def _engine(self, pooled: bool):  # noqa: ANN202 - a SQLAlchemy engine
         import sqlalchemy as sa
@@ -125,34 +136,65 @@ class LocalStore:
         )
 
     def reader(self):  # noqa: ANN201 - a SQLAlchemy engine
-        """A read-only engine on the file, with the per-worker DuckDB limits: the one kept
-        open between queries, or, while a sync wants the file, one opened for this query
-        (dispose it after use: reader_is_kept() says which)."""
-        if self.sync_wanted():
-            self.release_reader()
-            return self._engine(pooled=False)
+        """The read-only engine kept open between queries (opened now if it was not)."""
         with self._lock:
-            self._last_used = time.monotonic()
-            if self._held is None or self._held[1] != os.getpid():  # never across fork()
-                self._held = (self._engine(pooled=True), os.getpid())
-                if self._watcher is None or not self._watcher.is_alive():
-                    self._watcher = threading.Thread(
-                        target=self._watch, name="local-store-reader", daemon=True
-                    )
-                    self._watcher.start()
-            return self._held[0]
+            return self._kept()
+
+    def _kept(self):  # noqa: ANN202 - under self._lock
+        self._last_used = time.monotonic()
+        if self._held is None or self._held[1] != os.getpid():  # never across fork()
+            self._held = (self._engine(pooled=True), os.getpid())
+            if self._watcher is None or not self._watcher.is_alive():
+                self._watcher = threading.Thread(
+                    target=self._watch, name="local-store-reader", daemon=True
+                )
+                self._watcher.start()
+        return self._held[0]
 
     def reader_is_kept(self, engine: object) -> bool:
-        """Is this engine the kept reader (not to be disposed after a query)?"""
+        """Is this engine the kept reader?"""
         held = self._held
         return held is not None and held[0] is engine
 
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[object]:
+        """An engine for one query: the kept one, counted while in use (so that letting go
+        of it waits for the query and really closes the file), or, while a sync wants the
+        file, one of its own, closed after the query."""
+        if self.sync_wanted():
+            self.release_reader()
+            engine = self._engine(pooled=False)
+            try:
+                yield engine
+            finally:
+                engine.dispose()
+            return
+        with self._lock:
+            engine = self._kept()
+            self._users[id(engine)] = self._users.get(id(engine), 0) + 1
+        try:
+            yield engine
+        finally:
+            with self._lock:
+                self._last_used = time.monotonic()
+                left = self._users.pop(id(engine)) - 1
+                if left:
+                    self._users[id(engine)] = left
+                doomed = None if left else self._retired.pop(id(engine), None)
+            if doomed is not None:
+                doomed.dispose()  # let go while this query ran: closed now it is done
+
     def release_reader(self) -> None:
-        """Close the kept reader (queries under way finish on their connections first)."""
+        """Let go of the kept reader: closed now, or when the queries using it are done (a
+        connection still in use when its engine is disposed would keep the file open)."""
         with self._lock:
             held, self._held = self._held, None
-        if held is not None and held[1] == os.getpid():
-            held[0].dispose()
+            if held is None or held[1] != os.getpid():
+                return
+            if self._users.get(id(held[0])):
+                self._retired[id(held[0])] = held[0]
+                return
+        held[0].dispose()
 
     def _watch(self) -> None:
         """Let the file go when a sync wants it, or when no query came for a while."""
@@ -184,10 +226,8 @@ class LocalStore:
             raise DataSourceError(f"本地数据仓尚未同步 {dataset}（运行 python -m cockpit sync）")
         import sqlalchemy as sa
 
-        engine = self.reader()
-        kept = self.reader_is_kept(engine)
         delay = 0.05
-        try:
+        with self._reading() as engine:
             for attempt in range(LOCK_RETRIES):
                 try:
                     with engine.connect() as conn:
@@ -203,9 +243,6 @@ class LocalStore:
                     raise DataSourceError(
                         f"本地数据仓查询失败（{type(exc.orig).__name__}）"
                     ) from exc
-        finally:
-            if not kept:
-                engine.dispose()
         raise AssertionError("unreachable")
 
     def rollups(self, dataset: BoundDataset) -> list[rollups.Built]:

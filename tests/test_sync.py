@@ -430,3 +430,64 @@ def test_pages_cover_every_row_once_and_leave_later_changes_to_the_next_run(orig
     later = page_queries(source, bound, TICKETS, frame["updated_at"].max(), 100)
     assert list(pd.concat([source.fetch(bound, q) for q in later])["ticket_id"]) == ["R00007"]
     assert page_queries(source, bound, TICKETS, pd.Timestamp("2026-11-21 08:00"), 100) == []
+
+
+def test_a_query_under_way_when_a_sync_asks_delays_the_write_but_never_blocks_it(tmp_path) -> None:  # noqa: ANN001
+    """The reader is let go while a query still runs on it: the file is closed when that
+    query ends (not left open by its connection), and the sync's write gets in."""
+    import threading
+
+    from cockpit.sync import sa_text
+
+    path = tmp_path / "analytic.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE t AS SELECT range AS a FROM range(3000000)")
+    con.close()
+    store = LocalStore(path)
+    store._run(sa_text("SELECT 1"), "t")  # the kept reader, open
+    running, finished = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        running.set()
+        store._run(
+            sa_text(
+                "SELECT count(*) FROM t x, (SELECT * FROM t LIMIT 1500) y WHERE x.a % 7 = y.a % 5"
+            ),
+            "t",
+        )
+        finished.set()
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    running.wait()
+    time.sleep(0.1)
+    assert not finished.is_set()  # the sync below asks while the query runs
+    script = (
+        "from pathlib import Path; from cockpit.sync import LocalStore, _connect; "
+        f"s = LocalStore(Path({str(path)!r})); s._marker.touch(); "
+        "c = _connect(s.path, read_only=False); c.execute('INSERT INTO t VALUES (-1)'); "
+        "c.close(); s._marker.unlink()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    thread.join()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(store._run(sa_text("SELECT count(*) AS n FROM t"), "t")["n"].iloc[0]) == 3000001
+    store.close()
+
+
+def test_a_marker_left_by_a_dead_sync_is_ignored_after_a_while(tmp_path) -> None:  # noqa: ANN001
+    """A sync killed before removing its marker must not keep every worker on the slow path."""
+    import os
+
+    store = LocalStore(tmp_path / "analytic.duckdb")
+    store._marker.touch()
+    assert store.sync_wanted()
+    old = time.time() - LocalStore.MARKER_STALE_SECONDS - 60
+    os.utime(store._marker, (old, old))
+    assert not store.sync_wanted()
