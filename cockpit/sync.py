@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -424,7 +425,7 @@ def sync_dataset(
     now = now or dt.datetime.now()
     queries = [DatasetQuery(columns=tuple(c.name for c in contract.columns))]
     if not full:
-        queries = page_queries(origin, bound, contract, state["watermark"], PAGE_ROWS)
+        queries = page_queries(origin, bound, contract, state["watermark"], PAGE_ROWS, say)
         if not queries:
             say(f"{dataset}: 没有新数据")
             return {"dataset": dataset, "ok": True, "rows": 0, "total": state["rows"]}
@@ -470,15 +471,56 @@ def sync_dataset(
         if read == 0 and not full:
             say(f"{dataset}: 没有新数据")
             return {"dataset": dataset, "ok": True, "rows": 0, "total": state["rows"]}
+        staged = [p for p in pages if isinstance(p, Path)]
+        repeated = _repeated_keys(staged, contract.key) if staged else None
+        if repeated is not None:  # one key in two pages: refused as within one page
+            report = Report(contract.name, read)
+            report.errors.append(
+                f"主键（{'、'.join(contract.key)}）重复 {len(repeated)} 行（分布在不同批次）"
+            )
+            where = quarantine(quarantine_dir, dataset, repeated, report)
+            say(f"{dataset}: 校验未通过，{len(repeated)} 行已隔离，本次未写入 → {where}")
+            return {
+                "dataset": dataset,
+                "ok": False,
+                "rows": len(repeated),
+                "report": report.text(),
+                "quarantine": str(where),
+            }
         total = store.apply(dataset, pages, full=full, county_map=county_map)
     say(f"{dataset}: 写入 {read} 行，本地共 {total} 行")
     return {"dataset": dataset, "ok": True, "rows": read, "total": total}
 
 
 def _staging_parent(store: LocalStore) -> Path:
-    """Where pages wait to be written: beside the store (same disk, cleaned up after)."""
-    store.path.parent.mkdir(parents=True, exist_ok=True)
-    return store.path.parent
+    """Where pages wait to be written: beside the store (same disk, cleaned up after; the
+    folders of a sync that was killed are removed by the next one, a day later)."""
+    parent = store.path.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    for old in parent.glob("sync-*"):
+        with contextlib.suppress(OSError):
+            if old.is_dir() and time.time() - old.stat().st_mtime > 24 * 3600:
+                shutil.rmtree(old)
+    return parent
+
+
+def _repeated_keys(staged: list[Path], key: tuple[str, ...]) -> pd.DataFrame | None:
+    """The rows whose key is in more than one of the staged pages (each page was checked
+    alone), or None when every key is once."""
+    if not key:
+        return None
+    files = "[" + ", ".join(f"'{_sql_text(str(p))}'" for p in staged) + "]"
+    keys = ", ".join(f'"{k}"' for k in key)
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            f"WITH pages AS (SELECT * FROM read_parquet({files})) "
+            f"SELECT * FROM pages WHERE ({keys}) IN "
+            f"(SELECT {keys} FROM pages GROUP BY ALL HAVING count(*) > 1)"
+        ).df()
+    finally:
+        con.close()
+    return None if rows.empty else rows
 
 
 def _stage(batch: pd.DataFrame, path: Path) -> Path:
@@ -505,29 +547,40 @@ def page_queries(
     contract: object,
     watermark: dt.datetime | None,
     page_rows: int,
+    say: Callable[[str], None] = lambda text: None,
 ) -> list[DatasetQuery]:
-    """The queries that read what changed since the watermark in pages of about `page_rows`.
+    """The queries that read what changed since the watermark, in pages of about `page_rows`.
 
     Pages are ranges of the freshness column, whole months (merged while they stay under
-    `page_rows`; a month larger than that is one page): a row's freshness only moves forward,
-    so a row changed during the sync leaves every range read so far for one beyond the upper
-    bound taken at the start, and the next run reads it. Paging by offset would skip rows
-    that slide back when another one moves. No row: no query."""
+    `page_rows`; a month larger than that is one page). A row's freshness only moves forward,
+    so a row changed during the sync either is read in a later page or, beyond the ranges
+    read, by the next run (the watermark is the latest freshness read); paging by offset
+    would skip the row that slides back into a moved row's place. No row: no query.
+
+    One page (everything since the watermark, as one query) for sources that cannot count by
+    month in the engine: SQL engines without month buckets here (MySQL family), and REST and
+    file sources, which download the whole resource for every query anyway."""
     fresh = contract.freshness_column  # type: ignore[attr-defined]
+    columns = tuple(c.name for c in contract.columns)  # type: ignore[attr-defined]
     since = () if watermark is None else (Filter(fresh, "gt", watermark),)
-    months = origin.fetch(
-        bound,
-        DatasetQuery(
-            filters=since,
-            buckets=(TimeBucket(fresh, "month", "month"),),
-            measures=(Measure("rows", "count"), Measure("latest", "max", fresh)),
-        ),
-    )
+    everything = [DatasetQuery(columns=columns, filters=since)]
+    if getattr(origin, "kind", None) != "sql":
+        return everything
+    try:
+        months = origin.fetch(
+            bound,
+            DatasetQuery(
+                filters=since,
+                buckets=(TimeBucket(fresh, "month", "month"),),
+                measures=(Measure("rows", "count"),),
+            ),
+        )
+    except DataSourceError as exc:
+        say(f"{bound.name}: 源不能按月计数（{exc}），一次读取")
+        return everything
     months = months[pd.to_numeric(months["rows"], errors="coerce").fillna(0) > 0]
     if months.empty:
         return []
-    upper = pd.Timestamp(pd.to_datetime(months["latest"]).max()).to_pydatetime()
-    columns = tuple(c.name for c in contract.columns)  # type: ignore[attr-defined]
     dated = months[months["month"].notna()].sort_values("month")
     queries: list[DatasetQuery] = []
     if len(dated) < len(months):  # rows without a freshness time: a page of their own
@@ -543,18 +596,13 @@ def page_queries(
         else:
             ranges.append([start, after])
             filled = rows
-    for start, after in ranges:
-        queries.append(
-            DatasetQuery(
-                columns=columns,
-                filters=(
-                    *since,
-                    Filter(fresh, "ge", start),
-                    Filter(fresh, "lt", after),
-                    Filter(fresh, "le", upper),
-                ),
-            )
-        )
+    for number, (start, after) in enumerate(ranges):
+        # The last range is open: rows stamped after the count (or in a later month) are
+        # read now rather than left for the next run.
+        bounds = [Filter(fresh, "ge", start)]
+        if number < len(ranges) - 1:
+            bounds.append(Filter(fresh, "lt", after))
+        queries.append(DatasetQuery(columns=columns, filters=(*since, *bounds)))
     return queries
 
 

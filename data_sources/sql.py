@@ -456,7 +456,10 @@ def coerce_types(
     # Engines mostly answer numbers already (int64 or float64 columns): only the others
     # (Decimal, text, all None) are converted, in one block assignment.
     measured = [c for c in names if c in numeric and not is_numeric_dtype(dtypes[c])]
-    if measured:
+    if measured and frame.empty:  # column by column, as DataFrame.apply keeps no type here
+        for name in measured:
+            frame[name] = pd.to_numeric(frame[name], errors="coerce")
+    elif measured:
         frame[measured] = frame[measured].apply(pd.to_numeric, errors="coerce")
     for name in names:
         if name in numeric:

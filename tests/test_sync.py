@@ -406,9 +406,9 @@ def test_a_bad_page_writes_nothing_of_the_run(synced_app, origin, tmp_path, monk
     assert hub.local_store.state("hotline.tickets") == {"watermark": None, "rows": 0}
 
 
-def test_pages_cover_every_row_once_and_leave_later_changes_to_the_next_run(origin) -> None:  # noqa: ANN001
-    """The page queries split by month, merge small months, and stop at the latest update seen
-    when they were made: a row updated after that waits for the next run, none is lost."""
+def test_pages_cover_every_row_once_even_when_rows_change_during_the_run(origin) -> None:  # noqa: ANN001
+    """The page queries split by month and merge small months; a row updated after they
+    were planned is read once (in the open last page), never lost and never twice."""
     from cockpit.sync import page_queries
     from data_sources.sql import SqlSource
 
@@ -418,18 +418,48 @@ def test_pages_cover_every_row_once_and_leave_later_changes_to_the_next_run(orig
     apart = page_queries(source, bound, TICKETS, None, 100)
     together = page_queries(source, bound, TICKETS, None, 1000)
     assert len(apart) == 2 and len(together) == 1
-    with sa.create_engine(url).begin() as conn:  # changed after the pages were planned
+    with sa.create_engine(url).begin() as conn:  # R00007 (September) changes meanwhile
         conn.execute(
             sa.text(
-                "UPDATE t_tickets SET updated_at = '2026-11-21 08:00:00' WHERE ticket_id = 'R00007'"
+                "UPDATE t_tickets SET updated_at = '2026-11-21 08:00:00.000000' "
+                "WHERE ticket_id = 'R00007'"
             )
         )
     read = pd.concat([source.fetch(bound, q) for q in apart], ignore_index=True)
-    assert len(read) == 239 and read["ticket_id"].is_unique
-    assert "R00007" not in set(read["ticket_id"])
-    later = page_queries(source, bound, TICKETS, frame["updated_at"].max(), 100)
-    assert list(pd.concat([source.fetch(bound, q) for q in later])["ticket_id"]) == ["R00007"]
-    assert page_queries(source, bound, TICKETS, pd.Timestamp("2026-11-21 08:00"), 100) == []
+    assert len(read) == 240 and read["ticket_id"].is_unique
+    assert read.loc[read["ticket_id"] == "R00007", "updated_at"].iloc[0] == pd.Timestamp(
+        "2026-11-21 08:00"
+    )
+    assert page_queries(source, bound, TICKETS, read["updated_at"].max(), 100) == []
+
+
+def test_a_source_that_cannot_count_by_month_is_read_in_one_page(origin) -> None:  # noqa: ANN001
+    """MySQL-family engines (no month buckets here), REST and file sources: one query for
+    everything since the watermark, as before paging, and the sync still works."""
+    from cockpit.sync import page_queries
+    from data_sources.base import DataSourceError
+    from data_sources.sql import SqlSource
+
+    url, _ = origin
+    real = SqlSource("frontdb", SqlConfig(kind="sql", url=url))
+
+    class NoMonths:
+        kind = "sql"
+        name = "frontdb"
+
+        def fetch(self, bound, query):  # noqa: ANN001, ANN202
+            if query.buckets:
+                raise DataSourceError("数据库 mysql 暂不支持按 month 分组")
+            return real.fetch(bound, query)
+
+    bound = BoundDataset("hotline.tickets", "t_tickets", TICKETS.columns)
+    said: list[str] = []
+    pages = page_queries(NoMonths(), bound, TICKETS, None, 100, said.append)
+    assert len(pages) == 1 and not pages[0].filters
+    assert "不能按月计数" in said[0]
+    assert len(real.fetch(bound, pages[0])) == 240
+    rest = type("Rest", (), {"kind": "rest", "fetch": NoMonths.fetch})()
+    assert len(page_queries(rest, bound, TICKETS, None, 100)) == 1
 
 
 def test_a_query_under_way_when_a_sync_asks_delays_the_write_but_never_blocks_it(tmp_path) -> None:  # noqa: ANN001
@@ -491,3 +521,27 @@ def test_a_marker_left_by_a_dead_sync_is_ignored_after_a_while(tmp_path) -> None
     old = time.time() - LocalStore.MARKER_STALE_SECONDS - 60
     os.utime(store._marker, (old, old))
     assert not store.sync_wanted()
+
+
+def test_one_key_in_two_pages_is_refused_like_a_duplicate_in_one(
+    synced_app, origin, monkeypatch
+) -> None:  # noqa: ANN001
+    """Each page passes alone, but the same ticket sits in September and in October: the
+    run is refused as a duplicate key, both rows are kept for a person, nothing is written."""
+    import cockpit.sync as sync
+
+    monkeypatch.setattr(sync, "PAGE_ROWS", 100)
+    url, frame = origin
+    twin = (
+        frame[frame["updated_at"] < "2026-10-01"]
+        .head(1)
+        .assign(updated_at=pd.Timestamp("2026-10-15 10:00"), status="已办结")
+    )
+    twin.to_sql("t_tickets", sa.create_engine(url), index=False, if_exists="append")
+    hub = hub_of(synced_app)
+    result = run_sync(hub)[0]
+    assert result["ok"] is False and result["rows"] == 2
+    assert "主键（ticket_id）重复 2 行（分布在不同批次）" in result["report"]
+    kept = pd.read_csv(result["quarantine"].replace(".txt", ".csv"))
+    assert set(kept["ticket_id"]) == {twin["ticket_id"].iloc[0]}
+    assert hub.local_store.state("hotline.tickets") == {"watermark": None, "rows": 0}
