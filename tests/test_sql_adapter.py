@@ -739,3 +739,16 @@ def test_version_names_the_database_reached_not_just_the_variable(monkeypatch, t
     before = file_source.version()
     path.write_bytes(b"replaced by a new export")
     assert file_source.version() != before
+
+
+def test_an_empty_answer_keeps_numeric_measures(engine: Engine) -> None:
+    """No row matches: the groups are empty and the measures are still numbers (a panel
+    sums them; text columns would break it)."""
+    query = DatasetQuery(
+        filters=(Filter("county_code", "eq", "no-such-county"),),
+        group_by=("county_code",),
+        measures=(Measure("n", "count"), Measure("total", "sum", "amount")),
+    )
+    answer = engine.source.fetch(engine.dataset, query)
+    assert answer.empty
+    assert all(pd.api.types.is_numeric_dtype(answer[c]) for c in ("n", "total"))
