@@ -144,29 +144,26 @@ class SqlSource:
     # -- the interface --------------------------------------------------------------------
     def fetch(self, dataset: BoundDataset, query: DatasetQuery) -> pd.DataFrame:
         """Run the query on the engine and return a frame with contract column names."""
-        engine = self.engine()
-        stmt = build_select(dataset, query, engine.dialect.name, self.config.db_schema)
-        try:
-            with engine.connect() as conn:
-                frame = rows_frame(conn.execute(stmt))
-        except sa.exc.SQLAlchemyError as exc:
-            log.warning("source %s failed on %s: %s", self.name, dataset.name, exc)
-            raise DataSourceError(f"数据源 {self.name} 查询失败（{type(exc).__name__}）") from exc
+        dialect = self.engine().dialect.name
+        frame = self._rows(build_select(dataset, query, dialect, self.config.db_schema), dataset)
         return coerce_types(frame, dataset, query)
 
     def fetch_joined(
         self, parts: list[tuple[BoundDataset, DatasetQuery]], keys: list[str]
     ) -> pd.DataFrame:
         """Several aggregate queries answered by one statement (see build_joined)."""
-        engine = self.engine()
-        stmt = build_joined(parts, keys, engine.dialect.name, self.config.db_schema)
+        dialect = self.engine().dialect.name
+        stmt = build_joined(parts, keys, dialect, self.config.db_schema)
+        return coerce_joined(self._rows(stmt, parts[0][0]), parts, keys)
+
+    def _rows(self, stmt: sa.Select, dataset: BoundDataset) -> pd.DataFrame:
+        """The statement's rows, or DataSourceError naming the source (never the values)."""
         try:
-            with engine.connect() as conn:
-                frame = rows_frame(conn.execute(stmt))
+            with self.engine().connect() as conn:
+                return rows_frame(conn.execute(stmt))
         except sa.exc.SQLAlchemyError as exc:
-            log.warning("source %s failed on %s: %s", self.name, parts[0][0].name, exc)
+            log.warning("source %s failed on %s: %s", self.name, dataset.name, exc)
             raise DataSourceError(f"数据源 {self.name} 查询失败（{type(exc).__name__}）") from exc
-        return coerce_joined(frame, parts, keys)
 
     def health(self) -> Health:
         """Check with SELECT 1."""
