@@ -25,6 +25,7 @@ from typing import ClassVar
 
 import duckdb
 import pandas as pd
+import sqlalchemy as sa
 
 from cockpit import rollups
 from cockpit.contracts import CONTRACTS
@@ -73,13 +74,6 @@ def _connect(path: Path, read_only: bool, config: dict | None = None) -> duckdb.
     raise AssertionError("unreachable")
 
 
-def sa_text(sql: str):  # noqa: ANN201 - a SQLAlchemy TextClause
-    """Our own SQL (no user input) as a statement for the reader."""
-    import sqlalchemy as sa
-
-    return sa.text(sql)
-
-
 class LocalStore:
     """The local analytic store: one DuckDB file, a table per synced dataset, and their watermarks."""
 
@@ -126,7 +120,6 @@ class LocalStore:
         return age < self.MARKER_STALE_SECONDS
 
     def _engine(self, pooled: bool):  # noqa: ANN202 - a SQLAlchemy engine
-        import sqlalchemy as sa
         from sqlalchemy.pool import NullPool
 
         options = {} if pooled else {"poolclass": NullPool}
@@ -151,11 +144,6 @@ class LocalStore:
                 )
                 self._watcher.start()
         return self._held[0]
-
-    def reader_is_kept(self, engine: object) -> bool:
-        """Is this engine the kept reader?"""
-        held = self._held
-        return held is not None and held[0] is engine
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[object]:
@@ -225,8 +213,6 @@ class LocalStore:
         """Run a statement on the file, waiting while a sync writes."""
         if not self.path.exists():
             raise DataSourceError(f"本地数据仓尚未同步 {dataset}（运行 python -m cockpit sync）")
-        import sqlalchemy as sa
-
         delay = 0.05
         with self._reading() as engine:
             for attempt in range(LOCK_RETRIES):
@@ -255,7 +241,7 @@ class LocalStore:
         if not self.path.exists():
             return []
         try:
-            rows = self._run(sa_text(rollups.READ_META_SQL), dataset.name).itertuples(index=False)
+            rows = self._run(sa.text(rollups.READ_META_SQL), dataset.name).itertuples(index=False)
         except DataSourceError as exc:
             if "尚未同步" not in str(exc):
                 return []  # a sync holds the file: the raw rows answer this time
