@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -198,11 +199,21 @@ class DataHub:
 
     # -- asking -----------------------------------------------------------------------------
     def query(
-        self, dataset: str, query: DatasetQuery | None = None, *, with_as_of: bool = True
+        self,
+        dataset: str,
+        query: DatasetQuery | None = None,
+        *,
+        with_as_of: bool = True,
+        live_column: str | None = None,
     ) -> Result:
-        """The dataset's answer to a query, within the current user's scope."""
+        """The dataset's answer to a query, within the current user's scope.
+
+        `live_column` names a column whose filters are a live screen's moving window ("up to
+        the end of this refresh"): such a query is new at every refresh, so its last good
+        copy, shown when the source fails, is kept for any value of those filters.
+        """
         query = query or DatasetQuery()
-        result = self._query(dataset, query, with_as_of)
+        result = self._query(dataset, query, with_as_of, live_column)
         reads = _READS.get()
         if reads is not None:
             reads.versions[dataset] = self.data_version(dataset)
@@ -214,7 +225,9 @@ class DataHub:
             )
         return result
 
-    def _query(self, dataset: str, query: DatasetQuery, with_as_of: bool) -> Result:
+    def _query(
+        self, dataset: str, query: DatasetQuery, with_as_of: bool, live_column: str | None
+    ) -> Result:
         principal = self._principal()
         source_name = self.settings.datasets[dataset].source if dataset in self._bound else "?"
         if dataset not in self._bound:
@@ -234,7 +247,11 @@ class DataHub:
         # Not versioned (it stands in when the source fails), but it names the source: a
         # dataset moved to another source never shows the old source's figures.
         last_good_key = make_key(
-            "last-good", dataset, source_name, principal.scope_key, scoped.normalized()
+            "last-good",
+            dataset,
+            source_name,
+            principal.scope_key,
+            _without_window(scoped, live_column).normalized(),
         )
         if _touches_private(self._bound[dataset], scoped):
             # Personal data and citizens' own words never go to the cache (nor to its keys'
@@ -327,15 +344,20 @@ class DataHub:
         )
         return frame if frame is not None else source.fetch(bound, query)
 
-    def as_of(self, dataset: str) -> dt.datetime | None:
-        """The dataset's "数据截至": the latest value of its freshness column, in scope."""
+    def freshness(self, dataset: str) -> Result | None:
+        """The answer behind the dataset's "数据截至" (its error when the source is down);
+        None for a dataset without a freshness column."""
         column = CONTRACTS[dataset].freshness_column
         if column is None:
             return None
-        answer = self.query(
+        return self.query(
             dataset, DatasetQuery(measures=(Measure("as_of", "max", column),)), with_as_of=False
         )
-        if not answer.ok or answer.frame.empty:
+
+    def as_of(self, dataset: str) -> dt.datetime | None:
+        """The dataset's "数据截至": the latest value of its freshness column, in scope."""
+        answer = self.freshness(dataset)
+        if answer is None or not answer.ok or answer.frame.empty:
             return None
         value = answer.frame["as_of"].iloc[0]
         if value is None or pd.isna(value):
@@ -383,6 +405,15 @@ class DataHub:
                 max_age=last.max_age,
             )
         return Result(dataset, pd.DataFrame(), source, is_demo, error=message)
+
+
+def _without_window(query: DatasetQuery, live_column: str | None) -> DatasetQuery:
+    """The query without its moving window: filters on `live_column`, and the row limit (a
+    live screen sets it from a count that moves with the window)."""
+    if live_column is None:
+        return query
+    kept = tuple(f for f in query.filters if f.column != live_column)
+    return dataclasses.replace(query, filters=kept, limit=None)
 
 
 def _expected_columns(dataset: BoundDataset, query: DatasetQuery) -> list[str]:
