@@ -13,6 +13,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 from cockpit import maps, theme
 from cockpit.cache import is_miss, make_key
+from cockpit.components import result_state_text
 from cockpit.exports import audit_export
 from cockpit.formatting import as_of, month_label, number, percent
 from cockpit.hub import DataHub, Result
@@ -76,11 +77,7 @@ def _rows(result: Result) -> pd.DataFrame:
 
 
 def _error_text(result: Result) -> str:
-    if not result.error:
-        return ""
-    if result.stale:
-        return f"经济指标数据源出错：{result.error}。显示最近一次成功数据（数据截至 {as_of(result.as_of)}）"
-    return f"经济指标数据源出错：{result.error}"
+    return result_state_text(result) if result.error else ""
 
 
 @dataclass

@@ -13,6 +13,7 @@ import pandas as pd
 from dash import html
 
 from cockpit.calls import call_link, contact_link
+from cockpit.components import source_state
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import Result
 from panels.emergency.transform import (
@@ -53,8 +54,7 @@ def _text(value: Any) -> str:
 def source_note(result: Result, what: str = "") -> html.P:
     """The panel's foot: 数据截至, or the source's own error (and that the data shown is old)."""
     if result.error:
-        text = result.error + ("（显示最近一次成功数据）" if result.stale else "")
-        return html.P(text, className="panel-error", role="alert")
+        return source_state(result)
     prefix = f"{what} · " if what else ""
     return html.P(f"{prefix}数据截至 {as_of_text(result.as_of)}", className="panel-as-of")
 

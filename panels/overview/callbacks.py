@@ -95,11 +95,11 @@ def map_values(hub: DataHub, metric: str, period: str) -> tuple[dict, dict, str,
 
 
 def _note(result) -> str:  # noqa: ANN001
-    from cockpit.formatting import as_of
+    from cockpit.components import result_state_text
 
     if result.error:
-        return f"{result.error}" + ("（显示最近一次成功数据）" if result.stale else "")
-    return f"数据截至 {as_of(result.as_of)} · 点击县区查看本县区"
+        return result_state_text(result)
+    return f"{result_state_text(result)} · 点击县区查看本县区"
 
 
 def register_callbacks(app: Dash, hub: DataHub) -> None:
