@@ -7,10 +7,11 @@ lands (the security issue), every request is served as the configured default pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import pandas as pd
 from flask import current_app, g, has_app_context
 
 # What a principal may do beyond seeing figures. Roles grant these (cockpit/security/roles.py);
@@ -100,3 +101,28 @@ def current_principal() -> Principal:
 def install_principal_provider(server, provider: PrincipalProvider) -> None:  # noqa: ANN001
     """Let the security layer decide who the request is (reads the Flask session)."""
     server.config[_PROVIDER_KEY] = provider
+
+
+def redact_peers(
+    table: pd.DataFrame,
+    visible: Collection[str],
+    county_column: str = "county_code",
+    keep: Collection[str] = (),
+) -> pd.DataFrame:
+    """A comparison table (one row per county) as a user may see it.
+
+    Ranks and city totals are computed over every county on the server (a county user's rank
+    is the city's truth, 第7/12), but a county the user may not see keeps only its code (and
+    the `keep` columns, e.g. how many were ranked): every other value is blanked, and its row
+    is marked `denied`, so screens say 无权查看 rather than 未报, 0 or —.
+    """
+    out = table.copy()
+    denied = ~out[county_column].astype(str).isin(set(visible))
+    for column in out.columns:
+        if column in (county_column, *keep):
+            continue
+        if pd.api.types.is_bool_dtype(out[column]):
+            out[column] = out[column].astype("object")
+        out.loc[denied, column] = pd.NA if out[column].dtype == "Int64" else None
+    out["denied"] = denied.to_numpy()
+    return out
