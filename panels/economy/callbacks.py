@@ -19,7 +19,7 @@ from cockpit.formatting import as_of, month_label, number, percent
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_map, county_outlines
 from cockpit.outputs import cached_output
-from cockpit.scope import EXPORT, current_principal, redact_peers
+from cockpit.scope import DENIED_TEXT, EXPORT, current_principal, redact_peers
 from cockpit.settings import Indicator
 from cockpit.shell import CITY_WIDE
 from panels.economy import data, export, figures
@@ -288,7 +288,7 @@ def build_indicator(
         denied = dict(zip(table.county_code, table.denied, strict=True))
         county_texts = {
             c: (
-                "无权查看"
+                DENIED_TEXT
                 if denied[c]
                 else "未报"
                 if v is None

@@ -15,6 +15,7 @@ from dash import html
 
 from cockpit import theme
 from cockpit.formatting import number, percent
+from cockpit.scope import DENIED_TEXT
 from panels.economy.export import COLUMNS, STATUS_WORDS
 from panels.economy.forecast import Projection
 from panels.economy.transform import Reading
@@ -256,7 +257,7 @@ def ranking_figure(
     denied = rows["denied"] if "denied" in rows else pd.Series(False, index=rows.index)
     for r, hidden in zip(rows.itertuples(), denied, strict=True):
         if hidden:  # a county outside the user's scope: its rank and figure are not theirs
-            texts.append("无权查看")
+            texts.append(DENIED_TEXT)
             continue
         if _nan(r.metric):
             texts.append("未报")

@@ -17,6 +17,7 @@ from cockpit import theme
 from cockpit.components import FIT_GRAPH, source_state_text
 from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import number, percent
+from cockpit.scope import DENIED_TEXT
 from panels.hotline.kpis import Kpi
 from panels.hotline.transform import clock_text
 
@@ -302,6 +303,10 @@ def county_table(ranking: pd.DataFrame, metric: str, selected: str | None) -> ht
     )
     rows = []
     for r in ranking.itertuples():
+        if getattr(r, "denied", False):  # outside the user's scope: no rank, no figure, no drill
+            cells = [html.Td("—"), html.Td(r.name), html.Td(DENIED_TEXT)]
+            rows.append(html.Tr([*cells, html.Td("") if extra else None], className="row-denied"))
+            continue
         cells = [
             html.Td("—" if r.rank is None or pd.isna(r.rank) else str(int(r.rank))),
             html.Td(drill_button(f"county|{r.county_code}", r.name, "link-like", "查看本县区工单")),
