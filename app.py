@@ -1,8 +1,16 @@
 """Entry point: `python app.py` for a local run, `gunicorn app:server` in production."""
 
-from cockpit.factory import create_app
+import sys
 
-app = create_app()
+from cockpit.factory import create_app
+from cockpit.settings import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as exc:
+    # One line per problem, as `python -m cockpit check-config` prints them: no traceback.
+    print("配置错误 (configuration errors):", *exc.problems, sep="\n  ", file=sys.stderr)
+    raise SystemExit(2) from None
 server = app.server
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@
   "use strict";
 
   var TEXT = {
-    online: "连接正常",
+    online: "服务器连接正常",
     offline: "网络已断开，正在重连…",
     error: "服务器无响应，正在重连…",
     restored: "连接已恢复"

@@ -80,12 +80,25 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    """Validate config/*.yaml and say so."""
-    from cockpit.factory import module_configs
+    """Validate config/*.yaml and what it needs from the machine; every problem at once."""
+    from cockpit.factory import validate_module_sections
     from cockpit.panels import all_panels
+    from cockpit.preflight import preflight_problems
+    from cockpit.settings import read_sections
 
-    settings = load_settings(args.config_dir)
-    module_configs(settings, all_panels())  # each module's own section, as at start-up
+    problems: list[str] = []
+    try:
+        settings = load_settings(args.config_dir)
+    except ConfigError as exc:
+        settings, problems = None, list(exc.problems)
+    # Each module's own section, as at start-up, even when the shared sections are wrong.
+    sections = settings.module_section if settings else read_sections(args.config_dir).get
+    _, module_problems = validate_module_sections(lambda key: sections(key) or {}, all_panels())
+    problems += module_problems
+    if settings:
+        problems += preflight_problems(settings)
+    if problems:
+        raise ConfigError(problems)
     print(
         f"配置正确: {settings.city.name}，{len(settings.city.counties)} 个县区，"
         f"{len(settings.sources)} 个数据源，{len(settings.datasets)} 个数据集，"

@@ -9,7 +9,15 @@ named after the chart's panel title and the date (assets/chart_png.js), e.g.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from dash import html
+
+from cockpit.formatting import as_of as as_of_text
+
+if TYPE_CHECKING:
+    from cockpit.hub import Result
 
 # Plotly's own PNG export in the browser: nothing is rendered on the server, nothing fetched.
 PNG_EXPORT = {
@@ -31,3 +39,35 @@ def panel(title: str, *children, **kwargs) -> html.Section:  # noqa: ANN002, ANN
     return html.Section(
         [html.H2(title, className="panel-title"), *children], className=class_name.strip(), **kwargs
     )
+
+
+# -- what a panel says about its data: 数据截至, or that its source failed ----------------------
+def source_state_text(error: str | None, stale: bool, as_of: dt.datetime | None) -> str:
+    """The one wording of a panel's data state, on every screen.
+
+    Three states a leader must tell apart: the data as of T; the source failing while the
+    figures shown are its last good ones (and from when); the source failing with nothing to
+    show (never to be read as "no events", "no warnings" or zero).
+    """
+    if not error:
+        return f"数据截至 {as_of_text(as_of)}"
+    if stale:
+        when = f"{as_of_text(as_of)}的" if as_of else ""
+        return f"数据源异常：{error}；显示{when}最近一次成功数据"
+    return f"数据源异常：{error}；暂无可显示的数据"
+
+
+def result_state_text(result: Result) -> str:
+    """source_state_text of a hub answer."""
+    return source_state_text(result.error, result.stale, result.as_of)
+
+
+def source_state(result: Result, note: str = "") -> html.P:
+    """A panel's data state as a component: an alert on the panel itself when the source
+    failed (red when nothing can be shown, amber when last good figures are shown), else the
+    quiet 数据截至 line, with the panel's own note after it."""
+    text = result_state_text(result)
+    if result.error:
+        kind = "is-stale" if result.stale else "is-down"
+        return html.P(text, className=f"panel-error source-state {kind}", role="alert")
+    return html.P(f"{text} · {note}" if note else text, className="panel-as-of")

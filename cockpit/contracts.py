@@ -22,6 +22,9 @@ class Contract:
     county_column: str | None  # scope (which counties a user sees) is applied on this column
     freshness_column: str | None  # max() of it is the dataset's "数据截至"
     key: tuple[str, ...] = ()
+    # Rows whose county column holds the city's own code are published city totals (统计公报):
+    # every user of the city may see them, county users included.
+    public_city_rows: bool = False
 
 
 CONTRACTS: dict[str, Contract] = {
@@ -43,6 +46,7 @@ CONTRACTS: dict[str, Contract] = {
             county_column="county_code",
             freshness_column="release_date",
             key=("indicator_id", "county_code", "period", "period_type", "release_date"),
+            public_city_rows=True,
         ),
         Contract(
             "hotline.tickets",

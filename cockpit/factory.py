@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from dash import Dash, html
 from pydantic import ValidationError
@@ -20,6 +22,7 @@ from cockpit.cache import SafeCache
 from cockpit.hub import DataHub
 from cockpit.outputs import answer_busy
 from cockpit.panels import all_panels
+from cockpit.preflight import folder_problems
 from cockpit.scope import PrincipalProvider, install_principal_provider
 from cockpit.security import gate as security_gate
 from cockpit.serving import enable_compression
@@ -36,6 +39,10 @@ def create_app(
     """Build the Dash app: settings, sources, cache, hub, shell and every registered panel."""
     settings = settings or load_settings()
     harden(settings)
+    # A read-only instance/ or cache folder is one line each here, not a traceback later.
+    unwritable = folder_problems(settings)
+    if unwritable:
+        raise ConfigError(unwritable)
     theme.register_template()
     app = Dash(
         __name__,
@@ -174,23 +181,29 @@ def refuse_demo_accounts(hub: DataHub) -> None:
 
 def module_configs(settings: Settings, panels: list) -> dict[str, object]:
     """Validate each module's config section with its model; ConfigError names every problem."""
+    configs, problems = validate_module_sections(settings.module_section, panels)
+    if problems:
+        raise ConfigError(problems)
+    return configs
+
+
+def validate_module_sections(
+    section: Callable[[str], dict[str, Any]], panels: list
+) -> tuple[dict[str, object], list[str]]:
+    """Each module's config model over its section (`section(key)`): the configs, the problems."""
     configs: dict[str, object] = {}
     problems: list[str] = []
     for panel in panels:
         if panel.config_model is None:
             continue
         try:
-            configs[panel.key] = panel.config_model.model_validate(
-                settings.module_section(panel.key)
-            )
+            configs[panel.key] = panel.config_model.model_validate(section(panel.key))
         except ValidationError as exc:
             for err in exc.errors():
                 field = ".".join(str(p) for p in (panel.key, *err["loc"]))
                 message = err["msg"].removeprefix("Value error, ")
                 problems.append(f"config/{panel.key}.yaml: {field}: {message}")
-    if problems:
-        raise ConfigError(problems)
-    return configs
+    return configs, problems
 
 
 def _health_route(server, hub: DataHub) -> None:  # noqa: ANN001

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -198,11 +199,27 @@ class DataHub:
 
     # -- asking -----------------------------------------------------------------------------
     def query(
-        self, dataset: str, query: DatasetQuery | None = None, *, with_as_of: bool = True
+        self,
+        dataset: str,
+        query: DatasetQuery | None = None,
+        *,
+        with_as_of: bool = True,
+        live_column: str | None = None,
+        peers: bool = False,
     ) -> Result:
-        """The dataset's answer to a query, within the current user's scope."""
+        """The dataset's answer to a query, within the current user's scope.
+
+        `peers=True` asks for every county, whoever asks: for comparisons computed on the
+        server (ranks, city averages) that a county user's screen shows only for their own
+        county. The caller must pass what it derives through `cockpit.scope.redact_peers`
+        before it reaches a screen; personal data is never asked this way.
+
+        `live_column` names a column whose filters are a live screen's moving window ("up to
+        the end of this refresh"): such a query is new at every refresh, so its last good
+        copy, shown when the source fails, is kept for any value of those filters.
+        """
         query = query or DatasetQuery()
-        result = self._query(dataset, query, with_as_of)
+        result = self._query(dataset, query, with_as_of, live_column, peers)
         reads = _READS.get()
         if reads is not None:
             reads.versions[dataset] = self.data_version(dataset)
@@ -214,7 +231,14 @@ class DataHub:
             )
         return result
 
-    def _query(self, dataset: str, query: DatasetQuery, with_as_of: bool) -> Result:
+    def _query(
+        self,
+        dataset: str,
+        query: DatasetQuery,
+        with_as_of: bool,
+        live_column: str | None,
+        peers: bool = False,
+    ) -> Result:
         principal = self._principal()
         source_name = self.settings.datasets[dataset].source if dataset in self._bound else "?"
         if dataset not in self._bound:
@@ -223,7 +247,13 @@ class DataHub:
             )
         source = self.source_of(dataset)
         is_demo = self.is_demo(dataset)
-        scoped = self.scoped(dataset, query, principal)
+        if peers and _touches_private(self._bound[dataset], query):
+            raise ValueError(f"{dataset}: personal data is never read across counties")
+        if peers and principal.counties is not None and not principal.counties:
+            peers = False  # a user with no county at all compares nothing
+        if peers:
+            principal = dataclasses.replace(principal, counties=None)  # the key: city-wide
+        scoped = query if peers else self.scoped(dataset, query, principal)
         if scoped is None:  # a user with no counties sees nothing
             return Result(
                 dataset, pd.DataFrame(), source_name, is_demo, error="当前账号没有可查看的县区"
@@ -234,7 +264,11 @@ class DataHub:
         # Not versioned (it stands in when the source fails), but it names the source: a
         # dataset moved to another source never shows the old source's figures.
         last_good_key = make_key(
-            "last-good", dataset, source_name, principal.scope_key, scoped.normalized()
+            "last-good",
+            dataset,
+            source_name,
+            principal.scope_key,
+            _without_window(scoped, live_column).normalized(),
         )
         if _touches_private(self._bound[dataset], scoped):
             # Personal data and citizens' own words never go to the cache (nor to its keys'
@@ -327,15 +361,20 @@ class DataHub:
         )
         return frame if frame is not None else source.fetch(bound, query)
 
-    def as_of(self, dataset: str) -> dt.datetime | None:
-        """The dataset's "数据截至": the latest value of its freshness column, in scope."""
+    def freshness(self, dataset: str) -> Result | None:
+        """The answer behind the dataset's "数据截至" (its error when the source is down);
+        None for a dataset without a freshness column."""
         column = CONTRACTS[dataset].freshness_column
         if column is None:
             return None
-        answer = self.query(
+        return self.query(
             dataset, DatasetQuery(measures=(Measure("as_of", "max", column),)), with_as_of=False
         )
-        if not answer.ok or answer.frame.empty:
+
+    def as_of(self, dataset: str) -> dt.datetime | None:
+        """The dataset's "数据截至": the latest value of its freshness column, in scope."""
+        answer = self.freshness(dataset)
+        if answer is None or not answer.ok or answer.frame.empty:
             return None
         value = answer.frame["as_of"].iloc[0]
         if value is None or pd.isna(value):
@@ -351,15 +390,31 @@ class DataHub:
         self, dataset: str, query: DatasetQuery, principal: Principal
     ) -> DatasetQuery | None:
         """The query limited to the principal's counties; None when they may see none."""
-        column = CONTRACTS[dataset].county_column
+        contract = CONTRACTS[dataset]
+        column = contract.county_column
         if principal.whole_city or column is None:
             return query
         if not principal.counties:
             return None
-        outside = _asked_outside(query, column, principal)
+        visible = self.visible_places(dataset, principal)
+        outside = _asked_outside(query, column, visible)
         if outside:
             _record_out_of_scope(dataset, outside)
-        return query.with_filters(Filter(column, "in", tuple(sorted(principal.counties))))
+        return query.with_filters(Filter(column, "in", tuple(sorted(visible))))
+
+    def visible_places(self, dataset: str, principal: Principal) -> frozenset[str]:
+        """The county codes (and the city's own, for published city totals) whose rows of
+        `dataset` the principal may see; every code of the city for the whole city."""
+        if principal.counties is None:
+            return frozenset({c.code for c in self.settings.city.counties}) | {
+                self.settings.city.code
+            }
+        extra = {self.settings.city.code} if CONTRACTS[dataset].public_city_rows else set()
+        return frozenset(principal.counties) | extra
+
+    def record_out_of_scope(self, dataset: str, counties: list[str]) -> None:
+        """Audit a request for counties outside the user's scope (a forged or stale link)."""
+        _record_out_of_scope(dataset, counties)
 
     def _version(self, source: DataSource) -> str:
         try:
@@ -385,6 +440,15 @@ class DataHub:
         return Result(dataset, pd.DataFrame(), source, is_demo, error=message)
 
 
+def _without_window(query: DatasetQuery, live_column: str | None) -> DatasetQuery:
+    """The query without its moving window: filters on `live_column`, and the row limit (a
+    live screen sets it from a count that moves with the window)."""
+    if live_column is None:
+        return query
+    kept = tuple(f for f in query.filters if f.column != live_column)
+    return dataclasses.replace(query, filters=kept, limit=None)
+
+
 def _expected_columns(dataset: BoundDataset, query: DatasetQuery) -> list[str]:
     """The columns an answer to this query must have."""
     if query.measures or query.group_by or query.buckets:
@@ -407,7 +471,7 @@ def _touches_private(dataset: BoundDataset, query: DatasetQuery) -> bool:
     return bool((shown | filtered) & private)
 
 
-def _asked_outside(query: DatasetQuery, column: str, principal: Principal) -> list[str]:
+def _asked_outside(query: DatasetQuery, column: str, visible: frozenset[str]) -> list[str]:
     """Counties this query names (eq / in on the scope column) that the principal may not see.
 
     The scope filter added after it answers such a query with nothing; this only says that
@@ -419,7 +483,7 @@ def _asked_outside(query: DatasetQuery, column: str, principal: Principal) -> li
             continue
         values = f.value if isinstance(f.value, (list, tuple, set, frozenset)) else [f.value]
         if f.op in ("eq", "in"):
-            asked += [str(v) for v in values if not principal.allows(str(v))]
+            asked += [str(v) for v in values if str(v) not in visible]
     return sorted(set(asked))
 
 

@@ -7,10 +7,11 @@ lands (the security issue), every request is served as the configured default pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import pandas as pd
 from flask import current_app, g, has_app_context
 
 # What a principal may do beyond seeing figures. Roles grant these (cockpit/security/roles.py);
@@ -100,3 +101,50 @@ def current_principal() -> Principal:
 def install_principal_provider(server, provider: PrincipalProvider) -> None:  # noqa: ANN001
     """Let the security layer decide who the request is (reads the Flask session)."""
     server.config[_PROVIDER_KEY] = provider
+
+
+# What a screen says for a county outside the user's scope (not 未报, 0 or —: it has data).
+DENIED_TEXT = "无权查看"
+
+
+def redact_peers(
+    table: pd.DataFrame,
+    visible: Collection[str],
+    county_column: str = "county_code",
+    keep: Collection[str] = (),
+) -> pd.DataFrame:
+    """A comparison table (one row per county) as a user may see it.
+
+    Ranks and city totals are computed over every county on the server (a county user's rank
+    is the city's truth, 第7/12), but a county the user may not see keeps only its code (and
+    the `keep` columns, e.g. how many were ranked): every other value is blanked, and its row
+    is marked `denied`, so screens say 无权查看 rather than 未报, 0 or —. The order of the rows
+    would tell the ranks too: the user's rows keep their order, the denied ones follow by code.
+    """
+    out = table.copy()
+    denied = ~out[county_column].astype(str).isin(set(visible))
+    for column in out.columns:
+        if column in (county_column, *keep):
+            continue
+        if pd.api.types.is_bool_dtype(out[column]):
+            out[column] = out[column].astype("object")
+        out.loc[denied, column] = pd.NA if out[column].dtype == "Int64" else None
+    out["denied"] = denied.to_numpy()
+    shown, hidden = out[~out["denied"]], out[out["denied"]]
+    return pd.concat([shown, hidden.sort_values(county_column)], ignore_index=True)
+
+
+def hide_outside_scope(
+    values: dict[str, float | None],
+    texts: dict[str, str],
+    counties: Collection[str],
+    principal: Principal,
+) -> tuple[dict[str, float | None], dict[str, str]]:
+    """A county map's values and texts with every county outside the principal's scope
+    shown as 无权查看 and no value (never a 0 or a gap that reads as 未报)."""
+    values, texts = dict(values), dict(texts)
+    for code in counties:
+        if not principal.allows(code):
+            values[code] = None
+            texts[code] = DENIED_TEXT
+    return values, texts

@@ -453,16 +453,12 @@ def load_settings(
     raw: dict[str, Any] = {}
     origin: dict[str, str] = {}  # top-level section -> the file it came from
     problems: list[str] = []
+    unreadable = False  # a file could not be read: its sections are missing, not wrong
     for path in sorted(folder.glob("*.yaml")):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark else ""
-            problems.append(f"{_rel(path)}{where}: not valid YAML ({getattr(exc, 'problem', exc)})")
-            continue
-        if not isinstance(data, dict):
-            problems.append(f"{_rel(path)}: expected a mapping of sections at the top")
+        data, problem = _read_yaml(path)
+        if problem:
+            problems.append(problem)
+            unreadable = True
             continue
         for section, value in data.items():
             if section in raw:
@@ -471,25 +467,64 @@ def load_settings(
                 )
             raw[section] = value
             origin[section] = _rel(path)
-    if problems:
-        raise ConfigError(problems)
     overrides: dict[tuple[str, ...], str] = {}  # key path -> the variable that set it
     for name, value in sorted(environ.items()):
         # Only COCKPIT_<SECTION>__<KEY> is an override; other COCKPIT_* variables (a source's
         # url_env, test settings) are not, and their values must never reach an error line.
         if name.startswith(ENV_PREFIX) and "__" in name and name not in _NOT_OVERRIDES:
             keys = name[len(ENV_PREFIX) :].lower().split("__")
-            _set_path(raw, keys, _env_value(value))
-            overrides[tuple(keys)] = name
-            origin.setdefault(keys[0], f"${name}")
+            try:
+                resolved = _set_path(raw, keys, _env_value(value))
+            except _OverrideError as exc:
+                problems.append(f"${name}: {exc}")
+                continue
+            overrides[resolved] = name
+            origin.setdefault(resolved[0], f"${name}")
     raw["secret_key"] = environ.get("COCKPIT_SECRET_KEY")
     raw["audit_key"] = environ.get("COCKPIT_AUDIT_KEY")
     # Relative paths in config (the map, the demo file) are taken from the project root.
     raw.setdefault("base_dir", PROJECT_ROOT)
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_explain(exc, origin, overrides)) from None
+        # Every problem at once: those of the files that were read are reported beside those
+        # that stopped a file being read, except "missing" for what such a file would hold.
+        problems += _explain(exc, origin, overrides, skip_missing_sections=unreadable)
+        raise ConfigError(problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def read_sections(config_dir: Path | str | None = None) -> dict[str, Any]:
+    """The sections of every readable config file, unvalidated (for checks beside Settings)."""
+    folder = Path(config_dir or os.environ.get("COCKPIT_CONFIG_DIR") or DEFAULT_CONFIG_DIR)
+    sections: dict[str, Any] = {}
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        sections.update(_read_yaml(path)[0])
+    return sections
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], str | None]:
+    """A config file's sections, or the one line that says why it cannot be read."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return {}, (
+            f"{_rel(path)} line {line}: not UTF-8 (byte 0x{data[exc.start]:02x}); "
+            "save the file as UTF-8 (GBK and other encodings are not read)"
+        )
+    try:
+        parsed = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        return {}, f"{_rel(path)}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
+    if not isinstance(parsed, dict):
+        return {}, f"{_rel(path)}: expected a mapping of sections at the top"
+    return parsed, None
 
 
 def _env_value(text: str) -> Any:
@@ -506,10 +541,73 @@ def _env_value(text: str) -> Any:
     return text
 
 
-def _set_path(data: dict[str, Any], keys: list[str], value: Any) -> None:
-    for key in keys[:-1]:
-        data = data.setdefault(key, {})
-    data[keys[-1]] = value
+class _OverrideError(ValueError):
+    """An override variable names a key path that the configuration does not have."""
+
+
+def _set_path(data: dict[str, Any], keys: list[str], value: Any) -> tuple[str, ...]:
+    """Set `value` at the key path of an override; return the path as config spells it.
+
+    Shells accept only letters, digits and underscores in variable names, so a step may name
+    a list item by its index or its `id` (COCKPIT_INDICATORS__GDP__TARGET__VALUE), and a key
+    with dots or dashes with underscores instead (COCKPIT_DATASETS__HOTLINE_TICKETS__TABLE).
+    """
+    node: Any = data
+    path: list[str] = []
+    for depth, key in enumerate(keys):
+        last = depth == len(keys) - 1
+        where = ".".join(path) or "(top)"
+        if isinstance(node, list):
+            index = _list_index(node, key)
+            if index is None:
+                raise _OverrideError(
+                    f"{where} has no item {key!r} (give its index 0-{len(node) - 1} or its id)"
+                )
+            path.append(str(index))
+            if last:
+                node[index] = value
+            elif isinstance(node[index], dict | list):
+                node = node[index]
+            else:
+                raise _OverrideError(f"{'.'.join(path)} is a value, not a section")
+            continue
+        if not isinstance(node, dict):
+            raise _OverrideError(f"{where} is a value, not a section")
+        key = _dict_key(node, key, known=CONTRACTS if path == ["datasets"] else ())
+        path.append(key)
+        if last:
+            node[key] = value
+        else:
+            child = node.get(key)
+            if child is None:
+                child = node[key] = {}
+            elif not isinstance(child, dict | list):
+                raise _OverrideError(f"{'.'.join(path)} is a value, not a section")
+            node = child
+    return tuple(path)
+
+
+def _list_index(items: list[Any], key: str) -> int | None:
+    """A list item named by its index or its id (case-insensitive), else None."""
+    if key.isdigit():
+        return int(key) if int(key) < len(items) else None
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and _shell_name(str(item.get("id", ""))) == key:
+            return index
+    return None
+
+
+def _dict_key(node: dict[str, Any], key: str, known: Any = ()) -> str:
+    """The key of `node` (or a known name) that a shell-safe step stands for; else the step."""
+    for name in [*node, *known]:
+        if _shell_name(str(name)) == key:
+            return str(name)
+    return key
+
+
+def _shell_name(name: str) -> str:
+    """How a key is written in a variable name: lower case, dots and dashes as underscores."""
+    return name.lower().replace(".", "_").replace("-", "_")
 
 
 def _rel(path: Path) -> str:
@@ -520,12 +618,17 @@ def _rel(path: Path) -> str:
 
 
 def _explain(
-    exc: ValidationError, origin: dict[str, str], overrides: dict[tuple[str, ...], str]
+    exc: ValidationError,
+    origin: dict[str, str],
+    overrides: dict[tuple[str, ...], str],
+    skip_missing_sections: bool = False,
 ) -> list[str]:
     """One line per problem: file (or $VARIABLE): field: what was expected (got what)."""
     lines = []
     for err in exc.errors():
         loc = [str(part) for part in err["loc"]]
+        if skip_missing_sections and err["type"] == "missing" and len(loc) == 1:
+            continue  # the section is in a file that could not be read: already said
         # A source's errors carry its kind as a path step (sources.<name>.<kind>.<field>),
         # put there by the discriminated union: drop that step for the reader.
         if len(loc) > 2 and loc[0] == "sources" and loc[2] in ADAPTERS:

@@ -289,13 +289,26 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
         Input("filter-county", "value"),
     )
     def header_status(period, county):  # noqa: ANN001, ANN202
-        """数据截至 (the newest update among the datasets) and where the user is."""
-        stamps = [hub.as_of(name) for name in hub.settings.datasets]
-        stamps = [s for s in stamps if s is not None]
+        """数据截至 (the newest update among the datasets), any source that does not answer
+        (a source outage must show in the header, not only on the panels), and where the
+        user is."""
+        answers = [hub.freshness(name) for name in hub.settings.datasets]
+        answers = [a for a in answers if a is not None]
+        stamps = [a.frame["as_of"].iloc[0] for a in answers if a.ok and not a.frame.empty]
+        stamps = [pd.Timestamp(s).to_pydatetime() for s in stamps if s is not None and pd.notna(s)]
         text = f"数据截至 {as_of_text(max(stamps))}" if stamps else "数据截至 未知"
+        down = sorted({a.source for a in answers if a.error})
+        status: list | str = text
+        if down:
+            status = [
+                text,
+                html.Span(
+                    f" · 数据源异常：{'、'.join(down)}", className="shell-source-down", role="alert"
+                ),
+            ]
         name = hub.settings.city.county_names.get(county)
         crumb = f"{hub.settings.city.name} › {name}" if name else hub.settings.city.name
-        return text, crumb
+        return status, crumb
 
     app.clientside_callback(
         """

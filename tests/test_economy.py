@@ -215,7 +215,7 @@ def test_a_failing_source_shows_its_own_error(settings, tmp_path):
     app = app_as(settings.model_copy(update={"datasets": datasets}))
     try:
         page = _page(app)
-        assert page.error.startswith("经济指标数据源出错")
+        assert page.error.startswith("数据源异常") and "暂无可显示的数据" in page.error
         assert all(r.value is None and r.growth is None for r in page.readings)
     finally:
         for source in app.server.extensions["cockpit_hub"].sources.values():

@@ -346,3 +346,60 @@ def test_over_http_tapping_an_event_selects_it(live_app) -> None:  # noqa: ANN00
     )
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     assert response.get_json()["response"]["emergency-selected"]["data"] == "SJX"
+
+
+# -- a source outage must not look like calm (#19 item 6) -----------------------------------
+def _texts(component: Any) -> str:
+    """Every text inside a component tree, joined (what a person reads on the panel)."""
+    return json.dumps(component, default=lambda c: c.to_plotly_json(), ensure_ascii=False)
+
+
+def test_outage_in_a_later_refresh_window_keeps_the_last_good_events_marked(
+    live_app,  # noqa: ANN001
+    live_db,  # noqa: ANN001
+) -> None:
+    """Every refresh asks new questions (the window moves): the last good events still stand."""
+    first = _view(live_app)
+    assert not first.active.empty
+    shown = sorted(first.active["event_id"].astype(str))
+    _write(live_app, live_db, "ALTER TABLE emergency_events RENAME TO emergency_events_gone")
+    later = NOW + dt.timedelta(minutes=10)  # another refresh window: other queries, other keys
+    down = _view(live_app, later)
+    events = down.results["events"]
+    assert events.error and events.stale
+    assert sorted(down.active["event_id"].astype(str)) == shown
+    out = screen_update(down, None, None)
+    assert "最近一次成功数据" in _texts(out["events"])
+    assert "当前没有正在处置的突发事件" not in _texts(out["detail"])
+    assert "事件数据源" in out["live_state"]
+
+
+def test_outage_with_no_last_good_says_unreachable_not_calm(live_app, live_db) -> None:  # noqa: ANN001
+    _write(live_app, live_db, "ALTER TABLE emergency_events RENAME TO emergency_events_gone")
+    down = _view(live_app)
+    assert down.results["events"].error and not down.results["events"].stale
+    out = screen_update(down, None, None)
+    for section in ("detail", "events"):
+        assert "当前没有正在处置的突发事件" not in _texts(out[section])
+    assert "无法连接" in _texts(out["detail"])
+    assert "无正在处置事件" not in out["live_state"]
+    assert "事件数据源无法连接" in out["live_state"]
+
+
+def test_header_names_a_source_that_does_not_answer(settings, live_db) -> None:  # noqa: ANN001
+    """The header's status is not "all well" while a source is down (#19 item 6)."""
+    from tests.dash_requests import answer
+
+    # No cache: each header refresh asks the sources, as the first refresh after a cache's
+    # timeout does.
+    app = app_as(_live_settings(settings, live_db, cache=CacheSettings(type="null")))
+    try:
+        values = {"filter-period.value": None, "filter-county.value": None}
+        body = callback_body(app, "shell-as-of.children", values)
+        before = json.dumps(answer(app, body), ensure_ascii=False)
+        assert "数据截至" in before and "数据源异常" not in before
+        _write(app, live_db, "ALTER TABLE emergency_events RENAME TO emergency_events_gone")
+        after = json.dumps(answer(app, body), ensure_ascii=False)
+        assert "数据源异常：live" in after
+    finally:
+        _close(app)

@@ -13,12 +13,13 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 from cockpit import maps, theme
 from cockpit.cache import is_miss, make_key
+from cockpit.components import result_state_text
 from cockpit.exports import audit_export
 from cockpit.formatting import as_of, month_label, number, percent
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_map, county_outlines
 from cockpit.outputs import cached_output
-from cockpit.scope import EXPORT, current_principal
+from cockpit.scope import DENIED_TEXT, EXPORT, current_principal, redact_peers
 from cockpit.settings import Indicator
 from cockpit.shell import CITY_WIDE
 from panels.economy import data, export, figures
@@ -59,8 +60,20 @@ def chosen_indicator(hub: DataHub, indicator_id: str | None) -> Indicator:
 
 
 def place_of(hub: DataHub, county: str | None) -> str:
-    """The place code the screen shows: a county, or the city's own code for 全市."""
-    return hub.settings.city.code if county in (None, "", CITY_WIDE) else county
+    """The place code the screen shows: a county the user may see, or the city's own code
+    for 全市 (published city totals: every user may see them).
+
+    The page reads every county's rows to rank them (data.year_rows), so the place is checked
+    here against the user's scope from the server: a county outside it (a forged request or
+    a stale link) is audited and shows the city instead, never that county's figures.
+    """
+    city = hub.settings.city.code
+    if county in (None, "", CITY_WIDE, city):
+        return city
+    if county in hub.visible_places(data.DATASET, hub.principal()):
+        return county
+    hub.record_out_of_scope(data.DATASET, [str(county)])
+    return city
 
 
 def place_name(hub: DataHub, place: str) -> str:
@@ -76,11 +89,7 @@ def _rows(result: Result) -> pd.DataFrame:
 
 
 def _error_text(result: Result) -> str:
-    if not result.error:
-        return ""
-    if result.stale:
-        return f"经济指标数据源出错：{result.error}。显示最近一次成功数据（数据截至 {as_of(result.as_of)}）"
-    return f"经济指标数据源出错：{result.error}"
+    return result_state_text(result) if result.error else ""
 
 
 @dataclass
@@ -249,6 +258,8 @@ def build_indicator(
         county_texts: dict[str, str] = {}
     else:
         table = county_ranking(data_rows, indicator, shown, counties, extras.rank_by)
+        # Ranked over every county; each county the user may not see keeps only its code.
+        table = redact_peers(table, hub.visible_places(data.DATASET, hub.principal()))
         colours = {
             code: theme.STATUS_COLOURS.get(growth_status(g, indicator), theme.ACCENT)
             if r.target_growth is not None
@@ -274,9 +285,12 @@ def build_indicator(
             c: (None if pd.isna(v) else float(v))
             for c, v in zip(table.county_code, table.metric, strict=True)
         }
+        denied = dict(zip(table.county_code, table.denied, strict=True))
         county_texts = {
             c: (
-                "未报"
+                DENIED_TEXT
+                if denied[c]
+                else "未报"
                 if v is None
                 else (percent(v, signed=True) if by == "growth" else number(v, 2))
             )

@@ -24,17 +24,19 @@ COLUMNS = (
 
 
 def year_rows(hub: DataHub, period: str) -> Result:
-    """Every indicator, every place in scope, from January of last year to the period.
+    """Every indicator, every place of the city, from January of last year to the period.
 
     Last year is needed for computed growth, and for the year's first release, which is
-    compared with 上年全年.
+    compared with 上年全年. Every county's rows are read whoever asks (peers): a county's
+    rank is its place among all counties. The page shows the readings of one place the user
+    may see (callbacks.visible_place) and redacts the ranking (cockpit.scope.redact_peers).
     """
     first = f"{int(period[:4]) - 1}-01"
     query = DatasetQuery(
         filters=(Filter("period", "between", (first, period)),),
         columns=COLUMNS,
     )
-    return hub.query(DATASET, query)
+    return hub.query(DATASET, query, peers=True)
 
 
 def history_rows(hub: DataHub, indicator_id: str, places: tuple[str, ...], period: str) -> Result:

@@ -15,6 +15,7 @@ from dash import html
 
 from cockpit import theme
 from cockpit.formatting import number, percent
+from cockpit.scope import DENIED_TEXT
 from panels.economy.export import COLUMNS, STATUS_WORDS
 from panels.economy.forecast import Projection
 from panels.economy.transform import Reading
@@ -253,7 +254,11 @@ def ranking_figure(
     labels = [names.get(c, c) for c in rows.county_code]
     is_growth = metric == "growth"
     texts = []
-    for r in rows.itertuples():
+    denied = rows["denied"] if "denied" in rows else pd.Series(False, index=rows.index)
+    for r, hidden in zip(rows.itertuples(), denied, strict=True):
+        if hidden:  # a county outside the user's scope: its rank and figure are not theirs
+            texts.append(DENIED_TEXT)
+            continue
         if _nan(r.metric):
             texts.append("未报")
             continue
@@ -265,7 +270,9 @@ def ranking_figure(
         texts.append(f"第{int(r.rank)}  {shown}{move}")
     fig = go.Figure(
         go.Bar(
-            x=[None if _nan(v) else v for v in rows.metric],
+            # A zero-length bar for a county without a figure, so its label (未报, 无权查看)
+            # is drawn: Plotly draws no text for a missing x.
+            x=[0.0 if _nan(v) else v for v in rows.metric],
             y=labels,
             orientation="h",
             marker=dict(
@@ -306,7 +313,9 @@ def ranking_figure(
         bargap=0.25,
         xaxis=dict(
             title=dict(text=f"{'累计同比（%）' if is_growth else unit}", font=dict(size=13)),
-            range=[low - (pad * 0.2 if low < 0 else 0), high + pad],
+            # Negative bars carry their label on the left: room for it there too, so it is
+            # not drawn over the county names.
+            range=[low - (pad if low < 0 else 0), high + pad],
             fixedrange=True,
             automargin=True,
         ),

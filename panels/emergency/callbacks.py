@@ -133,13 +133,15 @@ def build_view(
         "summary": ui.summary(active_result, warnings),
         "events": ui.event_list(active_result, event_id),
         "counts": ui.count_tables(counts, by_level, by_category, now),
-        "detail": ui.event_detail(event, names, entries, timeline),
+        "detail": ui.event_detail(event, names, entries, timeline, active_result),
         "nearest_title": "就近应急资源" + (f" · 距{event['title']}" if event else ""),
         "nearest": ui.nearest_panel(event, nearest, resources, names),
         "warnings": ui.warnings_list(warnings, names),
         "roster": ui.roster(duty, roster_rows(duty.frame), now.date()),
         "map_note": _map_note(active_result, warnings, resources),
-        "live_state": ui.live_state(is_live, config.refresh_seconds, config.idle_check_seconds),
+        "live_state": ui.live_state(
+            is_live, config.refresh_seconds, config.idle_check_seconds, active_result
+        ),
         "live_disabled": not is_live,
         "live_interval": config.refresh_seconds * 1000,
         "watch_disabled": is_live or config.idle_check_seconds == 0,

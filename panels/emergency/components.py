@@ -13,6 +13,7 @@ import pandas as pd
 from dash import html
 
 from cockpit.calls import call_link, contact_link
+from cockpit.components import source_state
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import Result
 from panels.emergency.transform import (
@@ -53,8 +54,7 @@ def _text(value: Any) -> str:
 def source_note(result: Result, what: str = "") -> html.P:
     """The panel's foot: 数据截至, or the source's own error (and that the data shown is old)."""
     if result.error:
-        text = result.error + ("（显示最近一次成功数据）" if result.stale else "")
-        return html.P(text, className="panel-error", role="alert")
+        return source_state(result)
     prefix = f"{what} · " if what else ""
     return html.P(f"{prefix}数据截至 {as_of_text(result.as_of)}", className="panel-as-of")
 
@@ -209,9 +209,21 @@ def category_labels() -> dict[str, str]:
 
 # -- the selected event ---------------------------------------------------------------------
 def event_detail(
-    event: dict | None, names: dict[str, str], timeline: list[TimelineEntry], tl: Result
+    event: dict | None,
+    names: dict[str, str],
+    timeline: list[TimelineEntry],
+    tl: Result,
+    events: Result | None = None,
 ) -> list:
     """The selected event's facts and its timeline of reports and instructions."""
+    if event is None and events is not None and events.error and not events.stale:
+        return [
+            html.P(
+                "事件数据源无法连接，无法确认当前是否有正在处置的突发事件；连接恢复后本屏自动刷新。",
+                className="panel-error",
+                role="alert",
+            )
+        ]
     if event is None:
         return [
             html.P(
@@ -464,8 +476,18 @@ def roster(result: Result, rows: list[dict], day: dt.date) -> list:
     ]
 
 
-def live_state(active: bool, refresh_seconds: int, idle_seconds: int) -> str:
-    """What the screen does now: refreshing, or waiting for a new event."""
+def live_state(
+    active: bool, refresh_seconds: int, idle_seconds: int, events: Result | None = None
+) -> str:
+    """What the screen does now: refreshing, waiting for a new event, or retrying a source
+    that does not answer (an outage must never read as "no events")."""
+    if events is not None and events.error:
+        shown = (
+            f" · 显示{as_of_text(events.as_of)}的最近一次成功数据"
+            if events.stale and events.as_of
+            else (" · 显示最近一次成功数据" if events.stale else "")
+        )
+        return f"事件数据源无法连接{shown} · 每{refresh_seconds}秒重试"
     if active:
         return f"实时刷新 · 每{refresh_seconds}秒"
     if idle_seconds:

@@ -69,7 +69,8 @@ def probe(
         filters=(Filter(column, "le", bound), *filters),
         measures=(Measure("as_of", "max", column), Measure("rows", "count"), *extra),
     )
-    return hub.query(dataset, query, with_as_of=False)
+    # The bound moves every window: the last good probe stands for any bound (source down).
+    return hub.query(dataset, query, with_as_of=False, live_column=column)
 
 
 def probe_as_of(result: Result) -> dt.datetime | None:
@@ -103,7 +104,7 @@ def _rows(
         query.with_filters(Filter(column, "le", stamp)),
         limit=max(count, 1) if count is not None else None,
     )
-    result = hub.query(dataset, query, with_as_of=False)
+    result = hub.query(dataset, query, with_as_of=False, live_column=column)
     error = result.error or seen.error
     return dataclasses.replace(
         result, as_of=probe_as_of(seen), error=error, stale=result.stale or seen.stale

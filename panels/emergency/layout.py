@@ -150,7 +150,7 @@ def layout() -> html.Div:
                         children=[
                             html.Span(id="emergency-live-state", className="em-live-state"),
                             html.Span(
-                                "连接正常",
+                                "服务器连接正常",
                                 id="emergency-connection",
                                 className="em-conn is-online",
                                 role="status",

@@ -20,7 +20,7 @@ from cockpit import maps, theme
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_map, county_outlines
 from cockpit.outputs import cached_output
-from cockpit.scope import SEE_PERSONAL, current_principal
+from cockpit.scope import DENIED_TEXT, SEE_PERSONAL, current_principal, redact_peers
 from cockpit.shell import screen_county
 from panels.hotline import data, figures, kpis
 from panels.hotline.config import HotlineConfig, module_config
@@ -211,16 +211,26 @@ def map_section(
     window = period_windows(period, now)["current"]
     if window.empty:
         return figures.blank(), figures.empty("所选统计期尚未开始"), "", figures.foot(None)
-    result = data.by_group(hub, config, window, now, "county_code")
+    # Every county is counted and ranked on the server (a county user's rank is the city's
+    # truth); what the user may not see is blanked before it is drawn.
+    result = data.by_group(hub, config, window, now, "county_code", peers=True)
     names = dict(hub.settings.city.county_names)
     ranking = county_ranking(result.frame, names, metric)
+    ranking = redact_peers(
+        ranking, hub.visible_places(data.TICKETS, hub.principal()), keep=("name",)
+    )
+    denied = dict(zip(ranking.county_code, ranking.denied, strict=True))
     values = {
-        r.county_code: (None if pd.isna(getattr(r, metric)) else float(getattr(r, metric)))
+        r.county_code: (
+            None if r.denied or pd.isna(getattr(r, metric)) else float(getattr(r, metric))
+        )
         for r in ranking.itertuples()
     }
     label, unit = figures.RANK_METRICS[metric]
     texts = {
-        code: figures.metric_text(metric, value)
+        code: DENIED_TEXT
+        if denied[code]
+        else figures.metric_text(metric, value)
         + ("件" if metric == "received" and value is not None else "")
         for code, value in values.items()
     }

@@ -84,11 +84,16 @@ def by_group(
     now: dt.datetime,
     column: str,
     county: str | None = None,
+    peers: bool = False,
 ) -> Result:
-    """The KPI counts of a window per county or per responsible unit."""
+    """The KPI counts of a window per county or per responsible unit.
+
+    `peers=True` counts every county whoever asks, to rank them on the server; the caller
+    redacts what a county user may not see (cockpit.scope.redact_peers).
+    """
     extra = (*county_filter(county), Filter(column, "not_null"))
     query = kpis.counts_query(config.definitions, w, now, group_by=(column,), extra=extra)
-    return hub.query(TICKETS, query)
+    return hub.query(TICKETS, query, peers=peers)
 
 
 # -- breakdowns and series -----------------------------------------------------------------------

@@ -14,9 +14,10 @@ import plotly.graph_objects as go
 from dash import html
 
 from cockpit import theme
-from cockpit.components import FIT_GRAPH
+from cockpit.components import FIT_GRAPH, source_state_text
 from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import number, percent
+from cockpit.scope import DENIED_TEXT
 from panels.hotline.kpis import Kpi
 from panels.hotline.transform import clock_text
 
@@ -43,8 +44,9 @@ def foot(as_of: dt.datetime | None, error: str | None = None, stale: bool = Fals
     """A panel's foot: its error (and whether the figures shown are the last good ones) and 数据截至."""
     out: list = []
     if error:
-        prefix = "数据源异常，显示最近一次成功数据：" if stale else "数据源异常："
-        out.append(html.P(prefix + error, className="panel-error", role="alert"))
+        kind = "is-stale" if stale else "is-down"
+        text = source_state_text(error, stale, as_of)
+        out.append(html.P(text, className=f"panel-error source-state {kind}", role="alert"))
     out.append(html.Div(f"数据截至 {as_of_text(as_of)}", className="panel-as-of"))
     return out
 
@@ -301,6 +303,10 @@ def county_table(ranking: pd.DataFrame, metric: str, selected: str | None) -> ht
     )
     rows = []
     for r in ranking.itertuples():
+        if getattr(r, "denied", False):  # outside the user's scope: no rank, no figure, no drill
+            cells = [html.Td("—"), html.Td(r.name), html.Td(DENIED_TEXT)]
+            rows.append(html.Tr([*cells, html.Td("") if extra else None], className="row-denied"))
+            continue
         cells = [
             html.Td("—" if r.rank is None or pd.isna(r.rank) else str(int(r.rank))),
             html.Td(drill_button(f"county|{r.county_code}", r.name, "link-like", "查看本县区工单")),

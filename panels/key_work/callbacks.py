@@ -10,6 +10,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from cockpit import clock
 from cockpit.calls import contact_link
+from cockpit.components import result_state_text
 from cockpit.formatting import as_of
 from cockpit.hub import DataHub
 from cockpit.scope import current_principal
@@ -66,7 +67,7 @@ def build_tasks(
     lit = with_lights(result.frame, today, rules, milestones)
     notes = []
     if result.error:
-        notes.append(("显示最近一次成功数据：" if result.stale else "") + result.error)
+        notes.append(result_state_text(result))
     if milestone_note and not result.frame.empty:
         notes.append(milestone_note)
     cases: dict = {}

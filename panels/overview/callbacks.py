@@ -13,6 +13,7 @@ from cockpit.formatting import month_label, number, percent
 from cockpit.hub import DataHub
 from cockpit.maps import county_map, county_outlines
 from cockpit.outputs import cached_output
+from cockpit.scope import hide_outside_scope
 from cockpit.shell import CITY_WIDE, screen_county
 from panels.economy.transform import latest_releases
 from panels.key_work import data as key_work_data
@@ -60,7 +61,16 @@ def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date
 
 
 def map_values(hub: DataHub, metric: str, period: str) -> tuple[dict, dict, str, str]:
-    """(values, texts, title, note) per county for the map's metric."""
+    """(values, texts, title, note) per county for the map's metric; counties outside the
+    user's scope read 无权查看 (not 0 or —)."""
+    values, texts, title, note = _metric_values(hub, metric, period)
+    counties = [c.code for c in hub.settings.city.counties]
+    values, texts = hide_outside_scope(values, texts, counties, hub.principal())
+    return values, texts, title, note
+
+
+def _metric_values(hub: DataHub, metric: str, period: str) -> tuple[dict, dict, str, str]:
+    """(values, texts, title, note) per county for the map's metric, as the source answers."""
     if metric == "risk":
         # Counted as the risk page counts them; a county without warnings has 0, not a gap.
         result = data.warnings_in_force(hub, period, None, clock.today())
@@ -95,11 +105,11 @@ def map_values(hub: DataHub, metric: str, period: str) -> tuple[dict, dict, str,
 
 
 def _note(result) -> str:  # noqa: ANN001
-    from cockpit.formatting import as_of
+    from cockpit.components import result_state_text
 
     if result.error:
-        return f"{result.error}" + ("（显示最近一次成功数据）" if result.stale else "")
-    return f"数据截至 {as_of(result.as_of)} · 点击县区查看本县区"
+        return result_state_text(result)
+    return f"{result_state_text(result)} · 点击县区查看本县区"
 
 
 def register_callbacks(app: Dash, hub: DataHub) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from cockpit.components import source_state_text
 from cockpit.formatting import freshness
 from panels.overview.transform import Attention, ModuleCard
 
@@ -25,8 +26,8 @@ def module_card(card: ModuleCard, href: str | None = None) -> html.Div | dcc.Lin
     if card.error:
         body.append(
             html.P(
-                ("显示最近一次成功数据：" if card.stale else "") + card.error,
-                className="panel-error",
+                source_state_text(card.error, card.stale, card.as_of),
+                className="panel-error source-state " + ("is-stale" if card.stale else "is-down"),
                 role="alert",
             )
         )

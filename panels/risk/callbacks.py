@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from cockpit import clock, maps
+from cockpit.components import result_state_text
 from cockpit.formatting import as_of, month_label
 from cockpit.hub import DataHub
 from cockpit.maps import county_outlines
@@ -60,7 +61,7 @@ def build_screen(
         notes.append(f"签收记录暂不可用：{exc}")
     source_note = ""
     if view.source.error:
-        source_note = ("显示最近一次成功数据：" if view.source.stale else "") + view.source.error
+        source_note = result_state_text(view.source)
     shown = frame
     if levels is not None:
         shown = shown[shown["level"].isin(levels)]
