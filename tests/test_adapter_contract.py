@@ -1,8 +1,11 @@
 """One contract suite over every adapter: the same reference data, the same queries, the same answers.
 
-The reference tickets are loaded into SQLite, DuckDB, PostgreSQL, the demo adapter's file, the
-fake sharing platform (REST) and drop-folder files in each encoding; every query must give the
-same result everywhere (the Metabase-drivers idea: one dataset, one suite, every driver).
+The reference tickets are loaded into SQLite, DuckDB, PostgreSQL, MariaDB (the MySQL protocol
+of Doris, StarRocks, TiDB and OceanBase), the demo adapter's file, the fake sharing platform
+(REST) and drop-folder files in each encoding; every query must give the same result everywhere
+(the Metabase-drivers idea: one dataset, one suite, every driver). The engines no test machine
+runs (Oracle, SQL Server, ClickHouse, 达梦, Kingbase) are compiled against the SQL they must
+get (data_sources/dialects.py). Errors, health() and close() are part of the contract too.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +22,21 @@ import pytest
 import sqlalchemy as sa
 
 from cockpit.contracts import CONTRACTS
-from data_sources.base import BoundDataset, Col, DatasetQuery, Filter, Measure, TimeBucket
+from data_sources.base import (
+    BoundDataset,
+    Col,
+    DatasetQuery,
+    DataSourceError,
+    Filter,
+    Measure,
+    TimeBucket,
+)
 from data_sources.demo import DemoConfig, DemoSource
 from data_sources.files import FileConfig, FileSource
 from data_sources.rest import RestConfig, RestSource
 from data_sources.sql import SqlConfig, SqlSource
 from tests.fake_platform import FakePlatform
+from tests.mariadb_support import mariadb_url_or_skip, unique_name
 
 CONTRACT = CONTRACTS["hotline.tickets"]
 TABLE = "ref_tickets"
@@ -235,6 +247,7 @@ ADAPTERS = [
     "sqlite",
     "duckdb",
     "postgres",
+    "mariadb",
     "demo",
     "rest",
     "csv-utf8",
@@ -257,17 +270,17 @@ def source(request, reference, tmp_path, platform, monkeypatch):  # noqa: ANN001
         src = demo_source(tmp_path, reference)
     elif kind == "rest":
         src = rest_source(platform, monkeypatch)
-    elif kind == "postgres":
-        url = request.getfixturevalue("pg_url")
-        table = f"ref_{uuid.uuid4().hex[:10]}"
+    elif kind in ("postgres", "mariadb"):
+        url = request.getfixturevalue("pg_url") if kind == "postgres" else mariadb_url_or_skip()
+        table = unique_name("ref")
         engine = sa.create_engine(url)
         reference.to_sql(table, engine, index=False)
-        src = SqlSource("postgres", SqlConfig(kind="sql", url=url))
+        src = SqlSource(kind, SqlConfig(kind="sql", url=url))
         src.table = table
         yield src
         src.close()
         with engine.begin() as conn:
-            conn.execute(sa.text(f'DROP TABLE "{table}"'))
+            conn.execute(sa.text(f"DROP TABLE {engine.dialect.identifier_preparer.quote(table)}"))
         engine.dispose()
         return
     elif kind == "parquet":
@@ -320,3 +333,43 @@ def test_environment_is_not_leaking_secrets_into_config(monkeypatch) -> None:  #
     )
     assert "s3cret" not in json.dumps(config.model_dump())
     assert os.environ["X_SECRET"] == "s3cret"
+
+
+# -- errors, health() and close(): the same contract everywhere -------------------------------
+def _assert_plain(message: str, source_name: str) -> None:
+    """A message a user may read: one line, naming the source, no SQL, no traceback."""
+    assert source_name in message
+    assert "\n" not in message
+    assert "SELECT" not in message.upper()
+    assert "Traceback" not in message
+
+
+def test_a_missing_table_raises_a_plain_data_source_error(source) -> None:  # noqa: ANN001
+    """A table (resource, file prefix) that is not there: DataSourceError in plain words, and
+    the adapter still answers afterwards."""
+    with pytest.raises(DataSourceError) as info:
+        source.fetch(bound("no_such_table_here"), QUERIES["count-by-county"])
+    assert not isinstance(info.value, sa.exc.SQLAlchemyError)
+    _assert_plain(str(info.value), source.name)
+    assert len(source.fetch(bound(source.table), QUERIES["count-by-county"])) > 0
+
+
+def test_a_missing_column_raises_a_plain_data_source_error(source) -> None:  # noqa: ANN001
+    """A contract column mapped to a source column that is not there: DataSourceError."""
+    missing = replace(bound(source.table), column_map={"channel": "no_such_column"})
+    query = DatasetQuery(group_by=("channel",), measures=(Measure("n", "count"),))
+    with pytest.raises(DataSourceError) as info:
+        source.fetch(missing, query)
+    _assert_plain(str(info.value), source.name)
+
+
+def test_health_is_ok_and_close_releases_without_breaking_the_next_query(source) -> None:  # noqa: ANN001
+    """health() says ok; close() may be called twice; a query after close() opens anew."""
+    health = source.health()
+    assert health.ok, health.message
+    before = source.fetch(bound(source.table), QUERIES["count-by-county"])
+    source.close()
+    source.close()
+    after = source.fetch(bound(source.table), QUERIES["count-by-county"])
+    pd.testing.assert_frame_equal(canonical(after), canonical(before))
+    assert source.health().ok
