@@ -3,6 +3,8 @@
 Queries are built with SQLAlchemy Core and bound parameters, and filters, grouping, time
 buckets and aggregates are pushed down to the engine: only aggregates, or the one page of
 rows a user asked for, ever leave the database. The cockpit only reads from a source.
+What differs between engines (time buckets, timeouts, file or server) is looked up in the
+table of data_sources/dialects.py, never branched on here.
 """
 
 from __future__ import annotations

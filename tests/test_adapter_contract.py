@@ -15,6 +15,7 @@ import json
 import os
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import get_args
 
 import numpy as np
@@ -563,3 +564,23 @@ def test_an_engine_without_a_row_says_plainly_it_cannot_bucket() -> None:
     at = sa.table("t", sa.column("at", sa.DateTime())).c.at
     with pytest.raises(DataSourceError, match="暂不支持按 month 分组"):
         dialect_for("firebird").bucket(at, "month")
+
+
+def test_compile_only_engines_get_the_timeouts_their_drivers_take() -> None:
+    """The connect and statement timeouts docs/data-sources.md lists for engines no test
+    machine runs reach each driver under the name it takes."""
+    config = SqlConfig(kind="sql", url="sqlite://", connect_timeout=7, query_timeout=9)
+    pg_like = {"connect_timeout": 7, "options": "-c statement_timeout=9000"}
+    assert dialect_for("kingbase").connect_args(config, "ksycopg2", False) == pg_like
+    assert dialect_for("oracle").connect_args(config, "oracledb", False) == {
+        "tcp_connect_timeout": 7
+    }
+    session = SimpleNamespace()
+    dialect_for("oracle").on_connect(session, config)
+    assert session.call_timeout == 9000  # ms, per round trip
+    assert dialect_for("dm").connect_args(config, "dmPython", False) == {}
+    assert dialect_for("mssql").connect_args(config, "pymssql", False) == {
+        "login_timeout": 7,
+        "timeout": 9,
+    }
+    assert dialect_for("mssql").connect_args(config, "pyodbc", False) == {"timeout": 7}
