@@ -90,9 +90,15 @@ def hub_on(source: SqlSource, environ: dict[str, str]) -> DataHub:
 
 
 @pytest.fixture(scope="module")
-def hubs(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def maria_url() -> str:
+    """The server, or a skip before the demo data is generated for nothing."""
+    return mariadb_url_or_skip()
+
+
+@pytest.fixture(scope="module")
+def hubs(maria_url: str, demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     """(MariaDB hub, DuckDB hub) over the same rows; the MariaDB database is dropped after."""
-    url = mariadb_url_or_skip()
+    url = maria_url
     tmp = tmp_path_factory.mktemp("panels-mariadb")
     frames = demo_frames(demo_db, tmp)
 
