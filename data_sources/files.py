@@ -9,6 +9,7 @@ go through pandas first. Malformed lines are refused with their line numbers, ne
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from pathlib import Path
@@ -18,7 +19,7 @@ import pandas as pd
 from pydantic import Field
 
 from data_sources.base import BoundDataset, DatasetQuery, DataSourceError, Health, SourceConfig
-from data_sources.local_engine import query_rows
+from data_sources.local_engine import query_rows, require_columns
 
 SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet")
 _DATE_IN_NAME = re.compile(r"(20\d{2})-?(\d{2})-?(\d{2})")
@@ -135,6 +136,13 @@ class FileSource:
         else:
             delim = self.config.delimiter.replace("'", "''")
             reader = f"read_csv({paths}, all_varchar=true, header=true, delim='{delim}', union_by_name=true)"
+        # Missing columns named as a frame's are (DuckDB's error quotes its SELECT clause);
+        # a file DuckDB cannot read at all is reported by query_rows.
+        import duckdb
+
+        with duckdb.connect() as con, contextlib.suppress(duckdb.Error):
+            header = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+            require_columns({row[0] for row in header}, dataset, self.name)
         casts = ", ".join(
             f'CAST("{dataset.source_column(c.name)}" AS {_DUCK_TYPES[c.type]}) AS "{dataset.source_column(c.name)}"'
             for c in dataset.columns

@@ -53,9 +53,7 @@ def typed_rows(rows: pd.DataFrame, dataset: BoundDataset, source: str) -> pd.Dat
 
     A missing contract column is an error naming it; extra columns are kept (and ignored)."""
     out = rows.copy()
-    missing = [c.name for c in dataset.columns if dataset.source_column(c.name) not in out.columns]
-    if missing:
-        raise DataSourceError(f"数据源 {source} 的 {dataset.name} 缺少字段：{'、'.join(missing)}")
+    require_columns(set(out.columns), dataset, source)
     for col in dataset.columns:
         name = dataset.source_column(col.name)
         values = out[name]
@@ -73,6 +71,14 @@ def typed_rows(rows: pd.DataFrame, dataset: BoundDataset, source: str) -> pd.Dat
                 f"数据源 {source} 的 {dataset.name}.{col.name} 不是 {col.type}：{str(exc)[:120]}"
             ) from exc
     return out
+
+
+def require_columns(present: set[str], dataset: BoundDataset, source: str) -> None:
+    """DataSourceError naming every contract column the rows (`present`: their source column
+    names) lack: in plain words, where the engine's binder error would quote its SQL."""
+    missing = [c.name for c in dataset.columns if dataset.source_column(c.name) not in present]
+    if missing:
+        raise DataSourceError(f"数据源 {source} 的 {dataset.name} 缺少字段：{'、'.join(missing)}")
 
 
 _TRUE = {"1", "true", "t", "yes", "y", "是", "True"}

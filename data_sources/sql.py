@@ -3,6 +3,8 @@
 Queries are built with SQLAlchemy Core and bound parameters, and filters, grouping, time
 buckets and aggregates are pushed down to the engine: only aggregates, or the one page of
 rows a user asked for, ever leave the database. The cockpit only reads from a source.
+What differs between engines (time buckets, timeouts, file or server) is looked up in the
+table of data_sources/dialects.py, never branched on here.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from data_sources.base import (
     SourceConfig,
     TimeBucket,
 )
+from data_sources.dialects import dialect_for
 
 log = logging.getLogger(__name__)
 
@@ -106,38 +109,19 @@ class SqlSource:
         with self._lock:
             if self._engine is None or self._engine_pid != os.getpid():
                 url = make_url(self._url())
+                row = dialect_for(url.get_backend_name())
+                connect_args = row.connect_args(
+                    self.config, url.get_driver_name(), self._read_only_file
+                )
                 # hide_parameters: a failed query is logged without its bound values (a drill
                 # to a caller filters on the raw phone number).
-                backend = url.get_backend_name()
-                # pre_ping: a pooled connection to a server may have been dropped; a file
-                # opened in this process (DuckDB, SQLite) cannot be, and pinging it would be
-                # one more statement per query.
-                kwargs: dict[str, Any] = {
-                    "pool_pre_ping": backend not in ("duckdb", "sqlite"),
-                    "hide_parameters": True,
-                }
-                connect_args: dict[str, Any] = {}
-                if backend == "postgresql":
-                    connect_args["connect_timeout"] = self.config.connect_timeout
-                    statement_ms = self.config.query_timeout * 1000
-                    connect_args["options"] = f"-c statement_timeout={statement_ms}"
-                    kwargs["pool_size"] = self.config.pool_size
-                elif backend in ("mysql", "mariadb", "doris", "starrocks"):
-                    connect_args["connect_timeout"] = self.config.connect_timeout
-                    connect_args["read_timeout"] = self.config.query_timeout
-                elif backend == "sqlite":
-                    connect_args["timeout"] = self.config.connect_timeout
-                elif backend == "duckdb":
-                    # DuckDB's defaults suit one analyst on a whole machine (80% of RAM for
-                    # its buffers, a thread per core); here it is one of several workers'
-                    # engines, and its cached blocks are most of a worker's memory.
-                    connect_args["config"] = {
-                        "memory_limit": self.config.duckdb_memory_limit,
-                        "threads": self.config.duckdb_threads,
-                    }
-                    if self._read_only_file:
-                        connect_args["read_only"] = True
-                self._engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+                kwargs: dict[str, Any] = {"hide_parameters": True, **row.engine_args(self.config)}
+                engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+                config = self.config
+                sa.event.listen(
+                    engine, "connect", lambda conn, _record: row.on_connect(conn, config)
+                )
+                self._engine = engine
                 self._engine_pid = os.getpid()
             return self._engine
 
@@ -202,7 +186,7 @@ class SqlSource:
         # (URL.set ignores password=None; _replace is how SQLAlchemy itself drops it)
         where = url._replace(password=None).render_as_string(hide_password=False)
         version = f"sql:{self.name}:{hashlib.sha256(where.encode()).hexdigest()[:16]}"
-        is_file = url.get_backend_name() in ("sqlite", "duckdb")
+        is_file = dialect_for(url.get_backend_name()).file_backed
         path = url.database if is_file and url.database not in (None, "", ":memory:") else None
         return version, path
 
@@ -230,8 +214,15 @@ def build_select(
     def col(name: str) -> sa.ColumnElement:
         expr: sa.ColumnElement = table.c[dataset.source_column(dataset.spec(name).name)]
         if name == dataset.county_column and dataset.county_code_map:
-            # Old division codes count under the division that absorbed them.
-            expr = sa.case(dataset.county_code_map, value=expr, else_=expr)
+            # Old division codes count under the division that absorbed them. The codes are
+            # written into the SQL (config's digits, rendered by the engine's own quoting):
+            # bound, the CASE in SELECT and in GROUP BY would differ by their placeholders,
+            # which Oracle and SQL Server refuse.
+            mapping = {
+                sa.literal(old, literal_execute=True): sa.literal(new, literal_execute=True)
+                for old, new in dataset.county_code_map.items()
+            }
+            expr = sa.case(mapping, value=expr, else_=expr)
         return expr
 
     conditions = [_condition(col, f) for f in query.filters]
@@ -372,63 +363,10 @@ def _measure(col: Any, m: Measure) -> sa.ColumnElement:
     raise DataSourceError(f"不支持的聚合 {m.agg}")
 
 
-_FORMATS = {"hour": "%Y-%m-%d %H", "day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
-_PG_FORMATS = {"hour": "YYYY-MM-DD HH24", "day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}
-
-
 def _bucket(expr: sa.ColumnElement, bucket: TimeBucket, dialect: str) -> sa.ColumnElement:
-    """A calendar bucket as text (or an integer for weekday 1-7 and hour_of_day 0-23)."""
-    unit = bucket.unit
-    if dialect == "sqlite":
-        if unit in _FORMATS:
-            return sa.func.strftime(_literal(_FORMATS[unit]), expr)
-        weekday0 = sa.cast(sa.func.strftime("%w", expr), sa.Integer)  # 0 = Sunday
-        if unit == "weekday":
-            return (weekday0 + 6) % 7 + 1
-        if unit == "hour_of_day":
-            return sa.cast(sa.func.strftime("%H", expr), sa.Integer)
-        if unit == "week":  # the Monday that starts the week
-            offset = sa.cast((weekday0 + 6) % 7, sa.String)
-            return sa.func.date(expr, _literal("-") + offset + _literal(" days"))
-        if unit == "quarter":
-            month = sa.cast(sa.func.strftime("%m", expr), sa.Integer)
-            quarter = sa.cast((month + 2) / 3, sa.Integer)
-            year = sa.func.strftime(_literal("%Y"), expr)
-            return year + _literal("-Q") + sa.cast(quarter, sa.String)
-    elif dialect == "postgresql":
-        if unit in _PG_FORMATS:
-            return sa.func.to_char(expr, _literal(_PG_FORMATS[unit]))
-        if unit == "weekday":
-            return sa.cast(sa.extract("isodow", expr), sa.Integer)
-        if unit == "hour_of_day":
-            return sa.cast(sa.extract("hour", expr), sa.Integer)
-        if unit == "week":
-            return sa.func.to_char(
-                sa.func.date_trunc(_literal("week"), expr), _literal("YYYY-MM-DD")
-            )
-        if unit == "quarter":
-            return sa.func.to_char(expr, _literal('YYYY-"Q"Q'))
-    elif dialect == "duckdb":
-        if unit in _FORMATS:
-            return sa.func.strftime(expr, _literal(_FORMATS[unit]))
-        if unit == "weekday":
-            return sa.func.isodow(expr)
-        if unit == "hour_of_day":
-            return sa.func.hour(expr)
-        if unit == "week":
-            return sa.func.strftime(
-                sa.func.date_trunc(_literal("week"), expr), _literal("%Y-%m-%d")
-            )
-        if unit == "quarter":
-            year = sa.func.strftime(expr, _literal("%Y"))
-            return year + _literal("-Q") + sa.cast(sa.func.quarter(expr), sa.String)
-    raise DataSourceError(f"数据库 {dialect} 暂不支持按 {unit} 分组")
-
-
-def _literal(text: str) -> sa.ColumnElement:
-    """A constant rendered into the SQL text, not bound: the same bucket expression then reads
-    the same in SELECT and GROUP BY, which PostgreSQL requires. Only our own constants pass here."""
-    return sa.literal_column("'" + text.replace("'", "''") + "'", sa.String())
+    """A calendar bucket as text (or an integer for weekday 1-7 and hour_of_day 0-23), written
+    by the engine's row of data_sources.dialects."""
+    return dialect_for(dialect).bucket(expr, bucket.unit)
 
 
 def coerce_types(

@@ -1,5 +1,5 @@
-"""Tests for data_sources.sql: one hand-made dataset loaded into SQLite (a file), DuckDB (a file)
-and PostgreSQL, and one set of queries run through SqlSource on every engine (the Metabase
+"""Tests for data_sources.sql: one hand-made dataset loaded into SQLite (a file), DuckDB (a file),
+PostgreSQL and MariaDB, and one set of queries run through SqlSource on every engine (the Metabase
 pattern). Each answer must equal the others and an independent pandas computation over the
 same rows.
 
@@ -10,6 +10,7 @@ tickets (NULL closed_at), so the mapping and NULL handling are exercised on ever
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from data_sources.base import (
     TimeBucket,
 )
 from data_sources.sql import SqlConfig, SqlSource, build_select
+from tests.mariadb_support import mariadb_url_or_skip, unique_name
 
 # -- the shared test dataset ---------------------------------------------------------------------
 CURRENT = ("140403", "140404", "140405")
@@ -53,7 +55,7 @@ DATASET = BoundDataset(
     county_column="county_code",
     county_code_map=dict(FORMER),
 )
-ENGINES = ("sqlite", "duckdb", "postgresql")
+ENGINES = ("sqlite", "duckdb", "postgresql", "mariadb")
 
 
 def make_frame() -> pd.DataFrame:
@@ -151,9 +153,26 @@ def postgresql_engine(pg_url: str) -> Engine:
         loader.dispose()
 
 
+@pytest.fixture(scope="module")
+def mariadb_engine() -> Engine:
+    """The dataset in a uniquely named MariaDB table (through pymysql), dropped afterwards."""
+    url = mariadb_url_or_skip()
+    table = unique_name("cockpit_test_tickets")
+    loader = sa.create_engine(url)
+    FRAME.to_sql(table, loader, index=False)
+    source = SqlSource("mariadb-test", SqlConfig(kind="sql", url=url, connect_timeout=3))
+    try:
+        yield Engine("mariadb", source, dataclasses.replace(DATASET, table=table))
+    finally:
+        source.close()
+        with loader.begin() as conn:
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS `{table}`"))
+        loader.dispose()
+
+
 @pytest.fixture(
     scope="module",
-    params=["sqlite", "duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)],
+    params=["sqlite", "duckdb", pytest.param("postgresql", marks=pytest.mark.postgres), "mariadb"],
 )
 def engine(request: pytest.FixtureRequest) -> Engine:
     """Each engine in turn."""
@@ -599,7 +618,8 @@ def test_bad_query_raises_data_source_error(engine: Engine, query: DatasetQuery)
 @pytest.mark.parametrize("prefix", ["schema-option", "dotted-table"])
 def test_schema_qualified_table_is_read(engine: Engine, prefix: str) -> None:
     """A table in a named schema is read, via the `schema` option or a dotted table name."""
-    schema = "public" if engine.name == "postgresql" else "main"
+    # MySQL's schemas are its databases: the one in the URL
+    schema = {"postgresql": "public", "mariadb": "test"}.get(engine.name, "main")
     url = engine.source.config.url
     if prefix == "schema-option":
         config = SqlConfig.model_validate({"kind": "sql", "url": url, "schema": schema})
@@ -752,3 +772,33 @@ def test_an_empty_answer_keeps_numeric_measures(engine: Engine) -> None:
     answer = engine.source.fetch(engine.dataset, query)
     assert answer.empty
     assert all(pd.api.types.is_numeric_dtype(answer[c]) for c in ("n", "total"))
+
+
+# -- (f) each engine's connect settings (data_sources/dialects.py) -----------------------------
+@pytest.mark.parametrize("name", ["postgresql", "mariadb"])
+def test_a_server_session_stops_a_query_at_the_query_timeout(
+    request: pytest.FixtureRequest, name: str
+) -> None:
+    """The query timeout is a server-side statement limit of every pooled session (PostgreSQL's
+    statement_timeout, MariaDB's max_statement_time), not only the driver giving up: the
+    server stops the query too."""
+    engine: Engine = request.getfixturevalue(f"{name}_engine")
+    config = engine.source.config.model_copy(update={"query_timeout": 1})
+    source = SqlSource(f"{name}-timeout", config)
+    setting, expected, sleep = {
+        "postgresql": ("SHOW statement_timeout", "1s", "SELECT pg_sleep(3)"),
+        "mariadb": ("SELECT @@SESSION.max_statement_time", 1.0, "SELECT SLEEP(3) FROM DUAL"),
+    }[name]
+    try:
+        with source.engine().connect() as conn:
+            assert conn.execute(sa.text(setting)).scalar() == expected
+            started = time.monotonic()
+            # MariaDB ends an interrupted SLEEP with 1 instead of an error; PostgreSQL raises
+            try:
+                slept = conn.execute(sa.text(sleep)).scalar()
+            except sa.exc.OperationalError:
+                slept = "cancelled"
+            assert slept in (1, "cancelled")
+            assert time.monotonic() - started < 2.5
+    finally:
+        source.close()
