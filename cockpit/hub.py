@@ -30,7 +30,7 @@ from cockpit.cache import (
     make_key,
 )
 from cockpit.contracts import CONTRACTS, Contract
-from cockpit.scope import Principal, current_principal
+from cockpit.scope import SEE_SOURCE_DETAIL, Principal, current_principal
 from cockpit.settings import Settings
 from data_sources.base import (
     BoundDataset,
@@ -314,16 +314,12 @@ class DataHub:
         try:
             frame = self._fetch(source, self._bound[dataset], scoped)
         except DataSourceError as exc:
-            return self._failed(dataset, source_name, is_demo, str(exc), last_good_key)
+            message = self.error_for_reader(dataset, exc)
+            return self._failed(dataset, source_name, is_demo, message, last_good_key)
         except Exception as exc:  # noqa: BLE001 - an adapter bug must not take the screen down
             log.exception("adapter %s failed on %s", source_name, dataset)
-            return self._failed(
-                dataset,
-                source_name,
-                is_demo,
-                f"数据源 {source_name} 出错（{type(exc).__name__}）",
-                last_good_key,
-            )
+            message = f"数据源 {source_name} 出错（{type(exc).__name__}）"
+            return self._failed(dataset, source_name, is_demo, message, last_good_key)
         missing = sorted(set(_expected_columns(self._bound[dataset], scoped)) - set(frame.columns))
         if missing:  # an adapter that breaks the contract must not reach a chart
             log.warning("source %s answered %s without %s", source_name, dataset, missing)
@@ -415,6 +411,17 @@ class DataHub:
     def record_out_of_scope(self, dataset: str, counties: list[str]) -> None:
         """Audit a request for counties outside the user's scope (a forged or stale link)."""
         _record_out_of_scope(dataset, counties)
+
+    def error_for_reader(self, dataset: str, exc: DataSourceError) -> str:
+        """A failed source as this reader is told it: data staff read what to fix (the
+        adapter's detail: dataset, table, column); others the general message and what
+        cannot be shown."""
+        if exc.detail is None:
+            return str(exc)
+        if self._principal().can(SEE_SOURCE_DETAIL):
+            return exc.detail
+        title = CONTRACTS[dataset].title if dataset in CONTRACTS else dataset
+        return f"{exc}：「{title}」暂时无法显示"
 
     def _version(self, source: DataSource) -> str:
         try:

@@ -22,6 +22,9 @@ EXPORT = "export"  # may download tables (CSV/Excel) and briefings
 MANAGE_USERS = "manage_users"  # the admin screen: users, roles, scopes, sessions
 READ_AUDIT = "read_audit"  # may read the audit log
 MANAGE_CONTACTS = "manage_contacts"  # may edit the 一键直联 directory
+# May read which dataset, table and column a failing source lacks (data staff, who fix it with
+# the platform); others read a plain sentence naming what cannot be shown.
+SEE_SOURCE_DETAIL = "see_source_detail"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,15 @@ ColumnType = Literal["string", "int", "float", "bool", "date", "datetime"]
 
 
 class DataSourceError(Exception):
-    """A source could not answer; the message is safe to show to a user."""
+    """A source could not answer; the message is safe to show to a user.
+
+    `detail`, where given, says what to fix in words for data staff (the dataset, the table,
+    the column); the message then stays general, for everyone else.
+    """
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 @dataclass(frozen=True)

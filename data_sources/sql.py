@@ -147,7 +147,27 @@ class SqlSource:
                 return rows_frame(conn.execute(stmt))
         except sa.exc.SQLAlchemyError as exc:
             log.warning("source %s failed on %s: %s", self.name, dataset.name, exc)
-            raise DataSourceError(f"数据源 {self.name} 查询失败（{type(exc).__name__}）") from exc
+            raise DataSourceError(
+                f"数据源 {self.name} 查询失败", detail=self._explain(exc, dataset)
+            ) from exc
+
+    def _explain(self, exc: sa.exc.SQLAlchemyError, dataset: BoundDataset) -> str:
+        """A failed query in plain words: the dataset, and what of its table is wrong where the
+        engine's catalog can tell (a missing table or column, a text column where the contract
+        wants a number or a date); never the engine's own message, nor the SQL."""
+        head = f"数据源 {self.name} 查询失败：数据集 {dataset.name}"
+        if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+            return f"{head} 无法连接数据库"
+        try:
+            problems = table_problems(self.engine(), dataset, self.config.db_schema)
+        except Exception:  # noqa: BLE001 - the catalog may be out of reach too
+            log.warning("source %s: could not read the catalog of %s", self.name, dataset.table)
+            problems = []
+        if problems:
+            return f"{head}：{'；'.join(problems)}"
+        if isinstance(exc, sa.exc.OperationalError):
+            return f"{head} 未能执行（数据库连接或超时）"
+        return f"{head} 未能执行（{type(getattr(exc, 'orig', None) or exc).__name__}）"
 
     def health(self) -> Health:
         """Check with SELECT 1."""
@@ -196,6 +216,56 @@ class SqlSource:
             if self._engine is not None:
                 self._engine.dispose()
             self._engine = None
+
+
+# -- explaining a failure -----------------------------------------------------------------
+_TEXT_TYPES = (sa.types.String, sa.types.Text, sa.types.Enum)
+_EXPECTED = {"int": "数值", "float": "数值", "date": "日期", "datetime": "日期时间"}
+
+
+def table_problems(engine: sa.Engine, dataset: BoundDataset, schema: str | None) -> list[str]:
+    """What the source's table lacks against the contract, in words for the people who fix
+    it with the platform: a missing table, missing columns (source name and contract field),
+    text columns where the contract wants numbers or dates. Empty when the table looks right."""
+    table_schema, _, table_name = dataset.table.rpartition(".")
+    found = _source_columns(engine, table_name, table_schema or schema)
+    if found is None:
+        return [f"数据源中没有表 {dataset.table}"]
+    problems = []
+    for column in dataset.columns:
+        name = dataset.source_column(column.name)
+        kind = found.get(name.lower())
+        if name.lower() not in found:
+            problems.append(f"表 {dataset.table} 没有列 {name}（字段 {column.name}）")
+        elif column.type in _EXPECTED and isinstance(kind, _TEXT_TYPES):
+            problems.append(
+                f"表 {dataset.table} 的列 {name} 是文本类型，字段 {column.name} 应为"
+                f"{_EXPECTED[column.type]}（请在前置库中转换类型）"
+            )
+    return problems
+
+
+def _source_columns(
+    engine: sa.Engine, table: str, schema: str | None
+) -> dict[str, sa.types.TypeEngine | None] | None:
+    """The table's columns (lower-case name -> type, None where unknown); None: no such table.
+
+    The catalog (SQLAlchemy's inspector) gives the types; where a dialect's inspector fails
+    (duckdb-engine's reads pg_catalog), an empty SELECT still gives the names."""
+    try:
+        columns = sa.inspect(engine).get_columns(table, schema=schema)
+        return {c["name"].lower(): c["type"] for c in columns}
+    except sa.exc.NoSuchTableError:
+        return None
+    except Exception:  # noqa: BLE001 - fall back to the names an empty SELECT gives
+        pass
+    try:
+        with engine.connect() as conn:
+            stmt = sa.select(sa.text("*")).select_from(sa.table(table, schema=schema)).limit(0)
+            # (a Result, not a dict: iterating it gives rows, keys() the column names)
+            return {name.lower(): None for name in conn.execute(stmt).keys()}  # noqa: SIM118
+    except sa.exc.SQLAlchemyError:
+        return None
 
 
 # -- building the statement ---------------------------------------------------------------

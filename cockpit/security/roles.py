@@ -21,6 +21,7 @@ from cockpit.scope import (
     MANAGE_USERS,
     READ_AUDIT,
     SEE_PERSONAL,
+    SEE_SOURCE_DETAIL,
     UNMASK,
 )
 
@@ -68,14 +69,14 @@ ROLES: dict[str, Role] = {
             "city_staff",
             "市直部门工作人员",
             DATA_PAGES,
-            frozenset({SEE_PERSONAL, EXPORT, UNMASK}),
+            frozenset({SEE_PERSONAL, EXPORT, UNMASK, SEE_SOURCE_DETAIL}),
             "city",
         ),
         Role(
             "county_staff",
             "县区工作人员",
             DATA_PAGES,
-            frozenset({SEE_PERSONAL, EXPORT, UNMASK}),
+            frozenset({SEE_PERSONAL, EXPORT, UNMASK, SEE_SOURCE_DETAIL}),
             "county",
         ),
         Role(
