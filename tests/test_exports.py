@@ -12,7 +12,8 @@ from cockpit import exports
 from cockpit.components import FIT_GRAPH, SIZED_GRAPH
 from cockpit.exports import Header, Table, mask_personal, to_csv, to_xlsx
 from cockpit.panels import all_panels
-from cockpit.scope import EXPORT, SEE_PERSONAL, UNMASK, Principal
+from cockpit.scope import EXPORT, EXPORT_UNMASKED, UNMASK, Principal
+from tests.dash_requests import ORIGIN
 
 PERIOD = "2026-10"
 COUNTY = "140404"  # 上党区
@@ -81,16 +82,15 @@ def test_csv_and_excel_carry_units_period_as_of_and_write_missing_as_a_dash() ->
     assert cells[header + 1][1] == 12 and cells[header + 2][1] == "—"  # numbers stay numbers
 
 
-def test_personal_columns_are_masked_unless_the_principal_may_unmask() -> None:
+def test_personal_columns_are_masked() -> None:
     frame = pd.DataFrame(
         {"来电人": ["张三丰"], "来电号码": ["13812341234"], "内容": ["请回电13912345678"]}
     )
     table = Table(frame, HEADER, "t", {"来电人": "name", "来电号码": "phone", "内容": "text"})
-    masked = mask_personal(table, Principal("a", "leader", None, frozenset({EXPORT})))
+    masked = mask_personal(table)
     assert masked.frame.iloc[0].tolist() == ["张**", "138****1234", "请回电139****5678"]
     assert "个人信息已脱敏" in masked.header.notes
-    kept = mask_personal(table, Principal("b", "admin", None, frozenset({EXPORT, UNMASK})))
-    assert kept.frame.iloc[0].tolist() == ["张三丰", "13812341234", "请回电13912345678"]
+    assert table.frame.iloc[0].tolist() == ["张三丰", "13812341234", "请回电13912345678"]
 
 
 def test_charts_offer_only_a_png_download_and_no_zoom() -> None:
@@ -164,8 +164,9 @@ def test_a_county_principals_exports_hold_only_their_county(settings, demo_sql) 
 
 
 def test_ticket_export_holds_no_raw_name_or_phone(settings, demo_sql) -> None:
-    """The raw names and phones of the exported tickets are nowhere in the file; with UNMASK
-    they are (so the check can fail)."""
+    """The raw names and phones of the exported tickets are nowhere in the file, even for a
+    principal with UNMASK; the unmasked export (its own right, a reason, POST) has them (so the
+    check can fail)."""
     raw = demo_sql(
         "SELECT ticket_id, citizen_name, citizen_phone FROM hotline_tickets "
         "WHERE county_code='140404' AND received_at >= '2026-10-01' "
@@ -173,11 +174,15 @@ def test_ticket_export_holds_no_raw_name_or_phone(settings, demo_sql) -> None:
     )
     assert len(raw) > 10
     url = f"/export/hotline.tickets.csv?period={PERIOD}&county={COUNTY}"
-    masked_app = _app(settings, Principal("a", "leader", None, frozenset({EXPORT, SEE_PERSONAL})))
-    open_app = _app(settings, Principal("b", "admin", None, frozenset({EXPORT, UNMASK})))
+    masked_app = _app(settings, Principal("a", "staff", None, frozenset({EXPORT, UNMASK})))
+    open_app = _app(settings, Principal("b", "analyst", None, frozenset({EXPORT, EXPORT_UNMASKED})))
     try:
         text = masked_app.server.test_client().get(url).data.decode("utf-8-sig")
-        unmasked = open_app.server.test_client().get(url).data.decode("utf-8-sig")
+        unmasked = (
+            open_app.server.test_client()
+            .post(url, json={"reason": "核实重复来电并回访"}, headers=ORIGIN)
+            .data.decode("utf-8-sig")
+        )
     finally:
         _close(masked_app)
         _close(open_app)
@@ -239,7 +244,7 @@ def test_deadline_export_is_every_open_ticket_near_or_past_its_deadline(settings
     assert f"{now:%Y-%m-%d %H:%M}" in fields["统计期"]
 
 
-def test_repeat_export_masks_callers_unless_unmask(settings, demo_sql) -> None:
+def test_repeat_export_masks_callers_unless_unmasked_with_a_reason(settings, demo_sql) -> None:
     raw = demo_sql(
         "SELECT citizen_phone, category_l2, count(*) AS n FROM hotline_tickets "
         "WHERE received_at >= '2026-10-01' AND received_at < '2026-11-01' "
@@ -247,11 +252,15 @@ def test_repeat_export_masks_callers_unless_unmask(settings, demo_sql) -> None:
     )
     assert len(raw) > 0, "the demo data has repeat callers"
     url = f"/export/hotline.repeats.csv?period={PERIOD}"
-    masked_app = _app(settings, Principal("a", "city_leader", None, frozenset({EXPORT})))
-    open_app = _app(settings, Principal("b", "city_staff", None, frozenset({EXPORT, UNMASK})))
+    masked_app = _app(settings, Principal("a", "city_staff", None, frozenset({EXPORT, UNMASK})))
+    open_app = _app(settings, Principal("b", "analyst", None, frozenset({EXPORT, EXPORT_UNMASKED})))
     try:
         text = masked_app.server.test_client().get(url).data.decode("utf-8-sig")
-        _, rows = _csv(open_app, url)
+        answer = open_app.server.test_client().post(
+            url, json={"reason": "核实重复来电并回访"}, headers=ORIGIN
+        )
+        assert answer.status_code == 200
+        _, rows = _rows(answer.data)
     finally:
         _close(masked_app)
         _close(open_app)
