@@ -154,8 +154,11 @@ def test_a_county_principals_exports_hold_only_their_county(settings, demo_sql) 
             "AND received_at >= '2026-10-01' AND received_at < '2026-11-01'"
         )["n"].iloc[0]
         assert rows[0]["受理量（件）"] == str(truth)
-        _, rows = _rows(client.get("/export/key_work.tasks.csv").data)
+        fields, rows = _rows(client.get("/export/key_work.tasks.csv").data)
         assert rows and {r["县区"] for r in rows} == {names[COUNTY]}
+        assert fields["区域"] == names[COUNTY]  # the user's county, not 全市 (#21 item 15)
+        for key in ("risk.warnings", "emergency.events", "emergency.resources", "hotline.units"):
+            assert _rows(client.get(f"/export/{key}.csv").data)[0]["区域"] == names[COUNTY], key
         for key, column in (("risk.warnings", "地点"), ("emergency.events", "县区")):
             _, rows = _rows(client.get(f"/export/{key}.csv?county={OTHER}").data)
             assert not any(names[OTHER] in r[column] for r in rows), key
