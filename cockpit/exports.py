@@ -29,7 +29,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import pandas as pd
 
@@ -255,6 +255,8 @@ class ExportTable:
     title: str
     build: Builder
     inputs: tuple[tuple[str, str, str], ...] = ()  # (param, component id, property)
+    # Offers 未脱敏导出 beside its links (the page places links(key, unmasked=True)).
+    unmasked: bool = False
 
 
 def link_id(key: str, fmt: str) -> str:
@@ -266,22 +268,52 @@ def link_id(key: str, fmt: str) -> str:
     return f"{panel}-export-{table}-{fmt}"
 
 
-def links(key: str) -> Any:
-    """The CSV and Excel links of a table, for a panel's layout."""
+def links(key: str, unmasked: bool = False) -> Any:
+    """The CSV and Excel links of a table, for a panel's layout (and 未脱敏导出 if asked)."""
     from dash import html
 
-    return html.Span(
+    items = [
+        html.A(
+            label,
+            id=link_id(key, fmt),
+            href=f"/export/{key}.{fmt}",
+            className="export-link",
+            title=f"下载{label}（含单位、统计期和数据截至）",
+        )
+        for fmt, label in (("csv", "导出CSV"), ("xlsx", "导出Excel"))
+    ]
+    if unmasked:
+        items.append(unmasked_form(key))
+    return html.Span(items, className="export-links")
+
+
+def unmasked_id(key: str) -> str:
+    """The id prefix of a table's 未脱敏导出 controls: hotline-export-tickets-unmasked."""
+    panel, _, table = key.partition(".")
+    return f"{panel}-export-{table}-unmasked"
+
+
+def unmasked_form(key: str) -> Any:
+    """未脱敏导出: a reason and two buttons. Shown to everyone, folded; the server serves only
+    users granted the right, and records every try."""
+    from dash import dcc, html
+
+    base = unmasked_id(key)
+    return html.Details(
         [
-            html.A(
-                label,
-                id=link_id(key, fmt),
-                href=f"/export/{key}.{fmt}",
-                className="export-link",
-                title=f"下载{label}（含单位、统计期和数据截至）",
-            )
-            for fmt, label in (("csv", "导出CSV"), ("xlsx", "导出Excel"))
+            html.Summary("未脱敏导出（需单独授权）"),
+            dcc.Input(
+                id=f"{base}-reason",
+                placeholder="导出事由（必填，如：回访核实重复诉求）",
+                maxLength=200,
+                className="export-reason",
+            ),
+            html.Button("导出CSV", id=f"{base}-csv", n_clicks=0, className="export-button"),
+            html.Button("导出Excel", id=f"{base}-xlsx", n_clicks=0, className="export-button"),
+            html.Span(id=f"{base}-message", role="status"),
+            dcc.Download(id=f"{base}-file"),
         ],
-        className="export-links",
+        className="export-unmasked",
     )
 
 
@@ -442,6 +474,16 @@ def register(app: Any, hub: Any, tables: list[ExportTable]) -> None:
 
     for spec in tables:
         _link_callback(app, spec)
+        if spec.unmasked:
+            _unmasked_callback(app, hub, by_key, spec)
+
+
+def _params(spec: ExportTable, period: Any, county: Any, values: tuple) -> dict[str, Any]:
+    """A link's parameters: period, county and the table's own page inputs."""
+    params = {"period": period, "county": county}
+    for (param, _cid, _prop), value in zip(spec.inputs, values, strict=True):
+        params[param] = value if isinstance(value, str) else None
+    return params
 
 
 def _link_callback(app: Any, spec: ExportTable) -> None:
@@ -457,7 +499,39 @@ def _link_callback(app: Any, spec: ExportTable) -> None:
     )
     def update(period, county, *values):  # noqa: ANN001, ANN202
         """The links' parameters: period, county and the table's own."""
-        params = {"period": period, "county": county}
-        for (param, _cid, _prop), value in zip(spec.inputs, values, strict=True):
-            params[param] = value if isinstance(value, str) else None
+        params = _params(spec, period, county, values)
         return href(spec.key, "csv", params), href(spec.key, "xlsx", params)
+
+
+def _unmasked_callback(
+    app: Any, hub: Any, by_key: dict[str, ExportTable], spec: ExportTable
+) -> None:
+    """未脱敏导出: the same serve() as the route, asked with the reason typed on the page.
+
+    A Dash callback is a same-origin JSON POST (the gate checks), like the route's POST."""
+    from dash import Input, Output, State, ctx, dcc, no_update
+
+    base = unmasked_id(spec.key)
+
+    @app.callback(
+        Output(f"{base}-file", "data"),
+        Output(f"{base}-message", "children"),
+        Input(f"{base}-csv", "n_clicks"),
+        Input(f"{base}-xlsx", "n_clicks"),
+        State(f"{base}-reason", "value"),
+        State("filter-period", "value"),
+        State("filter-county", "value"),
+        *(State(cid, prop) for _param, cid, prop in spec.inputs),
+        prevent_initial_call=True,
+    )
+    def download(_csv, _xlsx, reason, period, county, *values):  # noqa: ANN001, ANN202
+        """The unmasked file, or the server's one-line reason for refusing it."""
+        fmt = {f"{base}-csv": "csv", f"{base}-xlsx": "xlsx"}.get(str(ctx.triggered_id))
+        if fmt is None:
+            return no_update, no_update
+        params = _params(spec, period, county, values)
+        body, status, headers = serve(hub, by_key, spec.key, fmt, params, str(reason or ""))
+        if status != 200:
+            return no_update, body
+        name = unquote(headers["Content-Disposition"].split("UTF-8''", 1)[1])
+        return dcc.send_bytes(body, name, type=FORMATS[fmt]), "已导出（已记录事由和行数）"

@@ -290,3 +290,51 @@ def test_unmasking_is_rate_limited_per_user_with_an_alert(
         assert "告警" in str(row.children[-1].children)
     finally:
         close_app(app)
+
+
+def test_the_unmasked_export_form_on_the_page_serves_only_the_granted_user(
+    settings: Settings, demo_sql: Any
+) -> None:
+    """The 未脱敏导出 buttons beside the ticket list: the same checks as the route."""
+    import base64
+
+    from cockpit.exports import unmasked_id
+
+    granted = _with_security(settings, exports={"unmasked_users": ("analyst7",)})
+    app = _app(granted)
+    base = unmasked_id("hotline.tickets")
+    try:
+        make_user(app, "analyst7", "county_staff", [COUNTY])
+        make_user(app, "county4", "county_staff", [COUNTY])
+
+        def click(client: Any, reason: str) -> dict[str, Any]:
+            body = callback_body(
+                app,
+                f"{base}-file.data",
+                {
+                    f"{base}-csv.n_clicks": 1,
+                    f"{base}-reason.value": reason,
+                    "filter-period.value": PERIOD,
+                    "filter-county.value": None,
+                    "hotline-drill.data": None,
+                    "hotline-list-variant.value": None,
+                },
+                [f"{base}-csv.n_clicks"],
+            )
+            answer = post(client, body)
+            assert answer.status_code == 200
+            return answer.get_json()["response"]
+
+        refused = click(login(app, "county4"), "核实重复来电并回访当事人")
+        assert "未脱敏导出权限" in str(refused[f"{base}-message"])
+        assert f"{base}-file" not in refused
+        client = login(app, "analyst7")
+        assert "事由" in str(click(client, "aaaa")[f"{base}-message"])
+        served = click(client, "核实重复来电并回访当事人")[f"{base}-file"]["data"]
+        text = base64.b64decode(served["content"]).decode("utf-8-sig")
+        assert set(_raw_people(demo_sql).citizen_phone) <= set(text.replace(",", "\n").split())
+        assert "analyst7" in text and "未脱敏" in text
+        results = [(e.user_id, e.result) for e in _exports(app)]
+        assert ("analyst7", "unmasked") in results and ("county4", "denied") in results
+    finally:
+        close_app(app)

@@ -271,9 +271,10 @@ TABLES = (
             ("drill", "hotline-drill", "data"),
             ("variant", "hotline-list-variant", "value"),
         ),
+        unmasked=True,
     ),
     ExportTable("hotline.counties", "12345各县区办理情况", counties),
     ExportTable("hotline.units", "12345承办单位红黑榜", units),
-    ExportTable("hotline.repeats", "12345重复诉求", repeats),
+    ExportTable("hotline.repeats", "12345重复诉求", repeats, unmasked=True),
     ExportTable("hotline.deadlines", "12345超期及临期工单", deadlines),
 )
