@@ -26,6 +26,7 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -99,13 +100,18 @@ class Table:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value: object) -> object:
-    """A text cell that would start a formula, prefixed with a quote (OWASP); numbers as they are.
+# Control characters (\x0b from a text pasted out of Word): a worksheet may not hold them, and
+# one in front would hide a formula from the rule below. Tab, LF and CR are text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-    Only str is touched: a negative number in a numeric column stays a number."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+
+def neutralise(value: object) -> object:
+    """A text cell without control characters and, if it would start a formula, prefixed with a
+    quote (OWASP); numbers as they are: a negative number in a numeric column stays a number."""
+    if not isinstance(value, str):
+        return value
+    value = _CONTROL.sub("", value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def cells(frame: pd.DataFrame) -> list[list[object]]:

@@ -361,3 +361,14 @@ def test_the_economy_table_writer_neutralises_formulas_too() -> None:
     meta = export.TableMeta("长治市", "全市", "2026年1-10月", "—")
     _, rows = _rows(export.to_csv(table, meta))
     assert rows[0]["指标"] == "'=1+2" and rows[0]["备注"] == "'@x" and rows[0]["数值"] == "-12.5"
+
+
+def test_control_characters_in_ticket_text_do_not_break_the_excel_file() -> None:
+    """Text pasted from Word carries \\x0b and the like, which openpyxl refuses: dropped."""
+    from openpyxl import load_workbook
+
+    frame = pd.DataFrame({"诉求内容": ["第一行\x0b第二行\x00", "\x0b=1+1"]})
+    sheet = load_workbook(io.BytesIO(to_xlsx(frame, HEADER))).active
+    values = [c for row in sheet.iter_rows(values_only=True) for c in row]
+    assert "第一行第二行" in values and "'=1+1" in values  # no formula hidden behind one
+    assert [r["诉求内容"] for r in _rows(to_csv(frame, HEADER))[1]] == ["第一行第二行", "'=1+1"]
