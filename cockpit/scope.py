@@ -19,6 +19,9 @@ from flask import current_app, g, has_app_context
 SEE_PERSONAL = "see_personal"  # may open lists of 12345 tickets (masked) and other rows
 UNMASK = "unmask"  # may reveal one record's personal information, with a reason (audited)
 EXPORT = "export"  # may download tables (CSV/Excel) and briefings
+# may download personal columns unmasked, with a reason (rare: no built-in role holds it; it is
+# granted in config/security.yaml → exports.unmasked_users / unmasked_roles, or by a city role)
+EXPORT_UNMASKED = "export_unmasked"
 MANAGE_USERS = "manage_users"  # the admin screen: users, roles, scopes, sessions
 READ_AUDIT = "read_audit"  # may read the audit log
 MANAGE_CONTACTS = "manage_contacts"  # may edit the 一键直联 directory

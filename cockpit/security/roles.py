@@ -55,6 +55,8 @@ class Role:
     unattended: bool = False
 
 
+# EXPORT_UNMASKED (cockpit.scope) is held by no built-in role: config/security.yaml grants it
+# to named users or roles (exports.unmasked_users / unmasked_roles), or a city's own role does.
 ROLES: dict[str, Role] = {
     role.key: role
     for role in (

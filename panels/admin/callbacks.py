@@ -13,6 +13,7 @@ from dash import Dash, Input, Output, State, ctx, html, no_update
 from cockpit import audit
 from cockpit.clock import local_time
 from cockpit.hub import DataHub
+from cockpit.personal_access import ALERT
 from cockpit.scope import MANAGE_USERS, READ_AUDIT, current_principal
 from cockpit.security import accounts, sessions
 from cockpit.security.roles import ROLES
@@ -160,8 +161,9 @@ def audit_table(hub: DataHub, action: str | None, user: str | None) -> html.Tabl
                 html.Td(e.address),
                 html.Td(e.action),
                 html.Td(e.object),
-                html.Td(e.result),
-            ]
+                html.Td(f"⚠ 告警：{e.result}" if e.action == ALERT else e.result),
+            ],
+            className="audit-alert" if e.action == ALERT else None,
         )
         for e in entries
     ]

@@ -6,6 +6,7 @@ from dash import dcc, html
 
 from cockpit import audit
 from cockpit.components import panel
+from cockpit.personal_access import ALERT
 from cockpit.security.roles import ROLES
 from panels.admin import contacts
 
@@ -23,6 +24,7 @@ AUDIT_ACTIONS = (
     audit.PASSWORD_CHANGE,
     audit.CALL,
     audit.CONTACT_CHANGE,
+    ALERT,  # rate limits hit on personal information (cockpit/personal_access.py)
 )
 BUTTONS = (
     ("create", "新建用户"),

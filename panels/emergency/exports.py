@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from cockpit import clock
-from cockpit.exports import ExportError, ExportTable, Header, Table
+from cockpit.exports import ExportError, ExportTable, Header, Table, place_label
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import DataHub
 from cockpit.shell import screen_county
@@ -53,7 +53,7 @@ def events(hub: DataHub, params: dict[str, str]) -> Table:
         frame = frame[list(COLUMNS)].rename(columns=COLUMNS)
     else:
         frame = pd.DataFrame(columns=list(COLUMNS.values()))
-    place = names.get(county, "全市") if county else "全市"
+    place = place_label(hub, county)
     header = Header(
         title=f"{hub.settings.city.name}正在处置的突发事件",
         place=place,
@@ -100,7 +100,7 @@ def resources(hub: DataHub, params: dict[str, str]) -> Table:
         frame = frame[list(RESOURCE_COLUMNS)].rename(columns=RESOURCE_COLUMNS)
     else:
         frame = pd.DataFrame(columns=list(RESOURCE_COLUMNS.values()))
-    place = names.get(county, "全市") if county else "全市"
+    place = place_label(hub, county)
     header = Header(
         title=f"{hub.settings.city.name}应急资源",
         place=place,

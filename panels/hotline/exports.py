@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cockpit.exports import ExportTable, Header, Table
+from cockpit.exports import ExportTable, Header, Table, place_label
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import DataHub
 from cockpit.scope import current_principal
@@ -56,7 +56,8 @@ def _period(hub: DataHub, params: dict[str, str]) -> str:
 
 
 def _place(hub: DataHub, county: str | None) -> str:
-    return hub.settings.city.county_names.get(county, "全市") if county else "全市"
+    """区域: the county chosen, else the user's own counties, else 全市."""
+    return place_label(hub, county)
 
 
 def tickets(hub: DataHub, params: dict[str, str]) -> Table:
@@ -133,7 +134,7 @@ def counties(hub: DataHub, params: dict[str, str]) -> Table:
         frame = frame[[principal.allows(code) for code in ranking["county_code"]]]
     header = Header(
         title=f"{hub.settings.city.name}12345热线各县区办理情况",
-        place="各县区",
+        place="各县区" if current_principal().whole_city else place_label(hub, None),
         period=window.label,
         as_of=as_of_text(result.as_of),
         units="件；率为%（口径见 docs/hotline-kpis.md）",
@@ -270,9 +271,10 @@ TABLES = (
             ("drill", "hotline-drill", "data"),
             ("variant", "hotline-list-variant", "value"),
         ),
+        unmasked=True,
     ),
     ExportTable("hotline.counties", "12345各县区办理情况", counties),
     ExportTable("hotline.units", "12345承办单位红黑榜", units),
-    ExportTable("hotline.repeats", "12345重复诉求", repeats),
+    ExportTable("hotline.repeats", "12345重复诉求", repeats, unmasked=True),
     ExportTable("hotline.deadlines", "12345超期及临期工单", deadlines),
 )

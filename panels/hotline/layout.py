@@ -110,7 +110,11 @@ def layout() -> html.Div:
     units = panel("units", "承办单位红黑榜", [html.Div(id="hotline-units"), links("hotline.units")])
     sla = panel("sla", "办理时限预警", [html.Div(id="hotline-sla"), links("hotline.deadlines")])
     hot = panel("hot", "本周热点", [html.Div(id="hotline-hot")])
-    repeat = panel("repeat", "重复诉求", [html.Div(id="hotline-repeat"), links("hotline.repeats")])
+    repeat = panel(
+        "repeat",
+        "重复诉求",
+        [html.Div(id="hotline-repeat"), links("hotline.repeats", unmasked=True)],
+    )
     tickets = panel(
         "list",
         "工单明细",
@@ -127,7 +131,7 @@ def layout() -> html.Div:
                     html.Button(
                         "下一页", id="hotline-list-next", n_clicks=0, className="pager-button"
                     ),
-                    links("hotline.tickets"),
+                    links("hotline.tickets", unmasked=True),
                 ],
                 className="hotline-pager",
             ),

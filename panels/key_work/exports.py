@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cockpit import clock
-from cockpit.exports import ExportTable, Header, Table
+from cockpit.exports import ExportTable, Header, Table, place_label
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import DataHub
 from cockpit.shell import screen_county
@@ -58,7 +58,7 @@ def tasks(hub: DataHub, params: dict[str, str]) -> Table:
         },
         columns=list(COLUMNS.values()),
     )
-    place = hub.settings.city.county_names.get(county, "全市") if county else "全市"
+    place = place_label(hub, county)
     header = Header(
         title=f"{hub.settings.city.name}重点工作任务清单",
         place=place,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cockpit import clock
-from cockpit.exports import ExportTable, Header, Table
+from cockpit.exports import ExportTable, Header, Table, place_label
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import DataHub
 from cockpit.shell import screen_county
@@ -48,7 +48,7 @@ def warnings(hub: DataHub, params: dict[str, str]) -> Table:
         if not frame.empty
         else pd.DataFrame(columns=list(COLUMNS.values()))
     )
-    place = hub.settings.city.county_names.get(county, "全市") if county else "全市"
+    place = place_label(hub, county)
     header = Header(
         title=f"{hub.settings.city.name}在发布风险预警清单",
         place=place,
