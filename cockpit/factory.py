@@ -113,7 +113,7 @@ def secret_key(settings: Settings) -> str:
     # Development: a key that survives restarts, so sessions and the audit chain's HMAC do.
     path = Path(settings.base_dir) / "instance" / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # instance/: owner only
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))

@@ -279,3 +279,25 @@ def test_a_weak_data_key_is_refused_in_production(tmp_path: Path) -> None:
     """COCKPIT_DATA_KEY, when given, is held to the secret key's standard."""
     settings = _settings(tmp_path, COCKPIT_DATA_KEY="abcd" * 8)
     assert [p.split(":")[0] for p in key_problems(settings)] == ["COCKPIT_DATA_KEY"]
+
+
+def test_this_openssl_offers_the_national_algorithms() -> None:
+    """The SM4 and SM3 offered by configuration are real here (the check start-up uses)."""
+    assert crypto.available("sm4-gcm") and crypto.available("sm3")
+    assert not crypto.available("des")
+
+
+def test_the_instance_folder_made_for_the_development_key_is_owner_only(tmp_path: Path) -> None:
+    """In development instance/ is first made for the kept secret key; the store's database
+    goes there too, so the folder is 0700 and the key 0600."""
+    from cockpit.factory import secret_key
+
+    old = os.umask(0o022)
+    try:
+        settings = _settings(tmp_path).model_copy(update={"base_dir": tmp_path / "app"})
+        settings = settings.model_copy(update={"secret_key": None})
+        assert len(secret_key(settings)) == 64
+    finally:
+        os.umask(old)
+    assert _mode(tmp_path / "app" / "instance") == 0o700
+    assert _mode(tmp_path / "app" / "instance" / "secret_key") == 0o600

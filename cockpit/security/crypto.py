@@ -24,6 +24,10 @@ HKDF-SM3 for SM4, so a 国密 configuration uses national algorithms throughout.
 
 The primitives are OpenSSL's, through the `cryptography` package: nothing here is hand-made
 cryptography, only the choice of algorithm, the key derivation's labels and the text format.
+
+Public API (kept small; other modules may import it): `AtRest` (`encrypt`, `decrypt`,
+`needs_reseal`), `at_rest(settings)`, `available(name)` (is "sm4-gcm" or "sm3" offered by this
+OpenSSL?), `is_sealed(value)`, `algorithm_of(value)`, `CryptoError`, `ALGORITHMS`.
 """
 
 from __future__ import annotations
@@ -69,8 +73,15 @@ def algorithm_of(value: str) -> str | None:
 
 
 def available(algorithm: str) -> bool:
-    """Can this server's OpenSSL do the algorithm (SM4 and SM3 depend on how it was built)?"""
+    """Can this server's OpenSSL do the algorithm: aes-256-gcm, sm4-gcm, or the hash sm3
+    (SM4 and SM3 depend on how OpenSSL was built; a configuration naming them checks here)?"""
     if algorithm == AES_GCM:
+        return True
+    if algorithm == "sm3":
+        try:
+            hashes.Hash(hashes.SM3()).finalize()
+        except UnsupportedAlgorithm:
+            return False
         return True
     if algorithm != SM4_GCM:
         return False
