@@ -352,22 +352,16 @@ def cmd_users(args: argparse.Namespace) -> int:
             state = "停用" if not u.active else ("锁定" if u.locked_until else "正常")
             print(f"{u.username}\t{u.role}\t{scope}\t{state}\t{u.display_name}")
         return 0
-    if args.users_command == "reseal":
-        try:
-            changed, unreadable = accounts.reseal_secrets(store)
-        except accounts.AccountError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        print(f"已用 {settings.security.at_rest.algorithm} 重新加密 {changed} 个动态口令密钥")
-        if unreadable:
-            print(f"error: 无法解密（数据密钥不同？）：{'、'.join(unreadable)}", file=sys.stderr)
-            return 1
-        return 0
-    if not args.username:
+    if not args.username and args.users_command != "reseal":
         print("error: give the username", file=sys.stderr)
         return 2
+    unreadable: list[str] = []
     try:
-        if args.users_command == "add":
+        if args.users_command == "reseal":
+            changed, unreadable = accounts.reseal_secrets(store)
+            algorithm = settings.security.at_rest.algorithm
+            print(f"已用 {algorithm} 重新加密 {changed} 个动态口令密钥")
+        elif args.users_command == "add":
             if not args.role:
                 print(f"error: --role is required ({', '.join(_role_keys())})", file=sys.stderr)
                 return 2
@@ -404,7 +398,7 @@ def cmd_users(args: argparse.Namespace) -> int:
             # stored but never shown would lock the account out of its second factor.
             secret = pyotp.random_base32()
             uri = pyotp.TOTP(secret).provisioning_uri(
-                name=args.username, issuer_name=settings.app.title
+                name=args.username, issuer_name=f"{settings.city.name}{settings.app.title}"
             )
             accounts.set_totp(store, args.username, secret)
             print(f"动态口令密钥：{secret}\n验证器App添加链接：{uri}")
@@ -421,9 +415,12 @@ def cmd_users(args: argparse.Namespace) -> int:
         role="admin",
         address="local",
         action=audit.USER_CHANGE,
-        obj=args.username,
+        obj=args.username or "users.totp_secret",
         detail={"command": args.users_command, "role": args.role},
     )
+    if unreadable:
+        print(f"error: 无法解密（数据密钥不同？）：{'、'.join(unreadable)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -162,6 +162,10 @@ def test_a_city_switching_to_sm4_keeps_its_secrets_and_reseals_them(
     monkeypatch.setenv("COCKPIT_SECURITY__AT_REST__ALGORITHM", "sm4-gcm")
     assert main(["users", "reseal"]) == 0
     assert "重新加密 1 个" in capsys.readouterr().out
+    from cockpit import audit
+
+    (record,) = audit.entries(store, limit=1)
+    assert record.detail["command"] == "reseal"  # the switch is in the audit log
     assert _raw(store, "admin2").totp_sealed.startswith("enc1:sm4-gcm:")
     for name, secret in secrets.items():
         assert accounts.get_user(store, name).totp_secret == secret
