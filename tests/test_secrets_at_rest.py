@@ -305,3 +305,38 @@ def test_the_instance_folder_made_for_the_development_key_is_owner_only(tmp_path
         os.umask(old)
     assert _mode(tmp_path / "app" / "instance") == 0o700
     assert _mode(tmp_path / "app" / "instance" / "secret_key") == 0o600
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("algorithm", crypto.ALGORITHMS)
+def test_sealed_secrets_fit_and_open_on_postgresql(
+    tmp_path: Path, pg_url: str, algorithm: str
+) -> None:
+    """On PostgreSQL (where column lengths are enforced) a sealed secret is stored whole and
+    a plain one from before is sealed at sign-in."""
+    import uuid
+
+    settings = _settings(tmp_path, COCKPIT_SECURITY__AT_REST__ALGORITHM=algorithm)
+    schema = f"cockpit_secrets_{uuid.uuid4().hex[:10]}"
+    store = Store(pg_url, schema=schema, at_rest=crypto.at_rest(settings))
+    try:
+        store.ensure_ready()
+        _admin(store, settings, "admin1")
+        _admin(store, settings, "admin2")
+        secret = pyotp.random_base32()
+        accounts.set_totp(store, "admin1", secret)
+        assert _raw(store, "admin1").totp_sealed.startswith(f"enc1:{algorithm}:")
+        assert accounts.get_user(store, "admin1").totp_secret == secret
+        with store.writing("test") as conn:
+            conn.execute(
+                users.update().where(users.c.username == "admin2").values(totp_secret=secret)
+            )
+        accounts.sign_in(store, "admin2", PASSWORD, attempts=5, lock_minutes=15)
+        assert _raw(store, "admin2").totp_secret is None
+        assert accounts.get_user(store, "admin2").totp_secret == secret
+    finally:
+        store.dispose()
+        engine = sa.create_engine(pg_url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        engine.dispose()
