@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from cockpit import clock
-from cockpit.settings import ConfigError, load_settings
+from cockpit.settings import ConfigError, Settings, key_problems, load_settings
 
 
 def _progress_printer() -> callable:
@@ -33,12 +33,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     from cockpit.factory import create_app
 
     settings = load_settings()
-    if not args.production:
-        # The local server is for trying the cockpit: development mode keeps a generated
-        # secret key in instance/ and makes demo accounts. Production runs under gunicorn.
-        settings = settings.model_copy(
-            update={"app": settings.app.model_copy(update={"env": "development"})}
-        )
+    # The local server is for trying the cockpit: development mode keeps a generated secret
+    # key in instance/ and makes demo accounts. Production runs under gunicorn; --production
+    # applies its checks here, and --debug is app.debug, which production refuses (harden):
+    # the Werkzeug debugger runs code for whoever reaches it.
+    env = "production" if args.production else "development"
+    settings = settings.model_copy(
+        update={
+            "app": settings.app.model_copy(
+                update={"env": env, "debug": settings.app.debug or args.debug}
+            )
+        }
+    )
     app = create_app(settings)
     hub = app.server.extensions["cockpit_hub"]
     for name, source in hub.sources.items():
@@ -49,7 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     hint = app.server.extensions["cockpit_gate"].demo_hint
     if hint:
         print(hint, file=sys.stderr)
-    app.run(host=args.host, port=args.port, debug=args.debug)
+    app.run(host=args.host, port=args.port, debug=settings.app.debug)
     return 0
 
 
@@ -195,7 +201,7 @@ def cmd_briefing(args: argparse.Namespace) -> int:
     from panels.briefing import documents
     from panels.briefing.build import ScopeRefused, build_briefing, default_day
 
-    app = create_app(_tool_settings())
+    app = create_app(_tool_settings(signs_audit=True))
     hub = app.server.extensions["cockpit_hub"]
     codes = [c.code for c in hub.settings.city.counties]
     places: list[str | None] = [None] if not args.county else []
@@ -249,7 +255,7 @@ def cmd_contacts(args: argparse.Namespace) -> int:
     from cockpit.factory import create_app, secret_key
     from cockpit.store import get_store
 
-    app = create_app(_tool_settings())
+    app = create_app(_tool_settings(signs_audit=True))
     hub = app.server.extensions["cockpit_hub"]
     store = get_store(hub)
     if args.contacts_command == "list":
@@ -302,17 +308,32 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _tool_settings():  # noqa: ANN202
+def _tool_settings(*, signs_audit: bool = False) -> Settings:
     """Settings for a command that reads data but serves no one (check, sync, briefing).
 
     Outside a request the code runs as the system principal (whole city). Without a secret key
-    it uses the development key in instance/, since it opens no sessions."""
-    settings = load_settings()
+    it uses the development key in instance/, since it opens no sessions; a command that signs
+    audit records (briefing, contacts) needs the production keys all the same."""
+    settings = _keyed_settings() if signs_audit else load_settings()
     if settings.secret_key or settings.app.env != "production":
         return settings
     return settings.model_copy(
         update={"app": settings.app.model_copy(update={"env": "development"})}
     )
+
+
+def _keyed_settings() -> Settings:
+    """Settings for a command that signs audit records or seals secrets (users, audit,
+    contacts, briefing): in production, the keys the server uses, or a refusal.
+
+    Another key (the development one in instance/) would sign records that `audit verify`
+    rejects for good, and seal second factors the server cannot open."""
+    settings = load_settings()
+    if settings.app.env == "production":
+        problems = key_problems(settings)
+        if problems:
+            raise ConfigError(problems)
+    return settings
 
 
 def _role_keys() -> list[str]:
@@ -335,7 +356,7 @@ def cmd_users(args: argparse.Namespace) -> int:
 
     from cockpit.security import accounts, sessions
 
-    settings = load_settings()
+    settings = _keyed_settings()
     store = _store_of(settings)
     counties = [c.code for c in settings.city.counties]
     if args.users_command == "list":
@@ -344,11 +365,16 @@ def cmd_users(args: argparse.Namespace) -> int:
             state = "停用" if not u.active else ("锁定" if u.locked_until else "正常")
             print(f"{u.username}\t{u.role}\t{scope}\t{state}\t{u.display_name}")
         return 0
-    if not args.username:
+    if not args.username and args.users_command != "reseal":
         print("error: give the username", file=sys.stderr)
         return 2
+    unreadable: list[str] = []
     try:
-        if args.users_command == "add":
+        if args.users_command == "reseal":
+            changed, unreadable = accounts.reseal_secrets(store)
+            algorithm = settings.security.at_rest.algorithm
+            print(f"已用 {algorithm} 重新加密 {changed} 个动态口令密钥")
+        elif args.users_command == "add":
             if not args.role:
                 print(f"error: --role is required ({', '.join(_role_keys())})", file=sys.stderr)
                 return 2
@@ -377,14 +403,18 @@ def cmd_users(args: argparse.Namespace) -> int:
             print(f"已解锁 {args.username}")
         elif args.users_command == "revoke":
             print(f"已结束 {sessions.revoke_user(store, args.username, 'admin')} 个会话")
+        elif args.users_command == "totp" and args.off:
+            accounts.set_totp(store, args.username, None)
+            print(f"已关闭 {args.username} 的动态口令")
         elif args.users_command == "totp":
-            secret = None if args.off else pyotp.random_base32()
+            # Everything the operator must see is made before anything is stored: a secret
+            # stored but never shown would lock the account out of its second factor.
+            secret = pyotp.random_base32()
+            uri = pyotp.TOTP(secret).provisioning_uri(
+                name=args.username, issuer_name=f"{settings.city.name}{settings.app.title}"
+            )
             accounts.set_totp(store, args.username, secret)
-            if secret:
-                uri = pyotp.TOTP(secret).provisioning_uri(args.username, issuer_name="领导驾驶舱")
-                print(f"动态口令密钥：{secret}\n验证器App添加链接：{uri}")
-            else:
-                print(f"已关闭 {args.username} 的动态口令")
+            print(f"动态口令密钥：{secret}\n验证器App添加链接：{uri}")
     except accounts.AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -398,9 +428,12 @@ def cmd_users(args: argparse.Namespace) -> int:
         role="admin",
         address="local",
         action=audit.USER_CHANGE,
-        obj=args.username,
+        obj=args.username or "users.totp_secret",
         detail={"command": args.users_command, "role": args.role},
     )
+    if unreadable:
+        print(f"error: 无法解密（数据密钥不同？）：{'、'.join(unreadable)}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -409,7 +442,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from cockpit import audit
     from cockpit.factory import secret_key
 
-    settings = load_settings()
+    settings = _keyed_settings()
     store = _store_of(settings)
     if args.audit_command == "tail":
         for e in reversed(audit.entries(store, limit=args.n)):
@@ -440,12 +473,14 @@ def parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=cmd_run)
     users = sub.add_parser(
-        "users", help="accounts: add, list, reset-password, unlock, revoke, totp"
+        "users", help="accounts: add, list, reset-password, unlock, revoke, totp, reseal"
     )
     users.add_argument(
-        "users_command", choices=["add", "list", "reset-password", "unlock", "revoke", "totp"]
+        "users_command",
+        choices=["add", "list", "reset-password", "unlock", "revoke", "totp", "reseal"],
+        help="reseal: encrypt every second-factor secret with security.at_rest.algorithm",
     )
-    users.add_argument("username", nargs="?", help="the account (all but list)")
+    users.add_argument("username", nargs="?", help="the account (all but list and reseal)")
     users.add_argument("--role", help="add: " + ", ".join(_role_keys()))
     users.add_argument("--county", action="append", help="add: a county code (county_staff)")
     users.add_argument("--name", default="", help="add: display name")
@@ -537,6 +572,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ConfigError as exc:
+        if len(exc.problems) == 1:  # one problem, one line
+            print(f"配置错误 (configuration error): {exc.problems[0]}", file=sys.stderr)
+            return 2
         print("配置错误 (configuration errors):", file=sys.stderr)
         for line in exc.problems:
             print(f"  {line}", file=sys.stderr)

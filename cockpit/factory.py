@@ -26,7 +26,7 @@ from cockpit.preflight import folder_problems
 from cockpit.scope import PrincipalProvider, install_principal_provider
 from cockpit.security import gate as security_gate
 from cockpit.serving import enable_compression
-from cockpit.settings import PROJECT_ROOT, ConfigError, Settings, load_settings
+from cockpit.settings import PROJECT_ROOT, ConfigError, Settings, key_problems, load_settings
 from cockpit.store import StoreError, get_store
 from data_sources.registry import build_source
 
@@ -98,27 +98,17 @@ def create_app(
     return app
 
 
-# Secret keys seen in examples and tutorials: a production cockpit refuses them.
-WEAK_KEYS = frozenset({"secret", "changeme", "change-me", "dev", "development", "cockpit", "test"})
-MIN_KEY_LENGTH = 32
-
-
 def harden(settings: Settings) -> None:
     """Refuse to start a production cockpit that is not safe to expose (one line per reason)."""
     if settings.app.env != "production":
         return
     problems = []
     if settings.app.debug:
-        problems.append("config/cockpit.yaml: app.debug: must be false in production")
-    key = settings.secret_key or ""
-    if not key:
         problems.append(
-            "COCKPIT_SECRET_KEY: not set; production needs a random key of 32+ characters"
+            "config/cockpit.yaml: app.debug (or run --debug): must be false in production "
+            "(the debugger runs code for whoever reaches it)"
         )
-    elif key.lower() in WEAK_KEYS or len(key) < MIN_KEY_LENGTH or len(set(key)) < 8:
-        problems.append(
-            "COCKPIT_SECRET_KEY: too weak or a known default; use 32+ random characters"
-        )
+    problems += key_problems(settings)  # missing, default or patterned (cockpit/settings.py)
     if problems:
         raise ConfigError(problems)
 
@@ -130,7 +120,7 @@ def secret_key(settings: Settings) -> str:
     # Development: a key that survives restarts, so sessions and the audit chain's HMAC do.
     path = Path(settings.base_dir) / "instance" / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # instance/: owner only
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))

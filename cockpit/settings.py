@@ -2,12 +2,15 @@
 
 Every top-level section lives in one YAML file of the config folder (city, sources, datasets,
 indicators, app, cache). COCKPIT_<SECTION>__<KEY>=value overrides a key; secrets come only from
-the environment (COCKPIT_SECRET_KEY, and each SQL source's url_env). A wrong configuration
-stops start-up with one line per problem: file, field, what was expected.
+the environment (COCKPIT_SECRET_KEY, COCKPIT_AUDIT_KEY, COCKPIT_DATA_KEY, and each SQL source's
+url_env). A wrong configuration stops start-up with one line per problem: file, field, what was
+expected. `key_problems` says which of those keys production must refuse (missing, a known
+default, or patterned: see `key_strength_bits`).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -30,7 +33,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
 ENV_PREFIX = "COCKPIT_"
 # Environment variables with the prefix that are not overrides of a config key.
-_NOT_OVERRIDES = {"COCKPIT_CONFIG_DIR", "COCKPIT_SECRET_KEY", "COCKPIT_AUDIT_KEY", "COCKPIT_ENV"}
+_NOT_OVERRIDES = {
+    "COCKPIT_CONFIG_DIR",
+    "COCKPIT_SECRET_KEY",
+    "COCKPIT_AUDIT_KEY",
+    "COCKPIT_DATA_KEY",
+    "COCKPIT_ENV",
+}
 
 Code6 = Annotated[str, Field(pattern=r"^\d{6}$", description="6-digit division code")]
 
@@ -175,6 +184,26 @@ class UnmaskLimits(Strict):
     min_reason: int = Field(4, ge=2, le=50)  # characters of the stated reason
 
 
+class AtRestSettings(Strict):
+    """How the cockpit encrypts the secrets it keeps in its own database (cockpit/security/crypto.py).
+
+    aes-256-gcm (the default) or sm4-gcm (商用密码, GB/T 39786; SM4 from OpenSSL through the
+    `cryptography` package). Values carry the algorithm they were sealed with, so switching
+    keeps old values readable; `python -m cockpit users reseal` re-encrypts them all.
+    """
+
+    algorithm: Literal["aes-256-gcm", "sm4-gcm"] = "aes-256-gcm"
+
+    @field_validator("algorithm")
+    @classmethod
+    def _available(cls, value: str) -> str:
+        from cockpit.security.crypto import available
+
+        if not available(value):
+            raise ValueError(f"{value} is not offered by this server's OpenSSL (cryptography)")
+        return value
+
+
 class SecuritySettings(Strict):
     """Login, sessions, lockout and where wall-screen accounts may sign in from."""
 
@@ -198,6 +227,8 @@ class SecuritySettings(Strict):
     oidc: OidcSettings = OidcSettings()
     exports: ExportLimits = ExportLimits()
     unmask: UnmaskLimits = UnmaskLimits()
+    # Second-factor secrets encrypted at rest, and with which algorithm (AES-GCM or SM4-GCM).
+    at_rest: AtRestSettings = AtRestSettings()
 
     @field_validator("wall_networks")
     @classmethod
@@ -387,6 +418,7 @@ class Settings(Strict):
     briefing: dict[str, Any] = Field(default_factory=dict)
     secret_key: str | None = None
     audit_key: str | None = None
+    data_key: str | None = None  # COCKPIT_DATA_KEY: secrets at rest (else from secret_key)
     base_dir: Path = PROJECT_ROOT
 
     @field_validator("datasets")
@@ -472,6 +504,84 @@ class ConfigError(Exception):
         self.problems = problems
 
 
+# Secret keys seen in examples and tutorials: a production cockpit refuses them.
+WEAK_KEYS = frozenset({"secret", "changeme", "change-me", "dev", "development", "cockpit", "test"})
+MIN_KEY_LENGTH = 32
+# The estimate below is deliberately pessimistic: a random 32-hex-digit key (128 bits) scores
+# 64 to 190, patterned keys ("a"*32, "abcd"*8, "0123456789...", keyboard rows, a word
+# repeated) score under 50. 56 lies between.
+MIN_KEY_BITS = 56
+# Runs of characters a person types as "random": the alphabet, the digits, keyboard rows and
+# columns. A character next to the previous one in a run (either way) is predictable.
+_RUNS = (
+    "abcdefghijklmnopqrstuvwxyz",
+    "01234567890",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+)
+
+
+def key_strength_bits(key: str) -> float:
+    """A pessimistic estimate of a key's entropy in bits.
+
+    A character that could be predicted from the ones before it counts nothing: a pair seen
+    earlier in the key (repeated blocks), the same step as the last (aaaa, 2468), or the next
+    character of a run (abcd, 4321, qwer). Every other character counts log2 of the alphabet
+    its key draws from (hex digits 16; else digits 10, lower 26, upper 26, symbols 33)."""
+    if not key:
+        return 0.0
+    surprising = 0
+    seen: set[str] = set()
+    for i, char in enumerate(key):
+        predictable = False
+        if i:
+            prev = key[i - 1]
+            pair = prev + char
+            lowered = pair.lower()
+            predictable = (
+                pair in seen
+                or any(lowered in run or lowered[::-1] in run for run in _RUNS)
+                or (i >= 2 and ord(char) - ord(prev) == ord(prev) - ord(key[i - 2]))
+            )
+            seen.add(pair)
+        surprising += not predictable
+    return surprising * math.log2(_alphabet_size(key))
+
+
+def _alphabet_size(key: str) -> int:
+    if all(c in "0123456789abcdef" for c in key) or all(c in "0123456789ABCDEF" for c in key):
+        return 16
+    size = 10 if any(c.isdigit() for c in key) else 0
+    size += 26 if any(c.islower() for c in key) else 0
+    size += 26 if any(c.isupper() for c in key) else 0
+    size += 33 if any(not c.isalnum() for c in key) else 0
+    return max(size, 2)
+
+
+def secret_key_problem(key: str | None, name: str = "COCKPIT_SECRET_KEY") -> str | None:
+    """One line saying why production must refuse this key (None: it is fine)."""
+    advice = (
+        "use 32+ random characters, e.g. python -c 'import secrets; print(secrets.token_hex(32))'"
+    )
+    if not key:
+        return f"{name}: not set; production needs a random key of 32+ characters"
+    if key.lower() in WEAK_KEYS or len(key) < MIN_KEY_LENGTH:
+        return f"{name}: too weak or a known default; {advice}"
+    if key_strength_bits(key) < MIN_KEY_BITS:
+        return f"{name}: too weak (a repeated or sequential pattern); {advice}"
+    return None
+
+
+def key_problems(settings: Settings) -> list[str]:
+    """What production refuses about the keys in the environment, one line each."""
+    problems = [secret_key_problem(settings.secret_key)]
+    if settings.data_key is not None:  # optional; when given, as strong as the secret key
+        problems.append(secret_key_problem(settings.data_key, "COCKPIT_DATA_KEY"))
+    return [p for p in problems if p]
+
+
 def load_settings(
     config_dir: Path | str | None = None, environ: dict[str, str] | None = None
 ) -> Settings:
@@ -512,6 +622,7 @@ def load_settings(
             origin.setdefault(resolved[0], f"${name}")
     raw["secret_key"] = environ.get("COCKPIT_SECRET_KEY")
     raw["audit_key"] = environ.get("COCKPIT_AUDIT_KEY")
+    raw["data_key"] = environ.get("COCKPIT_DATA_KEY")
     # Relative paths in config (the map, the demo file) are taken from the project root.
     raw.setdefault("base_dir", PROJECT_ROOT)
     try:

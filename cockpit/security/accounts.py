@@ -3,20 +3,28 @@
 Every function takes the Store and does one transaction. Messages are Chinese, for the forms.
 Signing in answers the same for an unknown user, a wrong password and a locked account, and
 takes as long, so the login form does not tell an attacker which names exist.
+
+Second-factor (TOTP) secrets are stored sealed (cockpit/security/crypto.py, the store's
+`at_rest`) and bound to their user; `User.totp_secret` is the opened secret, so callers see
+what they always saw. A plain secret left by an earlier version is read as it is and sealed at
+the user's next sign-in, or at once by `python -m cockpit users reseal`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import secrets
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pyotp
 import sqlalchemy as sa
 
 from cockpit.scope import Principal
+from cockpit.security import crypto
 from cockpit.security.passwords import (
     hash_password,
     needs_rehash,
@@ -27,6 +35,7 @@ from cockpit.security.roles import ROLES
 from cockpit.store.schema import password_history, users
 from cockpit.store.store import Conflict, Store, StoreError
 
+log = logging.getLogger(__name__)
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 GENERIC_FAILURE = "用户名或口令错误，或账号已被锁定"
 
@@ -99,7 +108,43 @@ def _counties_set(text: str | None) -> frozenset[str] | None:
     return frozenset(c for c in text.split(",") if c)
 
 
-def _user(row: sa.Row) -> User:
+def _totp_context(username: str) -> str:
+    """What a sealed secret is bound to: copied into another user's row, it does not open."""
+    return f"users.totp_secret:{username}"
+
+
+def _seal_totp(store: Store, username: str, secret: str | None) -> str | None:
+    if secret is None:
+        return None
+    if store.at_rest is None:
+        raise AccountError("动态口令密钥无法加密保存：未配置数据密钥（COCKPIT_DATA_KEY）")
+    try:
+        return store.at_rest.encrypt(secret, context=_totp_context(username))
+    except crypto.CryptoError as exc:
+        raise AccountError(f"动态口令密钥无法加密保存：{exc}") from None
+
+
+def _open_totp(store: Store, username: str, stored: str | None) -> str | None:
+    """The secret as the sign-in uses it; a sealed one that will not open fails closed."""
+    if not stored or not crypto.is_sealed(stored):
+        return stored or None  # none, or plain from before encryption at rest
+    try:
+        if store.at_rest is None:
+            raise crypto.CryptoError("no data key configured")
+        return store.at_rest.decrypt(stored, context=_totp_context(username))
+    except crypto.CryptoError as exc:
+        # Never None here: that would switch the second factor off. A fresh random secret
+        # keeps it on, and no code the user (or anyone) can produce matches it.
+        log.error("second-factor secret of %s cannot be opened: %s", username, exc)
+        return pyotp.random_base32()
+
+
+def _stored_totp(row: sa.Row) -> str | None:
+    """The stored secret: sealed in totp_sealed, or plain in totp_secret (before 0004)."""
+    return row.totp_sealed or row.totp_secret
+
+
+def _user(row: sa.Row, store: Store) -> User:
     return User(
         id=row.id,
         username=row.username,
@@ -110,7 +155,7 @@ def _user(row: sa.Row) -> User:
         password_changed_at=row.password_changed_at,
         failed_logins=row.failed_logins,
         locked_until=row.locked_until,
-        totp_secret=row.totp_secret,
+        totp_secret=_open_totp(store, row.username, _stored_totp(row)),
         active=bool(row.active),
         demo=bool(row.demo),
         created_at=row.created_at,
@@ -203,28 +248,28 @@ def create_user(
         conn.execute(
             password_history.insert().values(user_id=user_id, password_hash=digest, set_at=now)
         )
-        return _user(conn.execute(sa.select(users).where(users.c.id == user_id)).one())
+        return _user(conn.execute(sa.select(users).where(users.c.id == user_id)).one(), store)
 
 
 def get_user(store: Store, username: str) -> User | None:
     """The user of this name, or None."""
     with store.reading() as conn:
         row = conn.execute(sa.select(users).where(users.c.username == username)).first()
-    return _user(row) if row else None
+    return _user(row, store) if row else None
 
 
 def get_user_by_id(store: Store, user_id: int) -> User | None:
     """The user of this id, or None."""
     with store.reading() as conn:
         row = conn.execute(sa.select(users).where(users.c.id == user_id)).first()
-    return _user(row) if row else None
+    return _user(row, store) if row else None
 
 
 def list_users(store: Store) -> list[User]:
     """Every user, by name."""
     with store.reading() as conn:
         rows = conn.execute(sa.select(users).order_by(users.c.username)).all()
-    return [_user(r) for r in rows]
+    return [_user(r, store) for r in rows]
 
 
 def count_users(store: Store) -> int:
@@ -245,7 +290,7 @@ def sign_in(
         if row is None:
             verify_password(None, password)  # same work as for a real user
             return SignIn(None, "unknown")
-        user = _user(row)
+        user = _user(row, store)
         if user.locked(now):
             verify_password(None, password)
             return SignIn(None, "locked")
@@ -266,9 +311,12 @@ def sign_in(
         values = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
         if needs_rehash(row.password_hash):
             values["password_hash"] = hash_password(password)
+        resealed = _resealed(store, row.username, _stored_totp(row))
+        if resealed is not None:
+            values.update(totp_sealed=resealed, totp_secret=None)
         conn.execute(users.update().where(users.c.id == user.id).values(**values))
         return SignIn(
-            _user(conn.execute(sa.select(users).where(users.c.id == user.id)).one()), "ok"
+            _user(conn.execute(sa.select(users).where(users.c.id == user.id)).one(), store), "ok"
         )
 
 
@@ -375,7 +423,7 @@ def update_user(
         if active is not None:
             values["active"] = active
         conn.execute(users.update().where(users.c.id == row.id).values(**values))
-        return _user(conn.execute(sa.select(users).where(users.c.id == row.id)).one())
+        return _user(conn.execute(sa.select(users).where(users.c.id == row.id)).one(), store)
 
 
 def unlock(store: Store, username: str) -> None:
@@ -391,10 +439,57 @@ def unlock(store: Store, username: str) -> None:
 
 
 def set_totp(store: Store, username: str, secret: str | None) -> None:
-    """Turn the second factor on (a base32 secret) or off (None) for a user."""
+    """Turn the second factor on (a base32 secret, stored sealed) or off (None) for a user."""
+    sealed = _seal_totp(store, username, secret)
     with store.writing("设置动态口令") as conn:
         done = conn.execute(
-            users.update().where(users.c.username == username).values(totp_secret=secret)
+            users.update()
+            .where(users.c.username == username)
+            .values(totp_sealed=sealed, totp_secret=None)
         )
         if done.rowcount == 0:
             raise AccountError(f"用户 {username} 不存在")
+
+
+def _resealed(store: Store, username: str, stored: str | None) -> str | None:
+    """The stored secret sealed with the configured algorithm, when it is plain (from before
+    encryption at rest) or sealed with another (the city switched); None when it needs no
+    change, or when it will not open (it is then left as it is, never overwritten)."""
+    if store.at_rest is None or not store.at_rest.needs_reseal(stored):
+        return None
+    secret = stored
+    if crypto.is_sealed(stored):
+        try:
+            secret = store.at_rest.decrypt(stored, context=_totp_context(username))
+        except crypto.CryptoError as exc:
+            log.error("second-factor secret of %s cannot be opened: %s", username, exc)
+            return None
+    return _seal_totp(store, username, secret)
+
+
+def reseal_secrets(store: Store) -> tuple[int, list[str]]:
+    """Seal anew every second-factor secret that is plain or sealed with another algorithm
+    (after an upgrade, or when a city switches to SM4): how many, and who could not be read."""
+    if store.at_rest is None:
+        raise AccountError("未配置数据密钥，无法加密动态口令密钥")
+    changed, unreadable = 0, []
+    with store.writing("重新加密动态口令密钥") as conn:
+        rows = conn.execute(
+            sa.select(users.c.id, users.c.username, users.c.totp_secret, users.c.totp_sealed)
+            .where(sa.or_(users.c.totp_secret.is_not(None), users.c.totp_sealed.is_not(None)))
+            .with_for_update()
+        ).all()
+        for row in rows:
+            if not store.at_rest.needs_reseal(_stored_totp(row)):
+                continue
+            resealed = _resealed(store, row.username, _stored_totp(row))
+            if resealed is None:
+                unreadable.append(row.username)
+                continue
+            conn.execute(
+                users.update()
+                .where(users.c.id == row.id)
+                .values(totp_sealed=resealed, totp_secret=None)
+            )
+            changed += 1
+    return changed, unreadable

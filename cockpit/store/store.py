@@ -7,6 +7,10 @@ they can read. Nothing is swallowed: the caller must show the message.
 
 One engine per process, made on first use: a pool must not cross fork() (gunicorn forks its
 workers after importing the app), so a child process makes its own.
+
+A SQLite file holds password hashes, second-factor secrets (sealed, cockpit/security/crypto.py)
+and personal data: it is made readable by its owner only (0600, in a folder made 0700), and its
+-wal, -shm and -journal files, which SQLite creates with the database's own mode, follow.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
+from cockpit.security.crypto import AtRest, at_rest
 from cockpit.store import migrate
 from cockpit.store.schema import (
     ACTIONS,
@@ -152,8 +157,17 @@ def resolve_url(url: str, base_dir: Path) -> URL:
 class Store:
     """The cockpit's own database: supervision cases and actions, warning acknowledgements."""
 
-    def __init__(self, url: str | URL, *, schema: str | None = None, timeout: int = 15) -> None:
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        schema: str | None = None,
+        timeout: int = 15,
+        at_rest: AtRest | None = None,
+    ) -> None:
         self.url = make_url(url) if isinstance(url, str) else url
+        # How secrets kept in this database are sealed (None: no key, so none can be written).
+        self.at_rest = at_rest
         if schema is not None and not _SCHEMA_NAME.match(schema):
             raise ValueError(f"not a plain schema name: {schema!r}")
         if schema is not None and self.url.get_backend_name() != "postgresql":
@@ -175,7 +189,7 @@ class Store:
             if cfg.url is None:
                 raise StoreError(f"督办数据库未配置：环境变量 {cfg.url_env} 为空")
             url = cfg.url
-        return cls(resolve_url(url, Path(settings.base_dir)))
+        return cls(resolve_url(url, Path(settings.base_dir)), at_rest=at_rest(settings))
 
     # -- the engine ----------------------------------------------------------------------------
     def engine(self) -> sa.Engine:
@@ -202,7 +216,7 @@ class Store:
                 kwargs["poolclass"] = StaticPool
                 connect_args["check_same_thread"] = False
             elif not database.startswith("file:"):
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                _private_sqlite_file(Path(database))
         elif backend == "postgresql":
             connect_args["connect_timeout"] = self.timeout
             if self.schema:
@@ -546,6 +560,33 @@ def _check_comment(comment: str) -> None:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Make the database file (and any folder it needs) before SQLite does, owner-only.
+
+    SQLite creates a new file 0644 (world-readable) and gives its -wal, -shm and -journal files
+    the database's mode: creating the file 0600 first covers all of them. A file left 0644 by
+    an earlier version is tightened, with a warning."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    for name in ("", "-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + name)
+        try:
+            if companion.stat().st_mode & 0o077:
+                companion.chmod(PRIVATE_FILE)
+                log.warning("%s was open to others: now owner-only (0600)", companion)
+        except FileNotFoundError:
+            pass
+        except PermissionError:  # not ours to change: say so, the database still opens
+            log.warning("%s is open to others and cannot be changed by this user", companion)
 
 
 def _sqlite_transactions(engine: sa.Engine) -> None:
