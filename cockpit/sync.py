@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -31,7 +30,7 @@ import sqlalchemy as sa
 
 from cockpit import rollups
 from cockpit.contracts import CONTRACTS
-from cockpit.validation import Report, check_batch, city_now
+from cockpit.validation import Report, check_batch, city_now, quarantine
 from data_sources.base import (
     BoundDataset,
     DatasetQuery,
@@ -510,22 +509,6 @@ def _page_rows(rows: pd.DataFrame | Path) -> int:
 DEFAULT_LOOKBACK = dt.timedelta(hours=48)  # settings.sync.lookback_hours
 DEFAULT_TIMEZONE = "Asia/Shanghai"  # settings.city.timezone
 PAGE_ROWS = 200_000  # rows read into memory at once by a sync (a month of a big city's 12345)
-
-
-def quarantine(folder: Path, dataset: str, rows: pd.DataFrame, text: str) -> Path:
-    """Keep refused rows (each with its reason) and the report for a person to read; nothing
-    is lost. The same rows refused again (a look-back re-reads them every run) reuse one file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    body = rows.to_csv(index=False)
-    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
-    base = folder / f"{local_table(dataset)}-{digest}"
-    report = base.with_suffix(".txt")
-    if report.exists():
-        report.touch()  # seen again: its time says when
-        return report
-    base.with_suffix(".csv").write_text(body, encoding="utf-8-sig")
-    report.write_text(text + "\n", encoding="utf-8")
-    return report
 
 
 @dataclass

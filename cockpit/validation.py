@@ -13,8 +13,10 @@ on a UTC server a ticket stamped ten minutes ago in Beijing time is not in the f
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -101,14 +103,15 @@ def check_batch(
     frame: pd.DataFrame,
     contract: Contract,
     *,
-    county_codes: set[str],
+    county_codes: set[str] | None,
     now: dt.datetime,
     units: dict[str, str] | None = None,
     previous_rows: int | None = None,
 ) -> Report:
     """Check rows (contract column names) for everything that would make a screen wrong.
 
-    `now` is the city's wall-clock time (city_now); each problem names its column and count."""
+    `now` is the city's wall-clock time (city_now); each problem names its column and count.
+    `county_codes` None: the city is not known here, county codes are not checked."""
     report = Report(contract.name, len(frame))
     frame = frame.reset_index(drop=True)
     names = [c.name for c in contract.columns]
@@ -179,7 +182,7 @@ def check_batch(
         if twice.any():
             report.reject(twice, f"主键（{'、'.join(contract.key)}）重复")
             report.errors.append(f"主键（{'、'.join(contract.key)}）重复 {extra_rows} 行")
-    if contract.county_column:
+    if contract.county_column and county_codes is not None:
         codes = frame[contract.county_column].astype("string")
         unknown_mask = codes.notna() & ~codes.isin(county_codes)
         unknown = sorted(set(codes[unknown_mask]))
@@ -232,3 +235,19 @@ def _typed(values: pd.Series, kind: str) -> pd.Series:
         known = text.isin(["true", "false", "1", "0", "t", "f", "是", "否", "yes", "no"])
         return values.where(known.fillna(False).astype(bool))
     return values
+
+
+def quarantine(folder: Path, dataset: str, rows: pd.DataFrame, text: str) -> Path:
+    """Keep refused rows (each with its reason) and the report for a person to read; nothing
+    is lost. The same rows refused again (a look-back re-reads them every run) reuse one file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    body = rows.to_csv(index=False)
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
+    base = folder / f"{dataset.replace('.', '__')}-{digest}"
+    report = base.with_suffix(".txt")
+    if report.exists():
+        report.touch()  # seen again: its time says when
+        return report
+    base.with_suffix(".csv").write_text(body, encoding="utf-8-sig")
+    report.write_text(text + "\n", encoding="utf-8")
+    return report
