@@ -408,9 +408,15 @@ class LocalStore:
                 else:
                     con.register("page_rows", page.rows)
                     source = "page_rows"
+                # Only the store's rows as fresh as the page's can equal one of its rows: the
+                # rest of the table (millions of rows) is skipped by DuckDB's zone maps.
+                fresh = CONTRACTS[dataset].freshness_column
+                recent = (
+                    f'WHERE "{fresh}" >= (SELECT min("{fresh}") FROM {source})' if fresh else ""
+                )
                 changed += con.execute(
                     f"SELECT count(*) FROM (SELECT {columns} FROM {source} "
-                    f'EXCEPT SELECT {columns} FROM "{table}")'
+                    f'EXCEPT SELECT {columns} FROM "{table}" {recent})'
                 ).fetchall()[0][0]
                 if not isinstance(page.rows, Path):
                     con.unregister("page_rows")
@@ -953,12 +959,18 @@ def problems(settings) -> dict[str, str]:  # noqa: ANN001
             continue
         held = status.get("quarantined_keys") or {}
         if status.get("refused"):
-            found[name] = f"整批被拒收：{str(status.get('problem', '')).splitlines()[-1].strip()}"
+            found[name] = f"整批被拒收：{_last_line(status.get('problem'))}"
         elif held:
             found[name] = f"{len(held)} 行被隔离（见 {status.get('quarantine')}）"
         elif not status.get("ok", True):
-            found[name] = f"上次同步失败：{str(status.get('problem', '')).splitlines()[0][:200]}"
+            found[name] = f"上次同步失败：{_last_line(status.get('problem'))[:200]}"
     return found
+
+
+def _last_line(text: object) -> str:
+    """The last non-empty line of a report (its most specific), or a placeholder."""
+    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+    return lines[-1] if lines else "（无详情）"
 
 
 def _is_busy(exc: BaseException) -> bool:
