@@ -1,11 +1,19 @@
-"""Sync (抽取) mode: copy a dataset into the cockpit's local analytic store, incrementally.
+"""Sync (抽取) mode: copy a dataset into the cockpit's local analytic store, without missing rows.
 
 A slow front-end database (前置库) must not be hit by every wall screen. A dataset with
 `mode: sync` is read by the panels from a local DuckDB file; `python -m cockpit sync` (or its
-schedule) pulls the rows changed since the last watermark (the contract's freshness column),
-checks them (cockpit.validation), and applies them in one transaction: rows with the same key
-are replaced, so a rerun adds nothing twice, and a crash leaves the last good state whole.
-A bad batch is quarantined with a report; the watermark stays, the screen keeps the last good data.
+schedule) keeps it equal to the source:
+- each run re-reads the rows stamped (the contract's freshness column) within a look-back
+  window before the newest stamp seen, so rows delivered late, stamped in the same second or
+  committed by a long transaction are still copied; rows are upserted by key, and a run that
+  changed nothing writes nothing;
+- a reconciliation (daily by default) compares row counts and checksums per month page with
+  the source and re-reads the pages that differ: rows beyond the look-back arrive, rows
+  deleted at the source go;
+- `--full` re-reads a dataset whole.
+Rows are checked row by row (cockpit.validation): bad rows are quarantined with their reasons,
+good rows are written, all in one transaction per step; the run's status (kept beside the
+store) tells `cockpit check` and /healthz what was held back. A crash leaves the last good state.
 """
 
 from __future__ import annotations
@@ -431,7 +439,10 @@ class LocalStore:
             return set()
         joined = " || '|' || ".join(f"coalesce(CAST(\"{k}\" AS VARCHAR), '(空)')" for k in key)
         self.release_reader()
-        con = _connect(self.path, read_only=True)
+        try:
+            con = _connect(self.path, read_only=True)
+        except (duckdb.IOException, duckdb.ConnectionException):
+            return set()  # held by another process: known again at the next run
         try:
             con.register("wanted", pd.DataFrame({"k": sorted(keys)}))
             rows = con.execute(

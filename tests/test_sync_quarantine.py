@@ -318,3 +318,35 @@ def test_limits_are_checked_row_by_row() -> None:
     found = check_batch(rows, tasks, county_codes=CODES, now=dt.datetime(2026, 11, 21))
     assert found.rejected == {1: ["progress 超出范围 0~100"], 2: ["task_id 超过 500 字"]}
     assert len(found.good(rows)) == 1
+
+
+def test_sync_every_keeps_its_schedule_while_the_store_is_held(
+    settings, tmp_path, monkeypatch
+) -> None:  # noqa: ANN001
+    """`python -m cockpit sync --every 10` with the store held by another process: the run is
+    reported and the loop goes on to its next turn instead of dying with a traceback."""
+    import cockpit.__main__ as cli
+
+    class NextTurn(Exception):
+        pass
+
+    app = synced_app(settings, reference_tickets(30), tmp_path, busy_retry_seconds=0)
+    hub = app.server.extensions["cockpit_hub"]
+    with app.server.app_context():
+        run_sync(hub)
+    real_sleep = time.sleep
+
+    def sleep(seconds: float) -> None:
+        if seconds >= 60:  # the schedule's wait: the loop survived the busy store
+            raise NextTurn
+        real_sleep(seconds)
+
+    monkeypatch.setattr(cli, "_tool_settings", lambda: hub.settings)
+    monkeypatch.setattr(time, "sleep", sleep)
+    holder = _hold_store(hub.local_store.path, 30)
+    try:
+        with pytest.raises(NextTurn):
+            cli.main(["sync", "--every", "10"])
+    finally:
+        holder.kill()
+        holder.wait()
