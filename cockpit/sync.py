@@ -667,6 +667,16 @@ def sync_dataset(
                         dataset, read.pages, full=False, county_map=county_map
                     )
                     result["repulled"] = [s.label() for s in spans]
+                else:  # nothing of the reconciliation written; said like any refusal
+                    where = quarantine(quarantine_dir, dataset, pd.concat(read.bad), read.refused)
+                    say(f"{dataset}: 对账读取的数据整批校验未通过，未写入 → {where}")
+                    return {
+                        **result,
+                        "ok": False,
+                        "report": read.refused,
+                        "refused": True,
+                        "quarantine": str(where),
+                    }
             else:
                 say(f"{dataset}: 对账一致")
         if reconcile or everything:
@@ -677,6 +687,9 @@ def sync_dataset(
         say(f"{dataset}: 没有新数据")
     if bad:
         rows = pd.concat(bad, ignore_index=True)
+        rows = rows[
+            ~rows.astype(str).duplicated()
+        ]  # read twice: by the look-back and the reconciliation
         head = f"数据集 {dataset}：{len(rows)} 行校验未通过已隔离，其余行已写入"
         text = "\n".join([head, *(f"  错误：{e}" for e in errors)])
         where = quarantine(quarantine_dir, dataset, rows, text)

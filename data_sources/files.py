@@ -191,7 +191,9 @@ class FileSource:
             known = self._verdicts.get(key)
         if known is None:
             known = self._check(path, dataset)
-            with self._lock:
+            with self._lock:  # an older version's verdict (and its rows) is of no more use
+                for stale in [k for k in self._verdicts if k[0] == key[0]]:
+                    del self._verdicts[stale]
                 self._verdicts[key] = known
         return known
 
