@@ -685,11 +685,14 @@ def sync_dataset(
         say(f"{dataset}: 写入 {result['rows']} 行，本地共 {result['total']} 行")
     else:
         say(f"{dataset}: 没有新数据")
+    noted = getattr(origin, "problems", None)  # a file drop refused or set rows aside
+    if callable(noted) and noted(bound.name):
+        result.update(ok=False, source_problem=noted(bound.name))
+        say(f"{dataset}: {noted(bound.name)}")
     if bad:
         rows = pd.concat(bad, ignore_index=True)
-        rows = rows[
-            ~rows.astype(str).duplicated()
-        ]  # read twice: by the look-back and the reconciliation
+        # A row read twice (by the look-back and by the reconciliation) is kept once.
+        rows = rows[~rows.astype(str).duplicated()]
         head = f"数据集 {dataset}：{len(rows)} 行校验未通过已隔离，其余行已写入"
         text = "\n".join([head, *(f"  错误：{e}" for e in errors)])
         where = quarantine(quarantine_dir, dataset, rows, text)
@@ -953,8 +956,11 @@ def _next_status(
         "ok": bool(result.get("ok")) and not held,
         "rows": result.get("rows", 0),
         "total": result.get("total"),
-        "problem": None if result.get("ok") else str(result.get("report", ""))[:500] or "同步失败",
+        "problem": None
+        if result.get("ok")
+        else str(result.get("report") or result.get("source_problem") or "同步失败")[:500],
         "refused": bool(result.get("refused")),
+        "source_problem": result.get("source_problem"),
         "quarantine": result.get("quarantine") or before.get("quarantine"),
         "quarantined_keys": held,
         "reconciled_at": now.isoformat(timespec="seconds")
@@ -986,6 +992,8 @@ def problems(settings) -> dict[str, str]:  # noqa: ANN001
             found[name] = f"整批被拒收：{_last_line(status.get('problem'))}"
         elif held:
             found[name] = f"{len(held)} 行被隔离（见 {status.get('quarantine')}）"
+        elif status.get("source_problem"):
+            found[name] = str(status["source_problem"])
         elif not status.get("ok", True):
             found[name] = f"上次同步失败：{_last_line(status.get('problem'))[:200]}"
     return found

@@ -182,3 +182,38 @@ def test_a_clean_file_is_read_straight_from_disk(drop) -> None:  # noqa: ANN001
     source = hub.sources["drop"]
     verdict = source.verdict(path, hub.origin_binding("key_work.tasks"))
     assert verdict.whole and verdict.clean is None
+
+
+def test_a_refused_file_read_by_a_sync_is_reported_too(settings, tmp_path) -> None:  # noqa: ANN001
+    """A drop in sync mode: the sync copies yesterday's good file, and check still says that
+    today's was refused (the check process never reads the drop itself)."""
+    from cockpit.settings import SyncSettings
+    from cockpit.sync import run_sync
+    from tests.apps import app_as
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    write(folder, "tasks_20261119.csv", tasks())
+    today = write(folder, "tasks_20261120.csv", tasks())
+    today.write_bytes(today.read_bytes()[:-30])
+    changed = settings.model_copy(
+        update={
+            "sources": {**settings.sources, "drop": FileConfig(kind="file", folder=str(folder))},
+            "datasets": {
+                **settings.datasets,
+                "key_work.tasks": DatasetBinding(source="drop", table="tasks", mode="sync"),
+            },
+            "sync": SyncSettings(
+                path=str(tmp_path / "sync" / "store.duckdb"),
+                quarantine_dir=str(tmp_path / "quarantine"),
+            ),
+        }
+    )
+    syncing = app_as(changed)
+    with syncing.server.app_context():
+        result = run_sync(syncing.server.extensions["cockpit_hub"], ["key_work.tasks"])[0]
+    assert result["total"] == 150 and not result["ok"]
+    checking = app_as(changed)  # another process: `python -m cockpit check`
+    with checking.server.test_request_context("/"):
+        note = held(checking.server.extensions["cockpit_hub"])
+    assert "tasks_20261120.csv 被拒收" in note
