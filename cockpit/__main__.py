@@ -150,7 +150,8 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    """Pull new and changed rows of the sync-mode datasets into the local store."""
+    """Pull new and changed rows of the sync-mode datasets into the local store (exit 1 when a
+    dataset failed, refused a batch or quarantined rows)."""
     import time
 
     from cockpit.factory import create_app
@@ -162,12 +163,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
         print("没有同步模式（mode: sync）的数据集：见 config/datasets.yaml", file=sys.stderr)
         return 2
     every = args.every if args.every is not None else None
+    say = lambda text: print(text, file=sys.stderr)  # noqa: E731
     while True:
         with app.server.app_context():
             try:
-                results = run_sync(
-                    hub, args.dataset or None, progress=lambda t: print(t, file=sys.stderr)
-                )
+                if args.full:  # re-read these datasets whole, replacing the local copy
+                    results = run_sync(hub, args.full, progress=say, full=True)
+                    args.full = None  # once: the schedule goes on incrementally
+                else:
+                    results = run_sync(hub, args.dataset or None, progress=say)
             except ValueError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
@@ -508,6 +512,12 @@ def parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check_config)
     sync = sub.add_parser("sync", help="pull new rows of sync-mode datasets into the local store")
     sync.add_argument("--dataset", action="append", help="only this dataset (repeatable)")
+    sync.add_argument(
+        "--full",
+        action="append",
+        metavar="DATASET",
+        help="re-read this dataset whole from its source and replace the local copy (repeatable)",
+    )
     sync.add_argument(
         "--every",
         type=float,

@@ -6,10 +6,24 @@ docs/datasets.md is the human-readable form of this file; a test keeps the two i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from data_sources.base import Col, Filter, Measure
 from data_sources.base import ColumnSpec as C
+
+# Text longer than this is cut by validation (cockpit.validation) with a mark: a title of two
+# million characters must not reach a wall screen. Free-text columns get more (Contract.limits).
+DEFAULT_MAX_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Limit:
+    """What values a column may hold beyond its type: checked row by row before data is trusted."""
+
+    max_length: int | None = None  # text: longer values are truncated with a mark (keys: refused)
+    minimum: float | None = None  # numbers: a value outside [minimum, maximum] is refused
+    maximum: float | None = None
+    values: tuple[str, ...] = ()  # text: the only values allowed (an enum), empty = any
 
 
 @dataclass(frozen=True)
@@ -25,6 +39,18 @@ class Contract:
     # Rows whose county column holds the city's own code are published city totals (统计公报):
     # every user of the city may see them, county users included.
     public_city_rows: bool = False
+    limits: dict[str, Limit] = field(default_factory=dict)  # column -> Limit, beyond the defaults
+
+    def limit(self, column: str) -> Limit:
+        """The column's limit, with the default text length where none is declared."""
+        declared = self.limits.get(column, Limit())
+        if declared.max_length is None and self.column_type(column) == "string":
+            return Limit(DEFAULT_MAX_LENGTH, declared.minimum, declared.maximum, declared.values)
+        return declared
+
+    def column_type(self, column: str) -> str | None:
+        """The contract type of a column (None for a name not in the contract)."""
+        return next((c.type for c in self.columns if c.name == column), None)
 
 
 CONTRACTS: dict[str, Contract] = {
@@ -47,6 +73,7 @@ CONTRACTS: dict[str, Contract] = {
             freshness_column="release_date",
             key=("indicator_id", "county_code", "period", "period_type", "release_date"),
             public_city_rows=True,
+            limits={"period_type": Limit(values=("cumulative", "month"))},
         ),
         Contract(
             "hotline.tickets",
@@ -87,6 +114,11 @@ CONTRACTS: dict[str, Contract] = {
             county_column="county_code",
             freshness_column="updated_at",
             key=("ticket_id",),
+            limits={
+                "content": Limit(max_length=5000),
+                "address": Limit(max_length=1000),
+                "returned_count": Limit(minimum=0),
+            },
         ),
         Contract(
             "key_work.tasks",
@@ -109,6 +141,10 @@ CONTRACTS: dict[str, Contract] = {
             county_column="county_code",
             freshness_column="last_feedback_date",
             key=("task_id",),
+            limits={
+                "progress": Limit(minimum=0, maximum=100),
+                "last_feedback": Limit(max_length=5000),
+            },
         ),
         Contract(
             "key_work.milestones",
@@ -126,6 +162,7 @@ CONTRACTS: dict[str, Contract] = {
             county_column="county_code",
             freshness_column="updated_at",
             key=("task_id", "seq"),
+            limits={"planned_progress": Limit(minimum=0, maximum=100), "seq": Limit(minimum=1)},
         ),
         Contract(
             "risk.warnings",
@@ -154,6 +191,11 @@ CONTRACTS: dict[str, Contract] = {
             county_column="county_code",
             freshness_column="updated_at",
             key=("warning_id",),
+            limits={
+                "level": Limit(minimum=1, maximum=4),
+                "lon": Limit(minimum=73, maximum=136),
+                "lat": Limit(minimum=3, maximum=54),
+            },
         ),
         Contract(
             "emergency.events",
@@ -185,6 +227,14 @@ CONTRACTS: dict[str, Contract] = {
             county_column="county_code",
             freshness_column="updated_at",
             key=("event_id",),
+            limits={
+                "level": Limit(minimum=1, maximum=4),
+                "response_level": Limit(minimum=1, maximum=4),
+                "lon": Limit(minimum=73, maximum=136),
+                "lat": Limit(minimum=3, maximum=54),
+                "deaths": Limit(minimum=0),
+                "injuries": Limit(minimum=0),
+            },
         ),
         Contract(
             "emergency.resources",
@@ -206,6 +256,12 @@ CONTRACTS: dict[str, Contract] = {
             county_column="county_code",
             freshness_column="updated_at",
             key=("resource_id",),
+            limits={
+                "lon": Limit(minimum=73, maximum=136),
+                "lat": Limit(minimum=3, maximum=54),
+                "capacity": Limit(minimum=0),
+                "available": Limit(minimum=0),
+            },
         ),
         Contract(
             "emergency.timeline",
@@ -221,6 +277,7 @@ CONTRACTS: dict[str, Contract] = {
             county_column="county_code",
             freshness_column="at",
             key=("event_id", "at", "entry_kind"),
+            limits={"text": Limit(max_length=5000)},
         ),
         Contract(
             "contacts.duty_roster",

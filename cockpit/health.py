@@ -1,5 +1,9 @@
 """Health and freshness: is each source answering, and is each dataset as fresh as it must be?
 
+Also: has a dataset's data been held back? A sync-mode dataset whose last run refused a
+batch, failed or left rows quarantined, and a file drop refused (truncated, manifest
+mismatch) or with rows quarantined, is not ok: nothing set aside goes unreported.
+
 Served as JSON at /healthz for monitoring, and printed by `python -m cockpit check`.
 """
 
@@ -11,11 +15,12 @@ from typing import Any
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import DataHub
 from cockpit.scope import HEALTH_CHECK, acting_as
+from cockpit.validation import city_now
 
 
 def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
     """Each source's health and each dataset's freshness; `ok` is false if anything is wrong."""
-    now = now or dt.datetime.now()
+    now = now or city_now(hub.settings.city.timezone)  # data is stamped in the city's zone
     sources = {}
     for name, source in hub.sources.items():
         health = source.health()
@@ -31,6 +36,7 @@ def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
             name: hub.as_of(name) if sources[hub.settings.datasets[name].source]["ok"] else None
             for name in hub.settings.datasets
         }
+    held = held_back(hub)
     for name in hub.settings.datasets:
         source = hub.settings.datasets[name].source
         stamp = stamps[name]
@@ -44,7 +50,11 @@ def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
             "as_of": stamp.isoformat(timespec="minutes") if stamp else None,
             "max_age_hours": None if max_age is None else max_age.total_seconds() / 3600,
             "late_by_hours": None if late is None else round(late.total_seconds() / 3600, 1),
-            "ok": sources[source]["ok"] and late is None and (stamp is not None or not fresh_known),
+            "ok": sources[source]["ok"]
+            and late is None
+            and (stamp is not None or not fresh_known)
+            and name not in held,
+            "held_back": held.get(name),
         }
     ok = all(s["ok"] for s in sources.values()) and all(d["ok"] for d in datasets.values())
     return {
@@ -53,6 +63,21 @@ def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
         "sources": sources,
         "datasets": datasets,
     }
+
+
+def held_back(hub: DataHub) -> dict[str, str]:
+    """Datasets with rows quarantined or a batch refused: dataset -> one line saying what."""
+    from cockpit.sync import problems
+
+    found = problems(hub.settings)
+    for name, binding in hub.settings.datasets.items():
+        if binding.mode == "sync":
+            continue  # its source is read by the sync, whose status says it
+        source = hub.sources.get(binding.source)
+        noted = getattr(source, "problems", None)
+        if callable(noted) and noted(name):
+            found[name] = noted(name)
+    return found
 
 
 def lines(data: dict[str, Any]) -> list[str]:
@@ -68,6 +93,7 @@ def lines(data: dict[str, Any]) -> list[str]:
     for name, d in data["datasets"].items():
         stamp = as_of_text(dt.datetime.fromisoformat(d["as_of"])) if d["as_of"] else "未知"
         late = f" 已超期{d['late_by_hours']:g}小时" if d["late_by_hours"] else ""
-        out.append(f"  {'✓' if d['ok'] else '✗'} {name:<26} 数据截至 {stamp}{late}")
+        held = f" {d['held_back']}" if d.get("held_back") else ""
+        out.append(f"  {'✓' if d['ok'] else '✗'} {name:<26} 数据截至 {stamp}{late}{held}")
     out.append("全部正常" if data["ok"] else "存在异常")
     return out

@@ -66,6 +66,20 @@ class City(Strict):
     counties: tuple[County, ...] = Field(min_length=1)
     former_codes: dict[Code6, Code6] = Field(default_factory=dict)
     map_file: str
+    # The zone the city's data is stamped in: every "now" a check compares with is this
+    # zone's wall clock, never the server's (a UTC server would see Beijing data as future).
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from exc
+        return value
 
     @model_validator(mode="after")
     def _codes_consistent(self) -> City:
@@ -371,6 +385,14 @@ class DatasetBinding(Strict):
     mode: Literal["direct", "sync"] = "direct"
 
 
+class SyncOverride(Strict):
+    """One dataset's own look-back and reconciliation schedule (unset: the sync defaults)."""
+
+    lookback_hours: float | None = Field(None, ge=0)
+    reconcile_hours: float | None = Field(None, gt=0)
+    reconcile_every_syncs: int | None = Field(None, ge=0)
+
+
 class SyncSettings(Strict):
     """Where sync mode keeps its local analytic store and its refused batches."""
 
@@ -384,6 +406,36 @@ class SyncSettings(Strict):
         "64MB", pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$", description="DuckDB memory per query"
     )
     duckdb_threads: int = Field(2, ge=1, le=64, description="DuckDB threads per query")
+    # Each sync re-reads the rows stamped within this many hours before the newest stamp it
+    # has seen (upserting them by key): a row delivered late, stamped in the same second, or
+    # committed by a long transaction after a later stamp was read is still copied. Cover the
+    # platform's usual delay (T+1 deliveries: two days).
+    lookback_hours: float = Field(48, ge=0, description="look-back window of every sync")
+    # Reconciliation compares counts and checksums per month page with the source and
+    # re-pulls the pages that differ (rows missed beyond the look-back, rows deleted at the
+    # source). It runs when the last one is older than reconcile_hours, or every
+    # reconcile_every_syncs runs (0: by time only).
+    reconcile_hours: float = Field(24, gt=0, description="reconcile at least this often")
+    reconcile_every_syncs: int = Field(0, ge=0, description="also reconcile every N syncs")
+    # Per dataset: {dataset: {lookback_hours: .., reconcile_hours: .., reconcile_every_syncs: ..}}
+    datasets: dict[str, SyncOverride] = Field(default_factory=dict)
+    # `sync --every`: how long to keep retrying while another process holds the store open.
+    busy_retry_seconds: float = Field(300, ge=0, description="wait for a busy store this long")
+
+    def for_dataset(self, dataset: str) -> SyncOverride:
+        """The look-back and reconciliation schedule of one dataset (its override, else these)."""
+        own = self.datasets.get(dataset)
+        return SyncOverride(
+            lookback_hours=self.lookback_hours
+            if own is None or own.lookback_hours is None
+            else own.lookback_hours,
+            reconcile_hours=self.reconcile_hours
+            if own is None or own.reconcile_hours is None
+            else own.reconcile_hours,
+            reconcile_every_syncs=self.reconcile_every_syncs
+            if own is None or own.reconcile_every_syncs is None
+            else own.reconcile_every_syncs,
+        )
 
 
 def _sources_type() -> Any:

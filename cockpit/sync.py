@@ -1,11 +1,19 @@
-"""Sync (抽取) mode: copy a dataset into the cockpit's local analytic store, incrementally.
+"""Sync (抽取) mode: copy a dataset into the cockpit's local analytic store, without missing rows.
 
 A slow front-end database (前置库) must not be hit by every wall screen. A dataset with
 `mode: sync` is read by the panels from a local DuckDB file; `python -m cockpit sync` (or its
-schedule) pulls the rows changed since the last watermark (the contract's freshness column),
-checks them (cockpit.validation), and applies them in one transaction: rows with the same key
-are replaced, so a rerun adds nothing twice, and a crash leaves the last good state whole.
-A bad batch is quarantined with a report; the watermark stays, the screen keeps the last good data.
+schedule) keeps it equal to the source:
+- each run re-reads the rows stamped (the contract's freshness column) within a look-back
+  window before the newest stamp seen, so rows delivered late, stamped in the same second or
+  committed by a long transaction are still copied; rows are upserted by key, and a run that
+  changed nothing writes nothing;
+- a reconciliation (daily by default) compares row counts and checksums per month page with
+  the source and re-reads the pages that differ: rows beyond the look-back arrive, rows
+  deleted at the source go;
+- `--full` re-reads a dataset whole.
+Rows are checked row by row (cockpit.validation): bad rows are quarantined with their reasons,
+good rows are written, all in one transaction per step; the run's status (kept beside the
+store) tells `cockpit check` and /healthz what was held back. A crash leaves the last good state.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -29,7 +38,7 @@ import sqlalchemy as sa
 
 from cockpit import rollups
 from cockpit.contracts import CONTRACTS
-from cockpit.validation import Report, check_batch
+from cockpit.validation import Report, check_batch, city_now, quarantine
 from data_sources.base import (
     BoundDataset,
     DatasetQuery,
@@ -287,7 +296,7 @@ class LocalStore:
     def apply(
         self,
         dataset: str,
-        batch: pd.DataFrame | Path | Iterable[pd.DataFrame | Path],
+        batch: pd.DataFrame | Path | Page | Iterable[pd.DataFrame | Path | Page],
         *,
         full: bool,
         fail_after_delete: bool = False,
@@ -296,7 +305,9 @@ class LocalStore:
         """Replace rows by key (or everything, for a full refresh) and move the watermark, atomically.
 
         `batch` may be several pages (frames, or Parquet files staged by sync_dataset): they
-        are written in one transaction with the rollups rebuilt once at the end."""
+        are written in one transaction with the rollups rebuilt once at the end. A Page with
+        `replaces` first removes the local rows of its span (reconciliation: rows deleted at
+        the source go). The watermark never moves back (a look-back re-reads older rows)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Ask every reader (in this process and the others) to let go of the file, then
         # wait for the write lock; the marker goes when the write is done, whatever happens.
@@ -310,15 +321,17 @@ class LocalStore:
     def _apply(
         self,
         dataset: str,
-        batch: pd.DataFrame | Path | Iterable[pd.DataFrame | Path],
+        batch: pd.DataFrame | Path | Page | Iterable[pd.DataFrame | Path | Page],
         full: bool,
         fail_after_delete: bool,
         county_map: dict[str, str] | None,
     ) -> int:
         contract = CONTRACTS[dataset]
         table = local_table(dataset)
-        pages = [batch] if isinstance(batch, (pd.DataFrame, Path)) else batch
+        given = [batch] if isinstance(batch, (pd.DataFrame, Path, Page)) else list(batch)
+        pages = [p if isinstance(p, Page) else Page(p) for p in given]
         columns = ", ".join(f'"{c.name}"' for c in contract.columns)
+        fresh = contract.freshness_column
         with self._lock:
             con = _connect(self.path, read_only=False)
             try:
@@ -327,21 +340,28 @@ class LocalStore:
                     f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (dataset VARCHAR PRIMARY KEY, "
                     "watermark TIMESTAMP, rows BIGINT, synced_at TIMESTAMP)"
                 )
-                mark = None
+                old = con.execute(
+                    f"SELECT watermark FROM {STATE_TABLE} WHERE dataset = ?", [dataset]
+                ).fetchall()
+                mark = pd.Timestamp(old[0][0]) if old and old[0][0] is not None else None
                 for number, page in enumerate(pages):
-                    if isinstance(page, Path):  # a page staged by sync_dataset
+                    rows = page.rows
+                    if isinstance(rows, Path):  # a page staged by sync_dataset
                         con.execute(
                             "CREATE OR REPLACE TEMP VIEW batch AS SELECT * FROM "
-                            f"read_parquet('{_sql_text(str(page))}')"
+                            f"read_parquet('{_sql_text(str(rows))}')"
                         )
                     else:
-                        con.register("batch", page)
+                        con.register("batch", rows)
                     con.execute(
                         f'CREATE TABLE IF NOT EXISTS "{table}" AS SELECT * FROM batch LIMIT 0'
                     )
                     if full and number == 0:
                         con.execute(f'DELETE FROM "{table}"')
-                    elif contract.key and (isinstance(page, Path) or len(page)):
+                    if page.replaces is not None and fresh:
+                        where, params = page.replaces.sql(fresh)
+                        con.execute(f'DELETE FROM "{table}" WHERE {where}', params)
+                    if contract.key and (isinstance(rows, Path) or len(rows)):
                         on = " AND ".join(
                             f't."{k}" IS NOT DISTINCT FROM b."{k}"' for k in contract.key
                         )
@@ -351,24 +371,21 @@ class LocalStore:
                     if fail_after_delete:  # for tests: a crash in the middle of the write
                         raise RuntimeError("simulated crash during sync")
                     con.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM batch')
-                    if contract.freshness_column:
-                        latest = con.execute(
-                            f'SELECT max("{contract.freshness_column}") FROM batch'
-                        ).fetchall()[0][0]
+                    if fresh:
+                        latest = con.execute(f'SELECT max("{fresh}") FROM batch').fetchall()[0][0]
                         if latest is not None and (mark is None or latest > mark):
                             mark = pd.Timestamp(latest)
-                    if isinstance(page, Path):
+                    if isinstance(rows, Path):
                         con.execute("DROP VIEW batch")
                     else:
                         con.unregister("batch")
-                rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+                total = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
                 # The dataset's rollups follow its rows in the same transaction: a reader
                 # never sees a batch in one and not in the other.
                 rollups.build(con, dataset, table, county_map)
                 con.execute(
-                    f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, "
-                    f"COALESCE(?, (SELECT watermark FROM {STATE_TABLE} WHERE dataset = ?)), ?, now())",
-                    [dataset, None if mark is None else mark.to_pydatetime(), dataset, rows],
+                    f"INSERT OR REPLACE INTO {STATE_TABLE} VALUES (?, ?, ?, now())",
+                    [dataset, None if mark is None else mark.to_pydatetime(), total],
                 )
                 con.execute("COMMIT")
             except BaseException:
@@ -376,18 +393,187 @@ class LocalStore:
                 raise
             finally:
                 con.close()
-        return int(rows)
+        return int(total)
+
+    def changed_rows(self, dataset: str, pages: list[Page]) -> int:
+        """How many rows of the pages are not already in the store exactly as they are (a
+        look-back re-reads rows the store has: those alone are no reason to write)."""
+        if not self.path.exists():
+            return sum(_page_rows(p.rows) for p in pages)
+        table = local_table(dataset)
+        columns = ", ".join(f'"{c.name}"' for c in CONTRACTS[dataset].columns)
+        self.release_reader()
+        con = _connect(self.path, read_only=True)
+        try:
+            try:
+                con.execute(f'SELECT 1 FROM "{table}" LIMIT 0')
+            except duckdb.CatalogException:
+                return sum(_page_rows(p.rows) for p in pages)
+            changed = 0
+            for page in pages:
+                if isinstance(page.rows, Path):
+                    source = f"read_parquet('{_sql_text(str(page.rows))}')"
+                else:
+                    con.register("page_rows", page.rows)
+                    source = "page_rows"
+                # Only the store's rows as fresh as the page's can equal one of its rows: the
+                # rest of the table (millions of rows) is skipped by DuckDB's zone maps.
+                fresh = CONTRACTS[dataset].freshness_column
+                recent = (
+                    f'WHERE "{fresh}" >= (SELECT min("{fresh}") FROM {source})' if fresh else ""
+                )
+                changed += con.execute(
+                    f"SELECT count(*) FROM (SELECT {columns} FROM {source} "
+                    f'EXCEPT SELECT {columns} FROM "{table}" {recent})'
+                ).fetchall()[0][0]
+                if not isinstance(page.rows, Path):
+                    con.unregister("page_rows")
+            return int(changed)
+        finally:
+            con.close()
+
+    def present_keys(self, dataset: str, keys: set[str]) -> set[str]:
+        """Which of these keys (as sync._keys_of writes them) the store holds."""
+        key = CONTRACTS[dataset].key
+        if not key or not keys or not self.path.exists():
+            return set()
+        joined = " || '|' || ".join(f"coalesce(CAST(\"{k}\" AS VARCHAR), '(空)')" for k in key)
+        self.release_reader()
+        try:
+            con = _connect(self.path, read_only=True)
+        except (duckdb.IOException, duckdb.ConnectionException):
+            return set()  # held by another process: known again at the next run
+        try:
+            con.register("wanted", pd.DataFrame({"k": sorted(keys)}))
+            rows = con.execute(
+                f'SELECT k FROM wanted WHERE k IN (SELECT {joined} FROM "{local_table(dataset)}")'
+            ).fetchall()
+        except duckdb.CatalogException:
+            return set()
+        finally:
+            con.close()
+        return {r[0] for r in rows}
+
+
+@dataclass(frozen=True)
+class Span:
+    """A range of a dataset's freshness column: [start, after), either end open (None), or
+    the rows where it is empty. Reconciliation compares and replaces spans."""
+
+    start: dt.datetime | None = None
+    after: dt.datetime | None = None
+    nulls: bool = False
+
+    def filters(self, fresh: str) -> tuple[Filter, ...]:
+        """The span as query filters."""
+        if self.nulls:
+            return (Filter(fresh, "is_null"),)
+        bounds = []
+        if self.start is not None:
+            bounds.append(Filter(fresh, "ge", self.start))
+        if self.after is not None:
+            bounds.append(Filter(fresh, "lt", self.after))
+        if not bounds:
+            bounds.append(Filter(fresh, "not_null"))
+        return tuple(bounds)
+
+    def sql(self, fresh: str) -> tuple[str, list[object]]:
+        """The span as a DuckDB condition and its parameters."""
+        if self.nulls:
+            return f'"{fresh}" IS NULL', []
+        parts, params = [f'"{fresh}" IS NOT NULL'], []
+        if self.start is not None:
+            parts.append(f'"{fresh}" >= ?')
+            params.append(self.start)
+        if self.after is not None:
+            parts.append(f'"{fresh}" < ?')
+            params.append(self.after)
+        return " AND ".join(parts), params
+
+    def label(self) -> str:
+        """How the span is named to an operator."""
+        if self.nulls:
+            return "（时间为空的行）"
+        start = "最早" if self.start is None else f"{self.start:%Y-%m}"
+        end = "至今" if self.after is None else f"{self.after - dt.timedelta(days=1):%Y-%m}"
+        return start if start == end else f"{start}~{end}"
+
+
+@dataclass(frozen=True)
+class Page:
+    """Checked rows to write (a frame, or a Parquet file staged beside the store); with
+    `replaces`, the store's rows in that span are removed first."""
+
+    rows: pd.DataFrame | Path
+    replaces: Span | None = None
+
+
+def _page_rows(rows: pd.DataFrame | Path) -> int:
+    if isinstance(rows, pd.DataFrame):
+        return len(rows)
+    con = duckdb.connect()
+    try:
+        return int(
+            con.execute(f"SELECT count(*) FROM read_parquet('{_sql_text(str(rows))}')").fetchone()[
+                0
+            ]
+        )
+    finally:
+        con.close()
 
 
 # -- the job ----------------------------------------------------------------------------------
-def quarantine(folder: Path, dataset: str, batch: pd.DataFrame, report: Report) -> Path:
-    """Keep a refused batch and its report for a person to read; nothing is lost."""
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    base = folder / f"{local_table(dataset)}-{stamp}"
-    batch.to_csv(base.with_suffix(".csv"), index=False, encoding="utf-8-sig")
-    base.with_suffix(".txt").write_text(report.text() + "\n", encoding="utf-8")
-    return base.with_suffix(".txt")
+DEFAULT_LOOKBACK = dt.timedelta(hours=48)  # settings.sync.lookback_hours
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # settings.city.timezone
+PAGE_ROWS = 200_000  # rows read into memory at once by a sync (a month of a big city's 12345)
+
+
+@dataclass
+class _Read:
+    """What reading and checking some pages gave: the good rows staged, the bad ones apart."""
+
+    pages: list[Page]
+    good: int = 0
+    bad: list[pd.DataFrame] | None = None
+    errors: list[str] | None = None
+    refused: str | None = None  # the report of a batch refused whole
+
+
+def _read_checked(
+    dataset: str,
+    bound: BoundDataset,
+    origin: DataSource,
+    reads: list[tuple[DatasetQuery, Span | None]],
+    staging: Path,
+    check: Callable[[pd.DataFrame], Report],
+    say: Callable[[str], None],
+) -> _Read:
+    """Read each page, check it row by row, keep the good rows (staged as Parquet when there
+    are several pages) and the bad ones with their reasons."""
+    contract = CONTRACTS[dataset]
+    source_name = origin.name if hasattr(origin, "name") else "源"
+    typed_as = BoundDataset(dataset, "", contract.columns)
+    out = _Read(pages=[], bad=[], errors=[])
+    for number, (query, span) in enumerate(reads, start=1):
+        raw = origin.fetch(bound, query).reset_index(drop=True)
+        report = check(raw)
+        for warning in report.warnings:
+            log.info("%s: %s", dataset, warning)
+        if report.refused:
+            out.bad.append(report.bad(raw))
+            out.refused = report.text()
+            return out
+        if report.rejected:
+            out.bad.append(report.bad(raw))
+            out.errors += [e for e in report.errors if e not in out.errors]
+        batch = typed_rows(report.good(raw), typed_as, source_name)
+        out.good += len(batch)
+        if len(reads) == 1:
+            out.pages.append(Page(batch, span))
+        else:
+            out.pages.append(Page(_stage(batch, staging / f"page-{number:05d}.parquet"), span))
+            say(f"{dataset}: 第 {number}/{len(reads)} 批 {len(batch)} 行已读取并校验")
+    return out
 
 
 def sync_dataset(
@@ -402,111 +588,165 @@ def sync_dataset(
     now: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
     county_map: dict[str, str] | None = None,
+    lookback: dt.timedelta = DEFAULT_LOOKBACK,
+    reconcile: bool = False,
+    full: bool = False,
 ) -> dict[str, object]:
-    """Pull what changed since the watermark, check it, apply it or quarantine it."""
+    """Pull what changed (with the look-back), check it row by row, write the good rows and
+    quarantine the bad ones; reconcile with the source when asked; everything when `full`.
+
+    `now` is the city's wall-clock time (validation.city_now), for the future-time check."""
     say = progress or (lambda text: None)
     contract = CONTRACTS[dataset]
+    fresh = contract.freshness_column
     state = store.state(dataset)
-    full = contract.freshness_column is None
-    now = now or dt.datetime.now()
-    queries = [DatasetQuery(columns=tuple(c.name for c in contract.columns))]
-    if not full:
-        queries = page_queries(origin, bound, contract, state["watermark"], PAGE_ROWS, say)
-        if not queries:
-            say(f"{dataset}: 没有新数据")
-            return {"dataset": dataset, "ok": True, "rows": 0, "total": state["rows"]}
-    say(f"{dataset}: 读取{'全部' if full else '增量'}数据，共 {len(queries)} 批 …")
-    source_name = origin.name if hasattr(origin, "name") else "源"
-    # Pages are read and checked one at a time (bounded memory) and staged as Parquet beside
-    # the store; the store is written only once all of them passed, in one short transaction
-    # (a reader waits for the write, not for the source).
-    with tempfile.TemporaryDirectory(prefix="sync-", dir=_staging_parent(store)) as staging:
-        pages: list[pd.DataFrame | Path] = []
-        read = 0
-        for number, query in enumerate(queries, start=1):
-            batch = typed_rows(
-                origin.fetch(bound, query), BoundDataset(dataset, "", contract.columns), source_name
+    now = now or city_now(DEFAULT_TIMEZONE)
+    everything = full or fresh is None or state["watermark"] is None
+    columns = tuple(c.name for c in contract.columns)
+
+    def check(raw: pd.DataFrame) -> Report:
+        previous = int(state["rows"]) if fresh is None else None  # a full refresh's collapse
+        return check_batch(
+            raw, contract, county_codes=county_codes, now=now, units=units, previous_rows=previous
+        )
+
+    if fresh is None:
+        queries = [DatasetQuery(columns=columns)]
+    else:
+        since = None if everything else state["watermark"] - lookback
+        queries = page_queries(origin, bound, contract, since, PAGE_ROWS, say)
+        if not queries and everything:
+            queries = [DatasetQuery(columns=columns)]  # an empty source: read it as it is
+    result: dict[str, object] = {"dataset": dataset, "ok": True, "rows": 0, "total": state["rows"]}
+    bad: list[pd.DataFrame] = []
+    errors: list[str] = []
+    with _staging(store) as staging:
+        if queries:
+            kind = "全部" if everything else "增量"
+            say(f"{dataset}: 读取{kind}数据，共 {len(queries)} 批 …")
+            read = _read_checked(
+                dataset, bound, origin, [(q, None) for q in queries], staging / "read", check, say
             )
-            report = check_batch(
-                batch,
-                contract,
-                county_codes=county_codes,
-                now=now,
-                units=units,
-                previous_rows=int(state["rows"]) if full else None,
-            )
-            for warning in report.warnings:
-                log.info("%s: %s", dataset, warning)
-            if not report.ok:
-                where = quarantine(quarantine_dir, dataset, batch, report)
-                part = f"第 {number}/{len(queries)} 批" if len(queries) > 1 else ""
-                say(f"{dataset}: {part}校验未通过，{len(batch)} 行已隔离，本次未写入 → {where}")
+            bad += read.bad
+            errors += read.errors
+            if read.refused is not None:
+                where = quarantine(quarantine_dir, dataset, pd.concat(read.bad), read.refused)
+                say(
+                    f"{dataset}: 整批校验未通过，{read.refused.splitlines()[-1].strip()}，本次未写入 → {where}"
+                )
                 return {
-                    "dataset": dataset,
+                    **result,
                     "ok": False,
-                    "rows": len(batch),
-                    "report": report.text(),
+                    "rows": 0,
+                    "report": read.refused,
                     "quarantine": str(where),
+                    "refused": True,
                 }
-            read += len(batch)
-            if len(queries) == 1:
-                pages.append(batch)
+            changed = store.changed_rows(dataset, read.pages) if not full and fresh else read.good
+            if changed or everything:
+                result["total"] = store.apply(
+                    dataset, read.pages, full=full or fresh is None, county_map=county_map
+                )
+            result["rows"] = changed
+        if reconcile and fresh and not everything:
+            spans = differing_spans(origin, bound, store, dataset, PAGE_ROWS)
+            if spans:
+                say(
+                    f"{dataset}: 对账发现 {len(spans)} 段与源不一致（{'、'.join(s.label() for s in spans)}），重新读取"
+                )
+                reads = [
+                    (DatasetQuery(columns=columns, filters=s.filters(fresh)), s) for s in spans
+                ]
+                read = _read_checked(
+                    dataset, bound, origin, reads, staging / "reconcile", check, say
+                )
+                bad += read.bad
+                errors += [e for e in read.errors if e not in errors]
+                if read.refused is None:
+                    result["total"] = store.apply(
+                        dataset, read.pages, full=False, county_map=county_map
+                    )
+                    result["repulled"] = [s.label() for s in spans]
+                else:  # nothing of the reconciliation written; said like any refusal
+                    where = quarantine(quarantine_dir, dataset, pd.concat(read.bad), read.refused)
+                    say(f"{dataset}: 对账读取的数据整批校验未通过，未写入 → {where}")
+                    return {
+                        **result,
+                        "ok": False,
+                        "report": read.refused,
+                        "refused": True,
+                        "quarantine": str(where),
+                    }
             else:
-                pages.append(_stage(batch, Path(staging) / f"page-{number:05d}.parquet"))
-                say(f"{dataset}: 第 {number}/{len(queries)} 批 {len(batch)} 行已读取并校验")
-        if read == 0 and not full:
-            say(f"{dataset}: 没有新数据")
-            return {"dataset": dataset, "ok": True, "rows": 0, "total": state["rows"]}
-        staged = [p for p in pages if isinstance(p, Path)]
-        repeated = _repeated_keys(staged, contract.key) if staged else None
-        if repeated is not None:  # one key in two pages: refused as within one page
-            report = Report(contract.name, read)
-            report.errors.append(
-                f"主键（{'、'.join(contract.key)}）重复 {len(repeated)} 行（分布在不同批次）"
-            )
-            where = quarantine(quarantine_dir, dataset, repeated, report)
-            say(f"{dataset}: 校验未通过，{len(repeated)} 行已隔离，本次未写入 → {where}")
-            return {
-                "dataset": dataset,
-                "ok": False,
-                "rows": len(repeated),
-                "report": report.text(),
-                "quarantine": str(where),
-            }
-        total = store.apply(dataset, pages, full=full, county_map=county_map)
-    say(f"{dataset}: 写入 {read} 行，本地共 {total} 行")
-    return {"dataset": dataset, "ok": True, "rows": read, "total": total}
+                say(f"{dataset}: 对账一致")
+        if reconcile or everything:
+            result["reconciled"] = True
+    if result["rows"] or result.get("repulled") or everything:
+        say(f"{dataset}: 写入 {result['rows']} 行，本地共 {result['total']} 行")
+    else:
+        say(f"{dataset}: 没有新数据")
+    noted = getattr(origin, "problems", None)  # a file drop refused or set rows aside
+    if callable(noted) and noted(bound.name):
+        result.update(ok=False, source_problem=noted(bound.name))
+        say(f"{dataset}: {noted(bound.name)}")
+    if bad:
+        rows = pd.concat(bad, ignore_index=True)
+        # A row read twice (by the look-back and by the reconciliation) is kept once.
+        rows = rows[~rows.astype(str).duplicated()]
+        head = f"数据集 {dataset}：{len(rows)} 行校验未通过已隔离，其余行已写入"
+        text = "\n".join([head, *(f"  错误：{e}" for e in errors)])
+        where = quarantine(quarantine_dir, dataset, rows, text)
+        say(f"{dataset}: {len(rows)} 行校验未通过已隔离（{'；'.join(errors)[:200]}）→ {where}")
+        result.update(
+            ok=False,
+            quarantined=len(rows),
+            quarantined_keys=_keys_of(rows, contract.key),
+            report=text,
+            quarantine=str(where),
+        )
+    return result
 
 
-def _staging_parent(store: LocalStore) -> Path:
-    """Where pages wait to be written: beside the store (same disk, cleaned up after; the
-    folders of a sync that was killed are removed by the next one, a day later)."""
+def _keys_of(rows: pd.DataFrame, key: tuple[str, ...]) -> list[str]:
+    """The keys of some rows as text ("(空)" for a missing part), to follow them across runs."""
+    if not key:
+        return [f"第 {i + 1} 行" for i in range(len(rows))]
+    parts = rows[list(key)].astype("string").fillna("(空)")
+    return sorted(set(parts.agg("|".join, axis=1)))
+
+
+@contextlib.contextmanager
+def _staging(store: LocalStore) -> Iterator[Path]:
+    """A folder beside the store (same disk) where pages wait to be written, named for this
+    process: the folders of syncs that were killed are removed now (their process is gone)."""
     parent = store.path.parent
     parent.mkdir(parents=True, exist_ok=True)
     for old in parent.glob("sync-*"):
         with contextlib.suppress(OSError):
-            if old.is_dir() and time.time() - old.stat().st_mtime > 24 * 3600:
+            if old.is_dir() and not _owner_alive(old):
                 shutil.rmtree(old)
-    return parent
+    with tempfile.TemporaryDirectory(prefix=f"sync-{os.getpid()}-", dir=parent) as folder:
+        (Path(folder) / "read").mkdir()
+        (Path(folder) / "reconcile").mkdir()
+        yield Path(folder)
 
 
-def _repeated_keys(staged: list[Path], key: tuple[str, ...]) -> pd.DataFrame | None:
-    """The rows whose key is in more than one of the staged pages (each page was checked
-    alone), or None when every key is once."""
-    if not key:
-        return None
-    files = "[" + ", ".join(f"'{_sql_text(str(p))}'" for p in staged) + "]"
-    keys = ", ".join(f'"{k}"' for k in key)
-    con = duckdb.connect()
+def _owner_alive(folder: Path) -> bool:
+    """Is the process that made a staging folder (sync-<pid>-...) still running? A folder
+    without a pid in its name (an older version's) counts as alive for a day."""
+    parts = folder.name.split("-")
+    if len(parts) < 3 or not parts[1].isdigit():
+        return time.time() - folder.stat().st_mtime < 24 * 3600
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return True
     try:
-        rows = con.execute(
-            f"WITH pages AS (SELECT * FROM read_parquet({files})) "
-            f"SELECT * FROM pages WHERE ({keys}) IN "
-            f"(SELECT {keys} FROM pages GROUP BY ALL HAVING count(*) > 1)"
-        ).df()
-    finally:
-        con.close()
-    return None if rows.empty else rows
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
 
 
 def _stage(batch: pd.DataFrame, path: Path) -> Path:
@@ -524,57 +764,84 @@ def _sql_text(text: str) -> str:
     return text.replace("'", "''")
 
 
-PAGE_ROWS = 200_000  # rows read into memory at once by a sync (a month of a big city's 12345)
-
-
 def page_queries(
     origin: DataSource,
     bound: BoundDataset,
     contract: object,
-    watermark: dt.datetime | None,
+    since: dt.datetime | None,
     page_rows: int,
     say: Callable[[str], None] = lambda text: None,
 ) -> list[DatasetQuery]:
-    """The queries that read what changed since the watermark, in pages of about `page_rows`.
+    """The queries that read the rows stamped at or after `since` (all rows when None), in
+    pages of about `page_rows`.
 
     Pages are ranges of the freshness column, whole months (merged while they stay under
-    `page_rows`; a month larger than that is one page). A row's freshness only moves forward,
-    so a row changed during the sync either is read in a later page or, beyond the ranges
-    read, by the next run (the watermark is the latest freshness read); paging by offset
-    would skip the row that slides back into a moved row's place. No row: no query.
+    `page_rows`; a month larger than that is one page). A row changed during the sync moves
+    forward and is read in a later page (the open last one) or by the next run; paging by
+    offset would skip the row that slides back into a moved row's place. No row: no query.
 
-    One page (everything since the watermark, as one query) for sources that cannot count by
+    One page (everything since `since`, as one query) for sources that cannot count by
     month in the engine: SQL engines without month buckets here (MySQL family), and REST and
     file sources, which download the whole resource for every query anyway."""
     fresh = contract.freshness_column  # type: ignore[attr-defined]
     columns = tuple(c.name for c in contract.columns)  # type: ignore[attr-defined]
-    since = () if watermark is None else (Filter(fresh, "gt", watermark),)
-    everything = [DatasetQuery(columns=columns, filters=since)]
-    if getattr(origin, "kind", None) != "sql":
+    after = () if since is None else (Filter(fresh, "ge", since),)
+    everything = [DatasetQuery(columns=columns, filters=after)]
+    months = _month_counts(origin, bound, fresh, after, say)
+    if months is None:
         return everything
+    if not months:
+        return []
+    queries: list[DatasetQuery] = []
+    if None in months:  # rows without a freshness time: a page of their own
+        queries.append(DatasetQuery(columns=columns, filters=(*after, Filter(fresh, "is_null"))))
+    spans = _month_spans({m: n for m, n in months.items() if m is not None}, page_rows)
+    for span in spans:
+        start = () if span.start is None else (Filter(fresh, "ge", span.start),)
+        end = () if span.after is None else (Filter(fresh, "lt", span.after),)
+        queries.append(DatasetQuery(columns=columns, filters=(*after, *start, *end)))
+    return queries
+
+
+def _month_counts(
+    source: DataSource,
+    bound: BoundDataset,
+    fresh: str,
+    filters: tuple[Filter, ...] = (),
+    say: Callable[[str], None] = lambda text: None,
+) -> dict[str | None, int] | None:
+    """Rows per month of the freshness column ('YYYY-MM', None for rows without one), or None
+    for a source that cannot count by month in its engine."""
+    if getattr(source, "kind", None) not in ("sql", "local"):
+        return None
     try:
-        months = origin.fetch(
+        months = source.fetch(
             bound,
             DatasetQuery(
-                filters=since,
+                filters=filters,
                 buckets=(TimeBucket(fresh, "month", "month"),),
                 measures=(Measure("rows", "count"),),
             ),
         )
     except DataSourceError as exc:
         say(f"{bound.name}: 源不能按月计数（{exc}），一次读取")
-        return everything
-    months = months[pd.to_numeric(months["rows"], errors="coerce").fillna(0) > 0]
-    if months.empty:
-        return []
-    dated = months[months["month"].notna()].sort_values("month")
-    queries: list[DatasetQuery] = []
-    if len(dated) < len(months):  # rows without a freshness time: a page of their own
-        queries.append(DatasetQuery(columns=columns, filters=(*since, Filter(fresh, "is_null"))))
+        return None
+    counts = pd.to_numeric(months["rows"], errors="coerce").fillna(0)
+    return {
+        (None if pd.isna(label) else str(label)): int(n)
+        for label, n in zip(months["month"], counts, strict=True)
+        if n > 0
+    }
+
+
+def _month_spans(months: dict[str, int], page_rows: int) -> list[Span]:
+    """Whole months merged into spans of about `page_rows` rows; the first span is open
+    at its start and the last at its end (rows stamped after the count are read too)."""
     ranges: list[list[dt.datetime]] = []  # [first month, month after the last]
     filled = 0
-    for label, rows in zip(dated["month"], pd.to_numeric(dated["rows"]), strict=True):
-        start = dt.datetime.strptime(str(label), "%Y-%m")
+    for label in sorted(months):
+        rows = months[label]
+        start = dt.datetime.strptime(label, "%Y-%m")
         after = (start + dt.timedelta(days=32)).replace(day=1)
         if ranges and filled + rows <= page_rows:
             ranges[-1][1] = after
@@ -582,33 +849,182 @@ def page_queries(
         else:
             ranges.append([start, after])
             filled = rows
-    for number, (start, after) in enumerate(ranges):
-        # The last range is open: rows stamped after the count (or in a later month) are
-        # read now rather than left for the next run.
-        bounds = [Filter(fresh, "ge", start)]
-        if number < len(ranges) - 1:
-            bounds.append(Filter(fresh, "lt", after))
-        queries.append(DatasetQuery(columns=columns, filters=(*since, *bounds)))
-    return queries
+    last = len(ranges) - 1
+    return [
+        Span(start, None if number == last else after)
+        for number, (start, after) in enumerate(ranges)
+    ]
 
 
-def write_status(path: Path, results: list[dict[str, object]]) -> None:
-    """The last run's results, for `python -m cockpit check` and monitoring."""
+# -- reconciliation ---------------------------------------------------------------------------
+def differing_spans(
+    origin: DataSource, bound: BoundDataset, store: LocalStore, dataset: str, page_rows: int
+) -> list[Span]:
+    """The spans (month pages) whose rows differ between the source and the store: compared
+    by row count and a checksum of every row's key and freshness, both computed here from
+    the same query on each side, so the engines need no common hash function."""
+    contract = CONTRACTS[dataset]
+    fresh = contract.freshness_column
+    local = BoundDataset(dataset, local_table(dataset), contract.columns)
+    there = _month_counts(origin, bound, fresh)
+    here = _month_counts(store, local, fresh) or {}
+    if there is None:  # a source that cannot count by month: one span for all
+        spans = [Span(), Span(nulls=True)]
+    else:
+        union = {m: max(there.get(m, 0), here.get(m, 0)) for m in set(there) | set(here)}
+        spans = _month_spans({m: n for m, n in union.items() if m is not None}, page_rows)
+        if spans:  # the first span is open at its start too: nothing older hides
+            spans[0] = Span(None, spans[0].after)
+        if None in union:
+            spans.append(Span(nulls=True))
+    columns = (*contract.key, fresh) if fresh not in contract.key else contract.key
+    differ = []
+    for span in spans:
+        query = DatasetQuery(columns=tuple(dict.fromkeys(columns)), filters=span.filters(fresh))
+        if fingerprint(origin.fetch(bound, query)) != fingerprint(store.fetch(local, query)):
+            differ.append(span)
+    return differ
+
+
+def fingerprint(rows: pd.DataFrame) -> tuple[int, int]:
+    """Row count and an order-free checksum of the rows' values (as text, times to the
+    microsecond), equal for equal rows whichever engine returned them."""
+    if rows.empty:
+        return (0, 0)
+    text = pd.DataFrame(
+        {
+            name: (
+                pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+                if pd.api.types.is_datetime64_any_dtype(values)
+                else values.astype("string")
+            ).fillna("\x00")
+            for name, values in rows.items()
+        }
+    )
+    hashes = pd.util.hash_pandas_object(text, index=False).to_numpy(dtype="uint64")
+    return (len(rows), int(hashes.sum(dtype="uint64")))
+
+
+# -- the command's run ------------------------------------------------------------------------
+def status_path(settings) -> Path:  # noqa: ANN001
+    """Where the sync keeps each dataset's last result and reconciliation schedule."""
+    return settings.path(settings.sync.path).with_suffix(".status.json")
+
+
+def read_status(path: Path) -> dict[str, dict[str, object]]:
+    """Each dataset's sync status ({} before the first run, or if the file is unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    datasets = data.get("datasets") if isinstance(data, dict) else None
+    return datasets if isinstance(datasets, dict) else {}
+
+
+def write_status(path: Path, datasets: dict[str, dict[str, object]]) -> None:
+    """Each dataset's status, for `python -m cockpit check`, /healthz and monitoring."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(
         json.dumps(
-            {"finished_at": dt.datetime.now().isoformat(timespec="seconds"), "results": results},
+            {"finished_at": dt.datetime.now().isoformat(timespec="seconds"), "datasets": datasets},
             ensure_ascii=False,
             indent=2,
+            default=str,
         ),
         encoding="utf-8",
+    )
+    tmp.replace(path)
+
+
+def _next_status(
+    before: dict[str, object],
+    result: dict[str, object],
+    now: dt.datetime,
+    arrived: set[str] = frozenset(),
+) -> dict[str, object]:
+    """A dataset's status after a run: rows quarantined earlier (by key) stay listed until
+    they are in the store (`arrived`), or a reconciliation no longer finds them bad."""
+    reconciled = bool(result.get("reconciled"))
+    held = {} if reconciled else dict(before.get("quarantined_keys") or {})
+    held = {k: v for k, v in held.items() if k not in arrived}
+    for key in result.get("quarantined_keys") or ():
+        held[key] = str(result.get("quarantine", ""))
+    runs = int(before.get("syncs_since_reconcile") or 0) + 1
+    return {
+        "synced_at": now.isoformat(timespec="seconds"),
+        "ok": bool(result.get("ok")) and not held,
+        "rows": result.get("rows", 0),
+        "total": result.get("total"),
+        "problem": None
+        if result.get("ok")
+        else str(result.get("report") or result.get("source_problem") or "同步失败")[:500],
+        "refused": bool(result.get("refused")),
+        "source_problem": result.get("source_problem"),
+        "quarantine": result.get("quarantine") or before.get("quarantine"),
+        "quarantined_keys": held,
+        "reconciled_at": now.isoformat(timespec="seconds")
+        if reconciled
+        else before.get("reconciled_at"),
+        "syncs_since_reconcile": 0 if reconciled else runs,
+    }
+
+
+def reconcile_due(before: dict[str, object], hours: float, every: int, now: dt.datetime) -> bool:
+    """Is a reconciliation due: never done, older than `hours`, or `every` runs since?"""
+    last = before.get("reconciled_at")
+    if not last:
+        return True
+    if every and int(before.get("syncs_since_reconcile") or 0) + 1 >= every:
+        return True
+    return now - dt.datetime.fromisoformat(str(last)) >= dt.timedelta(hours=hours)
+
+
+def problems(settings) -> dict[str, str]:  # noqa: ANN001
+    """Sync-mode datasets whose last run refused a batch, failed, or left rows quarantined:
+    dataset -> one line for `cockpit check` and /healthz."""
+    found = {}
+    for name, status in read_status(status_path(settings)).items():
+        if name not in settings.datasets or settings.datasets[name].mode != "sync":
+            continue
+        held = status.get("quarantined_keys") or {}
+        if status.get("refused"):
+            found[name] = f"整批被拒收：{_last_line(status.get('problem'))}"
+        elif held:
+            found[name] = f"{len(held)} 行被隔离（见 {status.get('quarantine')}）"
+        elif status.get("source_problem"):
+            found[name] = str(status["source_problem"])
+        elif not status.get("ok", True):
+            found[name] = f"上次同步失败：{_last_line(status.get('problem'))[:200]}"
+    return found
+
+
+def _last_line(text: object) -> str:
+    """The last non-empty line of a report (its most specific), or a placeholder."""
+    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+    return lines[-1] if lines else "（无详情）"
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """Is this the store being held open by another process (DuckDB's file lock)?"""
+    return isinstance(exc, (duckdb.IOException, duckdb.ConnectionException)) and (
+        "lock" in str(exc).lower()
     )
 
 
 def run_sync(
-    hub, datasets: list[str] | None = None, progress: Callable[[str], None] | None = None
-) -> list[dict[str, object]]:  # noqa: ANN001
-    """Sync every dataset in sync mode (or the named ones); one failure does not stop the others."""
+    hub,  # noqa: ANN001
+    datasets: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    *,
+    full: bool = False,
+) -> list[dict[str, object]]:
+    """Sync every dataset in sync mode (or the named ones); one failure does not stop the others.
+
+    `full` re-reads the named datasets whole (python -m cockpit sync --full DATASET). While
+    another process holds the store open, each dataset waits and retries with backoff up to
+    sync.busy_retry_seconds, saying so once."""
+    say = progress or (lambda t: None)
     settings = hub.settings
     names = datasets or [n for n, b in settings.datasets.items() if b.mode == "sync"]
     unknown = [
@@ -622,11 +1038,18 @@ def run_sync(
         | {settings.city.code}
     )
     units = {i.id: i.unit for i in settings.indicators}
+    path = status_path(settings)
+    status = read_status(path)
     results = []
     for name in names:
-        try:
-            results.append(
-                sync_dataset(
+        now = city_now(settings.city.timezone)
+        schedule = settings.sync.for_dataset(name)
+        before = status.get(name, {})
+        due = reconcile_due(before, schedule.reconcile_hours, schedule.reconcile_every_syncs, now)
+        delay, waited = 1.0, 0.0
+        while True:
+            try:
+                result = sync_dataset(
                     name,
                     hub.origin_binding(name),
                     hub.origin_source(name),
@@ -634,12 +1057,42 @@ def run_sync(
                     county_codes=codes,
                     units=units if name == "economy.indicator_values" else None,
                     quarantine_dir=settings.path(settings.sync.quarantine_dir),
+                    now=now,
                     progress=progress,
                     county_map=dict(settings.city.former_codes),
+                    lookback=dt.timedelta(hours=schedule.lookback_hours),
+                    reconcile=due,
+                    full=full,
                 )
-            )
-        except DataSourceError as exc:
-            (progress or (lambda t: None))(f"{name}: 源数据读取失败：{exc}")
-            results.append({"dataset": name, "ok": False, "rows": 0, "report": str(exc)})
-    write_status(settings.path(settings.sync.path).with_suffix(".status.json"), results)
+            except DataSourceError as exc:
+                say(f"{name}: 源数据读取失败：{exc}")
+                result = {"dataset": name, "ok": False, "rows": 0, "report": str(exc)}
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                if not _is_busy(exc):
+                    raise
+                if waited >= settings.sync.busy_retry_seconds:
+                    say(f"{name}: 本地数据仓被其他进程占用，已等待 {waited:.0f} 秒，本次跳过")
+                    result = {
+                        "dataset": name,
+                        "ok": False,
+                        "rows": 0,
+                        "report": "本地数据仓被其他进程占用",
+                    }
+                else:
+                    if not waited:
+                        say(
+                            f"{name}: 本地数据仓被其他进程占用，稍后重试（最多 {settings.sync.busy_retry_seconds:g} 秒）"
+                        )
+                    time.sleep(delay)
+                    waited += delay
+                    delay = min(delay * 2, 30.0)
+                    continue
+            break
+        results.append(result)
+        earlier = set(before.get("quarantined_keys") or {}) - set(
+            result.get("quarantined_keys") or ()
+        )
+        arrived = hub.local_store.present_keys(name, earlier) if earlier else set()
+        status[name] = _next_status(before, result, now, arrived)
+        write_status(path, status)
     return results

@@ -4,16 +4,32 @@ Sharing platforms often deliver by file: a folder receives `<dataset>_<date>.csv
 A dataset's `table` is the file-name prefix; the newest file (by the date in its name, else
 its modification time) is read, or every file when `mode: all` (daily increments). UTF-8 CSV
 and Parquet are queried by DuckDB straight from disk, not loaded whole; GBK text and Excel
-go through pandas first. Malformed lines are refused with their line numbers, never skipped.
+go through pandas first.
+
+Every file is checked before it is shown, once per version of it (cockpit.validation, the
+same checks as sync): a row that fails is set aside with the file, its line and the reason
+(kept in `quarantine_dir`), the other rows are shown. A file that is not whole is refused
+and the newest good file before it stays on screen:
+- with a manifest `<file>.ok` beside it (`rows: N` and/or `sha256: HEX`, the platform's
+  convention, written after the file), the file must match it;
+- without one, a CSV must parse completely: it ends with a line break (a half line at the
+  end is a file cut short) and every line has the header's number of fields.
+`problems(dataset)` says what was refused or set aside, for `cockpit check` and /healthz.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import dataclasses
 import datetime as dt
+import hashlib
+import io
 import re
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
@@ -41,6 +57,29 @@ class FileConfig(SourceConfig):
     encoding: Literal["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"] = "auto"
     delimiter: str = Field(",", min_length=1, max_length=1)
     mode: Literal["latest", "all"] = "latest"
+    # Rows set aside by the checks, with their file, line and reason (relative: to the project).
+    quarantine_dir: str = "instance/quarantine/files"
+
+
+MANIFEST_SUFFIX = ".ok"  # <file>.ok: "rows: N" and/or "sha256: HEX", written after the file
+CHUNK_ROWS = 200_000  # rows checked at once (a large file is never held whole to be checked)
+
+
+@dataclass
+class Verdict:
+    """What checking one version of a file found."""
+
+    refused: str | None = None  # why the whole file was refused
+    bad: int = 0  # rows set aside
+    reasons: list[str] = field(default_factory=list)  # a few of them, for the operator
+    quarantine: Path | None = None
+    clean: pd.DataFrame | None = None  # the good rows (source names), when some were set aside
+    bad_rows: list[int] = field(default_factory=list)  # their positions (0 = first data row)
+
+    @property
+    def whole(self) -> bool:
+        """Can the file be read as it is (nothing set aside, nothing cut)?"""
+        return self.refused is None and self.clean is None
 
 
 class FileSource:
@@ -49,11 +88,27 @@ class FileSource:
     kind: ClassVar[str] = "file"
     is_demo: ClassVar[bool] = False
 
-    def __init__(self, name: str, config: FileConfig, *, base_dir: Path | None = None) -> None:
+    def __init__(
+        self, name: str, config: FileConfig, *, base_dir: Path | None = None, city: Any = None
+    ) -> None:
         self.name = name
         self.config = config
         folder = Path(config.folder)
         self.folder = folder if folder.is_absolute() or base_dir is None else base_dir / folder
+        kept = Path(config.quarantine_dir)
+        self.quarantine_dir = kept if kept.is_absolute() or base_dir is None else base_dir / kept
+        # The city, for the checks: its county codes and the zone of its clock. Without one
+        # (an adapter made alone, as in tests) county codes are not checked.
+        self.county_codes: set[str] | None = None
+        self.timezone = "Asia/Shanghai"
+        if city is not None:
+            self.county_codes = (
+                {c.code for c in city.counties} | set(city.former_codes) | {city.code}
+            )
+            self.timezone = city.timezone
+        self._verdicts: dict[tuple[str, int, int], Verdict] = {}
+        self._problems: dict[str, str] = {}  # dataset -> what was refused or set aside
+        self._lock = threading.Lock()
 
     def files(self, prefix: str) -> list[Path]:
         """The files of a dataset, oldest first (by the date in the name, then mtime)."""
@@ -67,18 +122,250 @@ class FileSource:
         return sorted(found, key=_file_date)
 
     def fetch(self, dataset: BoundDataset, query: DatasetQuery) -> pd.DataFrame:
-        """Answer the query over the dataset's newest file (or all of them)."""
+        """Answer the query over the dataset's newest good file (or all the good ones)."""
         files = self.files(dataset.table)
         if not files:
             raise DataSourceError(f"数据源 {self.name} 没有 {dataset.table} 的文件")
-        chosen = files if self.config.mode == "all" else files[-1:]
-        if all(p.suffix.lower() == ".parquet" for p in chosen) or all(
-            p.suffix.lower() in (".csv", ".txt") and self.encoding_of(p) in ("utf-8", "utf-8-sig")
-            for p in chosen
+        chosen, verdicts = self._accepted(files, dataset)
+        if all(v.whole for v in verdicts) and (
+            all(p.suffix.lower() == ".parquet" for p in chosen)
+            or all(
+                p.suffix.lower() in (".csv", ".txt")
+                and self.encoding_of(p) in ("utf-8", "utf-8-sig")
+                for p in chosen
+            )
         ):
             return query_rows(self._relation(chosen, dataset), dataset, query, self.name)
-        frame = pd.concat([self.read_frame(p) for p in chosen], ignore_index=True)
+        frame = pd.concat(
+            [self._good_rows(p, v) for p, v in zip(chosen, verdicts, strict=True)],
+            ignore_index=True,
+        )
         return query_rows(frame, dataset, query, self.name)
+
+    def problems(self, dataset: str) -> str | None:
+        """What was refused or set aside in the dataset's files at the last read (or None)."""
+        return self._problems.get(dataset)
+
+    # -- checking -------------------------------------------------------------------------
+    def _accepted(
+        self, files: list[Path], dataset: BoundDataset
+    ) -> tuple[list[Path], list[Verdict]]:
+        """The files to read and their verdicts: the newest good one (`latest`), or every
+        good one (`all`). A refused newest file leaves the one before it on screen."""
+        notes: list[str] = []
+        chosen: list[tuple[Path, Verdict]] = []
+        for path in reversed(files):
+            verdict = self.verdict(path, dataset)
+            if verdict.refused is not None:
+                notes.append(f"文件 {path.name} 被拒收：{verdict.refused}")
+                continue
+            if verdict.bad:
+                notes.append(
+                    f"文件 {path.name} 有 {verdict.bad} 行校验未通过已隔离"
+                    f"（{'；'.join(verdict.reasons[:3])}；见 {verdict.quarantine}）"
+                )
+            chosen.append((path, verdict))
+            if self.config.mode == "latest":
+                break
+        if notes and chosen and self.config.mode == "latest" and chosen[0][0] != files[-1]:
+            notes.append(f"仍显示 {chosen[0][0].name} 的数据")
+        with self._lock:
+            if notes:
+                self._problems[dataset.name] = "；".join(notes)
+            else:
+                self._problems.pop(dataset.name, None)
+        if not chosen:
+            raise DataSourceError(f"数据源 {self.name} 没有可用的 {dataset.table} 文件：{notes[0]}")
+        chosen.reverse()
+        return [p for p, _ in chosen], [v for _, v in chosen]
+
+    def verdict(self, path: Path, dataset: BoundDataset) -> Verdict:
+        """The check of one version of a file (made once, then remembered)."""
+        stat = path.stat()
+        manifest = path.with_name(path.name + MANIFEST_SUFFIX)
+        try:
+            manifest_stamp = manifest.stat().st_mtime_ns
+        except FileNotFoundError:
+            manifest_stamp = 0
+        key = (f"{dataset.name}:{path}", stat.st_size, stat.st_mtime_ns + manifest_stamp)
+        with self._lock:
+            known = self._verdicts.get(key)
+        if known is None:
+            known = self._check(path, dataset)
+            with self._lock:  # an older version's verdict (and its rows) is of no more use
+                for stale in [k for k in self._verdicts if k[0] == key[0]]:
+                    del self._verdicts[stale]
+                self._verdicts[key] = known
+        return known
+
+    def _check(self, path: Path, dataset: BoundDataset) -> Verdict:
+        """Check a file: whole (manifest, or a complete parse), then row by row, in chunks."""
+        from cockpit.contracts import CONTRACTS
+        from cockpit.validation import quarantine
+
+        expected = _manifest(path.with_name(path.name + MANIFEST_SUFFIX))
+        if isinstance(expected, str):
+            return Verdict(refused=expected)
+        if expected.get("sha256") and _sha256(path) != expected["sha256"].lower():
+            return Verdict(refused="与清单（.ok）中的 sha256 不符，文件不完整或已损坏")
+        contract = CONTRACTS.get(dataset.name)
+        verdict = Verdict()
+        bad: list[pd.DataFrame] = []
+        keys: list[pd.DataFrame] = []
+        rows, cut = 0, False
+        try:
+            for chunk, lines in self._chunks(path):
+                if contract is not None:
+                    named, report = self._checked(chunk, dataset)
+                    if report.refused:
+                        return Verdict(refused="；".join(report.errors))
+                    if report.rejected:
+                        where = lambda i, lines=lines: f"{path.name} 第 {lines[i]} 行"  # noqa: E731
+                        bad.append(report.bad(named, where))
+                        verdict.bad_rows += [rows + i for i in report.rejected]
+                        verdict.reasons += [e for e in report.errors if e not in verdict.reasons]
+                    cut = cut or bool(report.truncate)
+                    if contract.key:
+                        key = named[list(contract.key)]
+                        keys.append(key.assign(_pos=range(rows, rows + len(chunk))))
+                rows += len(chunk)
+        except _Refused as exc:
+            return Verdict(refused=str(exc))
+        if expected.get("rows") is not None and int(expected["rows"]) != rows:
+            return Verdict(
+                refused=f"清单（.ok）写 {expected['rows']} 行，文件有 {rows} 行：文件不完整"
+            )
+        repeated: set[int] = set()
+        if keys:  # one key twice, in one chunk or two: both rows set aside
+            every = pd.concat(keys, ignore_index=True)
+            names = list(contract.key)
+            twice = every[every.duplicated(names, keep=False) & every[names].notna().all(axis=1)]
+            repeated = set(twice["_pos"]) - set(verdict.bad_rows)
+            if repeated:
+                extra = len(twice) - len(twice.drop_duplicates(names))
+                verdict.reasons.append(f"主键（{'、'.join(names)}）重复 {extra} 行")
+        if verdict.bad_rows or repeated or cut:
+            clean, twins = self._clean(path, dataset, set(verdict.bad_rows), repeated)
+            verdict.clean = clean
+            if not twins.empty:
+                bad.append(twins)
+            verdict.bad_rows = sorted(set(verdict.bad_rows) | repeated)
+        verdict.bad = len(verdict.bad_rows)
+        if bad:
+            text = (
+                f"数据源 {self.name} 的文件 {path.name}：{verdict.bad} 行校验未通过已隔离\n"
+                + "\n".join(f"  错误：{r}" for r in verdict.reasons)
+            )
+            verdict.quarantine = quarantine(
+                self.quarantine_dir, dataset.name, pd.concat(bad, ignore_index=True), text
+            )
+        return verdict
+
+    def _checked(self, chunk: pd.DataFrame, dataset: BoundDataset):  # noqa: ANN202
+        """A chunk in contract names and its check (keys are compared across chunks apart)."""
+        from cockpit.contracts import CONTRACTS
+        from cockpit.validation import check_batch, city_now
+
+        to_contract = {dataset.source_column(c.name): c.name for c in dataset.columns}
+        named = chunk.rename(columns=to_contract).reset_index(drop=True)
+        alone = dataclasses.replace(CONTRACTS[dataset.name], key=())
+        now = city_now(self.timezone)
+        return named, check_batch(named, alone, county_codes=self.county_codes, now=now)
+
+    def _clean(
+        self, path: Path, dataset: BoundDataset, rejected: set[int], repeated: set[int]
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The good rows of a file (long text cut with a mark), in source names, and the rows
+        set aside for a repeated key (with their reason and line)."""
+        from cockpit.validation import REASON_COLUMN
+
+        back = {c.name: dataset.source_column(c.name) for c in dataset.columns}
+        key = "、".join(CONTRACTS_KEY(dataset.name))
+        good, twins, rows = [], [], 0
+        for chunk, lines in self._chunks(path):
+            named, report = self._checked(chunk, dataset)
+            positions = range(rows, rows + len(chunk))
+            twin = [i for i, p in enumerate(positions) if p in repeated]
+            if twin:
+                twins.append(
+                    named.iloc[twin].assign(
+                        **{
+                            REASON_COLUMN: [
+                                f"主键（{key}）重复（{path.name} 第 {lines[i]} 行）" for i in twin
+                            ]
+                        }
+                    )
+                )
+            kept = report.good(named)  # drops this chunk's rejected rows, cuts long text
+            left = [p for i, p in enumerate(positions) if i not in report.rejected]
+            assert len(left) == len(kept) and not (set(left) & rejected)
+            good.append(kept[[p not in repeated for p in left]].rename(columns=back))
+            rows += len(chunk)
+        clean = pd.concat(good, ignore_index=True) if good else pd.DataFrame()
+        return clean, pd.concat(twins, ignore_index=True) if twins else pd.DataFrame()
+
+    def _chunks(self, path: Path):  # noqa: ANN202 - yields (frame of text, line numbers)
+        """The file's rows in chunks, with each row's line in the file (Excel: its sheet row).
+
+        CSV is parsed here (not by pandas) to know every record's line and field count: a
+        line with another number of fields than the header, or a last line without its line
+        break, refuses the file (it was cut, or its columns cannot be trusted)."""
+        suffix = path.suffix.lower()
+        if suffix == ".parquet":
+            yield from _parquet_chunks(path)
+            return
+        if suffix == ".xlsx":
+            frame = pd.read_excel(path, dtype=str)
+            yield frame, [i + 2 for i in range(len(frame))]
+            return
+        encoding = self.encoding_of(path)
+        with path.open("rb") as raw:
+            raw.seek(0, 2)
+            if raw.tell() == 0:
+                raise _Refused("文件为空")
+            raw.seek(-1, 2)
+            ends_whole = raw.read(1) in (b"\n", b"\r")
+        text = io.TextIOWrapper(path.open("rb"), encoding=encoding, newline="")
+        try:
+            reader = csv.reader(text, delimiter=self.config.delimiter)
+            header = next(reader, None)
+            if not header:
+                raise _Refused("没有表头")
+            records: list[list[str]] = []
+            lines: list[int] = []
+            wrong: list[str] = []
+            last_wrong = False  # was the last record read one of the wrong ones?
+            for record in reader:
+                if not record:
+                    continue  # a blank line
+                last_wrong = len(record) != len(header)
+                if last_wrong:
+                    wrong.append(
+                        f"第 {reader.line_num} 行有 {len(record)} 个字段（表头 {len(header)} 个）"
+                    )
+                    continue
+                records.append(record)
+                lines.append(reader.line_num)
+                if len(records) >= CHUNK_ROWS:
+                    yield _text_frame(records, header), lines
+                    records, lines = [], []
+            if not ends_whole and (not wrong or (len(wrong) == 1 and last_wrong)):
+                raise _Refused("末行不完整（没有换行符）：文件被截断，传输未完成")
+            if wrong:
+                raise _Refused(f"有 {len(wrong)} 行格式错误：{'；'.join(wrong[:3])}")
+            yield _text_frame(records, header), lines
+        except UnicodeDecodeError as exc:
+            raise _Refused(f"不是 {encoding} 编码，或被截断（{exc.reason}）") from exc
+        except csv.Error as exc:
+            raise _Refused(f"第 {reader.line_num} 行无法解析：{exc}") from exc
+        finally:
+            text.close()
+
+    def _good_rows(self, path: Path, verdict: Verdict) -> pd.DataFrame:
+        """The rows of a file that passed (all of them, when nothing was set aside)."""
+        if verdict.clean is not None:
+            return verdict.clean
+        return self.read_frame(path)
 
     # -- reading --------------------------------------------------------------------------
     def encoding_of(self, path: Path) -> str:
@@ -166,6 +453,73 @@ class FileSource:
 
     def close(self) -> None:
         """Nothing held open."""
+
+
+class _Refused(Exception):
+    """A file that cannot be read whole: refused, the one before it stays on screen."""
+
+
+def _text_frame(records: list[list[str]], header: list[str]) -> pd.DataFrame:
+    """Parsed CSV records as text columns, an empty field as missing (as pandas reads it)."""
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    return frame.replace("", None)
+
+
+def _parquet_chunks(path: Path):  # noqa: ANN202 - yields (frame, row numbers)
+    """A Parquet file in chunks (row numbers from 1); a damaged file is refused."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        try:
+            rows = con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchall()
+        except duckdb.Error as exc:
+            raise _Refused(f"Parquet 文件无法读取（{type(exc).__name__}），可能不完整") from exc
+        total = int(rows[0][0])
+        for start in range(0, max(total, 1), CHUNK_ROWS):
+            frame = con.execute(
+                "SELECT * EXCLUDE (file_row_number) FROM read_parquet(?, file_row_number=true) "
+                "WHERE file_row_number >= ? AND file_row_number < ? ORDER BY file_row_number",
+                [str(path), start, start + CHUNK_ROWS],
+            ).df()
+            yield frame, [start + i + 1 for i in range(len(frame))]
+    finally:
+        con.close()
+
+
+def _manifest(path: Path) -> dict[str, str] | str:
+    """A file's manifest (`rows: N`, `sha256: HEX`), {} when there is none, or why it is unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"清单 {path.name} 无法读取（{type(exc).__name__}）"
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip().lower() in ("rows", "sha256") and value.strip():
+            found[name.strip().lower()] = value.strip()
+    if not found:
+        return f"清单 {path.name} 中没有 rows 或 sha256"
+    if "rows" in found and not found["rows"].isdigit():
+        return f"清单 {path.name} 的 rows 不是整数：{found['rows']}"
+    return found
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def CONTRACTS_KEY(dataset: str) -> tuple[str, ...]:  # noqa: N802
+    """The key columns of a dataset's contract."""
+    from cockpit.contracts import CONTRACTS
+
+    return CONTRACTS[dataset].key
 
 
 def _file_date(path: Path) -> tuple[str, float]:

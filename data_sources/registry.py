@@ -48,5 +48,5 @@ def build_source(name: str, config: Any, *, city: Any, base_dir: Path) -> DataSo
     if spec.source_class is DemoSource:
         return DemoSource(name, config, city=city, base_dir=base_dir)
     if spec.source_class is FileSource:
-        return FileSource(name, config, base_dir=base_dir)
+        return FileSource(name, config, base_dir=base_dir, city=city)
     return spec.source_class(name, config)
