@@ -3,6 +3,10 @@
 Plain HTML forms served by Flask (no scripts, so they work under the strictest CSP), rendered
 by Jinja with autoescaping. The gate (gate.py) already refused cross-site POSTs, so a form
 cannot be submitted from another site.
+
+Every step keeps its state on the server: failures in throttle.py (lockout per account and
+address, throttling per address), the step between password and one-time code in
+second_factor.py. Every failure gets the same answer (refuse_sign_in), whatever its reason.
 """
 
 from __future__ import annotations
