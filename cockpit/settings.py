@@ -225,14 +225,30 @@ class SecuritySettings(Strict):
     session_hours: int = Field(12, ge=1, le=24 * 30)
     # Wall-screen accounts run for days without a touch: no idle timeout, this lifetime.
     wall_session_days: int = Field(30, ge=1, le=365)
+    # Wrong passwords or one-time codes for one account from one address within lockout_minutes
+    # lock that account at that address; from all addresses together, lockout_total locks it
+    # everywhere. So anyone can lock an account only for themselves, not for its owner.
     lockout_attempts: int = Field(5, ge=1, le=100)
     lockout_minutes: int = Field(15, ge=1, le=24 * 60)
+    lockout_total: int = Field(20, ge=1, le=1000)
+    # Failed sign-ins from one address (any usernames) within address_minutes: then that
+    # address may not try again until the window passes (password spraying, name guessing).
+    address_attempts: int = Field(20, ge=1, le=1000)
+    address_minutes: int = Field(15, ge=1, le=24 * 60)
+    # Minutes between the password and the one-time code (the pending step lives this long).
+    totp_pending_minutes: int = Field(5, ge=1, le=30)
+    # Requests without a live session are audited, at most this many records a minute per
+    # worker (a flood must not fill the log); the rest are counted in the next record.
+    unauthenticated_audit_per_minute: int = Field(30, ge=1, le=10_000)
     password: PasswordPolicy = PasswordPolicy()
     totp_roles: tuple[str, ...] = ("admin", "auditor")
     # Wall-screen accounts sign in only from these networks (CIDR).
     wall_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
     # How many reverse proxies (nginx) stand in front and set X-Forwarded-For; 0 = none.
     trusted_proxies: int = Field(0, ge=0, le=5)
+    # The addresses of those proxies (CIDR): X-Forwarded-For from any other peer is ignored,
+    # so a client that reaches gunicorn directly cannot claim another address.
+    proxy_addresses: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
     # Cookies only over HTTPS; "auto" = in production.
     cookie_secure: Literal["auto", "always", "never"] = "auto"
     # Development only: create one account per role on first start (passwords in instance/).
@@ -244,7 +260,7 @@ class SecuritySettings(Strict):
     # Second-factor secrets encrypted at rest, and with which algorithm (AES-GCM or SM4-GCM).
     at_rest: AtRestSettings = AtRestSettings()
 
-    @field_validator("wall_networks")
+    @field_validator("wall_networks", "proxy_addresses")
     @classmethod
     def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         import ipaddress

@@ -156,3 +156,14 @@ def test_unknown_user_and_forged_token_are_refused(sso_app: Any, provider: FakeP
     store = get_store(sso_app.server.extensions["cockpit_hub"])
     results = {e.result for e in audit.entries(store, action=audit.LOGIN_FAILED)}
     assert {"oidc_no_account", "oidc_error"} <= results
+
+
+def test_single_sign_on_still_asks_for_the_second_factor(sso_app: Any) -> None:
+    """A user with TOTP who signs in through the province goes on to the one-time code."""
+    import pyotp
+
+    store = get_store(sso_app.server.extensions["cockpit_hub"])
+    accounts.set_totp(store, "sso-leader", pyotp.random_base32())
+    client, answer = _round_trip(sso_app)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/login/totp"
+    assert client.get_cookie("cockpit_session") is None

@@ -100,3 +100,69 @@ def test_sign_in_and_planted_html_stays_text(dash_duo, planted_app) -> None:  # 
     dash_duo.driver.save_screenshot(str(SHOTS / "security-unmask.png"))
     # The CSP (scripts only from the site and Dash's hashed inline ones) leaves the console clean.
     assert console_errors(dash_duo) == []
+
+
+# -- the page follows the end of its session (等保 8.1.4.1 b: the screen is cleared) ------------
+@pytest.fixture
+def leader_app(settings):  # noqa: ANN001, ANN201
+    """The real app (login required) with one city leader."""
+    app = create_app(settings)
+    hub = app.server.extensions["cockpit_hub"]
+    accounts.create_user(
+        get_store(hub),
+        username="leader-browser",
+        role="city_leader",
+        password=PASSWORD,
+        policy=hub.settings.security.password,
+        known_counties=[c.code for c in hub.settings.city.counties],
+        must_change=False,
+    )
+    yield app
+    for source in hub.sources.values():
+        source.close()
+
+
+def _signed_in_on_a_page_with_figures(dash_duo, app) -> None:  # noqa: ANN001
+    emulate(dash_duo, 1600, 1000)
+    dash_duo.start_server(app, navigate=False, port=free_port())
+    dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/hotline")
+    dash_duo.wait_for_element("input[name=username]", timeout=10)
+    dash_duo.find_element("input[name=username]").send_keys("leader-browser")
+    dash_duo.find_element("input[name=password]").send_keys(PASSWORD)
+    dash_duo.find_element("button[type=submit]").click()
+    dash_duo.wait_for_element(".js-plotly-plot", timeout=30)  # figures on screen
+
+
+def _cleared_and_at_login(dash_duo) -> None:  # noqa: ANN001
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(dash_duo.driver, 20).until(
+        lambda d: "/login" in d.current_url and d.find_elements(By.NAME, "username")
+    )
+    assert "expired=1" in dash_duo.driver.current_url
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, ".js-plotly-plot") == []
+    assert "会话已过期" in dash_duo.driver.find_element(By.TAG_NAME, "body").text
+
+
+def test_page_clears_itself_when_the_server_ends_the_session(dash_duo, leader_app) -> None:  # noqa: ANN001
+    """Revoked on the server (as the idle timeout does): the next callback's 401 sends the
+    page, emptied, to the login form."""
+    from cockpit.security import sessions
+
+    _signed_in_on_a_page_with_figures(dash_duo, leader_app)
+    store = get_store(leader_app.server.extensions["cockpit_hub"])
+    assert sessions.revoke_user(store, "leader-browser", "idle") == 1
+    # The user goes to another module: that page's callbacks are answered 401.
+    dash_duo.driver.execute_script(
+        "const a = document.querySelector('.shell-nav a.nav-link'); if (a) { a.click(); }"
+    )
+    _cleared_and_at_login(dash_duo)
+
+
+def test_page_clears_itself_on_the_idle_limit(dash_duo, leader_app) -> None:  # noqa: ANN001
+    """No touch for the idle limit (cookie cockpit_idle, shortened here): cleared, to login."""
+    _signed_in_on_a_page_with_figures(dash_duo, leader_app)
+    cookie = dash_duo.driver.get_cookie("cockpit_idle")
+    assert cookie is not None and int(cookie["value"]) == 30 * 60  # idle_minutes, in seconds
+    dash_duo.driver.add_cookie({"name": "cockpit_idle", "value": "3", "path": "/"})
+    _cleared_and_at_login(dash_duo)

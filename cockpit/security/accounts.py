@@ -32,7 +32,7 @@ from cockpit.security.passwords import (
     verify_password,
 )
 from cockpit.security.roles import ROLES
-from cockpit.store.schema import password_history, users
+from cockpit.store.schema import password_history, signin_failures, users
 from cockpit.store.store import Conflict, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -217,7 +217,8 @@ def create_user(
 ) -> User:
     """Add a user; the password must meet the policy. AccountError says what is wrong."""
     problems = []
-    if not USERNAME.match(username or ""):
+    # fullmatch: with match(), "$" also matches before a final newline ("name\n" passed).
+    if not USERNAME.fullmatch(username or ""):
         problems.append("用户名为 2–64 位字母、数字或 _ . @ -")
     problems += check_scope(role, counties, known_counties)
     problems += policy_problems(
@@ -436,6 +437,8 @@ def unlock(store: Store, username: str) -> None:
         )
         if done.rowcount == 0:
             raise AccountError(f"用户 {username} 不存在")
+        # The locks per address (cockpit/security/throttle.py) are lifted with it.
+        conn.execute(signin_failures.delete().where(signin_failures.c.username == username))
 
 
 def set_totp(store: Store, username: str, secret: str | None) -> None:

@@ -13,13 +13,16 @@ callback sends can widen it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import ipaddress
 import json
 import logging
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, g, jsonify, redirect, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -33,6 +36,9 @@ from cockpit.settings import SecuritySettings, Settings
 log = logging.getLogger(__name__)
 
 COOKIE = "cockpit_session"
+# Not HttpOnly: the idle limit in seconds, for the page's own timer (assets/session_end.js).
+IDLE_COOKIE = "cockpit_idle"
+NO_COUNTY = "账号未分配所属县区，暂无可查看的数据，请联系系统管理员"
 # Component-id prefixes that belong to the frame, not to one page: every signed-in user's.
 # "call": the one-tap call links of every page (cockpit/calls.py resolves them within scope).
 SHELL_PREFIXES = frozenset(
@@ -72,8 +78,30 @@ def principal_of_request() -> Principal:
 
 
 def client_address() -> str:
-    """The client's address (X-Forwarded-For is trusted only as far as ProxyFix is told)."""
+    """The client's address (X-Forwarded-For only from a configured proxy: TrustedProxies)."""
     return request.remote_addr or ""
+
+
+class TrustedProxies:
+    """WSGI middleware: ProxyFix for requests whose peer is a configured proxy, and for any
+    other peer the X-Forwarded-* headers are dropped before anything reads them.
+
+    ProxyFix alone believes the header from whoever connects: a client that reaches gunicorn
+    directly could pass the wall's allowlist and write a false address into the audit log.
+    """
+
+    def __init__(self, app: Callable, hops: int, proxies: Iterable[str]) -> None:
+        self.direct = app
+        self.proxied = ProxyFix(app, x_for=hops, x_proto=hops, x_host=hops)
+        self.proxies = tuple(proxies)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Any:  # noqa: ANN401
+        """Route the request through ProxyFix only when it came from a proxy."""
+        if in_networks(environ.get("REMOTE_ADDR", ""), self.proxies):
+            return self.proxied(environ, start_response)
+        for key in [k for k in environ if k.startswith("HTTP_X_FORWARDED_")]:
+            del environ[key]
+        return self.direct(environ, start_response)
 
 
 def in_networks(address: str, networks: Iterable[str]) -> bool:
@@ -189,6 +217,11 @@ class Gate:
         self.demo_hint = ""  # set when demo accounts exist (development only)
         # Tests only (create_app's principal_provider): a fixed user instead of a session.
         self.test_principal: Any = None
+        # The rate limit of audit_unauthenticated (per worker: one lock, three counters).
+        self._unauth_lock = threading.Lock()
+        self._unauth_minute = -1
+        self._unauth_written = 0
+        self._unauth_skipped = 0
 
     # -- helpers --------------------------------------------------------------------------------
     def store(self):  # noqa: ANN201
@@ -218,12 +251,43 @@ class Gate:
         }
         return jsonify({"error": messages.get(status, "请求被拒绝")}), status
 
-    def unauthenticated(self) -> Response:
-        """Pages go to the login form; everything else gets 401."""
+    def unauthenticated(self, had_token: bool = False) -> Response:
+        """Pages go to the login form; everything else gets 401. Recorded (rate-limited)."""
+        self.audit_unauthenticated()
         path = request.path
         if request.method == "GET" and not path.startswith("/_"):
-            return redirect(f"/login?next={path}", code=302)
+            expired = "expired=1&" if had_token else ""
+            return redirect(f"/login?{expired}next={quote(path)}", code=302)
         return jsonify({"error": "未登录或会话已过期，请重新登录"}), 401
+
+    def audit_unauthenticated(self) -> None:
+        """Record a request without a live session: at most unauthenticated_audit_per_minute
+        records a minute in this worker; the ones left out are counted in the next record."""
+        limit = self.security.unauthenticated_audit_per_minute
+        minute = int(time.monotonic() // 60)
+        with self._unauth_lock:
+            if minute != self._unauth_minute:
+                self._unauth_minute, self._unauth_written = minute, 0
+            if self._unauth_written >= limit:
+                self._unauth_skipped += 1
+                return
+            self._unauth_written += 1
+            skipped, self._unauth_skipped = self._unauth_skipped, 0
+        detail: dict[str, Any] = {"method": request.method}
+        if skipped:
+            detail["not_recorded_before"] = skipped
+        try:
+            audit.record(audit.DENIED, request.path[:300], "no_session", detail, user_id="-")
+        except Exception:  # noqa: BLE001 - the refusal stands even if the log is down
+            log.exception("could not audit a request without a session")
+
+    def no_county(self) -> Response:
+        """County staff with no county: nothing to show, and why (deny by default)."""
+        if request.method == "GET" and not request.path.startswith("/_"):
+            from cockpit.security.views import message_page
+
+            return message_page("无可查看的数据", NO_COUNTY, 403)
+        return jsonify({"error": NO_COUNTY}), 403
 
     # -- the checks -----------------------------------------------------------------------------
     def before(self) -> Response | None:
@@ -254,13 +318,20 @@ class Gate:
             return self.unauthenticated()
         user = self._resume(token, body)
         if user is None:
-            return self.unauthenticated()
+            return self.unauthenticated(had_token=True)
         spec = ROLES.get(user.role)
         principal = user.principal()
+        # Deny by default: a county role with no county in the database sees no county (its
+        # stored NULL would otherwise read as "the whole city").
+        county_missing = spec is not None and spec.scope == "county" and not user.counties
+        if county_missing:
+            principal = dataclasses.replace(principal, counties=frozenset())
         g.cockpit_principal = principal
         g.cockpit_user = user
         if spec is None or not user.active:
             return self.deny(403, "no_role")
+        if county_missing and path not in PASSWORD_PATHS:
+            return self.no_county()
         if spec.unattended and not in_networks(client_address(), self.security.wall_networks):
             return self.deny(403, "wall_address")
         must_change = user.must_change or user.password_expired(
@@ -339,8 +410,9 @@ def install(app: Any, settings: Settings, hub: Any, panel_keys: Iterable[str]) -
 
     server: Flask = app.server
     if settings.security.trusted_proxies:
-        n = settings.security.trusted_proxies
-        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        server.wsgi_app = TrustedProxies(
+            server.wsgi_app, settings.security.trusted_proxies, settings.security.proxy_addresses
+        )
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -5,6 +5,7 @@ ID token's signature against the provider's published keys, issuer, audience and
 all checked there, not by hand). The provider proves who the user is; the cockpit still
 decides what they may do: the claim `username_claim` must name an active local account, whose
 role and scope apply. An unknown name is refused and recorded, never created on the fly.
+The wall's network and the second factor are required as after a password.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def register(server: Flask, gate: Any) -> None:
     @server.route("/login/oidc/callback")
     def oidc_callback():  # noqa: ANN202
         """The provider's answer: a checked ID token names the user; a local account decides."""
-        from cockpit.security.views import _page, start_session
+        from cockpit.security.views import _page, after_password
 
         try:
             token = oauth.create_client(CLIENT).authorize_access_token()
@@ -69,4 +70,6 @@ def register(server: Flask, gate: Any) -> None:
                 status=403,
                 next="/",
             )
-        return start_session(user, "/")
+        # The province proved the first factor; the wall's network and the second factor
+        # (security.totp_roles) are still the cockpit's to require, as after a password.
+        return after_password(user, "/")

@@ -147,3 +147,18 @@ def live_sessions(store: Store) -> list[dict]:
             .order_by(sessions.c.last_seen.desc())
         ).all()
     return [dict(r._mapping) for r in rows]
+
+
+def revoke_others(store: Store, user_id: int, keep_digest: str, reason: str) -> int:
+    """End every live session of a user but one (their own, after a password change); how many."""
+    with store.writing("结束会话") as conn:
+        done = conn.execute(
+            sessions.update()
+            .where(
+                sessions.c.user_id == user_id,
+                sessions.c.token_hash != keep_digest,
+                sessions.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=dt.datetime.now(dt.UTC), revoked_reason=reason[:32])
+        )
+        return done.rowcount

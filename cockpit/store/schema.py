@@ -237,3 +237,44 @@ contacts = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("updated_by", sa.String(64), nullable=False),
 )
+
+# -- sign-in: failures, the pending second factor, used one-time codes (migration 0004_signin) --
+
+# Every failed sign-in (a wrong password or one-time code, an unknown name): lockout and
+# throttling count these rows (cockpit/security/throttle.py), so every worker sees the same
+# counts. Rows older than the longest window are deleted as new ones come in.
+signin_failures = sa.Table(
+    "signin_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),
+    sa.Column("address", sa.String(64), nullable=False, index=True),
+    sa.Column("username", sa.String(64), nullable=False, index=True),
+    sa.Column("kind", sa.String(8), nullable=False),
+)
+
+# A password accepted, a one-time code still to come: the browser holds a random token (its
+# SHA-256 is kept here), good for one code and a few minutes, from the same address only.
+signin_pending = sa.Table(
+    "signin_pending",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("address", sa.String(64), nullable=False, server_default=""),
+    sa.Column("next", sa.String(500), nullable=False, server_default="/"),
+)
+
+# The last TOTP time step that signed each user in: a code is good once (RFC 6238 §5.2).
+totp_steps = sa.Table(
+    "totp_steps",
+    metadata,
+    sa.Column(
+        "user_id",
+        sa.Integer,
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("last_step", sa.BigInteger, nullable=False),
+)
