@@ -238,7 +238,7 @@ contacts = sa.Table(
     sa.Column("updated_by", sa.String(64), nullable=False),
 )
 
-# -- sign-in: failures, the pending second factor, used one-time codes (migration 0004_signin) --
+# -- sign-in: failures, the pending second factor, used one-time codes (migration 0005) --
 
 # Every failed sign-in (a wrong password or one-time code, an unknown name): lockout and
 # throttling count these rows (cockpit/security/throttle.py), so every worker sees the same

@@ -1,7 +1,7 @@
 """Sign-in: failed attempts (lockout, throttling), the pending second factor, used codes.
 
-Revision ID: 0004_signin
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-06
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from cockpit.store.schema import UtcDateTime
 
-revision = "0004_signin"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
