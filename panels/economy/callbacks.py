@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
-from cockpit import maps, theme
+from cockpit import ids, maps, theme
 from cockpit.cache import is_miss, make_key
 from cockpit.exports import audit_export
 from cockpit.formatting import as_of, month_label, number, percent
@@ -434,7 +434,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             return no_update
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update
-        return triggered["index"]
+        return ids.triggered_key(triggered, "index") or no_update
 
     @app.callback(
         Output({"type": "economy-card", "index": ALL}, "className"),
@@ -449,7 +449,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         out = []
         for cid, cls in zip(ids, classes, strict=True):
             base = " ".join(c for c in (cls or "").split() if c != "selected")
-            out.append(base + (" selected" if cid["index"] == chosen else ""))
+            out.append(base + (" selected" if ids.decode_key(cid["index"]) == chosen else ""))
         return out
 
     @app.callback(
