@@ -443,11 +443,11 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State({"type": "economy-card", "index": ALL}, "className"),
         prevent_initial_call=True,
     )
-    def mark_chosen(indicator_id, ids, classes):  # noqa: ANN001, ANN202
+    def mark_chosen(indicator_id, card_ids, classes):  # noqa: ANN001, ANN202
         """Outline the chosen indicator's card."""
         chosen = chosen_indicator(hub, indicator_id).id
         out = []
-        for cid, cls in zip(ids, classes, strict=True):
+        for cid, cls in zip(card_ids, classes, strict=True):
             base = " ".join(c for c in (cls or "").split() if c != "selected")
             out.append(base + (" selected" if ids.decode_key(cid["index"]) == chosen else ""))
         return out
