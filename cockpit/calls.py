@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from dash import ALL, Dash, Input, Output, ctx, dcc, html, no_update
 
-from cockpit import audit, directory
+from cockpit import audit, directory, ids
 from cockpit.hub import DataHub
 from cockpit.scope import current_principal
 from cockpit.store import StoreError, get_store
@@ -62,7 +62,8 @@ def call_link(
     return html.A(
         text,
         href=href,
-        id={"type": LINK_TYPE, "ref": ref, "via": via, "ctx": context[:100]},
+        # ASCII keys only (cockpit/ids.py): a duty role or a resource id may be Chinese.
+        id=ids.pattern_id(LINK_TYPE, ref=ref, via=via, ctx=context[:100]),
         n_clicks=0,
         className=kw.pop("className", "call-link"),
         title=f"拨打 {number}",
@@ -174,8 +175,11 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         link = ctx.triggered_id
         if not isinstance(link, dict) or not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update
-        try:
-            return record_call(hub, link.get("ref", ""), link.get("via", ""), link.get("ctx", ""))
+        ref, via, context = (
+            ids.triggered_key(link, field) or "" for field in ("ref", "via", "ctx")
+        )
+        try:  # the reference is only a name: record_call resolves it within the user's scope
+            return record_call(hub, ref, via, context)
         except StoreError as exc:  # the call goes ahead; the failure to record is logged
             log.error("call not recorded: %s", exc)
             return {"ok": False, "error": "通话记录未能写入审计日志"}

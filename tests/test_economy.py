@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from cockpit import shell
+from cockpit.ids import decode_key, pattern_id
 from cockpit.settings import ConfigError, DatasetBinding, load_settings
 from panels.economy.callbacks import build_indicator, build_page
 from tests.dash_requests import answer, callback_body
@@ -264,7 +265,9 @@ def test_page_callback_over_http_fills_grid_table_and_breadcrumb(app, settings):
         ["filter-county.value"],
     )
     cards = response["economy-grid"]["children"]
-    assert [c["props"]["id"]["index"] for c in cards] == [i.id for i in settings.indicators]
+    assert [decode_key(c["props"]["id"]["index"]) for c in cards] == [
+        i.id for i in settings.indicators
+    ]
     name = settings.city.county_names[COUNTY]
     assert name in response["economy-crumb-county"]["children"]
     assert "is-link" in response["economy-back"]["className"]
@@ -314,13 +317,18 @@ def test_clicking_the_ranking_or_map_opens_the_county_and_the_crumb_returns(app)
 
 def test_clicking_a_card_chooses_its_indicator(app, settings):
     """A card's click puts its indicator in the store; re-rendered cards (no click) do not."""
-    ids = [{"index": i.id, "type": "economy-card"} for i in settings.indicators]
+    ids = [pattern_id("economy-card", index=i.id) for i in settings.indicators]
     clicks = [
-        {"id": cid, "property": "n_clicks", "value": 1 if cid["index"] == "retail" else 0}
+        {
+            "id": cid,
+            "property": "n_clicks",
+            "value": 1 if decode_key(cid["index"]) == "retail" else 0,
+        }
         for cid in ids
     ]
     changed = [
-        json.dumps({"index": "retail", "type": "economy-card"}).replace(" ", "") + ".n_clicks"
+        json.dumps(pattern_id("economy-card", index="retail"), sort_keys=True).replace(" ", "")
+        + ".n_clicks"
     ]
     pattern = json.dumps({"index": ["ALL"], "type": "economy-card"}).replace(" ", "")
     response = _post(app, "economy-indicator.data", {f"{pattern}.n_clicks": clicks}, changed)

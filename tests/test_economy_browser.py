@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from cockpit.ids import encode_key
 from tests.browser_support import SHOTS, console_errors, emulate, skip_without_chromium, start
 
 pytestmark = pytest.mark.browser
@@ -56,9 +57,10 @@ def test_choose_indicator_open_a_county_come_back_and_fit_a_phone(dash_duo, app)
     dash_duo.driver.save_screenshot(str(SHOTS / "economy-1920x1080.png"))
 
     # Choose 一般公共预算收入 by its card.
-    dash_duo.find_element('#economy-grid button[id*="budget_revenue"]').click()
+    card = f'#economy-grid button[id*="{encode_key("budget_revenue")}"]'  # cockpit/ids.py
+    dash_duo.find_element(card).click()
     dash_duo.wait_for_contains_text("#economy-trend-title", "一般公共预算收入", timeout=15)
-    dash_duo.wait_for_element('#economy-grid button.selected[id*="budget_revenue"]', timeout=15)
+    dash_duo.wait_for_element(f"{card}.selected", timeout=15)
     assert len(dash_duo.find_elements("#economy-grid button.selected")) == 1
 
     # Open the county of a bar in the ranking.

@@ -18,6 +18,7 @@ import pytest
 from dash import Patch, no_update
 
 from cockpit.calls import tel_href
+from cockpit.ids import pattern_id
 from cockpit.maps import DIGITS, county_outlines
 from cockpit.scope import Principal
 from cockpit.settings import ConfigError, load_settings
@@ -285,7 +286,7 @@ def test_fingerprints_tell_changes_apart() -> None:
 
 def test_selection_from_list_map_and_banner() -> None:
     """A tapped list item, an event on the map or the banner's 查看 choose an event; else none."""
-    item = {"type": "emergency-event", "index": "E1"}
+    item = pattern_id("emergency-event", index="E1")
     assert selection_from(item, 1, None, None) == "E1"
     assert selection_from(item, 0, None, None) is None  # a list re-render, not a tap
     click = {"points": [{"customdata": ["event", "E2"]}]}

@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from dash import Patch, no_update
 
+from cockpit.ids import pattern_id
 from cockpit.settings import CacheSettings, DatasetBinding, Settings
 from data_sources.sql import SqlConfig
 from panels.emergency.callbacks import BANNER_SHOWN, build_view, idle_check, screen_update
@@ -321,7 +322,7 @@ def test_over_http_the_idle_check_pokes_the_screen_only_when_needed(settings, li
 
 def test_over_http_tapping_an_event_selects_it(live_app) -> None:  # noqa: ANN001
     """A tap on a list item stores its id as the selection."""
-    item = {"type": "emergency-event", "index": "SJX"}
+    item = pattern_id("emergency-event", index="SJX")
     key = next(k for k in live_app.callback_map if k.startswith("..emergency-selected.data"))
     entry = live_app.callback_map[key]
     body = {

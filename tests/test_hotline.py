@@ -21,6 +21,7 @@ from plotly.utils import PlotlyJSONEncoder
 
 from cockpit import shell
 from cockpit.formatting import number, percent
+from cockpit.ids import decode_key, pattern_id
 from cockpit.settings import load_settings
 from data_sources.base import DataSourceError
 from panels.hotline import callbacks as cb
@@ -131,7 +132,8 @@ def _text(tree: Any) -> str:
 def _card(cards: Any, key: str) -> dict:
     """The KPI card whose drill key is kpi|key."""
     matches = _find(
-        cards, lambda p: isinstance(p.get("id"), dict) and p["id"].get("key") == f"kpi|{key}"
+        cards,
+        lambda p: isinstance(p.get("id"), dict) and decode_key(p["id"].get("key")) == f"kpi|{key}",
     )
     assert len(matches) == 1
     return matches[0]
@@ -210,7 +212,7 @@ def test_map_and_ranking_give_each_county_its_count(hub, truth) -> None:
     for code, count in expected.items():
         assert texts[code].endswith(f"{number(count)}件")
     rows = _find(_tree(table), lambda p: isinstance(p.get("id"), dict))
-    first = rows[0]["props"]["id"]["key"]
+    first = decode_key(rows[0]["props"]["id"]["key"])
     assert first == f"county|{expected.idxmax()}"
     assert "受理量" in title
 
@@ -270,9 +272,9 @@ def test_deadline_clocks_count_open_tickets_against_the_datas_now(hub, truth, no
     body, _, _ = cb.sla_section(hub, PERIOD, None)
     open_ = truth[truth["closed_at"].isna() & ~truth["direct_answer"]]
     tiles = {
-        t["props"]["id"]["key"]: _card_value(t)
+        decode_key(t["props"]["id"]["key"]): _card_value(t)
         for t in _find(_tree(body), lambda p: isinstance(p.get("id"), dict))
-        if t["props"]["id"]["key"].startswith("sla|")
+        if decode_key(t["props"]["id"]["key"]).startswith("sla|")
     }
     assert tiles["sla|overdue"] == number((open_["deadline"] < now).sum())
     soon = (open_["deadline"] >= now) & (open_["deadline"] < now + dt.timedelta(hours=24))
@@ -283,7 +285,8 @@ def test_unit_board_ranks_units_with_enough_tickets(hub) -> None:
     """红榜 and 黑榜 list different units, each at or above the minimum of tickets due."""
     body, _, _ = cb.unit_section(hub, PERIOD, None)
     keys = [
-        b["props"]["id"]["key"] for b in _find(_tree(body), lambda p: isinstance(p.get("id"), dict))
+        decode_key(b["props"]["id"]["key"])
+        for b in _find(_tree(body), lambda p: isinstance(p.get("id"), dict))
     ]
     assert len(keys) == len(set(keys)) >= 2 and all(k.startswith("unit|") for k in keys)
 
@@ -342,8 +345,10 @@ def test_an_unknown_drill_key_falls_back_to_the_months_tickets(hub, truth) -> No
 @pytest.mark.parametrize(
     ("trigger", "value", "key"),
     [
-        ({"type": "hotline-drill", "key": "kpi|on_time"}, 1, "kpi|on_time"),
-        ({"type": "hotline-drill", "key": "kpi|on_time"}, 0, None),
+        (pattern_id("hotline-drill", key="kpi|on_time"), 1, "kpi|on_time"),
+        (pattern_id("hotline-drill", key="kpi|on_time"), 0, None),
+        (pattern_id("hotline-drill", key="unit|市住建局"), 1, "unit|市住建局"),
+        ({"type": "hotline-drill", "key": "unit|市住建局"}, 1, None),  # a raw key: not ours
         ("hotline-map", {"points": [{"customdata": [COUNTY]}]}, f"county|{COUNTY}"),
         (
             "hotline-categories",
@@ -395,7 +400,7 @@ def _every_callback_body(app: Any) -> list[str]:
             posted.add(key)
             if "hotline-repeat.children" in key and county == "city":
                 callers = [
-                    b["props"]["id"]["key"]
+                    decode_key(b["props"]["id"]["key"])
                     for b in _find(
                         body["response"]["hotline-repeat"]["children"],
                         lambda p: isinstance(p.get("id"), dict),
@@ -416,16 +421,13 @@ def _every_callback_body(app: Any) -> list[str]:
             bodies.append(json.dumps(body, ensure_ascii=False))
     posted.add(list_key)
     wildcard = '{"key":["ALL"],"type":"hotline-drill"}.n_clicks'
-    click = {
-        "id": {"type": "hotline-drill", "key": "kpi|on_time"},
-        "property": "n_clicks",
-        "value": 1,
-    }
+    button = pattern_id("hotline-drill", key="kpi|on_time")
+    click = {"id": button, "property": "n_clicks", "value": 1}
     clicked = _post(
         app,
         "hotline-drill.data",
         {wildcard: [click]},
-        ['{"key":"kpi|on_time","type":"hotline-drill"}.n_clicks'],
+        [json.dumps(button, sort_keys=True, separators=(",", ":")) + ".n_clicks"],
     )
     assert clicked["response"]["hotline-drill"]["data"] == "kpi|on_time"
     bodies.append(json.dumps(clicked, ensure_ascii=False))

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cockpit.ids import pattern_id
 from cockpit.scope import Principal
 from cockpit.settings import ConfigError, Indicator, Target, load_settings
 from cockpit.store import get_store
@@ -555,14 +556,14 @@ def test_promote_over_http_writes_the_item(kw_app, settings) -> None:  # noqa: A
     inputs = [
         [
             {
-                "id": {"type": "key_work-promote", "key": s.key},
+                "id": pattern_id("key_work-promote", key=s.key),
                 "property": "n_clicks",
                 "value": 1 if s is economy else 0,
             }
             for s in signals
         ]
     ]
-    changed = _pattern_id(type="key_work-promote", key=economy.key) + ".n_clicks"
+    changed = _pattern_id(**pattern_id("key_work-promote", key=economy.key)) + ".n_clicks"
     response = _post(
         kw_app,
         "key_work-signal-message.children",

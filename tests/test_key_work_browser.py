@@ -12,6 +12,7 @@ import json
 import pytest
 from selenium.webdriver.common.by import By
 
+from cockpit.ids import decode_key
 from cockpit.store import get_store
 from data_sources.base import DatasetQuery, Filter
 from tests.browser_support import (
@@ -93,7 +94,7 @@ def _open_task_with_milestones(dash_duo, app) -> tuple[str, list]:  # noqa: ANN0
     title = first.find_element(By.CSS_SELECTOR, ".kw-task-title").text
     counted = first.find_element(By.CSS_SELECTOR, ".kw-task-milestones").text
     button = first.find_element(By.CSS_SELECTOR, "button")
-    task_id = json.loads(button.get_attribute("id"))["subject"].removeprefix("task:")
+    task_id = decode_key(json.loads(button.get_attribute("id"))["subject"]).removeprefix("task:")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
     button.click()
     dash_duo.wait_for_contains_text("#key_work-detail", title, timeout=30)

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from cockpit.ids import decode_key
 from cockpit.settings import StoreSettings, load_settings
 from cockpit.store import Action, get_store
 from panels.key_work.callbacks import build_detail, build_tasks
@@ -317,7 +318,7 @@ def test_list_and_detail_show_the_milestones_of_the_data(kw_app, settings, truth
         # The task with most overdue milestones, then one with none overdue.
         late_id = per_task.overdue.idxmax()
         children, _ = build_detail(hub, f"task:{late_id}", today)
-    rows = {r.children[-1].id["subject"]: _text(r) for r in built["rows"]}
+    rows = {decode_key(r.children[-1].id["subject"]): _text(r) for r in built["rows"]}
     assert len(rows) == len(truth["tasks"])
     for task_id, row in rows.items():
         expected = per_task.loc[task_id.removeprefix("task:")]

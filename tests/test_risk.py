@@ -13,6 +13,7 @@ import math
 import pandas as pd
 import pytest
 
+from cockpit.ids import pattern_id
 from cockpit.maps import county_outlines
 from cockpit.scope import Principal
 from cockpit.settings import load_settings
@@ -288,7 +289,7 @@ def test_a_failed_acknowledgement_is_reported(risk_app, settings, truth, monkeyp
 def test_acknowledge_over_http(risk_app, settings, truth) -> None:  # noqa: ANN001
     """Clicking 签收 (POSTed as the browser would) records it for the server's principal."""
     live = truth["warnings"][truth["warnings"].stage != "解除"].warning_id.tolist()
-    clicked = {"type": "risk-ack", "warning": live[0]}
+    clicked = pattern_id("risk-ack", warning=live[0])
     body = callback_body(
         risk_app,
         "risk-ack-message.children",
@@ -298,7 +299,7 @@ def test_acknowledge_over_http(risk_app, settings, truth) -> None:  # noqa: ANN0
     body["inputs"] = [
         [
             {
-                "id": {"type": "risk-ack", "warning": w},
+                "id": pattern_id("risk-ack", warning=w),
                 "property": "n_clicks",
                 "value": int(w == live[0]),
             }

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from cockpit import audit
 from cockpit.factory import create_app
+from cockpit.ids import pattern_id
 from cockpit.security import accounts
 from cockpit.settings import Settings
 from cockpit.store import get_store
@@ -451,7 +452,7 @@ def test_pattern_matching_ids_cannot_reach_another_county(secure_app: Any, demo_
     warning = demo_sql(
         f"SELECT warning_id FROM risk_warnings WHERE county_code = '{other}' LIMIT 1"
     ).iloc[0]["warning_id"]
-    pattern = {"type": "risk-ack", "warning": warning}
+    pattern = pattern_id("risk-ack", warning=warning)  # a well-formed key, of a forged choice
     body = callback_body(
         secure_app,
         "risk-ack-message.children",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
-from cockpit import maps, theme
+from cockpit import ids, maps, theme
 from cockpit.cache import is_miss, make_key
 from cockpit.components import result_state_text
 from cockpit.exports import audit_export
@@ -448,7 +448,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             return no_update
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update
-        return triggered["index"]
+        return ids.triggered_key(triggered, "index") or no_update
 
     @app.callback(
         Output({"type": "economy-card", "index": ALL}, "className"),
@@ -457,13 +457,13 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State({"type": "economy-card", "index": ALL}, "className"),
         prevent_initial_call=True,
     )
-    def mark_chosen(indicator_id, ids, classes):  # noqa: ANN001, ANN202
+    def mark_chosen(indicator_id, card_ids, classes):  # noqa: ANN001, ANN202
         """Outline the chosen indicator's card."""
         chosen = chosen_indicator(hub, indicator_id).id
         out = []
-        for cid, cls in zip(ids, classes, strict=True):
+        for cid, cls in zip(card_ids, classes, strict=True):
             base = " ".join(c for c in (cls or "").split() if c != "selected")
-            out.append(base + (" selected" if cid["index"] == chosen else ""))
+            out.append(base + (" selected" if ids.decode_key(cid["index"]) == chosen else ""))
         return out
 
     @app.callback(

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from cockpit import theme
+from cockpit import ids, theme
 from cockpit.formatting import number, percent
 from cockpit.scope import DENIED_TEXT
 from panels.economy.export import COLUMNS, STATUS_WORDS
@@ -399,7 +399,7 @@ def card(r: Reading, selected: bool) -> html.Button:
     )
     return html.Button(
         [head, main, *lines, light],
-        id={"type": "economy-card", "index": r.indicator_id},
+        id=ids.pattern_id("economy-card", index=r.indicator_id),
         className=card_class(r.status, selected),
         title=f"{r.name}（{r.unit}）：点击查看趋势、县区排名和地图",
         n_clicks=0,

@@ -17,7 +17,7 @@ import pandas as pd
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from cockpit import clock, maps
+from cockpit import clock, ids, maps
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_outlines
 from cockpit.shell import CITY_WIDE
@@ -230,7 +230,7 @@ def selection_from(
 ) -> str | None:
     """The event a tap chose: a list item, an event on the map, or the banner's 查看."""
     if isinstance(trigger, dict) and trigger.get("type") == ui.EVENT_ITEM:
-        return str(trigger["index"]) if value else None
+        return ids.triggered_key(trigger, "index") if value else None
     if trigger == "emergency-map":
         points = (click or {}).get("points") or []
         data_ = points[0].get("customdata") if points else None

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from dash import html
 
+from cockpit import ids
 from cockpit.calls import call_link, contact_link
 from cockpit.components import source_state
 from cockpit.formatting import as_of as as_of_text
@@ -126,7 +127,7 @@ def event_list(active: Result, selected: str | None) -> list:
         chosen = str(e.event_id) == selected
         out.append(
             html.Button(
-                id={"type": EVENT_ITEM, "index": str(e.event_id)},
+                id=ids.pattern_id(EVENT_ITEM, index=str(e.event_id)),
                 className=f"em-event level-{level}" + (" is-selected" if chosen else ""),
                 n_clicks=0,
                 **{"aria-pressed": "true" if chosen else "false"},

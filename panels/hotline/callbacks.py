@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
-from cockpit import maps, theme
+from cockpit import ids, maps, theme
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_map, county_outlines
 from cockpit.outputs import cached_output
@@ -431,7 +431,7 @@ def list_section(
 def drill_key_for(trigger: Any, value: Any, granularity: str | None) -> str | None:
     """The drill key a click stands for; None when nothing was clicked."""
     if isinstance(trigger, dict):
-        return trigger.get("key") if value else None
+        return ids.triggered_key(trigger, "key") if value else None
     if not value or not isinstance(value, dict) or not value.get("points"):
         return None
     point = value["points"][0]

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from cockpit import theme
+from cockpit import ids, theme
 from cockpit.components import FIT_GRAPH, source_state_text
 from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import number, percent
@@ -32,7 +32,7 @@ def drill_button(
     props: dict[str, Any] = {"title": title} if title else {}
     return html.Button(
         children,
-        id={"type": DRILL_TYPE, "key": key},
+        id=ids.pattern_id(DRILL_TYPE, key=key),
         className=f"hotline-drill {class_name}".strip(),
         n_clicks=0,
         **props,

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
-from cockpit import clock
+from cockpit import clock, ids
 from cockpit.calls import contact_link
 from cockpit.components import result_state_text
 from cockpit.formatting import as_of
@@ -353,9 +353,10 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
     )
     def select(_clicks):  # noqa: ANN001, ANN202
         """督办 on a row selects that task or case."""
-        if not _clicked() or not isinstance(ctx.triggered_id, dict):
+        subject = ids.triggered_key(ctx.triggered_id, "subject")
+        if not _clicked() or subject is None:
             return no_update
-        return ctx.triggered_id["subject"]
+        return subject
 
     @app.callback(
         Output("key_work-detail", "children"),
@@ -404,11 +405,11 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
     )
     def promote(_clicks, period, county, refresh):  # noqa: ANN001, ANN202
         """转督办: open a supervision item from the clicked signal."""
-        if not _clicked() or not isinstance(ctx.triggered_id, dict) or not period:
+        key = ids.triggered_key(ctx.triggered_id, "key")
+        if not _clicked() or key is None or not period:
             return no_update, no_update, no_update
-        outcome = supervision.promote(
-            hub, ctx.triggered_id["key"], period, screen_county(county), clock.today()
-        )
+        # Only a name: promote looks the signal up again among the user's current signals.
+        outcome = supervision.promote(hub, key, period, screen_county(county), clock.today())
         selected = f"case:{outcome.case_id}" if outcome.case_id else no_update
         return message(outcome), (refresh or 0) + 1 if outcome.ok else no_update, selected
 

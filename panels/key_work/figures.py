@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from cockpit import theme
+from cockpit import ids, theme
 from cockpit.formatting import as_of
 from cockpit.store import Case, Signal
 from panels.key_work.signals import KIND_NAMES
@@ -225,7 +225,7 @@ def task_rows(
                     ),
                     html.Button(
                         "督办",
-                        id={"type": "key_work-open", "subject": subject},
+                        id=ids.pattern_id("key_work-open", subject=subject),
                         className="kw-button",
                         n_clicks=0,
                     ),
@@ -245,14 +245,14 @@ def signal_items(signals: list[Signal], opened: dict[str, Case], may_act: bool) 
         if case is not None:
             action = html.Button(
                 f"已转督办 #{case.id}",
-                id={"type": "key_work-open", "subject": f"case:{case.id}"},
+                id=ids.pattern_id("key_work-open", subject=f"case:{case.id}"),
                 className="kw-button kw-button-quiet",
                 n_clicks=0,
             )
         else:
             action = html.Button(
                 "转督办",
-                id={"type": "key_work-promote", "key": s.key},
+                id=ids.pattern_id("key_work-promote", key=s.key),
                 className="kw-button kw-button-primary",
                 n_clicks=0,
                 disabled=not may_act,
@@ -306,7 +306,7 @@ def case_items(cases: list[Case], county_names: dict[str, str], level_names: lis
                     ),
                     html.Button(
                         "督办",
-                        id={"type": "key_work-open", "subject": f"case:{c.id}"},
+                        id=ids.pattern_id("key_work-open", subject=f"case:{c.id}"),
                         className="kw-button",
                         n_clicks=0,
                     ),

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
-from cockpit import clock, maps
+from cockpit import clock, ids, maps
 from cockpit.components import result_state_text
 from cockpit.formatting import as_of, month_label
 from cockpit.hub import DataHub
@@ -181,11 +181,11 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
     def acknowledge(_clicks, period, county, refresh):  # noqa: ANN001, ANN202
         """签收 the clicked warning; the user is told whether it was recorded."""
         clicked = any(t.get("value") for t in ctx.triggered or [])
-        if not clicked or not isinstance(ctx.triggered_id, dict) or not period:
+        warning_id = ids.triggered_key(ctx.triggered_id, "warning")
+        if not clicked or warning_id is None or not period:
             return no_update, no_update
-        outcome = acks.acknowledge(
-            hub, ctx.triggered_id["warning"], period, screen_county(county), clock.today()
-        )
+        # Only a name: acks.acknowledge looks the warning up again within the user's scope.
+        outcome = acks.acknowledge(hub, warning_id, period, screen_county(county), clock.today())
         alert = html.Div(
             outcome.message,
             role="alert",

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from cockpit import theme
+from cockpit import ids, theme
 from cockpit.calls import contact_link
 from cockpit.formatting import as_of
 from cockpit.maps import county_map
@@ -212,7 +212,7 @@ def warning_rows(
         else:
             ack = html.Button(
                 "签收",
-                id={"type": "risk-ack", "warning": w.warning_id},
+                id=ids.pattern_id("risk-ack", warning=w.warning_id),
                 className="kw-button kw-button-primary",
                 n_clicks=0,
                 disabled=not may_ack,
