@@ -8,6 +8,7 @@ or a dotted dataset name set from the shell.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -110,7 +111,7 @@ def test_read_only_instance_folder_is_one_line(tmp_path: Path) -> None:
         "COCKPIT_STORE__URL": f"sqlite:///{instance / 'cockpit.db'}",
         "COCKPIT_SECURITY__DEMO_ACCOUNTS_FILE": str(instance / "demo-accounts.txt"),
         "COCKPIT_SOURCES__DEMO__PATH": str(instance / "demo" / "demo.duckdb"),
-        "COCKPIT_SECRET_KEY": "k" + "".join(chr(33 + (i * 7) % 90) for i in range(40)),
+        "COCKPIT_SECRET_KEY": secrets.token_hex(32),
         "HOME": str(tmp_path),
     }
     result = run_cli("check-config", env=env, user=65534)
