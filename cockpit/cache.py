@@ -2,6 +2,11 @@
 
 A cache outage is a cache miss, not an error page: every call here catches the backend's
 errors, logs them once in a while, and carries on without the cache.
+
+Nothing read back is ever unpickled. Flask-Caching's backends pickle by default, and a pickle
+runs code as it loads: whoever could write to Redis or the cache folder would run code on
+every app host. So the backends only move bytes (_BytesOnly), and the bytes are signed,
+versioned JSON (cockpit.cache_codec); an entry that fails its HMAC or version is a miss.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from cachelib.serializers import BaseSerializer
 from flask import Flask
 from flask_caching import Cache
+from flask_caching.backends import FileSystemCache, RedisCache
 
+from cockpit.cache_codec import Rejected, cache_key_from_secret, open_sealed, seal
 from cockpit.settings import CacheSettings
 
 log = logging.getLogger(__name__)
@@ -33,7 +41,7 @@ def cache_config(settings: CacheSettings, base_dir: Any) -> dict[str, Any]:
     """Flask-Caching's configuration for our settings."""
     if settings.type == "redis":
         return {
-            "CACHE_TYPE": "RedisCache",
+            "CACHE_TYPE": "cockpit.cache.RedisBytesCache",
             "CACHE_REDIS_URL": settings.redis_url,
             "CACHE_KEY_PREFIX": "cockpit:",
             "CACHE_DEFAULT_TIMEOUT": settings.timeout,
@@ -42,7 +50,7 @@ def cache_config(settings: CacheSettings, base_dir: Any) -> dict[str, Any]:
         }
     if settings.type == "filesystem":
         return {
-            "CACHE_TYPE": "FileSystemCache",
+            "CACHE_TYPE": "cockpit.cache.FileBytesCache",
             "CACHE_DIR": str(cache_dir(settings, base_dir)),
             "CACHE_DEFAULT_TIMEOUT": settings.timeout,
             "CACHE_THRESHOLD": 5000,
@@ -62,10 +70,59 @@ def make_key(*parts: Any) -> str:
     return "q:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class SafeCache:
-    """Flask-Caching wrapped so that any backend failure reads as a miss."""
+class _BytesOnly(BaseSerializer):
+    """The backends' serializer: our sealed entries go in and come out as bytes, never pickled.
 
-    def __init__(self, server: Flask, settings: CacheSettings, base_dir: Any) -> None:
+    Integers are kept as digits: FileSystemCache stores its own file count through it."""
+
+    def dumps(self, value: Any, protocol: int | None = None) -> Any:
+        """Redis: the bytes as they are."""
+        return value
+
+    def loads(self, bvalue: Any) -> Any:
+        """Redis: the bytes as they are (None for an absent key)."""
+        return bvalue
+
+    def dump(self, value: Any, f: Any, protocol: int | None = None) -> None:
+        """The file cache: the bytes (or the digits of its file count) into the file."""
+        f.write(str(value).encode("ascii") if type(value) is int else value)
+
+    def load(self, f: Any) -> Any:
+        """The file cache: the file's bytes; digits only (its file count) as an int."""
+        data = f.read()
+        return int(data) if data.isdigit() else data
+
+
+class RedisBytesCache(RedisCache):
+    """Flask-Caching's Redis backend, moving bytes only (never pickle)."""
+
+    serializer = _BytesOnly()
+
+
+class FileBytesCache(FileSystemCache):
+    """Flask-Caching's file backend, moving bytes only (never pickle)."""
+
+    serializer = _BytesOnly()
+
+    @property
+    def _file_count(self) -> int:
+        # Its count of files is kept in the folder too: one that is not a number (planted, or
+        # pickled by an older release) counts as zero rather than breaking every write.
+        count = super()._file_count
+        return count if isinstance(count, int) else 0
+
+
+class SafeCache:
+    """Flask-Caching wrapped so that any backend failure, or any entry that is not ours and
+    intact, reads as a miss."""
+
+    def __init__(
+        self, server: Flask, settings: CacheSettings, base_dir: Any, secret: str | None = None
+    ) -> None:
+        secret = secret or server.config.get("SECRET_KEY")
+        if not secret:
+            raise ValueError("SafeCache needs the app's SECRET_KEY: it keys the entries' HMAC")
+        self._mac_key = cache_key_from_secret(secret)
         self.cache = Cache(server, config=cache_config(settings, base_dir))
         self.timeout = settings.timeout
         self._last_warning = 0.0
@@ -85,27 +142,33 @@ class SafeCache:
     def get(self, key: str) -> Any:
         """The cached value, or the module's _MISS marker."""
         try:
-            value = self.cache.get(key)
+            entry = self.cache.get(key)
         except Exception as exc:  # noqa: BLE001 - any backend error is a miss
             self._warn("get", exc)
             return _MISS
-        return _MISS if value is None else value
+        if entry is None:
+            return _MISS
+        try:
+            return open_sealed(self._mac_key, key, entry)
+        except Exception as exc:  # noqa: BLE001 - Rejected, or bytes that are not even JSON
+            reason = exc if isinstance(exc, Rejected) else f"unreadable ({type(exc).__name__})"
+            # Each one: a forged or moved entry is a security event, and it is overwritten
+            # by the fresh answer computed now, so it is not logged again and again.
+            log.warning("cache entry %s rejected, treated as a miss: %s", key, reason)
+            return _MISS
 
     def set(self, key: str, value: Any, timeout: int | None = None) -> None:
-        """Store a value; failures are logged and ignored."""
+        """Store a value; failures (and values the format cannot hold) are logged and ignored."""
+        timeout = self.timeout if timeout is None else timeout
         try:
-            self.cache.set(key, value, timeout=self.timeout if timeout is None else timeout)
+            entry = seal(self._mac_key, key, value, timeout)
+        except TypeError as exc:  # a bug in the caller, but not worth an error page
+            log.warning("not cached: %s: %s", key, exc)
+            return
+        try:
+            self.cache.set(key, entry, timeout=timeout)
         except Exception as exc:  # noqa: BLE001
             self._warn("set", exc)
-
-    def add(self, key: str, value: Any, timeout: int) -> bool:
-        """Set only if absent (atomic on Redis); False when present. A failure reads as 'taken'
-        by nobody: True, so the caller goes ahead rather than waiting on a broken cache."""
-        try:
-            return bool(self.cache.add(key, value, timeout=timeout))
-        except Exception as exc:  # noqa: BLE001
-            self._warn("add", exc)
-            return True
 
     def delete(self, key: str) -> None:
         """Remove a key; failures are ignored."""
