@@ -20,8 +20,10 @@ import os
 import socket
 import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,8 @@ from cachelib.serializers import BaseSerializer
 from flask import Flask
 from flask_caching import Cache
 from flask_caching.backends import FileSystemCache, RedisCache
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from cockpit.cache_codec import Rejected, cache_key_from_secret, open_sealed, seal
 from cockpit.settings import CacheSettings
@@ -45,8 +49,14 @@ def cache_config(settings: CacheSettings, base_dir: Any) -> dict[str, Any]:
             "CACHE_REDIS_URL": settings.redis_url,
             "CACHE_KEY_PREFIX": "cockpit:",
             "CACHE_DEFAULT_TIMEOUT": settings.timeout,
-            # Short socket timeouts: a Redis that hangs must not hang the screen.
-            "CACHE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            # A Redis that hangs must not hang the screen: short timeouts, and no retries
+            # (redis-py retries three times with backoff by default, which made a page of a
+            # hundred cache calls take two minutes); SafeCache's circuit does the rest.
+            "CACHE_OPTIONS": {
+                "socket_connect_timeout": settings.connect_timeout,
+                "socket_timeout": settings.socket_timeout,
+                "retry": Retry(NoBackoff(), 0),
+            },
         }
     if settings.type == "filesystem":
         return {
@@ -112,9 +122,24 @@ class FileBytesCache(FileSystemCache):
         return count if isinstance(count, int) else 0
 
 
+@dataclass(frozen=True)
+class CacheHealth:
+    """What /healthz says of the cache."""
+
+    type: str  # filesystem | redis | null
+    name: str  # where it is (a Redis URL without its password)
+    ok: bool
+    message: str
+
+
 class SafeCache:
     """Flask-Caching wrapped so that any backend failure, or any entry that is not ours and
-    intact, reads as a miss."""
+    intact, reads as a miss.
+
+    A circuit keeps a failing backend from costing every request its timeout: after a failure
+    the backend is not asked for `retry_seconds` (every read is a miss, every write dropped),
+    then the next call tries it again.
+    """
 
     def __init__(
         self, server: Flask, settings: CacheSettings, base_dir: Any, secret: str | None = None
@@ -125,6 +150,11 @@ class SafeCache:
         self._mac_key = cache_key_from_secret(secret)
         self.cache = Cache(server, config=cache_config(settings, base_dir))
         self.timeout = settings.timeout
+        self.type = settings.type
+        self.name = _cache_name(settings, base_dir)
+        self.retry_seconds = settings.retry_seconds
+        self._skip_until = 0.0  # time.monotonic() before which the backend is not asked
+        self._last_error = ""
         self._last_warning = 0.0
         # Where single-flight leases live (SingleFlight): files beside a file cache, keys in
         # the same Redis for a Redis cache; none without a shared cache.
@@ -139,12 +169,51 @@ class SafeCache:
         elif settings.type == "redis":
             self.redis = self.cache.cache._write_client
 
+    @property
+    def available(self) -> bool:
+        """False while the circuit is open (the backend failed under retry_seconds ago)."""
+        return time.monotonic() >= self._skip_until
+
+    def failed(self, op: str, exc: Exception) -> None:
+        """A backend call failed: skip the backend for retry_seconds, and say so (now and then)."""
+        self._skip_until = time.monotonic() + self.retry_seconds
+        self._last_error = f"{type(exc).__name__}: {exc}"
+        self._warn(op, exc)
+
+    def health(self) -> CacheHealth:
+        """Is the cache answering? (A ping with the short timeouts; no ping while skipped.)"""
+        if self.type == "null":
+            return CacheHealth(self.type, self.name, True, "未启用缓存")
+        if self.available:
+            try:
+                self._ping()
+            except Exception as exc:  # noqa: BLE001 - any failure means down
+                self.failed("health check", exc)
+        if not self.available:
+            return CacheHealth(
+                self.type,
+                self.name,
+                False,
+                f"缓存不可用，直接计算（{self._last_error}）",
+            )
+        return CacheHealth(self.type, self.name, True, "ok")
+
+    def _ping(self) -> None:
+        if self.redis is not None:
+            self.redis.ping()
+        elif self.type == "filesystem":
+            folder = Path(self.cache.cache._path)
+            if not os.access(folder, os.W_OK):
+                raise PermissionError(f"缓存目录不可写：{folder}")
+
     def get(self, key: str) -> Any:
         """The cached value, or the module's _MISS marker."""
+        if not self.available:
+            return _MISS
         try:
             entry = self.cache.get(key)
         except Exception as exc:  # noqa: BLE001 - any backend error is a miss
-            self._warn("get", exc)
+            self.failed("get", exc)
             return _MISS
         if entry is None:
             return _MISS
@@ -165,23 +234,38 @@ class SafeCache:
         except TypeError as exc:  # a bug in the caller, but not worth an error page
             log.warning("not cached: %s: %s", key, exc)
             return
+        if not self.available:
+            return
         try:
             self.cache.set(key, entry, timeout=timeout)
         except Exception as exc:  # noqa: BLE001
-            self._warn("set", exc)
+            self.failed("set", exc)
 
     def delete(self, key: str) -> None:
         """Remove a key; failures are ignored."""
+        if not self.available:
+            return
         try:
             self.cache.delete(key)
         except Exception as exc:  # noqa: BLE001
-            self._warn("delete", exc)
+            self.failed("delete", exc)
 
     def _warn(self, op: str, exc: Exception) -> None:
         now = time.monotonic()
         if now - self._last_warning > 60:  # once a minute is enough for an outage
             log.warning("cache %s failed, serving without cache: %s", op, exc)
             self._last_warning = now
+
+
+def _cache_name(settings: CacheSettings, base_dir: Any) -> str:
+    """Where the cache is, for humans: never a password from the Redis URL."""
+    if settings.type == "redis":
+        url = urllib.parse.urlsplit(settings.redis_url)
+        port = f":{url.port}" if url.port else ""
+        return f"{url.scheme}://{url.hostname}{port}{url.path}"
+    if settings.type == "filesystem":
+        return str(cache_dir(settings, base_dir))
+    return "null"
 
 
 def is_miss(value: Any) -> bool:
@@ -241,6 +325,9 @@ class SingleFlight:
             if not is_miss(value) and valid(value):
                 yield value
                 return
+            if not cache.available:  # it went down while we waited: nothing will come
+                yield None
+                return
             if lease.acquire(key):
                 break
             if time.monotonic() >= deadline:
@@ -254,10 +341,12 @@ class SingleFlight:
             lease.release()
 
     def _lease(self, cache: SafeCache) -> _FileLease | _RedisLease | None:
+        if not cache.available:  # the cache is down: nobody could share an answer
+            return None
         if cache.lease_dir is not None:
             return _FileLease(cache.lease_dir)
         if cache.redis is not None:
-            return _RedisLease(cache.redis, self.lease_seconds)
+            return _RedisLease(cache, self.lease_seconds)
         return None
 
 
@@ -312,8 +401,9 @@ _DROP = (
 class _RedisLease:
     """A lease held as a Redis key with an expiry, renewed by a thread while its holder works."""
 
-    def __init__(self, client: Any, lease_seconds: float) -> None:
-        self.client = client
+    def __init__(self, cache: SafeCache, lease_seconds: float) -> None:
+        self.cache = cache
+        self.client = cache.redis
         self.ttl_ms = max(100, int(lease_seconds * 1000))
         self._name: str | None = None
         self._token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
@@ -324,7 +414,7 @@ class _RedisLease:
         try:
             taken = self.client.set(name, self._token, nx=True, px=self.ttl_ms)
         except Exception as exc:  # noqa: BLE001 - Redis down: compute, as on any cache miss
-            log.warning("single-flight lease unavailable, computing: %s", exc)
+            self.cache.failed("single-flight lease", exc)
             return True
         if not taken:
             return False
