@@ -15,6 +15,7 @@ from dash import html
 
 from cockpit import theme
 from cockpit.formatting import number, percent
+from cockpit.plot_text import plain_all
 from panels.economy.export import COLUMNS, STATUS_WORDS
 from panels.economy.forecast import Projection
 from panels.economy.transform import Reading
@@ -250,7 +251,7 @@ def ranking_figure(
     """Counties as horizontal bars in rank order (first at the top); a county with no figure is
     listed last with 未报 and no bar. customdata carries county codes, for clicks."""
     rows = table.iloc[::-1]  # Plotly draws the first category at the bottom
-    labels = [names.get(c, c) for c in rows.county_code]
+    labels = plain_all(names.get(c, c) for c in rows.county_code)
     is_growth = metric == "growth"
     texts = []
     for r in rows.itertuples():
