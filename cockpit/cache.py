@@ -17,11 +17,9 @@ import hashlib
 import json
 import logging
 import os
-import socket
 import threading
 import time
 import urllib.parse
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +30,8 @@ from flask import Flask
 from flask_caching import Cache
 from flask_caching.backends import FileSystemCache, RedisCache
 from redis.backoff import NoBackoff
+from redis.exceptions import LockNotOwnedError, RedisError
+from redis.lock import Lock
 from redis.retry import Retry
 
 from cockpit.cache_codec import Rejected, cache_key_from_secret, open_sealed, seal
@@ -284,9 +284,9 @@ class SingleFlight:
 
     - File cache (the workers of one host): the lease is an flock() on a file per key, so it is
       atomic, and the kernel drops it the moment its holder dies: a crashed worker blocks nobody.
-    - Redis (several hosts): the lease is `SET lease:<key> <token> NX PX <ttl>`, renewed by the
-      holder while it computes, so a live holder keeps it however long the source takes and a
-      dead one loses it within `lease_seconds`.
+    - Redis (several hosts): the lease is redis-py's Lock on `cockpit:lease:<key>`, extended by
+      the holder while it computes, so a live holder keeps it however long the source takes
+      and a dead one loses it within `lease_seconds`.
     - No shared cache: no lease (there is nothing to share an answer through).
 
     A waiter that sees no answer within `wait_seconds` raises FlightTimeout: the caller answers
@@ -351,7 +351,13 @@ class SingleFlight:
 
 
 class _FileLease:
-    """A lease held as an flock() on <lease_dir>/<key>: released by the kernel if we die."""
+    """A lease held as an flock() on <lease_dir>/<key>: released by the kernel if we die.
+
+    Not the filelock package: it keeps each lock file in place on release (so that waiters
+    share one inode), and with a file per cache key (keys hold the day, the inputs and the
+    data versions) the folder would grow without end. Ours unlinks its file on release and
+    checks, after flock(), that the file it locked is still the one at the path.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -391,52 +397,51 @@ class _FileLease:
         self._fd = None
 
 
-# Renew or drop a lease only while it is still ours (it may have expired and been taken).
-_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
-_DROP = (
-    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-)
-
-
 class _RedisLease:
-    """A lease held as a Redis key with an expiry, renewed by a thread while its holder works."""
+    """A lease held as redis-py's Lock (a key with an expiry and our token), extended by a
+    thread while its holder works, so a live holder keeps it and a dead one loses it."""
 
     def __init__(self, cache: SafeCache, lease_seconds: float) -> None:
         self.cache = cache
-        self.client = cache.redis
-        self.ttl_ms = max(100, int(lease_seconds * 1000))
-        self._name: str | None = None
-        self._token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+        self.lease_seconds = max(0.1, lease_seconds)
+        self._lock: Lock | None = None
         self._done = threading.Event()
 
     def acquire(self, key: str) -> bool:
-        name = "cockpit:lease:" + key
+        # thread_local=False: the renewal thread extends the lease with the holder's token.
+        lock = Lock(
+            self.cache.redis,
+            "cockpit:lease:" + key,
+            timeout=self.lease_seconds,
+            blocking=False,
+            thread_local=False,
+        )
         try:
-            taken = self.client.set(name, self._token, nx=True, px=self.ttl_ms)
-        except Exception as exc:  # noqa: BLE001 - Redis down: compute, as on any cache miss
+            if not lock.acquire(blocking=False):
+                return False
+        except RedisError as exc:  # Redis down: compute, as on any cache miss
             self.cache.failed("single-flight lease", exc)
             return True
-        if not taken:
-            return False
-        self._name = name
-        threading.Thread(target=self._renew, daemon=True, name="lease-renewal").start()
+        self._lock = lock
+        threading.Thread(target=self._renew, args=(lock,), daemon=True, name="lease").start()
         return True
 
-    def _renew(self) -> None:
-        while not self._done.wait(self.ttl_ms / 3000):
+    def _renew(self, lock: Lock) -> None:
+        while not self._done.wait(self.lease_seconds / 3):
             try:
-                if not self.client.eval(_RENEW, 1, self._name, self._token, self.ttl_ms):
-                    return  # lost it (expired while Redis was away): nothing left to renew
-            except Exception:  # noqa: BLE001, S112 - try again at the next beat
-                continue
+                lock.reacquire()  # the full lease time again, only while the token is ours
+            except LockNotOwnedError:
+                return  # lost it (expired while Redis was away): nothing left to renew
+            except RedisError:
+                continue  # try again at the next beat
 
     def release(self) -> None:
         self._done.set()
-        if self._name is None:
+        if self._lock is None:
             return
-        with contextlib.suppress(Exception):
-            self.client.eval(_DROP, 1, self._name, self._token)
-        self._name = None
+        with contextlib.suppress(RedisError):  # expired and taken by another: nothing to drop
+            self._lock.release()
+        self._lock = None
 
 
 class Busy(Exception):
