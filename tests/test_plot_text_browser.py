@@ -1,0 +1,52 @@
+"""Escaped platform text, drawn by plotly in a real browser: it reads exactly as typed, and
+there is no link (#21). Marked `browser`; skipped where Chromium is not installed."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from dash import Dash, dcc, html
+
+from cockpit import theme
+from panels.emergency.figures import live_layers, map_figure
+from panels.key_work.figures import lights_bar
+from tests.browser_support import console_errors, skip_without_chromium, start
+from tests.test_plot_text import LINK, _emergency_frames
+
+pytestmark = pytest.mark.browser
+skip_without_chromium()
+
+
+def test_a_link_in_platform_data_is_drawn_as_its_text_not_a_link(dash_duo) -> None:  # noqa: ANN001
+    """The key-work chart's unit axis and the emergency map's event label show the text
+    `<a href=https://evil.example>点此</a>` literally; the page has no link to evil.example."""
+    theme.register_template()
+    table = pd.DataFrame(
+        {"lead_unit": [LINK, "A&B 市住建局"], "red": [1, 0], "yellow": [0, 1], "green": [2, 0]}
+    )
+    table["done"] = 0
+    active, warnings, resources = _emergency_frames()
+    layers = live_layers(active, warnings, resources, None, pd.DataFrame(), 1.0, None)
+    outlines = {
+        "140403": {"name": "潞州区", "rings": [[[0, 0], [1, 0], [1, 1]]], "label": [0.5, 0.5]}
+    }
+    app = Dash(__name__)
+    app.layout = html.Div(
+        [
+            dcc.Graph(id="bars", figure=lights_bar(table, "lead_unit")),
+            dcc.Graph(id="map", figure=map_figure(outlines, None, layers)),
+        ]
+    )
+    start(dash_duo, app)
+    dash_duo.wait_for_element("#bars .ytick text", timeout=30)
+    dash_duo.wait_for_element("#map .textpoint text", timeout=30)
+    ticks = [e.text for e in dash_duo.find_elements("#bars .ytick text")]
+    assert LINK in ticks and "A&B 市住建局" in ticks  # read exactly as typed
+    labels = [e.text for e in dash_duo.find_elements("#map .textpoint text")]
+    assert LINK in labels
+    links = dash_duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll('svg a, a')).map(a =>"
+        " a.getAttribute('href') || a.getAttribute('xlink:href') || '')"
+    )
+    assert not [h for h in links if "evil.example" in h]
+    assert console_errors(dash_duo) == []
