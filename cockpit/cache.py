@@ -201,10 +201,8 @@ class SafeCache:
     def _ping(self) -> None:
         if self.redis is not None:
             self.redis.ping()
-        elif self.type == "filesystem":
-            folder = Path(self.cache.cache._path)
-            if not os.access(folder, os.W_OK):
-                raise PermissionError(f"缓存目录不可写：{folder}")
+        elif self.type == "filesystem" and not os.access(self.name, os.W_OK):
+            raise PermissionError(f"缓存目录不可写：{self.name}")
 
     def get(self, key: str) -> Any:
         """The cached value, or the module's _MISS marker."""
