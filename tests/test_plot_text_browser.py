@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from dash import Dash, dcc, html
+from selenium.webdriver.support.ui import WebDriverWait
 
 from cockpit import theme
 from panels.emergency.figures import live_layers, map_figure
@@ -15,6 +16,19 @@ from tests.test_plot_text import LINK, _emergency_frames
 
 pytestmark = pytest.mark.browser
 skip_without_chromium()
+
+
+def texts(dash_duo, selector: str, count: int) -> list[str]:  # noqa: ANN001
+    """The texts of the elements matching `selector`, once `count` of them are drawn (a slow
+    machine draws the second graph a moment after the first)."""
+    found: list[str] = []
+
+    def drawn(_driver) -> bool:  # noqa: ANN001
+        found[:] = [e.text for e in dash_duo.find_elements(selector)]
+        return len(found) >= count and all(found)
+
+    WebDriverWait(dash_duo.driver, 30).until(drawn)
+    return found
 
 
 def test_a_link_in_platform_data_is_drawn_as_its_text_not_a_link(dash_duo) -> None:  # noqa: ANN001
@@ -38,12 +52,9 @@ def test_a_link_in_platform_data_is_drawn_as_its_text_not_a_link(dash_duo) -> No
         ]
     )
     start(dash_duo, app)
-    dash_duo.wait_for_element("#bars .ytick text", timeout=30)
-    dash_duo.wait_for_element("#map .textpoint text", timeout=30)
-    ticks = [e.text for e in dash_duo.find_elements("#bars .ytick text")]
+    ticks = texts(dash_duo, "#bars .ytick text", 2)
     assert LINK in ticks and "A&B 市住建局" in ticks  # read exactly as typed
-    labels = [e.text for e in dash_duo.find_elements("#map .textpoint text")]
-    assert LINK in labels
+    assert LINK in texts(dash_duo, "#map .textpoint text", 2)  # the event's label, the county's
     links = dash_duo.driver.execute_script(
         "return Array.from(document.querySelectorAll('svg a, a')).map(a =>"
         " a.getAttribute('href') || a.getAttribute('xlink:href') || '')"
