@@ -246,3 +246,20 @@ def test_an_economy_projection_comes_back_from_the_cache(settings: Settings) -> 
     cache = make_cache(settings)
     cache.set("q:projection", projection)
     assert cache.get("q:projection") == projection
+
+
+def test_a_file_cache_left_by_an_older_release_is_read_as_misses_and_reused(
+    settings: Settings,
+) -> None:
+    """The folder of a release that pickled (entries and cachelib's own file count), still
+    written by its workers during a rolling upgrade: its entries are misses, and new entries
+    are written and read back as before."""
+    from cachelib import FileSystemCache
+
+    old = FileSystemCache(settings.cache.dir, threshold=5000)  # pickles, as releases before did
+    old.set("q:old", {"json": "[1]"})
+    cache = make_cache(settings)
+    old.set("q:older", {"json": "[0]"})  # an old worker, after ours started: a pickled count
+    assert is_miss(cache.get("q:old"))
+    cache.set("q:new", {"json": "[2]"})
+    assert cache.get("q:new") == {"json": "[2]"}
