@@ -146,3 +146,31 @@ def test_the_emergency_map_shows_links_in_platform_data_as_text() -> None:
     assert events["customdata"] == [["event", "E1"]]  # ids are read back, never drawn: raw
     names = next(t for t in data if t.get("name") == "县区名称")
     assert names["text"] == [ESCAPED]
+
+
+def test_the_risk_map_and_domain_bar_show_platform_text_as_text() -> None:
+    """Warning titles and places in the risk map's hover, domains on the bar's axis."""
+    from panels.risk.figures import domain_bar, risk_map
+    from panels.risk.transform import LEVELS
+
+    points = pd.DataFrame(
+        [
+            dict(
+                x=0.5,
+                y=0.5,
+                level=LEVELS[0],
+                located=True,
+                county_code="140403",
+                title=LINK,
+                place=LINK,
+            )
+        ]
+    )
+    outlines = {
+        "140403": {"name": "潞州区", "rings": [[[0, 0], [1, 0], [1, 1]]], "label": [0.5, 0.5]}
+    }
+    fig = risk_map(outlines, {"140403": 1}, points, None)
+    assert not has_link(figure_json(fig))
+    table = pd.DataFrame({level: [1] for level in LEVELS}, index=[LINK])
+    bar = figure_json(domain_bar(table))
+    assert not has_link(bar) and ESCAPED in json.loads(bar)["data"][0]["x"]

@@ -13,7 +13,7 @@ from cockpit import theme
 from cockpit.calls import contact_link
 from cockpit.formatting import as_of
 from cockpit.maps import county_map
-from cockpit.plot_text import plain_all
+from cockpit.plot_text import plain, plain_all
 from cockpit.store import Ack
 from panels.risk.early_warning import LEVEL_NAMES
 from panels.risk.transform import LEVELS, STAGES, stage_index
@@ -116,7 +116,7 @@ def risk_map(
                 ),
                 customdata=rows["county_code"],
                 hovertext=[
-                    f"{LEVEL_NAMES[level]}预警：{t}<br>{p or ''}"
+                    f"{LEVEL_NAMES[level]}预警：{plain(t)}<br>{plain(p or '')}"
                     for t, p in zip(rows["title"], rows["place"], strict=True)
                 ],
                 hoverinfo="text",
