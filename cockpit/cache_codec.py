@@ -214,9 +214,10 @@ def _encode_column(series: pd.Series) -> dict[str, Any]:
             "ordered": bool(dtype.ordered),
             "codes": series.cat.codes.tolist(),
         }
-    if dtype.kind == "M":  # datetimes (tz-aware too): integers in their own unit, NaT as null
+    if dtype.kind == "M":  # datetimes: integers in their own unit (UTC if zoned), NaT as null
         missing = series.isna().to_numpy()
-        ints = series.dt.tz_localize(None) if getattr(dtype, "tz", None) else series
+        zoned = getattr(dtype, "tz", None) is not None
+        ints = series.dt.tz_convert("UTC").dt.tz_localize(None) if zoned else series
         values = ints.to_numpy().view("int64").tolist()
         return {
             "kind": "datetime",
@@ -258,7 +259,7 @@ def _decode_column(data: dict[str, Any]) -> pd.api.extensions.ExtensionArray | n
         tz = getattr(dtype, "tz", None)
         unit = dtype.unit if tz else np.datetime_data(dtype)[0]
         naive = pd.Series(ints.view(f"datetime64[{unit}]"))
-        return (naive.dt.tz_localize(tz) if tz else naive).array
+        return (naive.dt.tz_localize("UTC").dt.tz_convert(tz) if tz else naive).array
     if kind == "numpy":
         return np.array(data["v"], dtype=dtype)
     if kind == "extension":

@@ -199,6 +199,9 @@ def test_results_with_frames_of_every_kind_come_back_equal() -> None:
             "maybe": pd.array([1, None, 3], dtype="Int64"),
             "kind": pd.Categorical(["a", "b", "a"], categories=["b", "a"], ordered=True),
             "zone": pd.to_datetime(["2026-10-01", "2026-10-02", None]).tz_localize("Asia/Shanghai"),
+            "dst": pd.to_datetime(
+                ["2026-03-29 01:30", "2026-10-25 02:30", "2026-07-01 00:00"]
+            ).tz_localize("Europe/Berlin", ambiguous=[True, False, False]),
         }
     )
     result = Result(
