@@ -2,6 +2,11 @@
 
 A cache outage is a cache miss, not an error page: every call here catches the backend's
 errors, logs them once in a while, and carries on without the cache.
+
+Nothing read back is ever unpickled. Flask-Caching's backends pickle by default, and a pickle
+runs code as it loads: whoever could write to Redis or the cache folder would run code on
+every app host. So the backends only move bytes (_BytesOnly), and the bytes are signed,
+versioned JSON (cockpit.cache_codec); an entry that fails its HMAC or version is a miss.
 """
 
 from __future__ import annotations
@@ -12,17 +17,24 @@ import hashlib
 import json
 import logging
 import os
-import socket
 import threading
 import time
-import uuid
+import urllib.parse
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cachelib.serializers import BaseSerializer
 from flask import Flask
 from flask_caching import Cache
+from flask_caching.backends import FileSystemCache, RedisCache
+from redis.backoff import NoBackoff
+from redis.exceptions import LockNotOwnedError, RedisError
+from redis.lock import Lock
+from redis.retry import Retry
 
+from cockpit.cache_codec import Rejected, cache_key_from_secret, open_sealed, seal
 from cockpit.settings import CacheSettings
 
 log = logging.getLogger(__name__)
@@ -33,16 +45,22 @@ def cache_config(settings: CacheSettings, base_dir: Any) -> dict[str, Any]:
     """Flask-Caching's configuration for our settings."""
     if settings.type == "redis":
         return {
-            "CACHE_TYPE": "RedisCache",
+            "CACHE_TYPE": "cockpit.cache.RedisBytesCache",
             "CACHE_REDIS_URL": settings.redis_url,
             "CACHE_KEY_PREFIX": "cockpit:",
             "CACHE_DEFAULT_TIMEOUT": settings.timeout,
-            # Short socket timeouts: a Redis that hangs must not hang the screen.
-            "CACHE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            # A Redis that hangs must not hang the screen: short timeouts, and no retries
+            # (redis-py retries three times with backoff by default, which made a page of a
+            # hundred cache calls take two minutes); SafeCache's circuit does the rest.
+            "CACHE_OPTIONS": {
+                "socket_connect_timeout": settings.connect_timeout,
+                "socket_timeout": settings.socket_timeout,
+                "retry": Retry(NoBackoff(), 0),
+            },
         }
     if settings.type == "filesystem":
         return {
-            "CACHE_TYPE": "FileSystemCache",
+            "CACHE_TYPE": "cockpit.cache.FileBytesCache",
             "CACHE_DIR": str(cache_dir(settings, base_dir)),
             "CACHE_DEFAULT_TIMEOUT": settings.timeout,
             "CACHE_THRESHOLD": 5000,
@@ -62,12 +80,81 @@ def make_key(*parts: Any) -> str:
     return "q:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class SafeCache:
-    """Flask-Caching wrapped so that any backend failure reads as a miss."""
+class _BytesOnly(BaseSerializer):
+    """The backends' serializer: our sealed entries go in and come out as bytes, never pickled.
 
-    def __init__(self, server: Flask, settings: CacheSettings, base_dir: Any) -> None:
+    Integers are kept as digits: FileSystemCache stores its own file count through it."""
+
+    def dumps(self, value: Any, protocol: int | None = None) -> Any:
+        """Redis: the bytes as they are."""
+        return value
+
+    def loads(self, bvalue: Any) -> Any:
+        """Redis: the bytes as they are (None for an absent key)."""
+        return bvalue
+
+    def dump(self, value: Any, f: Any, protocol: int | None = None) -> None:
+        """The file cache: the bytes (or the digits of its file count) into the file."""
+        f.write(str(value).encode("ascii") if type(value) is int else value)
+
+    def load(self, f: Any) -> Any:
+        """The file cache: the file's bytes; digits only (its file count) as an int."""
+        data = f.read()
+        return int(data) if data.isdigit() else data
+
+
+class RedisBytesCache(RedisCache):
+    """Flask-Caching's Redis backend, moving bytes only (never pickle)."""
+
+    serializer = _BytesOnly()
+
+
+class FileBytesCache(FileSystemCache):
+    """Flask-Caching's file backend, moving bytes only (never pickle)."""
+
+    serializer = _BytesOnly()
+
+    @property
+    def _file_count(self) -> int:
+        # Its count of files is kept in the folder too: one that is not a number (planted, or
+        # pickled by an older release) counts as zero rather than breaking every write.
+        count = super()._file_count
+        return count if isinstance(count, int) else 0
+
+
+@dataclass(frozen=True)
+class CacheHealth:
+    """What /healthz says of the cache."""
+
+    type: str  # filesystem | redis | null
+    name: str  # where it is (a Redis URL without its password)
+    ok: bool
+    message: str
+
+
+class SafeCache:
+    """Flask-Caching wrapped so that any backend failure, or any entry that is not ours and
+    intact, reads as a miss.
+
+    A circuit keeps a failing backend from costing every request its timeout: after a failure
+    the backend is not asked for `retry_seconds` (every read is a miss, every write dropped),
+    then the next call tries it again.
+    """
+
+    def __init__(
+        self, server: Flask, settings: CacheSettings, base_dir: Any, secret: str | None = None
+    ) -> None:
+        secret = secret or server.config.get("SECRET_KEY")
+        if not secret:
+            raise ValueError("SafeCache needs the app's SECRET_KEY: it keys the entries' HMAC")
+        self._mac_key = cache_key_from_secret(secret)
         self.cache = Cache(server, config=cache_config(settings, base_dir))
         self.timeout = settings.timeout
+        self.type = settings.type
+        self.name = _cache_name(settings, base_dir)
+        self.retry_seconds = settings.retry_seconds
+        self._skip_until = 0.0  # time.monotonic() before which the backend is not asked
+        self._last_error = ""
         self._last_warning = 0.0
         # Where single-flight leases live (SingleFlight): files beside a file cache, keys in
         # the same Redis for a Redis cache; none without a shared cache.
@@ -82,43 +169,101 @@ class SafeCache:
         elif settings.type == "redis":
             self.redis = self.cache.cache._write_client
 
+    @property
+    def available(self) -> bool:
+        """False while the circuit is open (the backend failed under retry_seconds ago)."""
+        return time.monotonic() >= self._skip_until
+
+    def failed(self, op: str, exc: Exception) -> None:
+        """A backend call failed: skip the backend for retry_seconds, and say so (now and then)."""
+        self._skip_until = time.monotonic() + self.retry_seconds
+        self._last_error = f"{type(exc).__name__}: {exc}"
+        self._warn(op, exc)
+
+    def health(self) -> CacheHealth:
+        """Is the cache answering? (A ping with the short timeouts; no ping while skipped.)"""
+        if self.type == "null":
+            return CacheHealth(self.type, self.name, True, "未启用缓存")
+        if self.available:
+            try:
+                self._ping()
+            except Exception as exc:  # noqa: BLE001 - any failure means down
+                self.failed("health check", exc)
+        if not self.available:
+            return CacheHealth(
+                self.type,
+                self.name,
+                False,
+                f"缓存不可用，直接计算（{self._last_error}）",
+            )
+        return CacheHealth(self.type, self.name, True, "ok")
+
+    def _ping(self) -> None:
+        if self.redis is not None:
+            self.redis.ping()
+        elif self.type == "filesystem" and not os.access(self.name, os.W_OK):
+            raise PermissionError(f"缓存目录不可写：{self.name}")
+
     def get(self, key: str) -> Any:
         """The cached value, or the module's _MISS marker."""
-        try:
-            value = self.cache.get(key)
-        except Exception as exc:  # noqa: BLE001 - any backend error is a miss
-            self._warn("get", exc)
+        if not self.available:
             return _MISS
-        return _MISS if value is None else value
+        try:
+            entry = self.cache.get(key)
+        except Exception as exc:  # noqa: BLE001 - any backend error is a miss
+            self.failed("get", exc)
+            return _MISS
+        if entry is None:
+            return _MISS
+        try:
+            return open_sealed(self._mac_key, key, entry)
+        except Exception as exc:  # noqa: BLE001 - Rejected, or bytes that are not even JSON
+            reason = exc if isinstance(exc, Rejected) else f"unreadable ({type(exc).__name__})"
+            # Each one: a forged or moved entry is a security event, and it is overwritten
+            # by the fresh answer computed now, so it is not logged again and again.
+            log.warning("cache entry %s rejected, treated as a miss: %s", key, reason)
+            return _MISS
 
     def set(self, key: str, value: Any, timeout: int | None = None) -> None:
-        """Store a value; failures are logged and ignored."""
+        """Store a value; failures (and values the format cannot hold) are logged and ignored."""
+        timeout = self.timeout if timeout is None else timeout
         try:
-            self.cache.set(key, value, timeout=self.timeout if timeout is None else timeout)
-        except Exception as exc:  # noqa: BLE001
-            self._warn("set", exc)
-
-    def add(self, key: str, value: Any, timeout: int) -> bool:
-        """Set only if absent (atomic on Redis); False when present. A failure reads as 'taken'
-        by nobody: True, so the caller goes ahead rather than waiting on a broken cache."""
+            entry = seal(self._mac_key, key, value, timeout)
+        except TypeError as exc:  # a bug in the caller, but not worth an error page
+            log.warning("not cached: %s: %s", key, exc)
+            return
+        if not self.available:
+            return
         try:
-            return bool(self.cache.add(key, value, timeout=timeout))
+            self.cache.set(key, entry, timeout=timeout)
         except Exception as exc:  # noqa: BLE001
-            self._warn("add", exc)
-            return True
+            self.failed("set", exc)
 
     def delete(self, key: str) -> None:
         """Remove a key; failures are ignored."""
+        if not self.available:
+            return
         try:
             self.cache.delete(key)
         except Exception as exc:  # noqa: BLE001
-            self._warn("delete", exc)
+            self.failed("delete", exc)
 
     def _warn(self, op: str, exc: Exception) -> None:
         now = time.monotonic()
         if now - self._last_warning > 60:  # once a minute is enough for an outage
             log.warning("cache %s failed, serving without cache: %s", op, exc)
             self._last_warning = now
+
+
+def _cache_name(settings: CacheSettings, base_dir: Any) -> str:
+    """Where the cache is, for humans: never a password from the Redis URL."""
+    if settings.type == "redis":
+        url = urllib.parse.urlsplit(settings.redis_url)
+        port = f":{url.port}" if url.port else ""
+        return f"{url.scheme}://{url.hostname}{port}{url.path}"
+    if settings.type == "filesystem":
+        return str(cache_dir(settings, base_dir))
+    return "null"
 
 
 def is_miss(value: Any) -> bool:
@@ -137,9 +282,9 @@ class SingleFlight:
 
     - File cache (the workers of one host): the lease is an flock() on a file per key, so it is
       atomic, and the kernel drops it the moment its holder dies: a crashed worker blocks nobody.
-    - Redis (several hosts): the lease is `SET lease:<key> <token> NX PX <ttl>`, renewed by the
-      holder while it computes, so a live holder keeps it however long the source takes and a
-      dead one loses it within `lease_seconds`.
+    - Redis (several hosts): the lease is redis-py's Lock on `cockpit:lease:<key>`, extended by
+      the holder while it computes, so a live holder keeps it however long the source takes
+      and a dead one loses it within `lease_seconds`.
     - No shared cache: no lease (there is nothing to share an answer through).
 
     A waiter that sees no answer within `wait_seconds` raises FlightTimeout: the caller answers
@@ -178,6 +323,9 @@ class SingleFlight:
             if not is_miss(value) and valid(value):
                 yield value
                 return
+            if not cache.available:  # it went down while we waited: nothing will come
+                yield None
+                return
             if lease.acquire(key):
                 break
             if time.monotonic() >= deadline:
@@ -191,15 +339,23 @@ class SingleFlight:
             lease.release()
 
     def _lease(self, cache: SafeCache) -> _FileLease | _RedisLease | None:
+        if not cache.available:  # the cache is down: nobody could share an answer
+            return None
         if cache.lease_dir is not None:
             return _FileLease(cache.lease_dir)
         if cache.redis is not None:
-            return _RedisLease(cache.redis, self.lease_seconds)
+            return _RedisLease(cache, self.lease_seconds)
         return None
 
 
 class _FileLease:
-    """A lease held as an flock() on <lease_dir>/<key>: released by the kernel if we die."""
+    """A lease held as an flock() on <lease_dir>/<key>: released by the kernel if we die.
+
+    Not the filelock package: it keeps each lock file in place on release (so that waiters
+    share one inode), and with a file per cache key (keys hold the day, the inputs and the
+    data versions) the folder would grow without end. Ours unlinks its file on release and
+    checks, after flock(), that the file it locked is still the one at the path.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -239,51 +395,51 @@ class _FileLease:
         self._fd = None
 
 
-# Renew or drop a lease only while it is still ours (it may have expired and been taken).
-_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
-_DROP = (
-    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-)
-
-
 class _RedisLease:
-    """A lease held as a Redis key with an expiry, renewed by a thread while its holder works."""
+    """A lease held as redis-py's Lock (a key with an expiry and our token), extended by a
+    thread while its holder works, so a live holder keeps it and a dead one loses it."""
 
-    def __init__(self, client: Any, lease_seconds: float) -> None:
-        self.client = client
-        self.ttl_ms = max(100, int(lease_seconds * 1000))
-        self._name: str | None = None
-        self._token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+    def __init__(self, cache: SafeCache, lease_seconds: float) -> None:
+        self.cache = cache
+        self.lease_seconds = max(0.1, lease_seconds)
+        self._lock: Lock | None = None
         self._done = threading.Event()
 
     def acquire(self, key: str) -> bool:
-        name = "cockpit:lease:" + key
+        # thread_local=False: the renewal thread extends the lease with the holder's token.
+        lock = Lock(
+            self.cache.redis,
+            "cockpit:lease:" + key,
+            timeout=self.lease_seconds,
+            blocking=False,
+            thread_local=False,
+        )
         try:
-            taken = self.client.set(name, self._token, nx=True, px=self.ttl_ms)
-        except Exception as exc:  # noqa: BLE001 - Redis down: compute, as on any cache miss
-            log.warning("single-flight lease unavailable, computing: %s", exc)
+            if not lock.acquire(blocking=False):
+                return False
+        except RedisError as exc:  # Redis down: compute, as on any cache miss
+            self.cache.failed("single-flight lease", exc)
             return True
-        if not taken:
-            return False
-        self._name = name
-        threading.Thread(target=self._renew, daemon=True, name="lease-renewal").start()
+        self._lock = lock
+        threading.Thread(target=self._renew, args=(lock,), daemon=True, name="lease").start()
         return True
 
-    def _renew(self) -> None:
-        while not self._done.wait(self.ttl_ms / 3000):
+    def _renew(self, lock: Lock) -> None:
+        while not self._done.wait(self.lease_seconds / 3):
             try:
-                if not self.client.eval(_RENEW, 1, self._name, self._token, self.ttl_ms):
-                    return  # lost it (expired while Redis was away): nothing left to renew
-            except Exception:  # noqa: BLE001, S112 - try again at the next beat
-                continue
+                lock.reacquire()  # the full lease time again, only while the token is ours
+            except LockNotOwnedError:
+                return  # lost it (expired while Redis was away): nothing left to renew
+            except RedisError:
+                continue  # try again at the next beat
 
     def release(self) -> None:
         self._done.set()
-        if self._name is None:
+        if self._lock is None:
             return
-        with contextlib.suppress(Exception):
-            self.client.eval(_DROP, 1, self._name, self._token)
-        self._name = None
+        with contextlib.suppress(RedisError):  # expired and taken by another: nothing to drop
+            self._lock.release()
+        self._lock = None
 
 
 class Busy(Exception):

@@ -1,10 +1,14 @@
 """Health and freshness: is each source answering, and is each dataset as fresh as it must be?
+And is the shared cache answering?
 
 Also: has a dataset's data been held back? A sync-mode dataset whose last run refused a
 batch, failed or left rows quarantined, and a file drop refused (truncated, manifest
 mismatch) or with rows quarantined, is not ok: nothing set aside goes unreported.
 
 Served as JSON at /healthz for monitoring, and printed by `python -m cockpit check`.
+`ok` (200 or 503) is about the sources and datasets: a cache outage only makes answers slower
+(they are computed), so it makes the report "degraded" and names the cache, but does not take
+the host out of a load balancer, which would turn a slow Redis into an outage of every host.
 """
 
 from __future__ import annotations
@@ -57,9 +61,12 @@ def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
             "held_back": held.get(name),
         }
     ok = all(s["ok"] for s in sources.values()) and all(d["ok"] for d in datasets.values())
+    cache = cache_report(hub)
     return {
         "ok": ok,
+        "status": "ok" if ok and cache["ok"] else "degraded",
         "checked_at": now.isoformat(timespec="seconds"),
+        "cache": cache,
         "sources": sources,
         "datasets": datasets,
     }
@@ -80,6 +87,14 @@ def held_back(hub: DataHub) -> dict[str, str]:
     return found
 
 
+def cache_report(hub: DataHub) -> dict[str, Any]:
+    """The shared cache: its kind, where it is (no password), and whether it answers."""
+    if hub.cache is None:
+        return {"type": "none", "name": "", "ok": True, "message": "未启用缓存"}
+    health = hub.cache.health()
+    return {"type": health.type, "name": health.name, "ok": health.ok, "message": health.message}
+
+
 def lines(data: dict[str, Any]) -> list[str]:
     """The report as lines for a terminal."""
     out = ["数据源 sources:"]
@@ -95,5 +110,10 @@ def lines(data: dict[str, Any]) -> list[str]:
         late = f" 已超期{d['late_by_hours']:g}小时" if d["late_by_hours"] else ""
         held = f" {d['held_back']}" if d.get("held_back") else ""
         out.append(f"  {'✓' if d['ok'] else '✗'} {name:<26} 数据截至 {stamp}{late}{held}")
-    out.append("全部正常" if data["ok"] else "存在异常")
+    cache = data["cache"]
+    out.append(
+        f"缓存 cache:\n  {'✓' if cache['ok'] else '✗'} {cache['type']:<10} {cache['name']} "
+        + ("正常" if cache["ok"] else cache["message"])
+    )
+    out.append("全部正常" if data["ok"] and cache["ok"] else "存在异常")
     return out

@@ -29,6 +29,7 @@ from cockpit.cache import (
     is_miss,
     make_key,
 )
+from cockpit.cache_codec import cacheable
 from cockpit.contracts import CONTRACTS, Contract
 from cockpit.scope import SEE_SOURCE_DETAIL, Principal, current_principal
 from cockpit.settings import Settings
@@ -46,6 +47,7 @@ BUSY = "数据源繁忙：同一查询正在进行，请稍后刷新"
 LAST_GOOD_SECONDS = 7 * 24 * 3600  # how long a last good result may stand in for a failed source
 
 
+@cacheable  # cached as signed JSON (cockpit.cache_codec), never pickled
 @dataclass
 class Result:
     """A dataset's answer, with what a screen must say about it."""

@@ -27,6 +27,7 @@ from flask import Response, abort
 
 from cockpit import theme
 from cockpit.geo import load_boundaries
+from cockpit.plot_text import plain
 
 # 4 decimals of a degree is about 10 m: far below a pixel of a city on a screen, and the
 # boundary files are not finer than that anyway (their points sit on a 1/1024-degree grid).
@@ -91,7 +92,10 @@ def county_map(
     low, high = (min(numbers), max(numbers)) if numbers else (0.0, 0.0)
     fig = go.Figure()
     ring_no = ring_numbers(outlines)
-    for code, county in outlines.items():
+    # County names and value texts go in as text, never markup (cockpit.plot_text).
+    name = {code: plain(county["name"]) for code, county in outlines.items()}
+    shown = {code: plain(value_text.get(code, "—")) for code in outlines}
+    for code in outlines:
         chosen = code == selected
         for number in ring_no[code]:
             fig.add_trace(
@@ -103,8 +107,8 @@ def county_map(
                     line=dict(
                         color=theme.ACCENT if chosen else "#9cc3ff", width=4 if chosen else 1
                     ),
-                    name=county["name"],
-                    text=f"{county['name']}：{value_text.get(code, '—')}",
+                    name=name[code],
+                    text=f"{name[code]}：{shown[code]}",
                     hoverinfo="text",
                     customdata=[code],  # its county (one per point once drawn)
                     showlegend=False,
@@ -118,14 +122,12 @@ def county_map(
             y=[outlines[c]["label"][1] for c in codes],
             mode="markers+text",
             customdata=codes,
-            text=[f"{outlines[c]['name']}<br>{value_text.get(c, '—')}" for c in codes],
+            text=[f"{name[c]}<br>{shown[c]}" for c in codes],
             textfont=dict(size=13, color=theme.MAP_LABEL),
             textposition="middle center",
             marker=dict(size=26, color="rgba(0,0,0,0)"),
             hoverinfo="text",
-            hovertext=[
-                f"{outlines[c]['name']}：{value_text.get(c, '—')}（点击查看本县区）" for c in codes
-            ],
+            hovertext=[f"{name[c]}：{shown[c]}（点击查看本县区）" for c in codes],
             showlegend=False,
             name="labels",
         )

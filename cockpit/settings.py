@@ -368,6 +368,11 @@ class CacheSettings(Strict):
     dir: str = "instance/cache"
     redis_url: str = "redis://127.0.0.1:6379/0"
     timeout: int = Field(300, ge=1, le=86_400)
+    # A Redis that hangs must not hang the screens: every call gives up after these seconds,
+    # and after a failure the cache is skipped for retry_seconds (answers are computed).
+    connect_timeout: float = Field(0.5, gt=0, le=10)
+    socket_timeout: float = Field(0.5, gt=0, le=10)
+    retry_seconds: float = Field(5.0, gt=0, le=300)
 
 
 class StoreSettings(Strict):

@@ -23,6 +23,8 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 import requests
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from urllib3.exceptions import InvalidHeader
+from urllib3.util.retry import Retry
 
 from data_sources.base import BoundDataset, DatasetQuery, DataSourceError, Health, SourceConfig
 from data_sources.local_engine import query_rows
@@ -76,6 +78,9 @@ class RestConfig(SourceConfig):
     timeout: float = Field(10.0, gt=0, le=300, description="seconds per request")
     retries: int = Field(3, ge=0, le=10)
     backoff: float = Field(0.5, ge=0, le=60, description="seconds, doubled at each retry")
+    deadline: float = Field(
+        25.0, gt=0, le=600, description="seconds for one request with all its retries"
+    )
     signing: Signing = Signing()
     pagination: Pagination = Pagination()
     breaker: Breaker = Breaker()
@@ -250,31 +255,48 @@ class RestSource:
         }
 
     def _get(self, resource: str, params: dict[str, Any]) -> Any:
-        """One GET with signing, retries and the breaker; the parsed JSON body."""
+        """One GET with signing, retries and the breaker; the parsed JSON body.
+
+        The retry loop is ours rather than urllib3's Retry because every attempt must be
+        signed afresh: Retry resends the same headers, and a platform refuses a nonce it has
+        seen (or a timestamp gone stale). urllib3 still reads Retry-After for us, in both of
+        its forms (seconds, or an HTTP-date). Everything ends within `deadline` seconds.
+        """
         if not self.breaker.allow():
             raise DataSourceError(f"数据源 {self.name} 暂时不可用（熔断中，稍后自动重试）")
         url = self.config.base_url.rstrip("/") + ("/" + resource.lstrip("/") if resource else "")
         path = requests.utils.urlparse(url).path or "/"
+        deadline = time.monotonic() + self.config.deadline
         delay = self.config.backoff
         problem = ""
         for attempt in range(self.config.retries + 1):
+            wait = min(self.config.timeout, deadline - time.monotonic())
+            if wait <= 0:
+                break
             try:
                 response = self._http().get(
                     url,
                     params=params,
                     headers=self._headers("GET", path),
-                    timeout=self.config.timeout,
+                    timeout=wait,
                 )
             except requests.Timeout:
-                problem = f"超时（>{self.config.timeout:g} 秒）"
+                problem = f"超时（>{wait:.3g} 秒）"
             except requests.RequestException as exc:
                 problem = f"无法连接（{type(exc).__name__}）"
             else:
                 if response.status_code in RETRY_STATUSES:
                     problem = f"HTTP {response.status_code}"
-                    retry_after = response.headers.get("Retry-After", "")
-                    if retry_after.isdigit():
-                        delay = max(delay, min(float(retry_after), 60.0))
+                    asked = _retry_after(response.headers.get("Retry-After"))
+                    if asked is not None:
+                        if time.monotonic() + asked > deadline:
+                            # Sleeping through it would only end in a timeout: say so now.
+                            self.breaker.failure()
+                            raise DataSourceError(
+                                f"数据源 {self.name} 繁忙（HTTP {response.status_code}），"
+                                f"要求 {asked:.0f} 秒后重试，超出本次请求时限"
+                            )
+                        delay = max(delay, asked)
                 elif response.status_code >= 400:
                     self.breaker.failure()
                     raise DataSourceError(
@@ -288,14 +310,23 @@ class RestSource:
                         raise DataSourceError(f"数据源 {self.name} 返回的不是 JSON") from None
                     self.breaker.success()
                     return body
-            if attempt < self.config.retries:
-                time.sleep(delay)
-                delay *= 2
+            if attempt == self.config.retries or time.monotonic() + delay >= deadline:
+                break
+            time.sleep(delay)
+            delay *= 2
         self.breaker.failure()
-        log.warning(
-            "source %s failed after %d attempts: %s", self.name, self.config.retries + 1, problem
-        )
+        log.warning("source %s failed after %d attempts: %s", self.name, attempt + 1, problem)
         raise DataSourceError(f"数据源 {self.name} 请求失败：{problem}")
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds a Retry-After header asks for (seconds or an HTTP-date); None if absent or bad."""
+    if not value:
+        return None
+    try:
+        return float(Retry().parse_retry_after(value))
+    except InvalidHeader:
+        return None
 
 
 def _dig(body: Any, path: str | None) -> Any:

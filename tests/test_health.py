@@ -51,7 +51,7 @@ def test_healthz_serves_the_report_as_json(app) -> None:  # noqa: ANN001
     """GET /healthz answers JSON whose status code agrees with its `ok`."""
     response = app.server.test_client().get("/healthz")
     data = response.get_json()
-    assert set(data) == {"ok", "checked_at", "sources", "datasets"}
+    assert set(data) == {"ok", "status", "checked_at", "cache", "sources", "datasets"}
     assert response.status_code == (200 if data["ok"] else 503)
     assert set(data["datasets"]) == set(app.server.extensions["cockpit_hub"].settings.datasets)
 

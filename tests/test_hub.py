@@ -131,7 +131,9 @@ def county_user(*codes: str) -> Principal:
 
 def make_cache(settings: Settings, cache: CacheSettings | None = None) -> SafeCache:
     """A SafeCache on a fresh Flask server (the test's own cache folder by default)."""
-    return SafeCache(Flask(__name__), cache or settings.cache, settings.base_dir)
+    server = Flask(__name__)
+    server.secret_key = "test-secret-key-for-cache-entries"  # the same in every test worker
+    return SafeCache(server, cache or settings.cache, settings.base_dir)
 
 
 @pytest.fixture

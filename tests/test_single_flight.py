@@ -274,3 +274,25 @@ def test_an_unusable_lease_folder_means_computing_not_waiting(
     with flights.flight("q:unusable") as answered:
         assert answered is None  # ours to compute
     assert time.monotonic() - started < 1
+
+
+def test_a_live_holder_keeps_its_lease_however_long_the_source_takes(
+    settings: Settings, shared: CacheSettings, tmp_path: Path
+) -> None:
+    """A holder whose source takes five times the Redis lease time keeps the lease (renewed
+    while it works): a second worker waits for its answer instead of asking the source too."""
+    counter = tmp_path / "runs"
+    version = f"long-{uuid.uuid4().hex}"
+    slow = CountingSource(counter, version=version, delay=1.5)
+    holder = DataHub(settings, {"demo": slow}, make_cache(settings, shared), principal=Who())
+    holder._flights.lease_seconds = 0.3
+    other = CountingSource(counter, version=version, delay=0)
+    waiter = DataHub(settings, {"demo": other}, make_cache(settings, shared), principal=Who())
+    with ThreadPoolExecutor(1) as pool:
+        held = pool.submit(holder.query, TICKETS, QUERY, with_as_of=False)
+        while runs(counter) < 1:
+            time.sleep(0.01)
+        answer = waiter.query(TICKETS, QUERY, with_as_of=False)
+        assert held.result(10).ok
+    assert answer.ok and int(answer.frame["n"].iloc[0]) == 3
+    assert other.calls == [] and runs(counter) == 1

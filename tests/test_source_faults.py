@@ -116,6 +116,54 @@ def test_429_honours_retry_after(platform, monkeypatch) -> None:  # noqa: ANN001
     assert time.monotonic() - started >= 0.9
 
 
+def _http_date(seconds_ahead: float) -> tuple[str, float]:
+    """An HTTP-date `seconds_ahead` from now (whole seconds, as HTTP has), and its instant."""
+    import email.utils
+
+    target = int(time.time() + seconds_ahead)
+    return email.utils.formatdate(target, usegmt=True), float(target)
+
+
+def test_503_with_an_http_date_retry_after_is_retried_at_that_time(platform, monkeypatch) -> None:  # noqa: ANN001
+    """A 503 with Retry-After as an HTTP-date 1-2 s ahead: the retry waits until that instant
+    (not the 0.01 s backoff), and the answer still comes within the request's deadline."""
+    stamp, target = _http_date(2)
+    platform.behaviour.fail_next, platform.behaviour.fail_status = 1, 503
+    platform.behaviour.retry_after = stamp
+    source = make_source(platform, monkeypatch, deadline=5)
+    started = time.monotonic()
+    frame = source.fetch_rows(TABLE)
+    assert len(frame) == 120
+    assert time.time() >= target - 0.05  # the retry went out at the time the server gave
+    assert time.monotonic() - started < 5
+    first_page = [r for r in platform.behaviour.requests if r["args"].get("page") == "1"]
+    assert len(first_page) == 2
+
+
+def test_a_retry_after_beyond_the_deadline_fails_at_once_with_a_message(
+    platform, monkeypatch
+) -> None:  # noqa: ANN001
+    """A server that asks for a wait past the request's deadline: no sleeping through it, a
+    clear error now (the last good figures stay on screen)."""
+    platform.behaviour.fail_next, platform.behaviour.fail_status = 1, 503
+    platform.behaviour.retry_after = _http_date(60)[0]
+    source = make_source(platform, monkeypatch, deadline=3)
+    started = time.monotonic()
+    with pytest.raises(DataSourceError, match="秒后重试"):
+        source.fetch_rows(TABLE)
+    assert time.monotonic() - started < 1
+
+
+def test_slow_attempts_stop_at_the_request_deadline(platform, monkeypatch) -> None:  # noqa: ANN001
+    """Retries of a slow service end at the deadline, not after every attempt's own timeout."""
+    platform.behaviour.delay = 1.0
+    source = make_source(platform, monkeypatch, timeout=0.6, retries=5, deadline=1.5)
+    started = time.monotonic()
+    with pytest.raises(DataSourceError, match="超时"):
+        source.fetch_rows(TABLE)
+    assert time.monotonic() - started < 2.2
+
+
 def test_a_slow_source_times_out_with_a_message(platform, monkeypatch) -> None:  # noqa: ANN001
     """Slower than its timeout: DataSourceError saying 超时, after the configured attempts."""
     platform.behaviour.delay = 1.0

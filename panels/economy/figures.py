@@ -15,6 +15,7 @@ from dash import html
 
 from cockpit import ids, theme
 from cockpit.formatting import number, percent
+from cockpit.plot_text import plain, plain_all
 from cockpit.scope import DENIED_TEXT
 from panels.economy.export import COLUMNS, STATUS_WORDS
 from panels.economy.forecast import Projection
@@ -93,6 +94,7 @@ def trend_figure(
 ) -> go.Figure:
     """Cumulative growth through the year: this year, last year, the target line, and the
     projection (dashed, with its band). Frames have columns month and growth; gaps stay gaps."""
+    reference_name = plain(reference_name)  # a place's name: text, never markup
     fig = go.Figure()
     if projection is not None and projection.available:
         months = [int(p[5:7]) for p in projection.periods]
@@ -186,6 +188,7 @@ def monthly_figure(
 ) -> go.Figure:
     """当月 values: this year's bars, last year's line, and the projected months (dashed, band).
     Frames have columns month, label and value; a missing month has no bar."""
+    unit = plain(unit)  # the indicator's unit, from configuration: text, never markup
     fig = go.Figure()
     source = "（由累计值推算）" if derived else ""
     fig.add_trace(
@@ -251,7 +254,8 @@ def ranking_figure(
     """Counties as horizontal bars in rank order (first at the top); a county with no figure is
     listed last with 未报 and no bar. customdata carries county codes, for clicks."""
     rows = table.iloc[::-1]  # Plotly draws the first category at the bottom
-    labels = [names.get(c, c) for c in rows.county_code]
+    unit = plain(unit)
+    labels = plain_all(names.get(c, c) for c in rows.county_code)
     is_growth = metric == "growth"
     texts = []
     denied = rows["denied"] if "denied" in rows else pd.Series(False, index=rows.index)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cockpit.cache_codec import cacheable
 from cockpit.settings import Indicator
 from panels.economy.config import ForecastSettings
 from panels.economy.transform import (
@@ -38,6 +39,7 @@ from panels.economy.transform import (
 )
 
 
+@cacheable  # cached as signed JSON (cockpit.cache_codec), never pickled
 @dataclass(frozen=True)
 class Projection:
     """A projection of the months after the period shown, or why there is none."""

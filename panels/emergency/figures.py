@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from cockpit import theme
 from cockpit.geo import load_boundaries
 from cockpit.maps import DIGITS, ring_numbers
+from cockpit.plot_text import plain
 from panels.emergency.transform import (
     LEVEL_NAMES,
     LEVEL_WORDS,
@@ -151,7 +152,7 @@ def county_traces(
             x=[outlines[c]["label"][0] for c in codes],
             y=[outlines[c]["label"][1] for c in codes],
             mode="text",
-            text=[outlines[c]["name"] for c in codes],
+            text=[plain(outlines[c]["name"]) for c in codes],
             textfont=dict(size=12 * k, color=theme.MUTED),
             hoverinfo="skip",
             name="县区名称",
@@ -190,8 +191,9 @@ def warning_trace(warnings: pd.DataFrame, scale: float, k: float = 1.0) -> go.Sc
             opacity=0.9,
         ),
         hovertext=[
-            f"{WARNING_NAMES.get(int(r.level), '')}预警 · {r.domain}<br>{r.title}"
-            f"<br>{r.place if isinstance(r.place, str) else ''} · {r.stage} · 发布 {_time(r.issued_at)}"
+            f"{WARNING_NAMES.get(int(r.level), '')}预警 · {plain(r.domain)}<br>{plain(r.title)}"
+            f"<br>{plain(r.place) if isinstance(r.place, str) else ''} · {plain(r.stage)}"
+            f" · 发布 {_time(r.issued_at)}"
             for r in rows.itertuples()
         ],
         hoverinfo="text",
@@ -215,8 +217,13 @@ def resource_trace(resources: pd.DataFrame, layer: str, scale: float, k: float =
             symbol=symbol, size=11 * k, color=colour, line=dict(color=theme.BACKGROUND, width=1)
         ),
         hovertext=[
-            f"{r.name}<br>{kind} · 可用 {_amount(r.available)}/{_amount(r.capacity)} {r.unit}"
-            + (f"<br>联系人 {r.contact} {r.phone}" if isinstance(r.contact, str) else "")
+            f"{plain(r.name)}<br>{plain(kind)} · 可用 {_amount(r.available)}/{_amount(r.capacity)}"
+            f" {plain(r.unit)}"
+            + (
+                f"<br>联系人 {plain(r.contact)} {plain(r.phone)}"
+                if isinstance(r.contact, str)
+                else ""
+            )
             for r in rows.itertuples()
         ],
         hoverinfo="text",
@@ -274,12 +281,12 @@ def event_trace(active: pd.DataFrame, scale: float, k: float = 1.0) -> go.Scatte
             color=[theme.LEVEL_COLOURS.get(lv, theme.MUTED) for lv in levels],
             line=dict(color="#ffffff", width=2 * k),
         ),
-        text=[str(r.title) for r in rows.itertuples()],
+        text=[plain(r.title) for r in rows.itertuples()],
         textposition="bottom center",
         textfont=dict(size=14 * k, color="#ffffff"),
         hovertext=[
-            f"{LEVEL_NAMES.get(int(r.level), '')}（{LEVEL_WORDS.get(int(r.level), '')}）{r.title}"
-            f"<br>{r.place} · {r.status} · 接报 {_time(r.reported_at)}"
+            f"{LEVEL_NAMES.get(int(r.level), '')}（{LEVEL_WORDS.get(int(r.level), '')}）"
+            f"{plain(r.title)}<br>{plain(r.place)} · {plain(r.status)} · 接报 {_time(r.reported_at)}"
             f"<br>死亡 {_count(r.deaths)} 人 · 受伤 {_count(r.injuries)} 人（点击查看）"
             for r in rows.itertuples()
         ],

@@ -17,6 +17,7 @@ from cockpit import ids, theme
 from cockpit.components import FIT_GRAPH, source_state_text
 from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import number, percent
+from cockpit.plot_text import plain_all
 from cockpit.scope import DENIED_TEXT
 from panels.hotline.kpis import Kpi
 from panels.hotline.transform import clock_text
@@ -211,7 +212,7 @@ def pattern_figure(matrix: pd.DataFrame) -> go.Figure:
         go.Heatmap(
             z=matrix.values,
             x=list(matrix.columns),
-            y=list(matrix.index),
+            y=plain_all(matrix.index),
             colorscale=[
                 [i / (len(theme.SEQUENTIAL) - 1), c] for i, c in enumerate(theme.SEQUENTIAL)
             ],
@@ -237,7 +238,7 @@ def category_figure(tree: pd.DataFrame) -> go.Figure:
     fig = go.Figure(
         go.Treemap(
             ids=tree["id"],
-            labels=tree["label"],
+            labels=plain_all(tree["label"]),  # categories from the platform: text, not markup
             parents=tree["parent"],
             values=tree["tickets"],
             customdata=tree["id"],
@@ -258,9 +259,9 @@ def share_bars(frame: pd.DataFrame, colour: str) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=frame["tickets"],
-            y=frame["label"],
+            y=plain_all(frame["label"]),
             orientation="h",
-            customdata=frame["label"],
+            customdata=frame["label"],  # raw: read back by the drill, never drawn
             marker_color=colour,
             text=[
                 f"{number(t)}件 {s:.0f}%"

@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from cockpit import ids, theme
 from cockpit.formatting import as_of
+from cockpit.plot_text import plain_all
 from cockpit.store import Case, Signal
 from panels.key_work.signals import KIND_NAMES
 from panels.key_work.transform import (
@@ -38,7 +39,7 @@ def lights_bar(table: pd.DataFrame, column: str, labels: dict[str, str] | None =
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
         return fig
-    names = [labels.get(v, v) if labels else v for v in table[column]]
+    names = plain_all(labels.get(v, v) if labels else v for v in table[column])
     for light in LIGHTS:
         fig.add_trace(
             go.Bar(

@@ -13,6 +13,7 @@ from cockpit import ids, theme
 from cockpit.calls import contact_link
 from cockpit.formatting import as_of
 from cockpit.maps import county_map
+from cockpit.plot_text import plain, plain_all
 from cockpit.store import Ack
 from panels.risk.early_warning import LEVEL_NAMES
 from panels.risk.transform import LEVELS, STAGES, stage_index
@@ -25,7 +26,7 @@ def domain_bar(table: pd.DataFrame) -> go.Figure:
     for level in LEVELS:
         fig.add_trace(
             go.Bar(
-                x=list(table.index),
+                x=plain_all(table.index),  # domains from the platform: text, not markup
                 y=table[level],
                 name=LEVEL_NAMES[level],
                 marker_color=theme.LEVEL_COLOURS[level],
@@ -115,7 +116,7 @@ def risk_map(
                 ),
                 customdata=rows["county_code"],
                 hovertext=[
-                    f"{LEVEL_NAMES[level]}预警：{t}<br>{p or ''}"
+                    f"{LEVEL_NAMES[level]}预警：{plain(t)}<br>{plain(p or '')}"
                     for t, p in zip(rows["title"], rows["place"], strict=True)
                 ],
                 hoverinfo="text",
