@@ -40,6 +40,7 @@ from data_sources.base import (
     DataSourceError,
     Filter,
     Measure,
+    time_budget,
 )
 
 log = logging.getLogger(__name__)
@@ -313,8 +314,14 @@ class DataHub:
         with_as_of: bool,
     ) -> Result:
         """Ask the source, check the answer against the contract, cache it."""
+        left = self._request_time_left()
+        if left is not None and left <= 0:
+            # The request's deadline is spent: asking a source now would only outlive it.
+            message = f"数据源 {source_name} 查询超时：本次刷新已用完 {self.settings.server.callback_timeout} 秒时限"
+            return self._failed(dataset, source_name, is_demo, message, last_good_key)
         try:
-            frame = self._fetch(source, self._bound[dataset], scoped)
+            with time_budget(left):
+                frame = self._fetch(source, self._bound[dataset], scoped)
         except DataSourceError as exc:
             message = self.error_for_reader(dataset, exc)
             return self._failed(dataset, source_name, is_demo, message, last_good_key)
@@ -413,6 +420,18 @@ class DataHub:
     def record_out_of_scope(self, dataset: str, counties: list[str]) -> None:
         """Audit a request for counties outside the user's scope (a forged or stale link)."""
         _record_out_of_scope(dataset, counties)
+
+    def _request_time_left(self) -> float | None:
+        """Seconds left of this web request's one deadline (server.callback_timeout from its
+        first query), which every source query inside it shares; None outside a request."""
+        from flask import g, has_request_context
+
+        if not has_request_context():
+            return None
+        deadline = g.setdefault(
+            "cockpit_deadline", time.monotonic() + self.settings.server.callback_timeout
+        )
+        return deadline - time.monotonic()
 
     def error_for_reader(self, dataset: str, exc: DataSourceError) -> str:
         """A failed source as this reader is told it: data staff read what to fix (the

@@ -8,7 +8,11 @@ grouping and aggregation down to their engine wherever they can.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
@@ -21,6 +25,31 @@ FilterOp = Literal[
 AggFunc = Literal["count", "sum", "avg", "min", "max", "count_distinct"]
 BucketUnit = Literal["hour", "day", "week", "month", "quarter", "year", "weekday", "hour_of_day"]
 ColumnType = Literal["string", "int", "float", "bool", "date", "datetime"]
+
+
+# -- the time a query may take ------------------------------------------------------------
+# One deadline per request (the caller's: a web request has its callback timeout) that every
+# query inside it shares, so that several slow queries cannot add up past the proxy's timeout.
+# Adapters read what is left with remaining_budget() and stop their work by then.
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "data_source_deadline", default=None
+)
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float | None) -> Iterator[None]:
+    """Queries inside the block must end within `seconds` (None: only their own timeouts)."""
+    token = _DEADLINE.set(None if seconds is None else time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def remaining_budget() -> float | None:
+    """Seconds left of the current time budget (may be <= 0), or None when there is none."""
+    deadline = _DEADLINE.get()
+    return None if deadline is None else deadline - time.monotonic()
 
 
 class DataSourceError(Exception):

@@ -9,11 +9,13 @@ table of data_sources/dialects.py, never branched on here.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
@@ -33,6 +35,7 @@ from data_sources.base import (
     Measure,
     SourceConfig,
     TimeBucket,
+    remaining_budget,
 )
 from data_sources.dialects import dialect_for
 
@@ -141,11 +144,27 @@ class SqlSource:
         return coerce_joined(self._rows(stmt, parts[0][0]), parts, keys)
 
     def _rows(self, stmt: sa.Select, dataset: BoundDataset) -> pd.DataFrame:
-        """The statement's rows, or DataSourceError naming the source (never the values)."""
+        """The statement's rows, or DataSourceError naming the source (never the values).
+
+        Within a time budget (data_sources.base.time_budget: a web request's deadline) that
+        is shorter than query_timeout, a watchdog cancels the statement when it runs out.
+        """
+        budget = remaining_budget()
+        if budget is not None and budget <= 0:
+            raise DataSourceError(f"数据源 {self.name} 查询超时：本次刷新的时限已用完")
+        limit = budget if budget is not None and budget < self.config.query_timeout else None
+        watchdog = _Watchdog(limit)
         try:
-            with self.engine().connect() as conn:
+            with self.engine().connect() as conn, watchdog.guard(conn):
                 return rows_frame(conn.execute(stmt))
         except sa.exc.SQLAlchemyError as exc:
+            if watchdog.fired:
+                log.warning(
+                    "source %s: %s stopped at the request's deadline", self.name, dataset.name
+                )
+                raise DataSourceError(
+                    f"数据源 {self.name} 查询超时：本次刷新的时限内未完成"
+                ) from exc
             log.warning("source %s failed on %s: %s", self.name, dataset.name, exc)
             raise DataSourceError(
                 f"数据源 {self.name} 查询失败", detail=self._explain(exc, dataset)
@@ -216,6 +235,45 @@ class SqlSource:
             if self._engine is not None:
                 self._engine.dispose()
             self._engine = None
+
+
+# -- stopping a statement at the request's deadline ----------------------------------------
+class _Watchdog:
+    """Cancels the statement running on a connection when `seconds` pass.
+
+    psycopg's cancel() and the interrupt() of DuckDB and SQLite stop a statement from another
+    thread, and leave the connection usable. Drivers with neither (the MySQL family's pymysql)
+    rely on their session's server-side statement limit and read timeout (dialects.py).
+    """
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.fired = False
+
+    @contextlib.contextmanager
+    def guard(self, conn: sa.Connection) -> Iterator[None]:
+        """Arm the watchdog for the statements run inside the block."""
+        if self.seconds is None:
+            yield
+            return
+        driver = conn.connection.driver_connection
+        stop = getattr(driver, "cancel", None) or getattr(driver, "interrupt", None)
+        if stop is None:
+            yield
+            return
+
+        def fire() -> None:
+            self.fired = True
+            with contextlib.suppress(Exception):  # the statement may have just ended
+                stop()
+
+        timer = threading.Timer(max(self.seconds, 0.01), fire)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
 
 
 # -- explaining a failure -----------------------------------------------------------------
