@@ -233,7 +233,7 @@ def cmd_contacts(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from cockpit import audit, directory
-    from cockpit.factory import create_app, secret_key
+    from cockpit.factory import create_app
     from cockpit.store import get_store
 
     app = create_app(_tool_settings())
@@ -270,7 +270,7 @@ def cmd_contacts(args: argparse.Namespace) -> int:
             return 2
         audit.append(
             store,
-            audit.audit_key(secret_key(hub.settings), hub.settings.audit_key),
+            audit.seal_for(hub.settings, store),
             user_id="cli",
             role="admin",
             address="local",
@@ -376,11 +376,10 @@ def cmd_users(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     from cockpit import audit
-    from cockpit.factory import secret_key
 
     audit.append(
         store,
-        audit.audit_key(secret_key(settings), settings.audit_key),
+        audit.seal_for(settings, store),
         user_id="cli",
         role="admin",
         address="local",
@@ -400,13 +399,20 @@ def cmd_audit(args: argparse.Namespace) -> int:
     store = _store_of(settings)
     if args.audit_command == "tail":
         for e in reversed(audit.entries(store, limit=args.n)):
-            print(
-                f"{e.seq}\t{e.at:%Y-%m-%d %H:%M:%S}\t{e.user_id}\t{e.address}\t{e.action}\t{e.object}\t{e.result}"
-            )
+            # Values are escaped: a newline in a user name must not print a fake record.
+            fields = (e.user_id, e.address, e.action, e.object, e.result)
+            print(f"{e.seq}\t{e.at:%Y-%m-%d %H:%M:%S}\t" + "\t".join(map(audit.printable, fields)))
         return 0
-    verdict = audit.verify(store, audit.audit_key(secret_key(settings), settings.audit_key))
+    seal = audit.seal_for(
+        settings, store, audit.audit_key(secret_key(settings), settings.audit_key)
+    )
+    verdict = audit.verify(store, seal)
     if verdict.ok:
         print(f"审计日志完整：{verdict.records} 条记录，哈希链校验通过")
+        if not verdict.anchored:
+            print("注意：未配置外部锚点（security.audit_anchor: off），无法发现日志被截断")
+        else:
+            print(f"外部锚点 {seal.anchor} 与数据库一致")
         return 0
     print(f"审计日志校验失败：{verdict.problem}（已校验 {verdict.records} 条）", file=sys.stderr)
     return 1

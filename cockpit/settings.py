@@ -157,9 +157,17 @@ class SecuritySettings(Strict):
     lockout_attempts: int = Field(5, ge=1, le=100)
     lockout_minutes: int = Field(15, ge=1, le=24 * 60)
     password: PasswordPolicy = PasswordPolicy()
-    totp_roles: tuple[str, ...] = ("admin", "auditor")
+    totp_roles: tuple[str, ...] = ("admin", "security_admin", "auditor")
     # Wall-screen accounts sign in only from these networks (CIDR).
     wall_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    # The management accounts (系统管理员, 安全管理员, 审计管理员) likewise: the admins' desks.
+    admin_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    # The audit chain (cockpit/audit.py): its HMAC (sha256, or sm3 for 商用密码), and where its
+    # head is also written outside the database so truncation and wiping are found: "auto"
+    # (beside a SQLite database file, else instance/audit-anchor.log), a path, or "off".
+    audit_hmac: Literal["sha256", "sm3"] = "sha256"
+    audit_anchor: str = "auto"
+    audit_syslog: str = ""  # also send each head to syslog: "/dev/log" or "host:port" (UDP)
     # How many reverse proxies (nginx) stand in front and set X-Forwarded-For; 0 = none.
     trusted_proxies: int = Field(0, ge=0, le=5)
     # Cookies only over HTTPS; "auto" = in production.
@@ -169,7 +177,7 @@ class SecuritySettings(Strict):
     demo_accounts_file: str = "instance/demo-accounts.txt"
     oidc: OidcSettings = OidcSettings()
 
-    @field_validator("wall_networks")
+    @field_validator("wall_networks", "admin_networks")
     @classmethod
     def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         import ipaddress
@@ -187,6 +195,15 @@ class SecuritySettings(Strict):
         from cockpit.security.roles import known_roles
 
         return known_roles(value)
+
+    @field_validator("audit_hmac")
+    @classmethod
+    def _hmac_available(cls, value: str) -> str:
+        from cockpit.audit import hmac_available
+
+        if not hmac_available(value):
+            raise ValueError(f"{value} is not available in this OpenSSL (cryptography)")
+        return value
 
 
 class ServerSettings(Strict):

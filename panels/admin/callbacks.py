@@ -233,7 +233,9 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             return _message("当前账号无审计日志查看权限", False)
         from flask import current_app
 
-        verdict = audit.verify(get_store(hub), current_app.config["COCKPIT_AUDIT_KEY"])
+        store = get_store(hub)
+        seal = audit.seal_for(hub.settings, store, current_app.config["COCKPIT_AUDIT_KEY"])
+        verdict = audit.verify(store, seal)  # the chain, and every head the anchor saw
         if verdict.ok:
             return _message(f"哈希链校验通过：{verdict.records} 条记录完整", True)
         return _message(f"哈希链校验失败：{verdict.problem}", False)
