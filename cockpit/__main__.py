@@ -340,7 +340,7 @@ def cmd_users(args: argparse.Namespace) -> int:
                 print(f"error: --role is required ({', '.join(_role_keys())})", file=sys.stderr)
                 return 2
             password = accounts.temporary_password(max(16, settings.security.password.min_length))
-            accounts.create_user(
+            user = accounts.create_user(
                 store,
                 username=args.username,
                 role=args.role,
@@ -349,24 +349,29 @@ def cmd_users(args: argparse.Namespace) -> int:
                 known_counties=counties,
                 counties=args.county,
                 display_name=args.name,
+                by=accounts.CONSOLE,  # 三员分立 as on the admin page (cockpit/security/roles.py)
             )
+            if not user.active:
+                print(f"已创建 {args.username}（停用）：待安全管理员在系统管理页面审核启用")
+                return _audit_user_change(store, settings, args)
             print(f"已创建 {args.username}；临时口令（首次登录须修改）：{password}")
             if args.role in settings.security.totp_roles:
                 print(f"该角色须动态口令：python -m cockpit users totp {args.username}")
         elif args.users_command == "reset-password":
             temporary = accounts.reset_password(
-                store, args.username, policy=settings.security.password
+                store, args.username, policy=settings.security.password, by=accounts.CONSOLE
             )
             sessions.revoke_user(store, args.username, "password_reset")
             print(f"临时口令（首次登录须修改）：{temporary}")
         elif args.users_command == "unlock":
-            accounts.unlock(store, args.username)
+            accounts.unlock(store, args.username, by=accounts.CONSOLE)
             print(f"已解锁 {args.username}")
         elif args.users_command == "revoke":
+            accounts.authorize(store, accounts.CONSOLE, "revoke", args.username)
             print(f"已结束 {sessions.revoke_user(store, args.username, 'admin')} 个会话")
         elif args.users_command == "totp":
             secret = None if args.off else pyotp.random_base32()
-            accounts.set_totp(store, args.username, secret)
+            accounts.set_totp(store, args.username, secret, by=accounts.CONSOLE)
             if secret:
                 uri = pyotp.TOTP(secret).provisioning_uri(args.username, issuer_name="领导驾驶舱")
                 print(f"动态口令密钥：{secret}\n验证器App添加链接：{uri}")
@@ -375,6 +380,11 @@ def cmd_users(args: argparse.Namespace) -> int:
     except accounts.AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    return _audit_user_change(store, settings, args)
+
+
+def _audit_user_change(store, settings, args: argparse.Namespace) -> int:  # noqa: ANN001
+    """Record a console account change in the audit log; 0 for the exit code."""
     from cockpit import audit
 
     audit.append(

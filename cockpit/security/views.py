@@ -123,6 +123,10 @@ def login_submit() -> Any:
             return _page(
                 "login", "登录", error="该账号只能在指定的大屏终端登录", next=target, status=403
             )
+    if _outside_admin_networks(user.role, security):
+        # The same answer as a wrong password: it must not confirm the password was right.
+        _audit(audit.LOGIN_FAILED, username, "admin_address", username, user.role)
+        return _page("login", "登录", error=accounts.GENERIC_FAILURE, next=target, status=401)
     if user.totp_secret:
         session.clear()
         session["pending_user"] = user.id
@@ -139,6 +143,14 @@ def login_submit() -> Any:
             status=403,
         )
     return start_session(user, target)
+
+
+def _outside_admin_networks(role: str, security: Any) -> bool:
+    """A 三员 account (roles.management) signing in from outside security.admin_networks?"""
+    from cockpit.security.gate import in_networks
+    from cockpit.security.roles import management
+
+    return management(role) and not in_networks(request.remote_addr or "", security.admin_networks)
 
 
 @bp.route("/login/totp", methods=["GET", "POST"])
