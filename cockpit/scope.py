@@ -21,6 +21,7 @@ EXPORT = "export"  # may download tables (CSV/Excel) and briefings
 MANAGE_USERS = "manage_users"  # the admin screen: users, roles, scopes, sessions
 READ_AUDIT = "read_audit"  # may read the audit log
 MANAGE_CONTACTS = "manage_contacts"  # may edit the 一键直联 directory
+SEE_MOBILES = "see_mobiles"  # may see personal mobile numbers (cockpit/directory.py)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ CITY_LEADER = Principal(
     user_id="default",
     role="city_leader",
     counties=None,
-    permissions=frozenset({SEE_PERSONAL, EXPORT}),
+    permissions=frozenset({SEE_PERSONAL, EXPORT, SEE_MOBILES}),
     display_name="市领导",
 )
 
