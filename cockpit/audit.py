@@ -350,11 +350,8 @@ def _check_anchors(store: Store, seal: Seal, records: int, batch: int) -> tuple[
                     return f"外部锚点对记录 #{seq} 有两个不同的哈希：日志曾被重写", seq
                 heads[seq] = digest
             anchored += len(heads)
-            if max(heads) > records:
-                return (
-                    f"日志被截断：外部锚点记到第 {max(heads)} 条，数据库只有 {records} 条",
-                    records + 1,
-                )
+            # Looked up now, not taken from the walk: a record appended (and anchored) while
+            # verify ran is in the database, and must not read as a truncation.
             with store.reading() as conn:
                 stored = dict(
                     conn.execute(
@@ -364,7 +361,12 @@ def _check_anchors(store: Store, seal: Seal, records: int, batch: int) -> tuple[
                     ).all()
                 )
             for seq in sorted(heads):
-                if stored.get(seq) != heads[seq]:
+                if seq not in stored:
+                    return (
+                        f"日志被截断：外部锚点记有第 {seq} 条，数据库中已没有（现有 {records} 条）",
+                        seq,
+                    )
+                if stored[seq] != heads[seq]:
                     return f"记录 #{seq} 与外部锚点不符：日志被截断后重写", seq
     if records and not anchored:
         return f"外部锚点文件 {path} 为空，无法确认日志未被截断", None
