@@ -91,6 +91,12 @@ def test_an_account_the_administrator_creates_waits_for_the_security_administrat
     temporary = re.search(r"临时口令：(\S+?)（", approved).group(1)
     client = login(secure_app, "proxy1", temporary)
     assert client.get("/").headers["Location"] == "/password"
+    # An administrator account it approves gets no password from it (the system administrators
+    # reset that one): the approver never holds a system administrator's credential.
+    assert "待安全管理员审核" in _say(admin, secure_app, "create", username="adm9", role="admin")
+    approved = _say(security, secure_app, "enable", username="adm9")
+    assert "已启用 adm9" in approved and "临时口令" not in approved
+    assert "临时口令：" in _say(admin, secure_app, "reset", username="adm9")
     # ...and the security administrator cannot create accounts themselves.
     assert "由系统管理员办理" in _say(
         security, secure_app, "create", username="x1", role="city_staff"

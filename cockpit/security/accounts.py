@@ -211,7 +211,7 @@ def create_user(
     with store.writing("新建用户") as conn:
         if conn.execute(sa.select(users.c.id).where(users.c.username == username)).first():
             raise Conflict(f"用户名 {username} 已存在")
-        active = _authorize_create(conn, by, role, username)
+        active = _authorize_create(conn, by, role)
         user_id = conn.execute(
             users.insert()
             .values(
@@ -462,7 +462,7 @@ def _first_of_role(conn: sa.Connection, role: str) -> bool:
     return not conn.execute(query.where(users.c.role == role, users.c.active.is_(True))).scalar()
 
 
-def _authorize_create(conn: sa.Connection, by: Principal | None, role: str, name: str) -> bool:
+def _authorize_create(conn: sa.Connection, by: Principal | None, role: str) -> bool:
     """May `by` make this account, and does it work at once (else it waits for approval)?"""
     if by is None:
         return True
@@ -497,8 +497,10 @@ def _authorize_update(
 
 def approve(store: Store, username: str, *, policy: object, by: Principal) -> str | None:
     """The security administrator enables an account. One that has never signed in gets a
-    new temporary password, returned for the security administrator to hand over: whoever
-    proposed the account never holds a working password for it."""
+    new temporary password, returned for the security administrator to hand over, so whoever
+    proposed the account never holds a working password for it; but only where the approver
+    may issue that account's password at all (not a system administrator's account, whose
+    password the system administrators reset: else the approver would hold one)."""
     with store.writing("启用账号") as conn:
         row = conn.execute(
             sa.select(users).where(users.c.username == username).with_for_update()
@@ -507,7 +509,7 @@ def approve(store: Store, username: str, *, policy: object, by: Principal) -> st
             raise AccountError(f"用户 {username} 不存在")
         _authorize(conn, by, "enable", row)
         conn.execute(users.update().where(users.c.id == row.id).values(active=True))
-        if row.last_login_at is not None:
+        if row.last_login_at is not None or account_refusal(by, "reset", row.role, own=False):
             return None
         temporary = temporary_password(max(16, policy.min_length))
         _set_password(conn, row, temporary, policy, _now(), must_change=True, check_history=False)
