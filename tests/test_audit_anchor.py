@@ -118,6 +118,22 @@ def test_truncation_then_new_records_is_still_detected(store: Store, tmp_path: P
     assert not verdict.ok and verdict.seq == 5
 
 
+def test_a_record_appended_while_verify_runs_is_not_a_truncation(tmp_path: Path) -> None:
+    """The anchor check looks heads up in the database as it goes: a record committed (and
+    anchored) after the chain walk counted N records is found, not reported as cut off."""
+    store = Store(f"sqlite:///{tmp_path / 'live.db'}")
+    store.upgrade()
+    seal = _seal(tmp_path)
+    _write(store, seal, 4)
+    walked = audit.verify(store, seal).records
+    _write(store, seal, 1, start=4)  # another worker appends between the walk and the check
+    assert audit._check_anchors(store, seal, walked, 5000) == ("", None)
+    _truncate(store.engine(), keep=3)
+    problem, seq = audit._check_anchors(store, seal, 3, 5000)
+    assert "截断" in problem and seq == 4
+    store.dispose()
+
+
 def test_a_forged_anchor_line_is_refused(tmp_path: Path) -> None:
     """A line appended without the key (to hide or fake a head) makes verify fail."""
     store = Store(f"sqlite:///{tmp_path / 'forged.db'}")
