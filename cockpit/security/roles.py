@@ -153,16 +153,13 @@ def management(role_key: str) -> bool:
     return spec is not None and spec.management
 
 
-# What each account action means for 三员分立. "grant": change a role or a scope.
-ACCOUNT_ACTIONS = (
-    *("create", "grant", "rename", "reset", "totp", "unlock", "revoke", "disable", "enable"),
-)
-
-
 def account_refusal(
     actor: Principal, action: str, target_role: str, *, own: bool, setting_up: bool = False
 ) -> str | None:
     """Why `actor` may not do `action` to an account of `target_role` (None: it may).
+
+    Actions: create, grant (change its role or scope), rename, reset (its password), totp,
+    unlock, revoke (end its sessions), disable, enable (approve).
 
     The one place the separation of duties is decided; cockpit/security/accounts.py asks it
     for every change, whether from the admin page or the command line. `setting_up`: the
