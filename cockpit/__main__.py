@@ -256,7 +256,7 @@ def cmd_contacts(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from cockpit import audit, directory
-    from cockpit.factory import create_app, secret_key
+    from cockpit.factory import create_app
     from cockpit.store import get_store
 
     app = create_app(_tool_settings(signs_audit=True))
@@ -293,7 +293,7 @@ def cmd_contacts(args: argparse.Namespace) -> int:
             return 2
         audit.append(
             store,
-            audit.audit_key(secret_key(hub.settings), hub.settings.audit_key),
+            audit.seal_for(hub.settings, store),
             user_id="cli",
             role="admin",
             address="local",
@@ -383,7 +383,7 @@ def cmd_users(args: argparse.Namespace) -> int:
                 print(f"error: --role is required ({', '.join(_role_keys())})", file=sys.stderr)
                 return 2
             password = accounts.temporary_password(max(16, settings.security.password.min_length))
-            accounts.create_user(
+            user = accounts.create_user(
                 store,
                 username=args.username,
                 role=args.role,
@@ -392,23 +392,28 @@ def cmd_users(args: argparse.Namespace) -> int:
                 known_counties=counties,
                 counties=args.county,
                 display_name=args.name,
+                by=accounts.CONSOLE,  # 三员分立 as on the admin page (cockpit/security/roles.py)
             )
+            if not user.active:
+                print(f"已创建 {args.username}（停用）：待安全管理员在系统管理页面审核启用")
+                return _audit_user_change(store, settings, args)
             print(f"已创建 {args.username}；临时口令（首次登录须修改）：{password}")
             if args.role in settings.security.totp_roles:
                 print(f"该角色须动态口令：python -m cockpit users totp {args.username}")
         elif args.users_command == "reset-password":
             temporary = accounts.reset_password(
-                store, args.username, policy=settings.security.password
+                store, args.username, policy=settings.security.password, by=accounts.CONSOLE
             )
             sessions.revoke_user(store, args.username, "password_reset")
             print(f"临时口令（首次登录须修改）：{temporary}")
         elif args.users_command == "unlock":
-            accounts.unlock(store, args.username)
+            accounts.unlock(store, args.username, by=accounts.CONSOLE)
             print(f"已解锁 {args.username}")
         elif args.users_command == "revoke":
+            accounts.authorize(store, accounts.CONSOLE, "revoke", args.username)
             print(f"已结束 {sessions.revoke_user(store, args.username, 'admin')} 个会话")
         elif args.users_command == "totp" and args.off:
-            accounts.set_totp(store, args.username, None)
+            accounts.set_totp(store, args.username, None, by=accounts.CONSOLE)
             print(f"已关闭 {args.username} 的动态口令")
         elif args.users_command == "totp":
             # Everything the operator must see is made before anything is stored: a secret
@@ -417,17 +422,22 @@ def cmd_users(args: argparse.Namespace) -> int:
             uri = pyotp.TOTP(secret).provisioning_uri(
                 name=args.username, issuer_name=f"{settings.city.name}{settings.app.title}"
             )
-            accounts.set_totp(store, args.username, secret)
+            accounts.set_totp(store, args.username, secret, by=accounts.CONSOLE)
             print(f"动态口令密钥：{secret}\n验证器App添加链接：{uri}")
     except accounts.AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    return _audit_user_change(store, settings, args, unreadable)
+
+
+def _audit_user_change(store, settings, args: argparse.Namespace, unreadable=()) -> int:  # noqa: ANN001
+    """Record a console account change in the audit log; the exit code (1 when secrets could
+    not be opened by `users reseal`, else 0)."""
     from cockpit import audit
-    from cockpit.factory import secret_key
 
     audit.append(
         store,
-        audit.audit_key(secret_key(settings), settings.audit_key),
+        audit.seal_for(settings, store),
         user_id="cli",
         role="admin",
         address="local",
@@ -450,13 +460,20 @@ def cmd_audit(args: argparse.Namespace) -> int:
     store = _store_of(settings)
     if args.audit_command == "tail":
         for e in reversed(audit.entries(store, limit=args.n)):
-            print(
-                f"{e.seq}\t{e.at:%Y-%m-%d %H:%M:%S}\t{e.user_id}\t{e.address}\t{e.action}\t{e.object}\t{e.result}"
-            )
+            # Values are escaped: a newline in a user name must not print a fake record.
+            fields = (e.user_id, e.address, e.action, e.object, e.result)
+            print(f"{e.seq}\t{e.at:%Y-%m-%d %H:%M:%S}\t" + "\t".join(map(audit.printable, fields)))
         return 0
-    verdict = audit.verify(store, audit.audit_key(secret_key(settings), settings.audit_key))
+    seal = audit.seal_for(
+        settings, store, audit.audit_key(secret_key(settings), settings.audit_key)
+    )
+    verdict = audit.verify(store, seal)
     if verdict.ok:
         print(f"审计日志完整：{verdict.records} 条记录，哈希链校验通过")
+        if not verdict.anchored:
+            print("注意：未配置外部锚点（security.audit_anchor: off），无法发现日志被截断")
+        else:
+            print(f"外部锚点 {seal.anchor} 与数据库一致")
         return 0
     print(f"审计日志校验失败：{verdict.problem}（已校验 {verdict.records} 条）", file=sys.stderr)
     return 1

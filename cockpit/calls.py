@@ -116,9 +116,10 @@ def _from_roster(hub: DataHub, day: dt.date, role: str) -> Callee | None:
     if not result.ok or result.frame.empty:
         return None
     row = result.frame.iloc[0]
-    return Callee(
-        str(row["name"]), str(row["post"]), f"{role}（{day:%m月%d日}）", str(row["phone"])
-    )
+    number = directory.shown_number(row["phone"])  # a mobile only for roles that may see it
+    if not number:
+        return None
+    return Callee(str(row["name"]), str(row["post"]), f"{role}（{day:%m月%d日}）", number)
 
 
 def _from_resources(hub: DataHub, resource_id: str) -> Callee | None:
@@ -131,7 +132,10 @@ def _from_resources(hub: DataHub, resource_id: str) -> Callee | None:
     if not result.ok or result.frame.empty or not result.frame.iloc[0]["phone"]:
         return None
     row = result.frame.iloc[0]
-    return Callee(str(row["contact"] or "联系人"), "", str(row["name"]), str(row["phone"]))
+    number = directory.shown_number(row["phone"])  # a mobile only for roles that may see it
+    if not number:
+        return None
+    return Callee(str(row["contact"] or "联系人"), "", str(row["name"]), number)
 
 
 def visible(hub: DataHub, county_code: str) -> bool:

@@ -7,6 +7,12 @@ marked edited_locally and later imports leave it alone, so no local correction i
 
 Who may see whom: city-level contacts (county_code = the city's code) are visible to every
 user of the data pages; a county's contacts only to users whose scope holds that county.
+
+Which numbers: office and duty-room numbers are shown to every user who sees the person;
+personal mobile numbers only to roles with the SEE_MOBILES permission (city leaders and city
+staff) and to the directory's keepers (MANAGE_CONTACTS), never to the wall. The rule is
+applied here, as entries are read (`listing`, `get`), and by `shown_number` for numbers from
+the platform's own datasets (duty roster, emergency resources), so every screen follows it.
 """
 
 from __future__ import annotations
@@ -14,16 +20,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import sqlalchemy as sa
 
+from cockpit.scope import MANAGE_CONTACTS, SEE_MOBILES, Principal
 from cockpit.store import StoreError, get_store
 from cockpit.store.schema import DUTY_STATUSES, contacts
 
 PHONE = re.compile(r"^\+?[\d\s\-()（）]{3,30}$")
 DIGITS = re.compile(r"[^\d+]")
+# A mainland mobile number (11 digits from 13x to 19x), with or without +86 / 0086: personal.
+MOBILE = re.compile(r"^(?:\+?86|0086)?1[3-9]\d{9}$")
 FIELD_LIMITS = {"name": 32, "post": 64, "org": 64, "duty_note": 100}
 
 
@@ -60,6 +69,59 @@ class Contact(ContactFields):
     def phones(self) -> list[tuple[str, str]]:
         """(kind, number) of each number on file: mobile first, it reaches the person."""
         return [(k, v) for k, v in (("mobile", self.mobile), ("office", self.office_phone)) if v]
+
+
+def is_mobile(number: object) -> bool:
+    """Is this a personal mobile number (however written), rather than an office line?"""
+    digits = dialable(None if number is None else str(number))
+    return digits is not None and MOBILE.match(digits) is not None
+
+
+def _viewer(viewer: Principal | None) -> Principal | None:
+    """Who is reading: the given principal, else the current request's (None outside the app:
+    the command line, run by the server's operator, reads the directory whole)."""
+    if viewer is not None:
+        return viewer
+    from flask import has_app_context
+
+    from cockpit.scope import current_principal
+
+    return current_principal() if has_app_context() else None
+
+
+def sees_mobiles(viewer: Principal | None = None) -> bool:
+    """May this reader see personal mobile numbers?"""
+    who = _viewer(viewer)
+    return who is None or who.can(SEE_MOBILES) or who.can(MANAGE_CONTACTS)
+
+
+def shown_number(number: object, viewer: Principal | None = None) -> str:
+    """A number as this reader may see it: office lines always, mobiles only with the right."""
+    text = (
+        "" if number is None or (not isinstance(number, str) and pd.isna(number)) else str(number)
+    )
+    return "" if is_mobile(text) and not sees_mobiles(viewer) else text
+
+
+def numbers_for_viewer(
+    frame: pd.DataFrame, column: str = "phone", viewer: Principal | None = None
+) -> pd.DataFrame:
+    """A dataset's phone column as this reader may see it (the platform's duty roster and
+    emergency resources carry numbers of people too); the frame itself is left unchanged."""
+    if frame.empty or column not in frame.columns or sees_mobiles(viewer):
+        return frame
+    return frame.assign(**{column: [shown_number(n, viewer) for n in frame[column]]})
+
+
+def for_viewer(contact: Contact, viewer: Principal | None = None) -> Contact:
+    """The entry as this reader may see it (numbers they may not see are left empty)."""
+    if sees_mobiles(viewer):
+        return contact
+    return replace(
+        contact,
+        mobile="",
+        office_phone=shown_number(contact.office_phone, viewer),
+    )
 
 
 def dialable(number: str | None) -> str | None:
@@ -112,9 +174,14 @@ def _now() -> dt.datetime:
 
 # -- reading -------------------------------------------------------------------------------------
 def listing(
-    store, *, visible: Callable[[str], bool] | None = None, include_inactive: bool = False
+    store,
+    *,
+    visible: Callable[[str], bool] | None = None,
+    include_inactive: bool = False,
+    viewer: Principal | None = None,
 ) -> list[Contact]:
-    """The directory in display order (by sort order, then unit and name), as the user may see it."""
+    """The directory in display order (by sort order, then unit and name), as the user may see
+    it: `visible` says whose entries, `for_viewer` which of their numbers."""
     query = sa.select(contacts).order_by(
         contacts.c.sort_order, contacts.c.org, contacts.c.name, contacts.c.id
     )
@@ -122,14 +189,14 @@ def listing(
         query = query.where(contacts.c.active.is_(True))
     with store.reading() as conn:
         rows = [_contact(r) for r in conn.execute(query)]
-    return [c for c in rows if visible is None or visible(c.county_code)]
+    return [for_viewer(c, viewer) for c in rows if visible is None or visible(c.county_code)]
 
 
-def get(store, contact_id: int) -> Contact | None:
-    """One contact by id (active or not)."""
+def get(store, contact_id: int, viewer: Principal | None = None) -> Contact | None:
+    """One contact by id (active or not), with the numbers this reader may see."""
     with store.reading() as conn:
         row = conn.execute(sa.select(contacts).where(contacts.c.id == contact_id)).first()
-    return _contact(row) if row is not None else None
+    return for_viewer(_contact(row), viewer) if row is not None else None
 
 
 def count(store) -> int:

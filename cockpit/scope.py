@@ -28,6 +28,7 @@ MANAGE_CONTACTS = "manage_contacts"  # may edit the 一键直联 directory
 # May read which dataset, table and column a failing source lacks (data staff, who fix it with
 # the platform); others read a plain sentence naming what cannot be shown.
 SEE_SOURCE_DETAIL = "see_source_detail"
+SEE_MOBILES = "see_mobiles"  # may see personal mobile numbers (cockpit/directory.py)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ CITY_LEADER = Principal(
     user_id="default",
     role="city_leader",
     counties=None,
-    permissions=frozenset({SEE_PERSONAL, EXPORT}),
+    permissions=frozenset({SEE_PERSONAL, EXPORT, SEE_MOBILES}),
     display_name="市领导",
 )
 

@@ -241,9 +241,17 @@ class SecuritySettings(Strict):
     # worker (a flood must not fill the log); the rest are counted in the next record.
     unauthenticated_audit_per_minute: int = Field(30, ge=1, le=10_000)
     password: PasswordPolicy = PasswordPolicy()
-    totp_roles: tuple[str, ...] = ("admin", "auditor")
+    totp_roles: tuple[str, ...] = ("admin", "security_admin", "auditor")
     # Wall-screen accounts sign in only from these networks (CIDR).
     wall_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    # The management accounts (系统管理员, 安全管理员, 审计管理员) likewise: the admins' desks.
+    admin_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    # The audit chain (cockpit/audit.py): its HMAC (sha256, or sm3 for 商用密码), and where its
+    # head is also written outside the database so truncation and wiping are found: "auto"
+    # (beside a SQLite database file, else instance/audit-anchor.log), a path, or "off".
+    audit_hmac: Literal["sha256", "sm3"] = "sha256"
+    audit_anchor: str = "auto"
+    audit_syslog: str = ""  # also send each head to syslog: "/dev/log" or "host:port" (UDP)
     # How many reverse proxies (nginx) stand in front and set X-Forwarded-For; 0 = none.
     trusted_proxies: int = Field(0, ge=0, le=5)
     # The addresses of those proxies (CIDR): X-Forwarded-For from any other peer is ignored,
@@ -260,7 +268,7 @@ class SecuritySettings(Strict):
     # Second-factor secrets encrypted at rest, and with which algorithm (AES-GCM or SM4-GCM).
     at_rest: AtRestSettings = AtRestSettings()
 
-    @field_validator("wall_networks", "proxy_addresses")
+    @field_validator("wall_networks", "proxy_addresses", "admin_networks")
     @classmethod
     def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         import ipaddress
@@ -278,6 +286,15 @@ class SecuritySettings(Strict):
         from cockpit.security.roles import known_roles
 
         return known_roles(value)
+
+    @field_validator("audit_hmac")
+    @classmethod
+    def _hmac_available(cls, value: str) -> str:
+        from cockpit.audit import hmac_available
+
+        if not hmac_available(value):
+            raise ValueError(f"{value} is not available in this OpenSSL (cryptography)")
+        return value
 
 
 class ServerSettings(Strict):

@@ -156,9 +156,10 @@ def test_command_line_manages_users_and_verifies_the_chain(
     assert main(["users", "add", "ops1", "--role", "county_staff"]) == 2
     assert "须指定所属县区" in capsys.readouterr().err
     assert main(["users", "add", "ops1", "--role", "county_staff", "--county", "140403"]) == 0
-    assert "临时口令" in capsys.readouterr().out
+    # A data account from the console waits for the security administrator (三员分立).
+    assert "待安全管理员" in capsys.readouterr().out
     assert main(["users", "list"]) == 0
-    assert "ops1\tcounty_staff\t140403\t正常" in capsys.readouterr().out
+    assert "ops1\tcounty_staff\t140403\t停用" in capsys.readouterr().out
     assert main(["users", "unlock", "ops1"]) == 0
     assert main(["audit", "verify"]) == 0
     assert "2 条记录" in capsys.readouterr().out

@@ -12,7 +12,14 @@ import pytest
 from cockpit import audit, calls, directory
 from cockpit.directory import ContactFields, DirectoryError
 from cockpit.ids import encode_key, pattern_id
-from cockpit.scope import EXPORT, MANAGE_CONTACTS, MANAGE_USERS, SEE_PERSONAL, Principal
+from cockpit.scope import (
+    EXPORT,
+    MANAGE_CONTACTS,
+    MANAGE_USERS,
+    SEE_MOBILES,
+    SEE_PERSONAL,
+    Principal,
+)
 from cockpit.store import Store, get_store
 from panels.contacts.subjects import Subject, responsible, subject_of
 from tests.apps import running_app
@@ -23,6 +30,15 @@ LUZHOU, SHANGDANG = "140403", "140404"
 KNOWN = [CITY, LUZHOU, SHANGDANG]
 COUNTY_USER = Principal(
     "luzhou1", "county_staff", frozenset({LUZHOU}), frozenset({SEE_PERSONAL, EXPORT}), "潞州区"
+)
+# County staff whose role was given SEE_MOBILES: the scope tests below call mobiles (which the
+# default county_staff role may not see: tests/test_directory_phones.py).
+COUNTY_CALLER = Principal(
+    "luzhou1",
+    "county_staff",
+    frozenset({LUZHOU}),
+    frozenset({SEE_PERSONAL, EXPORT, SEE_MOBILES}),
+    "潞州区",
 )
 ADMIN = Principal("admin1", "admin", frozenset(), frozenset({MANAGE_USERS, MANAGE_CONTACTS}))
 
@@ -300,7 +316,7 @@ def calls_recorded(settings: Any) -> list[audit.Entry]:
 
 
 def test_every_call_is_recorded_within_scope(filled, demo_sql) -> None:  # noqa: ANN001
-    for app in running_app(filled, COUNTY_USER):
+    for app in running_app(filled, COUNTY_CALLER):
         with app.server.test_request_context("/"):
             people = directory.listing(get_store(app.server.extensions["cockpit_hub"]))
         own = next(c for c in people if c.county_code == LUZHOU and c.mobile)
@@ -344,7 +360,7 @@ def test_a_resource_call_outside_scope_is_refused(filled, demo_sql) -> None:  # 
     mine = demo_sql(
         f"SELECT resource_id, phone FROM emergency_resources WHERE county_code = '{LUZHOU}' AND phone IS NOT NULL LIMIT 1"
     ).iloc[0]
-    for app in running_app(filled, COUNTY_USER):
+    for app in running_app(filled, COUNTY_CALLER):
         client = app.server.test_client()
         post(client, call_body(app, f"resource:{res}", "phone"))
         post(client, call_body(app, f"resource:{mine.resource_id}", "phone", "event:E1"))

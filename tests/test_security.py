@@ -679,10 +679,11 @@ def _admin_body(app: Any, button: str, **fields: Any) -> dict[str, Any]:
 
 
 def test_administrator_creates_a_county_user_who_then_signs_in(secure_app: Any) -> None:
-    """The admin screen makes an account with a one-time password; it is audited."""
+    """The admin screen makes an account; the security administrator approves it and gets
+    its one-time password (三员分立, tests/test_separation_of_duties.py); both audited."""
     admin = _login_with_totp(secure_app, "admin2", "admin")
     own = _counties(secure_app)[2]
-    answer = post(
+    post(
         admin,
         _admin_body(
             secure_app,
@@ -692,8 +693,10 @@ def test_administrator_creates_a_county_user_who_then_signs_in(secure_app: Any) 
             role="county_staff",
             counties=[own],
         ),
-    ).get_json()["response"]
-    text = json.dumps(answer, ensure_ascii=False)
+    )
+    security = _login_with_totp(secure_app, "secadmin2", "security_admin")
+    answer = post(security, _admin_body(secure_app, "enable", username="newcounty"))
+    text = json.dumps(answer.get_json()["response"], ensure_ascii=False)
     temporary = re.search(r"临时口令：(\S+?)（", text).group(1)
     user = accounts.get_user(_store(secure_app), "newcounty")
     assert user.counties == frozenset({own}) and user.must_change

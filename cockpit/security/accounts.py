@@ -31,7 +31,13 @@ from cockpit.security.passwords import (
     policy_problems,
     verify_password,
 )
-from cockpit.security.roles import ROLES
+from cockpit.security.roles import (
+    BOOTSTRAP,
+    ROLES,
+    account_refusal,
+    created_active,
+    role_change_refusal,
+)
 from cockpit.store.schema import password_history, signin_failures, users
 from cockpit.store.store import Conflict, Store, StoreError
 
@@ -42,6 +48,21 @@ GENERIC_FAILURE = "用户名或口令错误，或账号已被锁定"
 
 class AccountError(StoreError):
     """A request about an account was refused; the message says why (for the form)."""
+
+
+class NotPermitted(AccountError):
+    """三员分立: this person may not do this to that account (the message says who may)."""
+
+
+# The server console (`python -m cockpit users ...`): a system administrator, who may also make
+# the first account of each management role on a new installation.
+CONSOLE = Principal(
+    user_id="cli",
+    role="admin",
+    counties=frozenset(),
+    permissions=ROLES["admin"].permissions | {BOOTSTRAP},
+    display_name="服务器控制台",
+)
 
 
 @dataclass(frozen=True)
@@ -214,8 +235,13 @@ def create_user(
     display_name: str = "",
     must_change: bool = True,
     demo: bool = False,
+    by: Principal | None = None,
 ) -> User:
-    """Add a user; the password must meet the policy. AccountError says what is wrong."""
+    """Add a user; the password must meet the policy. AccountError says what is wrong.
+
+    `by` is the person asking (None: the cockpit's own code, e.g. demo accounts). An account
+    the system administrator makes is stored disabled until the security administrator
+    approves it (`approve`)."""
     problems = []
     # fullmatch: with match(), "$" also matches before a final newline ("name\n" passed).
     if not USERNAME.fullmatch(username or ""):
@@ -231,6 +257,7 @@ def create_user(
     with store.writing("新建用户") as conn:
         if conn.execute(sa.select(users.c.id).where(users.c.username == username)).first():
             raise Conflict(f"用户名 {username} 已存在")
+        active = _authorize_create(conn, by, role)
         user_id = conn.execute(
             users.insert()
             .values(
@@ -243,6 +270,7 @@ def create_user(
                 must_change=must_change,
                 created_at=now,
                 demo=demo,
+                active=active,
             )
             .returning(users.c.id)
         ).scalar_one()
@@ -335,7 +363,9 @@ def change_password(store: Store, username: str, old: str, new: str, *, policy: 
         _set_password(conn, row, new, policy, now, must_change=False)
 
 
-def reset_password(store: Store, username: str, *, policy: object) -> str:
+def reset_password(
+    store: Store, username: str, *, policy: object, by: Principal | None = None
+) -> str:
     """An administrator's reset: a temporary password the user must change at sign-in."""
     temporary = temporary_password(max(16, policy.min_length))
     now = _now()
@@ -345,6 +375,7 @@ def reset_password(store: Store, username: str, *, policy: object) -> str:
         ).first()
         if row is None:
             raise AccountError(f"用户 {username} 不存在")
+        _authorize(conn, by, "reset", row)
         _set_password(conn, row, temporary, policy, now, must_change=True, check_history=False)
     return temporary
 
@@ -402,6 +433,7 @@ def update_user(
     counties: Iterable[str] | None = None,
     display_name: str | None = None,
     active: bool | None = None,
+    by: Principal | None = None,
 ) -> User:
     """An administrator's change of role, scope, name or active state."""
     with store.writing("修改用户") as conn:
@@ -419,6 +451,7 @@ def update_user(
             "role": new_role,
             "counties": _counties_text(scope_for(new_role, new_counties)),
         }
+        _authorize_update(conn, by, row, values, active, display_name)
         if display_name is not None:
             values["display_name"] = display_name[:64]
         if active is not None:
@@ -427,9 +460,10 @@ def update_user(
         return _user(conn.execute(sa.select(users).where(users.c.id == row.id)).one(), store)
 
 
-def unlock(store: Store, username: str) -> None:
+def unlock(store: Store, username: str, *, by: Principal | None = None) -> None:
     """Lift a lockout now (an administrator, after checking who asked)."""
     with store.writing("解锁账号") as conn:
+        _authorize(conn, by, "unlock", _row(conn, username))
         done = conn.execute(
             users.update()
             .where(users.c.username == username)
@@ -441,10 +475,13 @@ def unlock(store: Store, username: str) -> None:
         conn.execute(signin_failures.delete().where(signin_failures.c.username == username))
 
 
-def set_totp(store: Store, username: str, secret: str | None) -> None:
+def set_totp(
+    store: Store, username: str, secret: str | None, *, by: Principal | None = None
+) -> None:
     """Turn the second factor on (a base32 secret, stored sealed) or off (None) for a user."""
     sealed = _seal_totp(store, username, secret)
     with store.writing("设置动态口令") as conn:
+        _authorize(conn, by, "totp", _row(conn, username))
         done = conn.execute(
             users.update()
             .where(users.c.username == username)
@@ -496,3 +533,89 @@ def reseal_secrets(store: Store) -> tuple[int, list[str]]:
             )
             changed += 1
     return changed, unreadable
+
+
+# -- 三员分立: who may manage whose account (the rules: cockpit/security/roles.py) -------------
+def _row(conn: sa.Connection, username: str) -> sa.Row | None:
+    return conn.execute(sa.select(users).where(users.c.username == username)).first()
+
+
+def _authorize(conn: sa.Connection, by: Principal | None, action: str, row: sa.Row | None) -> None:
+    """Refuse (NotPermitted) what `by` may not do to this account; None: the cockpit's code."""
+    if by is None or row is None:
+        return  # a missing account is reported by the caller as before
+    others = sa.select(sa.func.count()).select_from(users)
+    others = others.where(users.c.role == row.role, users.c.active.is_(True), users.c.id != row.id)
+    setting_up = row.last_login_at is None and not conn.execute(others).scalar()
+    reason = account_refusal(
+        by, action, row.role, own=by.user_id == row.username, setting_up=setting_up
+    )
+    if reason:
+        raise NotPermitted(reason)
+
+
+def _first_of_role(conn: sa.Connection, role: str) -> bool:
+    """No active account of this role exists yet (a new installation)."""
+    query = sa.select(sa.func.count()).select_from(users)
+    return not conn.execute(query.where(users.c.role == role, users.c.active.is_(True))).scalar()
+
+
+def _authorize_create(conn: sa.Connection, by: Principal | None, role: str) -> bool:
+    """May `by` make this account, and does it work at once (else it waits for approval)?"""
+    if by is None:
+        return True
+    first = _first_of_role(conn, role)
+    reason = account_refusal(by, "create", role, own=False, setting_up=first)
+    if reason:
+        raise NotPermitted(reason)
+    return created_active(by, role, first_of_role=first)
+
+
+def _authorize_update(
+    conn: sa.Connection,
+    by: Principal | None,
+    row: sa.Row,
+    values: dict[str, object],
+    active: bool | None,
+    display_name: str | None,
+) -> None:
+    """Each part of an update is its own action: a grant (role, scope), enable, disable."""
+    if by is None:
+        return
+    if values["role"] != row.role or values["counties"] != row.counties:
+        _authorize(conn, by, "grant", row)
+        reason = role_change_refusal(row.role, str(values["role"]))
+        if reason:
+            raise NotPermitted(reason)
+    if active is not None and active != bool(row.active):
+        _authorize(conn, by, "enable" if active else "disable", row)
+    if display_name is not None and display_name[:64] != row.display_name:
+        _authorize(conn, by, "rename", row)
+
+
+def approve(store: Store, username: str, *, policy: object, by: Principal) -> str | None:
+    """The security administrator enables an account. One that has never signed in gets a
+    new temporary password, returned for the security administrator to hand over, so whoever
+    proposed the account never holds a working password for it; but only where the approver
+    may issue that account's password at all (not a system administrator's account, whose
+    password the system administrators reset: else the approver would hold one)."""
+    with store.writing("启用账号") as conn:
+        row = conn.execute(
+            sa.select(users).where(users.c.username == username).with_for_update()
+        ).first()
+        if row is None:
+            raise AccountError(f"用户 {username} 不存在")
+        _authorize(conn, by, "enable", row)
+        conn.execute(users.update().where(users.c.id == row.id).values(active=True))
+        if row.last_login_at is not None or account_refusal(by, "reset", row.role, own=False):
+            return None
+        temporary = temporary_password(max(16, policy.min_length))
+        _set_password(conn, row, temporary, policy, _now(), must_change=True, check_history=False)
+        return temporary
+
+
+def authorize(store: Store, by: Principal, action: str, username: str) -> None:
+    """NotPermitted unless `by` may do `action` to this account (for actions done elsewhere,
+    such as ending its sessions)."""
+    with store.reading() as conn:
+        _authorize(conn, by, action, _row(conn, username))

@@ -25,6 +25,7 @@ DEMO_USERS = (
     ("county", "county_staff", "演示·县区工作人员", "first"),
     ("wall", "wall_display", "演示·指挥大屏", None),
     ("admin", "admin", "演示·系统管理员", None),
+    ("secadmin", "security_admin", "演示·安全管理员", None),
     ("auditor", "auditor", "演示·审计管理员", None),
 )
 

@@ -334,6 +334,8 @@ class Gate:
             return self.no_county()
         if spec.unattended and not in_networks(client_address(), self.security.wall_networks):
             return self.deny(403, "wall_address")
+        if spec.management and not in_networks(client_address(), self.security.admin_networks):
+            return self.deny(403, "admin_address")  # 三员 only from the admins' desks
         must_change = user.must_change or user.password_expired(
             dt.datetime.now(dt.UTC), self.security.password.max_age_days
         )

@@ -136,6 +136,10 @@ def after_password(user: accounts.User, target: str) -> Any:
     if spec is not None and spec.unattended and not in_networks(address, security.wall_networks):
         _audit(audit.LOGIN_FAILED, user.username, "wall_address", user.username, user.role)
         return refuse_sign_in(target)
+    if _outside_admin_networks(user.role, security, address):
+        # The same answer as a wrong password: it must not confirm the password was right.
+        _audit(audit.LOGIN_FAILED, user.username, "admin_address", user.username, user.role)
+        return refuse_sign_in(target)
     if user.totp_secret:
         token = second_factor.begin(gate.store(), user.id, address, target)
         response = redirect("/login/totp", code=302)
@@ -231,6 +235,13 @@ def login_submit() -> Any:
             )
         return refuse_sign_in(target)
     return after_password(result.user, target)
+
+
+def _outside_admin_networks(role: str, security: Any, address: str) -> bool:
+    """A 三员 account (roles.management) signing in from outside security.admin_networks?"""
+    from cockpit.security.roles import management
+
+    return management(role) and not in_networks(address, security.admin_networks)
 
 
 @bp.route("/login/totp", methods=["GET", "POST"])

@@ -202,6 +202,8 @@ audit_log = sa.Table(
     sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    # The HMAC this record was sealed with: sha256, or sm3 (商用密码); migration 0006.
+    sa.Column("alg", sa.String(8), nullable=False, server_default="sha256"),
 )
 
 # The chain's head in one row: writers lock it, so records are appended one at a time and a

@@ -1,8 +1,9 @@
 """Admin callbacks: every action checks the server-side principal's permission, and is audited.
 
-Who may do what: MANAGE_USERS for accounts, READ_AUDIT for the log (separate roles, 三员分立).
-An administrator cannot change, disable or log out their own account here, so a slip cannot
-lock the last administrator out (the command line can).
+Who may do what: MANAGE_USERS (系统管理员) for accounts' life cycle, GRANT_ACCESS (安全管理员)
+for approvals, roles, scopes and credentials, READ_AUDIT (审计管理员) for the log: 三员分立,
+decided in cockpit/security/roles.py and applied by the account functions. Nobody changes,
+disables or logs out their own account here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from cockpit.hub import DataHub
 from cockpit.personal_access import ALERT
 from cockpit.scope import MANAGE_USERS, READ_AUDIT, current_principal
 from cockpit.security import accounts, sessions
-from cockpit.security.roles import ROLES
+from cockpit.security.roles import GRANT_ACCESS, ROLES
 from cockpit.store import StoreError, get_store
 from panels.admin import contacts
 from panels.admin.layout import BUTTONS
@@ -31,16 +32,17 @@ def _message(text: str, ok: bool) -> html.Div:
 def user_action(
     hub: DataHub, action: str, username: str, display: str, role: str | None, counties: list | None
 ) -> tuple[bool, str]:
-    """Do one account action for the current principal; (ok, message for the screen)."""
+    """Do one account action for the current principal; (ok, message for the screen).
+
+    Who may do what to whom (三员分立) is decided in the account functions themselves
+    (cockpit/security/accounts.py asks roles.account_refusal), as for the command line."""
     principal = current_principal()
-    if not principal.can(MANAGE_USERS):
+    if not (principal.can(MANAGE_USERS) or principal.can(GRANT_ACCESS)):
         audit.record(audit.DENIED, f"admin:{action}", "no_permission")
         return False, "当前账号无用户管理权限"
     username = (username or "").strip()
     if not username:
         return False, "请填写用户名"
-    if username == principal.user_id and action in ("update", "disable", "revoke"):
-        return False, "不能在此修改、停用或下线自己的账号"
     store = get_store(hub)
     settings = hub.settings
     known = [c.code for c in settings.city.counties]
@@ -51,7 +53,7 @@ def user_action(
             if role not in ROLES:
                 return False, "请选择角色"
             password = accounts.temporary_password(max(16, policy.min_length))
-            accounts.create_user(
+            user = accounts.create_user(
                 store,
                 username=username,
                 role=role,
@@ -60,8 +62,14 @@ def user_action(
                 known_counties=known,
                 counties=counties,
                 display_name=display or "",
+                by=principal,
             )
-            text = f"已创建 {username}，临时口令：{password}（仅显示一次，首次登录须修改）"
+            if user.active:
+                text = f"已创建 {username}，临时口令：{password}（仅显示一次，首次登录须修改）"
+            else:  # the proposer never sees a working password (accounts.approve issues one)
+                text = (
+                    f"已创建 {username}（停用），待安全管理员审核启用；口令由安全管理员启用时发放"
+                )
         elif action == "update":
             accounts.update_user(
                 store,
@@ -70,27 +78,33 @@ def user_action(
                 role=role,
                 counties=counties,
                 display_name=display or None,
+                by=principal,
             )
             sessions.revoke_user(store, username, "role_changed")  # new rights at next login
             text = f"已保存 {username} 的角色与范围，其会话已结束"
         elif action == "reset":
-            temporary = accounts.reset_password(store, username, policy=policy)
+            temporary = accounts.reset_password(store, username, policy=policy, by=principal)
             sessions.revoke_user(store, username, "password_reset")
             text = f"{username} 的临时口令：{temporary}（仅显示一次，首次登录须修改）"
         elif action == "unlock":
-            accounts.unlock(store, username)
+            accounts.unlock(store, username, by=principal)
             text = f"已解除 {username} 的锁定"
         elif action == "revoke":
+            accounts.authorize(store, principal, "revoke", username)
             text = f"已结束 {username} 的 {sessions.revoke_user(store, username, 'admin')} 个会话"
         elif action == "totp":
             secret = pyotp.random_base32()
-            accounts.set_totp(store, username, secret)
+            accounts.set_totp(store, username, secret, by=principal)
             text = f"{username} 的动态口令密钥：{secret}（仅显示一次，请在验证器App中添加）"
-        elif action in ("disable", "enable"):
-            accounts.update_user(store, username, known_counties=known, active=action == "enable")
-            if action == "disable":
-                sessions.revoke_user(store, username, "disabled")
-            text = f"已{'启用' if action == 'enable' else '停用'} {username}"
+        elif action == "enable":
+            temporary = accounts.approve(store, username, policy=policy, by=principal)
+            text = f"已启用 {username}" + (
+                f"，临时口令：{temporary}（仅显示一次，首次登录须修改）" if temporary else ""
+            )
+        elif action == "disable":
+            accounts.update_user(store, username, known_counties=known, active=False, by=principal)
+            sessions.revoke_user(store, username, "disabled")
+            text = f"已停用 {username}"
         else:
             return False, "未知操作"
     except StoreError as exc:
@@ -106,7 +120,8 @@ def user_action(
 
 def users_table(hub: DataHub) -> html.Table | html.P:
     """Every account with its role, scope, state and last sign-in."""
-    if not current_principal().can(MANAGE_USERS):
+    principal = current_principal()
+    if not (principal.can(MANAGE_USERS) or principal.can(GRANT_ACCESS)):
         return html.P("当前账号无用户管理权限")
     names = hub.settings.city.county_names
     rows = []
@@ -116,7 +131,9 @@ def users_table(hub: DataHub) -> html.Table | html.P:
             if u.counties is None
             else ("、".join(names.get(c, c) for c in sorted(u.counties)) or "无")
         )
-        state = "停用" if not u.active else ("锁定中" if u.locked_until else "正常")
+        state = "锁定中" if u.locked_until else "正常"
+        if not u.active:  # never signed in: waiting for the security administrator's approval
+            state = "待审核" if u.last_login_at is None else "停用"
         role = ROLES.get(u.role)
         rows.append(
             html.Tr(
@@ -235,7 +252,9 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             return _message("当前账号无审计日志查看权限", False)
         from flask import current_app
 
-        verdict = audit.verify(get_store(hub), current_app.config["COCKPIT_AUDIT_KEY"])
+        store = get_store(hub)
+        seal = audit.seal_for(hub.settings, store, current_app.config["COCKPIT_AUDIT_KEY"])
+        verdict = audit.verify(store, seal)  # the chain, and every head the anchor saw
         if verdict.ok:
             return _message(f"哈希链校验通过：{verdict.records} 条记录完整", True)
         return _message(f"哈希链校验失败：{verdict.problem}", False)

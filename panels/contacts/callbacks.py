@@ -72,7 +72,8 @@ def duty_section(hub: DataHub, day: dt.date) -> list:
     if result.frame.empty:
         return [html.P(f"{day:%Y年%m月%d日} 的值班表未报送", className="em-empty")]
     rows = sorted(
-        result.frame.to_dict("records"),
+        # Personal mobiles only for roles that may see them (cockpit/directory.py).
+        directory.numbers_for_viewer(result.frame).to_dict("records"),
         key=lambda r: DUTY_ORDER.index(r["role"]) if r["role"] in DUTY_ORDER else len(DUTY_ORDER),
     )
     items = [
@@ -82,7 +83,10 @@ def duty_section(hub: DataHub, day: dt.date) -> list:
                 html.Strong(str(r["name"]), className="ct-name"),
                 html.Span(str(r["post"]), className="ct-post"),
                 calls.call_link(
-                    f"duty:{day.isoformat()}:{r['role']}", "phone", r["phone"], f"拨打 {r['phone']}"
+                    f"duty:{day.isoformat()}:{r['role']}",
+                    "phone",
+                    r["phone"],
+                    f"拨打 {r['phone']}" if r["phone"] else "—",
                 ),
             ],
             className="ct-duty",

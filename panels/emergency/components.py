@@ -348,7 +348,7 @@ def nearest_panel(
                             call_link(
                                 f"resource:{r.resource_id}",
                                 "phone",
-                                r.phone,
+                                r.phone,  # a mobile only for roles that may see it (data.py)
                                 _text(r.contact) or None,
                                 context,
                             )
@@ -460,12 +460,7 @@ def roster(result: Result, rows: list[dict], day: dt.date) -> list:
                             ],
                             className="em-duty-person",
                         ),
-                        call_link(
-                            f"duty:{day.isoformat()}:{r['role']}",
-                            "phone",
-                            r["phone"],
-                            f"拨打 {_text(r['phone'])}",
-                        ),
+                        _duty_call(day, r),
                     ],
                     className="em-duty",
                 )
@@ -475,6 +470,14 @@ def roster(result: Result, rows: list[dict], day: dt.date) -> list:
         ),
         html.P(f"值班日期 {day:%Y年%m月%d日}", className="panel-as-of"),
     ]
+
+
+def _duty_call(day: dt.date, row: dict) -> Any:
+    """The duty officer's number as the viewer may see it (emptied by data.duty_roster when
+    it is a personal mobile and the role may not see it): "—" then, not a call link."""
+    number = _text(row["phone"])
+    label = f"拨打 {number}" if number else "—"
+    return call_link(f"duty:{day.isoformat()}:{row['role']}", "phone", number, label)
 
 
 def live_state(

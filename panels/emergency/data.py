@@ -226,7 +226,7 @@ def resources(hub: DataHub, seen: Result, bound: dt.datetime) -> Result:
         ),
         order_by=(("kind", False), ("name", False)),
     )
-    return _rows(hub, "emergency.resources", "updated_at", query, seen, bound)
+    return _numbers_for_viewer(_rows(hub, "emergency.resources", "updated_at", query, seen, bound))
 
 
 def duty_roster(hub: DataHub, day: dt.date) -> Result:
@@ -235,4 +235,12 @@ def duty_roster(hub: DataHub, day: dt.date) -> Result:
         filters=(Filter("duty_date", "eq", day),),
         columns=("duty_date", "role", "name", "post", "phone"),
     )
-    return hub.query("contacts.duty_roster", query, with_as_of=False)
+    return _numbers_for_viewer(hub.query("contacts.duty_roster", query, with_as_of=False))
+
+
+def _numbers_for_viewer(result: Result) -> Result:
+    """Personal mobiles only for roles that may see them (cockpit/directory.py): the screen,
+    its map, its exports and the wall all read people's numbers through here."""
+    from cockpit.directory import numbers_for_viewer
+
+    return dataclasses.replace(result, frame=numbers_for_viewer(result.frame))
