@@ -224,7 +224,9 @@ def test_the_command_line_follows_the_same_rules(
     monkeypatch.setenv("COCKPIT_STORE__URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("COCKPIT_APP__ENV", "development")
     monkeypatch.setenv("COCKPIT_AUDIT_KEY", "cli-test-audit-key-0123456789abcdef")
-    store = Store(f"sqlite:///{tmp_path / 'cli.db'}")
+    # The store as the command line makes it (its data key from the same settings), so the
+    # second-factor secrets stored here are sealed as the console's are.
+    store = Store.from_settings(load_settings())
     store.upgrade()
     for name, role in (("ops", "admin"), ("sec", "security_admin"), ("aud", "auditor")):
         assert main(["users", "add", name, "--role", role]) == 0, name
