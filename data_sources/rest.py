@@ -10,11 +10,13 @@ REST dataset answers the same DatasetQuery as a SQL one. Large datasets belong i
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import logging
 import os
+import socket
 import threading
 import time
 import uuid
@@ -26,7 +28,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from urllib3.exceptions import InvalidHeader
 from urllib3.util.retry import Retry
 
-from data_sources.base import BoundDataset, DatasetQuery, DataSourceError, Health, SourceConfig
+from data_sources.base import (
+    BoundDataset,
+    DatasetQuery,
+    DataSourceError,
+    Health,
+    SourceConfig,
+    remaining_budget,
+)
 from data_sources.local_engine import query_rows
 
 log = logging.getLogger(__name__)
@@ -101,7 +110,12 @@ def sign(secret: str, method: str, path: str, timestamp: str, nonce: str, algori
 
 
 class CircuitBreaker:
-    """Closed (calls pass), open (fail fast), half-open (one probe after the reset time)."""
+    """Closed (calls pass), open (fail fast), half-open (one probe after the reset time).
+
+    In half-open exactly one caller is let through as the probe; the others still fail fast
+    until it reports. A probe that never reports (its worker died) is replaced by another one
+    after a further reset time.
+    """
 
     def __init__(self, failures: int, reset_seconds: float, clock=time.monotonic) -> None:  # noqa: ANN001
         self.threshold = failures
@@ -109,6 +123,7 @@ class CircuitBreaker:
         self._clock = clock
         self._failures = 0
         self._opened_at: float | None = None
+        self._probe_since: float | None = None  # when the current probe was let through
         self._lock = threading.Lock()
 
     @property
@@ -125,15 +140,25 @@ class CircuitBreaker:
         return "open"
 
     def allow(self) -> bool:
-        """May a call go through now? (In half-open, the call is the probe.)"""
+        """May a call go through now? (In half-open, only the one probe.)"""
         with self._lock:
-            return self._state() != "open"
+            state = self._state()
+            if state == "closed":
+                return True
+            if state == "open":
+                return False
+            now = self._clock()
+            if self._probe_since is not None and now - self._probe_since < self.reset_seconds:
+                return False  # a probe is under way
+            self._probe_since = now
+            return True
 
     def success(self) -> None:
         """A call worked: close the breaker."""
         with self._lock:
             self._failures = 0
             self._opened_at = None
+            self._probe_since = None
 
     def failure(self) -> None:
         """A call failed: open after enough failures, or again after a failed probe."""
@@ -141,6 +166,52 @@ class CircuitBreaker:
             self._failures += 1
             if self._state() == "half-open" or self._failures >= self.threshold:
                 self._opened_at = self._clock()
+            self._probe_since = None
+
+
+def _read_within(response: requests.Response, deadline: float) -> bytes:
+    """The response body, or requests.Timeout when it is not all there by `deadline`.
+
+    A read timeout restarts with every byte that arrives, so a server trickling its answer
+    would hold the request for ever: a timer cuts the connection at the deadline instead
+    (shutdown wakes the read blocked on it).
+    """
+    cut = threading.Event()
+
+    def cut_off() -> None:
+        cut.set()
+        sock = _socket_of(response)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), cut_off)
+    timer.daemon = True
+    timer.start()
+    try:
+        body = response.content
+    except requests.RequestException as exc:
+        if cut.is_set():
+            raise requests.Timeout("the answer did not arrive within the deadline") from exc
+        raise
+    finally:
+        timer.cancel()
+        response.close()
+    if cut.is_set():
+        raise requests.Timeout("the answer did not arrive within the deadline")
+    return body
+
+
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    """The socket a streamed response reads from. urllib3 keeps no public handle on it: the
+    connection's `sock` while kept alive, else http.client's reader holds it (`fp.raw._sock`).
+    tests/test_source_faults.py (the trickling server) checks that this still finds it."""
+    raw = response.raw
+    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+    if sock is None:
+        reader = getattr(getattr(raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(reader, "raw", None), "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
 
 
 class RestSource:
@@ -266,7 +337,11 @@ class RestSource:
             raise DataSourceError(f"数据源 {self.name} 暂时不可用（熔断中，稍后自动重试）")
         url = self.config.base_url.rstrip("/") + ("/" + resource.lstrip("/") if resource else "")
         path = requests.utils.urlparse(url).path or "/"
-        deadline = time.monotonic() + self.config.deadline
+        # Its own deadline, or what is left of the request's (a web request's callback
+        # timeout, shared by every source it asks), whichever ends first.
+        budget = remaining_budget()
+        allowed = self.config.deadline if budget is None else min(self.config.deadline, budget)
+        deadline = time.monotonic() + allowed
         delay = self.config.backoff
         problem = ""
         for attempt in range(self.config.retries + 1):
@@ -279,7 +354,10 @@ class RestSource:
                     params=params,
                     headers=self._headers("GET", path),
                     timeout=wait,
+                    stream=True,  # the body is read below against the deadline
                 )
+                if response.status_code < 400:
+                    _read_within(response, deadline)  # the body, cached in response.content
             except requests.Timeout:
                 problem = f"超时（>{wait:.3g} 秒）"
             except requests.RequestException as exc:

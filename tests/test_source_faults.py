@@ -6,12 +6,14 @@ lost silently), and the REST breaker must open, fail fast, and close again by it
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 
 import pandas as pd
 import pytest
 
-from data_sources.base import DatasetQuery, DataSourceError, Measure
+from data_sources.base import DatasetQuery, DataSourceError, Measure, time_budget
 from data_sources.files import FileConfig, FileSource
 from data_sources.rest import CircuitBreaker, RestConfig, RestSource, sign
 from tests.fake_platform import FakePlatform
@@ -292,3 +294,102 @@ def test_a_missing_folder_or_file_says_so(tmp_path) -> None:  # noqa: ANN001
     empty = FileSource("drop", FileConfig(kind="file", folder=str(tmp_path)))
     with pytest.raises(DataSourceError, match="没有 ref_tickets 的文件"):
         empty.fetch(bound(), COUNT)
+
+
+# -- timeouts that nest, and one probe (#19 item 8) -------------------------------------------
+def _trickling_server() -> tuple[socket.socket, str, threading.Event]:
+    """A server that answers 200 and then sends one byte of body every 0.3 s, forever."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                listener.settimeout(0.2)
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n[")
+            while not stop.is_set():
+                try:
+                    conn.sendall(b" ")
+                except OSError:
+                    break
+                time.sleep(0.3)
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, f"http://127.0.0.1:{listener.getsockname()[1]}/api", stop
+
+
+def test_a_trickling_server_is_cut_off_at_the_deadline(monkeypatch) -> None:  # noqa: ANN001
+    """Bytes that keep coming slowly never reset the clock: the whole answer has a deadline."""
+    listener, url, stop = _trickling_server()
+    monkeypatch.setenv("F_KEY", "k")
+    monkeypatch.setenv("F_SECRET", "s")
+    config = {
+        "kind": "rest",
+        "base_url": url,
+        "app_key_env": "F_KEY",
+        "app_secret_env": "F_SECRET",
+        "timeout": 1,
+        "retries": 0,
+        "deadline": 2,
+    }
+    source = RestSource("trickle", RestConfig.model_validate(config))
+    started = time.monotonic()
+    try:
+        with pytest.raises(DataSourceError, match="超时"):
+            source.fetch_rows(TABLE)
+    finally:
+        stop.set()
+        listener.close()
+    assert time.monotonic() - started < 3.0
+
+
+def test_rest_keeps_within_the_requests_budget(platform, monkeypatch) -> None:  # noqa: ANN001
+    """Inside a web request with 1 s left, a slow service is given 1 s, not its own 25 s."""
+    platform.behaviour.delay = 3.0
+    source = make_source(platform, monkeypatch, timeout=5, retries=3, deadline=25)
+    started = time.monotonic()
+    with time_budget(1.0), pytest.raises(DataSourceError, match="超时"):
+        source.fetch_rows(TABLE)
+    assert time.monotonic() - started < 1.8
+
+
+def test_half_open_lets_one_probe_through_not_every_caller() -> None:
+    """After the reset time, 8 concurrent callers: one probes, seven still fail fast."""
+    now = [0.0]
+    breaker = CircuitBreaker(failures=1, reset_seconds=10, clock=lambda: now[0])
+    breaker.failure()
+    assert not breaker.allow()
+    now[0] = 11.0
+    barrier = threading.Barrier(8)
+    allowed: list[bool] = []
+
+    def ask() -> None:
+        barrier.wait()
+        allowed.append(breaker.allow())
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert allowed.count(True) == 1
+    breaker.success()  # the probe answered: everyone may call again
+    assert breaker.allow() and breaker.allow()
+
+
+def test_a_probe_that_never_reports_does_not_block_forever() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(failures=1, reset_seconds=10, clock=lambda: now[0])
+    breaker.failure()
+    now[0] = 11.0
+    assert breaker.allow()  # the probe, which hangs and never reports
+    assert not breaker.allow()
+    now[0] = 22.0  # another reset time later: another probe
+    assert breaker.allow()
