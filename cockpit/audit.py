@@ -206,40 +206,75 @@ def append(
     `seal` is a Seal (or a bare key: SHA-256, no anchor). After the commit the new head is
     written to the anchor file (and syslog); a failed anchor write raises StoreError."""
     seal = _as_seal(seal)
-    at = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
     with store.writing("审计记录") as conn:
-        # Locking the head row queues concurrent writers (other threads, workers, hosts), so
-        # each record links to the one actually before it.
-        head = conn.execute(
-            sa.select(audit_head.c.seq, audit_head.c.hash)
-            .where(audit_head.c.id == 1)
-            .with_for_update()
-        ).one()
-        fields = {
-            "seq": head.seq + 1,
-            "at": _canonical_time(at),
-            "user_id": user_id[:64],
-            "role": role[:32],
-            "address": address[:64],
-            "action": action[:32],
-            "object": obj[:300],
-            "result": result[:16],
-            "detail": detail_text,
-        }
-        digest = _digest(seal.key, head.hash, fields, seal.algorithm)
-        conn.execute(
-            audit_log.insert().values(
-                **{**fields, "at": at}, prev_hash=head.hash, hash=digest, alg=seal.algorithm
-            )
-        )
-        conn.execute(
-            audit_head.update().where(audit_head.c.id == 1).values(seq=fields["seq"], hash=digest)
+        seq, digest = append_in(
+            conn,
+            seal,
+            user_id=user_id,
+            role=role,
+            address=address,
+            action=action,
+            obj=obj,
+            result=result,
+            detail=detail,
+            at=at,
         )
     # After the commit: an anchor must never name a record that was rolled back. Writers on
     # other workers may land their lines in another order; verify does not mind.
-    _anchor(seal, fields["seq"], digest)
-    return fields["seq"]
+    _anchor(seal, seq, digest)
+    return seq
+
+
+def append_in(
+    conn: sa.Connection,
+    seal: Seal | bytes,
+    *,
+    user_id: str,
+    role: str,
+    address: str,
+    action: str,
+    obj: str = "",
+    result: str = "ok",
+    detail: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> tuple[int, str]:
+    """Append one record inside the caller's transaction, so that it commits or rolls back
+    with what it records (an action is never saved unaudited, nor audited unsaved). Returns
+    (sequence number, hash); the caller anchors them after its commit (`anchor`)."""
+    seal = _as_seal(seal)
+    at = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
+    # Locking the head row queues concurrent writers (other threads, workers, hosts), so each
+    # record links to the one actually before it.
+    head = conn.execute(
+        sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+    ).one()
+    fields = {
+        "seq": head.seq + 1,
+        "at": _canonical_time(at),
+        "user_id": user_id[:64],
+        "role": role[:32],
+        "address": address[:64],
+        "action": action[:32],
+        "object": obj[:300],
+        "result": result[:16],
+        "detail": detail_text,
+    }
+    digest = _digest(seal.key, head.hash, fields, seal.algorithm)
+    conn.execute(
+        audit_log.insert().values(
+            **{**fields, "at": at}, prev_hash=head.hash, hash=digest, alg=seal.algorithm
+        )
+    )
+    conn.execute(
+        audit_head.update().where(audit_head.c.id == 1).values(seq=fields["seq"], hash=digest)
+    )
+    return fields["seq"], digest
+
+
+def anchor(seal: Seal | bytes, seq: int, digest: str) -> None:
+    """Write a committed head (from append_in) to the anchor file and syslog."""
+    _anchor(_as_seal(seal), seq, digest)
 
 
 def _anchor_line(seal: Seal, seq: int, digest: str) -> str:
@@ -505,6 +540,45 @@ def record(
     except StoreError:
         log.critical("audit record not written: %s %s %s", action, obj, result)
         raise
+
+
+@dataclass
+class InTransaction:
+    """An audit record of the current request written in the transaction of what it records:
+    `write(conn, **more_detail)` inside it, `anchor()` after the commit."""
+
+    action: str
+    obj: str
+    detail: dict[str, Any]
+    written: tuple[int, str] | None = None
+
+    def write(self, conn: sa.Connection, **more: Any) -> None:
+        """Append the record (with `more` detail) in `conn`'s transaction."""
+        from cockpit.scope import current_principal
+
+        principal = current_principal()
+        hub = current_app.extensions[_HUB_KEY]
+        self.written = append_in(
+            conn,
+            _request_seal(hub),
+            user_id=principal.user_id,
+            role=principal.role,
+            address=(request.remote_addr or "") if has_request_context() else "local",
+            action=self.action,
+            obj=self.obj,
+            detail={**self.detail, **more},
+        )
+
+    def anchor(self) -> None:
+        """After the commit: the record's head to the anchor file (nothing if none written)."""
+        if self.written is not None:
+            anchor(_request_seal(current_app.extensions[_HUB_KEY]), *self.written)
+
+
+def _request_seal(hub: Any) -> Seal:
+    from cockpit.store import get_store
+
+    return seal_for(hub.settings, get_store(hub), current_app.config["COCKPIT_AUDIT_KEY"])
 
 
 def try_record(

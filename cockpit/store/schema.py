@@ -106,9 +106,13 @@ supervision_actions = sa.Table(
     sa.Column("actor_role", sa.String(32), nullable=False),
     sa.Column("acted_at", UtcDateTime, nullable=False),
     sa.Column("level_after", sa.Integer, nullable=False),
+    # The key the browser gave this submission (migration 0007): a retry of the same
+    # submission is recognised and recorded once.
+    sa.Column("request_key", sa.String(64), nullable=True),
     sa.CheckConstraint(
         "action IN (" + ", ".join(f"'{a}'" for a in ALL_ACTIONS) + ")", name="action"
     ),
+    sa.Index("ix_supervision_actions_request_key", "request_key", unique=True),
 )
 
 # A warning acknowledged (签收) by a user: once per user and warning.

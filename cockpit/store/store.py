@@ -21,7 +21,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,13 @@ class Action:
     actor_role: str
     acted_at: dt.datetime
     level_after: int
+    request_key: str | None = None
+    replayed: bool = False  # this submission had been recorded already (a retry)
+
+
+# Called inside the transaction that records an action (the audit record of it, so that the
+# two commit or roll back together); not called for a recognised retry.
+ActionHook = Callable[[sa.Connection, "Action"], None]
 
 
 @dataclass(frozen=True)
@@ -294,11 +301,21 @@ class Store:
         comment: str,
         actor: Actor,
         max_level: int,
+        *,
+        request_key: str | None = None,
+        in_transaction: ActionHook | None = None,
     ) -> Action:
-        """Record an action on a key task; its supervision case is opened by the first action."""
+        """Record an action on a key task; its supervision case is opened by the first action.
+
+        `request_key` recognises a retry of the same submission (the action recorded then is
+        returned, marked replayed); `in_transaction` runs in the same transaction (the audit
+        record), so the action and its record are saved together or not at all."""
         _check_action(action, comment)
         now = _now()
         with self.writing(action) as conn:
+            earlier = _replayed(conn, request_key)
+            if earlier is not None:
+                return earlier
             row = _case_row(conn, supervision_cases.c.task_id == task_id)
             if row is None:
                 case_id = _insert_case(
@@ -310,19 +327,37 @@ class Store:
                     opened_by=actor.user_id,
                 )
                 row = _case_row(conn, supervision_cases.c.id == case_id)
-            return _act(conn, row, action, comment, actor, now, max_level)
+            done = _act(conn, row, action, comment, actor, now, max_level, request_key)
+            if in_transaction is not None:
+                in_transaction(conn, done)
+            return done
 
     def act_on_case(
-        self, case_id: int, action: str, comment: str, actor: Actor, max_level: int
+        self,
+        case_id: int,
+        action: str,
+        comment: str,
+        actor: Actor,
+        max_level: int,
+        *,
+        request_key: str | None = None,
+        in_transaction: ActionHook | None = None,
     ) -> Action:
-        """Record an action on an existing case (e.g. one opened from a signal)."""
+        """Record an action on an existing case (e.g. one opened from a signal); `request_key`
+        and `in_transaction` as for act_on_task."""
         _check_action(action, comment)
         now = _now()
         with self.writing(action) as conn:
+            earlier = _replayed(conn, request_key)
+            if earlier is not None:
+                return earlier
             row = _case_row(conn, supervision_cases.c.id == case_id)
             if row is None:
                 raise Conflict(f"督办事项 #{case_id} 不存在")
-            return _act(conn, row, action, comment, actor, now, max_level)
+            done = _act(conn, row, action, comment, actor, now, max_level, request_key)
+            if in_transaction is not None:
+                in_transaction(conn, done)
+            return done
 
     def open_from_signal(self, signal: Signal, comment: str, actor: Actor) -> Case:
         """Open a supervision item from a signal, with its link back (转督办)."""
@@ -508,6 +543,7 @@ def _act(
     actor: Actor,
     now: dt.datetime,
     max_level: int,
+    request_key: str | None = None,
 ) -> Action:
     """Check the action against the case's state, record it, and move the case on."""
     if row.status == CASE_CLOSED:
@@ -529,10 +565,22 @@ def _act(
         "actor_role": actor.role,
         "acted_at": now,
         "level_after": level,
+        "request_key": request_key,
     }
     action_id = _insert_action(conn, **values)
     _update_case(conn, row.id, **update)
     return Action(id=action_id, **values)
+
+
+def _replayed(conn: sa.Connection, request_key: str | None) -> Action | None:
+    """The action an earlier attempt of this submission recorded, marked replayed; None when
+    this submission is new (or carries no key)."""
+    if not request_key:
+        return None
+    row = conn.execute(
+        sa.select(supervision_actions).where(supervision_actions.c.request_key == request_key)
+    ).first()
+    return None if row is None else Action(**row._mapping, replayed=True)
 
 
 def _case_row(conn: sa.Connection, condition: sa.ColumnElement) -> sa.Row | None:

@@ -373,6 +373,22 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         options = [{"label": a, "value": a, "disabled": disabled} for a in ACTIONS]
         return children, disabled, options
 
+    app.clientside_callback(
+        """
+        function(subject, action, comment, refresh) {
+            // A new submission: a new key. Unchanged inputs keep it, so a resent request
+            // (a dropped answer, a double tap) carries the same key and is recorded once.
+            return (window.crypto && crypto.randomUUID) ? crypto.randomUUID()
+                : String(Date.now()) + "-" + Math.random().toString(16).slice(2);
+        }
+        """,
+        Output("key_work-request-key", "data"),
+        Input("key_work-selected", "data"),
+        Input("key_work-action", "value"),
+        Input("key_work-comment", "value"),
+        Input("key_work-refresh", "data"),
+    )
+
     @app.callback(
         Output("key_work-message", "children"),
         Output("key_work-refresh", "data", allow_duplicate=True),
@@ -382,13 +398,14 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("key_work-action", "value"),
         State("key_work-comment", "value"),
         State("key_work-refresh", "data"),
+        State("key_work-request-key", "data"),
         prevent_initial_call=True,
     )
-    def submit(clicks, subject, action, comment, refresh):  # noqa: ANN001, ANN202
+    def submit(clicks, subject, action, comment, refresh, request_key):  # noqa: ANN001, ANN202
         """Record the action; the user is told whether it was saved."""
         if not clicks:
             return no_update, no_update, no_update
-        outcome = supervision.act(hub, subject or "", action or "", comment or "")
+        outcome = supervision.act(hub, subject or "", action or "", comment or "", request_key)
         if not outcome.ok:
             return message(outcome), no_update, no_update
         return message(outcome), (refresh or 0) + 1, ""

@@ -30,6 +30,9 @@ def layout() -> html.Div:
             dcc.Store(id="key_work-refresh", data=0),
             dcc.Store(id="key_work-scroll"),
             dcc.Store(id="key_work-limit", data=PAGE),
+            # This submission's key, made in the browser (a new one for each new action): a
+            # retry of the same submission is recognised by the server and recorded once.
+            dcc.Store(id="key_work-request-key"),
             html.Div(
                 className="kw-top",
                 children=[

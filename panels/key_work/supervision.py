@@ -51,10 +51,37 @@ def may_see(principal: Principal, county_code: str) -> bool:
     return principal.whole_city or principal.allows(county_code)
 
 
-def act(hub: DataHub, subject: str, action: str, comment: str) -> Outcome:
-    """Record `action` on a task ("task:<id>") or a case ("case:<id>"), and audit the attempt."""
-    outcome = _act(hub, subject, action, comment)
+def act(
+    hub: DataHub, subject: str, action: str, comment: str, request_key: str | None = None
+) -> Outcome:
+    """Record `action` on a task ("task:<id>") or a case ("case:<id>"), and audit the attempt.
+
+    A recorded action and its audit record are written in one transaction (both or neither,
+    whatever happens to the worker); `request_key`, the browser's key for this submission,
+    makes a retry of it recognised rather than recorded twice. A refused attempt is audited
+    on its own."""
+    from cockpit import audit
+
+    record = audit.InTransaction(
+        audit.SUPERVISION, str(subject)[:100], {"action": str(action)[:16]}
+    )
+    outcome = _act(hub, subject, action, comment, _request_key(request_key), record)
+    if outcome.ok:
+        if record.written is not None:
+            try:
+                record.anchor()
+            except StoreError:  # recorded and audited; only the copy outside the database failed
+                return Outcome(
+                    True, outcome.message + "（审计锚点未能写入，已告警管理员）", outcome.case_id
+                )
+        return outcome
     return _audit(str(subject)[:100], outcome, {"action": str(action)[:16]})
+
+
+def _request_key(value: str | None) -> str | None:
+    """The browser's submission key, when it looks like one (a forged one only names itself)."""
+    value = (value or "").strip()
+    return value if 8 <= len(value) <= 64 and value.isascii() and value.isprintable() else None
 
 
 def _audit(subject: str, outcome: Outcome, detail: dict) -> Outcome:
@@ -73,7 +100,14 @@ def _audit(subject: str, outcome: Outcome, detail: dict) -> Outcome:
     return Outcome(True, outcome.message + "（审计记录未能写入，已告警管理员）", outcome.case_id)
 
 
-def _act(hub: DataHub, subject: str, action: str, comment: str) -> Outcome:
+def _act(
+    hub: DataHub,
+    subject: str,
+    action: str,
+    comment: str,
+    request_key: str | None = None,
+    record: object | None = None,
+) -> Outcome:
     principal = current_principal()
     cfg = config(hub)
     if not may_act(principal, cfg):
@@ -96,13 +130,29 @@ def _act(hub: DataHub, subject: str, action: str, comment: str) -> Outcome:
                 return Outcome(False, "任务不存在或不在您的查看范围内，操作未执行")
             row = answer.frame.iloc[0]
             done = store.act_on_task(
-                ident, row["title"], row["county_code"], action, comment, actor, max_level
+                ident,
+                row["title"],
+                row["county_code"],
+                action,
+                comment,
+                actor,
+                max_level,
+                request_key=request_key,
+                in_transaction=_audit_hook(record),
             )
         elif kind == "case" and ident.isdigit():
             case = store.case(int(ident))
             if case is None or not may_see(principal, case.county_code):
                 return Outcome(False, "督办事项不存在或不在您的查看范围内，操作未执行")
-            done = store.act_on_case(case.id, action, comment, actor, max_level)
+            done = store.act_on_case(
+                case.id,
+                action,
+                comment,
+                actor,
+                max_level,
+                request_key=request_key,
+                in_transaction=_audit_hook(record),
+            )
         else:
             return Outcome(False, "请先在清单中选择一项任务或督办事项")
     except Conflict as exc:
@@ -110,10 +160,25 @@ def _act(hub: DataHub, subject: str, action: str, comment: str) -> Outcome:
     except StoreError as exc:
         return Outcome(False, str(exc))
     when = local_time(done.acted_at).strftime("%Y-%m-%d %H:%M")
+    if done.replayed:
+        return Outcome(
+            True, f"本次{done.action}已于{when}记录（重复提交，未重复记录）", done.case_id
+        )
     text = f"已记录{action}（{principal.user_id}，{when}）"
     if action == ESCALATE:
         text += f"，现为{level_name(cfg, done.level_after)}"
     return Outcome(True, text, done.case_id)
+
+
+def _audit_hook(record: object | None):  # noqa: ANN202
+    """The store's in-transaction hook writing `record` (an audit.InTransaction) for the action."""
+    if record is None:
+        return None
+
+    def write(conn, done) -> None:  # noqa: ANN001
+        record.write(conn, case=done.case_id, level_after=done.level_after)
+
+    return write
 
 
 def promote(
