@@ -7,12 +7,16 @@ source gives the same answer to the same query. Large sources belong in sync mod
 
 from __future__ import annotations
 
+import logging
+
 import duckdb
 import pandas as pd
 import sqlalchemy as sa
 
-from data_sources.base import BoundDataset, DatasetQuery, DataSourceError
-from data_sources.sql import build_select, coerce_types
+from data_sources.base import BoundDataset, DatasetQuery, DataSourceError, remaining_budget
+from data_sources.sql import Watchdog, build_select, coerce_types
+
+log = logging.getLogger(__name__)
 
 
 def query_rows(
@@ -21,8 +25,12 @@ def query_rows(
     """Run the query over `rows`: a frame (in source column names), or a DuckDB SQL relation
     text such as "read_parquet('x.parquet')" that DuckDB reads without loading it whole."""
     engine = sa.create_engine("duckdb:///:memory:")
+    budget = remaining_budget()
+    if budget is not None and budget <= 0:
+        raise DataSourceError(f"数据源 {source} 查询超时：本次刷新的时限已用完")
+    watchdog = Watchdog(budget)  # a web request's deadline: DuckDB is interrupted there
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn, watchdog.guard(conn):
             duck = conn.connection.driver_connection
             if isinstance(rows, pd.DataFrame):
                 duck.register("_rows", typed_rows(rows, dataset, source))
@@ -40,8 +48,14 @@ def query_rows(
             result = conn.execute(build_select(local, query, "duckdb"))
             frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     except (sa.exc.SQLAlchemyError, duckdb.Error) as exc:
+        if watchdog.fired:
+            raise DataSourceError(f"数据源 {source} 查询超时：本次刷新的时限内未完成") from exc
+        # The engine's own words stay in the server's log, never on a screen.
+        log.warning("source %s: %s not answered: %s", source, dataset.name, _first_line(exc))
         raise DataSourceError(
-            f"数据源 {source} 的数据无法按口径查询（{_first_line(exc)}）"
+            f"数据源 {source} 的数据无法按口径查询",
+            detail=f"数据源 {source} 查询失败：数据集 {dataset.name} 的数据与字段口径不符"
+            "（列名或类型），详见服务器日志",
         ) from exc
     finally:
         engine.dispose()

@@ -153,7 +153,7 @@ class SqlSource:
         if budget is not None and budget <= 0:
             raise DataSourceError(f"数据源 {self.name} 查询超时：本次刷新的时限已用完")
         limit = budget if budget is not None and budget < self.config.query_timeout else None
-        watchdog = _Watchdog(limit)
+        watchdog = Watchdog(limit)
         try:
             with self.engine().connect() as conn, watchdog.guard(conn):
                 return rows_frame(conn.execute(stmt))
@@ -238,7 +238,7 @@ class SqlSource:
 
 
 # -- stopping a statement at the request's deadline ----------------------------------------
-class _Watchdog:
+class Watchdog:
     """Cancels the statement running on a connection when `seconds` pass.
 
     psycopg's cancel() and the interrupt() of DuckDB and SQLite stop a statement from another

@@ -112,3 +112,24 @@ def test_a_budget_stops_a_slow_duckdb_query(tmp_path) -> None:  # noqa: ANN001
     assert elapsed < 3, elapsed
     assert "超时" in str(info.value)
     assert threading.active_count() < 50
+
+
+def test_a_budget_stops_a_file_drops_query() -> None:
+    """File drops and REST rows are queried by an in-memory DuckDB (local_engine): the same
+    deadline interrupts it."""
+    from cockpit.contracts import CONTRACTS
+    from data_sources.base import BoundDataset, DataSourceError
+    from data_sources.local_engine import query_rows
+
+    contract = CONTRACTS["risk.warnings"]
+    bound = BoundDataset("risk.warnings", "warnings", contract.columns[:1], {}, None, {})
+    # What read_csv/read_parquet would be for a file drop: here ten billion generated rows.
+    relation = (
+        "(SELECT CAST(a.range AS VARCHAR) AS warning_id FROM range(100000) a, range(100000) b)"
+    )
+    query = DatasetQuery(measures=(Measure("n", "count", "warning_id"),))
+    started = time.monotonic()
+    with time_budget(0.5), pytest.raises(DataSourceError) as info:
+        query_rows(relation, bound, query, "drop")
+    assert time.monotonic() - started < 3
+    assert "超时" in str(info.value)

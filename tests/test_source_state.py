@@ -43,3 +43,49 @@ def test_panels_use_the_one_wording() -> None:
     expected = result_state_text(result)
     assert source_note(result).children == expected  # 应急指挥
     assert foot(result.as_of, result.error, result.stale)[0].children == expected  # 12345
+
+
+def test_risk_screen_shows_a_failed_source_on_the_panel(settings, demo_db, tmp_path) -> None:  # noqa: ANN001
+    """/risk with its source down: an alert on the summary panel itself, saying whether the
+    figures below are last good ones (and from when) or missing; not only a footnote."""
+    import json
+    import shutil
+
+    import sqlalchemy as sa
+
+    from cockpit.settings import CacheSettings, DatasetBinding
+    from data_sources.sql import SqlConfig
+    from panels.risk.callbacks import build_screen
+    from tests.apps import close_app, running_app
+
+    copy = tmp_path / "platform.duckdb"
+    shutil.copyfile(demo_db, copy)
+    sources = {**settings.sources, "platform": SqlConfig(kind="sql", url=f"duckdb:///{copy}")}
+    table = settings.datasets["risk.warnings"].table
+    datasets = {
+        **settings.datasets,
+        "risk.warnings": DatasetBinding(source="platform", table=table),
+    }
+    today = settings.sources["demo"].end_date
+
+    def summary(app) -> str:  # noqa: ANN001
+        hub = app.server.extensions["cockpit_hub"]
+        with app.server.test_request_context("/"):
+            built = build_screen(hub, "2026-10", None, today)
+        return json.dumps(
+            built["summary"], default=lambda c: c.to_plotly_json(), ensure_ascii=False
+        )
+
+    # No cache: each view asks the source, as the first one after the cache's timeout does.
+    changed = settings.model_copy(
+        update={"sources": sources, "datasets": datasets, "cache": CacheSettings(type="null")}
+    )
+    for app in running_app(changed):
+        assert "数据源异常" not in summary(app)
+        engine = app.server.extensions["cockpit_hub"].sources["platform"].engine()
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"ALTER TABLE {table} RENAME TO {table}_gone"))
+        down = summary(app)
+        close_app(app)
+    assert "数据源异常" in down and '"role": "alert"' in down
+    assert "暂无可显示的数据" in down

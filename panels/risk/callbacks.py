@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from cockpit import clock, ids, maps
-from cockpit.components import result_state_text
+from cockpit.components import result_state_text, source_state
 from cockpit.formatting import as_of, month_label
 from cockpit.hub import DataHub
 from cockpit.maps import county_outlines
@@ -74,8 +74,13 @@ def build_screen(
     list_note = f"共 {len(shown)} 条（按级别、发布时间排序）；预警发布系统数据截至 {stamp}"
     if source_note:
         list_note += f"；{source_note}"
+    summary = figures.summary(level_counts(frame), len(view.made), unacked, view.source.as_of)
+    if view.source.error:
+        # On the panel itself, above the counts: the figures below are last good ones (and
+        # from when), or there are none because the source does not answer.
+        summary = [source_state(view.source), *summary]
     return {
-        "summary": figures.summary(level_counts(frame), len(view.made), unacked, view.source.as_of),
+        "summary": summary,
         "by_domain": figures.domain_bar(domain_level_table(frame)),
         "map": figures.risk_map(outlines, county_counts(frame, counties), points, county),
         "map_note": (
