@@ -38,6 +38,7 @@ MODULES: tuple[tuple[str, str], ...] = (
     ("hotline", "12345热线"),
     ("briefing", "要情专报"),
     ("contacts", "一键直联"),
+    ("data_quality", "数据质量"),  # administrators and city staff
     ("admin", "系统管理"),  # administrators and auditors only (cockpit/security/roles.py)
 )
 

@@ -86,7 +86,7 @@ ROLES: dict[str, Role] = {
         Role(
             "city_staff",
             "市直部门工作人员",
-            DATA_PAGES,
+            DATA_PAGES | {"data_quality"},  # they fix the data with the platform
             frozenset({SEE_PERSONAL, EXPORT, UNMASK, SEE_SOURCE_DETAIL, SEE_MOBILES}),
             "city",
         ),
@@ -108,7 +108,7 @@ ROLES: dict[str, Role] = {
         Role(
             "admin",
             "系统管理员",
-            frozenset({"admin"}),
+            frozenset({"admin", "data_quality"}),  # data quality: counts and reasons, no rows
             frozenset({MANAGE_USERS, MANAGE_CONTACTS}),
             "none",
             management=True,
