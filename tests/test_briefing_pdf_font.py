@@ -83,14 +83,19 @@ def test_digits_and_latin_letters_are_in_the_pdf_as_text() -> None:
 
 
 def _render(pdf_bytes: bytes, tmp_path: Path, name: str) -> bytes:
-    """Page 1 as raw grey pixels, rendered by Ghostscript without any font of the machine's
-    CJK resources mattering: an embedded font draws itself."""
+    """Page 1 as raw grey pixels, rendered by Ghostscript as a print server without CJK font
+    resources would: an empty cidfmap first on the search path hides the machine's mappings
+    (Debian maps STSong-Light to installed fonts), so only an embedded font draws the digits."""
     source = tmp_path / f"{name}.pdf"
     target = tmp_path / f"{name}.pgm"
+    no_cid_fonts = tmp_path / "gs-lib"
+    no_cid_fonts.mkdir(exist_ok=True)
+    (no_cid_fonts / "cidfmap").write_text("")
     source.write_bytes(pdf_bytes)
     subprocess.run(
-        ["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pgmraw", "-r72"]
-        + ["-dFirstPage=1", "-dLastPage=1", f"-sOutputFile={target}", str(source)],
+        ["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pgmraw", "-r150"]
+        + [f"-I{no_cid_fonts}", "-dFirstPage=1", "-dLastPage=1"]
+        + [f"-sOutputFile={target}", str(source)],
         check=True,
         capture_output=True,
         timeout=60,
@@ -101,15 +106,16 @@ def _render(pdf_bytes: bytes, tmp_path: Path, name: str) -> bytes:
 @needs_font
 @pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript (gs) not installed")
 def test_ghostscript_draws_the_digits_and_latin_letters(tmp_path: Path) -> None:
-    # Two briefings identical but for one line of digits and Latin letters only: rendered, the
-    # pages must differ where that line is. With a referenced font Ghostscript drew nothing.
-    with_figures = _render(
-        documents.to_pdf(_briefing("0123456789 ABCDEFG xyz"), GENERATED), tmp_path, "a"
-    )
-    without = _render(documents.to_pdf(_briefing(""), GENERATED), tmp_path, "b")
+    # Two briefings identical but for the digits and Latin letters of one line (both lines
+    # start with the same Chinese word, so the layout is the same). Rendered, the pages must
+    # differ there; with the referenced STSong-Light, Ghostscript's substitute drew none of them.
+    figures = documents.to_pdf(_briefing("数字0123456789 ABCDEFG xyz"), GENERATED)
+    blank = documents.to_pdf(_briefing("数字"), GENERATED)
+    with_figures = _render(figures, tmp_path, "figures")
+    without = _render(blank, tmp_path, "blank")
     assert len(with_figures) == len(without)
     differing = sum(1 for x, y in zip(with_figures, without, strict=True) if x != y)
-    assert differing > 200, f"only {differing} pixels differ: the digits were not drawn"
+    assert differing > 300, f"only {differing} pixels differ: the digits were not drawn"
 
 
 def test_without_an_embeddable_font_the_pdf_is_still_written_with_a_note(
@@ -125,5 +131,20 @@ def test_without_an_embeddable_font_the_pdf_is_still_written_with_a_note(
         assert "长治市要情专报" in text
         warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         assert len(warnings) == 1 and "fonts-arphic-uming" in warnings[0]
+    finally:
+        documents.pdf_font.cache_clear()
+
+
+def test_a_damaged_font_file_falls_back_too(monkeypatch, caplog, tmp_path: Path) -> None:
+    damaged = tmp_path / "uming.ttc"
+    damaged.write_bytes(b"not a font")
+    monkeypatch.setattr(documents, "PDF_FONT_FILES", ((str(damaged), 0),))
+    documents.pdf_font.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING, logger=documents.__name__):
+            pdf = PdfReader(io.BytesIO(documents.to_pdf(_briefing(FIGURES), GENERATED)))
+        text = "".join(page.extract_text() for page in pdf.pages).replace("\n", "")
+        assert documents.FONT_MISSING_NOTE in text
+        assert any(str(damaged) in r.getMessage() for r in caplog.records)
     finally:
         documents.pdf_font.cache_clear()
