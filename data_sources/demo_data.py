@@ -2,7 +2,9 @@
 
 Everything here is synthetic except the city's published annual figures (PUBLISHED below,
 from the government work reports cited in shared/domain/city.md), which the monthly series
-reproduce exactly at December. Same seed, size and end date -> the same data, row for row.
+reproduce exactly at December: levels, and published growth rates as published (a rate that
+the rounded levels cannot give, such as budget revenue's, is carried in the December row).
+Same seed, size and end date -> the same data, row for row.
 
 Run it by hand with `python -m cockpit demo-data --help`.
 """
@@ -23,7 +25,7 @@ from shapely.prepared import prep
 
 from cockpit import clock
 
-GENERATOR_VERSION = "8"
+GENERATOR_VERSION = "9"  # 9: budget revenue's published December growth
 DEMO_LABEL = "演示数据"
 
 Progress = Callable[[str, float], None]
@@ -37,11 +39,14 @@ PUBLISHED: dict[str, dict[int, dict[str, float]]] = {
         2022: {"value": 2804.8, "growth": 7.2},
         2023: {"value": 2806.2, "growth": 5.6},
     },
+    # The finance bureau's growth is on a comparable basis (可比口径) and cannot be recomputed
+    # from the rounded levels (224 / 166.4 is +34.6%, the report says +34.7%): the demo
+    # publishes it in the December row, as the bureau does, and the cockpit shows it as published.
     "budget_revenue": {
         2020: {"value": 166.4},
-        2021: {"value": 224.0},
-        2022: {"value": 310.5},
-        2023: {"value": 315.08},
+        2021: {"value": 224.0, "growth": 34.7},
+        2022: {"value": 310.5, "growth": 38.6},
+        2023: {"value": 315.08, "growth": 1.48},
     },
     "fai": {2021: {"value": 892.0, "growth": 10.3}, 2023: {"value": 963.5}},
     "industry_va": {2022: {"growth": 12.4}, 2023: {"growth": 6.1}},
@@ -456,16 +461,19 @@ def economy_values(
                     city_growth = round((city_cum / prev_cum - 1) * 100, 1)
                 else:
                     city_growth = None  # growth: computed (the cockpit computes it)
-                fai_pub = PUBLISHED.get("fai", {}).get(y, {}).get("growth")
-                if ind == "fai" and m == 12 and fai_pub is not None:
-                    city_growth = fai_pub
+                counties_have_growth = city_growth is not None
+                # A published annual rate stands in the city's December row, whatever the
+                # rounded levels give (the published figures are reproduced exactly).
+                annual_pub = PUBLISHED.get(ind, {}).get(y, {}).get("growth")
+                if ind != "gdp" and m == 12 and annual_pub is not None:
+                    city_growth = annual_pub
                 add(ind, city_code, y, m, city_cum, city_growth, unit, quarterly)
                 for code, value, prev in zip(counties, county_cums, prev_county, strict=True):
                     if ind == "gdp":
                         growth = round(
                             city_growth + county_offset[code] * 0.6 + rng.normal(0, 0.4), 1
                         )
-                    elif city_growth is not None:
+                    elif counties_have_growth:
                         growth = round((value / prev - 1) * 100, 1)
                     else:
                         growth = None

@@ -3,18 +3,22 @@
 Both carry the title block (the city's name, the kind, the date of issue), the span the
 figures cover, 数据截至, and the demo label where the data are demo data.
 
-The PDF's Chinese font is reportlab's built-in CID font STSong-Light (Adobe's standard
-Simplified Chinese font name, not embedded): nothing is fetched or read from disk, so it
-works on an intranet server without any font installed, and every PDF reader substitutes its
-own Song typeface (Adobe Reader, WPS, Foxit, poppler with poppler-data). The Noto CJK files of
-Debian's fonts-noto-cjk cannot be used instead: they are OpenType/CFF, which reportlab does not
-embed. See docs/briefing.md.
+The PDF embeds its Chinese font (a subset: only the glyphs used), so every reader and printer
+draws the same glyphs. A referenced-only font (reportlab's CID font STSong-Light) left every
+digit and Latin letter blank when printed through Ghostscript without CJK resources. The font
+is AR PL UMing (a Song/Ming typeface, TrueType, Debian's fonts-arphic-uming, which the README
+and .ci/run install); reportlab embeds TrueType (glyf) fonts only, so the OpenType/CFF files of
+fonts-noto-cjk cannot be used. Where no embeddable font is installed the PDF is still written in
+STSong-Light, with a warning in the log and a note on the page. See docs/briefing.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import logging
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from cockpit import clock
@@ -22,7 +26,18 @@ from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import date_label
 from panels.briefing.sentences import KIND_NAMES, Briefing
 
-PDF_FONT = "STSong-Light"
+log = logging.getLogger(__name__)
+
+# Embeddable Chinese fonts, first found wins: (TrueType file or collection, index in the collection).
+PDF_FONT_FILES: tuple[tuple[str, int], ...] = (
+    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),  # fonts-arphic-uming: AR PL UMing CN
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),  # fonts-wqy-zenhei: WenQuanYi Zen Hei
+)
+PDF_FONT_EMBEDDED = "CockpitSong"  # the name the embedded font is registered under in reportlab
+PDF_FONT_FALLBACK = "STSong-Light"  # referenced, not embedded: readers substitute their own
+FONT_MISSING_NOTE = (
+    "（本机未安装可嵌入的中文字体，本文件字体未嵌入，部分打印机可能无法打印数字和字母）"
+)
 RED = (0xC0, 0x00, 0x00)  # the red of a 红头 title block
 DEMO_NOTE = "【演示数据，非真实统计】"
 FOOT_NOTE = "本专报由领导驾驶舱根据各业务系统数据自动生成，数字以各主管部门正式发布为准。"
@@ -35,7 +50,7 @@ def header_lines(b: Briefing, generated: dt.datetime | None = None) -> list[str]
     generated = generated or clock.now()
     return [
         f"（{KIND_NAMES[b.kind]}）{date_label(b.day)}",
-        # Separated by ideographic spaces: STSong-Light has no glyph for the middle dot.
+        # Separated by ideographic spaces: the fallback STSong-Light has no middle dot (·).
         f"{b.place}　数据覆盖 {b.span}　数据截至 {as_of_text(b.as_of)}　"
         f"生成于 {generated:%Y-%m-%d %H:%M}",
     ]
@@ -98,24 +113,53 @@ def to_docx(b: Briefing, generated: dt.datetime | None = None) -> bytes:
     return buffer.getvalue()
 
 
+def embeddable_font_file() -> tuple[str, int] | None:
+    """The first installed font of PDF_FONT_FILES, or None."""
+    return next(((path, index) for path, index in PDF_FONT_FILES if Path(path).is_file()), None)
+
+
+@functools.cache
+def pdf_font() -> tuple[str, bool]:
+    """The PDF's font, registered with reportlab once: (its name, whether it is embedded).
+
+    reportlab embeds a TrueType font as a subset of the glyphs a document uses. Without one the
+    fallback is referenced only, said once in the log (and on each PDF by FONT_MISSING_NOTE)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    found = embeddable_font_file()
+    if found is not None:
+        path, index = found
+        try:
+            pdfmetrics.registerFont(TTFont(PDF_FONT_EMBEDDED, path, subfontIndex=index))
+            return PDF_FONT_EMBEDDED, True
+        except Exception as exc:  # noqa: BLE001 - a damaged font file must not stop the briefing
+            log.warning("PDF font %s unusable (%s); falling back to STSong-Light", path, exc)
+    else:
+        log.warning(
+            "no embeddable Chinese font for the PDF briefing (install Debian's fonts-arphic-uming);"
+            " writing it with STSong-Light, referenced and not embedded"
+        )
+    pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT_FALLBACK))
+    return PDF_FONT_FALLBACK, False
+
+
 def to_pdf(b: Briefing, generated: dt.datetime | None = None) -> bytes:
-    """The briefing as a PDF (A4), Chinese set in STSong-Light."""
+    """The briefing as a PDF (A4), Chinese set in an embedded font (see pdf_font)."""
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import HRFlowable, Paragraph, SimpleDocTemplate, Spacer
 
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+    font, embedded = pdf_font()
     red = colors.Color(*(c / 255 for c in RED))
 
     def style(name: str, size: float, **kw) -> ParagraphStyle:  # noqa: ANN003
         return ParagraphStyle(
-            name, fontName=PDF_FONT, fontSize=size, leading=size * 1.6, wordWrap="CJK", **kw
+            name, fontName=font, fontSize=size, leading=size * 1.6, wordWrap="CJK", **kw
         )
 
     title_style = style("title", 24, alignment=TA_CENTER, textColor=red, spaceAfter=6)
@@ -132,6 +176,8 @@ def to_pdf(b: Briefing, generated: dt.datetime | None = None) -> bytes:
     ]
     if b.is_demo:
         story.append(Paragraph(escape(DEMO_NOTE), style("demo", 12, textColor=red)))
+    if not embedded:
+        story.append(Paragraph(escape(FONT_MISSING_NOTE), style("font", 9, textColor=red)))
     for s in b.sections:
         story.append(Paragraph(escape(s.title), heading))
         story += [Paragraph(escape(line), body) for line in s.lines]
@@ -147,6 +193,9 @@ def to_pdf(b: Briefing, generated: dt.datetime | None = None) -> bytes:
         rightMargin=25 * mm,
         topMargin=25 * mm,
         bottomMargin=20 * mm,
+        # The canvas starts in Helvetica, which reportlab would list (not embedded) on every
+        # page: start it in the briefing's font, so that every font of the file is embedded.
+        initialFontName=font,
     )
     doc.build(story)
     return buffer.getvalue()
