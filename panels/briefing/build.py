@@ -305,9 +305,8 @@ def risk_section(
     from panels.risk.warnings import in_force, place_names
 
     risk_config = hub.module_config.get("risk") or RiskConfig()
-    period = f"{day - dt.timedelta(days=1):%Y-%m}"
     lights = key_work_config(hub).lights.rules()
-    view = in_force(hub, risk_config, period, county, day, lights)
+    view = in_force(hub, risk_config, county, day, lights)
     section = Section("risk", "", as_of=view.source.as_of, error=view.source.error or "")
     names = place_names(hub)
     items = [
