@@ -67,7 +67,8 @@ def test_figures_past_their_expected_update_are_marked_overdue(settings) -> None
         hub = app.server.extensions["cockpit_hub"]
         with app.server.test_request_context("/"):
             lines = _sections(build_briefing(hub, "daily", None, DAY))["economy"].lines
-        assert "已超期" in lines[-1] and lines[-1].startswith("（本部分数据截至 "), lines
+        marks = [line for line in lines if "已超期" in line]
+        assert len(marks) == 1 and "数据截至" in marks[0], lines
 
 
 # -- not configured -------------------------------------------------------------------------------

@@ -179,14 +179,18 @@ def build_briefing(
         section.key, section.title = key, title
         if section.error and not section.lines:
             section.lines = [f"{section.error}，请以驾驶舱页面为准。"]
-        late = overdue(hub, dataset, section.as_of, now)
-        if late:
+        late = overdue_line(hub, dataset, section.as_of, now)
+        # A module may mark its own lateness in its own words (the economy section does):
+        # one mark per section.
+        if late and not any("已超期" in line for line in section.lines):
             section.lines.append(late)
         briefing.sections.append(section)
     return briefing
 
 
-def overdue(hub: DataHub, dataset: str, as_of: dt.datetime | None, now: dt.datetime) -> str | None:
+def overdue_line(
+    hub: DataHub, dataset: str, as_of: dt.datetime | None, now: dt.datetime
+) -> str | None:
     """'（本部分数据截至 2024-04-15，已超期915天，以上为最近一次的数据。）' when the section's data is
     past the dataset's allowed age (the hub's own rule, Result.late_by), else None."""
     probe = Result(dataset, pd.DataFrame(), "", False, as_of=as_of, max_age=hub.max_age(dataset))
