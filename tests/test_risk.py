@@ -190,7 +190,9 @@ def test_threshold_rule_flags_the_counties_below_the_line(risk_app, settings, tr
     exactly the counties the data puts there, at the level their rate calls for."""
     cfg = RiskConfig.model_validate(settings.risk)
     with risk_app.server.test_request_context("/"):
-        view = in_force(_hub(risk_app), cfg, PERIOD, None, _today(settings))
+        # Rules are judged on the month of "now" (warnings in force are a fact of now, #18):
+        # on the last day of October, October's rates.
+        view = in_force(_hub(risk_app), cfg, None, dt.date(2026, 10, 31))
     t = truth["october"]
     t = t[~t.direct_answer.astype(bool)]  # on_time_includes_direct: false
     # reopened_counts_on_time: false; extended tickets are judged on their extended deadline
@@ -213,7 +215,7 @@ def test_anomaly_detection_flags_the_weeks_gas_spike(risk_app, settings, truth) 
     cfg = RiskConfig.model_validate(settings.risk)
     today = _today(settings)
     with risk_app.server.test_request_context("/"):
-        view = in_force(_hub(risk_app), cfg, PERIOD, None, today)
+        view = in_force(_hub(risk_app), cfg, None, today)
     monday = pd.Timestamp(today).normalize() - pd.Timedelta(days=pd.Timestamp(today).weekday() + 7)
     gas = truth["gas"].received_at
     count = int(((gas >= monday) & (gas < monday + pd.Timedelta(days=7))).sum())

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 
 import pandas as pd
 
 from cockpit import clock
-from cockpit.formatting import span_label
-from cockpit.hub import DataHub
+from cockpit.formatting import freshness, span_label
+from cockpit.hub import DataHub, Result
 from cockpit.scope import Principal, current_principal
 from data_sources.base import DatasetQuery, Filter, Measure
 from panels.briefing.config import BriefingConfig
@@ -37,8 +38,17 @@ from panels.briefing.sentences import (
     key_work_lines,
     warning_lines,
 )
+from panels.economy.transform import Reading
 
 KINDS = ("daily", "weekly")
+# The dataset each section stands on: one not configured is said to be 未接入 (never "none").
+SECTION_DATASETS = {
+    "economy": "economy.indicator_values",
+    "hotline": "hotline.tickets",
+    "key_work": "key_work.tasks",
+    "risk": "risk.warnings",
+    "emergency": "emergency.events",
+}
 SPAN_DAYS = {"daily": 1, "weekly": 7}
 BEFORE_LABELS = {"daily": "前一日", "weekly": "前一周"}
 
@@ -87,21 +97,48 @@ def default_day(hub: DataHub) -> dt.date:
     return min(today, stamp.date() + dt.timedelta(days=1))
 
 
+def span_end(day: dt.date, period: str | None) -> dt.date:
+    """The day after the span a briefing covers: `day`, or the day after the selected 统计期
+    (YYYY-MM) when that month ended before `day`, so the briefing follows the screens."""
+    if not period:
+        return day
+    try:
+        start = dt.date(int(period[:4]), int(period[5:7]), 1)
+    except ValueError:
+        return day  # not a month: the screens' selector never sends one; issue as of `day`
+    after = (pd.Timestamp(start) + pd.offsets.MonthBegin(1)).date()
+    return min(day, after)
+
+
+def dated_span(first: dt.date, last: dt.date) -> str:
+    """The days covered, with their year: 2026年11月19日 / 2026年12月28日—2027年1月3日."""
+    if first.year == last.year:
+        return f"{first.year}年{span_label(first, last)}"
+    return f"{first.year}年{first.month}月{first.day}日—{last.year}年{last.month}月{last.day}日"
+
+
 def build_briefing(
     hub: DataHub,
     kind: str = "daily",
     county: str | None = None,
     day: dt.date | None = None,
     principal: Principal | None = None,
+    period: str | None = None,
 ) -> Briefing:
-    """要情专报 of `kind` issued on `day` for `county` (None: the principal's default place)."""
+    """要情专报 of `kind` issued on `day` for `county` (None: the principal's default place),
+    covering the selected 统计期 `period` (YYYY-MM) when given, as the screens show it.
+
+    Warnings in force and events being handled are facts of the day of issue, whatever the
+    period; the economy, 12345 and task figures are those of the span the period ends.
+    """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     principal = principal or current_principal()
     city = hub.settings.city
     codes = [c.code for c in city.counties]
     county = resolve_county(principal, county, codes)
-    day = day or default_day(hub)
+    issued = day or default_day(hub)
+    day = span_end(issued, period)
     first = day - dt.timedelta(days=SPAN_DAYS[kind])
     last = day - dt.timedelta(days=1)
     place = city.county_names.get(county, "全市") if county else "全市"
@@ -110,7 +147,7 @@ def build_briefing(
         place=place,
         county=county,
         kind=kind,
-        day=day,
+        day=issued,
         first=first,
         last=last,
         is_demo=hub.is_demo(),
@@ -124,10 +161,17 @@ def build_briefing(
             lambda: hotline_section(hub, config, kind, county, place, day),
         ),
         ("key_work", "三、重点工作督办", lambda: key_work_section(hub, kind, county, place, day)),
-        ("risk", "四、风险预警", lambda: risk_section(hub, config, county, place, day)),
-        ("emergency", "五、突发事件", lambda: emergency_section(hub, county, place)),
+        ("risk", "四、风险预警", lambda: risk_section(hub, config, county, place, issued)),
+        ("emergency", "五、突发事件", lambda: emergency_section(hub, county, place, issued)),
     ]
+    now = clock.now()
     for key, title, make in parts:
+        dataset = SECTION_DATASETS[key]
+        if not hub.has(dataset):
+            # Not configured is not "nothing to report": say so, and build nothing from it.
+            line = f"{title[2:]}数据未接入（数据集 {dataset} 未配置），本部分无法报告。"
+            briefing.sections.append(Section(key, title, lines=[line]))
+            continue
         try:
             section = make()
         except Exception as exc:  # noqa: BLE001 - one failing module must not lose the others
@@ -135,8 +179,27 @@ def build_briefing(
         section.key, section.title = key, title
         if section.error and not section.lines:
             section.lines = [f"{section.error}，请以驾驶舱页面为准。"]
+        late = overdue_line(hub, dataset, section.as_of, now)
+        # A module may mark its own lateness in its own words (the economy section does):
+        # one mark per section.
+        if late and not any("已超期" in line for line in section.lines):
+            section.lines.append(late)
         briefing.sections.append(section)
     return briefing
+
+
+def overdue_line(
+    hub: DataHub, dataset: str, as_of: dt.datetime | None, now: dt.datetime
+) -> str | None:
+    """'（本部分数据截至 2024-04-15，已超期915天，以上为最近一次的数据。）' when the section's data is
+    past the dataset's allowed age (the hub's own rule, Result.late_by), else None."""
+    probe = Result(dataset, pd.DataFrame(), "", False, as_of=as_of, max_age=hub.max_age(dataset))
+    late = probe.late_by(now)
+    if late is None:
+        return None
+    # freshness() is the overview's wording; its " · " separator has no glyph in the PDF font.
+    text = freshness(as_of, late).replace(" · ", "，")
+    return f"（本部分{text}，以上为最近一次的数据。）"
 
 
 # -- each module ---------------------------------------------------------------------------------
@@ -172,7 +235,9 @@ def economy_section(
     section.as_of = hub.as_of("economy.indicator_values")
     section.error = page.error
     wanted = config.indicators or [i.id for i in hub.settings.indicators]
-    readings = [r for r in page.readings if r.indicator_id in wanted]
+    # Each sentence names its period with the year (2023年全年, 2026年1-10月): a briefing read
+    # in 2026 about 2023's figures must not say just 全年.
+    readings = [with_year(r) for r in page.readings if r.indicator_id in wanted]
     readings.sort(key=lambda r: wanted.index(r.indicator_id))
     extras = economy_config(hub)
     words = {
@@ -184,6 +249,20 @@ def economy_section(
     }
     section.lines = economy_lines(readings, place, words)
     return section
+
+
+def with_year(r: Reading) -> Reading:
+    """The reading with its period label year-qualified (全年 -> 2023年全年)."""
+    if not r.period or not r.label or r.label == "—" or r.label.startswith(r.period[:4]):
+        return r
+    return replace(r, label=f"{r.period[:4]}年{r.label}")
+
+
+def dated(lines: list[str], day: dt.date) -> list[str]:
+    """The lines with the first one dated '截至2026年11月20日，' (a fact of that day)."""
+    if not lines:
+        return lines
+    return [f"截至{day.year}年{day.month}月{day.day}日，{lines[0]}", *lines[1:]]
 
 
 def hotline_section(
@@ -247,7 +326,7 @@ def hotline_section(
                 hot_words = found[found["hot"]] if found["hot"].any() else found.head(0)
                 words = tuple(hot_words["word"].head(config.keywords))
     figures = HotlineFigures(
-        span=span_label(current.start.date(), (current.end - dt.timedelta(days=1)).date()),
+        span=dated_span(current.start.date(), (current.end - dt.timedelta(days=1)).date()),
         before_label=BEFORE_LABELS[kind],
         received=values.get("received") if not counts.error else None,
         received_before=earlier.get("received") if not counts_before.error else None,
@@ -256,7 +335,7 @@ def hotline_section(
         satisfaction=values.get("satisfaction"),
         satisfaction_before=earlier.get("satisfaction"),
         topics=topics,
-        hot_week=f"上周（{span_label(week.date(), (week + dt.timedelta(days=6)).date())}）",
+        hot_week=f"上周（{dated_span(week.date(), (week + dt.timedelta(days=6)).date())}）",
         baseline_weeks=hot.hot_topics.baseline_weeks,
         spikes=tuple(
             Spike(str(s.category), float(s.tickets), float(s.baseline), float(s.ratio))
@@ -292,7 +371,8 @@ def key_work_section(
         for row in red.to_dict("records")
         if then.get(row["task_id"]) != "red"
     ]
-    section.lines = key_work_lines(light_counts(now), turned, BEFORE_LABELS[kind], place, limit=5)
+    lines = key_work_lines(light_counts(now), turned, BEFORE_LABELS[kind], place, limit=5)
+    section.lines = dated(lines, day)
     return section
 
 
@@ -305,9 +385,8 @@ def risk_section(
     from panels.risk.warnings import in_force, place_names
 
     risk_config = hub.module_config.get("risk") or RiskConfig()
-    period = f"{day - dt.timedelta(days=1):%Y-%m}"
     lights = key_work_config(hub).lights.rules()
-    view = in_force(hub, risk_config, period, county, day, lights)
+    view = in_force(hub, risk_config, county, day, lights)
     section = Section("risk", "", as_of=view.source.as_of, error=view.source.error or "")
     names = place_names(hub)
     items = [
@@ -320,11 +399,15 @@ def risk_section(
         )
         for w in view.frame.itertuples()
     ]
-    section.lines = warning_lines(items, place, config.named_warning_levels)
+    if view.source.error and not view.source.stale:
+        # The warnings system did not answer: its warnings are unknown, never "none in force"
+        # (the error line is written by build_briefing).
+        return section
+    section.lines = dated(warning_lines(items, place, config.named_warning_levels), day)
     return section
 
 
-def emergency_section(hub: DataHub, county: str | None, place: str) -> Section:
+def emergency_section(hub: DataHub, county: str | None, place: str, day: dt.date) -> Section:
     """Events not yet ended, as the emergency screen lists them."""
     from panels.emergency import data
 
@@ -347,7 +430,7 @@ def emergency_section(hub: DataHub, county: str | None, place: str) -> Section:
         )
         for e in result.frame.to_dict("records")
     ]
-    section.lines = event_lines(items, place)
+    section.lines = dated(event_lines(items, place), day)
     return section
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from cockpit import exports
@@ -14,6 +16,8 @@ from cockpit.shell import screen_county
 from panels.briefing import documents
 from panels.briefing.build import KINDS, ScopeRefused, build_briefing, config_of
 from panels.briefing.sentences import Briefing
+
+PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def _kind(value: object) -> str:
@@ -32,10 +36,15 @@ def body(b: Briefing) -> list:
     return out
 
 
-def view(hub: DataHub, kind: object, county: object) -> dict:
-    """What the page shows for a kind and the screen's county (refusals as a message)."""
+def _period(value: object) -> str | None:
+    """The screens' 统计期 (YYYY-MM), or None when the selector sends nothing usable."""
+    return value if isinstance(value, str) and PERIOD.fullmatch(value) else None
+
+
+def view(hub: DataHub, kind: object, county: object, period: object = None) -> dict:
+    """What the page shows for a kind, the screen's county and 统计期 (refusals as a message)."""
     try:
-        b = build_briefing(hub, _kind(kind), screen_county(county))
+        b = build_briefing(hub, _kind(kind), screen_county(county), period=_period(period))
     except ScopeRefused as exc:
         return {"title": "要情专报", "meta": "", "demo": "", "body": [], "message": str(exc)}
     meta = f"{date_label(b.day)} · {b.place} · 数据覆盖 {b.span} · 数据截至 {as_of_text(b.as_of)}"
@@ -43,13 +52,17 @@ def view(hub: DataHub, kind: object, county: object) -> dict:
     return {"title": b.title, "meta": meta, "demo": demo, "body": body(b), "message": ""}
 
 
-def export_file(hub: DataHub, kind: object, county: object, fmt: str) -> dict:
+def export_file(
+    hub: DataHub, kind: object, county: object, fmt: str, period: object = None
+) -> dict:
     """The briefing as a dcc.Download payload ('docx' or 'pdf'); PermissionError without EXPORT."""
     principal = current_principal()
     if not principal.can(EXPORT):
         exports.audit_export(f"briefing.{fmt}", result="denied")
         raise PermissionError("当前账号没有导出权限")
-    b = build_briefing(hub, _kind(kind), screen_county(county), principal=principal)
+    b = build_briefing(
+        hub, _kind(kind), screen_county(county), principal=principal, period=_period(period)
+    )
     content = documents.to_pdf(b) if fmt == "pdf" else documents.to_docx(b)
     name = documents.filename(b, "pdf" if fmt == "pdf" else "docx")
     exports.audit_export(
@@ -85,10 +98,11 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("briefing-message", "children"),
         Input("briefing-kind", "value"),
         Input("filter-county", "value"),
+        Input("filter-period", "value"),
     )
-    def update(kind, county):  # noqa: ANN001, ANN202
-        """The briefing for the kind and county chosen."""
-        v = view(hub, kind, county)
+    def update(kind, county, period):  # noqa: ANN001, ANN202
+        """The briefing for the kind, county and 统计期 chosen."""
+        v = view(hub, kind, county, period)
         return v["title"], v["meta"], v["demo"], v["body"], v["message"]
 
     @app.callback(
@@ -98,14 +112,15 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("briefing-export-pdf", "n_clicks"),
         State("briefing-kind", "value"),
         State("filter-county", "value"),
+        State("filter-period", "value"),
         prevent_initial_call=True,
     )
-    def download(docx_clicks, pdf_clicks, kind, county):  # noqa: ANN001, ANN202
+    def download(docx_clicks, pdf_clicks, kind, county, period):  # noqa: ANN001, ANN202
         """Download the briefing as Word or PDF."""
         if not (docx_clicks or pdf_clicks):
             return no_update, no_update
         fmt = "pdf" if ctx.triggered_id == "briefing-export-pdf" else "docx"
         try:
-            return export_file(hub, kind, county, fmt), ""
+            return export_file(hub, kind, county, fmt, period), ""
         except (PermissionError, ScopeRefused) as exc:
             return no_update, str(exc)

@@ -27,6 +27,7 @@ from panels.emergency.transform import (
     TimelineEntry,
     casualties,
 )
+from panels.risk.data import SOURCE_ONLY_LABEL, SOURCE_ONLY_NOTE
 
 EVENT_ITEM = "emergency-event"  # the pattern-matching id type of an event in the list
 KIND_UNITS_NOTE = "距离为直线（大圆）距离，公里；实际路程以导航为准"
@@ -99,7 +100,8 @@ def summary(active: Result, warnings: Result) -> list:
         stat("正在处置", n_active, "起", "is-alert" if len(frame) else ""),
         stat("死亡", _count(deaths), "人", "is-alert" if deaths else ""),
         stat("受伤", _count(injuries), "人"),
-        stat("在发布预警", n_warn, "条"),
+        # Only the warnings system's own: labelled so, never read as all warnings in force.
+        stat(SOURCE_ONLY_LABEL, n_warn, "条"),
     ]
 
 
@@ -400,7 +402,7 @@ def warnings_list(result: Result, names: dict[str, str]) -> list:
     frame = result.frame
     if frame.empty:
         if not result.error:
-            out.append(html.P("当前没有在发布的预警", className="em-empty"))
+            out.append(html.P(f"当前没有在发布的{SOURCE_ONLY_LABEL}", className="em-empty"))
         return out
     counts = frame["level"].value_counts()
     out.append(
@@ -437,7 +439,7 @@ def warnings_list(result: Result, names: dict[str, str]) -> list:
         )
     )
     if not result.error:
-        out.append(source_note(result, "单位：条"))
+        out.append(source_note(result, f"单位：条；{SOURCE_ONLY_NOTE}"))
     return out
 
 

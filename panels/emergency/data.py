@@ -178,13 +178,13 @@ def warnings_probe(hub: DataHub, county: str | None, bound: dt.datetime) -> Resu
 
 
 def warnings_in_force(hub: DataHub, county: str | None, seen: Result, bound: dt.datetime) -> Result:
-    """Warnings issued and not lifted, most severe first."""
+    """The warnings system's warnings in force (the risk module's one definition), most
+    severe first. The cockpit's own threshold and anomaly warnings are not among them: the
+    screen labels this set as such (panels.risk.data.SOURCE_ONLY_LABEL)."""
+    from panels.risk.data import IN_FORCE_FILTERS
+
     query = DatasetQuery(
-        filters=(
-            Filter("stage", "ne", "解除"),
-            Filter("lifted_at", "is_null"),
-            *county_filter(county),
-        ),
+        filters=(*IN_FORCE_FILTERS, *county_filter(county)),
         columns=(
             "warning_id",
             "domain",

@@ -4,6 +4,10 @@ Text is segmented with jieba (its Rust port, rjieba), and only for bounded sampl
 few thousand rows of the hot categories, fetched with a LIMIT): the share of sampled tickets that use a word, times the
 number of tickets the engine counted, estimates the word's volume this week and in an average
 baseline week. Pure functions; the segmenter is loaded on first use, not at start-up.
+
+Words that are not topics (不足, 做饭, 压力, 困难: they occur in complaints about anything) are
+listed in stopwords.txt beside this file and always left out; a city's own list
+(config/hotline.yaml) comes on top.
 """
 
 from __future__ import annotations
@@ -12,12 +16,21 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
 _WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,}$")  # Chinese or Latin words, no digits
 # Place words that only say where (every ticket has an address); the place itself stays.
 _GENERIC_SUFFIXES = ("号楼", "小区")
+STOP_WORDS_FILE = Path(__file__).with_name("stopwords.txt")
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """The shipped list of words that are not topics (stopwords.txt), read once."""
+    lines = STOP_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.lstrip().startswith("#"))
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +47,7 @@ def words(text: object, stopwords: Iterable[str] = ()) -> set[str]:
     """The distinct words of one ticket's text worth counting (no digits, no stop words)."""
     if text is None or (isinstance(text, float) and pd.isna(text)):
         return set()
-    stop = set(stopwords)
+    stop = stop_words().union(stopwords) if stopwords else stop_words()
     return {
         w
         for w in _cut()(str(text))

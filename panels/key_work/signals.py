@@ -200,7 +200,7 @@ def collect(hub: DataHub, period: str, county: str | None, today: dt.date) -> Co
     )
     out.signals += hotline
 
-    view = in_force(hub, risk_cfg, period, county, today, cfg.lights.rules())
+    view = in_force(hub, risk_cfg, county, today, cfg.lights.rules())
     out.as_of["risk"] = view.source.as_of
     if view.source.error:
         out.errors.append(f"风险管控：{view.source.error}")

@@ -29,6 +29,15 @@ from panels.overview.transform import (
 )
 from panels.risk.transform import county_counts
 
+# The dataset each module's part of the overview stands on: one not configured is 未接入.
+MODULE_DATASETS = (
+    ("经济运行", "economy.indicator_values"),
+    ("12345热线", "hotline.tickets"),
+    ("重点工作", "key_work.tasks"),
+    ("风险管控", "risk.warnings"),
+    ("应急指挥", "emergency.events"),
+)
+
 
 def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date) -> dict:
     """Everything the overview shows for a period and county (None = whole city)."""
@@ -43,7 +52,7 @@ def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date
     # The same lights as the 重点工作 page: milestones count where they can be read.
     milestones, _ = key_work_data.usable_milestones(key_work_data.milestones(hub, county))
     tasks_card, lit = key_work_card(data.tasks(hub, county), today, rules, milestones)
-    warnings = data.warnings_in_force(hub, period, county, today)
+    warnings = data.warnings_in_force(hub, county, today)
     active = data.active_events(hub, county)
     emergency = emergency_card(active, data.events_this_year(hub, today.year, county), today.year)
     tickets_as_of = hub.as_of("hotline.tickets") or dt.datetime.combine(today, dt.time())
@@ -52,7 +61,10 @@ def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date
         pd.Timestamp(tickets_as_of).normalize()
         - pd.Timedelta(days=pd.Timestamp(tickets_as_of).weekday() + 7)
     ).strftime("%Y-%m-%d")
-    attention = attention_list(economy, lit, warnings, active, weekly, last_week)
+    not_connected = tuple((m, d) for m, d in MODULE_DATASETS if not hub.has(d))
+    attention = attention_list(
+        economy, lit, warnings, active, weekly, last_week, not_connected=not_connected
+    )
     return {
         "left": [economy, hotline],
         "right": [tasks_card, risk_card(warnings), emergency],
@@ -73,7 +85,7 @@ def _metric_values(hub: DataHub, metric: str, period: str) -> tuple[dict, dict, 
     """(values, texts, title, note) per county for the map's metric, as the source answers."""
     if metric == "risk":
         # Counted as the risk page counts them; a county without warnings has 0, not a gap.
-        result = data.warnings_in_force(hub, period, None, clock.today())
+        result = data.warnings_in_force(hub, None, clock.today())
         counties = [c.code for c in hub.settings.city.counties]
         values = county_counts(result.frame, counties)
         texts = {c: f"{int(v)}条" for c, v in values.items()}

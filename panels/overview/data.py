@@ -109,7 +109,7 @@ def tasks(hub: DataHub, county: str | None) -> Result:
     return hub.query("key_work.tasks", DatasetQuery(filters=county_filter(county), columns=columns))
 
 
-def warnings_in_force(hub: DataHub, period: str, county: str | None, today: dt.date) -> Result:
+def warnings_in_force(hub: DataHub, county: str | None, today: dt.date) -> Result:
     """Warnings in force as the 风险管控 page counts them: the sources' and the cockpit's own
     (threshold rules, anomaly detection), with the source's 数据截至 and error. One definition,
     so the overview, the risk page and 要情专报 never show two different numbers."""
@@ -118,7 +118,7 @@ def warnings_in_force(hub: DataHub, period: str, county: str | None, today: dt.d
     from panels.risk.warnings import in_force
 
     lights = (hub.module_config.get("key_work") or KeyWorkConfig()).lights.rules()
-    view = in_force(hub, acks.config(hub), period, county, today, lights)
+    view = in_force(hub, acks.config(hub), county, today, lights)
     return replace(view.source, frame=view.frame)
 
 

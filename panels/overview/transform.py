@@ -202,8 +202,13 @@ def attention_list(
     this_week: str,
     limit: int = 12,
     per_module: int = 3,
+    not_connected: tuple[tuple[str, str], ...] = (),
 ) -> list[Attention]:
-    """What needs attention now, most urgent first."""
+    """What needs attention now, most urgent first; then each (module, dataset) not connected.
+
+    A module whose data is not configured cannot raise anything, so an empty list would read as
+    "nothing to attend to": it is listed as 未接入 instead, whatever the limit.
+    """
     items: list[Attention] = []
     if events.ok:
         for e in events.frame.itertuples():
@@ -241,12 +246,23 @@ def attention_list(
                     f"上周{s.category}类诉求 {int(s.tickets)} 件，为近8周均值的 {s.ratio:g} 倍",
                 )
             )
-    # Most urgent first, but no module may crowd out the others: at most `per_module` each.
+    # Most urgent first, but no module may crowd out the others: at most `per_module` each,
+    # taken in rounds (every module's most urgent item, then every module's second, ...) so
+    # that the limit never drops a whole module while another shows three items.
     items.sort(key=lambda a: a.severity)
-    kept: list[Attention] = []
-    per: dict[str, int] = {}
+    by_module: dict[str, list[Attention]] = {}
     for item in items:
-        if per.get(item.module, 0) < per_module:
-            kept.append(item)
-            per[item.module] = per.get(item.module, 0) + 1
-    return kept[:limit]
+        by_module.setdefault(item.module, []).append(item)
+    kept: list[Attention] = []
+    for rank in range(per_module):
+        for module_items in by_module.values():
+            if rank < len(module_items) and len(kept) < limit:
+                kept.append(module_items[rank])
+    kept.sort(key=lambda a: a.severity)
+    kept += [
+        Attention(
+            3, module, f"{module}数据未接入（数据集 {dataset} 未配置），本屏无法判断该模块情况"
+        )
+        for module, dataset in not_connected
+    ]
+    return kept

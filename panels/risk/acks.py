@@ -63,7 +63,7 @@ def _acknowledge(
     if not may_ack(principal, cfg):
         return Outcome(False, f"当前账号（{principal.role}）没有签收权限，未签收")
     lights = (hub.module_config.get("key_work") or KeyWorkConfig()).lights.rules()
-    view = in_force(hub, cfg, period, county, today, lights)
+    view = in_force(hub, cfg, county, today, lights)
     rows = view.frame[view.frame["warning_id"] == warning_id]
     if rows.empty:
         return Outcome(False, "该预警已不在发布中或不在您的查看范围内，未签收")

@@ -47,7 +47,7 @@ def build_screen(
     """Everything the screen shows for a period and county (None = the whole city)."""
     cfg = acks.config(hub)
     lights = (hub.module_config.get("key_work") or KeyWorkConfig()).lights.rules()
-    view = in_force(hub, cfg, period, county, today, lights)
+    view = in_force(hub, cfg, county, today, lights)
     frame = view.frame
     names = place_names(hub)
     principal = current_principal()

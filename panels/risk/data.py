@@ -40,10 +40,19 @@ def month_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
     return start, (pd.Timestamp(start) + pd.offsets.MonthBegin(1)).to_pydatetime()
 
 
+# The one definition of a source warning in force: not at the 解除 stage and with no lifting
+# time. Every screen that reads risk.warnings in force filters with this (/emergency too).
+IN_FORCE_FILTERS = (Filter("stage", "ne", "解除"), Filter("lifted_at", "is_null"))
+# What a screen that shows only these (not the cockpit's threshold and anomaly warnings, see
+# panels.risk.warnings.in_force) must call them, so its count is never read as all in force.
+SOURCE_ONLY_LABEL = "发布系统预警"
+SOURCE_ONLY_NOTE = "仅含预警发布系统发布的预警，不含驾驶舱阈值预警和异常检测预警"
+
+
 def warnings_in_force(hub: DataHub, county: str | None) -> Result:
     """Warnings not yet lifted (发布, 响应, 处置), most severe and newest first."""
     query = DatasetQuery(
-        filters=(Filter("stage", "ne", "解除"), *county_filter(county)),
+        filters=(*IN_FORCE_FILTERS, *county_filter(county)),
         columns=WARNING_COLUMNS,
         order_by=(("level", False), ("issued_at", True)),
     )

@@ -31,10 +31,9 @@ COLUMNS = {
 def warnings(hub: DataHub, params: dict[str, str]) -> Table:
     """Every warning in force for the screen's county (or all in scope)."""
     county = screen_county(params.get("county"))
-    period = params.get("period") or f"{clock.today():%Y-%m}"
     today = clock.today()
     cfg = hub.module_config.get("risk") or RiskConfig()
-    view = in_force(hub, cfg, period, county, today, key_work_config(hub).lights.rules())
+    view = in_force(hub, cfg, county, today, key_work_config(hub).lights.rules())
     names = place_names(hub)
     frame = view.frame.copy()
     frame["level"] = [f"{LEVEL_NAMES.get(int(v), '')}预警" for v in frame["level"]]

@@ -1,7 +1,9 @@
 """Warnings in force: the sources' own (risk.warnings) and the cockpit's (thresholds, anomalies).
 
 The cockpit's warnings are computed on every view from the current figures, never stored:
-they are in force while their condition holds. Their ids are stable (rule, place, period),
+they are in force while their condition holds. Warnings in force are a fact of now, not of the
+统计期 on screen: `in_force` judges every rule on the current month (`now_period`), so /risk
+at any period, the overview, /emergency and 要情专报 count the same warnings. Their ids are stable (rule, place, period),
 so an acknowledgement recorded in the store stays attached to them.
 """
 
@@ -426,15 +428,21 @@ def _judged(
 
 
 # -- everything in force ---------------------------------------------------------------------
+def now_period(today: dt.date) -> str:
+    """The month the cockpit's threshold rules are judged on: the current one, whatever
+    统计期 a screen shows (a warning in force is a fact of now)."""
+    return f"{today:%Y-%m}"
+
+
 def in_force(
     hub: DataHub,
     cfg: RiskConfig,
-    period: str,
     county: str | None,
     today: dt.date,
     lights: LightRules | None = None,
 ) -> WarningsView:
-    """The sources' warnings not yet lifted, and the cockpit's own, in one frame."""
+    """The sources' warnings not yet lifted, and the cockpit's own judged now, in one frame."""
+    period = now_period(today)
     source = data.warnings_in_force(hub, county)
     frame = (
         source.frame.copy()
