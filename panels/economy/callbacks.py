@@ -261,7 +261,9 @@ def build_indicator(
         # Ranked over every county; each county the user may not see keeps only its code.
         table = redact_peers(table, hub.visible_places(data.DATASET, hub.principal()))
         colours = {
-            code: theme.STATUS_COLOURS.get(growth_status(g, indicator), theme.ACCENT)
+            code: theme.STATUS_COLOURS.get(
+                growth_status(g, indicator, int(shown[:4]), code), theme.ACCENT
+            )
             if r.target_growth is not None
             else theme.ACCENT
             for code, g in zip(table.county_code, table.growth, strict=True)

@@ -39,12 +39,16 @@ class IndicatorFigure:
     target_growth: float | None
 
 
-def growth_status(growth: float | None, indicator: Indicator) -> str:
-    """Traffic light of cumulative growth against the annual growth target."""
-    target = indicator.target
-    if growth is None or pd.isna(growth) or target is None or target.kind != "growth":
+def growth_status(
+    growth: float | None, indicator: Indicator, year: int | None = None, county: str | None = None
+) -> str:
+    """Traffic light of cumulative growth against the growth target of its year (and county);
+    without a year, against the target that holds for every year."""
+    target = indicator.growth_target(year, county)
+    if growth is None or pd.isna(growth) or target is None:
         return "none"
-    gap = growth - target.value if indicator.good == "up" else target.value - growth
+    # The gap at the precision it is shown with: 5.6 against 7 is 1.4 points, red beyond 1.0.
+    gap = round(growth - target if indicator.good == "up" else target - growth, 4)
     if gap >= 0:
         return "green"
     return "yellow" if gap >= -indicator.warn_margin else "red"
@@ -73,7 +77,7 @@ def indicator_figure(
             None,
             False,
             "none",
-            _target_growth(indicator),
+            indicator.growth_target(int(year), county_code),
         )
     row = current.sort_values("period").iloc[-1]
     value = None if pd.isna(row["value"]) else float(row["value"])
@@ -94,14 +98,9 @@ def indicator_figure(
         value,
         growth,
         computed,
-        growth_status(growth, indicator),
-        _target_growth(indicator),
+        growth_status(growth, indicator, int(year), county_code),
+        indicator.growth_target(int(year), county_code),
     )
-
-
-def _target_growth(indicator: Indicator) -> float | None:
-    target = indicator.target
-    return target.value if target is not None and target.kind == "growth" else None
 
 
 # -- the economy module's semantics ------------------------------------------------------------
@@ -271,7 +270,7 @@ def level_target(indicator: Indicator, extras_targets: dict[int, float], year: i
     if year in extras_targets:
         return float(extras_targets[year])
     target = indicator.target
-    return target.value if target is not None and target.kind == "level" else None
+    return target.for_year(year) if target is not None and target.kind == "level" else None
 
 
 def completion(value: float | None, target: float | None) -> float | None:
@@ -346,10 +345,10 @@ def reading(
     kind = row_kind(indicator)
     shown = shown_period(data, indicator, period)
     year = int(period[:4])
-    growth_target = _target_growth(indicator)
-    # Level targets (a budget, a planned total) are the city's; a county's growth is held
-    # against the city's growth target, as county rankings are.
     is_county = place in counties
+    # A county's growth is held against its own target where config gives one for the year,
+    # else against the city's; level targets (a budget, a planned total) are the city's.
+    growth_target = indicator.growth_target(year, place if is_county else None)
     level = None if is_county else level_target(indicator, level_targets or {}, year)
     by = rank_metric(indicator, rank_by)
     base = dict(
@@ -399,7 +398,11 @@ def reading(
     elapsed = time_progress(shown)
     done = completion(value, level)
     progress = progress_status(done, elapsed, progress_margin, indicator.good)
-    status = growth_status(growth, indicator) if growth_target is not None else progress
+    status = (
+        growth_status(growth, indicator, year, place if is_county else None)
+        if growth_target is not None
+        else progress
+    )
     rank = rank_change = None
     rank_of = 0
     if is_county:

@@ -1,0 +1,157 @@
+"""Issue #18 items 9, 10 and 13 on real-shaped figures of 长治:
+
+- targets by year (and by county): 2023 GDP, published growth 5.6% against the real 2023
+  target of 7%, reads 低1.4 and is red, while 2022 keeps the catalog's 6%;
+- precision as published: 1.48% stays 1.48%, 23.34% stays 23.34%, 2806.2 stays 2,806.2
+  on the cards, in the table and in the sentences;
+- staleness: the overview, the economy page and the 要情专报's economy section say 已超期N天
+  with the same N, from one rule (Result.late_by) and one wording.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from cockpit.settings import ConfigError, Indicator, Target, load_settings
+from panels.economy import figures
+from panels.economy.transform import reading, sentence
+
+CITY = "140400"
+LUZHOU, SHANGDANG = "140403", "140404"
+COUNTIES = [LUZHOU, SHANGDANG]
+CONFIG = Path(__file__).resolve().parent.parent / "config"
+
+
+def _gdp(target: Target | None = None, **overrides: object) -> Indicator:
+    fields: dict[str, object] = {
+        "id": "gdp",
+        "name": "地区生产总值",
+        "unit": "亿元",
+        "definition": "可比价",
+        "department": "市统计局",
+        "frequency": "quarterly",
+        "form": "cumulative",
+        "growth": "published",
+        "good": "up",
+        "additive": True,
+        "target": target or Target(kind="growth", value=6.0, years={2023: 7.0}),
+        "warn_margin": 1.0,
+    }
+    fields.update(overrides)
+    return Indicator(**fields)
+
+
+def _frame(rows: list[tuple[str, str, object, object]], indicator: str = "gdp") -> pd.DataFrame:
+    """(place, period, value, growth) rows of economy.indicator_values."""
+    return pd.DataFrame(
+        [
+            {
+                "indicator_id": indicator,
+                "county_code": place,
+                "period": period,
+                "period_type": "cumulative",
+                "value": value,
+                "growth": growth,
+                "unit": "亿元",
+                "release_date": pd.Timestamp(f"{int(period[:4]) + 1}-01-20"),
+            }
+            for place, period, value, growth in rows
+        ]
+    ).astype({"value": "float64", "growth": "float64"})
+
+
+def _texts(component: object) -> str:
+    """Every string in a Dash component tree, joined."""
+    out: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, list | tuple):
+            for child in node:
+                walk(child)
+        elif hasattr(node, "children"):
+            walk(node.children)
+
+    walk(component)
+    return " ".join(out)
+
+
+# -- item 9: targets by year and by county --------------------------------------------------------
+def test_2023_gdp_against_its_own_target_of_7_reads_low_1_4_and_red():
+    """长治 2023: GDP 2806.2亿元, +5.6%, target 7% -> 低1.4个百分点, red; 2022 keeps 6%."""
+    gdp = _gdp()
+    frame = _frame([(CITY, "2023-12", 2806.2, 5.6), (CITY, "2022-12", 2630.0, 5.6)])
+    r2023 = reading(frame, gdp, "2023-12", CITY, COUNTIES)
+    assert (r2023.target_growth, r2023.target_gap, r2023.status) == (7.0, -1.4, "red")
+    card = _texts(figures.card(r2023, False))
+    assert "目标7% · 低1.4个百分点" in card
+    assert "低于目标1.4个百分点" in sentence(r2023, "全市")
+    r2022 = reading(frame, gdp, "2022-12", CITY, COUNTIES)
+    assert (r2022.target_growth, r2022.target_gap, r2022.status) == (6.0, -0.4, "yellow")
+
+
+def test_a_county_target_overrides_the_city_target_for_that_county_only():
+    gdp = _gdp(Target(kind="growth", value=6.0, counties={LUZHOU: {2023: 8.0}}))
+    frame = _frame(
+        [
+            (CITY, "2023-12", 2806.2, 5.6),
+            (LUZHOU, "2023-12", 700.0, 7.5),
+            (SHANGDANG, "2023-12", 353.2, 7.5),
+        ]
+    )
+    luzhou = reading(frame, gdp, "2023-12", LUZHOU, COUNTIES)
+    shangdang = reading(frame, gdp, "2023-12", SHANGDANG, COUNTIES)
+    assert (luzhou.target_growth, luzhou.target_gap, luzhou.status) == (8.0, -0.5, "yellow")
+    assert (shangdang.target_growth, shangdang.status) == (6.0, "green")
+
+
+def test_a_single_target_still_holds_for_every_year():
+    gdp = _gdp(Target(kind="growth", value=6.0))
+    frame = _frame([(CITY, "2023-12", 2806.2, 5.6), (CITY, "2021-12", 2300.0, 9.0)])
+    assert reading(frame, gdp, "2023-12", CITY, COUNTIES).target_growth == 6.0
+    assert reading(frame, gdp, "2021-12", CITY, COUNTIES).target_growth == 6.0
+
+
+def _config_with(tmp_path: Path, target: object) -> Path:
+    folder = tmp_path / "config"
+    shutil.copytree(CONFIG, folder)
+    path = folder / "indicators.yaml"
+    catalog = yaml.safe_load(path.read_text(encoding="utf-8"))
+    catalog["indicators"][0]["target"] = target
+    path.write_text(yaml.safe_dump(catalog, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def test_targets_by_year_are_read_from_config_indicators_yaml(tmp_path):
+    folder = _config_with(tmp_path, {"kind": "growth", "value": 6.0, "years": {2023: 7.0}})
+    gdp = load_settings(folder, environ={}).indicator_map["gdp"]
+    assert gdp.target is not None
+    assert (gdp.target.for_year(2023), gdp.target.for_year(2024)) == (7.0, 6.0)
+
+
+def test_bad_target_values_give_one_clear_line_each(tmp_path):
+    folder = _config_with(
+        tmp_path,
+        {"kind": "growth", "value": 6.0, "years": {"二〇二三": 7.0, 2024: "七"}},
+    )
+    with pytest.raises(ConfigError) as info:
+        load_settings(folder, environ={})
+    lines = [p for p in info.value.problems if "target" in p]
+    assert len(lines) == 2, info.value.problems
+    assert all("\n" not in line and "config/indicators.yaml" in line for line in lines)
+    assert any("二〇二三" in line for line in lines)
+    assert any("2024" in line for line in lines)
+
+
+def test_a_target_without_any_value_is_refused_in_one_line(tmp_path):
+    folder = _config_with(tmp_path, {"kind": "growth"})
+    with pytest.raises(ConfigError) as info:
+        load_settings(folder, environ={})
+    lines = [p for p in info.value.problems if "indicators.0.target" in p]
+    assert len(lines) == 1, info.value.problems
