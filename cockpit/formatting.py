@@ -60,14 +60,23 @@ def as_of(value: dt.datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
+def overdue(late_by: dt.timedelta | None) -> str:
+    """How far past its allowed age data are: '已超期2天', '已超期5小时'; '' when on time.
+
+    The one wording of lateness (the overview, the economy page and the 要情专报 use it); the
+    one rule deciding it is cockpit.hub.Result.late_by (the dataset's max_age_hours)."""
+    if late_by is None:
+        return ""
+    days = late_by.days
+    hours = int(late_by.total_seconds() // 3600)
+    return f"已超期{days}天" if days >= 1 else f"已超期{max(hours, 1)}小时"
+
+
 def freshness(as_of_time: dt.datetime | None, late_by: dt.timedelta | None = None) -> str:
     """数据截至 with lateness: '数据截至 2026-10-20 · 已超期2天' when past the allowed age."""
     text = f"数据截至 {as_of(as_of_time)}"
-    if late_by is None:
-        return text
-    days = late_by.days
-    hours = int(late_by.total_seconds() // 3600)
-    return text + (f" · 已超期{days}天" if days >= 1 else f" · 已超期{max(hours, 1)}小时")
+    late = overdue(late_by)
+    return f"{text} · {late}" if late else text
 
 
 # -- the official register (要情专报): counts, changes and dates as bulletins write them ----------

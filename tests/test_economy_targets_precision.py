@@ -155,3 +155,52 @@ def test_a_target_without_any_value_is_refused_in_one_line(tmp_path):
         load_settings(folder, environ={})
     lines = [p for p in info.value.problems if "indicators.0.target" in p]
     assert len(lines) == 1, info.value.problems
+
+
+# -- item 13: one staleness rule and one wording on the overview, the page and the briefing -------
+ECONOMY = "economy.indicator_values"
+
+
+@pytest.fixture
+def late_hub(settings):  # noqa: ANN001, ANN201
+    """The demo cockpit with economy data allowed to be one hour old (so it is overdue)."""
+    from tests.apps import running_app
+
+    binding = settings.datasets[ECONOMY].model_copy(update={"max_age_hours": 1.0})
+    late = settings.model_copy(update={"datasets": {**settings.datasets, ECONOMY: binding}})
+    for app in running_app(late):
+        with app.server.test_request_context("/"):
+            yield app.server.extensions["cockpit_hub"]
+
+
+def _overdue_days(text: str) -> int:
+    import re
+
+    found = re.search(r"已超期(\d+)天", text)
+    assert found, f"no 已超期N天 in {text!r}"
+    return int(found.group(1))
+
+
+def test_overdue_economy_data_says_the_same_days_on_overview_page_and_briefing(late_hub):
+    import datetime as dt
+
+    from panels.briefing.build import build_briefing
+    from panels.economy.callbacks import build_indicator, build_page
+    from panels.overview.callbacks import build_overview
+    from panels.overview.figures import module_card
+
+    period, day = "2026-10", dt.date(2026, 11, 20)
+    overview = build_overview(late_hub, period, None, day)
+    economy_card = next(c for c in overview["left"] if c.key == "economy")
+    days = _overdue_days(_texts(module_card(economy_card)))
+    assert days >= 1
+
+    page = build_page(late_hub, period, None)
+    assert _overdue_days(page.freshness) == days
+    view = build_indicator(late_hub, period, None, "gdp", "cumulative")
+    assert _overdue_days(view.trend_note) == days
+    assert _overdue_days(view.ranking_note) == days
+
+    briefing = build_briefing(late_hub, "daily", None, day)
+    economy = next(s for s in briefing.sections if s.key == "economy")
+    assert _overdue_days("\n".join(economy.lines)) == days

@@ -6,6 +6,7 @@ indicator) are plain functions of (hub, period, county, ...), so tests call them
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -15,7 +16,7 @@ from cockpit import ids, maps, theme
 from cockpit.cache import is_miss, make_key
 from cockpit.components import result_state_text
 from cockpit.exports import audit_export
-from cockpit.formatting import as_of, month_label, number, percent
+from cockpit.formatting import as_of, freshness, month_label, number, percent
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_map, county_outlines
 from cockpit.outputs import cached_output
@@ -104,6 +105,13 @@ class Page:
     as_of: str = "未知"
     error: str = ""
     is_demo: bool = False
+    as_of_time: dt.datetime | None = None
+    late_by: dt.timedelta | None = None  # past the dataset's max_age_hours (Result.late_by)
+
+    @property
+    def freshness(self) -> str:
+        """'数据截至 2024-04-15 · 已超期915天': the overview's rule and wording."""
+        return freshness(self.as_of_time, self.late_by)
 
 
 def _reading(
@@ -137,6 +145,8 @@ def build_page(hub: DataHub, period: str, county: str | None) -> Page:
         as_of=as_of(result.as_of),
         error=_error_text(result),
         is_demo=result.is_demo,
+        as_of_time=result.as_of,
+        late_by=result.late_by(),
     )
     for indicator in hub.settings.indicators:
         r = _reading(rows, hub, indicator, period, place)
@@ -190,7 +200,8 @@ def build_indicator(
     history_result = data.history_rows(hub, indicator.id, places, period)
     raw_history = _rows(history_result)
     history = with_growth(raw_history, indicator)  # once: every step below reuses it
-    stamp = f"数据截至 {as_of(history_result.as_of or year_result.as_of)}"
+    stamped = history_result if history_result.as_of else year_result
+    stamp = freshness(stamped.as_of, stamped.late_by())
     shown = r.period or shown_period(with_growth(rows, indicator), indicator, period)
     year = int((shown or period)[:4])
     merged = not jan_released(history, indicator.id)
@@ -423,12 +434,12 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         if not whole_city:
             back_class += " hidden"
         crumb = f" › {page.place_name}（县区详情）" if county_view else " › 全市"
-        period_note = f"统计期 {month_label(period)} · 数据截至 {page.as_of}"
+        period_note = f"统计期 {month_label(period)} · {page.freshness}"
         return (
             grid,
             figures.indicator_table(page.table, county_view),
             f"{page.place_name}主要经济指标",
-            f"数据截至 {page.as_of} · 季度指标显示最近一季 · “—”为缺失，不按零计 · 导出含单位、统计期和数据截至",
+            f"{page.freshness} · 季度指标显示最近一季 · “—”为缺失，不按零计 · 导出含单位、统计期和数据截至",
             figures.briefing(page.sentences),
             f"运行简报（{page.place_name}）",
             hub.settings.city.name,
