@@ -139,6 +139,14 @@ class Target(Strict):
         return self.years.get(year, self.value)
 
 
+class Decimals(Strict):
+    """How many decimals an indicator is shown with, where its bulletin says so; unset, the
+    figures show the decimals their source row carries (see cockpit.formatting.carried_decimals)."""
+
+    value: int | None = Field(None, ge=0, le=6)
+    growth: int | None = Field(None, ge=0, le=4)
+
+
 class Indicator(Strict):
     """One economic indicator of the catalog."""
 
@@ -154,6 +162,7 @@ class Indicator(Strict):
     additive: bool
     target: Target | None = None
     warn_margin: float = Field(1.0, ge=0)
+    decimals: Decimals = Decimals()
 
     def growth_target(self, year: int | None, county: str | None = None) -> float | None:
         """The growth target (%) of `year` for the city or a county; None without one."""

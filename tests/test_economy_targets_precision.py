@@ -19,6 +19,7 @@ import yaml
 
 from cockpit.settings import ConfigError, Indicator, Target, load_settings
 from panels.economy import figures
+from panels.economy.export import indicator_table
 from panels.economy.transform import reading, sentence
 
 CITY = "140400"
@@ -204,3 +205,58 @@ def test_overdue_economy_data_says_the_same_days_on_overview_page_and_briefing(l
     briefing = build_briefing(late_hub, "daily", None, day)
     economy = next(s for s in briefing.sections if s.key == "economy")
     assert _overdue_days("\n".join(economy.lines)) == days
+
+
+# -- item 10: precision as published --------------------------------------------------------------
+
+
+def test_published_precision_shows_on_cards_table_and_sentences():
+    """GDP 2806.2亿元 (one decimal as published) +1.48%, retail +23.34%: shown as published."""
+    gdp = _gdp()
+    retail = _gdp(id="retail", name="社会消费品零售总额", frequency="monthly")
+    frame = pd.concat(
+        [
+            _frame([(CITY, "2023-12", 2806.2, 1.48)]),
+            _frame([(CITY, "2023-12", 1245.6, 23.34)], indicator="retail"),
+        ]
+    )
+    r_gdp = reading(frame, gdp, "2023-12", CITY, COUNTIES)
+    r_retail = reading(frame, retail, "2023-12", CITY, COUNTIES)
+
+    card = _texts(figures.card(r_gdp, False))
+    assert "2,806.2" in card and "2,806.20" not in card
+    assert "+1.48%" in card
+    assert "+23.34%" in _texts(figures.card(r_retail, False))
+
+    table = _texts(figures.indicator_table(indicator_table([r_gdp, r_retail], {}), False))
+    assert "2,806.2 " in table + " " and "2,806.20" not in table
+    assert "+1.48%" in table and "+23.34%" in table
+
+    line = sentence(r_gdp, "全市")
+    assert "2806.2亿元" in line and "2806.20" not in line
+    assert "同比增长1.48%" in line
+    assert "同比增长23.34%" in sentence(r_retail, "全市")
+
+
+def test_a_configured_precision_wins_over_the_data():
+    gdp = _gdp(decimals={"value": 2, "growth": 1})
+    frame = _frame([(CITY, "2023-12", 2806.2, 1.48)])
+    r = reading(frame, gdp, "2023-12", CITY, COUNTIES)
+    line = sentence(r, "全市")
+    assert "2806.20亿元" in line and "同比增长1.5%" in line
+
+
+def test_precision_from_the_text_of_the_value_where_the_source_carries_it():
+    """A file drop read as text keeps its trailing zeros: '2806.20' shows 2,806.20."""
+    gdp = _gdp()
+    frame = _frame([(CITY, "2023-12", 0.0, 0.0)]).astype({"value": object, "growth": object})
+    frame.loc[0, ["value", "growth"]] = ["2806.20", "5.60"]
+    r = reading(frame, gdp, "2023-12", CITY, COUNTIES)
+    assert "2806.20亿元" in sentence(r, "全市") and "5.60%" in sentence(r, "全市")
+
+
+def test_a_whole_number_without_a_setting_keeps_todays_default():
+    gdp = _gdp()
+    frame = _frame([(CITY, "2023-12", 2806.0, 6.0)])
+    r = reading(frame, gdp, "2023-12", CITY, COUNTIES)
+    assert "2806亿元" in sentence(r, "全市") and "同比增长6.0%" in sentence(r, "全市")

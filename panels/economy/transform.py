@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cockpit.formatting import period_label
+from cockpit.formatting import carried_decimals, period_label
 from cockpit.settings import Indicator
 
 
@@ -165,7 +165,9 @@ def with_growth(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     """Latest releases of one indicator, with growth as published, or computed where allowed.
 
     Adds `growth_computed` (True where the cockpit computed the rate from last year's level of
-    the same place and period) and `revised` (the period was released more than once).
+    the same place and period), `revised` (the period was released more than once), and
+    `value_decimals` / `growth_decimals`: the decimals the source wrote each figure with, read
+    before the figures become floats (text and Decimal keep '2806.20'), None where unknown.
     """
     mine = rows[rows.indicator_id == indicator.id]
     if {"growth_computed", "revised"} <= set(rows.columns):
@@ -174,13 +176,17 @@ def with_growth(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
         out = mine.copy()
         out["growth_computed"] = pd.Series(dtype=bool)
         out["revised"] = pd.Series(dtype=bool)
+        out["value_decimals"] = pd.Series(dtype=object)
+        out["growth_decimals"] = pd.Series(dtype=object)
         return out
     keys = ["county_code", "period", "period_type"]
     releases = mine.groupby(keys).release_date.nunique().rename("releases").reset_index()
     out = latest_releases(mine).merge(releases, on=keys, how="left")
     out["revised"] = out.pop("releases") > 1
-    out["value"] = out["value"].astype("float64")
-    out["growth"] = out["growth"].astype("float64")
+    out["value_decimals"] = [carried_decimals(v) for v in out["value"]]
+    out["growth_decimals"] = [carried_decimals(g) for g in out["growth"]]
+    out["value"] = pd.to_numeric(out["value"]).astype("float64")
+    out["growth"] = pd.to_numeric(out["growth"]).astype("float64")
     out["growth_computed"] = False
     if indicator.growth == "computed":
         last_year = (out.period.str[:4].astype(int) - 1).astype(str) + out.period.str[4:]
@@ -191,6 +197,7 @@ def with_growth(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
         rate = ((out.value.to_numpy() / before - 1) * 100).round(1)
         out.loc[usable, "growth"] = rate[usable.to_numpy()]
         out.loc[usable, "growth_computed"] = True
+        out.loc[usable, "growth_decimals"] = None  # computed to one decimal: today's default
     return out.sort_values(["county_code", "period"]).reset_index(drop=True)
 
 
@@ -322,6 +329,10 @@ class Reading:
     rank_of: int = 0
     rank_change: int | None = None
     rank_by: str = "growth"
+    # Decimals as published: the indicator's setting, else what the source row carries; the
+    # value's None keeps the screen's default, growth (and its gap and change) default to one.
+    value_decimals: int | None = None
+    growth_decimals: int = 1
 
 
 def reading(
@@ -391,10 +402,15 @@ def reading(
     row = mine.loc[shown]
     value = _num(row["value"])
     growth = _num(row["growth"])
+    value_digits, growth_digits = shown_decimals(indicator, row)
     previous = previous_period(shown, indicator.frequency, jan_released(data, indicator.id))
     before = _num(mine.loc[previous, "growth"]) if previous in mine.index else None
-    change = None if growth is None or before is None else round(growth - before, 1)
-    gap = None if growth is None or growth_target is None else round(growth - growth_target, 1)
+    change = None if growth is None or before is None else round(growth - before, growth_digits)
+    gap = (
+        None
+        if growth is None or growth_target is None
+        else round(growth - growth_target, growth_digits)
+    )
     elapsed = time_progress(shown)
     done = completion(value, level)
     progress = progress_status(done, elapsed, progress_margin, indicator.good)
@@ -431,7 +447,26 @@ def reading(
         rank=rank,
         rank_of=rank_of,
         rank_change=rank_change,
+        value_decimals=value_digits,
+        growth_decimals=growth_digits,
     )
+
+
+def shown_decimals(indicator: Indicator, row: pd.Series) -> tuple[int | None, int]:
+    """(value, growth) decimals of a figure: the catalog's `decimals` where set, else those the
+    source row carries (with_growth), else the default (None for the value: the screen's own;
+    one for growth)."""
+    value = indicator.decimals.value
+    if value is None:
+        value = _digits(row.get("value_decimals"))
+    growth = indicator.decimals.growth
+    if growth is None:
+        growth = _digits(row.get("growth_decimals"))
+    return value, 1 if growth is None else growth
+
+
+def _digits(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def _num(value: object) -> float | None:
@@ -552,42 +587,47 @@ def _month_label(period: str, jan: bool) -> str:
 
 
 # -- how a bulletin writes it ------------------------------------------------------------------
-def value_text(value: float | None, unit: str) -> str:
-    """A level with its unit as bulletins write it: 872.10亿元, 38021元, 100.6（上年同期=100）."""
+def value_text(value: float | None, unit: str, decimals: int | None = None) -> str:
+    """A level with its unit as bulletins write it: 872.10亿元, 38021元, 100.6（上年同期=100）;
+    with `decimals` (as published), exactly that many: 2806.2亿元."""
     if value is None or pd.isna(value) or unit == "%":
         return "—"
     if "=" in unit:  # an index: the base goes in brackets
-        return f"{value:.1f}（{unit}）"
+        return f"{value:.{1 if decimals is None else decimals}f}（{unit}）"
+    if decimals is not None:
+        return f"{value:.{decimals}f}{unit}"
     if unit == "元" or float(value).is_integer():
         return f"{value:.0f}{unit}"
     return f"{value:.2f}{unit}"
 
 
-def growth_text(growth: float | None, rise: str = "增长", fall: str = "下降") -> str:
-    """同比增长6.1% / 同比下降1.2% / 同比持平; '—' when missing."""
+def growth_text(
+    growth: float | None, rise: str = "增长", fall: str = "下降", digits: int = 1
+) -> str:
+    """同比增长6.1% / 同比下降1.2% / 同比持平 (同比增长1.48% where published so); '—' when missing."""
     if growth is None or pd.isna(growth):
         return "—"
-    if round(growth, 1) == 0:
+    if round(growth, digits) == 0:
         return "同比持平"
-    return f"同比{rise if growth > 0 else fall}{abs(growth):.1f}%"
+    return f"同比{rise if growth > 0 else fall}{abs(growth):.{digits}f}%"
 
 
-def gap_text(gap: float | None) -> str:
+def gap_text(gap: float | None, digits: int = 1) -> str:
     """高于目标0.4个百分点 / 低于目标1.1个百分点 / 与目标持平."""
     if gap is None or pd.isna(gap):
         return ""
-    if round(gap, 1) == 0:
+    if round(gap, digits) == 0:
         return "与目标持平"
-    return f"{'高于' if gap > 0 else '低于'}目标{abs(gap):.1f}个百分点"
+    return f"{'高于' if gap > 0 else '低于'}目标{abs(gap):.{digits}f}个百分点"
 
 
-def change_text(change: float | None, previous: str | None) -> str:
+def change_text(change: float | None, previous: str | None, digits: int = 1) -> str:
     """比1-9月提高0.5个百分点 / 与1-9月持平; '' without a previous figure."""
     if change is None or previous is None or pd.isna(change):
         return ""
-    if round(change, 1) == 0:
+    if round(change, digits) == 0:
         return f"与{previous}持平"
-    return f"比{previous}{'提高' if change > 0 else '回落'}{abs(change):.1f}个百分点"
+    return f"比{previous}{'提高' if change > 0 else '回落'}{abs(change):.{digits}f}个百分点"
 
 
 def progress_text(done: float | None, elapsed: float | None) -> str:
@@ -628,8 +668,8 @@ def sentence(r: Reading, place_name: str, rise: str = "增长", fall: str = "下
     if r.missing:
         return f"{head}数据未报送（缺失，不按零计）。"
     parts = []
-    level = value_text(r.value, r.unit)
-    growth = growth_text(r.growth, rise, fall)
+    level = value_text(r.value, r.unit, r.value_decimals)
+    growth = growth_text(r.growth, rise, fall, r.growth_decimals)
     if r.growth_computed and r.growth is not None:
         growth += "（测算）"
     if level != "—":
@@ -639,8 +679,8 @@ def sentence(r: Reading, place_name: str, rise: str = "增长", fall: str = "下
     else:
         parts.append(f"{head}{growth}" if growth != "—" else f"{head}暂无增速")
     parts += [
-        gap_text(r.target_gap),
-        change_text(r.growth_change, r.previous_label),
+        gap_text(r.target_gap, r.growth_decimals),
+        change_text(r.growth_change, r.previous_label, r.growth_decimals),
         progress_text(r.completion, r.elapsed),
         rank_text(r),
     ]
