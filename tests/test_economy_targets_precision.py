@@ -260,3 +260,26 @@ def test_a_whole_number_without_a_setting_keeps_todays_default():
     frame = _frame([(CITY, "2023-12", 2806.0, 6.0)])
     r = reading(frame, gdp, "2023-12", CITY, COUNTIES)
     assert "2806亿元" in sentence(r, "全市") and "同比增长6.0%" in sentence(r, "全市")
+
+
+def test_counties_are_ranked_and_labelled_at_the_published_precision():
+    """+1.48% and +1.46% are two places, not a tie at 1.5%, and the bars say so."""
+    from panels.economy.transform import county_ranking, with_growth
+
+    gdp = _gdp()
+    frame = with_growth(
+        _frame([(LUZHOU, "2023-12", 700.0, 1.46), (SHANGDANG, "2023-12", 353.2, 1.48)]), gdp
+    )
+    table = county_ranking(frame, gdp, "2023-12", COUNTIES)
+    assert dict(zip(table.county_code, table["rank"], strict=True)) == {SHANGDANG: 1, LUZHOU: 2}
+    names = {LUZHOU: "潞州区", SHANGDANG: "上党区"}
+    fig = figures.ranking_figure(
+        table.assign(denied=False),
+        names,
+        metric="growth",
+        unit="%",
+        colours={},
+        selected=None,
+        city_value=None,
+    )
+    assert set(fig.data[0].text) == {"第1  +1.48%", "第2  +1.46%"}

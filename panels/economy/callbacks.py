@@ -299,13 +299,21 @@ def build_indicator(
             for c, v in zip(table.county_code, table.metric, strict=True)
         }
         denied = dict(zip(table.county_code, table.denied, strict=True))
+        # Shown at the precision the ranking was published with (a denied row has none).
+        fallback = 1 if by == "growth" else 2
+        digits = {
+            c: fallback if d is None or pd.isna(d) else int(d)
+            for c, d in zip(table.county_code, table.decimals, strict=True)
+        }
         county_texts = {
             c: (
                 DENIED_TEXT
                 if denied[c]
                 else "未报"
                 if v is None
-                else (percent(v, signed=True) if by == "growth" else number(v, 2))
+                else (
+                    percent(v, digits[c], signed=True) if by == "growth" else number(v, digits[c])
+                )
             )
             for c, v in county_values.items()
         }

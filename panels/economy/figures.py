@@ -266,7 +266,10 @@ def ranking_figure(
         if _nan(r.metric):
             texts.append("未报")
             continue
-        shown = percent(r.metric, signed=True) if is_growth else number(r.metric, 2)
+        digits = _digits(getattr(r, "decimals", None), 1 if is_growth else 2)
+        shown = (
+            percent(r.metric, digits, signed=True) if is_growth else number(r.metric, digits or 0)
+        )
         move = ""
         if r.rank_change is not pd.NA and r.rank_change is not None and not _nan(r.rank_change):
             move = f" ↑{int(r.rank_change)}" if r.rank_change > 0 else ""

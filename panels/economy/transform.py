@@ -235,10 +235,10 @@ def county_ranking(
 
     `rows` are the indicator's rows with growth (see with_growth). Columns: county_code, value,
     growth, growth_computed, metric, rank, previous_rank, rank_change (positive: moved up).
-    Counties with no figure stay in the table, unranked, after the ranked ones.
+    Counties with no figure stay in the table, unranked, after the ranked ones. `decimals` is
+    the precision the metric is published with (ranked and shown at it: 1.48 ahead of 1.46).
     """
     by = rank_metric(indicator, rank_by)
-    digits = 1 if by == "growth" else 2
     kind = row_kind(indicator)
     mine = rows[(rows.indicator_id == indicator.id) & (rows.period_type == kind)]
     jan = jan_released(rows, indicator.id)
@@ -248,6 +248,7 @@ def county_ranking(
         return now.reindex(counties)
 
     now = at(period)
+    digits = ranking_decimals(indicator, now, by)
     before = at(previous_period(period, indicator.frequency, jan))
     table = pd.DataFrame(
         {
@@ -258,6 +259,7 @@ def county_ranking(
             "metric": now[by].to_numpy(dtype="float64"),
         }
     )
+    table["decimals"] = digits
     table["rank"] = rank_places(table["metric"], indicator.good, digits).array
     table["previous_rank"] = rank_places(
         pd.Series(before[by].to_numpy(dtype="float64")), indicator.good, digits
@@ -270,6 +272,17 @@ def county_ranking(
         .drop(columns="_order")
         .reset_index(drop=True)
     )
+
+
+def ranking_decimals(indicator: Indicator, rows: pd.DataFrame, by: str) -> int:
+    """The precision counties are ranked and shown at: the catalog's `decimals`, else the most
+    decimals their published figures carry, else one for growth and two for levels."""
+    configured = indicator.decimals.growth if by == "growth" else indicator.decimals.value
+    if configured is not None:
+        return configured
+    column = "growth_decimals" if by == "growth" else "value_decimals"
+    carried = [int(d) for d in rows.get(column, pd.Series(dtype=object)) if _digits(d) is not None]
+    return max(carried) if carried else (1 if by == "growth" else 2)
 
 
 def level_target(indicator: Indicator, extras_targets: dict[int, float], year: int) -> float | None:
