@@ -283,3 +283,33 @@ def test_counties_are_ranked_and_labelled_at_the_published_precision():
         city_value=None,
     )
     assert set(fig.data[0].text) == {"第1  +1.48%", "第2  +1.46%"}
+
+
+def test_a_target_for_a_county_the_city_does_not_have_stops_start_up_in_one_line(settings):
+    """A typo in a county code must not be silently ignored (the county would keep 6%)."""
+    from tests.apps import app_as
+
+    gdp = settings.indicator_map["gdp"]
+    typo = gdp.model_copy(
+        update={"target": Target(kind="growth", value=6.0, counties={"140499": {2023: 8.0}})}
+    )
+    indicators = [typo if i.id == "gdp" else i for i in settings.indicators]
+    with pytest.raises(ConfigError) as info:
+        app_as(settings.model_copy(update={"indicators": indicators}))
+    lines = [p for p in info.value.problems if "140499" in p]
+    assert len(lines) == 1 and "config/indicators.yaml" in lines[0], info.value.problems
+
+
+def test_bad_decimals_give_one_clear_line_each(tmp_path):
+    folder = tmp_path / "config"
+    shutil.copytree(CONFIG, folder)
+    path = folder / "indicators.yaml"
+    catalog = yaml.safe_load(path.read_text(encoding="utf-8"))
+    catalog["indicators"][0]["decimals"] = {"value": -1, "growth": "两位"}
+    path.write_text(yaml.safe_dump(catalog, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(folder, environ={})
+    lines = [p for p in info.value.problems if "decimals" in p]
+    assert len(lines) == 2, info.value.problems
+    assert any("decimals.value" in line for line in lines)
+    assert any("decimals.growth" in line for line in lines)

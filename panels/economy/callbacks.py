@@ -409,7 +409,9 @@ def county_from_click(click: dict | None) -> str | None:
 
 def register_callbacks(app: Dash, hub: DataHub) -> None:
     """Wire the economy page: filters -> grid, table, briefing; choice -> trend, ranking, map."""
-    config_of(hub).check_catalog(hub.settings.indicator_map)  # a wrong entry stops start-up
+    # A wrong entry (an unknown indicator, a target for a county the city lacks) stops start-up.
+    counties = [c.code for c in hub.settings.city.counties]
+    config_of(hub).check_catalog(hub.settings.indicator_map, counties)
     maps.register_map(app, "economy-map")
 
     @app.callback(
