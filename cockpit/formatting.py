@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import Decimal, InvalidOperation
 
 
 def period_label(period: str, frequency: str = "monthly") -> str:
@@ -21,17 +22,58 @@ def month_label(period: str) -> str:
     return f"{period[:4]}年{int(period[5:7])}月"
 
 
-def number(value: float | None, digits: int = 1) -> str:
-    """A figure with 万/亿 for large counts; '—' when missing (missing is never zero)."""
+def number(value: float | None, digits: int = 1, exact: bool = False) -> str:
+    """A figure with 万/亿 for large counts; '—' when missing (missing is never zero).
+
+    With exact=True the figure is written with exactly `digits` decimals, as its source
+    published it (2,806.2; 2,806.20 where the source wrote 2806.20), whole numbers too."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if abs(value) >= 1e8:
         return f"{value / 1e8:.{digits}f}亿"
-    if abs(value) >= 1e5:
+    if abs(value) >= 1e5 and not exact:
         return f"{value / 1e4:.{digits}f}万"
-    if float(value).is_integer():
+    if float(value).is_integer() and not exact:
         return f"{int(value):,}"
     return f"{value:,.{digits}f}"
+
+
+# More decimals than this in a float's shortest text mean a computed or binary-rounded number
+# (1.4800000190734863), not a published one: its precision is not known.
+MAX_PUBLISHED_DECIMALS = 6
+
+
+def carried_decimals(value: object) -> int | None:
+    """The number of decimals a source wrote a figure with, where it can be known.
+
+    Text ('2806.20' -> 2) and Decimal keep trailing zeros; a float keeps only its shortest
+    form (2806.2 -> 1, 1.48 -> 2), so a whole float (6.0: was it '6' or '6.0'?) is unknown
+    (None), as is anything missing or not a number."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
+        exponent = value.as_tuple().exponent
+        return max(-exponent, 0) if isinstance(exponent, int) else None
+    if isinstance(value, int):
+        return 0
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        try:
+            Decimal(text)
+        except InvalidOperation:
+            return None
+        return carried_decimals(Decimal(text))
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value) or value.is_integer():
+            return None
+        text = repr(value)
+        if "e" in text or "E" in text:
+            return None
+        places = len(text.split(".")[1])
+        return places if places <= MAX_PUBLISHED_DECIMALS else None
+    return None
 
 
 def percent(value: float | None, digits: int = 1, signed: bool = False) -> str:
@@ -60,14 +102,23 @@ def as_of(value: dt.datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
+def overdue(late_by: dt.timedelta | None) -> str:
+    """How far past its allowed age data are: '已超期2天', '已超期5小时'; '' when on time.
+
+    The one wording of lateness (the overview, the economy page and the 要情专报 use it); the
+    one rule deciding it is cockpit.hub.Result.late_by (the dataset's max_age_hours)."""
+    if late_by is None:
+        return ""
+    days = late_by.days
+    hours = int(late_by.total_seconds() // 3600)
+    return f"已超期{days}天" if days >= 1 else f"已超期{max(hours, 1)}小时"
+
+
 def freshness(as_of_time: dt.datetime | None, late_by: dt.timedelta | None = None) -> str:
     """数据截至 with lateness: '数据截至 2026-10-20 · 已超期2天' when past the allowed age."""
     text = f"数据截至 {as_of(as_of_time)}"
-    if late_by is None:
-        return text
-    days = late_by.days
-    hours = int(late_by.total_seconds() // 3600)
-    return text + (f" · 已超期{days}天" if days >= 1 else f" · 已超期{max(hours, 1)}小时")
+    late = overdue(late_by)
+    return f"{text} · {late}" if late else text
 
 
 # -- the official register (要情专报): counts, changes and dates as bulletins write them ----------

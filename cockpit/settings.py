@@ -105,11 +105,46 @@ class City(Strict):
         return path if path.is_absolute() else base / path
 
 
+Year = Annotated[int, Field(ge=1949, le=2100)]
+CountyCode = Annotated[str, Field(pattern=r"^\d{6}$")]
+
+
 class Target(Strict):
-    """An annual target: a growth rate in % or a level in the indicator's unit."""
+    """An annual target: a growth rate in % or a level in the indicator's unit.
+
+    Targets change from year to year (长治's GDP target was 7% in 2023, 6% later), and a
+    county may have its own: `value` holds for every year without its own entry in `years`,
+    and `counties` overrides both for a county in the years it names.
+    """
 
     kind: Literal["growth", "level"]
-    value: float
+    value: float | None = None  # every year's target unless `years` gives one
+    years: dict[Year, float] = Field(default_factory=dict)
+    counties: dict[CountyCode, dict[Year, float]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _has_a_value(self) -> Target:
+        if self.value is None and not self.years and not self.counties:
+            raise ValueError("a target needs a value, or values by year (years: {2023: 7.0})")
+        return self
+
+    def for_year(self, year: int | None, county: str | None = None) -> float | None:
+        """The target of `year` (for `county` where it has its own); None when none is set.
+        Without a year: the target that holds for every year."""
+        if year is None:
+            return self.value
+        own = self.counties.get(county or "", {})
+        if year in own:
+            return own[year]
+        return self.years.get(year, self.value)
+
+
+class Decimals(Strict):
+    """How many decimals an indicator is shown with, where its bulletin says so; unset, the
+    figures show the decimals their source row carries (see cockpit.formatting.carried_decimals)."""
+
+    value: int | None = Field(None, ge=0, le=6)
+    growth: int | None = Field(None, ge=0, le=4)
 
 
 class Indicator(Strict):
@@ -127,6 +162,13 @@ class Indicator(Strict):
     additive: bool
     target: Target | None = None
     warn_margin: float = Field(1.0, ge=0)
+    decimals: Decimals = Decimals()
+
+    def growth_target(self, year: int | None, county: str | None = None) -> float | None:
+        """The growth target (%) of `year` for the city or a county; None without one."""
+        if self.target is None or self.target.kind != "growth":
+            return None
+        return self.target.for_year(year, county)
 
 
 class AppSettings(Strict):

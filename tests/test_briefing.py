@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -118,14 +119,14 @@ def test_growth_up_above_target_and_a_county_whose_growth_falls_below_it() -> No
     city = economy_lines([_reading(rows, CITY)], "全市")
     assert city[0] == "全市1项主要指标中，1项增速达到年度目标。"
     assert city[1] == (
-        "1-10月，全市固定资产投资872.10亿元，同比增长6.8%，高于目标0.8个百分点，"
+        "1-10月，全市固定资产投资872.1亿元，同比增长6.8%，高于目标0.8个百分点，"
         "比1-9月提高0.5个百分点。"
     )
     county = economy_lines([_reading(rows, A)], "潞州区")
     assert county[0] == "潞州区1项主要指标中，1项低于目标（固定资产投资）。"
     # Down, below target, and from first of three in 1-9月 to last in 1-10月.
     assert county[1] == (
-        "1-10月，潞州区固定资产投资331.50亿元，同比下降2.5%，低于目标8.5个百分点，"
+        "1-10月，潞州区固定资产投资331.5亿元，同比下降2.5%，低于目标8.5个百分点，"
         "比1-9月回落9.5个百分点，增速居全市第3位，比1-9月下降2位。"
     )
     rose = economy_lines([_reading(rows, C)], "屯留区")[1]
@@ -285,7 +286,9 @@ def test_daily_briefing_figures_match_the_demo_data(hub, demo_sql, settings) -> 
         f"AND county_code='{settings.city.code}' AND period='2026-10' "
         "AND period_type='cumulative' ORDER BY release_date DESC LIMIT 1"
     ).iloc[0]
-    assert f"固定资产投资{fai['value']:.2f}亿元，同比增长{fai['growth']:.1f}%" in economy
+    # The value as the source carries it (872.1, not 872.10: #18), the growth to one decimal.
+    value = format(Decimal(repr(float(fai["value"]))).normalize(), "f")
+    assert f"固定资产投资{value}亿元，同比增长{fai['growth']:.1f}%" in economy
     tasks = demo_sql("SELECT count(*) AS n FROM key_work_tasks")["n"].iloc[0]
     assert f"重点工作共{tasks}项" in sections["key_work"].lines[0]
     # The red count is the 重点工作 page's, milestones included: an overdue milestone counts.

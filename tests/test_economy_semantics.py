@@ -190,7 +190,8 @@ def test_quarterly_indicator_shows_its_quarter_against_the_previous_quarter():
     r = reading(frame, gdp, "2026-10", CITY, COUNTIES)
     assert (r.period, r.label, r.previous_label) == ("2026-09", "前三季度", "上半年")
     assert sentence(r, "全市") == (
-        "前三季度，全市地区生产总值1700.50亿元，同比增长5.7%，低于目标0.3个百分点，"
+        # 1700.5 as the source wrote it (one decimal), not 1700.50 (#18)
+        "前三季度，全市地区生产总值1700.5亿元，同比增长5.7%，低于目标0.3个百分点，"
         "比上半年提高0.5个百分点。"
     )
     assert list(place_series(frame, gdp, CITY).period) == ["2026-03", "2026-06", "2026-09"]

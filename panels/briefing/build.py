@@ -248,6 +248,8 @@ def economy_section(
         for r in readings
     }
     section.lines = economy_lines(readings, place, words)
+    if page.late_by is not None:  # the overview's rule and wording (cockpit.formatting.overdue)
+        section.lines.insert(0, f"经济运行{page.freshness}，以下为最近一次发布的数据。")
     return section
 
 

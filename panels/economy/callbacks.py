@@ -6,6 +6,7 @@ indicator) are plain functions of (hub, period, county, ...), so tests call them
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -15,7 +16,7 @@ from cockpit import ids, maps, theme
 from cockpit.cache import is_miss, make_key
 from cockpit.components import result_state_text
 from cockpit.exports import audit_export
-from cockpit.formatting import as_of, month_label, number, percent
+from cockpit.formatting import as_of, freshness, month_label, number, percent
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_map, county_outlines
 from cockpit.outputs import cached_output
@@ -104,6 +105,13 @@ class Page:
     as_of: str = "未知"
     error: str = ""
     is_demo: bool = False
+    as_of_time: dt.datetime | None = None
+    late_by: dt.timedelta | None = None  # past the dataset's max_age_hours (Result.late_by)
+
+    @property
+    def freshness(self) -> str:
+        """'数据截至 2024-04-15 · 已超期915天': the overview's rule and wording."""
+        return freshness(self.as_of_time, self.late_by)
 
 
 def _reading(
@@ -137,6 +145,8 @@ def build_page(hub: DataHub, period: str, county: str | None) -> Page:
         as_of=as_of(result.as_of),
         error=_error_text(result),
         is_demo=result.is_demo,
+        as_of_time=result.as_of,
+        late_by=result.late_by(),
     )
     for indicator in hub.settings.indicators:
         r = _reading(rows, hub, indicator, period, place)
@@ -190,7 +200,8 @@ def build_indicator(
     history_result = data.history_rows(hub, indicator.id, places, period)
     raw_history = _rows(history_result)
     history = with_growth(raw_history, indicator)  # once: every step below reuses it
-    stamp = f"数据截至 {as_of(history_result.as_of or year_result.as_of)}"
+    stamped = history_result if history_result.as_of else year_result
+    stamp = freshness(stamped.as_of, stamped.late_by())
     shown = r.period or shown_period(with_growth(rows, indicator), indicator, period)
     year = int((shown or period)[:4])
     merged = not jan_released(history, indicator.id)
@@ -261,7 +272,9 @@ def build_indicator(
         # Ranked over every county; each county the user may not see keeps only its code.
         table = redact_peers(table, hub.visible_places(data.DATASET, hub.principal()))
         colours = {
-            code: theme.STATUS_COLOURS.get(growth_status(g, indicator), theme.ACCENT)
+            code: theme.STATUS_COLOURS.get(
+                growth_status(g, indicator, int(shown[:4]), code), theme.ACCENT
+            )
             if r.target_growth is not None
             else theme.ACCENT
             for code, g in zip(table.county_code, table.growth, strict=True)
@@ -286,13 +299,21 @@ def build_indicator(
             for c, v in zip(table.county_code, table.metric, strict=True)
         }
         denied = dict(zip(table.county_code, table.denied, strict=True))
+        # Shown at the precision the ranking was published with (a denied row has none).
+        fallback = 1 if by == "growth" else 2
+        digits = {
+            c: fallback if d is None or pd.isna(d) else int(d)
+            for c, d in zip(table.county_code, table.decimals, strict=True)
+        }
         county_texts = {
             c: (
                 DENIED_TEXT
                 if denied[c]
                 else "未报"
                 if v is None
-                else (percent(v, signed=True) if by == "growth" else number(v, 2))
+                else (
+                    percent(v, digits[c], signed=True) if by == "growth" else number(v, digits[c])
+                )
             )
             for c, v in county_values.items()
         }
@@ -388,7 +409,9 @@ def county_from_click(click: dict | None) -> str | None:
 
 def register_callbacks(app: Dash, hub: DataHub) -> None:
     """Wire the economy page: filters -> grid, table, briefing; choice -> trend, ranking, map."""
-    config_of(hub).check_catalog(hub.settings.indicator_map)  # a wrong entry stops start-up
+    # A wrong entry (an unknown indicator, a target for a county the city lacks) stops start-up.
+    counties = [c.code for c in hub.settings.city.counties]
+    config_of(hub).check_catalog(hub.settings.indicator_map, counties)
     maps.register_map(app, "economy-map")
 
     @app.callback(
@@ -421,12 +444,12 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         if not whole_city:
             back_class += " hidden"
         crumb = f" › {page.place_name}（县区详情）" if county_view else " › 全市"
-        period_note = f"统计期 {month_label(period)} · 数据截至 {page.as_of}"
+        period_note = f"统计期 {month_label(period)} · {page.freshness}"
         return (
             grid,
             figures.indicator_table(page.table, county_view),
             f"{page.place_name}主要经济指标",
-            f"数据截至 {page.as_of} · 季度指标显示最近一季 · “—”为缺失，不按零计 · 导出含单位、统计期和数据截至",
+            f"{page.freshness} · 季度指标显示最近一季 · “—”为缺失，不按零计 · 导出含单位、统计期和数据截至",
             figures.briefing(page.sentences),
             f"运行简报（{page.place_name}）",
             hub.settings.city.name,

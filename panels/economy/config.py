@@ -8,6 +8,7 @@ and yearly level targets (e.g. the 年度预算数 of budget revenue) for 目标
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -74,9 +75,20 @@ class EconomyConfig(_Strict):
         own = self.extras(indicator_id).progress_margin
         return self.progress_margin if own is None else own
 
-    def check_catalog(self, catalog: dict[str, Indicator]) -> None:
-        """Refuse settings that name indicators the catalog does not have (ConfigError)."""
+    def check_catalog(
+        self, catalog: dict[str, Indicator], counties: Collection[str] | None = None
+    ) -> None:
+        """Refuse settings that name indicators the catalog does not have, and targets for
+        counties the city does not have (ConfigError, one line each)."""
         problems = [
+            f"config/indicators.yaml: indicators.{position}.target.counties.{code}: "
+            f"not a county of the city (config/city.yaml)"
+            for position, indicator in enumerate(catalog.values())
+            if indicator.target is not None and counties is not None
+            for code in indicator.target.counties
+            if code not in counties
+        ]
+        problems += [
             f"config/economy.yaml: economy.indicators.{key}: not in the indicator catalog "
             f"(config/indicators.yaml); expected one of {', '.join(catalog)}"
             for key in self.indicators

@@ -76,9 +76,12 @@ def indicator_table(readings: list[Reading], departments: dict[str, str]) -> pd.
                 "排名变化（位，正为上升）": _n(r.rank_change),
                 "来源部门": departments.get(r.indicator_id, ""),
                 "_note": r.note if r.value is None and r.growth is None else "",
+                # Decimals as published, for the screen (not exported: numbers stay numbers).
+                "_value_decimals": r.value_decimals,
+                "_growth_decimals": r.growth_decimals,
             }
         )
-    return pd.DataFrame(rows, columns=[*COLUMNS, "_note"])
+    return pd.DataFrame(rows, columns=[*COLUMNS, "_note", "_value_decimals", "_growth_decimals"])
 
 
 def header(meta: TableMeta) -> Header:

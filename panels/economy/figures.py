@@ -266,7 +266,10 @@ def ranking_figure(
         if _nan(r.metric):
             texts.append("未报")
             continue
-        shown = percent(r.metric, signed=True) if is_growth else number(r.metric, 2)
+        digits = _digits(getattr(r, "decimals", None), 1 if is_growth else 2)
+        shown = (
+            percent(r.metric, digits, signed=True) if is_growth else number(r.metric, digits or 0)
+        )
         move = ""
         if r.rank_change is not pd.NA and r.rank_change is not None and not _nan(r.rank_change):
             move = f" ↑{int(r.rank_change)}" if r.rank_change > 0 else ""
@@ -346,7 +349,7 @@ def card(r: Reading, selected: bool) -> html.Button:
     elif r.value is not None and r.unit != "%":
         main = html.Div(
             [
-                html.Span(number(r.value, 1 if "=" in r.unit else 2), className="card-figure"),
+                html.Span(value_figure(r), className="card-figure"),
                 html.Span(r.unit, className="card-unit"),
             ],
             className="card-main",
@@ -355,7 +358,9 @@ def card(r: Reading, selected: bool) -> html.Button:
     else:
         main = html.Div(
             [
-                html.Span(percent(r.growth, signed=True), className="card-figure"),
+                html.Span(
+                    percent(r.growth, r.growth_decimals, signed=True), className="card-figure"
+                ),
                 html.Span("同比", className="card-unit"),
             ],
             className="card-main",
@@ -365,8 +370,8 @@ def card(r: Reading, selected: bool) -> html.Button:
         lines.append(
             html.Div(
                 f"目标{r.target_growth:g}% · {'高' if r.target_gap > 0 else '低'}"
-                f"{abs(r.target_gap):.1f}个百分点"
-                if round(r.target_gap, 1)
+                f"{abs(r.target_gap):.{r.growth_decimals}f}个百分点"
+                if round(r.target_gap, r.growth_decimals)
                 else f"目标{r.target_growth:g}% · 持平",
                 className="card-line",
             )
@@ -410,20 +415,28 @@ def card(r: Reading, selected: bool) -> html.Button:
     )
 
 
+def value_figure(r: Reading) -> str:
+    """A reading's level as published (2,806.2), else with the screen's default decimals."""
+    if r.value_decimals is not None:
+        return number(r.value, r.value_decimals, exact=True)
+    return number(r.value, 1 if "=" in r.unit else 2)
+
+
 def card_class(status: str, selected: bool) -> str:
     """The card's classes: its light and whether it is the chosen indicator."""
     return f"economy-card status-{status}" + (" selected" if selected else "")
 
 
 def _growth_line(r: Reading, with_rate: bool = True) -> html.Div:
-    parts: list = [f"同比 {percent(r.growth, signed=True)}"] if with_rate else []
+    rate = percent(r.growth, r.growth_decimals, signed=True)
+    parts: list = [f"同比 {rate}"] if with_rate else []
     if r.growth_computed:
         parts.append(html.Span("测算", className="card-tag tag-computed", title="由总量测算"))
     if r.growth_change is not None and r.previous_label:
         word = "↑" if r.growth_change > 0 else ("↓" if r.growth_change < 0 else "→")
         parts.append(
             html.Span(
-                f" {word}{abs(r.growth_change):.1f} 比{r.previous_label}",
+                f" {word}{abs(r.growth_change):.{r.growth_decimals}f} 比{r.previous_label}",
                 className="card-change",
             )
         )
@@ -467,19 +480,31 @@ def indicator_table(table: pd.DataFrame, county_view: bool) -> html.Table:
     return html.Table([head, html.Tbody(body)], className="economy-table")
 
 
+def _digits(value: object, default: int | None) -> int | None:
+    """A decimals count from a table record (NaN or None: the default)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return default
+    return int(value)  # type: ignore[call-overload]
+
+
 def _cell(column: str, value: object, record: dict) -> str:
     if column == "数值" and record.get("_note"):
         return record["_note"]
     if isinstance(value, float):
         if math.isnan(value):
             return "—"
+        # Decimals as published (export.indicator_table keeps them beside the figures).
+        growth_digits = _digits(record.get("_growth_decimals"), 1)
+        value_digits = _digits(record.get("_value_decimals"), None)
         if column in ("同比增速（%）",):
-            return percent(value, signed=True)
+            return percent(value, growth_digits, signed=True)
         if column in ("比上期（百分点）", "与目标差（百分点）", "排名变化（位，正为上升）"):
             if column == "排名变化（位，正为上升）":
                 return f"{value:+.0f}" if value else "0"
-            return f"{value:+.1f}"
+            return f"{value:+.{growth_digits}f}"
         if column == "数值":
+            if value_digits is not None:
+                return number(value, value_digits, exact=True)
             return number(value, 2)
         return f"{value:g}" if column == "增速目标（%）" else f"{value:.1f}"
     if value is None or value == "":

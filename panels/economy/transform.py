@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cockpit.formatting import period_label
+from cockpit.formatting import carried_decimals, period_label
 from cockpit.settings import Indicator
 
 
@@ -39,12 +39,16 @@ class IndicatorFigure:
     target_growth: float | None
 
 
-def growth_status(growth: float | None, indicator: Indicator) -> str:
-    """Traffic light of cumulative growth against the annual growth target."""
-    target = indicator.target
-    if growth is None or pd.isna(growth) or target is None or target.kind != "growth":
+def growth_status(
+    growth: float | None, indicator: Indicator, year: int | None = None, county: str | None = None
+) -> str:
+    """Traffic light of cumulative growth against the growth target of its year (and county);
+    without a year, against the target that holds for every year."""
+    target = indicator.growth_target(year, county)
+    if growth is None or pd.isna(growth) or target is None:
         return "none"
-    gap = growth - target.value if indicator.good == "up" else target.value - growth
+    # The gap at the precision it is shown with: 5.6 against 7 is 1.4 points, red beyond 1.0.
+    gap = round(growth - target if indicator.good == "up" else target - growth, 4)
     if gap >= 0:
         return "green"
     return "yellow" if gap >= -indicator.warn_margin else "red"
@@ -73,7 +77,7 @@ def indicator_figure(
             None,
             False,
             "none",
-            _target_growth(indicator),
+            indicator.growth_target(int(year), county_code),
         )
     row = current.sort_values("period").iloc[-1]
     value = None if pd.isna(row["value"]) else float(row["value"])
@@ -94,14 +98,9 @@ def indicator_figure(
         value,
         growth,
         computed,
-        growth_status(growth, indicator),
-        _target_growth(indicator),
+        growth_status(growth, indicator, int(year), county_code),
+        indicator.growth_target(int(year), county_code),
     )
-
-
-def _target_growth(indicator: Indicator) -> float | None:
-    target = indicator.target
-    return target.value if target is not None and target.kind == "growth" else None
 
 
 # -- the economy module's semantics ------------------------------------------------------------
@@ -166,7 +165,9 @@ def with_growth(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     """Latest releases of one indicator, with growth as published, or computed where allowed.
 
     Adds `growth_computed` (True where the cockpit computed the rate from last year's level of
-    the same place and period) and `revised` (the period was released more than once).
+    the same place and period), `revised` (the period was released more than once), and
+    `value_decimals` / `growth_decimals`: the decimals the source wrote each figure with, read
+    before the figures become floats (text and Decimal keep '2806.20'), None where unknown.
     """
     mine = rows[rows.indicator_id == indicator.id]
     if {"growth_computed", "revised"} <= set(rows.columns):
@@ -175,13 +176,17 @@ def with_growth(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
         out = mine.copy()
         out["growth_computed"] = pd.Series(dtype=bool)
         out["revised"] = pd.Series(dtype=bool)
+        out["value_decimals"] = pd.Series(dtype=object)
+        out["growth_decimals"] = pd.Series(dtype=object)
         return out
     keys = ["county_code", "period", "period_type"]
     releases = mine.groupby(keys).release_date.nunique().rename("releases").reset_index()
     out = latest_releases(mine).merge(releases, on=keys, how="left")
     out["revised"] = out.pop("releases") > 1
-    out["value"] = out["value"].astype("float64")
-    out["growth"] = out["growth"].astype("float64")
+    out["value_decimals"] = [carried_decimals(v) for v in out["value"]]
+    out["growth_decimals"] = [carried_decimals(g) for g in out["growth"]]
+    out["value"] = pd.to_numeric(out["value"]).astype("float64")
+    out["growth"] = pd.to_numeric(out["growth"]).astype("float64")
     out["growth_computed"] = False
     if indicator.growth == "computed":
         last_year = (out.period.str[:4].astype(int) - 1).astype(str) + out.period.str[4:]
@@ -192,6 +197,7 @@ def with_growth(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
         rate = ((out.value.to_numpy() / before - 1) * 100).round(1)
         out.loc[usable, "growth"] = rate[usable.to_numpy()]
         out.loc[usable, "growth_computed"] = True
+        out.loc[usable, "growth_decimals"] = None  # computed to one decimal: today's default
     return out.sort_values(["county_code", "period"]).reset_index(drop=True)
 
 
@@ -229,10 +235,10 @@ def county_ranking(
 
     `rows` are the indicator's rows with growth (see with_growth). Columns: county_code, value,
     growth, growth_computed, metric, rank, previous_rank, rank_change (positive: moved up).
-    Counties with no figure stay in the table, unranked, after the ranked ones.
+    Counties with no figure stay in the table, unranked, after the ranked ones. `decimals` is
+    the precision the metric is published with (ranked and shown at it: 1.48 ahead of 1.46).
     """
     by = rank_metric(indicator, rank_by)
-    digits = 1 if by == "growth" else 2
     kind = row_kind(indicator)
     mine = rows[(rows.indicator_id == indicator.id) & (rows.period_type == kind)]
     jan = jan_released(rows, indicator.id)
@@ -242,6 +248,7 @@ def county_ranking(
         return now.reindex(counties)
 
     now = at(period)
+    digits = ranking_decimals(indicator, now, by)
     before = at(previous_period(period, indicator.frequency, jan))
     table = pd.DataFrame(
         {
@@ -252,6 +259,7 @@ def county_ranking(
             "metric": now[by].to_numpy(dtype="float64"),
         }
     )
+    table["decimals"] = digits
     table["rank"] = rank_places(table["metric"], indicator.good, digits).array
     table["previous_rank"] = rank_places(
         pd.Series(before[by].to_numpy(dtype="float64")), indicator.good, digits
@@ -266,12 +274,23 @@ def county_ranking(
     )
 
 
+def ranking_decimals(indicator: Indicator, rows: pd.DataFrame, by: str) -> int:
+    """The precision counties are ranked and shown at: the catalog's `decimals`, else the most
+    decimals their published figures carry, else one for growth and two for levels."""
+    configured = indicator.decimals.growth if by == "growth" else indicator.decimals.value
+    if configured is not None:
+        return configured
+    column = "growth_decimals" if by == "growth" else "value_decimals"
+    carried = [int(d) for d in rows.get(column, pd.Series(dtype=object)) if _digits(d) is not None]
+    return max(carried) if carried else (1 if by == "growth" else 2)
+
+
 def level_target(indicator: Indicator, extras_targets: dict[int, float], year: int) -> float | None:
     """The year's level target: from the module's yearly targets, else a level target in the catalog."""
     if year in extras_targets:
         return float(extras_targets[year])
     target = indicator.target
-    return target.value if target is not None and target.kind == "level" else None
+    return target.for_year(year) if target is not None and target.kind == "level" else None
 
 
 def completion(value: float | None, target: float | None) -> float | None:
@@ -323,6 +342,10 @@ class Reading:
     rank_of: int = 0
     rank_change: int | None = None
     rank_by: str = "growth"
+    # Decimals as published: the indicator's setting, else what the source row carries; the
+    # value's None keeps the screen's default, growth (and its gap and change) default to one.
+    value_decimals: int | None = None
+    growth_decimals: int = 1
 
 
 def reading(
@@ -346,10 +369,10 @@ def reading(
     kind = row_kind(indicator)
     shown = shown_period(data, indicator, period)
     year = int(period[:4])
-    growth_target = _target_growth(indicator)
-    # Level targets (a budget, a planned total) are the city's; a county's growth is held
-    # against the city's growth target, as county rankings are.
     is_county = place in counties
+    # A county's growth is held against its own target where config gives one for the year,
+    # else against the city's; level targets (a budget, a planned total) are the city's.
+    growth_target = indicator.growth_target(year, place if is_county else None)
     level = None if is_county else level_target(indicator, level_targets or {}, year)
     by = rank_metric(indicator, rank_by)
     base = dict(
@@ -392,14 +415,23 @@ def reading(
     row = mine.loc[shown]
     value = _num(row["value"])
     growth = _num(row["growth"])
+    value_digits, growth_digits = shown_decimals(indicator, row)
     previous = previous_period(shown, indicator.frequency, jan_released(data, indicator.id))
     before = _num(mine.loc[previous, "growth"]) if previous in mine.index else None
-    change = None if growth is None or before is None else round(growth - before, 1)
-    gap = None if growth is None or growth_target is None else round(growth - growth_target, 1)
+    change = None if growth is None or before is None else round(growth - before, growth_digits)
+    gap = (
+        None
+        if growth is None or growth_target is None
+        else round(growth - growth_target, growth_digits)
+    )
     elapsed = time_progress(shown)
     done = completion(value, level)
     progress = progress_status(done, elapsed, progress_margin, indicator.good)
-    status = growth_status(growth, indicator) if growth_target is not None else progress
+    status = (
+        growth_status(growth, indicator, year, place if is_county else None)
+        if growth_target is not None
+        else progress
+    )
     rank = rank_change = None
     rank_of = 0
     if is_county:
@@ -428,7 +460,26 @@ def reading(
         rank=rank,
         rank_of=rank_of,
         rank_change=rank_change,
+        value_decimals=value_digits,
+        growth_decimals=growth_digits,
     )
+
+
+def shown_decimals(indicator: Indicator, row: pd.Series) -> tuple[int | None, int]:
+    """(value, growth) decimals of a figure: the catalog's `decimals` where set, else those the
+    source row carries (with_growth), else the default (None for the value: the screen's own;
+    one for growth)."""
+    value = indicator.decimals.value
+    if value is None:
+        value = _digits(row.get("value_decimals"))
+    growth = indicator.decimals.growth
+    if growth is None:
+        growth = _digits(row.get("growth_decimals"))
+    return value, 1 if growth is None else growth
+
+
+def _digits(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def _num(value: object) -> float | None:
@@ -549,42 +600,47 @@ def _month_label(period: str, jan: bool) -> str:
 
 
 # -- how a bulletin writes it ------------------------------------------------------------------
-def value_text(value: float | None, unit: str) -> str:
-    """A level with its unit as bulletins write it: 872.10亿元, 38021元, 100.6（上年同期=100）."""
+def value_text(value: float | None, unit: str, decimals: int | None = None) -> str:
+    """A level with its unit as bulletins write it: 872.10亿元, 38021元, 100.6（上年同期=100）;
+    with `decimals` (as published), exactly that many: 2806.2亿元."""
     if value is None or pd.isna(value) or unit == "%":
         return "—"
     if "=" in unit:  # an index: the base goes in brackets
-        return f"{value:.1f}（{unit}）"
+        return f"{value:.{1 if decimals is None else decimals}f}（{unit}）"
+    if decimals is not None:
+        return f"{value:.{decimals}f}{unit}"
     if unit == "元" or float(value).is_integer():
         return f"{value:.0f}{unit}"
     return f"{value:.2f}{unit}"
 
 
-def growth_text(growth: float | None, rise: str = "增长", fall: str = "下降") -> str:
-    """同比增长6.1% / 同比下降1.2% / 同比持平; '—' when missing."""
+def growth_text(
+    growth: float | None, rise: str = "增长", fall: str = "下降", digits: int = 1
+) -> str:
+    """同比增长6.1% / 同比下降1.2% / 同比持平 (同比增长1.48% where published so); '—' when missing."""
     if growth is None or pd.isna(growth):
         return "—"
-    if round(growth, 1) == 0:
+    if round(growth, digits) == 0:
         return "同比持平"
-    return f"同比{rise if growth > 0 else fall}{abs(growth):.1f}%"
+    return f"同比{rise if growth > 0 else fall}{abs(growth):.{digits}f}%"
 
 
-def gap_text(gap: float | None) -> str:
+def gap_text(gap: float | None, digits: int = 1) -> str:
     """高于目标0.4个百分点 / 低于目标1.1个百分点 / 与目标持平."""
     if gap is None or pd.isna(gap):
         return ""
-    if round(gap, 1) == 0:
+    if round(gap, digits) == 0:
         return "与目标持平"
-    return f"{'高于' if gap > 0 else '低于'}目标{abs(gap):.1f}个百分点"
+    return f"{'高于' if gap > 0 else '低于'}目标{abs(gap):.{digits}f}个百分点"
 
 
-def change_text(change: float | None, previous: str | None) -> str:
+def change_text(change: float | None, previous: str | None, digits: int = 1) -> str:
     """比1-9月提高0.5个百分点 / 与1-9月持平; '' without a previous figure."""
     if change is None or previous is None or pd.isna(change):
         return ""
-    if round(change, 1) == 0:
+    if round(change, digits) == 0:
         return f"与{previous}持平"
-    return f"比{previous}{'提高' if change > 0 else '回落'}{abs(change):.1f}个百分点"
+    return f"比{previous}{'提高' if change > 0 else '回落'}{abs(change):.{digits}f}个百分点"
 
 
 def progress_text(done: float | None, elapsed: float | None) -> str:
@@ -625,8 +681,8 @@ def sentence(r: Reading, place_name: str, rise: str = "增长", fall: str = "下
     if r.missing:
         return f"{head}数据未报送（缺失，不按零计）。"
     parts = []
-    level = value_text(r.value, r.unit)
-    growth = growth_text(r.growth, rise, fall)
+    level = value_text(r.value, r.unit, r.value_decimals)
+    growth = growth_text(r.growth, rise, fall, r.growth_decimals)
     if r.growth_computed and r.growth is not None:
         growth += "（测算）"
     if level != "—":
@@ -636,8 +692,8 @@ def sentence(r: Reading, place_name: str, rise: str = "增长", fall: str = "下
     else:
         parts.append(f"{head}{growth}" if growth != "—" else f"{head}暂无增速")
     parts += [
-        gap_text(r.target_gap),
-        change_text(r.growth_change, r.previous_label),
+        gap_text(r.target_gap, r.growth_decimals),
+        change_text(r.growth_change, r.previous_label, r.growth_decimals),
         progress_text(r.completion, r.elapsed),
         rank_text(r),
     ]
