@@ -621,7 +621,7 @@ def test_the_map_has_every_layer_at_its_index(screen_app) -> None:  # noqa: ANN0
     fig = map_figure(view.outlines, None, view.layers)
     assert len(fig.data) == len(LAYERS)
     assert fig.data[LAYER_INDEX["events"]].name == "突发事件"
-    assert fig.data[LAYER_INDEX["warnings"]].name == "在发布预警"
+    assert fig.data[LAYER_INDEX["warnings"]].name == "发布系统预警"
     assert [fig.data[LAYER_INDEX[k]].name for k in ("team", "warehouse", "shelter", "beds")] == [
         "救援队伍",
         "物资仓库",

@@ -198,7 +198,7 @@ def warning_trace(warnings: pd.DataFrame, scale: float, k: float = 1.0) -> go.Sc
         ],
         hoverinfo="text",
         customdata=[["warning", str(r.warning_id)] for r in rows.itertuples()],
-        name="在发布预警",
+        name="发布系统预警",
     )
 
 
