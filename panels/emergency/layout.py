@@ -188,7 +188,11 @@ def layout() -> html.Div:
                                 extra=[links("emergency.events")],
                                 cls="em-events-panel",
                             ),
-                            _panel("发布系统预警（在发布）", "emergency-warnings", cls="em-warnings-panel"),
+                            _panel(
+                                "发布系统预警（在发布）",
+                                "emergency-warnings",
+                                cls="em-warnings-panel",
+                            ),
                             _panel(
                                 "今日值班",
                                 "emergency-roster",
