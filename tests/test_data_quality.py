@@ -9,53 +9,21 @@ import json
 import pytest
 
 from cockpit.security.roles import may_open
-from cockpit.settings import DatasetBinding
-from data_sources.files import FileConfig
 from panels.data_quality.callbacks import build_table
 from panels.data_quality.transform import without_paths
-from tests.test_file_drops import tasks, write
+from tests.test_file_drops import COUNT, drop, tasks, write  # noqa: F401 (drop: fixture)
 
 
-@pytest.fixture
-def drop_app(settings, tmp_path):  # noqa: ANN001, ANN201
-    """key_work.tasks from a file drop; the app as the system administrator."""
-    from cockpit.scope import Principal
-    from tests.apps import app_as, close_app
-
-    folder = tmp_path / "drop"
-    folder.mkdir()
-    changed = settings.model_copy(
-        update={
-            "sources": {
-                **settings.sources,
-                "drop": FileConfig(
-                    kind="file", folder=str(folder), quarantine_dir=str(tmp_path / "quarantine")
-                ),
-            },
-            "datasets": {
-                **settings.datasets,
-                "key_work.tasks": DatasetBinding(source="drop", table="tasks"),
-            },
-        }
-    )
-    app = app_as(changed, Principal("ops", "admin", None, frozenset(), "系统管理员"))
-    yield app, folder, tmp_path
-    close_app(app)
-
-
-def test_held_back_rows_show_with_count_and_reason_not_rows_or_paths(drop_app) -> None:  # noqa: ANN001
-    app, folder, tmp_path = drop_app
+def test_held_back_rows_show_with_count_and_reason_not_rows_or_paths(drop, tmp_path) -> None:  # noqa: ANN001, F811
+    """The file-drop fixture of tests/test_file_drops.py: key_work.tasks from a drop folder."""
+    folder, hub = drop
     frame = tasks(20)
     frame.loc[3, "task_id"] = None  # a null key: set aside, the other 19 shown
     frame.loc[5, "title"] = "王小明 13812345678 反映的问题"  # what a held-back row might hold
     frame.loc[5, "progress"] = -250.0
     write(folder, "tasks_20261120.csv", frame)
-    hub = app.server.extensions["cockpit_hub"]
-    with app.server.test_request_context("/"):
-        from data_sources.base import DatasetQuery, Measure
-
-        hub.query("key_work.tasks", DatasetQuery(measures=(Measure("n", "count"),)))
-        table, note = build_table(hub)
+    hub.query("key_work.tasks", COUNT)
+    table, note = build_table(hub)
     shown = json.dumps(
         table.to_plotly_json(), default=lambda c: c.to_plotly_json(), ensure_ascii=False
     )
