@@ -25,7 +25,7 @@ from cockpit.panels import all_panels
 from cockpit.preflight import folder_problems
 from cockpit.scope import PrincipalProvider, install_principal_provider
 from cockpit.security import gate as security_gate
-from cockpit.serving import enable_compression
+from cockpit.serving import enable_compression, keep_fingerprinted_assets
 from cockpit.settings import PROJECT_ROOT, ConfigError, Settings, key_problems, load_settings
 from cockpit.store import StoreError, get_store
 from data_sources.registry import build_source
@@ -60,6 +60,7 @@ def create_app(
         server.config["SECRET_KEY"], settings.audit_key
     )
     enable_compression(server, settings.server)
+    keep_fingerprinted_assets(server)
 
     sources = {
         name: build_source(name, cfg, city=settings.city, base_dir=settings.base_dir)

@@ -13,9 +13,12 @@ it is installed (requirements.txt), several times faster than the standard libra
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, Response, request
 from flask_compress import Compress
 
 from cockpit.settings import ServerSettings
@@ -52,6 +55,28 @@ class _StaticCompressed:
             self._items[key] = value
 
 
+# Flask-Compress marks the ETag of a compressed answer with its encoding ("abc" -> "abc:br") so
+# a cache never mixes encodings. The browser sends that tag back in If-None-Match, but the
+# handlers that answer 304 (Flask's static files, Dash's component suites) compare it with their
+# own tag, "abc", so every reload re-downloaded every script (#22: ~500 KB a page). Stripping
+# the suffix before the handler runs lets each answer 304 by its own rules; Vary:
+# Accept-Encoding keeps caches from mixing the encodings.
+_ENCODING_SUFFIX = re.compile(r':(?:br|gzip|deflate|zstd)"')
+
+
+class _EncodedEtags:
+    """WSGI middleware: If-None-Match tags lose the encoding suffix Flask-Compress added."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):  # noqa: ANN204
+        tags = environ.get("HTTP_IF_NONE_MATCH")
+        if tags:
+            environ["HTTP_IF_NONE_MATCH"] = _ENCODING_SUFFIX.sub('"', tags)
+        return self.app(environ, start_response)
+
+
 def enable_compression(server: Flask, settings: ServerSettings) -> None:
     """Compress responses (brotli for browsers that take it, else gzip) when configured."""
     if not settings.compress:
@@ -65,3 +90,25 @@ def enable_compression(server: Flask, settings: ServerSettings) -> None:
         COMPRESS_CACHE_BACKEND=_StaticCompressed,
     )
     server.extensions["cockpit_compress"] = Compress(server)
+    server.wsgi_app = _EncodedEtags(server.wsgi_app)
+
+
+def keep_fingerprinted_assets(server: Flask) -> None:
+    """Let browsers keep an asset whose URL carries Dash's fingerprint (?m=<mtime>) for a year.
+
+    Dash writes each file's modification time into its asset URLs, so new content always comes
+    under a new URL: such a response never needs revalidating. Without this, Flask serves
+    assets with no-cache and a reload asks again for each of the page's 15 stylesheets and
+    scripts (plotly.js among them). Assets without the fingerprint keep no-cache and their ETag.
+    """
+
+    @server.after_request
+    def _immutable(response: Response) -> Response:
+        if (
+            request.method == "GET"
+            and request.path.startswith("/assets/")
+            and request.args.get("m")
+            and response.status_code in (200, 304)
+        ):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response

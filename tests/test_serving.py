@@ -94,3 +94,30 @@ def test_gunicorn_keeps_idle_connections_longer_than_nginx_does() -> None:
     nginx = int(re.search(r"keepalive_timeout (\d+)s;", upstream).group(1))
     assert conf["keepalive"] > nginx
     assert conf["worker_connections"] >= 300 // conf["workers"]  # a browsing crowd's sockets
+
+
+def test_a_reload_transfers_no_script_again(app) -> None:  # noqa: ANN001
+    """#22: on a reload the browser either keeps a fingerprinted file without asking (a year's
+    max-age, immutable) or asks with the ETag it was given (Flask-Compress adds ':br' or
+    ':gzip') and must get a bodiless 304, in each encoding; otherwise a reload re-downloads
+    plotly.js and the rest, half a megabyte."""
+    import re
+
+    client = app.server.test_client()
+    html = client.get("/").get_data(as_text=True)
+    urls = re.findall(r'(?:src|href)="(/(?:_dash-component-suites|assets)/[^"]+)"', html)
+    assert len(urls) >= 5
+    plotly = next(u for u in urls if "plotly" in u)
+    for encoding in ("br", "gzip", "identity"):
+        for url in urls:
+            first = client.get(url, headers={"Accept-Encoding": encoding})
+            assert first.status_code == 200, url
+            cache = first.headers.get("Cache-Control", "")
+            if "max-age=31536000" in cache:
+                continue  # fingerprinted: the browser does not ask again for a year
+            assert url != plotly, f"plotly.js is not kept: {cache}"
+            etag = first.headers.get("ETag")
+            assert etag, f"{url} has neither a long max-age nor an ETag"
+            again = client.get(url, headers={"Accept-Encoding": encoding, "If-None-Match": etag})
+            assert again.status_code == 304, f"{url} ({encoding}): {again.status_code}"
+            assert again.data == b""
