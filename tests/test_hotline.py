@@ -158,7 +158,8 @@ def test_kpi_cards_over_http_show_values_changes_and_definitions(app, truth, now
     assert _card_value(_card(cards, "satisfaction")) == percent(current["satisfaction"])
     on_time = _card(cards, "on_time")
     delta = round(current["on_time"] - previous["on_time"], 1)
-    assert f"环比 {delta:+.1f}个百分点" in _text(on_time) or (
+    arrow = "↑" if delta > 0 else "↓"  # the one change style (cockpit.formatting.change_text)
+    assert f"环比 {arrow}{abs(delta):.1f}个百分点" in _text(on_time) or (
         delta == 0 and "环比 持平" in _text(on_time)
     )
     title = on_time["props"]["title"]

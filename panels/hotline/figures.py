@@ -16,7 +16,7 @@ from dash import html
 from cockpit import ids, theme
 from cockpit.components import FIT_GRAPH, source_state_text
 from cockpit.formatting import as_of as as_of_text
-from cockpit.formatting import number, percent
+from cockpit.formatting import change_text, number, percent
 from cockpit.plot_text import plain_all
 from cockpit.scope import DENIED_TEXT
 from panels.hotline.kpis import Kpi
@@ -85,14 +85,14 @@ def value_text(kpi: Kpi, value: float | None) -> str:
 
 
 def delta_text(kpi: Kpi, delta: float | None) -> str:
-    """A change as written: +3.2% for counts, +0.5个百分点 for rates, +0.4天 for times."""
+    """A change as written: ↑3.2% for counts, ↑0.5个百分点 for rates, ↓0.4天 for times, 持平."""
     if delta is None or pd.isna(delta):
         return "—"
     if kpi.kind == "count":
-        return percent(delta, signed=True)
-    if round(delta, 1) == 0:
-        return "持平"
-    return f"{delta:+.1f}{'个百分点' if kpi.kind == 'rate' else '天'}"
+        return change_text(delta, "percent")
+    return change_text(
+        delta, "rate" if kpi.kind == "rate" else "level", unit="" if kpi.kind == "rate" else "天"
+    )
 
 
 def delta_class(kpi: Kpi, delta: float | None) -> str:
