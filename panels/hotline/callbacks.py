@@ -300,7 +300,7 @@ def hot_section(hub: DataHub, period: str, county: str | None) -> Section:
     text = (
         f"{week:%m月%d日}—{end:%m月%d日} · {_place(hub, county)} · 对比前{hot.baseline_weeks}周均值"
     )
-    body = figures.hot_view(ratios, set(chosen), words, note)
+    body = figures.hot_view(ratios, set(chosen), words, note, hot.baseline_weeks)
     return body, text, _foot(result, *samples)
 
 
@@ -338,9 +338,11 @@ def hot_keywords(
         stopwords=hot.stopwords,
     )
     scope = "、".join(chosen) if chosen else "全部分类"
+    # How the words are found, in plain words (the segmenter's name means nothing to a reader).
     note = (
-        f"关键词：{scope}本周工单文本抽样{len(now_sample.frame)}件、基线抽样{len(base_sample.frame)}件"
-        "（jieba分词），件数按抽样占比估算；×为本周对基线周均的倍数。"
+        f"关键词：从{scope}本周{len(now_sample.frame)}件工单和前{hot.baseline_weeks}周"
+        f"{len(base_sample.frame)}件工单的诉求内容中抽样，找出本周比平时明显多提到的词；"
+        f"件数按抽样占比估算；×为本周对前{hot.baseline_weeks}周平均的倍数。"
     )
     return words, note, [now_sample, base_sample]
 

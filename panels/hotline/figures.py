@@ -421,11 +421,16 @@ def sla_view(
 
 
 def hot_view(
-    ratios: pd.DataFrame, spikes: set[str], keywords: pd.DataFrame, sample_note: str
+    ratios: pd.DataFrame,
+    spikes: set[str],
+    keywords: pd.DataFrame,
+    sample_note: str,
+    baseline_weeks: int = 8,
 ) -> html.Div:
     """This week's categories against their baseline (spikes first) and the week's keywords."""
+    usual = f"前{baseline_weeks}周平均"  # "baseline" is the analyst's word, not the reader's
     if ratios.empty:
-        return empty("基线周数不足，暂不判断热点")
+        return empty("往周数据不足，暂不判断热点")
     rows = []
     for r in ratios.head(6).itertuples():
         hot = r.category in spikes
@@ -448,7 +453,7 @@ def hot_view(
     table = html.Table(
         [
             html.Thead(
-                html.Tr([html.Th("分类"), html.Th("本周"), html.Th("基线周均"), html.Th("倍数")])
+                html.Tr([html.Th("分类"), html.Th("本周"), html.Th(usual), html.Th("倍数")])
             ),
             html.Tbody(rows),
         ],
@@ -458,7 +463,7 @@ def hot_view(
         html.Span(
             f"{k.word} {number(k.tickets)}件" + (f" ×{k.ratio:g}" if k.hot else ""),
             className="keyword hot" if k.hot else "keyword",
-            title=f"估算本周{number(k.tickets)}件，基线周均{k.baseline:g}件",
+            title=f"估算本周{number(k.tickets)}件，{usual}{k.baseline:g}件",
         )
         for k in keywords.itertuples()
     ]
