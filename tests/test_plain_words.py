@@ -30,7 +30,7 @@ def test_an_anomaly_is_explained_against_the_recent_average_and_the_usual_level(
     j = Judgement("anomaly", 312.0, 89.0, 5.9, 37.7, recent_mean=76.0, ratio=312 / 76, holiday=0.0)
     text = anomaly_reason("燃气类诉求", "上周", j)
     assert _jargon_in(text) == [], text
-    assert "为近8周平均（76 件）的 4.1 倍" in text
+    assert "为近8周周均（76 件）的 4.1 倍" in text
     assert "按往年同期规律预计约 89 件，实际多 223 件" in text
     assert "超出正常波动范围" in text
 

@@ -428,7 +428,9 @@ def hot_view(
     baseline_weeks: int = 8,
 ) -> html.Div:
     """This week's categories against their baseline (spikes first) and the week's keywords."""
-    usual = f"前{baseline_weeks}周平均"  # "baseline" is the analyst's word, not the reader's
+    usual = (
+        f"前{baseline_weeks}周周均"  # as the 要情专报 says it ("baseline" is the analyst's word)
+    )
     if ratios.empty:
         return empty("往周数据不足，暂不判断热点")
     rows = []
@@ -485,6 +487,8 @@ def repeat_view(groups: pd.DataFrame, key: str) -> html.Div:
     """Callers (masked) or addresses with repeated tickets of one category."""
     if groups.empty:
         return empty("本期没有重复诉求")
+    if key == "citizen_phone":
+        return repeat_callers_view(groups)
     rows = []
     for r in groups.itertuples():
         if key == "citizen_phone":
@@ -505,6 +509,29 @@ def repeat_view(groups: pd.DataFrame, key: str) -> html.Div:
     head = html.Tr(
         [html.Th("来电人" if key == "citizen_phone" else "地址"), html.Th("分类"), html.Th("诉求")]
     )
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="hotline-table compact")
+
+
+def repeat_callers_view(callers: pd.DataFrame) -> html.Table:
+    """One row per caller (a distinct masked label), their categories each a drill to the
+    caller's tickets of that category, and their repeated tickets in all."""
+    rows = []
+    for r in callers.itertuples():
+        kinds = [
+            drill_button(f"caller|{last}", f"{category} {tickets}次", "link-like")
+            for category, tickets, last in r.groups
+        ]
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(html.Span(r.caller, className="repeat-caller")),
+                    html.Td(kinds, className="repeat-kinds"),
+                    html.Td(f"{int(r.tickets)}次"),
+                ],
+                className="repeat-row",
+            )
+        )
+    head = html.Tr([html.Th("来电人"), html.Th("重复诉求分类"), html.Th("合计")])
     return html.Table([html.Thead(head), html.Tbody(rows)], className="hotline-table compact")
 
 

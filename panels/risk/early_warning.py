@@ -214,7 +214,7 @@ def anomaly_reason(
     j = judgement
     text = f"{when}{subject} {j.value:.0f} {unit}"
     if j.recent_mean:
-        text += f"，为近{recent}周平均（{j.recent_mean:.0f} {unit}）的 {j.ratio:.1f} 倍"
+        text += f"，为近{recent}周周均（{j.recent_mean:.0f} {unit}）的 {j.ratio:.1f} 倍"
     if j.expected is not None and j.z is not None:
         word = "多" if j.value >= j.expected else "少"
         text += (
