@@ -196,3 +196,30 @@ def test_overview_12345_card_writes_changes_with_arrows() -> None:
     notes = {s.label: s.note for s in card.stats}
     assert notes["受理量"] == "环比 持平"
     assert notes["按时办结率"] == "比上月 ↑2.0个百分点"
+
+
+def test_economy_ranking_bars_write_rank_moves_in_places() -> None:
+    """The ranking's bar labels: 第1  +6.1% ↑2位 (was ↑2, with no unit), nothing when unmoved."""
+    from cockpit import theme
+    from panels.economy.figures import ranking_figure
+
+    theme.register_template()
+    table = pd.DataFrame(
+        {
+            "county_code": ["A", "B", "C"],
+            "metric": [6.1, 5.0, 0.04],
+            "rank": [1, 2, 3],
+            "rank_change": pd.array([2, 0, -1], dtype="Int64"),
+        }
+    )
+    fig = ranking_figure(
+        table,
+        {"A": "甲县", "B": "乙县", "C": "丙县"},
+        metric="growth",
+        unit="%",
+        colours={},
+        selected=None,
+        city_value=None,
+    )
+    texts = list(fig.data[0].text)[::-1]  # drawn bottom-up
+    assert texts == ["第1  +6.1% ↑2位", "第2  +5.0%", "第3  0.0% ↓1位"]
