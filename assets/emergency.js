@@ -5,6 +5,8 @@
  * is down), #emergency-connection says so and this script pings the server every few seconds.
  * When the server answers again it says so and pokes the screen (the emergency-poke store),
  * so the refresh callback catches up at once instead of waiting for the next tick.
+ * 「已更新」 is the time the server stamped on its last answer (X-City-Time: the city's clock,
+ * cockpit/clock.py), never this browser's own clock, which may be in another timezone.
  * Loaded on every page (Dash serves all of assets/); it does nothing where the screen is not.
  */
 (function () {
@@ -21,12 +23,10 @@
   var DOWN = { 502: true, 503: true, 504: true };
 
   var state = navigator.onLine ? "online" : "offline";
-  var lastOk = null;
+  var lastOk = null; // "HH:MM:SS", the city time of the server's last answer
   var retryTimer = null;
   var restoredUntil = 0;
   var nativeFetch = window.fetch.bind(window);
-
-  function pad(n) { return String(n).padStart(2, "0"); }
 
   function prefix() {
     try {
@@ -43,8 +43,7 @@
     var shown = state === "online" && Date.now() < restoredUntil ? "restored" : state;
     var text = TEXT[shown];
     if (shown === "online" && lastOk) {
-      text += " · " + pad(lastOk.getHours()) + ":" + pad(lastOk.getMinutes()) + ":" +
-        pad(lastOk.getSeconds()) + " 已更新";
+      text += " · " + lastOk + " 已更新";
     }
     if (el.textContent !== text) { el.textContent = text; }
     var cls = "em-conn is-" + shown;
@@ -98,7 +97,7 @@
         if (DOWN[response.status]) {
           setState("error");
         } else {
-          lastOk = new Date();
+          lastOk = response.headers.get("X-City-Time") || lastOk;
           setState("online");
         }
         return response;

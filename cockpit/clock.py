@@ -25,3 +25,18 @@ def today() -> dt.date:
 def local_time(value: dt.datetime) -> dt.datetime:
     """An aware time (as the store keeps them) as naive Beijing time, for display."""
     return value.astimezone(CITY_TZ).replace(tzinfo=None)
+
+
+# The city's time on every Dash callback answer, so that a screen can say when it last heard
+# from the server in the server's (Beijing) time: a browser's own clock may be set to another
+# timezone, or simply be wrong (assets/emergency.js shows it as 「… 已更新」).
+TIME_HEADER = "X-City-Time"
+
+
+def stamp_time(response):  # noqa: ANN001, ANN201 - a Flask response, returned
+    """Flask after_request hook: the city's time (HH:MM:SS) on callback answers, 204s too."""
+    from flask import request
+
+    if request.path.endswith("/_dash-update-component"):
+        response.headers[TIME_HEADER] = now().strftime("%H:%M:%S")
+    return response

@@ -77,20 +77,51 @@ def carried_decimals(value: object) -> int | None:
 
 
 def percent(value: float | None, digits: int = 1, signed: bool = False) -> str:
-    """12.3 -> '12.3%' (or '+12.3%'); '—' when missing."""
+    """12.3 -> '12.3%' (or '+12.3%'); '—' when missing. A signed figure that rounds to zero
+    is written '0.0%', never '+0.0%' or '-0.0%' (a sign there claims a direction it has not)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
+    if signed and round(value, digits) == 0:
+        return f"{0:.{digits}f}%"
     return f"{value:+.{digits}f}%" if signed else f"{value:.{digits}f}%"
 
 
-def points(value: float | None, digits: int = 1) -> str:
-    """A change in percentage points: '提高0.5个百分点' / '回落0.3个百分点' / '持平'."""
+# -- changes: the one way the cockpit writes how much something moved ---------------------------
+# Screens (cards, tiles, tables) write a change with an arrow: ↑0.2个百分点, ↓3.2%, ↑1位;
+# sentences (the 要情专报, the plain-language lines) with words: 提高0.2个百分点, 下降3.2%.
+# Both say 持平 when the change rounds to zero at the precision shown, and a change of a rate
+# is always in 个百分点 (a rate of 90% going to 92% rose 2个百分点, not 2%).
+ARROWS = ("↑", "↓")
+CHANGE_UNITS = {"rate": "个百分点", "percent": "%", "level": ""}
+SAME = "持平"
+
+
+def change_text(
+    value: float | None,
+    kind: str = "level",
+    unit: str = "",
+    digits: int = 1,
+    words: tuple[str, str] | None = None,
+    same: str = SAME,
+) -> str:
+    """How much a figure moved, written one way everywhere; '—' when unknown.
+
+    kind: "rate" for a change of a rate (in 个百分点), "percent" for a relative change (%),
+    "level" for a change of a count or amount in `unit` (件, 天, 位). With `words` (up, down),
+    e.g. ("提高", "回落"), the direction is a word instead of an arrow. Zero after rounding
+    to `digits` decimals is `same` (持平)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if round(value, digits) == 0:
-        return "持平"
-    word = "提高" if value > 0 else "回落"
-    return f"{word}{abs(value):.{digits}f}个百分点"
+        return same
+    up, down = words or ARROWS
+    size = f"{abs(value):.{digits}f}"
+    return f"{up if value > 0 else down}{size}{unit or CHANGE_UNITS[kind]}"
+
+
+def points(value: float | None, digits: int = 1) -> str:
+    """A change in percentage points in words: '提高0.5个百分点' / '回落0.3个百分点' / '持平'."""
+    return change_text(value, "rate", digits=digits, words=("提高", "回落"))
 
 
 def as_of(value: dt.datetime | None) -> str:
@@ -158,12 +189,11 @@ def change(now: float | None, before: float | None, unit: str = "件") -> str:
         return ""
     diff = now - before
     if diff == 0:
-        return "持平"
-    word, pct_word = ("增加", "增长") if diff > 0 else ("减少", "下降")
-    text = f"{word}{count(abs(diff), unit)}"
-    if before:
-        text += f"（{pct_word}{abs(diff) / before * 100:.1f}%）"
-    return text
+        return SAME
+    text = f"{'增加' if diff > 0 else '减少'}{count(abs(diff), unit)}"
+    share = change_text(diff / before * 100, "percent", words=("增长", "下降")) if before else SAME
+    # A share that rounds to zero (1 more out of 5000) says nothing: no 增长0.0%.
+    return text if share == SAME else f"{text}（{share}）"
 
 
 def rate_change(now: float | None, before: float | None, digits: int = 1) -> str:

@@ -25,7 +25,7 @@ from shapely.prepared import prep
 
 from cockpit import clock
 
-GENERATOR_VERSION = "9"  # 9: budget revenue's published December growth
+GENERATOR_VERSION = "10"  # 10: repeat callers ring again about their own kind of problem
 DEMO_LABEL = "演示数据"
 
 Progress = Callable[[str, float], None]
@@ -701,15 +701,20 @@ def hotline_tickets(
 
     # Citizens: a pool of callers, some of whom call again (repeat complaints).
     # Most callers call once; about one ticket in ten comes from a caller who rings again
-    # (a few of them many times, as with an unresolved neighbour dispute).
-    repeaters = max(n // 60, 5)
+    # (a few of them many times, as with an unresolved neighbour dispute). A caller rings again
+    # about their own kind of problem (the noise next door, the same broken pipe), so each
+    # category has its own few persistent callers: one person ringing about everything made
+    # the repeat list one caller eight times (#20).
+    kinds = len(_CATEGORIES)
+    per_kind = max(n // 60 // kinds, 3)
     again = rng.random(n) < 0.1
-    caller = np.where(
-        again, np.minimum(rng.zipf(2.0, n) - 1, repeaters - 1), repeaters + np.arange(n)
-    )
+    rank = np.minimum(rng.zipf(2.0, n) - 1, per_kind - 1)
+    caller = np.where(again, rank * kinds + cat_idx, per_kind * kinds + np.arange(n))
     prefixes = np.array(["138", "139", "136", "150", "152", "158", "186", "187", "131", "177"])
+    # 8 digits per caller: 7919 is prime to 10^8, so the map is one-to-one; the offset keeps
+    # caller 0 off 00000000.
     phone = np.char.add(
-        prefixes[caller % 10], np.char.zfill((caller * 7919 % 10**8).astype(str), 8)
+        prefixes[caller % 10], np.char.zfill(((caller * 7919 + 3_572_468) % 10**8).astype(str), 8)
     )
     surname = np.array(_SURNAMES)[caller % len(_SURNAMES)]
     given = np.array(_GIVEN)[(caller // 7) % len(_GIVEN)]

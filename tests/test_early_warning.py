@@ -197,8 +197,8 @@ def test_a_planted_spike_is_flagged_with_its_reason() -> None:
     assert j.is_anomaly and j.z > 10
     assert j.ratio == pytest.approx(series.iloc[-1] / series.iloc[-9:-1].mean())
     text = anomaly_reason("燃气类诉求", "本周", j)
-    assert text.startswith(f"本周燃气类诉求 {series.iloc[-1]:.0f} 件，为近8周均值")
-    assert f"的 {j.ratio:.1f} 倍" in text and "稳健标准差" in text
+    assert text.startswith(f"本周燃气类诉求 {series.iloc[-1]:.0f} 件，为近8周周均")
+    assert f"的 {j.ratio:.1f} 倍" in text and "超出正常波动范围" in text  # plain words (#20)
 
 
 def test_a_spike_during_the_festival_is_still_flagged() -> None:

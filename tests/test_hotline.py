@@ -158,7 +158,8 @@ def test_kpi_cards_over_http_show_values_changes_and_definitions(app, truth, now
     assert _card_value(_card(cards, "satisfaction")) == percent(current["satisfaction"])
     on_time = _card(cards, "on_time")
     delta = round(current["on_time"] - previous["on_time"], 1)
-    assert f"环比 {delta:+.1f}个百分点" in _text(on_time) or (
+    arrow = "↑" if delta > 0 else "↓"  # the one change style (cockpit.formatting.change_text)
+    assert f"环比 {arrow}{abs(delta):.1f}个百分点" in _text(on_time) or (
         delta == 0 and "环比 持平" in _text(on_time)
     )
     title = on_time["props"]["title"]
@@ -201,6 +202,52 @@ def _month(truth: pd.DataFrame, period: str = PERIOD) -> pd.DataFrame:
     start = pd.Timestamp(f"{period}-01")
     rec = truth["received_at"]
     return truth[(rec >= start) & (rec < start + pd.offsets.MonthBegin(1))]
+
+
+def test_repeat_callers_are_distinct_people_each_shown_once(hub, truth) -> None:
+    """#20: all 8 rows read 王** 138****0000, one caller's groups in eight categories. Each
+    caller is now one row with their categories; N callers give N distinct masked labels,
+    in the order of their repeated tickets, and no full name or number reaches the page."""
+    from panels.hotline.masking import mask_phone
+
+    body, _, _ = cb.repeat_section(hub, PERIOD, None)
+    tree = _tree(body)
+    labels = [_text(c) for c in _find(tree, lambda p: p.get("className") == "repeat-caller")]
+    month = _month(truth)
+    groups = month.dropna(subset=["citizen_phone"]).groupby(["citizen_phone", "category_l2"])
+    sizes = groups.size()
+    per_caller = sizes[sizes >= 2].groupby(level=0).sum().sort_values(ascending=False)
+    assert len(per_caller) >= 8  # October has more repeat callers than the list shows
+    assert len(labels) == 8 and len(set(labels)) == len(labels), labels
+    # The most persistent caller first, with every category they rang about again.
+    top = per_caller.index[0]
+    assert mask_phone(top) in labels[0]
+    top_rows = _find(tree, lambda p: p.get("className") == "repeat-row")[0]
+    top_categories = sizes[top][sizes[top] >= 2]
+    assert all(c in _text(top_rows) for c in top_categories.index)
+    assert f"{int(per_caller.iloc[0])}次" in _text(top_rows)
+    text = json.dumps(tree, ensure_ascii=False)
+    shown = month[month["citizen_phone"].isin(per_caller.index[:8])]
+    assert not [p for p in shown["citizen_phone"].unique() if p in text]
+    assert not [n for n in shown["citizen_name"].unique() if n in text]
+
+
+def test_two_callers_with_the_same_masked_number_are_told_apart() -> None:
+    """王 138****1234 twice (different middle digits): a stable keyed code tells them apart,
+    and the same caller always gets the same label; the code reveals nothing without the key."""
+    from panels.hotline.masking import caller_labels
+
+    labels = caller_labels(
+        ["王伟", "王芳", "李强"], ["13812341234", "13899991234", "13900005678"], key="k1"
+    )
+    assert len(set(labels)) == 3
+    assert labels[2] == "李** 139****5678"  # no twin: the plain masked form
+    assert labels[0].startswith("王** 138****1234") and labels[1].startswith("王** 138****1234")
+    again = caller_labels(["王芳", "王伟"], ["13899991234", "13812341234"], key="k1")
+    assert again == [labels[1], labels[0]]
+    assert not any("9999" in x or "伟" in x or "芳" in x for x in labels)
+    other_key = caller_labels(["王伟", "王芳"], ["13812341234", "13899991234"], key="k2")
+    assert other_key[:2] != labels[:2]
 
 
 def test_map_and_ranking_give_each_county_its_count(hub, truth) -> None:

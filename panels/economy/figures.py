@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from dash import html
 
 from cockpit import ids, theme
-from cockpit.formatting import number, percent
+from cockpit.formatting import change_text, number, percent
 from cockpit.plot_text import plain, plain_all
 from cockpit.scope import DENIED_TEXT
 from panels.economy.export import COLUMNS, STATUS_WORDS
@@ -272,8 +272,8 @@ def ranking_figure(
         )
         move = ""
         if r.rank_change is not pd.NA and r.rank_change is not None and not _nan(r.rank_change):
-            move = f" ↑{int(r.rank_change)}" if r.rank_change > 0 else ""
-            move = f" ↓{-int(r.rank_change)}" if r.rank_change < 0 else move
+            # A rank that did not move says nothing here (the bar is busy enough).
+            move = f" {change_text(r.rank_change, unit='位', digits=0)}" if r.rank_change else ""
         texts.append(f"第{int(r.rank)}  {shown}{move}")
     fig = go.Figure(
         go.Bar(
@@ -369,10 +369,8 @@ def card(r: Reading, selected: bool) -> html.Button:
     if r.target_gap is not None:
         lines.append(
             html.Div(
-                f"目标{r.target_growth:g}% · {'高' if r.target_gap > 0 else '低'}"
-                f"{abs(r.target_gap):.{r.growth_decimals}f}个百分点"
-                if round(r.target_gap, r.growth_decimals)
-                else f"目标{r.target_growth:g}% · 持平",
+                f"目标{r.target_growth:g}% · "
+                + change_text(r.target_gap, "rate", digits=r.growth_decimals, words=("高", "低")),
                 className="card-line",
             )
         )
@@ -393,7 +391,7 @@ def card(r: Reading, selected: bool) -> html.Button:
     if r.rank is not None:
         move = ""
         if r.rank_change:
-            move = f" ↑{r.rank_change}" if r.rank_change > 0 else f" ↓{-r.rank_change}"
+            move = f" {change_text(r.rank_change, unit='位', digits=0)}"
         lines.append(html.Div(f"全市第{r.rank}/{r.rank_of}{move}", className="card-line card-rank"))
     head = html.Div(
         [
@@ -433,10 +431,12 @@ def _growth_line(r: Reading, with_rate: bool = True) -> html.Div:
     if r.growth_computed:
         parts.append(html.Span("测算", className="card-tag tag-computed", title="由总量测算"))
     if r.growth_change is not None and r.previous_label:
-        word = "↑" if r.growth_change > 0 else ("↓" if r.growth_change < 0 else "→")
+        moved = change_text(r.growth_change, "rate", digits=r.growth_decimals)
         parts.append(
             html.Span(
-                f" {word}{abs(r.growth_change):.{r.growth_decimals}f} 比{r.previous_label}",
+                f" 与{r.previous_label}持平"
+                if moved == "持平"
+                else f" 比{r.previous_label} {moved}",
                 className="card-change",
             )
         )
@@ -498,10 +498,11 @@ def _cell(column: str, value: object, record: dict) -> str:
         value_digits = _digits(record.get("_value_decimals"), None)
         if column in ("同比增速（%）",):
             return percent(value, growth_digits, signed=True)
-        if column in ("比上期（百分点）", "与目标差（百分点）", "排名变化（位，正为上升）"):
-            if column == "排名变化（位，正为上升）":
-                return f"{value:+.0f}" if value else "0"
-            return f"{value:+.{growth_digits}f}"
+        # Changes as on the cards (the header carries the unit): ↑0.2, ↓1, 持平.
+        if column == "排名变化（位，正为上升）":
+            return change_text(value, digits=0)
+        if column in ("比上期（百分点）", "与目标差（百分点）"):
+            return change_text(value, digits=growth_digits or 0)
         if column == "数值":
             if value_digits is not None:
                 return number(value, value_digits, exact=True)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cockpit.cache_codec import cacheable
+from cockpit.formatting import chinese_numeral
 from cockpit.settings import Indicator
 from panels.economy.config import ForecastSettings
 from panels.economy.transform import (
@@ -121,7 +122,7 @@ def _from_levels(
     # well as a damped trend (lower AIC) at a third of the cost.
     fit = _fit(tail, dict(error="add", trend=None, seasonal="add", seasonal_periods=slots))
     if fit is None:
-        return off("模型拟合未成功，不作趋势研判")
+        return off("历史数据规律不明显，不作趋势研判")
     h = len(periods)
     sims = np.asarray(
         fit.simulate(
@@ -145,7 +146,7 @@ def _from_levels(
     low_q, high_q = (1 - settings.interval) / 2, 1 - (1 - settings.interval) / 2
     return Projection(
         True,
-        f"ETS季节模型，{settings.interval:.0%}区间",
+        f"{_basis(settings)}走势和季节规律推算，{settings.interval:.0%}可能范围",
         periods,
         _round(centre),
         _round(np.quantile(paths, low_q, axis=1)),
@@ -185,7 +186,7 @@ def _from_growth(
         return off(_too_short(len(tail), len(tail) < len(scaled), settings))
     fit = _fit(tail, dict(error="add", trend=None, seasonal=None))
     if fit is None:
-        return off("模型拟合未成功，不作趋势研判")
+        return off("历史数据规律不明显，不作趋势研判")
     h = len(periods)
     months = np.array([int(p[5:7]) for p in periods], dtype="float64")
     sims = np.asarray(
@@ -202,7 +203,7 @@ def _from_growth(
     low_q, high_q = (1 - settings.interval) / 2, 1 - (1 - settings.interval) / 2
     return Projection(
         True,
-        f"ETS模型（累计增速逐月变动），{settings.interval:.0%}区间",
+        f"{_basis(settings)}累计增速的逐月变化推算，{settings.interval:.0%}可能范围",
         periods,
         _round(centre),
         _round(np.quantile(paths, low_q, axis=1)),
@@ -232,6 +233,13 @@ def _fit(values: pd.Series, spec: dict):  # noqa: ANN202 - a statsmodels results
     if not np.isfinite(np.asarray(fit.forecast(1), dtype="float64")).all():
         return None
     return fit
+
+
+def _basis(settings: ForecastSettings) -> str:
+    """What a projection rests on, as a reader says it: 按近三年 (not the model's name)."""
+    years = settings.min_years
+    span = chinese_numeral(int(years)) if float(years).is_integer() else f"{years:g}"
+    return f"按近{span}年"
 
 
 def _too_short(months: int, gap: bool, settings: ForecastSettings) -> str:

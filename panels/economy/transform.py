@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cockpit import formatting as fmt
 from cockpit.formatting import carried_decimals, period_label
 from cockpit.settings import Indicator
 
@@ -629,18 +630,17 @@ def gap_text(gap: float | None, digits: int = 1) -> str:
     """高于目标0.4个百分点 / 低于目标1.1个百分点 / 与目标持平."""
     if gap is None or pd.isna(gap):
         return ""
-    if round(gap, digits) == 0:
-        return "与目标持平"
-    return f"{'高于' if gap > 0 else '低于'}目标{abs(gap):.{digits}f}个百分点"
+    return fmt.change_text(
+        gap, "rate", digits=digits, words=("高于目标", "低于目标"), same="与目标持平"
+    )
 
 
 def change_text(change: float | None, previous: str | None, digits: int = 1) -> str:
     """比1-9月提高0.5个百分点 / 与1-9月持平; '' without a previous figure."""
     if change is None or previous is None or pd.isna(change):
         return ""
-    if round(change, digits) == 0:
-        return f"与{previous}持平"
-    return f"比{previous}{'提高' if change > 0 else '回落'}{abs(change):.{digits}f}个百分点"
+    moved = fmt.change_text(change, "rate", digits=digits, words=("提高", "回落"))
+    return f"与{previous}持平" if moved == fmt.SAME else f"比{previous}{moved}"
 
 
 def progress_text(done: float | None, elapsed: float | None) -> str:

@@ -247,6 +247,8 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
     the idle check for new events, and closing the banner."""
     config: EmergencyConfig = hub.module_config.get("emergency") or EmergencyConfig()
     maps.register_map(app, "emergency-map")
+    # 「已更新」 on this screen is the server's city time of the last answer (assets/emergency.js).
+    app.server.after_request(clock.stamp_time)
 
     @app.callback(
         output={name: Output(cid, prop) for name, (cid, prop) in OUTPUTS.items()},

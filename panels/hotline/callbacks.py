@@ -26,13 +26,14 @@ from panels.hotline import data, figures, kpis
 from panels.hotline.config import HotlineConfig, module_config
 from panels.hotline.drill import DEFAULT_KEY, Context, caller_variant, resolve, sla_label
 from panels.hotline.keywords import keyword_spikes
-from panels.hotline.masking import mask_frame
+from panels.hotline.masking import caller_labels, mask_frame
 from panels.hotline.transform import (
     GRANULARITIES,
     category_tree,
     county_ranking,
     last_complete_week,
     period_windows,
+    repeat_callers,
     repeat_groups,
     shares,
     unit_board,
@@ -300,7 +301,7 @@ def hot_section(hub: DataHub, period: str, county: str | None) -> Section:
     text = (
         f"{week:%m月%d日}—{end:%m月%d日} · {_place(hub, county)} · 对比前{hot.baseline_weeks}周均值"
     )
-    body = figures.hot_view(ratios, set(chosen), words, note)
+    body = figures.hot_view(ratios, set(chosen), words, note, hot.baseline_weeks)
     return body, text, _foot(result, *samples)
 
 
@@ -338,14 +339,31 @@ def hot_keywords(
         stopwords=hot.stopwords,
     )
     scope = "、".join(chosen) if chosen else "全部分类"
+    # How the words are found, in plain words (the segmenter's name means nothing to a reader).
     note = (
-        f"关键词：{scope}本周工单文本抽样{len(now_sample.frame)}件、基线抽样{len(base_sample.frame)}件"
-        "（jieba分词），件数按抽样占比估算；×为本周对基线周均的倍数。"
+        f"关键词：从{scope}本周{len(now_sample.frame)}件工单和前{hot.baseline_weeks}周"
+        f"{len(base_sample.frame)}件工单的诉求内容中抽样，找出本周比平时明显多提到的词；"
+        f"件数按抽样占比估算；×为本周对前{hot.baseline_weeks}周周均的倍数。"
     )
     return words, note, [now_sample, base_sample]
 
 
 # -- repeat complaints ---------------------------------------------------------------------------
+REPEAT_GROUPS_PER_ROW = 6  # (caller, category) groups read per caller row shown
+
+
+def shown_callers(callers: pd.DataFrame) -> pd.DataFrame:
+    """Callers as the page shows them: a distinct masked label each, the raw number dropped."""
+    from flask import current_app
+
+    labels = caller_labels(
+        list(callers["citizen_name"]),
+        list(callers["citizen_phone"]),
+        key=str(current_app.config.get("SECRET_KEY") or ""),
+    )
+    return callers.drop(columns=["citizen_phone", "citizen_name"]).assign(caller=labels)
+
+
 def repeat_section(hub: DataHub, period: str, county: str | None) -> Section:
     """The repeat share of the period and the callers (masked) or addresses that repeat most."""
     config = module_config(hub)
@@ -354,10 +372,22 @@ def repeat_section(hub: DataHub, period: str, county: str | None) -> Section:
     if window.empty:
         return figures.empty("所选统计期尚未开始"), "", figures.foot(None)
     key = config.definitions.repeat_key
-    groups = data.repeat_groups(hub, config, window, county)
+    rows = config.lists.repeat_rows
+    by_caller = key == "citizen_phone"
+    # By caller, one row per person: a caller's groups in several categories are gathered, so
+    # more groups are read than rows shown (the list is the callers with most repeats among
+    # the largest groups).
+    groups = data.repeat_groups(
+        hub, config, window, county, limit=rows * REPEAT_GROUPS_PER_ROW if by_caller else None
+    )
     counts = data.kpi_counts(hub, config, window, now, county)  # cached: the KPI cards' query
     share = kpis.rates(kpis.totals(counts.frame)).get("repeat_rate")
-    masked = repeat_groups(mask_frame(groups.frame)) if not groups.frame.empty else groups.frame
+    if groups.frame.empty:
+        masked = groups.frame
+    elif by_caller:
+        masked = shown_callers(repeat_callers(groups.frame, rows))
+    else:
+        masked = repeat_groups(mask_frame(groups.frame))
     by = "同一来电人" if key == "citizen_phone" else "同一地址"
     head = html.P(
         [
@@ -370,7 +400,8 @@ def repeat_section(hub: DataHub, period: str, county: str | None) -> Section:
         className="repeat-head",
     )
     body = html.Div([head, figures.repeat_view(masked, key)])
-    text = f"{window.label} · {_place(hub, county)} · 诉求最多的前{config.lists.repeat_rows}组"
+    most = f"重复最多的前{rows}位来电人" if by_caller else f"诉求最多的前{rows}组"
+    text = f"{window.label} · {_place(hub, county)} · {most}"
     return body, text, _foot(counts, groups)
 
 

@@ -208,11 +208,13 @@ def texts(
 
 
 # -- repeat complaints ---------------------------------------------------------------------------
-def repeat_groups(hub: DataHub, config: HotlineConfig, w: Window, county: str | None) -> Result:
+def repeat_groups(
+    hub: DataHub, config: HotlineConfig, w: Window, county: str | None, limit: int | None = None
+) -> Result:
     """The callers (or addresses) with most tickets of one category in the window.
 
     Grouped by phone, the answer holds phone numbers: it is asked through the uncached hub and
-    must be masked before it is shown."""
+    must be masked before it is shown. `limit` groups (default: the list's rows)."""
     key = config.definitions.repeat_key
     measures = [Measure("tickets", "count"), Measure("last_ticket", "max", "ticket_id")]
     if key == "citizen_phone":
@@ -222,7 +224,7 @@ def repeat_groups(hub: DataHub, config: HotlineConfig, w: Window, county: str | 
         group_by=(key, "category_l2"),
         measures=tuple(measures),
         order_by=(("tickets", True), ("last_ticket", True)),
-        limit=config.lists.repeat_rows,
+        limit=limit or config.lists.repeat_rows,
     )
     target = hub
     return target.query(TICKETS, query, with_as_of=False)

@@ -16,7 +16,7 @@ from dash import html
 from cockpit import ids, theme
 from cockpit.components import FIT_GRAPH, source_state_text
 from cockpit.formatting import as_of as as_of_text
-from cockpit.formatting import number, percent
+from cockpit.formatting import change_text, number, percent
 from cockpit.plot_text import plain_all
 from cockpit.scope import DENIED_TEXT
 from panels.hotline.kpis import Kpi
@@ -85,14 +85,14 @@ def value_text(kpi: Kpi, value: float | None) -> str:
 
 
 def delta_text(kpi: Kpi, delta: float | None) -> str:
-    """A change as written: +3.2% for counts, +0.5个百分点 for rates, +0.4天 for times."""
+    """A change as written: ↑3.2% for counts, ↑0.5个百分点 for rates, ↓0.4天 for times, 持平."""
     if delta is None or pd.isna(delta):
         return "—"
     if kpi.kind == "count":
-        return percent(delta, signed=True)
-    if round(delta, 1) == 0:
-        return "持平"
-    return f"{delta:+.1f}{'个百分点' if kpi.kind == 'rate' else '天'}"
+        return change_text(delta, "percent")
+    return change_text(
+        delta, "rate" if kpi.kind == "rate" else "level", unit="" if kpi.kind == "rate" else "天"
+    )
 
 
 def delta_class(kpi: Kpi, delta: float | None) -> str:
@@ -421,11 +421,18 @@ def sla_view(
 
 
 def hot_view(
-    ratios: pd.DataFrame, spikes: set[str], keywords: pd.DataFrame, sample_note: str
+    ratios: pd.DataFrame,
+    spikes: set[str],
+    keywords: pd.DataFrame,
+    sample_note: str,
+    baseline_weeks: int = 8,
 ) -> html.Div:
     """This week's categories against their baseline (spikes first) and the week's keywords."""
+    usual = (
+        f"前{baseline_weeks}周周均"  # as the 要情专报 says it ("baseline" is the analyst's word)
+    )
     if ratios.empty:
-        return empty("基线周数不足，暂不判断热点")
+        return empty("往周数据不足，暂不判断热点")
     rows = []
     for r in ratios.head(6).itertuples():
         hot = r.category in spikes
@@ -448,7 +455,7 @@ def hot_view(
     table = html.Table(
         [
             html.Thead(
-                html.Tr([html.Th("分类"), html.Th("本周"), html.Th("基线周均"), html.Th("倍数")])
+                html.Tr([html.Th("分类"), html.Th("本周"), html.Th(usual), html.Th("倍数")])
             ),
             html.Tbody(rows),
         ],
@@ -458,7 +465,7 @@ def hot_view(
         html.Span(
             f"{k.word} {number(k.tickets)}件" + (f" ×{k.ratio:g}" if k.hot else ""),
             className="keyword hot" if k.hot else "keyword",
-            title=f"估算本周{number(k.tickets)}件，基线周均{k.baseline:g}件",
+            title=f"估算本周{number(k.tickets)}件，{usual}{k.baseline:g}件",
         )
         for k in keywords.itertuples()
     ]
@@ -480,6 +487,8 @@ def repeat_view(groups: pd.DataFrame, key: str) -> html.Div:
     """Callers (masked) or addresses with repeated tickets of one category."""
     if groups.empty:
         return empty("本期没有重复诉求")
+    if key == "citizen_phone":
+        return repeat_callers_view(groups)
     rows = []
     for r in groups.itertuples():
         if key == "citizen_phone":
@@ -500,6 +509,29 @@ def repeat_view(groups: pd.DataFrame, key: str) -> html.Div:
     head = html.Tr(
         [html.Th("来电人" if key == "citizen_phone" else "地址"), html.Th("分类"), html.Th("诉求")]
     )
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="hotline-table compact")
+
+
+def repeat_callers_view(callers: pd.DataFrame) -> html.Table:
+    """One row per caller (a distinct masked label), their categories each a drill to the
+    caller's tickets of that category, and their repeated tickets in all."""
+    rows = []
+    for r in callers.itertuples():
+        kinds = [
+            drill_button(f"caller|{last}", f"{category} {tickets}次", "link-like")
+            for category, tickets, last in r.groups
+        ]
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(html.Span(r.caller, className="repeat-caller")),
+                    html.Td(kinds, className="repeat-kinds"),
+                    html.Td(f"{int(r.tickets)}次"),
+                ],
+                className="repeat-row",
+            )
+        )
+    head = html.Tr([html.Th("来电人"), html.Th("重复诉求分类"), html.Th("合计")])
     return html.Table([html.Thead(head), html.Tbody(rows)], className="hotline-table compact")
 
 

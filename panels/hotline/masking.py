@@ -12,6 +12,8 @@ every frame of ticket rows before rendering it, and every export masks its perso
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import unicodedata
 
@@ -58,9 +60,7 @@ def mask_name(name: object) -> str:
 
 def mask_phone(phone: object) -> str:
     """13812341234 -> 138****1234; shorter numbers keep only their last two digits."""
-    digits = "".join(c for c in _digit_view(_text(phone)) if c.isascii() and c.isdigit())
-    if len(digits) == 13 and digits.startswith("86"):
-        digits = digits[2:]  # +86 country code
+    digits = _phone_digits(phone)
     if not digits:
         return ""
     if len(digits) >= 11:
@@ -68,6 +68,34 @@ def mask_phone(phone: object) -> str:
     if len(digits) <= 4:
         return MASK * len(digits)
     return MASK * (len(digits) - 2) + digits[-2:]
+
+
+def caller_labels(names: list[object], phones: list[object], key: str) -> list[str]:
+    """How each caller of a list is shown: 王** 138****1234, one label per distinct caller.
+
+    The masked form keeps the first three and last four digits (the usual national norm), so
+    two callers can still look alike (王 13812341234 and 王 13899991234). Those twins get a
+    short code, the same for the same number every time: a keyed hash (HMAC with the server's
+    secret), which tells them apart without revealing the hidden digits (an unkeyed hash of a
+    number with 10,000 possible middles would be reversed at once)."""
+    plain = [f"{mask_name(n)} {mask_phone(p)}".strip() for n, p in zip(names, phones, strict=True)]
+    digits = [_phone_digits(p) for p in phones]
+    owners: dict[str, set[str]] = {}
+    for label, number in zip(plain, digits, strict=True):
+        owners.setdefault(label, set()).add(number)
+    out = []
+    for label, number in zip(plain, digits, strict=True):
+        if len(owners[label]) > 1:
+            code = hmac.new(key.encode(), number.encode(), hashlib.sha256).hexdigest()[:4]
+            label = f"{label} #{code.upper()}"
+        out.append(label)
+    return out
+
+
+def _phone_digits(phone: object) -> str:
+    """The digits of a phone number as written (full-width, Chinese digits, +86 dropped)."""
+    digits = "".join(c for c in _digit_view(_text(phone)) if c.isascii() and c.isdigit())
+    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
 
 
 def mask_text(text: object) -> str:

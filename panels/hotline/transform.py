@@ -342,3 +342,35 @@ def repeat_groups(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=list(frame.columns) if frame is not None else [])
     out = frame[pd.to_numeric(frame["tickets"], errors="coerce") >= 2]
     return out.sort_values("tickets", ascending=False).reset_index(drop=True)
+
+
+def repeat_callers(groups: pd.DataFrame, rows: int) -> pd.DataFrame:
+    """One row per caller from their repeat groups (caller, category): the `rows` callers with
+    most repeated tickets, each with their groups, most tickets first.
+
+    Works on the raw numbers (before masking): two callers whose masked forms match are still
+    two callers. Columns: citizen_phone, citizen_name, tickets, groups (a list of
+    (category, tickets, last_ticket))."""
+    columns = ["citizen_phone", "citizen_name", "tickets", "groups"]
+    repeats = repeat_groups(groups)
+    if repeats.empty:
+        return pd.DataFrame(columns=columns)
+    repeats = repeats.assign(tickets=pd.to_numeric(repeats["tickets"]))
+    if "citizen_name" not in repeats.columns:
+        repeats = repeats.assign(citizen_name="")
+    out = []
+    for phone, own in repeats.groupby("citizen_phone", sort=False):
+        own = own.sort_values(["tickets", "last_ticket"], ascending=False)
+        out.append(
+            {
+                "citizen_phone": phone,
+                "citizen_name": own["citizen_name"].iloc[0],
+                "tickets": int(own["tickets"].sum()),
+                "groups": [
+                    (r.category_l2, int(r.tickets), r.last_ticket) for r in own.itertuples()
+                ],
+                "_last": own["last_ticket"].max(),
+            }
+        )
+    frame = pd.DataFrame(out).sort_values(["tickets", "_last"], ascending=False)
+    return frame[columns].head(rows).reset_index(drop=True)

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from cockpit.formatting import as_of as as_of_text
+from cockpit.formatting import percent
 from cockpit.hub import DataHub
 from cockpit.settings import Indicator
 from cockpit.store import Signal
@@ -57,7 +58,7 @@ def economy_signals(
                 key=f"economy:{indicator.id}:{fig.period}:{place_code}",
                 kind="economy",
                 title=(
-                    f"{place_name}{indicator.name}{fig.label}同比{fig.growth:+.1f}%，"
+                    f"{place_name}{indicator.name}{fig.label}同比{percent(fig.growth, signed=True)}，"
                     f"{side}目标{fig.target_growth:g}%"
                 ),
                 reason=(

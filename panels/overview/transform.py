@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cockpit.formatting import month_label, number, percent, points
+from cockpit.formatting import change_text, month_label, number, percent
 from cockpit.hub import Result
 from cockpit.settings import Indicator
 from panels.economy.transform import indicator_figure
@@ -110,7 +110,7 @@ def hotline_card(current: Result, previous: Result, period: str) -> ModuleCard:
     received, received_before = now.get("received") or 0, before.get("received")
     change = None if not received_before else (received / received_before - 1) * 100
     card.stats.append(
-        Stat("受理量", number(received, 1), "件", f"环比 {percent(change, signed=True)}")
+        Stat("受理量", number(received, 1), "件", f"环比 {change_text(change, 'percent')}")
     )
     for label, key in (("按时办结率", "on_time"), ("满意率", "satisfaction")):
         value, prev = now.get(key), before.get(key)
@@ -120,7 +120,9 @@ def hotline_card(current: Result, previous: Result, period: str) -> ModuleCard:
             if value is None
             else ("green" if value >= 90 else "yellow" if value >= 80 else "red")
         )
-        card.stats.append(Stat(label, percent(value), "", f"比上月{points(diff)}", status))
+        card.stats.append(
+            Stat(label, percent(value), "", f"比上月 {change_text(diff, 'rate')}", status)
+        )
     return card
 
 

@@ -206,14 +206,23 @@ def _odd(x: float) -> int:
 def anomaly_reason(
     subject: str, when: str, judgement: Judgement, unit: str = "件", recent: int = 8
 ) -> str:
-    """The warning's sentence: 上周燃气类诉求 312 件，为近8周均值（89 件）的 3.5 倍 ..."""
+    """The warning's sentence, in words a leader reads at a glance: 上周燃气类诉求 312 件，为近8周
+    平均（89 件）的 3.5 倍；按往年同期规律预计约 90 件，实际多 222 件，超出正常波动范围.
+
+    The statistics behind it (robust sigmas, z) stay in the code: "超出正常波动范围" is what
+    "more than k robust sigmas from the seasonal expectation" means to the reader."""
     j = judgement
     text = f"{when}{subject} {j.value:.0f} {unit}"
     if j.recent_mean:
-        text += f"，为近{recent}周均值（{j.recent_mean:.0f} {unit}）的 {j.ratio:.1f} 倍"
+        text += f"，为近{recent}周周均（{j.recent_mean:.0f} {unit}）的 {j.ratio:.1f} 倍"
     if j.expected is not None and j.z is not None:
-        word = "高出" if j.z > 0 else "低于"
-        text += f"；按往年同期规律预计约 {j.expected:.0f} {unit}，{word}预期 {abs(j.z):.1f} 个稳健标准差"
+        word = "多" if j.value >= j.expected else "少"
+        text += (
+            f"；按往年同期规律预计约 {j.expected:.0f} {unit}，"
+            f"实际{word} {abs(j.value - j.expected):.0f} {unit}"
+        )
+        if j.is_anomaly:
+            text += "，超出正常波动范围"
     if j.holiday > 0:
         text += "（该周含春节假期，已计入节日影响）"
     return text
