@@ -171,6 +171,17 @@ class Indicator(Strict):
         return self.target.for_year(year, county)
 
 
+Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+class PeriodBounds(Strict):
+    """Months a module's 统计期 selector offers beyond its data's own range (cockpit.periods):
+    `first` to reach back further, `last` to offer months the data have not reached yet."""
+
+    first: Month | None = None
+    last: Month | None = None
+
+
 class AppSettings(Strict):
     """The web app itself."""
 
@@ -539,6 +550,8 @@ class Settings(Strict):
     sync: SyncSettings = SyncSettings()
     security: SecuritySettings = SecuritySettings()
     wall: WallSettings = WallSettings()
+    # Per module key (economy, hotline, overview...): months added to its period selector.
+    periods: dict[str, PeriodBounds] = Field(default_factory=dict)
     # Each module's own section (config/<module>.yaml), validated by the module's PanelSpec
     # config_model when the app is built, so a module's settings live with the module.
     overview: dict[str, Any] = Field(default_factory=dict)
@@ -576,6 +589,19 @@ class Settings(Strict):
                 raise ValueError(
                     f"{name}.columns maps {', '.join(bad)}, not in the dataset contract"
                 )
+        return value
+
+    @field_validator("periods")
+    @classmethod
+    def _known_modules(cls, value: dict[str, PeriodBounds]) -> dict[str, PeriodBounds]:
+        from cockpit.panels import MODULES
+
+        keys = [key for key, _title in MODULES]
+        unknown = sorted(set(value) - set(keys))
+        if unknown:
+            raise ValueError(
+                f"unknown module {', '.join(unknown)}; expected one of {', '.join(keys)}"
+            )
         return value
 
     @field_validator("indicators")
