@@ -67,7 +67,12 @@ def _card(key: str, title: str, period: str, result: Result) -> ModuleCard:
 
 
 def economy_card(
-    result: Result, catalog: dict[str, Indicator], period: str, place: str
+    result: Result,
+    catalog: dict[str, Indicator],
+    period: str,
+    place: str,
+    counties: list[str] | None = None,
+    today: dt.date | None = None,
 ) -> ModuleCard:
     """GDP and the main monthly indicators, cumulative with growth and a light against target."""
     card = _card("economy", "经济运行", "", result)
@@ -78,8 +83,14 @@ def economy_card(
         indicator = catalog.get(ind_id)
         if indicator is None:
             continue
-        fig = indicator_figure(result.frame, indicator, period, place)
+        fig = indicator_figure(
+            result.frame, indicator, period, place, counties=counties, today=today
+        )
         labels.add(fig.label)
+        if fig.value is None and fig.growth is None:
+            # The economy page's words for it (不分县区发布 / 尚未发布 / 暂无数据), not a bare —.
+            card.stats.append(Stat(indicator.name, "—", "", fig.note))
+            continue
         growth = percent(fig.growth, signed=True) + ("（测算）" if fig.growth_computed else "")
         if fig.value is not None and indicator.unit != "%":
             value, unit, note = number(fig.value, 2), indicator.unit, f"{fig.label} 同比 {growth}"
