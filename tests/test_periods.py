@@ -98,3 +98,34 @@ def test_a_partial_month_says_how_far_its_data_go(real_app) -> None:  # noqa: AN
     assert "12月5日" in str(picked["filter-period-note"]["children"])
     whole = _sync(real_app, "/hotline", "?period=2026-11")
     assert not whole["filter-period-note"]["children"]
+
+
+def test_config_adds_months_to_a_modules_periods(settings, tmp_path) -> None:  # noqa: ANN001
+    """periods.economy.first: 2020-01 reaches back before the data; the default stays theirs."""
+    from cockpit.settings import PeriodBounds
+    from tests.apps import running_app
+
+    wider = real_settings(settings, tmp_path).model_copy(
+        update={"periods": {"economy": PeriodBounds(first="2020-01")}}
+    )
+    for app in running_app(wider):
+        response = _sync(app, "/economy", "")
+        assert _offered(response)[-1] == "2020-01"
+        assert response["filter-period"]["value"] == "2023-12"
+
+
+def test_periods_for_an_unknown_module_stop_start_up_in_one_line(tmp_path) -> None:  # noqa: ANN001
+    """A typo in a module key is one line naming it, not a silently ignored setting."""
+    import shutil
+    from pathlib import Path
+
+    from cockpit.settings import ConfigError, load_settings
+
+    config = tmp_path / "config"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "config", config)
+    with (config / "cockpit.yaml").open("a", encoding="utf-8") as f:
+        f.write('periods:\n  econmy: {first: "2020-01"}\n')
+    with pytest.raises(ConfigError) as error:
+        load_settings(config, environ={})
+    lines = [p for p in error.value.problems if "periods" in p]
+    assert len(lines) == 1 and "econmy" in lines[0]
