@@ -125,3 +125,20 @@ def test_the_ranking_map_and_briefing_say_no_data_for_a_county_figure_not_delive
     assert "暂无数据" in gdp.note
     line = next(s for s in page.sentences if s.startswith("地区生产总值"))
     assert "暂无数据" in line
+
+
+def test_the_overview_card_of_a_county_without_any_row_says_why_for_each_figure():
+    """潞州区 on the real data has no economy row at all: each headline figure says 暂无数据
+    (GDP, published by county) instead of an empty card."""
+    import pandas as pd
+
+    from cockpit.hub import Result
+    from panels.overview.transform import economy_card
+
+    catalog = {"gdp": _indicator()}
+    empty = Result("economy.indicator_values", pd.DataFrame(), "city", False)
+    card = economy_card(empty, catalog, "2023-12", LUZHOU, COUNTIES, TODAY)
+    assert [(s.label, s.value) for s in card.stats] == [("地区生产总值", "—")]
+    assert "暂无数据" in card.stats[0].note
+    failed = Result("economy.indicator_values", pd.DataFrame(), "city", False, error="数据源异常")
+    assert economy_card(failed, catalog, "2023-12", LUZHOU, COUNTIES, TODAY).stats == []
