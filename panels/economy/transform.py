@@ -213,7 +213,7 @@ def absent_note(
     when = indicator.release_date(due)
     if today is not None and when > today:
         return f"{year}年{label}数据{NOT_YET}（按发布日程{when.month}月{when.day}日发布）"
-    return f"{year}年{label}{NO_DATA}（应已发布，未接入）"
+    return f"{year}年{label}{NO_DATA}（应已发布，未收到）"
 
 
 def with_growth(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
