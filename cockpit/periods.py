@@ -95,15 +95,19 @@ def data_range(hub: object, dataset: str) -> DataRange | None:
     first, last = answer.frame["first"].iloc[0], answer.frame["last"].iloc[0]
     if first is None or last is None or pd.isna(first) or pd.isna(last):
         return None
+    try:
+        first, last = month(first), month(last)
+    except (TypeError, ValueError):  # a period the data check let through: no range from it
+        return None
     if kind == "month":
-        return DataRange(month(first), month(last), month(last))
+        return DataRange(first, last, last)
     # Tickets: the data's now is their 数据截至 (a nightly feed is as of midnight), as 12345's
     # own screen counts it; the newest ticket where no freshness is known.
-    until = hub.as_of(dataset) or pd.Timestamp(last).to_pydatetime()
-    newest = max(month(last), month(until))
+    newest_row = answer.frame["last"].iloc[0]
+    until = hub.as_of(dataset) or pd.Timestamp(newest_row).to_pydatetime()
+    newest = max(last, month(until))
     latest_whole = newest if _whole(newest, until) else str(pd.Period(newest, "M") - 1)
-    default = max(latest_whole, month(first))
-    return DataRange(month(first), newest, default, until)
+    return DataRange(first, newest, max(latest_whole, first), until)
 
 
 def module_periods(

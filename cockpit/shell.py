@@ -114,10 +114,27 @@ def layout(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> html.Div:
     if role is not None and role.scope == "none":
         # Administrators and auditors see no city data: no period or county to read.
         return frame(hub, visible, [], "", [], user=principal)
-    offered = periods(hub)
-    return frame(
-        hub, visible, offered.options, offered.default, county_options(hub), user=principal
-    )
+    panel, search = loading_page(visible)
+    offered = periods(hub, panel)
+    asked = asked_period(search)
+    first = asked if asked in offered.options else offered.default
+    return frame(hub, visible, offered.options, first, county_options(hub), user=principal)
+
+
+def loading_page(panels: list[PanelSpec]) -> tuple[PanelSpec | None, str]:
+    """The page whose frame is being fetched, and its query string: the renderer fetches the
+    layout from the page itself, so the Referer (sent same-origin) is the page's URL. Starting
+    on that page's own periods spares a first render at another module's period; without a
+    Referer, sync_filters puts things right once the URL is read."""
+    from urllib.parse import urlparse
+
+    from flask import has_request_context, request
+
+    referrer = request.referrer if has_request_context() else None
+    if not referrer:
+        return None, ""
+    url = urlparse(referrer)
+    return next((p for p in panels if p.path == (url.path or "/")), None), url.query
 
 
 def user_box(user: Principal | None) -> html.Div | None:

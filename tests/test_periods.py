@@ -129,3 +129,17 @@ def test_periods_for_an_unknown_module_stop_start_up_in_one_line(tmp_path) -> No
         load_settings(config, environ={})
     lines = [p for p in error.value.problems if "periods" in p]
     assert len(lines) == 1 and "econmy" in lines[0]
+
+
+def test_the_page_frame_starts_on_the_pages_own_periods(real_app) -> None:  # noqa: ANN001
+    """The frame is fetched by the page at its URL (the Referer): /economy?period=2022-12 gets
+    the economy's months and 2022-12 from the start, not the whole cockpit's newest month first
+    (which drew every economy figure as missing until the URL was read)."""
+    headers = {"Referer": "http://localhost/economy?period=2022-12"}
+    with real_app.server.test_request_context("/_dash-layout", headers=headers):
+        page = real_app.layout()
+    assert page["filter-period"].value == "2022-12"
+    assert page["filter-period"].options[0]["value"] == "2023-12"
+    with real_app.server.test_request_context("/_dash-layout", headers={}):
+        page = real_app.layout()
+    assert page["filter-period"].value == "2026-11"  # no page known: every module's newest
