@@ -142,3 +142,21 @@ def test_the_overview_card_of_a_county_without_any_row_says_why_for_each_figure(
     assert "暂无数据" in card.stats[0].note
     failed = Result("economy.indicator_values", pd.DataFrame(), "city", False, error="数据源异常")
     assert economy_card(failed, catalog, "2023-12", LUZHOU, COUNTIES, TODAY).stats == []
+
+
+def test_the_briefings_summary_counts_figures_not_delivered_and_not_yet_published():
+    """8 indicators, 3 without a figure: the summary line says so, not only who missed target."""
+    from panels.briefing.sentences import economy_summary
+
+    gdp = _indicator()
+    retail = _indicator(id="retail", name="社会消费品零售总额", frequency="monthly")
+    rows = economy_rows()
+    readings = [
+        reading(rows, gdp, "2023-12", CITY, COUNTIES, today=TODAY),
+        reading(rows, retail, "2023-12", CITY, COUNTIES, today=TODAY),
+        reading(rows, retail, "2026-11", CITY, COUNTIES, today=TODAY),
+    ]
+    line = economy_summary(readings, "全市")
+    assert "1项低于目标" in line
+    assert "1项暂无数据（社会消费品零售总额）" in line
+    assert "1项尚未发布" in line
