@@ -26,6 +26,9 @@ class PanelSpec:
     config_model: type | None = None
     # Tables offered for download as CSV and Excel (cockpit.exports.ExportTable), if any.
     tables: tuple = ()
+    # The datasets whose range gives the module's 统计期 choices (cockpit.periods); empty:
+    # every dataset with periods (a module showing several, like the overview).
+    periods_from: tuple[str, ...] = ()
 
 
 # Every module, in navigation order: (package under panels/, title in the navigation).

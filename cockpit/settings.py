@@ -10,6 +10,7 @@ default, or patterned: see `key_strength_bits`).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 from pathlib import Path
@@ -147,6 +148,14 @@ class Decimals(Strict):
     growth: int | None = Field(None, ge=0, le=4)
 
 
+class Release(Strict):
+    """When a period's figure is published: `day` of the month `months_after` the period's last
+    month (monthly figures on the 18th-20th of the next month; an annual figure later)."""
+
+    months_after: int = Field(1, ge=0, le=12)
+    day: int = Field(20, ge=1, le=31)
+
+
 class Indicator(Strict):
     """One economic indicator of the catalog."""
 
@@ -163,12 +172,37 @@ class Indicator(Strict):
     target: Target | None = None
     warn_margin: float = Field(1.0, ge=0)
     decimals: Decimals = Decimals()
+    # Published by county as well as for the city (false: for the city only, like CPI); a
+    # county without a figure then reads 不分县区发布, not 暂无数据.
+    by_county: bool = True
+    # The release calendar: a period's figure not due yet reads 尚未发布; due and absent, 暂无数据.
+    release: Release = Release()
+
+    def release_date(self, period: str) -> dt.date:
+        """When the figure of `period` (YYYY-MM, its last month) is due by the release calendar."""
+        import calendar
+
+        index = int(period[:4]) * 12 + int(period[5:7]) - 1 + self.release.months_after
+        year, month = divmod(index, 12)
+        last_day = calendar.monthrange(year, month + 1)[1]
+        return dt.date(year, month + 1, min(self.release.day, last_day))
 
     def growth_target(self, year: int | None, county: str | None = None) -> float | None:
         """The growth target (%) of `year` for the city or a county; None without one."""
         if self.target is None or self.target.kind != "growth":
             return None
         return self.target.for_year(year, county)
+
+
+Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+class PeriodBounds(Strict):
+    """Months a module's 统计期 selector offers beyond its data's own range (cockpit.periods):
+    `first` to reach back further, `last` to offer months the data have not reached yet."""
+
+    first: Month | None = None
+    last: Month | None = None
 
 
 class AppSettings(Strict):
@@ -539,6 +573,8 @@ class Settings(Strict):
     sync: SyncSettings = SyncSettings()
     security: SecuritySettings = SecuritySettings()
     wall: WallSettings = WallSettings()
+    # Per module key (economy, hotline, overview...): months added to its period selector.
+    periods: dict[str, PeriodBounds] = Field(default_factory=dict)
     # Each module's own section (config/<module>.yaml), validated by the module's PanelSpec
     # config_model when the app is built, so a module's settings live with the module.
     overview: dict[str, Any] = Field(default_factory=dict)
@@ -576,6 +612,19 @@ class Settings(Strict):
                 raise ValueError(
                     f"{name}.columns maps {', '.join(bad)}, not in the dataset contract"
                 )
+        return value
+
+    @field_validator("periods")
+    @classmethod
+    def _known_modules(cls, value: dict[str, PeriodBounds]) -> dict[str, PeriodBounds]:
+        from cockpit.panels import MODULES
+
+        keys = [key for key, _title in MODULES]
+        unknown = sorted(set(value) - set(keys))
+        if unknown:
+            raise ValueError(
+                f"unknown module {', '.join(unknown)}; expected one of {', '.join(keys)}"
+            )
         return value
 
     @field_validator("indicators")

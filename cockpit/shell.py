@@ -7,6 +7,7 @@ the data hub enforces that scope again on every query, whatever the browser send
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
@@ -17,41 +18,35 @@ from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import month_label
 from cockpit.hub import DataHub
 from cockpit.panels import PanelSpec, planned
+from cockpit.periods import ModulePeriods, module_periods
 from cockpit.scope import Principal, current_principal
 from cockpit.screens import SHORT_TITLES
 from cockpit.security.roles import ROLES, may_open
 from cockpit.wall import WALL_QUERY
-from data_sources.base import DatasetQuery, Measure
 
 CITY_WIDE = "city"  # the county selector's value for 全市
-PERIOD_MONTHS = 24  # how many months the period selector offers
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-def periods(hub: DataHub) -> tuple[list[str], str]:
-    """Months the period selector offers (newest first) and the default one.
+def periods(hub: DataHub, panel: PanelSpec | None = None) -> ModulePeriods:
+    """The months a page's period selector offers and the one it opens on: the module's own
+    data's range plus config's `periods.<module>` (cockpit.periods); without a page (the
+    layout, before the URL is known), every dataset with periods."""
+    key = panel.key if panel is not None else ""
+    datasets = panel.periods_from if panel is not None else ()
+    return module_periods(hub, datasets, hub.settings.periods.get(key), clock.today())
 
-    The default is the latest month with released economic figures: the month a city's
-    monthly analysis meeting talks about. Tickets run up to today, so the list does too.
-    """
-    latest_data = None
-    for dataset in ("hotline.tickets", "economy.indicator_values"):
-        if hub.has(dataset):
-            stamp = hub.as_of(dataset)
-            if stamp is not None:
-                latest_data = max(latest_data or stamp, stamp)
-    newest = pd.Timestamp(latest_data or clock.now()).to_period("M")
-    options = [str(newest - i) for i in range(PERIOD_MONTHS)]
-    default = options[1] if len(options) > 1 else options[0]
-    if hub.has("economy.indicator_values"):
-        answer = hub.query(
-            "economy.indicator_values",
-            DatasetQuery(measures=(Measure("latest", "max", "period"),)),
-            with_as_of=False,
+
+def period_notice(asked: str | None, shown: str, offered: ModulePeriods) -> str:
+    """What the screen says of the period it shows: a period asked for (in the URL) that the
+    module's data do not cover, or a month whose data stop before its end; '' otherwise."""
+    if asked is not None and asked != shown:
+        what = month_label(asked) if _MONTH.match(asked) else f"“{asked[:20]}”"
+        return (
+            f"统计期{what}不在本页数据范围（{offered.range_text()}）内，"
+            f"已改为显示{month_label(shown)}"
         )
-        if answer.ok and not answer.frame.empty and isinstance(answer.frame["latest"].iloc[0], str):
-            latest_period = answer.frame["latest"].iloc[0]
-            default = latest_period if latest_period in options else default
-    return options, default
+    return offered.partial_note(shown)
 
 
 def county_options(hub: DataHub) -> list[dict[str, str]]:
@@ -78,6 +73,16 @@ def parse_search(
     if county not in counties:
         county = counties[0] if counties else CITY_WIDE
     return period, county
+
+
+def asked_period(search: str | None) -> str | None:
+    """The period the URL asks for, if any (checked against the page's periods by the caller)."""
+    return parse_qs((search or "").lstrip("?")).get("period", [None])[0]
+
+
+def period_choices(options: list[str]) -> list[dict[str, str]]:
+    """The selector's options: 2026年10月 for 2026-10."""
+    return [{"label": month_label(p), "value": p} for p in options]
 
 
 def screen_county(value: object) -> str | None:
@@ -109,8 +114,27 @@ def layout(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> html.Div:
     if role is not None and role.scope == "none":
         # Administrators and auditors see no city data: no period or county to read.
         return frame(hub, visible, [], "", [], user=principal)
-    period_options, default_period = periods(hub)
-    return frame(hub, visible, period_options, default_period, county_options(hub), user=principal)
+    panel, search = loading_page(visible)
+    offered = periods(hub, panel)
+    asked = asked_period(search)
+    first = asked if asked in offered.options else offered.default
+    return frame(hub, visible, offered.options, first, county_options(hub), user=principal)
+
+
+def loading_page(panels: list[PanelSpec]) -> tuple[PanelSpec | None, str]:
+    """The page whose frame is being fetched, and its query string: the renderer fetches the
+    layout from the page itself, so the Referer (sent same-origin) is the page's URL. Starting
+    on that page's own periods spares a first render at another module's period; without a
+    Referer, sync_filters puts things right once the URL is read."""
+    from urllib.parse import urlparse
+
+    from flask import has_request_context, request
+
+    referrer = request.referrer if has_request_context() else None
+    if not referrer:
+        return None, ""
+    url = urlparse(referrer)
+    return next((p for p in panels if p.path == (url.path or "/")), None), url.query
 
 
 def user_box(user: Principal | None) -> html.Div | None:
@@ -213,7 +237,12 @@ def frame(
                         clearable=False,
                         searchable=False,
                         value=default_period,
-                        options=[{"label": month_label(p), "value": p} for p in period_options],
+                        options=period_choices(period_options),
+                    ),
+                    # Said when the URL asked for a period the page's data do not cover, or
+                    # the month shown is not whole (cockpit.periods).
+                    html.Span(
+                        id="filter-period-note", className="filter-period-note", role="status"
                     ),
                     html.Label("区域", htmlFor="filter-county", className="filter-label"),
                     dcc.Dropdown(
@@ -241,23 +270,37 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
 
     @app.callback(
         Output("url", "search"),
+        Output("filter-period", "options"),
         Output("filter-period", "value"),
         Output("filter-county", "value"),
+        Output("filter-period-note", "children"),
+        Input("url", "pathname"),
         Input("url", "search"),
         Input("filter-period", "value"),
         Input("filter-county", "value"),
-        State("filter-period", "options"),
         State("filter-county", "options"),
-        State("shell-defaults", "data"),
     )
-    def sync_filters(search, period, county, period_opts, county_opts, defaults):  # noqa: ANN001, ANN202
-        """Keep the URL and the selectors in step, whichever changed."""
-        periods_ = [o["value"] for o in period_opts or []]
-        counties = [o["value"] for o in county_opts or []]
+    def sync_filters(pathname, search, period, county, county_opts):  # noqa: ANN001, ANN202
+        """Keep the URL and the selectors in step, whichever changed; each page offers its own
+        module's periods, and says when the URL's period is not among them (the URL is then
+        corrected to the period shown) or when the month shown is not whole."""
+        role = ROLES.get(current_principal().role)
+        if role is not None and role.scope == "none":
+            return (no_update,) * 5  # administrators and auditors read no city data
+        offered = periods(hub, by_path.get(pathname or "/"))
+        wall = is_wall(search)
         if ctx.triggered_id in ("filter-period", "filter-county"):
-            return make_search(period, county, is_wall(search)), no_update, no_update
-        parsed_period, parsed_county = parse_search(search, periods_, counties, defaults["period"])
-        return no_update, parsed_period, parsed_county
+            note = period_notice(None, period, offered) if period else ""
+            return make_search(period, county, wall), no_update, no_update, no_update, note
+        counties = [o["value"] for o in county_opts or []]
+        asked = asked_period(search)
+        shown, county = parse_search(search, offered.options, counties, offered.default)
+        # A period the data do not cover: show the default and put it in the URL, so a link
+        # copied now says what is on screen.
+        corrected = asked is not None and asked != shown
+        url = make_search(shown, county, wall) if corrected else no_update
+        note = period_notice(asked if corrected else None, shown, offered)
+        return url, period_choices(offered.options), shown, county, note
 
     @app.callback(Output("page-content", "children"), Input("url", "pathname"))
     def route(pathname):  # noqa: ANN001, ANN202

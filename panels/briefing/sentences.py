@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from cockpit.formatting import change, count, percent, rate_change, span_label
-from panels.economy.transform import Reading, sentence
+from panels.economy.transform import NO_DATA, NOT_YET, Reading, sentence
 
 LIGHT_ORDER = ("red", "yellow", "green", "done")
 LIGHT_WORDS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "done": "已完成"}
@@ -44,6 +44,10 @@ def economy_summary(readings: list[Reading], place: str) -> str:
     met = [r for r in readings if r.target_gap is not None and r.status == "green"]
     missed = [r for r in readings if r.target_gap is not None and r.status in ("yellow", "red")]
     missing = [r for r in readings if r.missing]
+    # Without a figure for the whole place, for the reason every screen gives (absent_note).
+    absent = [r for r in readings if not r.missing and r.value is None and r.growth is None]
+    undelivered = [r for r in absent if NO_DATA in r.note]
+    not_yet = [r for r in absent if NOT_YET in r.note]
     parts = []
     if met:
         parts.append(f"{len(met)}项增速达到年度目标")
@@ -52,6 +56,12 @@ def economy_summary(readings: list[Reading], place: str) -> str:
         parts.append(f"{len(missed)}项低于目标（{names}）")
     if missing:
         parts.append(f"{len(missing)}项数据未报送")
+    if undelivered:
+        parts.append(
+            f"{len(undelivered)}项暂无数据（{'、'.join(r.short_name for r in undelivered)}）"
+        )
+    if not_yet:
+        parts.append(f"{len(not_yet)}项尚未发布")
     if not parts:
         return ""
     return f"{place}{len(readings)}项主要指标中，" + "，".join(parts) + "。"

@@ -17,5 +17,6 @@ PANEL = PanelSpec(
     order=1,
     layout=layout,
     register_callbacks=register_callbacks,
+    periods_from=("economy.indicator_values",),
     config_model=EconomyConfig,
 )

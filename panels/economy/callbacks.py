@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
-from cockpit import ids, maps, theme
+from cockpit import clock, ids, maps, theme
 from cockpit.cache import is_miss, make_key
 from cockpit.components import result_state_text
 from cockpit.exports import audit_export
@@ -27,7 +27,9 @@ from panels.economy import data, export, figures
 from panels.economy.config import EconomyConfig
 from panels.economy.forecast import Projection, project
 from panels.economy.transform import (
+    CITY_ONLY,
     Reading,
+    absent_note,
     county_ranking,
     growth_status,
     jan_released,
@@ -129,6 +131,7 @@ def _reading(
         level_targets=extras.level_targets,
         progress_margin=config.margin(indicator.id),
         rank_by=extras.rank_by,
+        today=clock.today(),
     )
 
 
@@ -263,7 +266,16 @@ def build_indicator(
     table = None
     outlines = county_outlines(str(settings.city.map_path()))
     if shown is None or not has_counties:
-        message = "本指标不分县区发布" if shown is not None else (r.note or "暂无数据")
+        # Why no county has a figure, by the one rule of the cards (absent_note): the catalog
+        # publishes it for the city only, it is not due yet, or it was not delivered.
+        why = absent_note(
+            indicator,
+            shown or period,
+            True,
+            clock.today(),
+            jan_released(data_rows, indicator.id),
+        )
+        message = f"本指标{why}" if why == CITY_ONLY else f"各县区{why}"
         ranking = figures.message_figure(message)
         county_values: dict[str, float | None] = {}
         county_texts: dict[str, str] = {}
@@ -325,8 +337,8 @@ def build_indicator(
             + " · 绿：达到目标 黄：预警 红：落后；并列同名次；未报送不计为零；点击县区查看详情"
         )
     map_note = stamp + " · 颜色越亮数值越高；灰色为无数据；点击县区查看详情"
-    if not has_counties and shown is not None:
-        map_note = stamp + " · 本指标不分县区发布"
+    if shown is None or not has_counties:
+        map_note = f"{stamp} · {message}"
     return IndicatorView(
         indicator,
         r,

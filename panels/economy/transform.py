@@ -6,6 +6,7 @@ published, computed growth only where the catalog allows it, and a missing month
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
@@ -38,6 +39,7 @@ class IndicatorFigure:
     growth_computed: bool
     status: str  # green | yellow | red | none
     target_growth: float | None
+    note: str = ""  # why there is no figure (absent_note), when there is none
 
 
 def growth_status(
@@ -56,9 +58,16 @@ def growth_status(
 
 
 def indicator_figure(
-    frame: pd.DataFrame, indicator: Indicator, period: str, county_code: str
+    frame: pd.DataFrame,
+    indicator: Indicator,
+    period: str,
+    county_code: str,
+    *,
+    counties: list[str] | None = None,
+    today: dt.date | None = None,
 ) -> IndicatorFigure:
-    """The latest cumulative figure at or before `period` in the same year, for one place."""
+    """The latest cumulative figure at or before `period` in the same year, for one place;
+    without one, why (absent_note: `counties` tells a county from the city)."""
     rows = latest_releases(frame)
     year = period[:4]
     mine = rows[
@@ -79,6 +88,13 @@ def indicator_figure(
             False,
             "none",
             indicator.growth_target(int(year), county_code),
+            absent_note(
+                indicator,
+                period,
+                county_code in (counties or ()),
+                today,
+                jan_released(frame, indicator.id),
+            ),
         )
     row = current.sort_values("period").iloc[-1]
     value = None if pd.isna(row["value"]) else float(row["value"])
@@ -160,6 +176,45 @@ def previous_label(previous: str, current: str, indicator: Indicator) -> str:
     if previous[:4] != current[:4]:
         return "上年全年" if indicator.form != "monthly" else "上年12月"
     return figure_label(previous, indicator)
+
+
+# -- why a place has no figure: one rule for every screen (#18) --------------------------------
+CITY_ONLY = "不分县区发布"  # a county, for an indicator published for the city only
+NOT_YET = "尚未发布"  # the release calendar says the figure is not due yet
+NO_DATA = "暂无数据"  # due (published), but not delivered to the cockpit
+
+
+def due_period(indicator: Indicator, period: str, jan: bool = False) -> str | None:
+    """The release a screen asked for `period` should show: the latest calendar period at or
+    before it in its year (前三季度 in October); None before the year's first release."""
+    months = [m for m in calendar_months(indicator.frequency, jan) if m <= int(period[5:7])]
+    return f"{period[:4]}-{months[-1]:02d}" if months else None
+
+
+def absent_note(
+    indicator: Indicator,
+    period: str,
+    is_county: bool,
+    today: dt.date | None,
+    jan: bool = False,
+) -> str:
+    """Why a place has no figure for `period`, from the catalog and the release calendar:
+    不分县区发布 (a county, where the catalog publishes the indicator for the city only),
+    尚未发布 (the release is not due by `today`; None: every release counts as due), else
+    暂无数据 (published, but not in the data the cockpit was given)."""
+    if is_county and not indicator.by_county:
+        return CITY_ONLY
+    year = period[:4]
+    due = due_period(indicator, period, jan)
+    if due is None:
+        merged = indicator.frequency == "monthly" and not jan
+        first = "1-2月数据合并发布，" if merged else ""
+        return f"{first}{year}年首期数据{NOT_YET}"
+    label = period_label(due, indicator.frequency)
+    when = indicator.release_date(due)
+    if today is not None and when > today:
+        return f"{year}年{label}数据{NOT_YET}（按发布日程{when.month}月{when.day}日发布）"
+    return f"{year}年{label}{NO_DATA}（应已发布，未收到）"
 
 
 def with_growth(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
@@ -360,11 +415,13 @@ def reading(
     level_targets: dict[int, float] | None = None,
     progress_margin: float = 5.0,
     rank_by: str | None = None,
+    today: dt.date | None = None,
 ) -> Reading:
     """The reading of one indicator for a place (the city code or a county) at `period`.
 
     `rows` are economy.indicator_values rows (all releases; revisions are resolved here) that
     reach back to the previous year, for computed growth and the comparison with 上年全年.
+    `today` is the date the release calendar is read at (absent_note).
     """
     data = with_growth(rows, indicator)
     kind = row_kind(indicator)
@@ -400,19 +457,26 @@ def reading(
         progress_status="none",
         status="none",
     )
+    jan = jan_released(data, indicator.id)
     if shown is None:
-        merged = indicator.frequency == "monthly" and int(period[5:7]) == 1
-        note = "1-2月数据合并发布，尚未发布" if merged else f"{year}年数据尚未发布"
+        note = absent_note(indicator, period, is_county, today, jan)
         return Reading(**base, **empty, period=None, label="—", missing=False, note=note)
     label = figure_label(shown, indicator)
     mine = data[(data.county_code == place) & (data.period_type == kind)].set_index("period")
     if shown not in mine.index:
-        if is_county and not data.county_code.isin(counties).any():
+        if is_county and not indicator.by_county:
             # Published for the city only (CPI): nothing is missing.
             return Reading(
-                **base, **empty, period=shown, label=label, missing=False, note="不分县区发布"
+                **base, **empty, period=shown, label=label, missing=False, note=CITY_ONLY
             )
-        return Reading(**base, **empty, period=shown, label=label, missing=True, note="数据未报送")
+        others = data[(data.period == shown) & (data.period_type == kind)]
+        peers = others.county_code.isin(counties) if is_county else others.county_code.notna()
+        if peers.any():  # others reported this period, this place did not: missing, never 0
+            return Reading(
+                **base, **empty, period=shown, label=label, missing=True, note="数据未报送"
+            )
+        note = absent_note(indicator, shown, is_county, today, jan)
+        return Reading(**base, **empty, period=shown, label=label, missing=False, note=note)
     row = mine.loc[shown]
     value = _num(row["value"])
     growth = _num(row["growth"])

@@ -13,6 +13,7 @@ PANEL = PanelSpec(
     order=50,
     layout=layout,
     register_callbacks=register_callbacks,
+    periods_from=("hotline.tickets",),
     config_model=HotlineConfig,
     tables=TABLES,
 )

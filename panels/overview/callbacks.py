@@ -44,7 +44,12 @@ def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date
     settings = hub.settings
     place = county or settings.city.code
     economy = economy_card(
-        data.economy_rows(hub, period, place), settings.indicator_map, period, place
+        data.economy_rows(hub, period, place),
+        settings.indicator_map,
+        period,
+        place,
+        [c.code for c in settings.city.counties],
+        today,
     )
     hotline = hotline_card(*data.hotline_kpis(hub, period, county), period)
     key_work_config = hub.module_config.get("key_work")

@@ -67,19 +67,33 @@ def _card(key: str, title: str, period: str, result: Result) -> ModuleCard:
 
 
 def economy_card(
-    result: Result, catalog: dict[str, Indicator], period: str, place: str
+    result: Result,
+    catalog: dict[str, Indicator],
+    period: str,
+    place: str,
+    counties: list[str] | None = None,
+    today: dt.date | None = None,
 ) -> ModuleCard:
     """GDP and the main monthly indicators, cumulative with growth and a light against target."""
     card = _card("economy", "经济运行", "", result)
-    if result.frame.empty:
-        return card
+    if result.frame.empty and not result.ok:
+        return card  # the source failed: the card says so, not 暂无数据
+    frame = result.frame
+    if frame.empty:  # nothing for this place: each figure still says why (absent_note)
+        from panels.economy.data import COLUMNS
+
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     labels = set()
     for ind_id in HEADLINE_INDICATORS:
         indicator = catalog.get(ind_id)
         if indicator is None:
             continue
-        fig = indicator_figure(result.frame, indicator, period, place)
+        fig = indicator_figure(frame, indicator, period, place, counties=counties, today=today)
         labels.add(fig.label)
+        if fig.value is None and fig.growth is None:
+            # The economy page's words for it (不分县区发布 / 尚未发布 / 暂无数据), not a bare —.
+            card.stats.append(Stat(indicator.name, "—", "", fig.note))
+            continue
         growth = percent(fig.growth, signed=True) + ("（测算）" if fig.growth_computed else "")
         if fig.value is not None and indicator.unit != "%":
             value, unit, note = number(fig.value, 2), indicator.unit, f"{fig.label} 同比 {growth}"
