@@ -156,6 +156,7 @@ def test_axe_finds_no_violation_on_any_page_in_either_theme(dash_duo, acting_app
     base = dash_duo.server.url.rstrip("/")
     driver = dash_duo.driver
     found: dict[str, list[dict]] = {}
+    SHOTS.mkdir(parents=True, exist_ok=True)
     for theme in THEMES:
         set_theme(driver, base, theme)
         for who, paths in VISITS:
@@ -166,6 +167,8 @@ def test_axe_finds_no_violation_on_any_page_in_either_theme(dash_duo, acting_app
                     theme
                 ), f"{path} is not in the {theme} theme"
                 found[f"{theme} {who.role} {path}"] = run_axe(driver, source)
+                name = path.strip("/") or "overview"
+                driver.save_screenshot(str(SHOTS / f"a11y-{theme}-{who.role}-{name}.png"))
         open_page(driver, base + LOGIN, dash=False)
         found[f"{theme} {LOGIN}"] = run_axe(driver, source)
     REPORTS.mkdir(parents=True, exist_ok=True)
