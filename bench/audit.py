@@ -1,7 +1,8 @@
-"""Audit the phone view and the overview with Lighthouse and axe-core; print the scores.
+"""Audit the cockpit with Lighthouse (the overview) and axe-core (every page); print the scores.
 
-Both tools come from the npm registry, installed locally (`npm install --prefix bench`), and
-run against Debian's own Chromium (/usr/bin/chromium): nothing is downloaded at run time.
+Lighthouse comes from the npm registry, installed locally (`npm install --prefix bench`);
+axe-core is vendored (vendor/axe-core). Both run against Debian's own Chromium
+(/usr/bin/chromium): nothing is downloaded at run time.
 
     python -m bench.audit                 # starts the cockpit on a free port, audits it
     python -m bench.audit --url http://127.0.0.1:8050   # audits a server already running
@@ -12,8 +13,10 @@ password in the environment variable named by --password-env.
 
 Lighthouse runs twice on the overview (/): as a phone (its default mobile emulation, a
 412x823 screen on a throttled network and CPU) and as a desktop (--preset=desktop). axe-core
-is injected into the page in Chromium at 390x844 and at 1920x1080. Reports go to
-artifacts/audit/ (Lighthouse HTML and JSON, axe JSON).
+runs on every page each role can reach (the demo accounts staff, admin and auditor, whose
+passwords and second-factor keys are in the same file) and on the login page, in the light and
+the dark theme, at 1920x1080 and 390x844. Reports go to artifacts/audit/ (Lighthouse HTML and
+JSON, axe JSON). The same pages and themes are checked in CI by tests/test_a11y_browser.py.
 """
 
 from __future__ import annotations
@@ -32,9 +35,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 LIGHTHOUSE = BENCH / "node_modules" / ".bin" / "lighthouse"
-AXE = BENCH / "node_modules" / "axe-core" / "axe.min.js"
+AXE = ROOT / "vendor" / "axe-core" / "axe.min.js"
 OUT = ROOT / "artifacts" / "audit"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+THEMES = ("light", "dark")
+AXE_SIZES = ((1920, 1080), (390, 844))
+# Demo accounts and the pages each reaches (cockpit/security/roles.py); "" is the login page.
+AXE_VISITS = (
+    (
+        "staff",
+        (
+            "/",
+            "/economy",
+            "/key-work",
+            "/risk",
+            "/emergency",
+            "/hotline",
+            "/briefing",
+            "/contacts",
+            "/data-quality",
+        ),
+    ),
+    ("admin", ("/admin",)),
+    ("auditor", ("/admin",)),
+    ("", ("/login",)),
+)
 
 
 def chromium() -> str:
@@ -74,6 +99,11 @@ def wait_live(url: str, process: subprocess.Popen | None, timeout: float = 600) 
 
 def demo_password(username: str) -> str:
     """A demo account's password from the file development mode writes."""
+    return demo_account(username)[0]
+
+
+def demo_account(username: str) -> tuple[str, str]:
+    """A demo account's password and second-factor key ("" if none) from that file."""
     from cockpit.settings import load_settings
 
     settings = load_settings()
@@ -83,12 +113,13 @@ def demo_password(username: str) -> str:
     for line in path.read_text(encoding="utf-8").splitlines():
         fields = line.split("\t")
         if not line.startswith("#") and len(fields) > 1 and fields[0] == username:
-            return fields[1]
+            return fields[1], fields[4] if len(fields) > 4 else ""
     sys.exit(f"audit: no demo account {username!r} in {path}")
 
 
-def sign_in(url: str, username: str, password: str) -> str:
-    """POST the login form; the session cookie ("name=value") for the audits."""
+def sign_in(url: str, username: str, password: str, totp_secret: str = "") -> str:
+    """POST the login form (and the second factor, if given); the session cookie
+    ("name=value") for the audits."""
     import http.cookiejar
     from urllib.parse import urlencode
 
@@ -98,6 +129,12 @@ def sign_in(url: str, username: str, password: str) -> str:
     request = urllib.request.Request(url + "/login", data=form, headers={"Origin": url})
     try:
         opener.open(request, timeout=30)
+        if totp_secret:
+            import pyotp
+
+            code = urlencode({"code": pyotp.TOTP(totp_secret).now()}).encode()
+            step = urllib.request.Request(url + "/login/totp", data=code, headers={"Origin": url})
+            opener.open(step, timeout=30)
     except OSError as exc:
         sys.exit(f"audit: signing in as {username} failed: {exc}")
     cookies = [c for c in jar if c.name == "cockpit_session"]
@@ -147,54 +184,80 @@ def lighthouse(url: str, name: str, desktop: bool, cookie: str) -> dict[str, int
     return {c: round(report["categories"][c]["score"] * 100) for c in CATEGORIES}
 
 
-def axe(url: str, width: int, height: int, name: str, cookie: str) -> dict[str, int]:
-    """Run axe-core in Chromium at this size; violations counted by impact."""
+# A Dash page is drawn once its content is in, no callback is pending (Dash titles the page
+# "Updating..." meanwhile) and every chart has its SVG (as in tests/test_a11y_browser.py).
+DRAWN = (
+    "const c = document.getElementById('page-content');"
+    "return Boolean(c && c.children.length && !document.title.startsWith('Updating')"
+    " && !document.querySelector('._dash-loading, [data-dash-is-loading=\"true\"]')"
+    " && [...document.querySelectorAll('.dash-graph')].every((g) => g.querySelector('.main-svg')))"
+)
+
+
+def axe_pages(url: str, cookies: dict[str, str]) -> dict[str, dict[str, int]]:
+    """axe-core on every page of every account, both themes, both sizes, in one Chromium.
+
+    cookies: account -> session cookie ("name=value"; "" for the login page). Returns, per
+    "theme widthxheight", the violating nodes per page ("account path")."""
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
 
     if not AXE.exists():
-        sys.exit("audit: axe-core not installed: run `npm install --prefix bench`")
+        sys.exit(f"audit: axe-core not found at {AXE} (see vendor/axe-core/README.md)")
+    source = AXE.read_text(encoding="utf-8")
     options = Options()
     options.binary_location = chromium()
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options)
+    driver.set_script_timeout(120)
+    table: dict[str, dict[str, int]] = {}
+    reports: dict[str, list] = {}
     try:
-        driver.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 768},
-        )
-        driver.get(url + "robots.txt")  # a page of the site, to set its cookie on
-        cookie_name, _, cookie_value = cookie.partition("=")
-        driver.add_cookie({"name": cookie_name, "value": cookie_value, "path": "/"})
-        driver.get(url)
-        deadline = time.monotonic() + 60
-        while not driver.execute_script(
-            "const c = document.getElementById('page-content');"
-            "return c && c.children.length && !document.querySelector('._dash-loading')"
-            " && [...document.querySelectorAll('.dash-graph')].every((g) => g.querySelector('.main-svg'))"
-        ):
-            if time.monotonic() > deadline:
-                sys.exit(f"audit: {url} did not finish drawing within 60 s")
-            time.sleep(0.3)
-        time.sleep(1)
-        driver.execute_script(AXE.read_text(encoding="utf-8"))
-        driver.set_script_timeout(120)
-        result = driver.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "axe.run(document, {resultTypes: ['violations']}).then((r) => done(r.violations));"
-        )
+        for width, height in AXE_SIZES:
+            driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 768},
+            )
+            for theme in THEMES:
+                column = table.setdefault(f"{theme} {width}x{height}", {})
+                print(f"  axe-core ({theme}, {width}x{height}) ...", flush=True)
+                for account, paths in AXE_VISITS:
+                    driver.get(url + "/robots.txt")  # a page of the site, for its cookie
+                    driver.delete_all_cookies()
+                    # The user's theme choice, as the header's button stores it.
+                    driver.execute_script(
+                        "localStorage.setItem('cockpit-theme', arguments[0])", theme
+                    )
+                    if cookies.get(account):
+                        name, _, value = cookies[account].partition("=")
+                        driver.add_cookie({"name": name, "value": value, "path": "/"})
+                    for path in paths:
+                        driver.get(url + path)
+                        deadline = time.monotonic() + 60
+                        while account and not driver.execute_script(DRAWN):
+                            if time.monotonic() > deadline:
+                                sys.exit(f"audit: {path} did not finish drawing within 60 s")
+                            time.sleep(0.3)
+                        time.sleep(1)
+                        driver.execute_script(source)
+                        found = driver.execute_async_script(
+                            "const done = arguments[arguments.length - 1];"
+                            "axe.run(document, {resultTypes: ['violations']})"
+                            ".then((r) => done(r.violations));"
+                        )
+                        page = f"{account or '-'} {path}"
+                        column[page] = sum(len(v["nodes"]) for v in found)
+                        reports[f"{theme} {width}x{height} {page}"] = found
+                        for v in found:
+                            print(
+                                f"    {page}: {v['impact']} {v['id']} ({len(v['nodes'])}) {v['help']}"
+                            )
     finally:
         driver.quit()
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"axe-{name}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
-    counts: dict[str, int] = {}
-    for violation in result:
-        counts[violation["impact"]] = counts.get(violation["impact"], 0) + len(violation["nodes"])
-        print(
-            f"    axe {violation['impact']}: {violation['id']} ({len(violation['nodes'])}) {violation['help']}"
-        )
-    return counts
+    (OUT / "axe.json").write_text(json.dumps(reports, ensure_ascii=False, indent=1))
+    return table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="audit this running cockpit instead of starting one")
     parser.add_argument("--skip-axe", action="store_true", help="Lighthouse only")
+    parser.add_argument("--skip-lighthouse", action="store_true", help="axe-core only")
     parser.add_argument("--user", default="leader", help="account to sign in as (demo: leader)")
     parser.add_argument(
         "--password-env", help="environment variable holding --user's password (else demo file)"
@@ -231,25 +295,32 @@ def main(argv: list[str] | None = None) -> int:
         cookie = sign_in(url, args.user, password)
         rows = []
         for name, desktop in (("phone", False), ("overview-desktop", True)):
+            if args.skip_lighthouse:
+                break
             scores = lighthouse(url + "/", name, desktop, cookie)
             rows.append((f"Lighthouse {name}", scores))
-        axe_rows = []
+        axe_table: dict[str, dict[str, int]] = {}
         if not args.skip_axe:
-            for name, (w, h) in (("phone", (390, 844)), ("overview-desktop", (1920, 1080))):
-                print(f"  axe-core ({name}) ...", flush=True)
-                axe_rows.append((f"axe-core {name} {w}x{h}", axe(url + "/", w, h, name, cookie)))
+            cookies = {"": ""}
+            for account, _ in AXE_VISITS:
+                if account:
+                    cookies[account] = sign_in(url, account, *demo_account(account))
+            axe_table = axe_pages(url, cookies)
     finally:
         if process is not None:
             process.terminate()
             process.wait(timeout=20)
 
     print()
-    print(f"{'':28}" + "".join(f"{c:>16}" for c in CATEGORIES))
+    if rows:
+        print(f"{'':28}" + "".join(f"{c:>16}" for c in CATEGORIES))
     for label, scores in rows:
         print(f"{label:28}" + "".join(f"{scores[c]:>16}" for c in CATEGORIES))
-    for label, counts in axe_rows:
-        text = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no violations"
-        print(f"{label:28}  {text}")
+    if axe_table:
+        columns = list(axe_table)
+        print(f"\naxe-core violations (nodes){'':6}" + "".join(f"{c:>18}" for c in columns))
+        for page in axe_table[columns[0]]:
+            print(f"{page:34}" + "".join(f"{axe_table[c].get(page, 0):>18}" for c in columns))
     print(f"\nreports: {OUT.relative_to(ROOT)}/")
     return 0
 

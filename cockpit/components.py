@@ -33,6 +33,12 @@ FIT_GRAPH = {**PNG_EXPORT, "scrollZoom": False, "responsive": True}
 SIZED_GRAPH = {**PNG_EXPORT, "scrollZoom": False, "responsive": False}
 
 
+def scrollable(name: str) -> dict[str, str]:
+    """Attributes of a box that scrolls sideways (a wide table on a phone): keyboard users can
+    focus it to scroll it, and screen readers hear its name (axe: scrollable-region-focusable)."""
+    return {"tabIndex": "0", "role": "region", "aria-label": name}
+
+
 def panel(title: str, *children, **kwargs) -> html.Section:  # noqa: ANN002, ANN003
     """A panel of the dark theme with its title; extra classes via className."""
     class_name = "panel " + kwargs.pop("className", "")

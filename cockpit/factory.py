@@ -48,7 +48,7 @@ def create_app(
         __name__,
         title=f"{settings.city.name}{settings.app.title}",
         assets_folder=str(PROJECT_ROOT / "assets"),
-        assets_path_ignore=screens.NOT_AUTOLOADED,  # the <head> script and the wall's frame
+        assets_path_ignore=screens.NOT_AUTOLOADED,  # head script, wall frame, login CSS
         serve_locally=True,  # the intranet has no CDN: every script comes from this server
         suppress_callback_exceptions=True,  # pages are swapped in by the router
         update_title=None,

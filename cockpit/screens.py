@@ -30,8 +30,9 @@ SHORT_TITLES = {
     "contacts": "直联",
     "admin": "管理",
 }
-# Folders of assets/ that Dash must not load into every page (loaded where needed).
-NOT_AUTOLOADED = ["head", "wall-frame"]
+# Folders of assets/ that Dash must not load into every page (loaded where needed): the
+# <head> script, the wall's frame, and the login page's stylesheet.
+NOT_AUTOLOADED = ["head", "wall-frame", "login"]
 ICON_SIZES = (192, 512)
 DARK_GROUND = "#06162e"
 

@@ -74,10 +74,13 @@
    * inputs already say everything, so the group becomes a named radiogroup/group and the
    * labels plain labels. Re-applied whenever Dash draws new ones. */
   function fixOptionLists(scope) {
-    var lists = scope.querySelectorAll(".dash-options-list[role='listbox']");
+    // Every list, not only those still called listbox: Dash redraws a list's options (with
+    // role=option again) without touching the list itself.
+    var lists = scope.querySelectorAll(".dash-options-list");
     Array.prototype.forEach.call(lists, function (list) {
       var radio = list.classList.contains("dash-radioitems");
-      list.setAttribute("role", radio ? "radiogroup" : "group");
+      var role = radio ? "radiogroup" : "group";
+      if (list.getAttribute("role") !== role) list.setAttribute("role", role);
       if (!list.getAttribute("aria-label")) {
         var box = list.closest(".panel, section");
         var title = box && box.querySelector(".panel-title, h2, h3");

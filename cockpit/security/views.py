@@ -47,6 +47,7 @@ def _page(
             notice=notice,
             oidc_title=gate.security.oidc.title if gate.security.oidc.enabled else "",
             demo_hint=gate.demo_hint,
+            theme=gate.settings.app.theme,  # the same default as the cockpit's pages
             **extra,
         ),
         status,

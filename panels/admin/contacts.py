@@ -10,7 +10,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from cockpit import audit, directory
-from cockpit.components import panel
+from cockpit.components import panel, scrollable
 from cockpit.hub import DataHub
 from cockpit.scope import MANAGE_CONTACTS, current_principal
 from cockpit.store import StoreError, get_store
@@ -74,7 +74,7 @@ def section() -> html.Section:
     return panel(
         "一键直联通讯录",
         form,
-        html.Div(id="admin-contacts", className="admin-table"),
+        html.Div(id="admin-contacts", className="admin-table", **scrollable("通讯录")),
         dcc.Store(id="admin-contact-version", data=0),
         className="span-all",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from cockpit import audit
-from cockpit.components import panel
+from cockpit.components import panel, scrollable
 from cockpit.personal_access import ALERT
 from cockpit.security.roles import ROLES
 from panels.admin import contacts
@@ -69,7 +69,7 @@ def layout() -> html.Div:
     users = panel(
         "用户与会话",
         form,
-        html.Div(id="admin-users", className="admin-table"),
+        html.Div(id="admin-users", className="admin-table", **scrollable("用户列表")),
         dcc.Store(id="admin-version", data=0),
         className="span-all",
     )
@@ -92,7 +92,7 @@ def layout() -> html.Div:
             className="admin-buttons",
         ),
         html.Div(id="admin-audit-verdict", role="status"),
-        html.Div(id="admin-audit", className="admin-table"),
+        html.Div(id="admin-audit", className="admin-table", **scrollable("审计日志")),
         className="span-all",
     )
     return html.Div([users, contacts.section(), log], className="page-grid admin-page")

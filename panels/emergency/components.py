@@ -265,7 +265,7 @@ def event_detail(
         html.Dl(
             [part for k, v in facts for part in (html.Dt(k), html.Dd(v))], className="em-facts"
         ),
-        html.H4("处置时间线", className="em-subtitle"),
+        html.H3("处置时间线", className="em-subtitle"),
     ]
     if tl.error:
         items.append(source_note(tl))
@@ -366,7 +366,7 @@ def nearest_panel(
             html.Div(
                 className="em-near-group",
                 children=[
-                    html.H4(kind, className=f"em-subtitle kind-{kind}"),
+                    html.H3(kind, className=f"em-subtitle kind-{kind}"),
                     html.Table(
                         className="em-table",
                         children=[
