@@ -59,6 +59,7 @@ def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
             and (stamp is not None or not fresh_known)
             and name not in held,
             "held_back": held.get(name),
+            **hub.row_counts(name),
         }
     ok = all(s["ok"] for s in sources.values()) and all(d["ok"] for d in datasets.values())
     cache = cache_report(hub)

@@ -464,6 +464,13 @@ class DataHub:
             parts.append(noted(dataset))
         return without_paths("；".join(parts)) or None
 
+    def row_counts(self, dataset: str) -> dict[str, int]:
+        """Rows read and rows set aside at the last check the hub made of a dataset (read_whole
+        datasets; {} for others, whose counts the sync status or the file check keep)."""
+        with self._check_lock:
+            known = self._checked.get(dataset)
+        return {} if known is None else {"rows_read": known.rows, "rows_rejected": known.rejected}
+
     def freshness(self, dataset: str) -> Result | None:
         """The answer behind the dataset's "数据截至" (its error when the source is down);
         None for a dataset without a freshness column."""

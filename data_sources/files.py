@@ -273,6 +273,10 @@ class FileSource:
                 bad.append(twins)
             verdict.bad_rows = sorted(set(verdict.bad_rows) | repeated)
         verdict.bad = len(verdict.bad_rows)
+        if rows and verdict.bad >= rows:
+            # Nothing of the file can be shown: refused whole, so the file before it stays on
+            # screen (not a blank page, and not a period that jumps back).
+            verdict.refused = f"全部 {rows} 行校验未通过（{'；'.join(verdict.reasons[:3])}）"
         if bad:
             text = (
                 f"数据源 {self.name} 的文件 {path.name}：{verdict.bad} 行校验未通过已隔离\n"

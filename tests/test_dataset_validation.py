@@ -330,3 +330,67 @@ def test_a_malformed_utf8_drop_keeps_the_last_good_file_named_with_its_line(
         assert str(tmp_path) not in shown and str(folder) not in shown
         line = held(hub)
         assert "economy_20240220.csv" in line and "第 7 行" in line
+
+
+# -- where a person sees it: the economy page and 数据质量 --------------------------------------
+def test_the_economy_page_marks_figures_the_check_flagged(settings, tmp_path) -> None:  # noqa: ANN001
+    from panels.economy.callbacks import build_page
+
+    rows = gdp_rows()
+    rows.loc[rows.county_code == "140403", "value"] = 880.5
+    with direct_hub(settings, tmp_path, rows) as hub:
+        page = build_page(hub, "2023-12", None)
+        assert "县区合计" in page.error and "地区生产总值" in page.error
+
+
+def test_data_quality_shows_rows_read_rejected_and_why(settings, tmp_path) -> None:  # noqa: ANN001
+    import json
+
+    from panels.data_quality.callbacks import build_table
+
+    rows = gdp_rows()
+    rows.loc[rows.county_code == "140404", "value"] = -353.2
+    with direct_hub(settings, tmp_path, rows) as hub:
+        table, _ = build_table(hub)
+        shown = json.dumps(
+            table.to_plotly_json(), default=lambda c: c.to_plotly_json(), ensure_ascii=False
+        )
+        assert "读取 13 行" in shown and "拒收 1 行" in shown
+        assert "负数" in shown and "gdp|140404|2023-12" in shown  # why, and which row (its key)
+        assert str(tmp_path) not in shown
+
+
+def test_a_newer_file_whose_every_row_fails_keeps_the_last_good_one(settings, tmp_path) -> None:  # noqa: ANN001
+    """Not a blank page and a jump of the period: the figures before it, with a warning."""
+    with drop_hub(settings, tmp_path) as (folder, hub):
+        gdp_rows().to_csv(folder / "economy_20240125.csv", index=False, encoding="utf-8")
+        assert value_of(gdp(hub), CITY) == [2806.2]
+        gdp_rows().assign(period="去年").to_csv(
+            folder / "economy_20240220.csv", index=False, encoding="utf-8"
+        )
+        answer = hub.query(ECONOMY, DatasetQuery(columns=COLUMNS))
+        assert value_of(answer.frame[answer.frame.indicator_id == "gdp"], CITY) == [2806.2]
+        assert "economy_20240220.csv" in (answer.notice or "")
+        assert "仍显示 economy_20240125.csv" in (answer.notice or "")
+
+
+def test_a_sync_of_the_economy_figures_checks_them_the_same_way(settings, tmp_path) -> None:  # noqa: ANN001
+    """Sync mode: 上党区 in 万元 converted, 屯留区's negative GDP held back, period 2023年12月
+    read as 2023-12, and the screens read the same figures as in direct mode."""
+    from cockpit.sync import run_sync
+    from tests.test_sync_quarantine import synced_app
+
+    rows = gdp_rows()
+    rows.loc[rows.county_code == "140404", ["value", "unit"]] = (3532000.0, "万元")
+    rows.loc[rows.county_code == "140405", "value"] = -180.3
+    rows.loc[rows.county_code == "140406", "period"] = "2023年12月"
+    app = synced_app(settings, rows, tmp_path, dataset=ECONOMY)
+    hub = app.server.extensions["cockpit_hub"]
+    with app.server.test_request_context("/"):
+        result = run_sync(hub)[0]
+        assert result["quarantined"] == 1 and "负数" in result["report"]
+        frame = gdp(hub)
+        assert value_of(frame, "140404") == [353.2]
+        assert value_of(frame, "140405") == []
+        assert value_of(frame, "140406") == [236.4] and set(frame.period) == {"2023-12"}
+        assert "负数" in held(hub)
