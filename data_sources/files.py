@@ -481,7 +481,7 @@ class FileSource:
         """The folder exists and can be listed."""
         now = dt.datetime.now()
         if not self.folder.is_dir():
-            return Health(False, f"目录不存在：{self.folder}", now)
+            return Health(False, f"目录不存在：{self.folder.name}", now)  # no server path
         return Health(True, f"{sum(1 for _ in self.folder.iterdir())} 个文件", now)
 
     def version(self) -> str:

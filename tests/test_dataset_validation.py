@@ -394,3 +394,21 @@ def test_a_sync_of_the_economy_figures_checks_them_the_same_way(settings, tmp_pa
         assert value_of(frame, "140405") == []
         assert value_of(frame, "140406") == [236.4] and set(frame.period) == {"2023-12"}
         assert "负数" in held(hub)
+
+
+def test_a_missing_drop_folder_is_named_without_its_server_path(settings, tmp_path) -> None:  # noqa: ANN001
+    import shutil
+
+    with drop_hub(settings, tmp_path) as (folder, hub):
+        shutil.rmtree(folder)
+        answer = hub.query(ECONOMY, DatasetQuery(columns=COLUMNS))
+        assert answer.error and "drop" in answer.error
+        assert str(tmp_path) not in answer.error
+        data = report(hub)
+        assert str(tmp_path) not in json_of([data["sources"], data["datasets"]])
+
+
+def json_of(data: object) -> str:
+    import json
+
+    return json.dumps(data, ensure_ascii=False, default=str)
