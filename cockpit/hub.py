@@ -466,10 +466,18 @@ class DataHub:
 
     def row_counts(self, dataset: str) -> dict[str, int]:
         """Rows read and rows set aside at the last check the hub made of a dataset (read_whole
-        datasets; {} for others, whose counts the sync status or the file check keep)."""
+        datasets; a file drop's own check counted in; {} for others, whose counts the sync
+        status keeps)."""
         with self._check_lock:
             known = self._checked.get(dataset)
-        return {} if known is None else {"rows_read": known.rows, "rows_rejected": known.rejected}
+        if known is None:
+            return {}
+        read, rejected = known.rows, known.rejected
+        counted = getattr(self.source_of(dataset), "counts", None)
+        in_files = counted(dataset) if callable(counted) else None
+        if in_files is not None:  # a file drop: its rows as the files hold them
+            read, rejected = in_files[0], in_files[1] + rejected
+        return {"rows_read": read, "rows_rejected": rejected}
 
     def freshness(self, dataset: str) -> Result | None:
         """The answer behind the dataset's "数据截至" (its error when the source is down);

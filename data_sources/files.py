@@ -77,6 +77,7 @@ class Verdict:
     quarantine: Path | None = None
     clean: pd.DataFrame | None = None  # the good rows (source names), when some were set aside
     bad_rows: list[int] = field(default_factory=list)  # their positions (0 = first data row)
+    rows: int = 0  # data rows in the file
 
     @property
     def whole(self) -> bool:
@@ -122,6 +123,7 @@ class FileSource:
             self.catalog = economy_catalog(indicators)
         self._verdicts: dict[tuple[str, int, int], Verdict] = {}
         self._problems: dict[str, str] = {}  # dataset -> what was refused or set aside
+        self._counts: dict[str, tuple[int, int]] = {}  # dataset -> rows read, rows set aside
         self._lock = threading.Lock()
 
     def files(self, prefix: str) -> list[Path]:
@@ -164,6 +166,10 @@ class FileSource:
         )
         return query_rows(frame, dataset, query, self.name)
 
+    def counts(self, dataset: str) -> tuple[int, int] | None:
+        """Rows read and rows set aside in the files shown, at the last read (or None)."""
+        return self._counts.get(dataset)
+
     def problems(self, dataset: str) -> str | None:
         """What was refused or set aside in the dataset's files at the last read (or None)."""
         return self._problems.get(dataset)
@@ -192,6 +198,10 @@ class FileSource:
         if notes and chosen and self.config.mode == "latest" and chosen[0][0] != files[-1]:
             notes.append(f"仍显示 {chosen[0][0].name} 的数据")
         with self._lock:
+            self._counts[dataset.name] = (
+                sum(v.rows for _, v in chosen),
+                sum(v.bad for _, v in chosen),
+            )
             if notes:
                 self._problems[dataset.name] = "；".join(notes)
             else:
@@ -273,6 +283,7 @@ class FileSource:
                 bad.append(twins)
             verdict.bad_rows = sorted(set(verdict.bad_rows) | repeated)
         verdict.bad = len(verdict.bad_rows)
+        verdict.rows = rows
         if rows and verdict.bad >= rows:
             # Nothing of the file can be shown: refused whole, so the file before it stays on
             # screen (not a blank page, and not a period that jumps back).

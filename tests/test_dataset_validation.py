@@ -412,3 +412,19 @@ def json_of(data: object) -> str:
     import json
 
     return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def test_data_quality_counts_a_file_drops_rows_and_lines(settings, tmp_path) -> None:  # noqa: ANN001
+    """The rows read are the file's, the rows rejected include those the file check set
+    aside, and the reason names the file and line."""
+    from panels.data_quality.callbacks import build_table
+
+    with drop_hub(settings, tmp_path) as (folder, hub):
+        rows = gdp_rows()
+        rows.loc[rows.county_code == "140404", "value"] = -353.2  # line 3 of the file
+        rows.to_csv(folder / "economy_20240125.csv", index=False, encoding="utf-8")
+        gdp(hub)
+        table, _ = build_table(hub)
+        shown = json_of(table.to_plotly_json())
+        assert "读取 13 行，拒收 1 行" in shown
+        assert "economy_20240125.csv" in shown and "负数" in shown
