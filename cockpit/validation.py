@@ -292,17 +292,20 @@ class Catalog:
     # Amounts that add up from the counties to the city (additive: true) are never negative;
     # a growth rate, an index or a balance may be.
     non_negative: frozenset[str] = frozenset()
-    additive: frozenset[str] = frozenset()
+    additive: frozenset[str] = frozenset()  # counties add up to the city (county_sum_flags)
     names: dict[str, str] = field(default_factory=dict)  # indicator id -> its name
 
 
 def economy_catalog(indicators) -> Catalog:  # noqa: ANN001 - settings.Indicator objects
     """The catalog's rules for the checks, from the settings' indicators."""
     additive = frozenset(i.id for i in indicators if i.additive)
+    summed = frozenset(
+        i.id for i in indicators if (i.additive if i.county_sum is None else i.county_sum)
+    )
     return Catalog(
         units={i.id: i.unit for i in indicators},
         non_negative=additive,
-        additive=additive,
+        additive=summed,
         names={i.id: i.name for i in indicators},
     )
 

@@ -428,3 +428,12 @@ def test_data_quality_counts_a_file_drops_rows_and_lines(settings, tmp_path) -> 
         shown = json_of(table.to_plotly_json())
         assert "读取 13 行，拒收 1 行" in shown
         assert "economy_20240125.csv" in shown and "负数" in shown
+
+
+def test_budget_revenue_with_a_city_level_part_is_not_flagged(settings, tmp_path) -> None:  # noqa: ANN001
+    """一般公共预算收入: the city's 315.08 亿元 holds 市本级 revenue of its own, so the
+    counties' figures add up to less, legitimately (config: county_sum: false)."""
+    rows = gdp_rows().assign(indicator_id="budget_revenue", growth=None)
+    rows["value"] = [315.08, *[round(v / 12, 2) for v in COUNTY_GDP_2023.values()]]
+    with direct_hub(settings, tmp_path, rows) as hub:
+        assert report(hub)["datasets"][ECONOMY]["held_back"] is None
