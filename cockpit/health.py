@@ -82,7 +82,7 @@ def held_back(hub: DataHub) -> dict[str, str]:
     for name in hub.settings.datasets:
         # A sync-mode dataset's source is read by the sync, whose status says it; the hub
         # still checks what it shows (read_whole datasets: county sums).
-        noted = hub.data_notice(name)
+        noted = hub.data_notice(name, detail=True)
         if noted:
             found[name] = "；".join(x for x in (found.get(name), noted) if x)
     return found

@@ -416,36 +416,46 @@ class DataHub:
         if report.refused:
             raise DataSourceError(f"数据集 {dataset} 整批校验未通过：{'；'.join(report.errors)}")
         good = report.good(raw).reset_index(drop=True)
-        notes = []
+        notes, details = [], []  # for screens; for data staff (cockpit check, 数据质量)
         if report.rejected:
             key = list(contract.key)
             named = raw.reset_index(drop=True)
-            where = lambda i: "键 " + "|".join(str(named.at[i, k]) for k in key)  # noqa: E731
+            where = lambda i: "键 " + "|".join(_key_text(named.at[i, k]) for k in key)  # noqa: E731
             kept = quarantine(
                 self.settings.path(self.settings.sync.quarantine_dir),
                 dataset,
                 report.bad(raw, where),
                 report.text(),
             )
+            said = f"{len(report.rejected)} 行校验未通过未显示：{'；'.join(report.errors)}"
+            notes.append(said)
+            # Which rows, by key: for data staff only (a county user's screen names no other
+            # county's rows).
             first = [where(i) for i in sorted(report.rejected)[:3]]
-            notes.append(
-                f"{len(report.rejected)} 行校验未通过未显示：{'；'.join(report.errors)}"
-                f"（{'；'.join(first)}{'等' if len(report.rejected) > 3 else ''}；见 {kept.name}）"
-            )
+            more = "等" if len(report.rejected) > 3 else ""
+            details.append(f"{said}（{'；'.join(first)}{more}；见 {kept.name}）")
         if county_sum_flags_wanted(contract):
             flags = county_sum_flags(good, catalog, city.code, [c.code for c in city.counties])
             if flags:
                 notes.append("县区数据与全市不符：" + "；".join(flags))
-        checked = Checked(good, len(raw), len(report.rejected), "；".join(notes) or None)
+                details.append(notes[-1])
+        checked = Checked(
+            good,
+            len(raw),
+            len(report.rejected),
+            "；".join(notes) or None,
+            "；".join(details) or None,
+        )
         checked.version, checked.at = version, time.monotonic()
         with self._check_lock:
             self._checked[dataset] = checked
         return checked
 
-    def data_notice(self, dataset: str, *, check: bool = True) -> str | None:
+    def data_notice(self, dataset: str, *, check: bool = True, detail: bool = False) -> str | None:
         """What the data check of a dataset held back or flagged, in one line without server
         paths: the hub's own check (read_whole datasets) and the source's (a file drop's
-        refused file or set-aside rows). `check=False` only reports checks already made."""
+        refused file or set-aside rows). `check=False` only reports checks already made;
+        `detail` names the rows set aside by their keys (for data staff, not for screens)."""
         from cockpit.validation import without_paths
 
         if dataset not in self._bound:
@@ -457,8 +467,9 @@ class DataHub:
                     self.checked(dataset)
             with self._check_lock:
                 known = self._checked.get(dataset)
-            if known is not None and known.notice:
-                parts.append(known.notice)
+            said = None if known is None else (known.detail if detail else known.notice)
+            if said:
+                parts.append(said)
         noted = getattr(self.source_of(dataset), "problems", None)
         if callable(noted) and noted(dataset):
             parts.append(noted(dataset))
@@ -591,9 +602,17 @@ class Checked:
     frame: pd.DataFrame
     rows: int  # rows read
     rejected: int  # rows set aside
-    notice: str | None
+    notice: str | None  # what a screen says (counts, reasons, flags)
+    detail: str | None  # and which rows, by key, and the quarantine file (data staff)
     version: str = ""
     at: float = 0.0
+
+
+def _key_text(value: object) -> str:
+    """A key part as written: a date without its midnight time."""
+    if isinstance(value, dt.datetime) and pd.Timestamp(value) == pd.Timestamp(value).normalize():
+        return f"{value:%Y-%m-%d}"
+    return str(value)
 
 
 def county_sum_flags_wanted(contract: Contract) -> bool:

@@ -437,3 +437,17 @@ def test_budget_revenue_with_a_city_level_part_is_not_flagged(settings, tmp_path
     rows["value"] = [315.08, *[round(v / 12, 2) for v in COUNTY_GDP_2023.values()]]
     with direct_hub(settings, tmp_path, rows) as hub:
         assert report(hub)["datasets"][ECONOMY]["held_back"] is None
+
+
+def test_a_county_user_is_told_of_rows_held_back_but_not_whose(settings, tmp_path) -> None:  # noqa: ANN001
+    """潞州区's user: 上党区's rejected row is counted on their screen, not named by its key."""
+    from cockpit.scope import Principal
+
+    rows = gdp_rows()
+    rows.loc[rows.county_code == "140404", "value"] = -353.2
+    with direct_hub(settings, tmp_path, rows) as hub:
+        hub._principal = lambda: Principal("luzhou", "county_staff", frozenset({"140403"}))
+        answer = hub.query(ECONOMY, DatasetQuery(columns=COLUMNS))
+        assert answer.notice and "1 行校验未通过" in answer.notice
+        assert "140404" not in answer.notice
+        assert "gdp|140404|2023-12|cumulative|2024-01-25" in held(hub)  # data staff: which row
