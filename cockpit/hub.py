@@ -388,8 +388,8 @@ class DataHub:
     # -- the data check of small published datasets (read whole) --------------------------------
     def checked(self, dataset: str) -> Checked:
         """The dataset's rows as the check left them (normalised, bad rows set aside), read
-        again when its source's version changes or CHECK_SECONDS have passed (a live database
-        gives no version that follows its rows). Raises DataSourceError when it cannot be read."""
+        again when its source's version changes or cache.timeout seconds have passed (a live
+        database gives no version that follows its rows). Raises DataSourceError when it cannot be read."""
         from cockpit.validation import (
             check_batch,
             city_now,
@@ -402,7 +402,10 @@ class DataHub:
         version = self._version(source)
         with self._check_lock:
             known = self._checked.get(dataset)
-        if known and known.version == version and time.monotonic() - known.at < CHECK_SECONDS:
+        # The answers' own cache lifetime (cache.timeout): a figure changed in a live database
+        # shows no later than it did before the check.
+        fresh_for = self.settings.cache.timeout
+        if known and known.version == version and time.monotonic() - known.at < fresh_for:
             return known
         bound = self._bound[dataset]
         contract = CONTRACTS[dataset]
@@ -590,9 +593,6 @@ class DataHub:
                 max_age=last.max_age,
             )
         return Result(dataset, pd.DataFrame(), source, is_demo, error=message)
-
-
-CHECK_SECONDS = 300
 
 
 @dataclass

@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -409,9 +410,9 @@ def parse_period(value: object) -> str | None:
         if isinstance(value, float) and (math.isnan(value) or not value.is_integer()):
             return None
         value = str(int(value))
-    text = str(value).strip()
-    if re.fullmatch(r"\d{5}", text):  # an Excel date cell read as its serial number
-        day = _EXCEL_EPOCH + dt.timedelta(days=int(text))
+    text = unicodedata.normalize("NFKC", str(value)).strip()  # full-width digits, ～
+    if re.fullmatch(r"\d{5}(?:\.0+)?", text):  # an Excel date cell read as its serial number
+        day = _EXCEL_EPOCH + dt.timedelta(days=int(float(text)))
         return f"{day.year:04d}-{day.month:02d}"
     for pattern, read in _PERIOD_FORMS:
         match = pattern.fullmatch(text)

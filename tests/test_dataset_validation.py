@@ -212,6 +212,9 @@ def test_parse_period_forms() -> None:
     assert parse_period(45261) == "2023-12"  # an Excel serial date (2023-12-01)
     assert parse_period("45261") == "2023-12"
     assert parse_period(dt.date(2023, 6, 30)) == "2023-06"
+    assert parse_period("２０２３年１～１２月") == "2023-12"  # full-width, as typed in Word
+    assert parse_period("2023年1-2月") == "2023-02"
+    assert parse_period("45261.0") == "2023-12"
     assert parse_period("1-12月") is None  # no year: which year is not for us to guess
     assert parse_period("2023-13") is None
 
