@@ -40,6 +40,12 @@ class Contract:
     # every user of the city may see them, county users included.
     public_city_rows: bool = False
     limits: dict[str, Limit] = field(default_factory=dict)  # column -> Limit, beyond the defaults
+    # A statistics period (YYYY-MM) that sources write in many forms (2023年1-12月, 2023, an
+    # Excel date): validation reads each form as its month, or rejects the row.
+    period_column: str | None = None
+    # A small published dataset (a few thousand rows): the hub reads it whole and checks it in
+    # every mode, as sync and file drops do, before any screen sees a row of it (cockpit.hub).
+    read_whole: bool = False
 
     def limit(self, column: str) -> Limit:
         """The column's limit, with the default text length where none is declared."""
@@ -74,6 +80,8 @@ CONTRACTS: dict[str, Contract] = {
             key=("indicator_id", "county_code", "period", "period_type", "release_date"),
             public_city_rows=True,
             limits={"period_type": Limit(values=("cumulative", "month"))},
+            period_column="period",
+            read_whole=True,
         ),
         Contract(
             "hotline.tickets",

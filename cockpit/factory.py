@@ -63,7 +63,13 @@ def create_app(
     keep_fingerprinted_assets(server)
 
     sources = {
-        name: build_source(name, cfg, city=settings.city, base_dir=settings.base_dir)
+        name: build_source(
+            name,
+            cfg,
+            city=settings.city,
+            base_dir=settings.base_dir,
+            indicators=settings.indicators,
+        )
         for name, cfg in settings.sources.items()
     }
     hub = DataHub(settings, sources, SafeCache(server, settings.cache, settings.base_dir))

@@ -1,7 +1,7 @@
 """Health and freshness: is each source answering, and is each dataset as fresh as it must be?
 And is the shared cache answering?
 
-Also: has a dataset's data been held back? A sync-mode dataset whose last run refused a
+Also: has a dataset's data been held back, or flagged by the data check? A sync-mode dataset whose last run refused a
 batch, failed or left rows quarantined, and a file drop refused (truncated, manifest
 mismatch) or with rows quarantined, is not ok: nothing set aside goes unreported.
 
@@ -59,6 +59,7 @@ def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
             and (stamp is not None or not fresh_known)
             and name not in held,
             "held_back": held.get(name),
+            **hub.row_counts(name),
         }
     ok = all(s["ok"] for s in sources.values()) and all(d["ok"] for d in datasets.values())
     cache = cache_report(hub)
@@ -73,17 +74,17 @@ def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
 
 
 def held_back(hub: DataHub) -> dict[str, str]:
-    """Datasets with rows quarantined or a batch refused: dataset -> one line saying what."""
+    """Datasets with rows quarantined or a batch refused, or figures flagged by the data check
+    (counties that do not add up): dataset -> one line saying what."""
     from cockpit.sync import problems
 
     found = problems(hub.settings)
-    for name, binding in hub.settings.datasets.items():
-        if binding.mode == "sync":
-            continue  # its source is read by the sync, whose status says it
-        source = hub.sources.get(binding.source)
-        noted = getattr(source, "problems", None)
-        if callable(noted) and noted(name):
-            found[name] = noted(name)
+    for name in hub.settings.datasets:
+        # A sync-mode dataset's source is read by the sync, whose status says it; the hub
+        # still checks what it shows (read_whole datasets: county sums).
+        noted = hub.data_notice(name, detail=True)
+        if noted:
+            found[name] = "；".join(x for x in (found.get(name), noted) if x)
     return found
 
 

@@ -4,6 +4,12 @@ A panel asks for a dataset by name with a DatasetQuery. The hub adds the user's 
 server-side principal), looks in the cache (keys hold dataset, source version, normalised query
 and scope), asks the adapter on a miss, and returns the frame with its "数据截至" and source.
 A failing source fails only the panels that need it, and they keep their last good result.
+
+A small published dataset (Contract.read_whole: the economy figures) is read whole and
+checked by cockpit.validation, the same check as sync and file drops, in every mode: a figure
+read live from the city's database is normalised (periods, units) or set aside (quarantined)
+before any screen sees it, and county figures that do not add up to the city's are flagged.
+What the check found travels with every answer (Result.notice) and shows in `cockpit check`.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import contextvars
 import dataclasses
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -63,6 +70,9 @@ class Result:
     from_cache: bool = field(default=False, compare=False)
     max_age: dt.timedelta | None = None  # how fresh the dataset must be (config)
     fetched_at: float = field(default=0.0, compare=False)  # time.time() the source answered
+    # What the data check held back or flagged (rows set aside, a refused file, counties that
+    # do not add up): shown with the figures, never a server path.
+    notice: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -124,6 +134,8 @@ class DataHub:
         self.personal = PersonalGate(server.personal_queries, wait)
         # Each module's validated config section (filled by the factory), by module key.
         self.module_config: dict[str, object] = {}
+        self._checked: dict[str, Checked] = {}  # read_whole datasets, checked (per process)
+        self._check_lock = threading.Lock()
 
     # -- what is configured -----------------------------------------------------------------
     def _bind(self, name: str) -> BoundDataset:
@@ -348,6 +360,7 @@ class DataHub:
             as_of=as_of,
             max_age=self.max_age(dataset),
             fetched_at=time.time(),
+            notice=self.data_notice(dataset, check=False),
         )
         if self.cache and key is not None:
             self.cache.set(key, result)
@@ -357,6 +370,12 @@ class DataHub:
     def _fetch(self, source: DataSource, bound: BoundDataset, query: DatasetQuery) -> pd.DataFrame:
         """The source's answer: from its rollup tables where they give the exact answer (the
         source builds and keeps them; cockpit.rollups decides), else from the raw rows."""
+        if CONTRACTS[bound.name].read_whole and bound is self._bound.get(bound.name):
+            from data_sources.local_engine import query_rows
+
+            checked = self.checked(bound.name)
+            plain = BoundDataset(bound.name, bound.table, bound.columns, {}, bound.county_column)
+            return query_rows(checked.frame, plain, query, getattr(source, "name", bound.name))
         built_of = getattr(source, "rollups", None)
         built = built_of(bound) if built_of is not None else []
         frame = (
@@ -365,6 +384,114 @@ class DataHub:
             else None
         )
         return frame if frame is not None else source.fetch(bound, query)
+
+    # -- the data check of small published datasets (read whole) --------------------------------
+    def checked(self, dataset: str) -> Checked:
+        """The dataset's rows as the check left them (normalised, bad rows set aside), read
+        again when its source's version changes or cache.timeout seconds have passed (a live
+        database gives no version that follows its rows). Raises DataSourceError when it cannot be read."""
+        from cockpit.validation import (
+            check_batch,
+            city_now,
+            county_sum_flags,
+            economy_catalog,
+            quarantine,
+        )
+
+        source = self.source_of(dataset)
+        version = self._version(source)
+        with self._check_lock:
+            known = self._checked.get(dataset)
+        # The answers' own cache lifetime (cache.timeout): a figure changed in a live database
+        # shows no later than it did before the check.
+        fresh_for = self.settings.cache.timeout
+        if known and known.version == version and time.monotonic() - known.at < fresh_for:
+            return known
+        bound = self._bound[dataset]
+        contract = CONTRACTS[dataset]
+        raw = source.fetch(bound, DatasetQuery(columns=tuple(c.name for c in bound.columns)))
+        city = self.settings.city
+        catalog = economy_catalog(self.settings.indicators)
+        codes = {c.code for c in city.counties} | set(city.former_codes) | {city.code}
+        report = check_batch(
+            raw, contract, county_codes=codes, now=city_now(city.timezone), catalog=catalog
+        )
+        if report.refused:
+            raise DataSourceError(f"数据集 {dataset} 整批校验未通过：{'；'.join(report.errors)}")
+        good = report.good(raw).reset_index(drop=True)
+        notes, details = [], []  # for screens; for data staff (cockpit check, 数据质量)
+        if report.rejected:
+            key = list(contract.key)
+            named = raw.reset_index(drop=True)
+            where = lambda i: "键 " + "|".join(_key_text(named.at[i, k]) for k in key)  # noqa: E731
+            kept = quarantine(
+                self.settings.path(self.settings.sync.quarantine_dir),
+                dataset,
+                report.bad(raw, where),
+                report.text(),
+            )
+            said = f"{len(report.rejected)} 行校验未通过未显示：{'；'.join(report.errors)}"
+            notes.append(said)
+            # Which rows, by key: for data staff only (a county user's screen names no other
+            # county's rows).
+            first = [where(i) for i in sorted(report.rejected)[:3]]
+            more = "等" if len(report.rejected) > 3 else ""
+            details.append(f"{said}（{'；'.join(first)}{more}；见 {kept.name}）")
+        if county_sum_flags_wanted(contract):
+            flags = county_sum_flags(good, catalog, city.code, [c.code for c in city.counties])
+            if flags:
+                notes.append("县区数据与全市不符：" + "；".join(flags))
+                details.append(notes[-1])
+        checked = Checked(
+            good,
+            len(raw),
+            len(report.rejected),
+            "；".join(notes) or None,
+            "；".join(details) or None,
+        )
+        checked.version, checked.at = version, time.monotonic()
+        with self._check_lock:
+            self._checked[dataset] = checked
+        return checked
+
+    def data_notice(self, dataset: str, *, check: bool = True, detail: bool = False) -> str | None:
+        """What the data check of a dataset held back or flagged, in one line without server
+        paths: the hub's own check (read_whole datasets) and the source's (a file drop's
+        refused file or set-aside rows). `check=False` only reports checks already made;
+        `detail` names the rows set aside by their keys (for data staff, not for screens)."""
+        from cockpit.validation import without_paths
+
+        if dataset not in self._bound:
+            return None
+        parts = []
+        if CONTRACTS[dataset].read_whole:
+            if check:
+                with contextlib.suppress(DataSourceError):
+                    self.checked(dataset)
+            with self._check_lock:
+                known = self._checked.get(dataset)
+            said = None if known is None else (known.detail if detail else known.notice)
+            if said:
+                parts.append(said)
+        noted = getattr(self.source_of(dataset), "problems", None)
+        if callable(noted) and noted(dataset):
+            parts.append(noted(dataset))
+        return without_paths("；".join(parts)) or None
+
+    def row_counts(self, dataset: str) -> dict[str, int]:
+        """Rows read and rows set aside at the last check the hub made of a dataset (read_whole
+        datasets; a file drop's own check counted in; {} for others, whose counts the sync
+        status keeps)."""
+        with self._check_lock:
+            known = self._checked.get(dataset)
+        if known is None:
+            return {}
+        read, rejected = known.rows, known.rejected
+        counted = getattr(self.source_of(dataset), "counts", None)
+        in_files = counted(dataset) if callable(counted) else None
+        if in_files is not None:  # a file drop: its rows as the files hold them
+            read, rejected = in_files[0], in_files[1] + rejected
+        return {"rows_read": read, "rows_rejected": rejected}
 
     def freshness(self, dataset: str) -> Result | None:
         """The answer behind the dataset's "数据截至" (its error when the source is down);
@@ -466,6 +593,32 @@ class DataHub:
                 max_age=last.max_age,
             )
         return Result(dataset, pd.DataFrame(), source, is_demo, error=message)
+
+
+@dataclass
+class Checked:
+    """A read_whole dataset after its check: the good rows (contract names) and what was found."""
+
+    frame: pd.DataFrame
+    rows: int  # rows read
+    rejected: int  # rows set aside
+    notice: str | None  # what a screen says (counts, reasons, flags)
+    detail: str | None  # and which rows, by key, and the quarantine file (data staff)
+    version: str = ""
+    at: float = 0.0
+
+
+def _key_text(value: object) -> str:
+    """A key part as written: a date without its midnight time."""
+    if isinstance(value, dt.datetime) and pd.Timestamp(value) == pd.Timestamp(value).normalize():
+        return f"{value:%Y-%m-%d}"
+    return str(value)
+
+
+def county_sum_flags_wanted(contract: Contract) -> bool:
+    """Does the dataset carry county and city figures of catalog indicators?"""
+    names = {c.name for c in contract.columns}
+    return {"indicator_id", "value", "release_date"} <= names and contract.county_column is not None
 
 
 def _without_window(query: DatasetQuery, live_column: str | None) -> DatasetQuery:

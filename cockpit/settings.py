@@ -169,6 +169,9 @@ class Indicator(Strict):
     growth: Literal["published", "computed", "none"]
     good: Literal["up", "down"]
     additive: bool
+    # Do the counties' figures add up to the city's? Unset: as additive. False where the city
+    # has a part of its own (市本级 revenue): the data check does not compare them.
+    county_sum: bool | None = None
     target: Target | None = None
     warn_margin: float = Field(1.0, ge=0)
     decimals: Decimals = Decimals()

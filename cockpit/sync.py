@@ -38,7 +38,7 @@ import sqlalchemy as sa
 
 from cockpit import rollups
 from cockpit.contracts import CONTRACTS
-from cockpit.validation import Report, check_batch, city_now, quarantine
+from cockpit.validation import Catalog, Report, check_batch, city_now, economy_catalog, quarantine
 from data_sources.base import (
     BoundDataset,
     DatasetQuery,
@@ -583,7 +583,7 @@ def sync_dataset(
     store: LocalStore,
     *,
     county_codes: set[str],
-    units: dict[str, str] | None,
+    units: dict[str, str] | Catalog | None,
     quarantine_dir: Path,
     now: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
@@ -595,7 +595,8 @@ def sync_dataset(
     """Pull what changed (with the look-back), check it row by row, write the good rows and
     quarantine the bad ones; reconcile with the source when asked; everything when `full`.
 
-    `now` is the city's wall-clock time (validation.city_now), for the future-time check."""
+    `now` is the city's wall-clock time (validation.city_now), for the future-time check.
+    `units`: the indicator catalog (economy_catalog: units and signs), or its units alone."""
     say = progress or (lambda text: None)
     contract = CONTRACTS[dataset]
     fresh = contract.freshness_column
@@ -606,8 +607,16 @@ def sync_dataset(
 
     def check(raw: pd.DataFrame) -> Report:
         previous = int(state["rows"]) if fresh is None else None  # a full refresh's collapse
+        catalog = units if isinstance(units, Catalog) else None
+        plain = None if catalog is not None else units
         return check_batch(
-            raw, contract, county_codes=county_codes, now=now, units=units, previous_rows=previous
+            raw,
+            contract,
+            county_codes=county_codes,
+            now=now,
+            units=plain,
+            catalog=catalog,
+            previous_rows=previous,
         )
 
     if fresh is None:
@@ -991,7 +1000,18 @@ def problems(settings) -> dict[str, str]:  # noqa: ANN001
         if status.get("refused"):
             found[name] = f"整批被拒收：{_last_line(status.get('problem'))}"
         elif held:
-            found[name] = f"{len(held)} 行被隔离（见 {status.get('quarantine')}）"
+            # Why, and which rows (their keys): what 数据质量 and `cockpit check` must say.
+            why = [
+                line.strip().removeprefix("错误：")
+                for line in str(status.get("problem") or "").splitlines()
+                if line.strip().startswith("错误：")
+            ]
+            keys = sorted(held)[:3]
+            found[name] = (
+                f"{len(held)} 行被隔离"
+                + (f"：{'；'.join(why)}" if why else "")
+                + f"（键 {'；'.join(keys)}{'等' if len(held) > 3 else ''}；见 {status.get('quarantine')}）"
+            )
         elif status.get("source_problem"):
             found[name] = str(status["source_problem"])
         elif not status.get("ok", True):
@@ -1037,7 +1057,7 @@ def run_sync(
         | set(settings.city.former_codes)
         | {settings.city.code}
     )
-    units = {i.id: i.unit for i in settings.indicators}
+    catalog = economy_catalog(settings.indicators)  # the checks every mode makes (validation)
     path = status_path(settings)
     status = read_status(path)
     results = []
@@ -1055,7 +1075,7 @@ def run_sync(
                     hub.origin_source(name),
                     hub.local_store,
                     county_codes=codes,
-                    units=units if name == "economy.indicator_values" else None,
+                    units=catalog if name == "economy.indicator_values" else None,
                     quarantine_dir=settings.path(settings.sync.quarantine_dir),
                     now=now,
                     progress=progress,

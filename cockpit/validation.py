@@ -1,10 +1,16 @@
 """Checks rows against their dataset contract before the cockpit trusts them, row by row.
 
-Used by sync (抽取) before a batch is written and by the file adapter before a dropped file
-is shown. A bad row is set aside with its reasons (quarantined) and the good rows go through:
+One function (check_batch) for every mode: sync (抽取) before a batch is written, the file
+adapter before a dropped file is shown, and the data hub on a small published dataset read
+live (direct mode: economy.indicator_values from the city's own database). A bad row is set aside with its reasons (quarantined) and the good rows go through:
 one null key must not hold back a day of tickets. Only what makes the whole batch
 untrustworthy refuses it (columns missing, a full refresh collapsing to a fraction of its
 rows). Text longer than its contract limit is cut with a mark (a warning), never shown whole.
+
+What can be read the way statistics offices write it is normalised, not refused: a period
+written 2023年1-12月, 2023 or as an Excel date is the month 2023-12; a value in 万元 where the
+catalog says 亿元 is converted. What cannot be (a unit with no known conversion, a period
+that is no period, a negative amount, one key with two values) is set aside with its reason.
 
 `now` is always the city's wall-clock time (config/city.yaml `timezone`), never the server's:
 on a UTC server a ticket stamped ten minutes ago in Beijing time is not in the future.
@@ -14,6 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +58,19 @@ class Report:
     refused: bool = False  # nothing of the batch can be trusted
     rejected: dict[int, list[str]] = field(default_factory=dict)  # row position -> reasons
     truncate: dict[str, pd.Series] = field(default_factory=dict)  # column -> mask of long text
+    fixed: dict[str, pd.Series] = field(default_factory=dict)  # column -> normalised values
+
+    @property
+    def changes(self) -> bool:
+        """Do the good rows differ from the rows read (normalised or cut), not only in number?"""
+        return bool(self.truncate or self.fixed)
+
+    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Every row with its normalised values (periods, converted units); none dropped."""
+        out = frame.reset_index(drop=True).copy()
+        for column, values in self.fixed.items():
+            out[column] = values.to_numpy()
+        return out
 
     @property
     def ok(self) -> bool:
@@ -79,7 +101,7 @@ class Report:
         if self.refused:
             return frame.iloc[0:0]
         keep = [i not in self.rejected for i in range(len(frame))]
-        out = frame.copy()
+        out = self.apply(frame)
         for column, mask in self.truncate.items():
             limit = int(mask.attrs["max_length"])
             cut = out[column].astype("string").str.slice(0, limit - len(TRUNCATED_MARK))
@@ -106,14 +128,19 @@ def check_batch(
     county_codes: set[str] | None,
     now: dt.datetime,
     units: dict[str, str] | None = None,
+    catalog: Catalog | None = None,
     previous_rows: int | None = None,
 ) -> Report:
     """Check rows (contract column names) for everything that would make a screen wrong.
 
     `now` is the city's wall-clock time (city_now); each problem names its column and count.
-    `county_codes` None: the city is not known here, county codes are not checked."""
+    `county_codes` None: the city is not known here, county codes are not checked.
+    `catalog` (economy_catalog; `units` alone is its unit part): each indicator's unit and
+    sign. The good rows (Report.good) carry the normalised values."""
     report = Report(contract.name, len(frame))
     frame = frame.reset_index(drop=True)
+    if catalog is None and units:
+        catalog = Catalog(units=dict(units))
     names = [c.name for c in contract.columns]
     missing = [n for n in names if n not in frame.columns]
     if missing:
@@ -123,6 +150,11 @@ def check_batch(
     extra = [c for c in frame.columns if c not in names]
     if extra:
         report.warnings.append(f"多出字段 {'、'.join(map(str, extra))}（已忽略）")
+    if contract.period_column:
+        _normalise_periods(report, frame, contract.period_column)
+    if catalog is not None and {"indicator_id", "unit", "value"} <= set(frame.columns):
+        _normalise_units(report, frame, catalog)
+    frame = report.apply(frame)  # every later check sees 2023-12 and 亿元, as screens will
 
     for col in contract.columns:
         values = frame[col.name]
@@ -191,17 +223,16 @@ def check_batch(
             report.errors.append(
                 f"未知的县区代码 {'、'.join(unknown[:5])}" + ("等" if len(unknown) > 5 else "")
             )
-    if units and "unit" in frame.columns and "indicator_id" in frame.columns:
-        for indicator, unit in (
-            frame[["indicator_id", "unit"]].drop_duplicates().itertuples(index=False)
-        ):
-            expected = units.get(indicator)
-            if expected is not None and unit != expected:
-                message = f"指标 {indicator} 的单位是 {unit}，目录中为 {expected}（单位变化）"
-                report.reject(
-                    (frame["indicator_id"] == indicator) & (frame["unit"] == unit), message
-                )
-                report.errors.append(message)
+    if catalog is not None and catalog.non_negative and "value" in frame.columns:
+        numbers = pd.to_numeric(frame["value"], errors="coerce")
+        for indicator in sorted(set(frame["indicator_id"].dropna()) & catalog.non_negative):
+            negative = (frame["indicator_id"] == indicator) & (numbers < 0)
+            _flag(
+                report,
+                negative,
+                f"指标 {indicator} 的数值为负数",
+                f"指标 {indicator} 有 {{n}} 行数值为负数（总量指标不能为负）",
+            )
     if previous_rows and len(frame) < previous_rows * COLLAPSE_RATIO:
         report.errors.append(f"行数从 {previous_rows} 骤降到 {len(frame)}")
         report.refused = True
@@ -251,3 +282,220 @@ def quarantine(folder: Path, dataset: str, rows: pd.DataFrame, text: str) -> Pat
     base.with_suffix(".csv").write_text(body, encoding="utf-8-sig")
     report.write_text(text + "\n", encoding="utf-8")
     return report
+
+
+# -- the indicator catalog's rules (economy.indicator_values) -----------------------------------
+@dataclass(frozen=True)
+class Catalog:
+    """What the indicator catalog (config/indicators.yaml) says each row must be."""
+
+    units: dict[str, str]  # indicator id -> its unit
+    # Amounts that add up from the counties to the city (additive: true) are never negative;
+    # a growth rate, an index or a balance may be.
+    non_negative: frozenset[str] = frozenset()
+    additive: frozenset[str] = frozenset()  # counties add up to the city (county_sum_flags)
+    names: dict[str, str] = field(default_factory=dict)  # indicator id -> its name
+
+
+def economy_catalog(indicators) -> Catalog:  # noqa: ANN001 - settings.Indicator objects
+    """The catalog's rules for the checks, from the settings' indicators."""
+    additive = frozenset(i.id for i in indicators if i.additive)
+    summed = frozenset(
+        i.id for i in indicators if (i.additive if i.county_sum is None else i.county_sum)
+    )
+    return Catalog(
+        units={i.id: i.unit for i in indicators},
+        non_negative=additive,
+        additive=summed,
+        names={i.id: i.name for i in indicators},
+    )
+
+
+# Scales statistics offices put before a unit: 万元 and 亿元 are 元, 万人 is 人, 亿千瓦时 is 千瓦时.
+_SCALES = {"万": 1e4, "亿": 1e8}
+
+
+def unit_factor(unit: str, expected: str) -> float | None:
+    """What a value in `unit` is multiplied by to be in `expected` (万元 -> 亿元: 0.0001);
+    None when the two are not the same quantity at another scale."""
+    unit, expected = unit.strip(), expected.strip()
+    if unit == expected:
+        return 1.0
+
+    def split(u: str) -> tuple[str, float]:
+        if len(u) > 1 and u[0] in _SCALES:
+            return u[1:], _SCALES[u[0]]
+        return u, 1.0
+
+    (base, scale), (want, want_scale) = split(unit), split(expected)
+    return scale / want_scale if base == want and base not in ("", "%") else None
+
+
+def _normalise_units(report: Report, frame: pd.DataFrame, catalog: Catalog) -> None:
+    """Convert values written at another scale of the catalog's unit; reject other units."""
+    values = pd.to_numeric(frame["value"], errors="coerce")
+    new_values = frame["value"].copy()
+    new_units = frame["unit"].copy()
+    changed = False
+    pairs = frame[["indicator_id", "unit"]].dropna().drop_duplicates()
+    for indicator, unit in pairs.itertuples(index=False):
+        expected = catalog.units.get(indicator)
+        if expected is None or str(unit).strip() == expected:
+            continue
+        rows = (frame["indicator_id"] == indicator) & (frame["unit"] == unit)
+        factor = unit_factor(str(unit), expected)
+        if factor is None:
+            _flag(
+                report,
+                rows,
+                f"指标 {indicator} 的单位是 {unit}，目录中为 {expected}（无法换算）",
+                f"指标 {indicator} 有 {{n}} 行单位是 {unit}，目录中为 {expected}（无法换算）",
+            )
+            continue
+        numeric = rows & values.notna()
+        # round: 3532000 万元 x 0.0001 is 353.20000000000005 亿元 in binary, 353.2 as written
+        new_values = new_values.where(~numeric, (values * factor).round(10))
+        new_units = new_units.where(~rows, expected)
+        changed = True
+        report.warnings.append(
+            f"指标 {indicator} 有 {int(rows.sum())} 行单位是 {unit}，已换算为 {expected}"
+        )
+    if changed:
+        report.fixed["value"] = new_values.astype(object).reset_index(drop=True)
+        report.fixed["unit"] = new_units.reset_index(drop=True)
+
+
+# -- statistics periods -------------------------------------------------------------------------
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
+_PERIOD_FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, int]]], ...] = (
+    # 2023-12, 2023/12, 2023.12, 2023年12月, 2023-12-31, 2023-12-01 00:00:00, 2023年12月31日
+    (
+        re.compile(
+            r"(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*月)?(?:\s*[-/.]\s*\d{1,2}\s*日?(?:[ T].*)?)?"
+        ),
+        lambda m: (m[1], int(m[2])),
+    ),
+    (re.compile(r"(\d{4})(\d{2})"), lambda m: (m[1], int(m[2]))),  # 202312
+    # 2023年1-12月, 2023年1—9月 (cumulative to the last month)
+    (
+        re.compile(r"(\d{4})\s*年?\s*(?:1|一)\s*[-—–~至]\s*(\d{1,2})\s*月"),
+        lambda m: (m[1], int(m[2])),
+    ),
+    (re.compile(r"(\d{4})\s*年?(?:全年|年度)?"), lambda m: (m[1], 12)),  # 2023, 2023年 (the year)
+    (re.compile(r"(\d{4})\s*[-年]?\s*[Qq]([1-4])"), lambda m: (m[1], int(m[2]) * 3)),  # 2023Q3
+    (
+        re.compile(r"(\d{4})\s*年?\s*第?([一二三四1-4])季度"),
+        lambda m: (m[1], _CN_DIGITS.get(m[2], 0) * 3 or int(m[2]) * 3),
+    ),
+    (
+        re.compile(r"(\d{4})\s*年?\s*前([二两三23])季度"),
+        lambda m: (m[1], _CN_DIGITS.get(m[2], 0) * 3 or int(m[2]) * 3),
+    ),
+    (re.compile(r"(\d{4})\s*年?\s*上半年"), lambda m: (m[1], 6)),
+)
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug included)
+
+
+def parse_period(value: object) -> str | None:
+    """A statistics period as the month it ends, YYYY-MM; None when it cannot be read.
+
+    Read as statistics offices and spreadsheets write them: 2023-12, 2023年12月, 2023年1-12月,
+    2023 (the year: its December), 2023Q3, 2023年前三季度, a date or an Excel serial date.
+    A month without its year (1-12月) is not read: the year is not ours to guess."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return None if pd.isna(value) else f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and (math.isnan(value) or not value.is_integer()):
+            return None
+        value = str(int(value))
+    text = unicodedata.normalize("NFKC", str(value)).strip()  # full-width digits, ～
+    if re.fullmatch(r"\d{5}(?:\.0+)?", text):  # an Excel date cell read as its serial number
+        day = _EXCEL_EPOCH + dt.timedelta(days=int(float(text)))
+        return f"{day.year:04d}-{day.month:02d}"
+    for pattern, read in _PERIOD_FORMS:
+        match = pattern.fullmatch(text)
+        if match:
+            year, month = read(match)
+            if 1900 <= int(year) <= 2200 and 1 <= month <= 12:
+                return f"{int(year):04d}-{month:02d}"
+            return None
+    return None
+
+
+def _normalise_periods(report: Report, frame: pd.DataFrame, column: str) -> None:
+    """Periods in YYYY-MM; a value that is no period is rejected (its row would vanish)."""
+    values = frame[column]
+    parsed = values.map(parse_period)
+    unreadable = values.notna() & parsed.isna()
+    if unreadable.any():
+        shown = "、".join(sorted({str(v) for v in values[unreadable]})[:3])
+        _flag(
+            report,
+            unreadable,
+            f"{column} 无法识别为统计期（应如 2023-12、2023年1-12月）：{shown}",
+            f"{column} 有 {{n}} 行无法识别为统计期（应如 2023-12、2023年1-12月）：{shown}",
+        )
+    rewritten = values.notna() & parsed.notna() & (values.astype(str) != parsed)
+    if rewritten.any():
+        report.fixed[column] = parsed.where(parsed.notna(), values).reset_index(drop=True)
+        shown = "、".join(sorted({str(v) for v in values[rewritten]})[:3])
+        report.warnings.append(
+            f"{column} 有 {int(rewritten.sum())} 行写作 {shown} 等，已按月份读取"
+        )
+
+
+# -- county figures against the city's ----------------------------------------------------------
+def county_sum_flags(
+    frame: pd.DataFrame, catalog: Catalog, city_code: str, county_codes: list[str]
+) -> list[str]:
+    """Where the counties' figures of an additive indicator do not add up to the city's one,
+    beyond the rounding of the figures as written: one line each (latest releases only).
+
+    Compared only when every county has its figure: a county not yet reported is missing,
+    not a difference. Rates, indices and averages (additive: false) are never summed."""
+    if frame.empty or not catalog.additive:
+        return []
+    keys = ["indicator_id", "county_code", "period", "period_type"]
+    latest = frame.sort_values("release_date").drop_duplicates(keys, keep="last")
+    latest = latest[latest["indicator_id"].isin(catalog.additive) & latest["value"].notna()]
+    flags = []
+    for (indicator, period, kind), rows in latest.groupby(
+        ["indicator_id", "period", "period_type"], sort=True
+    ):
+        city = rows.loc[rows["county_code"] == city_code, "value"]
+        parts = rows[rows["county_code"].isin(county_codes)]
+        if city.empty or set(parts["county_code"]) != set(county_codes):
+            continue
+        values = [float(v) for v in [*parts["value"], city.iloc[0]]]
+        decimals = max(_decimals(v) for v in values)
+        # Each figure is rounded to its last decimal: the sum may be off by half a unit of it
+        # per figure (13 figures at 0.1: 0.65).
+        slack = len(values) * 0.5 * 10**-decimals + 1e-9
+        total, whole = sum(values[:-1]), values[-1]
+        if abs(total - whole) > slack:
+            name = catalog.names.get(indicator, indicator)
+            unit = catalog.units.get(indicator, "")
+            form = "当月" if kind == "month" else "累计"
+            flags.append(
+                f"{name} {period}（{form}）县区合计 {total:.{decimals}f}{unit}，"
+                f"全市 {whole:.{decimals}f}{unit}，相差 {total - whole:+.{decimals}f}"
+            )
+    return flags
+
+
+def _decimals(value: float) -> int:
+    """Decimals of a figure as written (its shortest form), at most 4."""
+    text = f"{round(value, 4):.4f}".rstrip("0")
+    return min(len(text.split(".")[1]), 4) if "." in text else 0
+
+
+# -- what may be shown to a browser -------------------------------------------------------------
+# An absolute POSIX path (a quarantine report, a drop folder) inside a message.
+_PATH = re.compile(r"/(?:[^\s/（）()，,；;]+/)+([^\s/（）()，,；;]+)")
+
+
+def without_paths(text: str) -> str:
+    """A message with every absolute path cut to its file name (no server layout shown)."""
+    return _PATH.sub(lambda m: m.group(1), text or "")

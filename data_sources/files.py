@@ -25,6 +25,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
+import logging
 import re
 import threading
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from pydantic import Field
 from data_sources.base import BoundDataset, DatasetQuery, DataSourceError, Health, SourceConfig
 from data_sources.local_engine import query_rows, require_columns
 
+log = logging.getLogger(__name__)
 SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet")
 _DATE_IN_NAME = re.compile(r"(20\d{2})-?(\d{2})-?(\d{2})")
 _DUCK_TYPES = {
@@ -75,6 +77,7 @@ class Verdict:
     quarantine: Path | None = None
     clean: pd.DataFrame | None = None  # the good rows (source names), when some were set aside
     bad_rows: list[int] = field(default_factory=list)  # their positions (0 = first data row)
+    rows: int = 0  # data rows in the file
 
     @property
     def whole(self) -> bool:
@@ -89,7 +92,13 @@ class FileSource:
     is_demo: ClassVar[bool] = False
 
     def __init__(
-        self, name: str, config: FileConfig, *, base_dir: Path | None = None, city: Any = None
+        self,
+        name: str,
+        config: FileConfig,
+        *,
+        base_dir: Path | None = None,
+        city: Any = None,
+        indicators: Any = None,
     ) -> None:
         self.name = name
         self.config = config
@@ -106,14 +115,22 @@ class FileSource:
                 {c.code for c in city.counties} | set(city.former_codes) | {city.code}
             )
             self.timezone = city.timezone
+        # The indicator catalog (units, signs) for economy rows; None: not checked here.
+        self.catalog = None
+        if indicators is not None:
+            from cockpit.validation import economy_catalog
+
+            self.catalog = economy_catalog(indicators)
         self._verdicts: dict[tuple[str, int, int], Verdict] = {}
         self._problems: dict[str, str] = {}  # dataset -> what was refused or set aside
+        self._counts: dict[str, tuple[int, int]] = {}  # dataset -> rows read, rows set aside
         self._lock = threading.Lock()
 
     def files(self, prefix: str) -> list[Path]:
         """The files of a dataset, oldest first (by the date in the name, then mtime)."""
         if not self.folder.is_dir():
-            raise DataSourceError(f"数据源 {self.name} 的目录不存在：{self.folder}")
+            # The folder's name only: a message may reach a browser, a server path never does.
+            raise DataSourceError(f"数据源 {self.name} 的目录不存在：{self.folder.name}")
         found = [
             p
             for p in self.folder.iterdir()
@@ -135,12 +152,23 @@ class FileSource:
                 for p in chosen
             )
         ):
-            return query_rows(self._relation(chosen, dataset), dataset, query, self.name)
+            try:
+                return query_rows(self._relation(chosen, dataset), dataset, query, self.name)
+            except DataSourceError:
+                # DuckDB's own CSV reader (its sniffer) refused a file the check parsed whole:
+                # read it as the check did, not a blank page with DuckDB's words and paths.
+                log.warning(
+                    "source %s: %s read through pandas after DuckDB failed", self.name, dataset.name
+                )
         frame = pd.concat(
             [self._good_rows(p, v) for p, v in zip(chosen, verdicts, strict=True)],
             ignore_index=True,
         )
         return query_rows(frame, dataset, query, self.name)
+
+    def counts(self, dataset: str) -> tuple[int, int] | None:
+        """Rows read and rows set aside in the files shown, at the last read (or None)."""
+        return self._counts.get(dataset)
 
     def problems(self, dataset: str) -> str | None:
         """What was refused or set aside in the dataset's files at the last read (or None)."""
@@ -170,6 +198,10 @@ class FileSource:
         if notes and chosen and self.config.mode == "latest" and chosen[0][0] != files[-1]:
             notes.append(f"仍显示 {chosen[0][0].name} 的数据")
         with self._lock:
+            self._counts[dataset.name] = (
+                sum(v.rows for _, v in chosen),
+                sum(v.bad for _, v in chosen),
+            )
             if notes:
                 self._problems[dataset.name] = "；".join(notes)
             else:
@@ -224,9 +256,9 @@ class FileSource:
                         bad.append(report.bad(named, where))
                         verdict.bad_rows += [rows + i for i in report.rejected]
                         verdict.reasons += [e for e in report.errors if e not in verdict.reasons]
-                    cut = cut or bool(report.truncate)
-                    if contract.key:
-                        key = named[list(contract.key)]
+                    cut = cut or report.changes  # long text cut, or a period or unit normalised
+                    if contract.key:  # compared as normalised (2023年12月 is 2023-12)
+                        key = report.apply(named)[list(contract.key)]
                         keys.append(key.assign(_pos=range(rows, rows + len(chunk))))
                 rows += len(chunk)
         except _Refused as exc:
@@ -251,6 +283,11 @@ class FileSource:
                 bad.append(twins)
             verdict.bad_rows = sorted(set(verdict.bad_rows) | repeated)
         verdict.bad = len(verdict.bad_rows)
+        verdict.rows = rows
+        if rows and verdict.bad >= rows:
+            # Nothing of the file can be shown: refused whole, so the file before it stays on
+            # screen (not a blank page, and not a period that jumps back).
+            verdict.refused = f"全部 {rows} 行校验未通过（{'；'.join(verdict.reasons[:3])}）"
         if bad:
             text = (
                 f"数据源 {self.name} 的文件 {path.name}：{verdict.bad} 行校验未通过已隔离\n"
@@ -270,7 +307,10 @@ class FileSource:
         named = chunk.rename(columns=to_contract).reset_index(drop=True)
         alone = dataclasses.replace(CONTRACTS[dataset.name], key=())
         now = city_now(self.timezone)
-        return named, check_batch(named, alone, county_codes=self.county_codes, now=now)
+        report = check_batch(
+            named, alone, county_codes=self.county_codes, now=now, catalog=self.catalog
+        )
+        return named, report
 
     def _clean(
         self, path: Path, dataset: BoundDataset, rejected: set[int], repeated: set[int]
@@ -355,7 +395,12 @@ class FileSource:
                 raise _Refused(f"有 {len(wrong)} 行格式错误：{'；'.join(wrong[:3])}")
             yield _text_frame(records, header), lines
         except UnicodeDecodeError as exc:
-            raise _Refused(f"不是 {encoding} 编码，或被截断（{exc.reason}）") from exc
+            line = _undecodable_line(path, encoding)
+            raise _Refused(
+                f"第 {line} 行不是有效的 {_ENCODING_NAMES.get(encoding, encoding)} 编码（文件损坏或被截断）"
+                if line
+                else f"不是 {encoding} 编码，或被截断（{exc.reason}）"
+            ) from exc
         except csv.Error as exc:
             raise _Refused(f"第 {reader.line_num} 行无法解析：{exc}") from exc
         finally:
@@ -376,10 +421,17 @@ class FileSource:
         if head.startswith(b"\xef\xbb\xbf"):
             return "utf-8-sig"
         cut = head.rfind(b"\n") if len(head) == 1 << 20 else len(head)
+        head = head[: cut if cut > 0 else len(head)]
         try:
-            head[: cut if cut > 0 else len(head)].decode("utf-8")
+            head.decode("utf-8")
         except UnicodeDecodeError:
-            return "gb18030"  # a superset of GBK: reads every GBK file
+            # UTF-8 with a few broken characters (a bad export, a cut multi-byte character) is
+            # still UTF-8: read as GBK it would show garbled text, read as UTF-8 it is refused
+            # at its broken line. GBK text read as UTF-8 is almost all broken characters.
+            text = head.decode("utf-8", errors="replace")
+            broken = text.count("\ufffd")
+            whole = sum(1 for ch in text if ord(ch) > 127) - broken
+            return "utf-8" if whole >= 4 * broken else "gb18030"  # GB18030 reads every GBK file
         return "utf-8"
 
     def read_frame(self, path: Path) -> pd.DataFrame:
@@ -440,7 +492,7 @@ class FileSource:
         """The folder exists and can be listed."""
         now = dt.datetime.now()
         if not self.folder.is_dir():
-            return Health(False, f"目录不存在：{self.folder}", now)
+            return Health(False, f"目录不存在：{self.folder.name}", now)  # no server path
         return Health(True, f"{sum(1 for _ in self.folder.iterdir())} 个文件", now)
 
     def version(self) -> str:
@@ -457,6 +509,20 @@ class FileSource:
 
 class _Refused(Exception):
     """A file that cannot be read whole: refused, the one before it stays on screen."""
+
+
+_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gbk": "GBK", "gb18030": "GBK/GB18030"}
+
+
+def _undecodable_line(path: Path, encoding: str) -> int | None:
+    """The first line of a file (from 1) that is not valid text in `encoding`."""
+    with path.open("rb") as raw:
+        for number, line in enumerate(raw, start=1):
+            try:
+                line.decode("utf-8" if encoding == "utf-8-sig" else encoding)
+            except UnicodeDecodeError:
+                return number
+    return None
 
 
 def _text_frame(records: list[list[str]], header: list[str]) -> pd.DataFrame:

@@ -42,11 +42,14 @@ def config_models() -> tuple[type[SourceConfig], ...]:
     return tuple(spec.config_model for spec in ADAPTERS.values())
 
 
-def build_source(name: str, config: Any, *, city: Any, base_dir: Path) -> DataSource:
-    """Make the adapter a validated source config names."""
+def build_source(
+    name: str, config: Any, *, city: Any, base_dir: Path, indicators: Any = None
+) -> DataSource:
+    """Make the adapter a validated source config names (`indicators`: the catalog, whose
+    units and signs a file drop's rows are checked against)."""
     spec = ADAPTERS[config.kind]
     if spec.source_class is DemoSource:
         return DemoSource(name, config, city=city, base_dir=base_dir)
     if spec.source_class is FileSource:
-        return FileSource(name, config, base_dir=base_dir, city=city)
+        return FileSource(name, config, base_dir=base_dir, city=city, indicators=indicators)
     return spec.source_class(name, config)

@@ -88,7 +88,8 @@ def test_deadlines_may_lie_in_the_future_but_events_may_not() -> None:
 
 
 def test_a_unit_change_and_a_collapse_in_rows_are_caught() -> None:
-    """万元 arriving for an indicator catalogued in 亿元, and a full refresh with a fraction of the rows."""
+    """万元 arriving for an indicator catalogued in 亿元 is converted (#18 item 5), a unit with
+    no conversion (美元) is refused, and a full refresh with a fraction of the rows is caught."""
     contract = CONTRACTS["economy.indicator_values"]
     rows = pd.DataFrame(
         {
@@ -98,15 +99,20 @@ def test_a_unit_change_and_a_collapse_in_rows_are_caught() -> None:
             "period_type": "cumulative",
             "value": [23300000.0, 5000000.0],
             "growth": [5.4, 5.0],
-            "unit": "万元",
+            "unit": ["万元", "美元"],
             "release_date": pd.Timestamp("2026-10-20"),
         }
     )
     report = check_batch(
         rows, contract, county_codes=CODES, now=NOW, units={"gdp": "亿元"}, previous_rows=100
     )
-    assert any("单位是 万元，目录中为 亿元" in e for e in report.errors)
+    assert any("单位是 万元，已换算为 亿元" in w for w in report.warnings)
+    assert report.good(rows)["value"].tolist() == []  # refused whole: the collapse
+    assert any("单位是 美元，目录中为 亿元" in e for e in report.errors)
+    assert list(report.rejected) == [1]
     assert any("行数从 100 骤降到 2" in e for e in report.errors)
+    converted = check_batch(rows[:1], contract, county_codes=CODES, now=NOW, units={"gdp": "亿元"})
+    assert converted.good(rows[:1])["value"].tolist() == [2330.0]
 
 
 # -- sync -----------------------------------------------------------------------------------

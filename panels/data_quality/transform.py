@@ -6,12 +6,10 @@ and file names. Server paths never reach a browser: a path is cut to its file na
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-# An absolute POSIX path (a quarantine report, a drop folder) inside a message.
-_PATH = re.compile(r"/(?:[^\s/（）()，,；;]+/)+([^\s/（）()，,；;]+)")
+from cockpit.validation import without_paths
 
 
 @dataclass(frozen=True)
@@ -28,11 +26,6 @@ class QualityRow:
     held_back: str
     last_sync: str
     rows: str
-
-
-def without_paths(text: str) -> str:
-    """A message with every absolute path cut to its file name (no server layout shown)."""
-    return _PATH.sub(lambda m: m.group(1), text or "")
 
 
 def quality_rows(
@@ -52,6 +45,8 @@ def quality_rows(
             count = f"本次 {status.get('rows', 0)} 行"
             if status.get("total") is not None:
                 count += f"，共 {status['total']} 行"
+        elif d.get("rows_read") is not None:  # checked by the hub as it was read (read_whole)
+            count = f"读取 {d['rows_read']} 行，拒收 {d.get('rows_rejected', 0)} 行"
         rows.append(
             QualityRow(
                 dataset=name,

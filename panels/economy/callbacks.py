@@ -92,7 +92,12 @@ def _rows(result: Result) -> pd.DataFrame:
 
 
 def _error_text(result: Result) -> str:
-    return result_state_text(result) if result.error else ""
+    """The source's failure, and what the data check held back or flagged (#18: a figure the
+    check doubts is never shown silently)."""
+    parts = [result_state_text(result)] if result.error else []
+    if result.notice:
+        parts.append(f"数据核查：{result.notice}")
+    return "；".join(parts)
 
 
 @dataclass
