@@ -187,12 +187,12 @@ def per_10k(
     return rates, texts
 
 
-def per_10k_title(title: str, people: Population) -> str:
-    """A map's title for its rate per 10,000 residents, naming the population's year:
-    "12345受理量（2026年10月，件）" -> "12345受理量 每万人（2026年10月，2021年末人口）"."""
+def per_10k_title(title: str) -> str:
+    """A map's title for its rate per 10,000 residents (the legend names the population):
+    "12345受理量（2026年10月，件）" -> "12345受理量 每万人（2026年10月）"."""
     head, bracket, inner = title.partition("（")
     when = [p for p in inner.rstrip("）").split("，") if bracket and any(ch.isdigit() for ch in p)]
-    return f"{head} 每万人（{'，'.join([*when, f'{people.year}年末人口'])}）"
+    return f"{head} 每万人（{'，'.join(when)}）" if when else f"{head} 每万人"
 
 
 def county_map(
@@ -307,6 +307,9 @@ def county_map(
         )
     )
     legend_title = f"{plain(title)}（{plain(unit)}）" if unit else plain(title)
+    if people is not None:  # whose residents, of which year
+        note = "，".join(p for p in (f"{people.year}年末常住人口", plain(people.source)) if p)
+        legend_title += f"<br>{note}"
     fig.layout = dict(  # given whole: a third of update_layout's cost, the same layout
         template=theme.TEMPLATE_NAME,
         margin=dict(l=0, r=0, t=0, b=0),

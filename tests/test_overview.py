@@ -393,12 +393,11 @@ def test_the_map_shows_tickets_per_10000_residents_on_request(app, settings, tru
         ["overview-map-measure.value"],
     )["response"]
     title = body["overview-map-title"]["children"]
-    assert "每万" in title and f"{population.year}年" in title, title
-    labels = next(
-        t
-        for t in body["overview-map-values"]["data"]["figure"]["data"]
-        if t.get("name") == "labels"
-    )
+    assert "每万人" in title, title
+    figure = body["overview-map-values"]["data"]["figure"]
+    legend = figure["layout"]["legend"]["title"]["text"]
+    assert "件/万人" in legend and f"{population.year}年末常住人口" in legend, legend
+    labels = next(t for t in figure["data"] if t.get("name") == "labels")
     shown = dict(zip(labels["customdata"], labels["text"], strict=True))
     tickets = _month_tickets(truth, PERIOD).county_code.value_counts()
     for code, people in population.counties.items():

@@ -59,6 +59,12 @@ def test_the_desktop_overview_fits_1920x1080_with_attention_first(dash_duo, app,
     red = next(h for a, h in zip(links, hrefs, strict=True) if RED_WARNING in a.text)
     assert red.path == "/risk" and parse_qs(red.query).get("warning"), red
     assert any(h.path == "/key-work" and parse_qs(h.query).get("task") for h in hrefs), hrefs
+    # 每万人 (a longer title, a two-line legend) still fits.
+    dash_duo.find_elements("#overview-map-measure input")[1].click()
+    dash_duo.wait_for_contains_text("#overview-map-title", "每万人", timeout=30)
+    dash_duo.wait_for_contains_text("#overview-map .legend", "万人", timeout=30)
+    height = dash_duo.driver.execute_script("return document.documentElement.scrollHeight")
+    assert height <= 1080, height
     assert console_errors(dash_duo) == []
 
 

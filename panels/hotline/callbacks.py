@@ -242,7 +242,7 @@ def map_section(
     table = figures.county_table(ranking, metric, county)
     heading = f"{window.label} · {label}（{unit}）"
     if people is not None:
-        heading = f"{window.label} · {label} 每万人（{unit}/万人，{people.year}年末人口）"
+        heading = f"{window.label} · {label} 每万人（{unit}/万人）"
     return figure, table, heading, _foot(result)
 
 

@@ -184,7 +184,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         # A rate per resident is for counts; a growth rate per resident means nothing.
         people = maps.population(hub.settings) if measure == maps.PER_10K and unit != "%" else None
         if people is not None:
-            title = maps.per_10k_title(title, people)
+            title = maps.per_10k_title(title)
         figure = county_map(
             county_outlines(path), values, texts, selected, unit=unit, title=name, people=people
         )
