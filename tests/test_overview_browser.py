@@ -158,3 +158,23 @@ def test_the_map_reads_darker_for_more_and_returns_to_the_city(dash_duo, app, th
     WebDriverWait(dash_duo.driver, 15).until(lambda d: "county=" not in d.current_url)
     WebDriverWait(dash_duo.driver, 15).until(lambda _: not back.is_displayed())
     assert console_errors(dash_duo) == []
+
+
+def test_a_county_account_has_no_return_to_the_city(dash_duo, settings) -> None:  # noqa: ANN001
+    """A county's staff see their county outlined and no 返回全市: 全市 is not theirs to choose."""
+    from cockpit.scope import Principal
+    from tests.apps import running_app
+
+    staff = Principal("county8", "county_staff", frozenset({"140404"}), display_name="上党区")
+    for app in running_app(settings, staff):
+        emulate(dash_duo, 1920, 1080, mobile=False)
+        start(dash_duo, app)
+        dash_duo.wait_for_element("#overview-map .main-svg", timeout=30)
+        dash_duo.wait_for_contains_text("#filter-breadcrumb", "上党区", timeout=30)
+        outlined = dash_duo.driver.execute_script(
+            "return document.querySelector('#overview-map .js-plotly-plot').data"
+            ".filter(t => t.name === 'selected').map(t => t.customdata[0])"
+        )
+        assert outlined == ["140404"], outlined
+        assert not dash_duo.find_element("#overview-map-city").is_displayed()
+        assert console_errors(dash_duo) == []
