@@ -58,6 +58,15 @@ class County(Strict):
     name: str = Field(min_length=1)
 
 
+class Population(Strict):
+    """Residents per county, for maps' rates per 10,000 residents (每万人): the year they are
+    of and where they come from, both said on screen."""
+
+    year: int = Field(ge=1949, le=2100)
+    source: str = ""
+    counties: dict[Code6, Annotated[float, Field(gt=0)]] = Field(min_length=1)  # 万人
+
+
 class City(Strict):
     """The city the cockpit serves."""
 
@@ -67,6 +76,7 @@ class City(Strict):
     counties: tuple[County, ...] = Field(min_length=1)
     former_codes: dict[Code6, Code6] = Field(default_factory=dict)
     map_file: str
+    population: Population | None = None  # without it, maps offer no rate per 10,000
     # The zone the city's data is stamped in: every "now" a check compares with is this
     # zone's wall clock, never the server's (a UTC server would see Beijing data as future).
     timezone: str = "Asia/Shanghai"
@@ -93,6 +103,11 @@ class City(Strict):
                 raise ValueError(f"former code {old} maps to {new}, which is not a current county")
             if old in codes:
                 raise ValueError(f"former code {old} is also a current county")
+        unknown = sorted(set(self.population.counties) - set(codes)) if self.population else []
+        if unknown:
+            raise ValueError(
+                f"population given for codes that are not counties: {', '.join(unknown)}"
+            )
         return self
 
     @property

@@ -235,8 +235,10 @@ def test_economy_settings_naming_an_unknown_indicator_stop_the_app(settings):
 
 # -- over Dash's HTTP endpoint -----------------------------------------------------------------
 def _economy_inputs(entry: dict) -> bool:
-    """Among callbacks sharing an output (filter-county.value), the economy page's."""
-    return any("economy" in str(i["id"]) for i in entry["inputs"])
+    """Among callbacks sharing an output (filter-county.value), the economy page's own (not
+    the map's 返回全市, cockpit.maps)."""
+    ids = [str(i["id"]) for i in entry["inputs"]]
+    return any("economy" in i for i in ids) and not any(i.endswith("-map-city") for i in ids)
 
 
 def _post(app, output: str, values: dict[str, Any], changed: list[str]) -> dict:  # noqa: ANN001

@@ -372,3 +372,34 @@ def test_warnings_in_force_are_counted_as_the_risk_page_counts_them(app, demo_sq
         c: int(per_county.get(c, 0)) for c in counties
     }
     assert all(texts[c].endswith("条") for c in counties) and "预警" in title
+
+
+def test_the_map_shows_tickets_per_10000_residents_on_request(app, settings, truth):
+    """每万人: each county's October tickets per 10,000 residents of the configured population
+    (the year said in the title), so a small county's load compares with 潞州区's."""
+    population = settings.city.population
+    assert population is not None and set(population.counties) == {
+        c.code for c in settings.city.counties
+    }
+    body = _post_callback(
+        app,
+        "overview-map-values.data",
+        {
+            "overview-map-metric.value": "hotline",
+            "overview-map-measure.value": "per10k",
+            "filter-period.value": PERIOD,
+            "filter-county.value": shell.CITY_WIDE,
+        },
+        ["overview-map-measure.value"],
+    )["response"]
+    title = body["overview-map-title"]["children"]
+    assert "每万人" in title, title
+    figure = body["overview-map-values"]["data"]["figure"]
+    legend = figure["layout"]["legend"]["title"]["text"]
+    assert "件/万人" in legend and f"{population.year}年末常住人口" in legend, legend
+    labels = next(t for t in figure["data"] if t.get("name") == "labels")
+    shown = dict(zip(labels["customdata"], labels["text"], strict=True))
+    tickets = _month_tickets(truth, PERIOD).county_code.value_counts()
+    for code, people in population.counties.items():
+        rate = tickets.get(code, 0) / (people * 10_000) * 10_000
+        assert f"{rate:.1f}" in shown[code], (code, shown[code], rate)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
-from cockpit import clock, ids, maps, theme
+from cockpit import clock, ids, links, maps, theme
 from cockpit.cache import is_miss, make_key
 from cockpit.components import result_state_text
 from cockpit.exports import audit_export
@@ -334,14 +334,21 @@ def build_indicator(
             )
             for c, v in county_values.items()
         }
-    the_map = county_map(outlines, county_values, county_texts, selected)
+    the_map = county_map(
+        outlines,
+        county_values,
+        county_texts,
+        selected,
+        unit="%" if by == "growth" else indicator.unit,
+        title=f"{short}{what}",
+    )
     ranking_note = stamp + " · 并列同名次；灰色为未报送（不计为零）；点击县区查看详情"
     if table is not None and r.target_growth is not None:
         ranking_note = (
             stamp
             + " · 绿：达到目标 黄：预警 红：落后；并列同名次；未报送不计为零；点击县区查看详情"
         )
-    map_note = stamp + " · 颜色越亮数值越高；灰色为无数据；点击县区查看详情"
+    map_note = stamp + " · 颜色越深数值越高；灰色为无数据；点击县区查看详情"
     if shown is None or not has_counties:
         map_note = f"{stamp} · {message}"
     return IndicatorView(
@@ -430,6 +437,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
     counties = [c.code for c in hub.settings.city.counties]
     config_of(hub).check_catalog(hub.settings.indicator_map, counties)
     maps.register_map(app, "economy-map")
+    links.select_from_link(app, "indicator", "economy-indicator")  # /economy?indicator=<id>
 
     @app.callback(
         Output("economy-grid", "children"),

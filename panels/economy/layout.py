@@ -8,7 +8,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from cockpit.components import FIT_GRAPH
-from cockpit.maps import values_store
+from cockpit.maps import map_block
 
 TREND_MODES = [
     {"label": "累计增速", "value": "cumulative"},
@@ -93,8 +93,8 @@ def layout() -> html.Div:
                     _panel(
                         "economy-map-title",
                         [
-                            _graph("economy-map"),
-                            values_store("economy-map"),  # drawn from it by assets/maps.js
+                            # drawn from its values store by assets/maps.js; 返回全市
+                            map_block(_graph("economy-map"), "economy-map"),
                             html.P(id="economy-map-note", className="panel-note"),
                         ],
                         cls="economy-map-panel",

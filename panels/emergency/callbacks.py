@@ -17,7 +17,7 @@ import pandas as pd
 from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from cockpit import clock, ids, maps
+from cockpit import clock, ids, links, maps
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_outlines
 from cockpit.shell import CITY_WIDE
@@ -246,7 +246,8 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
     """Wire the screen: refresh (first render, county, selection, layers, live ticks), selection,
     the idle check for new events, and closing the banner."""
     config: EmergencyConfig = hub.module_config.get("emergency") or EmergencyConfig()
-    maps.register_map(app, "emergency-map")
+    maps.register_map(app, "emergency-map", controls=False)  # its own layers and selection
+    links.select_from_link(app, "event", "emergency-selected")  # /emergency?event=<id>
     # 「已更新」 on this screen is the server's city time of the last answer (assets/emergency.js).
     app.server.after_request(clock.stamp_time)
 

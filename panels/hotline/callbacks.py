@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
-from cockpit import ids, maps, theme
+from cockpit import ids, links, maps, theme
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_map, county_outlines
 from cockpit.outputs import cached_output
@@ -203,9 +203,10 @@ def category_figure_or_blank(frame: pd.DataFrame) -> Any:
 
 # -- counties and units --------------------------------------------------------------------------
 def map_section(
-    hub: DataHub, period: str, county: str | None, metric: str
+    hub: DataHub, period: str, county: str | None, metric: str, measure: str | None = None
 ) -> tuple[Any, Any, str, list]:
-    """The county map coloured by a metric, and the county ranking table."""
+    """The county map coloured by a metric (受理量 also per 10,000 residents), and the county
+    ranking table."""
     metric = metric if metric in figures.RANK_METRICS else "received"
     config = module_config(hub)
     now = data.now_of(hub)
@@ -236,9 +237,14 @@ def map_section(
         for code, value in values.items()
     }
     outlines = county_outlines(str(hub.settings.city.map_path()))
-    figure = county_map(outlines, values, texts, county)
+    # A rate per resident is for counts (受理量), not for rates already (办结率, 满意率).
+    people = maps.population(hub.settings) if measure == maps.PER_10K and unit != "%" else None
+    figure = county_map(outlines, values, texts, county, unit=unit, title=label, people=people)
     table = figures.county_table(ranking, metric, county)
-    return figure, table, f"{window.label} · {label}（{unit}）", _foot(result)
+    heading = f"{window.label} · {label}（{unit}）"
+    if people is not None:
+        heading = f"{window.label} · {label} 每万人（{unit}/万人）"
+    return figure, table, heading, _foot(result)
 
 
 def unit_section(hub: DataHub, period: str, county: str | None) -> Section:
@@ -554,6 +560,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         return category_section(hub, period, screen_county(county))
 
     maps.register_map(app, "hotline-map")
+    links.select_from_link(app, "drill", "hotline-drill")  # /hotline?drill=hot|燃气
 
     @app.callback(
         Output("hotline-map-values", "data"),
@@ -562,13 +569,14 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("hotline-map-foot", "children"),
         *filters,
         Input("hotline-map-metric", "value"),
+        Input("hotline-map-measure", "value"),
     )
     @cached_output(hub, "hotline-map")
-    def update_map(period, county, metric):  # noqa: ANN001, ANN202
+    def update_map(period, county, metric, measure):  # noqa: ANN001, ANN202
         """County map and ranking."""
         if not valid_period(period):
             return (no_update,) * 4
-        figure, *rest = map_section(hub, period, screen_county(county), metric)
+        figure, *rest = map_section(hub, period, screen_county(county), metric, measure)
         return (maps.map_values(figure, str(hub.settings.city.map_path())), *rest)
 
     @app.callback(

@@ -17,6 +17,7 @@ from cockpit import ids, theme
 from cockpit.components import FIT_GRAPH, source_state_text
 from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import change_text, number, percent
+from cockpit.maps import RAMP
 from cockpit.plot_text import plain_all
 from cockpit.scope import DENIED_TEXT
 from panels.hotline.kpis import Kpi
@@ -213,9 +214,8 @@ def pattern_figure(matrix: pd.DataFrame) -> go.Figure:
             z=matrix.values,
             x=list(matrix.columns),
             y=plain_all(matrix.index),
-            colorscale=[
-                [i / (len(theme.SEQUENTIAL) - 1), c] for i, c in enumerate(theme.SEQUENTIAL)
-            ],
+            # The maps' ramp: darker means more, on the white page as on the wall.
+            colorscale=[[i / (len(RAMP) - 1), c] for i, c in enumerate(RAMP)],
             hovertemplate="%{y} %{x}时：%{z:,}件<extra></extra>",
             colorbar=dict(title=dict(text="件"), thickness=10),
         )

@@ -7,7 +7,7 @@ from typing import Any
 from dash import dcc, html
 
 from cockpit.exports import links
-from cockpit.maps import values_store
+from cockpit.maps import map_block
 from panels.hotline.drill import DEFAULT_KEY
 from panels.hotline.figures import GRAPH_CONFIG, RANK_METRICS
 from panels.hotline.transform import GRANULARITIES
@@ -67,8 +67,8 @@ def layout() -> html.Div:
         [
             html.Div(
                 [
-                    _graph("hotline-map", "hotline-map"),
-                    values_store("hotline-map"),  # drawn from it by assets/maps.js
+                    # drawn from its values store by assets/maps.js; 总量/每万人, 返回全市
+                    map_block(_graph("hotline-map", "hotline-map"), "hotline-map", per_capita=True),
                     html.Div(id="hotline-county-rank", className="hotline-scroll"),
                     links("hotline.counties"),
                 ],

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
-from cockpit import clock, ids
+from cockpit import clock, ids, links
 from cockpit.calls import contact_link
 from cockpit.components import result_state_text
 from cockpit.formatting import as_of
@@ -278,6 +278,8 @@ def _clicked() -> bool:
 
 def register_callbacks(app: Dash, hub: DataHub) -> None:
     """Wire the page: filters -> tasks, signals, cases; buttons -> store writes -> refresh."""
+    # A link to one task (/key-work?task=<id>, from 一屏知全市) opens it as 督办 on its row does.
+    links.select_from_link(app, "task", "key_work-selected", prefix="task:")
 
     @app.callback(
         Output("key_work-summary", "children"),

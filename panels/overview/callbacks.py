@@ -18,14 +18,17 @@ from cockpit.shell import CITY_WIDE, screen_county
 from panels.economy.transform import latest_releases
 from panels.key_work import data as key_work_data
 from panels.overview import data
-from panels.overview.figures import attention_items, module_card
+from panels.overview.figures import attention_counts, attention_items, module_card
 from panels.overview.transform import (
-    attention_list,
+    attention_all,
     economy_card,
     emergency_card,
     hotline_card,
     key_work_card,
+    not_connected_items,
     risk_card,
+    severity_counts,
+    shortlist,
 )
 from panels.risk.transform import county_counts
 
@@ -37,6 +40,10 @@ MODULE_DATASETS = (
     ("风险管控", "risk.warnings"),
     ("应急指挥", "emergency.events"),
 )
+
+
+# The legend of each map metric: what is counted, and its unit.
+MAP_LEGENDS = {"hotline": ("受理量", "件"), "risk": ("在发布预警", "条"), "gdp": ("增速", "%")}
 
 
 def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date) -> dict:
@@ -67,13 +74,13 @@ def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date
         - pd.Timedelta(days=pd.Timestamp(tickets_as_of).weekday() + 7)
     ).strftime("%Y-%m-%d")
     not_connected = tuple((m, d) for m, d in MODULE_DATASETS if not hub.has(d))
-    attention = attention_list(
-        economy, lit, warnings, active, weekly, last_week, not_connected=not_connected
-    )
+    everything = attention_all(economy, lit, warnings, active, weekly, last_week, period, county)
+    missing = not_connected_items(not_connected)
     return {
         "left": [economy, hotline],
         "right": [tasks_card, risk_card(warnings), emergency],
-        "attention": attention,
+        "attention": shortlist(everything, limit=8) + missing,
+        "attention_counts": severity_counts(everything + missing),
     }
 
 
@@ -139,6 +146,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("overview-cards-left", "children"),
         Output("overview-cards-right", "children"),
         Output("overview-attention", "children"),
+        Output("overview-attention-counts", "children"),
         Input("filter-period", "value"),
         Input("filter-county", "value"),
     )
@@ -146,7 +154,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
     def update_overview(period, county):  # noqa: ANN001, ANN202
         """Headlines and attention list for the selected period and county."""
         if not period:
-            return no_update, no_update, no_update
+            return no_update, no_update, no_update, no_update
         built = build_overview(
             hub, period, None if county in (None, CITY_WIDE) else county, clock.today()
         )
@@ -154,6 +162,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             [module_card(c, module_paths.get(c.key)) for c in built["left"]],
             [module_card(c, module_paths.get(c.key)) for c in built["right"]],
             attention_items(built["attention"]),
+            attention_counts(built["attention_counts"], len(built["attention"])),
         )
 
     maps.register_map(app, "overview-map")
@@ -165,16 +174,25 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("overview-map-metric", "value"),
         Input("filter-period", "value"),
         Input("filter-county", "value"),
+        Input("overview-map-measure", "value"),
     )
     @cached_output(hub, "overview-map")
-    def update_map(metric, period, county):  # noqa: ANN001, ANN202
-        """The county map coloured by the chosen metric, the selected county outlined."""
+    def update_map(metric, period, county, measure):  # noqa: ANN001, ANN202
+        """The county map coloured by the chosen metric (总量 or 每万人), the selected county
+        outlined."""
         if not period:
             return no_update, no_update, no_update
         path = str(hub.settings.city.map_path())
         values, texts, title, note = map_values(hub, metric, period)
         selected = None if county in (None, CITY_WIDE) else county
-        figure = county_map(county_outlines(path), values, texts, selected)
+        name, unit = MAP_LEGENDS.get(metric, ("", ""))
+        # A rate per resident is for counts; a growth rate per resident means nothing.
+        people = maps.population(hub.settings) if measure == maps.PER_10K and unit != "%" else None
+        if people is not None:
+            title = maps.per_10k_title(title)
+        figure = county_map(
+            county_outlines(path), values, texts, selected, unit=unit, title=name, people=people
+        )
         return maps.map_values(figure, path), title, note
 
     @app.callback(Output("overview-contact", "children"), Input("filter-county", "value"))

@@ -6,7 +6,7 @@ from dash import dcc, html
 
 from cockpit.components import source_state_text
 from cockpit.formatting import freshness
-from panels.overview.transform import Attention, ModuleCard
+from panels.overview.transform import SEVERITY_NAMES, Attention, ModuleCard
 
 SEVERITY_CLASS = {1: "sev-1", 2: "sev-2", 3: "sev-3", 4: "sev-4"}
 
@@ -70,16 +70,36 @@ def module_card(card: ModuleCard, href: str | None = None) -> html.Div | dcc.Lin
 
 
 def attention_items(items: list[Attention]) -> list[html.Li]:
-    """The attention list; an empty list says so plainly."""
+    """The attention list, each item a link to its screen with the item selected; an empty
+    list says so plainly."""
     if not items:
         return [html.Li("当前没有需要特别关注的事项", className="attention-empty")]
-    return [
-        html.Li(
-            className=f"attention-item {SEVERITY_CLASS.get(a.severity, 'sev-3')}",
-            children=[
-                html.Span(a.module, className="attention-module"),
-                html.Span(a.text, className="attention-text"),
-            ],
+    rows = []
+    for a in items:
+        cls = f"attention-item {SEVERITY_CLASS.get(a.severity, 'sev-3')}"
+        body = [
+            html.Span(a.module, className="attention-module"),
+            html.Span(a.text, className="attention-text"),
+        ]
+        rows.append(
+            html.Li(
+                dcc.Link(body, href=a.href, className=cls, title=f"打开{a.module}查看此项")
+                if a.href
+                else html.Div(body, className=cls)
+            )
         )
-        for a in items
+    return rows
+
+
+def attention_counts(counts: dict[int, int], shown: int) -> list:
+    """How many items of each severity (红/橙/黄) in all, and how many the list shows."""
+    total = sum(counts.values())
+    chips = [
+        html.Span(
+            [html.Span(SEVERITY_NAMES[s], className="sev-name"), html.B(str(n))],
+            className=f"attention-count {SEVERITY_CLASS[s]}",
+        )
+        for s, n in counts.items()
     ]
+    more = f"，列出{shown}项" if shown < total else ""
+    return [html.Span(f"共{total}项{more}", className="attention-total"), *chips]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from cockpit.components import FIT_GRAPH
-from cockpit.maps import values_store
+from cockpit.maps import map_block
 
 MAP_METRICS = [
     {"label": "12345受理量", "value": "hotline"},
@@ -15,7 +15,8 @@ MAP_METRICS = [
 
 
 def layout() -> html.Div:
-    """Empty frames with stable ids; the overview callback fills them."""
+    """Empty frames with stable ids; the overview callback fills them. What needs attention
+    comes first (top of the centre on a desktop, first of all on a phone), then the map."""
     return html.Div(
         className="overview",
         children=[
@@ -23,6 +24,23 @@ def layout() -> html.Div:
             html.Section(
                 className="overview-col overview-centre",
                 children=[
+                    html.Div(
+                        className="panel attention-panel",
+                        children=[
+                            html.Div(
+                                [
+                                    html.H2("需要关注", className="panel-title"),
+                                    html.Span(
+                                        id="overview-attention-counts",
+                                        className="attention-counts",
+                                    ),
+                                    html.Span(id="overview-contact"),  # 联系该县区负责人
+                                ],
+                                className="panel-head",
+                            ),
+                            html.Ul(id="overview-attention", className="attention-list"),
+                        ],
+                    ),
                     html.Div(
                         className="panel map-panel",
                         children=[
@@ -39,26 +57,13 @@ def layout() -> html.Div:
                                     ),
                                 ],
                             ),
-                            dcc.Graph(
-                                id="overview-map",
-                                className="overview-map",
-                                config=FIT_GRAPH,
+                            map_block(
+                                dcc.Graph(
+                                    id="overview-map", className="overview-map", config=FIT_GRAPH
+                                ),
+                                per_capita=True,
                             ),
-                            values_store("overview-map"),  # drawn from it by assets/maps.js
                             html.P(id="overview-map-note", className="panel-note"),
-                        ],
-                    ),
-                    html.Div(
-                        className="panel attention-panel",
-                        children=[
-                            html.Div(
-                                [
-                                    html.H2("需要关注", className="panel-title"),
-                                    html.Span(id="overview-contact"),  # 联系该县区负责人
-                                ],
-                                className="panel-head",
-                            ),
-                            html.Ul(id="overview-attention", className="attention-list"),
                         ],
                     ),
                 ],

@@ -9,6 +9,7 @@ import pandas as pd
 
 from cockpit.formatting import change_text, month_label, number, percent
 from cockpit.hub import Result
+from cockpit.links import item_link
 from cockpit.settings import Indicator
 from panels.economy.transform import indicator_figure
 from panels.hotline.transform import weekly_spikes
@@ -41,17 +42,31 @@ class ModuleCard:
     as_of: dt.datetime | None = None
     error: str | None = None
     stale: bool = False
-    alerts: list[str] = field(default_factory=list)  # sentences for the attention list
+    # Sentences for the attention list, each with the indicator it is about.
+    alerts: list[tuple[str, str]] = field(default_factory=list)
     late_by: dt.timedelta | None = None  # past the dataset's allowed age
 
 
 @dataclass(frozen=True)
 class Attention:
-    """Something that needs a leader's attention now; severity 1 is the most urgent."""
+    """Something that needs a leader's attention now; severity 1 is the most urgent.
+
+    `href` opens its screen with the item selected (cockpit.links), None where there is
+    nothing to open (a module not connected)."""
 
     severity: int
     module: str
     text: str
+    href: str | None = None
+
+
+# Severity as the list's colours say it: 红 (1), 橙 (2), 黄 (3).
+SEVERITY_NAMES = {1: "红", 2: "橙", 3: "黄"}
+
+
+def severity_counts(items: list[Attention]) -> dict[int, int]:
+    """How many items of each severity (红/橙/黄), every severity present, zeros included."""
+    return {s: sum(1 for a in items if a.severity == s) for s in SEVERITY_NAMES}
 
 
 def _card(key: str, title: str, period: str, result: Result) -> ModuleCard:
@@ -105,8 +120,11 @@ def economy_card(
         if fig.status == "red" and fig.growth is not None and fig.target_growth is not None:
             word = "增长" if fig.growth >= 0 else "下降"
             card.alerts.append(
-                f"{indicator.name}{fig.label}同比{word}{abs(fig.growth):.1f}%，"
-                f"低于目标{fig.target_growth:g}%，差{fig.target_growth - fig.growth:.1f}个百分点"
+                (
+                    f"{indicator.name}{fig.label}同比{word}{abs(fig.growth):.1f}%，"
+                    f"低于目标{fig.target_growth:g}%，差{fig.target_growth - fig.growth:.1f}个百分点",
+                    ind_id,
+                )
             )
     card.period = f"{period[:4]}年累计"
     return card
@@ -209,6 +227,102 @@ def emergency_card(active: Result, year: Result, this_year: int) -> ModuleCard:
     return card
 
 
+def attention_all(
+    economy: ModuleCard,
+    tasks: pd.DataFrame,
+    warnings: Result,
+    events: Result,
+    weekly: Result,
+    this_week: str,
+    period: str | None = None,
+    county: str | None = None,
+) -> list[Attention]:
+    """Everything that needs attention now, most urgent first, each linked to its screen and
+    item (seen in `period` and `county`)."""
+
+    def link(path: str, param: str, key: object) -> str:
+        return item_link(path, param, str(key), period, county)
+
+    items: list[Attention] = []
+    if events.ok:
+        for e in events.frame.itertuples():
+            items.append(
+                Attention(
+                    1 if e.level <= 2 else 2,
+                    "应急指挥",
+                    f"{EVENT_LEVELS.get(e.level, '')}{e.title}（{e.status}）",
+                    link("/emergency", "event", e.event_id),
+                )
+            )
+    if warnings.ok:
+        for w in warnings.frame.itertuples():
+            if w.level <= 3:  # 红橙黄; 蓝色 is for the risk page
+                items.append(
+                    Attention(
+                        w.level,
+                        "风险管控",
+                        f"{LEVEL_NAMES[w.level]}预警：{w.title}（{w.stage}）",
+                        link("/risk", "warning", w.warning_id),
+                    )
+                )
+    items += [
+        Attention(2, "经济运行", text, link("/economy", "indicator", ind_id))
+        for text, ind_id in economy.alerts
+    ]
+    if not tasks.empty:
+        for t in tasks[tasks["light"] == "red"].itertuples():
+            late = f"逾期{-t.days_left}天" if t.days_left < 0 else "反馈停滞"
+            items.append(
+                Attention(
+                    2,
+                    "重点工作",
+                    f"{t.title}（{t.lead_unit}，{late}，进度{int(t.progress)}%）",
+                    link("/key-work", "task", t.task_id),
+                )
+            )
+    if weekly.ok and not weekly.frame.empty:
+        frame = weekly.frame.rename(columns={"category_l2": "category"})
+        for s in weekly_spikes(frame, this_week).itertuples():
+            items.append(
+                Attention(
+                    2,
+                    "12345热线",
+                    f"上周{s.category}类诉求 {int(s.tickets)} 件，为近8周均值的 {s.ratio:g} 倍",
+                    # the spike week's tickets of the category (the 12345 page's drill "hot")
+                    link("/hotline", "drill", f"hot|{s.category}"),
+                )
+            )
+    items.sort(key=lambda a: a.severity)
+    return items
+
+
+def not_connected_items(not_connected: tuple[tuple[str, str], ...]) -> list[Attention]:
+    """A module whose data is not configured cannot raise anything, so an empty list would
+    read as "nothing to attend to": it is listed as 未接入 instead."""
+    return [
+        Attention(
+            3, module, f"{module}数据未接入（数据集 {dataset} 未配置），本屏无法判断该模块情况"
+        )
+        for module, dataset in not_connected
+    ]
+
+
+def shortlist(items: list[Attention], limit: int = 12, per_module: int = 3) -> list[Attention]:
+    """Most urgent first, but no module may crowd out the others: at most `per_module` each,
+    taken in rounds (every module's most urgent item, then every module's second, ...) so
+    that the limit never drops a whole module while another shows three items."""
+    by_module: dict[str, list[Attention]] = {}
+    for item in sorted(items, key=lambda a: a.severity):
+        by_module.setdefault(item.module, []).append(item)
+    kept: list[Attention] = []
+    for rank in range(per_module):
+        for module_items in by_module.values():
+            if rank < len(module_items) and len(kept) < limit:
+                kept.append(module_items[rank])
+    kept.sort(key=lambda a: a.severity)
+    return kept
+
+
 def attention_list(
     economy: ModuleCard,
     tasks: pd.DataFrame,
@@ -220,65 +334,7 @@ def attention_list(
     per_module: int = 3,
     not_connected: tuple[tuple[str, str], ...] = (),
 ) -> list[Attention]:
-    """What needs attention now, most urgent first; then each (module, dataset) not connected.
-
-    A module whose data is not configured cannot raise anything, so an empty list would read as
-    "nothing to attend to": it is listed as 未接入 instead, whatever the limit.
-    """
-    items: list[Attention] = []
-    if events.ok:
-        for e in events.frame.itertuples():
-            items.append(
-                Attention(
-                    1 if e.level <= 2 else 2,
-                    "应急指挥",
-                    f"{EVENT_LEVELS.get(e.level, '')}{e.title}（{e.status}）",
-                )
-            )
-    if warnings.ok:
-        for w in warnings.frame.itertuples():
-            if w.level <= 2:
-                items.append(
-                    Attention(
-                        w.level, "风险管控", f"{LEVEL_NAMES[w.level]}预警：{w.title}（{w.stage}）"
-                    )
-                )
-    items += [Attention(2, "经济运行", text) for text in economy.alerts]
-    if not tasks.empty:
-        for t in tasks[tasks["light"] == "red"].head(5).itertuples():
-            late = f"逾期{-t.days_left}天" if t.days_left < 0 else "反馈停滞"
-            items.append(
-                Attention(
-                    2, "重点工作", f"{t.title}（{t.lead_unit}，{late}，进度{int(t.progress)}%）"
-                )
-            )
-    if weekly.ok and not weekly.frame.empty:
-        frame = weekly.frame.rename(columns={"category_l2": "category"})
-        for s in weekly_spikes(frame, this_week).head(3).itertuples():
-            items.append(
-                Attention(
-                    2,
-                    "12345热线",
-                    f"上周{s.category}类诉求 {int(s.tickets)} 件，为近8周均值的 {s.ratio:g} 倍",
-                )
-            )
-    # Most urgent first, but no module may crowd out the others: at most `per_module` each,
-    # taken in rounds (every module's most urgent item, then every module's second, ...) so
-    # that the limit never drops a whole module while another shows three items.
-    items.sort(key=lambda a: a.severity)
-    by_module: dict[str, list[Attention]] = {}
-    for item in items:
-        by_module.setdefault(item.module, []).append(item)
-    kept: list[Attention] = []
-    for rank in range(per_module):
-        for module_items in by_module.values():
-            if rank < len(module_items) and len(kept) < limit:
-                kept.append(module_items[rank])
-    kept.sort(key=lambda a: a.severity)
-    kept += [
-        Attention(
-            3, module, f"{module}数据未接入（数据集 {dataset} 未配置），本屏无法判断该模块情况"
-        )
-        for module, dataset in not_connected
-    ]
-    return kept
+    """The shortlist of what needs attention now; then each (module, dataset) not connected,
+    whatever the limit."""
+    items = attention_all(economy, tasks, warnings, events, weekly, this_week)
+    return shortlist(items, limit, per_module) + not_connected_items(not_connected)

@@ -43,8 +43,10 @@ def build_screen(
     levels: list[int] | None = None,
     domain: str = "all",
     highlight: str | None = None,
+    measure: str | None = None,
 ) -> dict:
-    """Everything the screen shows for a period and county (None = the whole city)."""
+    """Everything the screen shows for a period and county (None = the whole city); the map
+    counts warnings, or per 10,000 residents with measure "per10k"."""
     cfg = acks.config(hub)
     lights = (hub.module_config.get("key_work") or KeyWorkConfig()).lights.rules()
     view = in_force(hub, cfg, county, today, lights)
@@ -82,7 +84,13 @@ def build_screen(
     return {
         "summary": summary,
         "by_domain": figures.domain_bar(domain_level_table(frame)),
-        "map": figures.risk_map(outlines, county_counts(frame, counties), points, county),
+        "map": figures.risk_map(
+            outlines,
+            county_counts(frame, counties),
+            points,
+            county,
+            maps.population(hub.settings) if measure == maps.PER_10K else None,
+        ),
         "map_note": (
             f"县区按在发布预警条数着色；圆点为有坐标的预警，菱形为驾驶舱预警（按县区）；数据截至 {stamp}"
         ),
@@ -135,9 +143,10 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("risk-levels", "value"),
         Input("risk-domain", "value"),
         Input("risk-refresh", "data"),
+        Input("risk-map-measure", "value"),
         State("url", "search"),
     )
-    def update_screen(period, county, levels, domain, _refresh, search):  # noqa: ANN001, ANN202
+    def update_screen(period, county, levels, domain, _refresh, measure, search):  # noqa: ANN001, ANN202
         """The screen for the selected period and county."""
         if not period:
             return (no_update,) * 7
@@ -149,6 +158,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             levels or [],
             domain or "all",
             highlighted(search),
+            measure,
         )
         return (
             built["summary"],

@@ -12,7 +12,7 @@ from dash import dcc, html
 from cockpit import ids, theme
 from cockpit.calls import contact_link
 from cockpit.formatting import as_of
-from cockpit.maps import county_map
+from cockpit.maps import Population, county_map
 from cockpit.plot_text import plain, plain_all
 from cockpit.store import Ack
 from panels.risk.early_warning import LEVEL_NAMES
@@ -91,12 +91,14 @@ def risk_map(
     counts: dict[str, float],
     points: pd.DataFrame,
     selected: str | None,
+    people: Population | None = None,
 ) -> go.Figure:
-    """The county map coloured by warnings in force, with a point per warning (by level)."""
+    """The county map coloured by warnings in force (or per 10,000 residents, with `people`),
+    with a point per warning (by level, in a legend of their own)."""
     texts = {c: f"{int(v)}条" for c, v in counts.items()}
-    fig = county_map(outlines, counts, texts, selected)
-    # County names must stay readable on the lightest fill too.
-    fig.update_traces(selector=dict(name="labels"), textfont_shadow="0px 0px 4px #06162e")
+    fig = county_map(
+        outlines, counts, texts, selected, unit="条", title="在发布预警", people=people
+    )
     shown = points.dropna(subset=["x", "y"]) if not points.empty else points
     for level in LEVELS:
         rows = shown[shown["level"] == level] if not shown.empty else shown
@@ -121,11 +123,12 @@ def risk_map(
                 ],
                 hoverinfo="text",
                 showlegend=True,
+                legend="legend2",  # the first legend is the counties' classes
             )
         )
     fig.update_layout(
         showlegend=True,
-        legend=dict(orientation="h", y=0, x=0, yanchor="top", font=dict(size=12)),
+        legend2=dict(orientation="h", y=0, x=1, xanchor="right", yanchor="top", font=dict(size=12)),
     )
     return fig
 

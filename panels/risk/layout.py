@@ -6,7 +6,7 @@ from dash import dcc, html
 
 from cockpit.components import FIT_GRAPH, SIZED_GRAPH, panel
 from cockpit.exports import links
-from cockpit.maps import values_store
+from cockpit.maps import map_block
 from panels.risk.config import DOMAINS
 from panels.risk.early_warning import LEVEL_NAMES
 
@@ -47,10 +47,13 @@ def layout() -> html.Div:
                         # The box has the height (per screen size, assets/risk.css); the
                         # responsive graph fills it (Dash gives it an inline height of 100%).
                         html.Div(
-                            dcc.Graph(id="risk-map", config=MAP_CONFIG, className="rk-map"),
+                            # drawn from its values store by assets/maps.js; 总量/每万人, 返回全市
+                            map_block(
+                                dcc.Graph(id="risk-map", config=MAP_CONFIG, className="rk-map"),
+                                per_capita=True,
+                            ),
                             className="rk-map-box",
                         ),
-                        values_store("risk-map"),  # drawn from it by assets/maps.js
                         html.P(id="risk-map-note", className="panel-note"),
                         className="rk-map-panel",
                     ),

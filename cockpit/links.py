@@ -1,0 +1,38 @@
+"""Links to one item on a screen: `/risk?warning=<id>`, `/key-work?task=<id>`, ...
+
+A link from one screen to an item of another (一屏知全市's 需要关注) carries the item's key in
+its query, with the period and county it was seen in. The screen it opens selects that item
+as a click on it would, by putting the key in the store the screen already reads. The key is
+only a name: each screen looks the item up again within the user's scope, as it does for a
+click, so a forged link can show nothing the user may not see.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from dash import Dash, Input, Output
+
+
+def item_link(
+    path: str, param: str, key: str, period: str | None = None, county: str | None = None
+) -> str:
+    """The screen's path with the item, the period and the county in its query."""
+    query = {"period": period, "county": county, param: key}
+    return f"{path}?{urlencode({k: v for k, v in query.items() if v})}"
+
+
+def select_from_link(app: Dash, param: str, store_id: str, prefix: str = "") -> None:
+    """On arrival at a screen with ?<param>=<key>, put `prefix + key` into its store."""
+    # In the browser: the store takes the key the moment the page is drawn, no round trip.
+    app.clientside_callback(
+        f"""
+        function(search) {{
+            var key = new URLSearchParams(search || '').get({param!r});
+            return key ? {prefix!r} + key : window.dash_clientside.no_update;
+        }}
+        """,
+        Output(store_id, "data", allow_duplicate=True),
+        Input("url", "search"),
+        prevent_initial_call="initial_duplicate",
+    )
