@@ -1,0 +1,38 @@
+"""The wall's own screens (cockpit/wall_views.py): which modules have one, and what they hold."""
+
+from __future__ import annotations
+
+from cockpit import wall_views
+from cockpit.panels import all_panels
+from cockpit.settings import load_settings
+
+
+def test_every_shipped_carousel_screen_has_a_wall_view() -> None:
+    """A screen without a view of its own would be its desk page shrunk onto the wall (#20)."""
+    shipped = [s.panel for s in load_settings(environ={}).wall.screens]
+    assert [key for key in shipped if wall_views.view_of(key) is None] == []
+
+
+def test_a_wall_page_is_the_screen_title_and_one_body_to_fill() -> None:
+    """The page carries the module's title (what the wall shows at its top) and the body id
+    the one callback fills; a module without a view gets None (its desk page is used)."""
+    panels = {p.key: p for p in all_panels()}
+    page = wall_views.page(panels["risk"])
+    assert page.children[0].children == "风险管控"
+    assert page.children[1].id == wall_views.BODY_ID
+    assert wall_views.page(panels["briefing"]) is None
+
+
+def test_wall_charts_have_no_text_below_18px_and_nothing_to_click() -> None:
+    """A desk figure with 12 px ticks and 13 px labels comes out in wall type, static."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Bar(x=[1, 2], y=[3, 4], text=["a", "b"], textfont=dict(size=12)))
+    fig.update_layout(font=dict(size=12), height=300, xaxis=dict(tickfont=dict(size=11)))
+    fig.add_annotation(text="note", font=dict(size=10))
+    graph = wall_views.chart(fig).children
+    out = graph.figure
+    assert graph.config["staticPlot"] is True
+    assert out.layout.font.size >= 18 and out.layout.xaxis.tickfont.size >= 18
+    assert out.layout.annotations[0].font.size >= 18 and out.data[0].textfont.size >= 18
+    assert out.layout.height is None  # the wall's box sets the size
