@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ skip_without_chromium()
 LABEL_PX = 18  # the smallest text on a wall at 1080p
 HEADLINE_PX = 40  # the headline figures
 SECONDS = 15  # each screen's time on the wall in this test (time enough to measure it)
+SETTLE = 1.5  # the previous screen has faded out, the charts have their final size
 SHIPPED = [s.panel for s in load_settings(environ={}).wall.screens]
 TITLES = {p.key: p.title for p in all_panels()}
 
@@ -52,7 +54,8 @@ function shownEl(el) {
   return r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0 && r.left < W && r.top < H;
 }
 const px = (el) => parseFloat(win.getComputedStyle(el).fontSize) * scale;
-const small = [], sizes = [];
+const small = [], sizes = [], under = [];
+const BAR = 52;  // the bottom strip of the canvas is the carousel bar's (assets/wall.css)
 const walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT);
 for (let node = walker.nextNode(); node; node = walker.nextNode()) {
   const text = node.textContent.trim();
@@ -60,6 +63,7 @@ for (let node = walker.nextNode(); node; node = walker.nextNode()) {
   if (!text || !el || el.closest('script, style, noscript') || !shownEl(el)) continue;
   const size = px(el);
   sizes.push(size);
+  if (el.getBoundingClientRect().bottom > H - BAR + 1) under.push(text.slice(0, 20));
   if (size < minPx - 0.01) small.push(text.slice(0, 30) + ' @' + size.toFixed(1) + 'px');
 }
 const headlines = [...doc.querySelectorAll('.wall-headline')].filter(shownEl).map(px);
@@ -68,9 +72,10 @@ const found = [...doc.querySelectorAll(controls)].filter(shownEl)
     ? '.' + String(e.className).split(' ')[0] : '') + ' ' + (e.textContent || '').trim().slice(0, 12));
 const title = doc.querySelector('.wall-screen-title');
 return {
-  small: small, texts: sizes.length, headlines: headlines, controls: found,
+  small: small, under: under, texts: sizes.length, headlines: headlines, controls: found,
   scroll: [doc.documentElement.scrollWidth, doc.documentElement.scrollHeight, W, H],
   shrunk: frame.style.transform || '',
+  filled: doc.querySelector('.cockpit').getBoundingClientRect().width,
   title: title && shownEl(title) ? title.textContent.trim() : null,
   phones: (doc.body.innerText.match(/1[3-9]\\d{9}|1\\d{2}\\*{4}\\d{4}/g) || []),
   median: sizes.sort((a, b) => a - b)[Math.floor(sizes.length / 2)] || 0,
@@ -152,9 +157,10 @@ def test_every_wall_screen_is_composed_for_1080p(server: Server, browser) -> Non
         following = TITLES[SHIPPED[(index + 1) % len(SHIPPED)]]
         wait(browser, f"document.body.dataset.screens === '{key}'", 90, f"the {key} screen")
         assert wait(browser, SHOWN_DRAWN + f" === '{title}'", 60, f"{key} drawn")
+        time.sleep(SETTLE)
+        shot(browser, f"wall-{key}-1920x1080")
         found = browser.execute_script(MEASURE, current_frame(browser), 1, LABEL_PX, CONTROLS)
         countdown = browser.execute_script(COUNTDOWN)
-        shot(browser, f"wall-{key}-1920x1080")
         print(key, f"{found['texts']} texts, median {found['median']:.0f}px,",
               f"headlines {found['headlines']}, countdown {countdown}")  # fmt: skip
         if found["small"]:
@@ -162,11 +168,15 @@ def test_every_wall_screen_is_composed_for_1080p(server: Server, browser) -> Non
                             f"{LABEL_PX}px: {found['small'][:8]}")  # fmt: skip
         if not found["headlines"] or min(found["headlines"]) < HEADLINE_PX:
             problems.append(f"{key}: headline figures {found['headlines']} (>= {HEADLINE_PX}px)")
+        if found["under"]:
+            problems.append(f"{key}: text under the carousel bar: {found['under'][:5]}")
         if found["controls"]:
             problems.append(f"{key}: controls on the wall: {found['controls'][:8]}")
         width, height, canvas_w, canvas_h = found["scroll"]
         if width > canvas_w or height > canvas_h or found["shrunk"]:
             problems.append(f"{key}: {width}x{height} on {canvas_w}x{canvas_h} {found['shrunk']}")
+        if found["filled"] < canvas_w - 1:
+            problems.append(f"{key}: the page fills {found['filled']} of {canvas_w} px")
         if found["phones"]:
             problems.append(f"{key}: phone numbers on the wall: {found['phones'][:3]}")
         if found["title"] != title:
@@ -186,6 +196,7 @@ def test_wall_screens_scale_whole_on_4k(server: Server, browser) -> None:  # noq
     for key in SHIPPED:
         wait(browser, f"document.body.dataset.screens === '{key}'", 90, f"the {key} screen")
         wait(browser, SHOWN_DRAWN + f" === '{TITLES[key]}'", 60, f"{key} drawn")
+        time.sleep(SETTLE)
         found = browser.execute_script(MEASURE, current_frame(browser), 2, 2 * LABEL_PX, CONTROLS)
         shot(browser, f"wall-{key}-3840x2160")
         assert found["small"] == [], f"{key} at 4K: {found['small'][:8]}"

@@ -98,13 +98,15 @@
     return frames[key];
   }
 
-  /* A page taller than the canvas is shrunk to fit it rather than cut off. */
+  /* A desk page taller than the canvas is shrunk to fit it rather than cut off. A wall view
+   * is composed for the canvas (its height is the frame's): never shrunk, since a frame made
+   * taller would make it taller too. */
   function fitContent(frame) {
     var doc = pageDoc(frame.el);
     var shell = doc && doc.querySelector(".cockpit");
     if (!shell) return;
     var h = Math.ceil(shell.getBoundingClientRect().height);
-    if (h > H + 2) {
+    if (h > H + 2 && !doc.querySelector(".wall-view")) {
       var s = H / h;
       frame.el.style.height = h + "px";
       frame.el.style.transform = "translateX(" + (W - W * s) / 2 + "px) scale(" + s + ")";

@@ -13,7 +13,7 @@ from cockpit.maps import county_map, county_outlines
 from panels.overview.callbacks import build_overview, map_values
 from panels.overview.transform import ModuleCard
 
-ATTENTION_SHOWN = 6  # what fits under the map at 20 px; the most urgent first
+ATTENTION_SHOWN = 5  # what fits under the map at 20 px; the most urgent first
 
 
 def card(c: ModuleCard) -> html.Section:
