@@ -83,7 +83,7 @@ def box(title: str | None, *children: Any, cls: str = "") -> html.Section:  # no
 
 def figure(
     value: str, unit: str = "", label: str = "", note: Any = "", status: str = "none"
-) -> html.Div:  # noqa: ANN401, E501
+) -> html.Div:  # noqa: ANN401
     """A headline figure: label above, the number (>= 40 px) with its unit, a note below."""
     return html.Div(
         className=f"wall-stat status-{status}",
@@ -140,9 +140,9 @@ def map_chart(fig: go.Figure, hub: Any, cls: str = "") -> html.Div:  # noqa: ANN
 
 def legend(
     values: dict[str, float | None], unit: str, text: Callable[[float], str] = str
-) -> html.Div:  # noqa: E501
+) -> html.Div:
     """The map's key: the colour ramp of cockpit.maps from the lowest to the highest value."""
-    shown = [v for v in values.values() if v is not None]
+    shown = [v for v in values.values() if v is not None and v == v]  # not missing, not NaN
     if not shown:
         return html.Div("灰色：暂无数据", className="wall-legend")
     low, high = min(shown), max(shown)
@@ -171,7 +171,7 @@ def items(rows: list[tuple[str, str, str]], empty: str) -> html.Ul:
                 [
                     html.Span(lead, className="wall-item-lead"),
                     html.Span(text, className="wall-item-text"),
-                ],  # noqa: E501
+                ],
                 className=f"wall-item {cls}",
             )
             for cls, lead, text in rows

@@ -79,6 +79,7 @@ return {
   title: title && shownEl(title) ? title.textContent.trim() : null,
   phones: (doc.body.innerText.match(/1[3-9]\\d{9}|1\\d{2}\\*{4}\\d{4}/g) || []),
   median: sizes.sort((a, b) => a - b)[Math.floor(sizes.length / 2)] || 0,
+  smallest: sizes[0] || 0,
 };
 """
 
@@ -161,7 +162,7 @@ def test_every_wall_screen_is_composed_for_1080p(server: Server, browser) -> Non
         shot(browser, f"wall-{key}-1920x1080")
         found = browser.execute_script(MEASURE, current_frame(browser), 1, LABEL_PX, CONTROLS)
         countdown = browser.execute_script(COUNTDOWN)
-        print(key, f"{found['texts']} texts, median {found['median']:.0f}px,",
+        print(key, f"{found['texts']} texts, smallest {found['smallest']:.0f}px, median {found['median']:.0f}px,",
               f"headlines {found['headlines']}, countdown {countdown}")  # fmt: skip
         if found["small"]:
             problems.append(f"{key}: {len(found['small'])} of {found['texts']} texts below "

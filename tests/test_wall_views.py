@@ -36,3 +36,11 @@ def test_wall_charts_have_no_text_below_18px_and_nothing_to_click() -> None:
     assert out.layout.font.size >= 18 and out.layout.xaxis.tickfont.size >= 18
     assert out.layout.annotations[0].font.size >= 18 and out.data[0].textfont.size >= 18
     assert out.layout.height is None  # the wall's box sets the size
+
+
+def test_map_legend_runs_from_the_lowest_to_the_highest_reported_county() -> None:
+    """Counties without a figure (None, NaN: 未报) are left out of the ramp, not read as 0."""
+    key = wall_views.legend({"c": float("nan"), "a": 25.0, "b": None, "d": 186.0}, "件", str)
+    ends = [c.children for c in key.children if c.className == "wall-legend-end"]
+    assert ends == ["25.0", "186.0"]
+    assert key.children[-1].children == "件"
