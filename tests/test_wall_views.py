@@ -44,3 +44,38 @@ def test_map_legend_runs_from_the_lowest_to_the_highest_reported_county() -> Non
     ends = [c.children for c in key.children if c.className == "wall-legend-end"]
     assert ends == ["25.0", "186.0"]
     assert key.children[-1].children == "件"
+
+
+def walk(node):  # noqa: ANN001, ANN201
+    """Every component and string in a Dash tree."""
+    yield node
+    children = getattr(node, "children", None)
+    if isinstance(node, (list, tuple)):
+        children = node
+    if isinstance(children, (list, tuple)):
+        for child in children:
+            yield from walk(child)
+    elif children is not None and not isinstance(children, str):
+        yield from walk(children)
+
+
+def test_each_wall_view_draws_for_the_city_and_for_a_county_with_nothing_to_click(hub) -> None:  # noqa: ANN001
+    """Every module's wall view, for the whole city and for one county (a wall screen may be
+    configured with `county:`): drawn, with no control, link, download or phone number."""
+    import re
+
+    from dash import dcc, html
+
+    county = hub.settings.city.counties[0].code
+    controls = (html.Button, html.A, html.Form, dcc.Input, dcc.Dropdown, dcc.Link, dcc.Download)
+    for panel in all_panels():
+        view = wall_views.view_of(panel.key)
+        if view is None:
+            continue
+        for place in (None, county):
+            nodes = list(walk(view(hub, "2026-10", place)))
+            found = [type(n).__name__ for n in nodes if isinstance(n, controls)]
+            assert found == [], f"{panel.key} {place}: {found}"
+            assert any(getattr(n, "className", None) == "wall-headline" for n in nodes)
+            texts = " ".join(n for n in nodes if isinstance(n, str))
+            assert not re.search(r"1[3-9]\d{9}|tel:", texts), f"{panel.key} {place}"
