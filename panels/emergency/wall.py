@@ -22,6 +22,7 @@ from panels.emergency.transform import (
     casualties,
     count_rows,
     response_in_force,
+    roster_rows,
 )
 
 LISTED = 5  # events and warnings that fit each list at 20 px
@@ -79,6 +80,14 @@ def view(hub: DataHub, period: str, county: str | None) -> list:
     bound = data.window_bound(now, config.refresh_seconds)
     counts = data.event_counts(hub, county, now, data.events_probe(hub, county, bound), bound)
     by_level = count_rows(counts.frame, "level", ui.level_labels())
+    # Who is on duty today: role, name and post; never their numbers (calls are made from
+    # the duty desk's own screen, not from the wall).
+    duty = data.duty_roster(hub, now.date())
+    on_duty = [
+        ("sev-4", r["role"], f"{r['name']} · {r['post']}" if r.get("post") else str(r["name"]))
+        for r in roster_rows(duty.frame)
+    ]
+    duty_empty = ui.source_note(duty).children if duty.error else "今日值班表未报送"
     return [
         html.Div(f"{place} · 实时", className="wall-screen-place"),
         html.Div(
@@ -115,6 +124,7 @@ def view(hub: DataHub, period: str, county: str | None) -> list:
                     w.items(listed_events, "当前没有正在处置的突发事件"),
                     cls="em-wall-list",
                 ),
+                w.box("今日值班", w.items(on_duty, duty_empty), cls="em-wall-duty"),
             ],
         ),
         w.box(
