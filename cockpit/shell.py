@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode
 import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from cockpit import clock
+from cockpit import clock, wall_views
 from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import month_label
 from cockpit.hub import DataHub
@@ -302,8 +302,10 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
         note = period_notice(asked if corrected else None, shown, offered)
         return url, period_choices(offered.options), shown, county, note
 
-    @app.callback(Output("page-content", "children"), Input("url", "pathname"))
-    def route(pathname):  # noqa: ANN001, ANN202
+    @app.callback(
+        Output("page-content", "children"), Input("url", "pathname"), State("url", "search")
+    )
+    def route(pathname, search):  # noqa: ANN001, ANN202
         """The page for a path; unknown paths get a clear message, not a blank screen."""
         panel = by_path.get(pathname or "/")
         role = current_principal().role
@@ -323,7 +325,9 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
                 className="page-missing",
                 children=[html.H2("页面不存在"), dcc.Link("返回一屏知全市", href="/")],
             )
-        return panel.layout()
+        # On the wall (?wall=1) a module's own wall view, composed for the canvas, if it has one.
+        wall_page = wall_views.page(panel) if is_wall(search) else None
+        return wall_page or panel.layout()
 
     @app.callback(
         Output("shell-as-of", "children"),

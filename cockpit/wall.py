@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from dash import Dash
 
+from cockpit import wall_views
 from cockpit.panels import PanelSpec
 from cockpit.settings import ConfigError, Settings
 
@@ -80,7 +81,6 @@ def page(app: Dash, config: dict) -> str:
 <body>
 <div id="wall-stage" aria-live="off"></div>
 <div id="wall-status" class="wall-status" role="status"></div>
-<ol id="wall-dots" class="wall-dots" aria-label="轮播"></ol>
 <script id="wall-config" type="application/json">{data}</script>
 <script src="{assets}frame.js"></script>
 </body>
@@ -90,6 +90,8 @@ def page(app: Dash, config: dict) -> str:
 def register(app: Dash, settings: Settings, panels: list[PanelSpec]) -> None:
     """Serve /wall (checked at start-up: every screen must name a module that has a page)."""
     config = wall_config(settings, panels, app.config.requests_pathname_prefix or "/")
+    # The modules' wall views (cockpit/wall_views.py) read through the factory's data hub.
+    wall_views.register(app, app.server.extensions["cockpit_hub"], panels)
 
     @app.server.route(WALL_PATH)
     def wall():  # noqa: ANN202

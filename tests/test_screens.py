@@ -47,11 +47,11 @@ def problems(folder: Path) -> list[str]:
 
 
 # -- configuration -------------------------------------------------------------------------
-def test_shipped_wall_rotates_through_the_one_screen_modules() -> None:
-    """The shipped carousel: the overview longest, then the modules that fit about one screen."""
+def test_shipped_wall_rotates_through_every_module_with_a_wall_view() -> None:
+    """The shipped carousel: the overview longest, then each module's own wall view."""
     wall = load_settings(environ={}).wall
     keys = [s.panel for s in wall.screens]
-    assert keys == ["overview", "economy", "risk", "emergency"]
+    assert keys == ["overview", "economy", "key_work", "risk", "emergency", "hotline"]
     assert wall.screens[0].panel == "overview"
     assert wall.screens[0].seconds == max(s.seconds for s in wall.screens)
     assert (wall.design_width, wall.design_height, wall.fit) == (1920, 1080, "contain")

@@ -277,14 +277,14 @@ def test_wall_fills_4k_and_a_spliced_wall_and_the_carousel_advances(
     )
     # The panels refresh in place (every 10 s here): the cards are drawn anew, no page load.
     # The frame is "shown" once its shell is drawn; the cards come with the first callback.
-    wait(browser, f"{inner}.querySelector('#overview-cards-left > *') !== null", 30,
-         "the overview cards")  # fmt: skip
+    wait(browser, f"{inner}.querySelector('#wall-view-body > *') !== null", 30,
+         "the overview's wall view")  # fmt: skip
     browser.execute_script(
         f"const d = {inner}; d.defaultView.__kept = 1;"
-        "d.querySelector('#overview-cards-left > *').dataset.mark = 'old'"
+        "d.querySelector('#wall-view-body > *').dataset.mark = 'old'"
     )
     shot(browser, "wall-3840x2160")
-    wait(browser, f"{inner}.querySelector('#overview-cards-left > *').dataset.mark !== 'old'", 25,
+    wait(browser, f"{inner}.querySelector('#wall-view-body > *').dataset.mark !== 'old'", 25,
          "an in-place refresh")  # fmt: skip
     assert browser.execute_script(f"return {inner}.defaultView.__kept") == 1
     # The carousel: the risk screen comes next, shown once drawn.

@@ -17,7 +17,6 @@
   var body = document.body;
   var stage = document.getElementById("wall-stage");
   var statusBox = document.getElementById("wall-status");
-  var dots = document.getElementById("wall-dots");
 
   var step = 0;
   var down = false;
@@ -37,6 +36,12 @@
     tile.style.left = t * W + "px";
     tile.style.width = W + "px";
     tile.style.height = H + "px";
+    // The carousel bar, on the canvas (it scales with it): the screens, the current one
+    // marked, and how long until the next one comes up.
+    var bar = document.createElement("div");
+    bar.className = "wall-bar";
+    bar.innerHTML = '<ol class="wall-dots" aria-label="轮播"></ol><span class="wall-next"></span>';
+    tile.appendChild(bar);
     stage.appendChild(tile);
     tiles.push(tile);
   }
@@ -69,7 +74,10 @@
     if (!doc || !doc.querySelector(".cockpit")) return false;
     if (doc.querySelector("._dash-loading")) return false;
     var content = doc.getElementById("page-content");
-    return !!(content && content.children.length);
+    if (!content || !content.children.length) return false;
+    // A wall view (cockpit/wall_views.py) is drawn once its body has been filled.
+    var view = doc.getElementById("wall-view-body");
+    return !view || view.children.length > 0;
   }
 
   function makeFrame(tileIndex, screenIndex) {
@@ -90,13 +98,15 @@
     return frames[key];
   }
 
-  /* A page taller than the canvas is shrunk to fit it rather than cut off. */
+  /* A desk page taller than the canvas is shrunk to fit it rather than cut off. A wall view
+   * is composed for the canvas (its height is the frame's): never shrunk, since a frame made
+   * taller would make it taller too. */
   function fitContent(frame) {
     var doc = pageDoc(frame.el);
     var shell = doc && doc.querySelector(".cockpit");
     if (!shell) return;
     var h = Math.ceil(shell.getBoundingClientRect().height);
-    if (h > H + 2) {
+    if (h > H + 2 && !doc.querySelector(".wall-view")) {
       var s = H / h;
       frame.el.style.height = h + "px";
       frame.el.style.transform = "translateX(" + (W - W * s) / 2 + "px) scale(" + s + ")";
@@ -175,23 +185,43 @@
     maybeAdvance(allShown);
     body.setAttribute("data-step", String(step));
     body.setAttribute("data-screens", showing.join(","));
-    renderDots();
+    renderBars();
   }
 
-  function renderDots() {
-    if (SCREENS.length <= TILES) {
-      dots.hidden = true;
-      return;
+  /* Each tile's bar: every screen's title (this tile's current one marked) and a countdown
+   * to this tile's next screen, counted from when the step came on screen. */
+  function renderBars() {
+    var seconds = stepSeconds();
+    var left = stepShownAt === null ? seconds : seconds - (Date.now() - stepShownAt) / 1000;
+    for (var t = 0; t < TILES; t++) {
+      var bar = tiles[t].querySelector(".wall-bar");
+      var list = bar.querySelector(".wall-dots");
+      var next = bar.querySelector(".wall-next");
+      if (SCREENS.length <= TILES) {
+        bar.hidden = true;
+        continue;
+      }
+      if (list.children.length !== SCREENS.length) {
+        list.innerHTML = "";
+        SCREENS.forEach(function (screen) {
+          var li = document.createElement("li");
+          li.textContent = screen.title;
+          list.appendChild(li);
+        });
+      }
+      var current = screenOf(t, step);
+      Array.prototype.forEach.call(list.children, function (li, i) {
+        li.className = i === current ? "active" : "";
+      });
+      next.textContent = "下一屏 " + SCREENS[screenOf(t, step + 1)].title + " · " +
+        Math.max(0, Math.ceil(left)) + " 秒";
     }
-    dots.innerHTML = "";
-    SCREENS.forEach(function (screen, i) {
-      var li = document.createElement("li");
-      li.textContent = screen.title;
-      var active = false;
-      for (var t = 0; t < TILES; t++) if (screenOf(t, step) === i) active = true;
-      if (active) li.className = "active";
-      dots.appendChild(li);
-    });
+  }
+
+  function stepSeconds() {
+    var seconds = 0;
+    for (var t = 0; t < TILES; t++) seconds = Math.max(seconds, SCREENS[screenOf(t, step)].seconds);
+    return seconds;
   }
 
   /* A step lasts its screens' seconds from the moment they are all on screen, so a slow
@@ -200,9 +230,7 @@
     if (SCREENS.length <= TILES) return;
     if (!allShown) return;
     if (stepShownAt === null) stepShownAt = Date.now();
-    var seconds = 0;
-    for (var t = 0; t < TILES; t++) seconds = Math.max(seconds, SCREENS[screenOf(t, step)].seconds);
-    if (Date.now() - stepShownAt >= seconds * 1000) {
+    if (Date.now() - stepShownAt >= stepSeconds() * 1000) {
       step += 1;
       stepShownAt = null;
     }
