@@ -107,7 +107,7 @@ def chart(fig: go.Figure | dict, cls: str = "") -> html.Div:
     big = dict(size=TEXT_PX)
     fig.update_layout(
         font=big,
-        legend=dict(font=big),
+        legend=dict(font=big, title=dict(font=big)),
         title=dict(font=dict(size=22)),
         hoverlabel=dict(font=big),
     )
@@ -135,6 +135,9 @@ def map_chart(fig: go.Figure, hub: Any, cls: str = "") -> html.Div:  # noqa: ANN
     """A county map with its borders put in here (desk pages have the browser fetch them,
     assets/maps.js): a wall view is drawn whole by one callback, with no store beside it."""
     geometry = json.loads(maps.geometry_json(str(hub.settings.city.map_path())))
+    # The wall draws its own legend beside the map, in wall type (legend()); the desk map's
+    # own legend, in the corner at desk size, would repeat it.
+    fig = go.Figure(fig).update_layout(showlegend=False)
     return chart(maps.with_geometry(fig.to_plotly_json(), geometry), cls)
 
 
