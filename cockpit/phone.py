@@ -5,13 +5,15 @@ directory) show their title and a 展开详情 button, and open in place when ta
 screens the fold does nothing: no button, the section always shown (assets/phone.css).
 
 The fold is a wrapper around a section's body, so a panel keeps its own id, title and
-数据截至 line; the callbacks that fill the body are untouched and run as before. Keys are
-ASCII (pattern-matching ids with other characters are not matched by Dash, issue #20 item 1).
+数据截至 line; the callbacks that fill the body are untouched and run as before. Its ids are
+pattern ids made by cockpit.ids.pattern_id, as every pattern id of the cockpit (issue #20 item 1).
 """
 
 from __future__ import annotations
 
 from dash import MATCH, Dash, Input, Output, State, html
+
+from cockpit.ids import pattern_id
 
 FOLD = "phone-fold"
 TOGGLE = "phone-fold-toggle"
@@ -19,21 +21,19 @@ TOGGLE = "phone-fold-toggle"
 
 def fold(key: str, *children, label: str = "展开详情") -> list:  # noqa: ANN002
     """The toggle and the folded body of a section: [button, body], to go under its title."""
-    if not key.isascii():
-        raise ValueError(f"fold key must be ASCII: {key!r}")
     return [
         html.Button(
             [
                 html.Span(label, className="phone-fold-open"),
                 html.Span("收起", className="phone-fold-close"),
             ],
-            id={"type": TOGGLE, "key": key},
+            id=pattern_id(TOGGLE, key=key),
             type="button",
             className=TOGGLE,
             n_clicks=0,
             **{"aria-expanded": "false", "data-fold": key},
         ),
-        html.Div(list(children), id={"type": FOLD, "key": key}, className=FOLD),
+        html.Div(list(children), id=pattern_id(FOLD, key=key), className=FOLD),
     ]
 
 

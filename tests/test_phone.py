@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from dash import dcc, html
 
+from cockpit.ids import decode_key
 from cockpit.panels import all_panels
 from cockpit.phone import fold
 from cockpit.security.roles import ROLES, may_open
@@ -30,12 +31,11 @@ def test_every_role_gets_at_most_five_tabs_and_the_rest_under_more(role: str) ->
         assert not more and len(tabs) == len(visible)
 
 
-def test_a_fold_key_must_be_ascii() -> None:
-    """Dash does not match pattern ids carrying other characters (issue #20 item 1)."""
-    with pytest.raises(ValueError, match="ASCII"):
-        fold("任务", html.P("x"))
-    toggle, body = fold("tasks", html.P("x"))
-    assert toggle.id == {"type": "phone-fold-toggle", "key": "tasks"}
-    assert body.className == "phone-fold" and toggle.to_plotly_json()["props"]["aria-expanded"] == (
-        "false"
-    )
+def test_fold_ids_are_pattern_ids_with_encoded_keys() -> None:
+    """A fold's ids carry its key encoded (cockpit.ids), so any key is matched by Dash."""
+    toggle, body = fold("任务", html.P("x"))
+    assert toggle.id["type"] == "phone-fold-toggle" and body.id["type"] == "phone-fold"
+    assert toggle.id["key"] == body.id["key"] and decode_key(toggle.id["key"]) == "任务"
+    assert toggle.id["key"].isascii()
+    assert toggle.to_plotly_json()["props"]["aria-expanded"] == "false"
+    assert body.className == "phone-fold"
