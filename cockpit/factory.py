@@ -17,7 +17,7 @@ from typing import Any
 from dash import Dash, html
 from pydantic import ValidationError
 
-from cockpit import audit, calls, directory, exports, maps, screens, shell, theme, wall
+from cockpit import audit, calls, directory, exports, maps, phone, screens, shell, theme, wall
 from cockpit.cache import SafeCache
 from cockpit.hub import DataHub
 from cockpit.outputs import answer_busy
@@ -95,6 +95,7 @@ def create_app(
     wall.register(app, settings, panels)
     shell.register_callbacks(app, hub, panels)
     calls.register_callbacks(app, hub)
+    phone.register_callbacks(app)  # folds: detail on demand on a phone
     for panel in panels:
         panel.register_callbacks(app, hub)
     exports.register(app, hub, [t for p in panels for t in p.tables])

@@ -26,6 +26,8 @@ from cockpit.wall import WALL_QUERY
 
 CITY_WIDE = "city"  # the county selector's value for 全市
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# A phone's bottom bar: five tabs of 78 px on a 390 px screen; beyond five, the fifth is 更多.
+PHONE_TABS = 5
 
 
 def periods(hub: DataHub, panel: PanelSpec | None = None) -> ModulePeriods:
@@ -158,6 +160,43 @@ def user_box(user: Principal | None) -> html.Div | None:
     )
 
 
+def navigation(panels: list[PanelSpec], user: Principal | None) -> list:
+    """The module links: one row on a desktop; on a phone a bottom bar of at most PHONE_TABS
+    tabs, the last of them 更多 when there are more modules, which opens a sheet with the
+    other modules and the account (修改口令, 退出). One list of links serves both: CSS
+    (assets/phone.css) decides where each one shows."""
+    overflow = len(panels) > PHONE_TABS
+    links = [
+        dcc.Link(
+            # The full title (desktop, wall, the 更多 sheet) and a short one (the bottom bar).
+            [
+                html.Span(p.title, className="nav-full"),
+                html.Span(SHORT_TITLES.get(p.key, p.title), className="nav-short"),
+            ],
+            href=p.path,
+            className="nav-link nav-overflow" if overflow and i >= PHONE_TABS - 1 else "nav-link",
+            id=f"nav-{p.key}",
+        )
+        for i, p in enumerate(panels)
+    ]
+    planned_links = [
+        html.Span(title, className="nav-link nav-planned", title="建设中，即将上线")
+        for _key, title in planned()
+    ]
+    if not overflow:
+        return links + planned_links
+    more = html.Button(
+        "更多",
+        id="shell-more",
+        type="button",
+        className="nav-link nav-more",
+        **{"aria-expanded": "false", "aria-controls": "shell-nav"},
+    )
+    # The account's own copy for the sheet (the header's is for desktops): no ids inside.
+    account = html.Div(user_box(user), className="nav-account")
+    return [*links, *planned_links, account, more]
+
+
 def frame(
     hub: DataHub,
     panels: list[PanelSpec],
@@ -168,23 +207,7 @@ def frame(
 ) -> html.Div:
     """The frame with given options (no data read here, so it also serves as validation layout)."""
     settings = hub.settings
-    # Each link carries its full title (desktop, wall) and a short one (the phone's bottom bar).
-    nav = [
-        dcc.Link(
-            [
-                html.Span(p.title, className="nav-full"),
-                html.Span(SHORT_TITLES.get(p.key, p.title), className="nav-short"),
-            ],
-            href=p.path,
-            className="nav-link",
-            id=f"nav-{p.key}",
-        )
-        for p in panels
-    ]
-    nav += [
-        html.Span(title, className="nav-link nav-planned", title="建设中，即将上线")
-        for _key, title in planned()
-    ]
+    nav = navigation(panels, user)
     demo = hub.is_demo()
     return html.Div(
         className="cockpit",
@@ -202,7 +225,11 @@ def frame(
                             html.Span(settings.city.name, className="shell-city"),
                             html.H1(settings.app.title, className="shell-title"),
                             html.Span(
-                                "演示数据 · 非真实统计",
+                                # The phone's one-row header keeps the first words only.
+                                [
+                                    "演示数据",
+                                    html.Span(" · 非真实统计", className="demo-badge-more"),
+                                ],
                                 className="demo-badge",
                                 id="shell-demo-badge",
                                 title="本屏数据为演示用合成数据（仅年度公开数据按政府工作报告复现）",
@@ -224,7 +251,13 @@ def frame(
                     ),
                 ],
             ),
-            html.Nav(nav, className="shell-nav", id="shell-nav", **{"aria-label": "模块"}),
+            html.Nav(
+                nav,
+                className="shell-nav",
+                id="shell-nav",
+                style={"--phone-tabs": min(len(panels), PHONE_TABS)},
+                **{"aria-label": "模块"},
+            ),
             html.Section(
                 # Accounts that read no city data (admin, auditor) have nothing to filter.
                 className="shell-filters" + ("" if period_options else " is-empty"),
@@ -343,12 +376,14 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
         answers = [a for a in answers if a is not None]
         stamps = [a.frame["as_of"].iloc[0] for a in answers if a.ok and not a.frame.empty]
         stamps = [pd.Timestamp(s).to_pydatetime() for s in stamps if s is not None and pd.notna(s)]
-        text = f"数据截至 {as_of_text(max(stamps))}" if stamps else "数据截至 未知"
+        # The time in a span of its own: on a phone's narrow header it wraps as a whole.
+        when = as_of_text(max(stamps)) if stamps else "未知"
+        text = ["数据截至 ", html.Span(when, className="shell-as-of-time")]
         down = sorted({a.source for a in answers if a.error})
-        status: list | str = text
+        status: list = text
         if down:
             status = [
-                text,
+                *text,
                 html.Span(
                     f" · 数据源异常：{'、'.join(down)}", className="shell-source-down", role="alert"
                 ),
@@ -376,6 +411,20 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
         ClientsideFunction("screens", "markCurrent"),
         Output("shell-nav", "className"),
         Input("url", "pathname"),
+    )
+    app.clientside_callback(
+        """
+        function(n, pathname, expanded) {
+            // 更多 opens and closes the phone's sheet; going to a page closes it.
+            const tapped = (dash_clientside.callback_context.triggered || [])
+                .some((t) => t.prop_id === 'shell-more.n_clicks');
+            return tapped && expanded !== 'true' ? 'true' : 'false';
+        }
+        """,
+        Output("shell-more", "aria-expanded"),
+        Input("shell-more", "n_clicks"),
+        Input("url", "pathname"),
+        State("shell-more", "aria-expanded"),
     )
     app.clientside_callback(
         ClientsideFunction("screens", "refresh"),

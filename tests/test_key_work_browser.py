@@ -73,6 +73,7 @@ def test_phone_view_fits_and_opens_a_task(dash_duo, app) -> None:  # noqa: ANN00
     SHOTS.mkdir(parents=True, exist_ok=True)
     dash_duo.driver.save_screenshot(str(SHOTS / "key_work-390x844.png"))
     assert width <= inner
+    _unfold_tasks(dash_duo)
     first = dash_duo.find_element("#key_work-task-list .kw-task .kw-task-title").text
     button = dash_duo.find_element("#key_work-task-list .kw-task button")
     # A person scrolls the button above the phone's bottom navigation bar before tapping.
@@ -84,12 +85,22 @@ def test_phone_view_fits_and_opens_a_task(dash_duo, app) -> None:  # noqa: ANN00
     assert console_errors(dash_duo) == []
 
 
+def _unfold_tasks(dash_duo) -> None:  # noqa: ANN001
+    """On a phone the task list opens on demand (cockpit/phone.py): tap its 展开详情."""
+    toggle = dash_duo.find_element("button.phone-fold-toggle[data-fold='tasks']")
+    if toggle.is_displayed():
+        dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", toggle)
+        toggle.click()
+        dash_duo.wait_for_element("#key_work-task-list .kw-task", timeout=10)
+
+
 def _open_task_with_milestones(dash_duo, app) -> tuple[str, list]:  # noqa: ANN001
     """Open the first listed task (red: it has an overdue milestone in the demo) and wait for
     its milestones; return its title and its milestone rows from the demo source."""
     start(dash_duo, app)
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/key-work", timeout=30)
     dash_duo.wait_for_element("#key_work-task-list .kw-task button", timeout=60)
+    _unfold_tasks(dash_duo)
     first = dash_duo.find_element("#key_work-task-list .kw-task")
     title = first.find_element(By.CSS_SELECTOR, ".kw-task-title").text
     counted = first.find_element(By.CSS_SELECTOR, ".kw-task-milestones").text

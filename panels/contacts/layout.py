@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from cockpit.components import panel
+from cockpit.phone import fold
 
 
 def layout() -> html.Div:
@@ -27,7 +28,8 @@ def layout() -> html.Div:
                     maxLength=32,
                     className="contacts-search",
                 ),
-                html.Div(id="contacts-list", className="contacts-list"),
+                # On a phone the directory opens on demand, or as soon as a search is typed.
+                *fold("directory", html.Div(id="contacts-list", className="contacts-list")),
                 className="contacts-directory",
             ),
         ],

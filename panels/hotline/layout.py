@@ -8,15 +8,19 @@ from dash import dcc, html
 
 from cockpit.exports import links
 from cockpit.maps import map_block
+from cockpit.phone import fold
 from panels.hotline.drill import DEFAULT_KEY
 from panels.hotline.figures import GRAPH_CONFIG, RANK_METRICS
 from panels.hotline.transform import GRANULARITIES
 
 
 def panel(
-    key: str, title: str, body: list[Any], controls: Any = None, wide: str = ""
+    key: str, title: str, body: list[Any], controls: Any = None, wide: str = "", folds: bool = True
 ) -> html.Section:
-    """A titled panel: head (title, period, optional controls), body, foot (数据截至, errors)."""
+    """A titled panel: head (title, period, optional controls), body, foot (数据截至, errors).
+
+    On a phone the body is folded under its title until tapped (cockpit/phone.py): the page
+    opens on its KPI cards (folds=False)."""
     head = html.Div(
         [
             html.H2(title, className="panel-title"),
@@ -25,6 +29,8 @@ def panel(
         ],
         className="panel-head",
     )
+    if folds:
+        body = fold(key, *body)
     return html.Section(
         [head, *body, html.Div(id=f"hotline-{key}-foot", className="panel-foot")],
         className=f"panel hotline-panel hotline-{key}-panel {wide}".strip(),
@@ -47,6 +53,7 @@ def layout() -> html.Div:
         "核心指标",
         [html.Div(id="hotline-kpis", className="hotline-kpis")],
         wide="span-all",
+        folds=False,
     )
     volume = panel(
         "volume",

@@ -6,6 +6,7 @@ from dash import dcc, html
 
 from cockpit.components import SIZED_GRAPH, panel
 from cockpit.exports import links
+from cockpit.phone import fold
 from cockpit.store.schema import ACTIONS
 
 LIGHT_FILTERS = [
@@ -39,15 +40,23 @@ def layout() -> html.Div:
                     html.Section(id="key_work-summary", className="panel kw-summary"),
                     panel(
                         "按牵头单位（项）",
-                        dcc.Graph(id="key_work-by-unit", config=GRAPH_CONFIG, className="kw-graph"),
+                        *fold(
+                            "by-unit",
+                            dcc.Graph(
+                                id="key_work-by-unit", config=GRAPH_CONFIG, className="kw-graph"
+                            ),
+                        ),
                         className="kw-chart",
                     ),
                     panel(
                         "按县区（项）",
-                        dcc.Graph(
-                            id="key_work-by-county", config=GRAPH_CONFIG, className="kw-graph"
+                        *fold(
+                            "by-county",
+                            dcc.Graph(
+                                id="key_work-by-county", config=GRAPH_CONFIG, className="kw-graph"
+                            ),
+                            html.P(id="key_work-charts-note", className="panel-note"),
                         ),
-                        html.P(id="key_work-charts-note", className="panel-note"),
                         className="kw-chart",
                     ),
                 ],
@@ -65,8 +74,11 @@ def layout() -> html.Div:
                                     className="panel-note kw-lead",
                                 ),
                                 html.Div(id="key_work-signal-message", className="kw-message"),
-                                html.Ul(id="key_work-signals", className="kw-signals"),
-                                html.P(id="key_work-signals-note", className="panel-note"),
+                                *fold(
+                                    "signals",
+                                    html.Ul(id="key_work-signals", className="kw-signals"),
+                                    html.P(id="key_work-signals-note", className="panel-note"),
+                                ),
                                 id="key_work-signals-panel",
                             ),
                             panel(
@@ -80,18 +92,21 @@ def layout() -> html.Div:
                                 ),
                                 html.P(id="key_work-task-note", className="panel-note"),
                                 links("key_work.tasks"),
-                                html.Div(id="key_work-task-list", className="kw-task-list"),
-                                html.Button(
-                                    "显示更多",
-                                    id="key_work-more",
-                                    className="kw-button kw-more",
-                                    n_clicks=0,
-                                    style={"display": "none"},
+                                *fold(
+                                    "tasks",
+                                    html.Div(id="key_work-task-list", className="kw-task-list"),
+                                    html.Button(
+                                        "显示更多",
+                                        id="key_work-more",
+                                        className="kw-button kw-more",
+                                        n_clicks=0,
+                                        style={"display": "none"},
+                                    ),
                                 ),
                             ),
                             panel(
                                 "线索转入的督办事项",
-                                html.Ul(id="key_work-cases", className="kw-cases"),
+                                *fold("cases", html.Ul(id="key_work-cases", className="kw-cases")),
                             ),
                         ],
                     ),
