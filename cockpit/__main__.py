@@ -587,7 +587,7 @@ def parser() -> argparse.ArgumentParser:
         "--block-size",
         type=_block_size,
         default=None,
-        help="tickets built in memory at once (default 250000; more is faster, needs more memory)",
+        help="tickets built in memory at once (default 100000; more is faster, needs more memory)",
     )
     demo.add_argument("--force", action="store_true", help="replace an existing file")
     demo.set_defaults(func=cmd_demo_data)

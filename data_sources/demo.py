@@ -73,6 +73,8 @@ def ensure_rollups(path: Path, county_map: dict[str, str] | None = None) -> bool
     con = duckdb.connect(str(path))
     try:
         con.execute("SET enable_progress_bar = false")
+        # Aggregates spill to disk beyond this: 10M tickets' rollups stay within about 1 GB.
+        con.execute("SET memory_limit = '512MB'")
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         for dataset in sorted({r.dataset for r in rollups.ROLLUPS.values()}):
             table = dataset.replace(".", "_")  # the generator's table of the dataset
