@@ -14,13 +14,16 @@ from cockpit.settings import ConfigError, Settings, key_problems, load_settings
 
 
 def _progress_printer() -> callable:
+    """Progress on stderr: one bar redrawn on a terminal, one line per step in a log."""
     started = time.monotonic()
+    terminal = sys.stderr.isatty()
+    start = "\r" if terminal else ""
 
     def show(stage: str, fraction: float) -> None:
         bar = "#" * int(fraction * 30)
         print(
-            f"\r[{bar:<30}] {fraction:4.0%} {stage:<8} {time.monotonic() - started:5.1f}s",
-            end="" if fraction < 1 else "\n",
+            f"{start}[{bar:<30}] {fraction:4.0%} {stage:<8} {time.monotonic() - started:5.1f}s",
+            end="" if fraction < 1 and terminal else "\n",
             flush=True,
             file=sys.stderr,
         )
@@ -60,29 +63,82 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    """Generate a demo database file."""
-    from data_sources.demo_data import GENERATOR_VERSION, generate
+    """Generate the demo database the app serves: tickets streamed, meta and rollups written."""
+    import duckdb
+
+    from data_sources.demo import DemoConfig, DemoSource
+    from data_sources.demo_data import meta_path
 
     settings = load_settings()
-    out = Path(args.out)
+    configured = settings.sources.get("demo")
+    base = configured if isinstance(configured, DemoConfig) else DemoConfig(kind="demo")
+    # Unset options take the configured demo source's values, so that by default the file is
+    # the one the app would generate itself, and the app serves it as it is.
+    config = base.model_copy(
+        update={
+            key: value
+            for key, value in {
+                "path": args.out,
+                "seed": args.seed,
+                "tickets": args.tickets,
+                "start_year": args.start_year,
+                "end_date": args.end_date,
+            }.items()
+            if value is not None
+        }
+    )
+    source = DemoSource("demo", config, city=settings.city, base_dir=settings.base_dir)
+    out = source.path
     if out.exists() and not args.force:
         print(f"error: {out} exists (use --force to replace it)", file=sys.stderr)
         return 2
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.unlink(missing_ok=True)
-    counts = generate(
-        out,
-        city=settings.city,
-        seed=args.seed,
-        tickets=args.tickets,
-        start_year=args.start_year,
-        end_date=args.end_date,
-        params={"generator_version": GENERATOR_VERSION},
-        progress=_progress_printer(),
+    meta_path(out).unlink(missing_ok=True)  # so that the source regenerates it
+    source.ensure_generated(progress=_progress_printer(), block_size=args.block_size)
+    con = duckdb.connect(str(out), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute("SHOW TABLES").fetchall()]
+        for table in tables:
+            rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            print(f"{table:28s} {rows:>12,d}")
+    finally:
+        con.close()
+    print(
+        f"{out}: the app serves it as it is with sources.demo path, tickets={config.tickets}, "
+        f"seed={config.seed}, start_year={config.start_year}, "
+        f"end_date={config.end_date or clock.today()} (e.g. COCKPIT_SOURCES__DEMO__TICKETS="
+        f"{config.tickets}); with other settings it generates its own.",
+        file=sys.stderr,
     )
-    for table, rows in counts.items():
-        print(f"{table:28s} {rows:>10,d}")
     return 0
+
+
+def _ticket_count(text: str) -> int:
+    """--tickets: a whole number the demo source accepts (1,000 to 50,000,000)."""
+    from data_sources.demo import DemoConfig
+
+    field = DemoConfig.model_fields["tickets"]
+    low = next(m.ge for m in field.metadata if hasattr(m, "ge"))
+    high = next(m.le for m in field.metadata if hasattr(m, "le"))
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number: {text!r}") from None
+    if value < low:
+        raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+    if value > high:
+        raise argparse.ArgumentTypeError(f"must be at most {high:,}, got {value:,}")
+    return value
+
+
+def _block_size(text: str) -> int:
+    """--block-size: tickets held in memory at once."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number: {text!r}") from None
+    if value < 1000:
+        raise argparse.ArgumentTypeError(f"must be at least 1000, got {value}")
+    return value
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -511,16 +567,27 @@ def parser() -> argparse.ArgumentParser:
     audit_cmd.add_argument("audit_command", choices=["verify", "tail"])
     audit_cmd.add_argument("-n", type=int, default=20, help="tail: how many records")
     audit_cmd.set_defaults(func=cmd_audit)
-    demo = sub.add_parser("demo-data", help="generate a demo database file (DuckDB)")
-    demo.add_argument("--out", default="instance/demo/manual.duckdb", help="file to write")
-    demo.add_argument("--tickets", type=int, default=300_000, help="12345 tickets (default 300000)")
-    demo.add_argument("--seed", type=int, default=20261121)
-    demo.add_argument("--start-year", type=int, default=2021)
+    demo = sub.add_parser(
+        "demo-data",
+        help="generate the demo database (DuckDB) the app serves",
+        description="Generate the demo database, tickets streamed to disk a block at a time "
+        "(about 1 GB at most for 10M tickets), with the parameters file and rollup tables the "
+        "app checks, so that it serves the file without regenerating it. Options left out "
+        "take the configured demo source's values (config/sources.yaml); the app serves the "
+        "file when its settings match, e.g. COCKPIT_SOURCES__DEMO__TICKETS=N for --tickets N.",
+    )
+    demo.add_argument("--out", help="file to write (default: the demo source's path)")
     demo.add_argument(
-        "--end-date",
-        type=_date,
-        default=clock.today(),
-        help="YYYY-MM-DD (default: today, Beijing time)",
+        "--tickets", type=_ticket_count, help="12345 tickets, 1000 to 50000000 (default 300000)"
+    )
+    demo.add_argument("--seed", type=int, help="same seed, same data (default 20261121)")
+    demo.add_argument("--start-year", type=int, help="first year of the economy (default 2021)")
+    demo.add_argument("--end-date", type=_date, help="YYYY-MM-DD (default: today, Beijing time)")
+    demo.add_argument(
+        "--block-size",
+        type=_block_size,
+        default=None,
+        help="tickets built in memory at once (default 100000; more is faster, needs more memory)",
     )
     demo.add_argument("--force", action="store_true", help="replace an existing file")
     demo.set_defaults(func=cmd_demo_data)

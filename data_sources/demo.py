@@ -73,6 +73,8 @@ def ensure_rollups(path: Path, county_map: dict[str, str] | None = None) -> bool
     con = duckdb.connect(str(path))
     try:
         con.execute("SET enable_progress_bar = false")
+        # Aggregates spill to disk beyond this: 10M tickets' rollups stay within about 1 GB.
+        con.execute("SET memory_limit = '512MB'")
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         for dataset in sorted({r.dataset for r in rollups.ROLLUPS.values()}):
             table = dataset.replace(".", "_")  # the generator's table of the dataset
@@ -102,8 +104,14 @@ class DemoSource:
         self._built: dict[str, tuple[str, list[Built]]] = {}  # dataset -> (file version, rollups)
         self._rollups_version: str | None = None  # the file version its rollups were checked at
 
-    def ensure_generated(self, progress: Callable[[str, float], None] | None = None) -> Path:
-        """Generate the demo database unless a file for the same parameters exists."""
+    def ensure_generated(
+        self,
+        progress: Callable[[str, float], None] | None = None,
+        block_size: int | None = None,
+    ) -> Path:
+        """Generate the demo database unless a file for the same parameters exists.
+
+        `block_size`: tickets held in memory at once (the generator's default when None)."""
         from data_sources.demo_data import GENERATOR_VERSION, generate, read_meta, write_meta
 
         wanted = self._params(GENERATOR_VERSION)
@@ -127,10 +135,15 @@ class DemoSource:
                 end_date=self.config.end_date or clock.today(),
                 params=wanted,
                 progress=progress,
+                **({"block_size": block_size} if block_size else {}),
             )
+            if progress:
+                progress("汇总表", 0.99)
             ensure_rollups(tmp, self._former_codes())
             os.replace(tmp, self.path)  # atomic: readers see the old file or the new, whole
             write_meta(self.path, wanted)  # last: a crash before this means "regenerate"
+            if progress:
+                progress("完成", 1.0)
         return self.path
 
     def _former_codes(self) -> dict[str, str]:

@@ -12,8 +12,9 @@ Run it by hand with `python -m cockpit demo-data --help`.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ from shapely.prepared import prep
 
 from cockpit import clock
 
-GENERATOR_VERSION = "10"  # 10: repeat callers ring again about their own kind of problem
+GENERATOR_VERSION = "11"  # 11: tickets streamed in blocks; repeat callers in episodes (#22)
+TICKET_BLOCK = 100_000  # tickets built in memory at once (~0.4 GB peak), whatever the total
 DEMO_LABEL = "演示数据"
 
 Progress = Callable[[str, float], None]
@@ -232,8 +234,12 @@ def generate(
     end_date: dt.date,
     params: dict[str, str] | None = None,
     progress: Progress | None = None,
+    block_size: int = TICKET_BLOCK,
 ) -> dict[str, int]:
-    """Write every demo table into a new DuckDB file at `path`; return row counts by table."""
+    """Write every demo table into a new DuckDB file at `path`; return row counts by table.
+
+    The tickets are streamed to the file a block at a time (ticket_blocks), so memory stays
+    about one block's whatever their number."""
     report = progress or (lambda stage, fraction: None)
     rng = np.random.default_rng(seed)
     counties = [c.code for c in city.counties]
@@ -248,19 +254,13 @@ def generate(
     tables["economy_indicator_values"] = economy_values(
         rng, city.code, counties, start_year, end_date
     )
-    report("12345 工单", 0.1)
-    tables["hotline_tickets"] = hotline_tickets(
-        rng, counties, names, tickets, end, lambda f: report("12345 工单", 0.1 + 0.7 * f)
-    )
-    report("重点工作", 0.8)
+    report("其他模块", 0.02)
     tables["key_work_tasks"] = key_work_tasks(rng, city.code, counties, names, end)
     # Milestones draw from a generator of their own, so the tables after them stay as they were.
     tables["key_work_milestones"] = key_work_milestones(
         np.random.default_rng([seed, 6]), tables["key_work_tasks"], end
     )
-    report("风险预警", 0.85)
     tables["risk_warnings"] = risk_warnings(rng, counties, names, shapes, start_year, end)
-    report("应急事件", 0.9)
     events, timeline = emergency_events(rng, counties, names, shapes, start_year, end)
     tables["emergency_events"] = events
     tables["emergency_timeline"] = timeline
@@ -275,7 +275,6 @@ def generate(
     )
     tables["contacts"] = contacts(rng, city.code, counties, names)
 
-    report("写入数据库", 0.95)
     meta = dict(params or {})
     meta.update(
         {
@@ -284,19 +283,36 @@ def generate(
             "data_end": end.isoformat(),
         }
     )
+    counts = {name: len(frame) for name, frame in tables.items()}
     con = duckdb.connect(str(path))
     try:
+        # A small buffer: DuckDB writes row groups out instead of holding the file in memory.
+        con.execute("SET memory_limit = '256MB'")
+        con.execute("SET enable_progress_bar = false")
         for name, frame in tables.items():
             con.register("frame_view", frame)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame_view")
             con.unregister("frame_view")
+        tables.clear()
+        done = 0
+        for frame in ticket_blocks(seed, counties, names, tickets, end, block_size=block_size):
+            con.register("block_view", frame)
+            if done:
+                con.execute("INSERT INTO hotline_tickets SELECT * FROM block_view")
+            else:
+                con.execute("CREATE TABLE hotline_tickets AS SELECT * FROM block_view")
+            con.unregister("block_view")
+            done += len(frame)
+            del frame
+            report(f"12345 工单 {done:,}/{tickets:,}", 0.05 + 0.9 * done / tickets)
+        counts["hotline_tickets"] = done
         con.execute("CREATE TABLE demo_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         con.executemany("INSERT INTO demo_meta VALUES (?, ?)", sorted(meta.items()))
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    report("完成", 1.0)
-    return {name: len(frame) for name, frame in tables.items()}
+    report("写入完成", 0.98)  # the caller's rollups and meta follow
+    return counts
 
 
 def meta_path(path: Path) -> Path:
@@ -605,20 +621,17 @@ def _revise_and_drop(frame: pd.DataFrame, counties: list[str], end: dt.date) -> 
 
 
 # -- 12345 ----------------------------------------------------------------------------------
-def hotline_tickets(
-    rng: np.random.Generator,
-    counties: list[str],
-    names: dict[str, str],
-    n: int,
-    end: pd.Timestamp,
-    progress: Callable[[float], None] | None = None,
-) -> pd.DataFrame:
-    """n tickets over the last three calendar years up to `end`, with realistic rhythms."""
-    progress = progress or (lambda f: None)
+_REPEAT_SHARE = 0.1  # tickets from a caller who rings again about the same problem
+_MAX_CALLS = 24  # a caller's calls at most: the busiest caller stays a tiny share of any file
+_CALL_GAP_DAYS = 4.0  # a repeat caller rings again every few days (mean), while unresolved
+
+
+def _ticket_weights(end: pd.Timestamp) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """The days of the last three calendar years up to `end`, and the expected calls per
+    (category, day): base x season x weekday x holiday x slow growth."""
     start = pd.Timestamp(end.year - 2, 1, 1)
     days = pd.date_range(start, end.normalize(), freq="D")
     n_days = len(days)
-    # Expected calls per (category, day): base x season x weekday x holiday x slow growth.
     base = np.array([c[2] for c in _CATEGORIES])
     season = np.array([_SEASON[c[3]] for c in _CATEGORIES])[:, days.month - 1]
     day_factor = np.array(_WEEKDAY)[days.day_of_week] * np.linspace(0.85, 1.15, n_days)
@@ -634,13 +647,104 @@ def hotline_tickets(
     spike_days = (days >= last_monday) & (days < last_monday + pd.Timedelta(days=7))
     gas = [i for i, c in enumerate(_CATEGORIES) if c[1] == "燃气"]
     weights[np.ix_(gas, np.flatnonzero(spike_days))] *= 3.5
-    weights = weights.ravel()
-    cells = rng.choice(weights.size, size=n, p=weights / weights.sum())
-    cat_idx, day_idx = np.divmod(cells, n_days)
-    order = np.argsort(day_idx, kind="stable")
-    cat_idx, day_idx = cat_idx[order], day_idx[order]
-    progress(0.2)
+    return days, weights
 
+
+def ticket_blocks(
+    seed: int,
+    counties: list[str],
+    names: dict[str, str],
+    n: int,
+    end: pd.Timestamp,
+    *,
+    block_size: int = TICKET_BLOCK,
+) -> Iterator[pd.DataFrame]:
+    """n tickets over the last three calendar years up to `end`, as frames of about
+    `block_size` tickets in day order, so that any number can be written without holding it.
+
+    The count of every (category, day) is drawn once for the whole file; each block then covers
+    consecutive days and draws from a generator of its own ([seed, 12, block]): the same seed,
+    size and block size give the same tickets.
+    """
+    days, weights = _ticket_weights(end)
+    kinds, n_days = weights.shape
+    plan = np.random.default_rng([seed, 12])
+    counts = plan.multinomial(n, (weights / weights.sum()).ravel()).reshape(kinds, n_days)
+    per_day = np.cumsum(counts.sum(axis=0))
+    # Block boundaries on whole days: a block ends on the day its block_size-th ticket falls.
+    cuts = np.unique(np.searchsorted(per_day, np.arange(block_size, n, block_size)) + 1)
+    bounds = [0, *[int(c) for c in cuts if 0 < c < n_days], n_days]
+    first_ticket, next_caller = 0, n  # one-time callers are numbered by ticket, the rest after
+    for block, (d0, d1) in enumerate(itertools.pairwise(bounds)):
+        cells = counts[:, d0:d1].T.ravel()  # day by day, categories within a day
+        cat_idx = np.repeat(np.tile(np.arange(kinds), d1 - d0), cells)
+        day_idx = np.repeat(np.repeat(np.arange(d0, d1), kinds), cells)
+        if not len(cat_idx):
+            continue
+        rng = np.random.default_rng([seed, 12, block])
+        frame, next_caller = _ticket_frame(
+            rng, counties, names, days, cat_idx, day_idx, end, first_ticket, next_caller
+        )
+        first_ticket += len(frame)
+        yield frame
+
+
+def _callers(
+    rng: np.random.Generator,
+    cat_idx: np.ndarray,
+    day_idx: np.ndarray,
+    first_ticket: int,
+    next_caller: int,
+) -> tuple[np.ndarray, int]:
+    """A caller number for each ticket of a block, and the next unused number.
+
+    Most callers ring once (their number is their ticket's). About one ticket in ten comes
+    from a caller who rings again about their own kind of problem (the noise next door, the
+    same broken pipe: one person ringing about everything made the repeat list one caller eight
+    times, #20), every few days while it lasts: 2 to _MAX_CALLS calls, fewer more often (a long
+    tail). The calls of these episodes are laid on the block's repeat tickets of their category
+    in time order, so a caller's tickets fall within weeks of each other, and numbers never
+    repeat across blocks (10M tickets once had one number on 607,676 of them, #22).
+    """
+    n = len(cat_idx)
+    caller = first_ticket + np.arange(n, dtype=np.int64)
+    again = rng.random(n) < _REPEAT_SHARE
+    sizes = np.arange(2, _MAX_CALLS + 1)
+    size_p = sizes**-2.0 / (sizes**-2.0).sum()
+    lo, hi = float(day_idx.min()), float(day_idx.max()) + 1
+    for kind in np.unique(cat_idx[again]):
+        tickets = np.flatnonzero(again & (cat_idx == kind))  # in day order already
+        m = len(tickets)
+        calls = rng.choice(sizes, size=m // 2 + 1, p=size_p)
+        count = int(np.searchsorted(np.cumsum(calls), m)) + 1  # episodes enough for m calls
+        calls = calls[:count]
+        calls[-1] -= calls.sum() - m  # the last episode is cut to fit (may be a single call)
+        episode = np.repeat(np.arange(count), calls)
+        starts = rng.uniform(lo - _CALL_GAP_DAYS * 3, hi, count)
+        gaps = rng.exponential(_CALL_GAP_DAYS, m)
+        gaps[np.r_[0, np.cumsum(calls)[:-1]]] = 0.0  # each episode's first call at its start
+        offset = np.cumsum(gaps) - np.repeat(
+            np.cumsum(gaps)[np.r_[0, np.cumsum(calls)[:-1]]], calls
+        )
+        when = starts[episode] + offset
+        caller[tickets] = next_caller + episode[np.argsort(when, kind="stable")]
+        next_caller += count
+    return caller, next_caller
+
+
+def _ticket_frame(
+    rng: np.random.Generator,
+    counties: list[str],
+    names: dict[str, str],
+    days: pd.DatetimeIndex,
+    cat_idx: np.ndarray,
+    day_idx: np.ndarray,
+    end: pd.Timestamp,
+    first_ticket: int,
+    next_caller: int,
+) -> tuple[pd.DataFrame, int]:
+    """The tickets of one block: their cells (category, day) given, the rest drawn here."""
+    n = len(cat_idx)
     hours = rng.choice(24, size=n, p=_HOURS / _HOURS.sum())
     received = (
         days.values[day_idx]
@@ -665,7 +769,6 @@ def hotline_tickets(
     appeal = np.where(praise, "表扬", appeal)
     direct = rng.random(n) < np.where(appeal == "咨询", 0.55, 0.1)
     deadline_days = np.array([c[4] for c in _CATEGORIES])[cat_idx]
-    progress(0.35)
 
     dispatched = received + rng.integers(5, 180, n) * np.timedelta64(1, "m")
     sign_deadline = dispatched + np.timedelta64(4, "h")
@@ -683,7 +786,6 @@ def hotline_tickets(
     reopened = (~direct) & (rng.random(n) < 0.02)
     closed = np.where(reopened, closed + rng.integers(2, 8, n) * np.timedelta64(1, "D"), closed)
     returned = np.where(direct, 0, rng.choice([0, 1, 2], size=n, p=[0.965, 0.03, 0.005]))
-    progress(0.5)
 
     now = end.to_datetime64()
     is_closed = closed <= now
@@ -699,17 +801,7 @@ def hotline_tickets(
     )
     evaluation = np.where(evaluated, evaluation, None)
 
-    # Citizens: a pool of callers, some of whom call again (repeat complaints).
-    # Most callers call once; about one ticket in ten comes from a caller who rings again
-    # (a few of them many times, as with an unresolved neighbour dispute). A caller rings again
-    # about their own kind of problem (the noise next door, the same broken pipe), so each
-    # category has its own few persistent callers: one person ringing about everything made
-    # the repeat list one caller eight times (#20).
-    kinds = len(_CATEGORIES)
-    per_kind = max(n // 60 // kinds, 3)
-    again = rng.random(n) < 0.1
-    rank = np.minimum(rng.zipf(2.0, n) - 1, per_kind - 1)
-    caller = np.where(again, rank * kinds + cat_idx, per_kind * kinds + np.arange(n))
+    caller, next_caller = _callers(rng, cat_idx, day_idx, first_ticket, next_caller)
     prefixes = np.array(["138", "139", "136", "150", "152", "158", "186", "187", "131", "177"])
     # 8 digits per caller: 7919 is prime to 10^8, so the map is one-to-one; the offset keeps
     # caller 0 off 00000000.
@@ -720,7 +812,6 @@ def hotline_tickets(
     given = np.array(_GIVEN)[(caller // 7) % len(_GIVEN)]
     given2 = np.where(caller % 3 == 0, np.array(_GIVEN)[(caller // 11) % len(_GIVEN)], "")
     citizen = np.char.add(np.char.add(surname, given), given2)
-    progress(0.65)
 
     sub = rng.integers(0, len(_SUBDISTRICTS), n)
     county_names = np.array([names[c] for c in counties])[county_idx]
@@ -734,7 +825,6 @@ def hotline_tickets(
     templates = np.where(praise, "表扬{a}相关工作人员服务热情、办事高效。", templates)
     numbers = rng.integers(6, 16, n)
     content = [t.format(a=a, n=k) for t, a, k in zip(templates, address, numbers, strict=True)]
-    progress(0.8)
 
     l1 = np.array([c[0] for c in _CATEGORIES])[cat_idx]
     l2 = np.array([c[1] for c in _CATEGORIES])[cat_idx]
@@ -762,7 +852,10 @@ def hotline_tickets(
         ]
     )
     ids = [
-        f"CZ{d:%Y%m%d}{i:07d}" for d, i in zip(pd.DatetimeIndex(received), range(n), strict=True)
+        f"CZ{d:%Y%m%d}{i:07d}"
+        for d, i in zip(
+            pd.DatetimeIndex(received), range(first_ticket, first_ticket + n), strict=True
+        )
     ]
     frame = pd.DataFrame(
         {
@@ -794,8 +887,7 @@ def hotline_tickets(
             "updated_at": pd.Series(stamp.astype("datetime64[us]")),
         }
     )
-    progress(1.0)
-    return frame
+    return frame, next_caller
 
 
 # -- 重点工作 --------------------------------------------------------------------------------
