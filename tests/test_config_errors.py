@@ -188,3 +188,36 @@ def test_bad_override_values_are_one_line_each() -> None:
 def test_list_override_through_the_cli_has_no_traceback() -> None:
     result = run_cli("check-config", env={"COCKPIT_INDICATORS__0__TARGET__VALUE": "7"})
     assert result.returncode == 0, result.stderr
+
+
+def test_overrides_exported_by_a_shell_give_one_line_per_bad_value() -> None:
+    """The operator's way (#18 item 14): `export` in bash, then check-config. bash refuses a
+    name with a dot, so this runs only because the dataset's form is HOTLINE_TICKETS; each bad
+    value is one line naming its variable, and no traceback."""
+    script = (
+        "export COCKPIT_INDICATORS__0__TARGET__VALUE=abc"
+        " COCKPIT_DATASETS__HOTLINE_TICKETS__MAX_AGE_HOURS=x"
+        f" && exec {sys.executable} -m cockpit check-config"
+    )
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("COCKPIT_")}
+    result = subprocess.run(
+        ["bash", "-c", script],
+        cwd=PROJECT_ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [x.strip() for x in result.stderr.splitlines() if x.strip().startswith("$")]
+    assert len(lines) == 2, result.stderr
+    assert any(x.startswith("$COCKPIT_INDICATORS__0__TARGET__VALUE: ") for x in lines)
+    assert any(x.startswith("$COCKPIT_DATASETS__HOTLINE_TICKETS__MAX_AGE_HOURS: ") for x in lines)
+    # A dotted name is no shell name at all: what the old form asked of operators.
+    dotted = subprocess.run(
+        ["bash", "-c", "export COCKPIT_DATASETS__hotline.tickets__MAX_AGE_HOURS=48"],
+        capture_output=True,
+        text=True,
+    )
+    assert dotted.returncode != 0, dotted.stderr  # bash: not a valid identifier
