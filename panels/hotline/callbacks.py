@@ -26,7 +26,7 @@ from panels.hotline import data, figures, kpis
 from panels.hotline.config import HotlineConfig, module_config
 from panels.hotline.drill import DEFAULT_KEY, Context, caller_variant, resolve, sla_label
 from panels.hotline.keywords import keyword_spikes
-from panels.hotline.masking import caller_labels, mask_frame
+from panels.hotline.masking import caller_labels, mask_frame, masked_caller_labels
 from panels.hotline.transform import (
     GRANULARITIES,
     category_tree,
@@ -370,6 +370,17 @@ def shown_callers(callers: pd.DataFrame) -> pd.DataFrame:
     return callers.drop(columns=["citizen_phone", "citizen_name"]).assign(caller=labels)
 
 
+KEPT = ("name_masked", "phone_masked")  # what the rollup keeps of a caller besides the hash
+
+
+def rollup_callers(callers: pd.DataFrame) -> pd.DataFrame:
+    """Callers from the rollup as the page shows them: the same labels as shown_callers."""
+    labels = masked_caller_labels(
+        list(callers["name_masked"]), list(callers["phone_masked"]), list(callers["caller_key"])
+    )
+    return callers.drop(columns=["caller_key", *KEPT]).assign(caller=labels)
+
+
 def repeat_section(hub: DataHub, period: str, county: str | None) -> Section:
     """The repeat share of the period and the callers (masked) or addresses that repeat most."""
     config = module_config(hub)
@@ -383,13 +394,19 @@ def repeat_section(hub: DataHub, period: str, county: str | None) -> Section:
     # By caller, one row per person: a caller's groups in several categories are gathered, so
     # more groups are read than rows shown (the list is the callers with most repeats among
     # the largest groups).
-    groups = data.repeat_groups(
-        hub, config, window, county, limit=rows * REPEAT_GROUPS_PER_ROW if by_caller else None
-    )
+    # By caller, the groups come from the repeat-callers rollup where the source keeps one
+    # (masked labels and keyed hashes, no citizen's row read); else from the rows, by phone.
+    limit = rows * REPEAT_GROUPS_PER_ROW
+    groups = data.repeat_callers_rollup(hub, window, county, limit) if by_caller else None
+    from_rollup = groups is not None
+    if groups is None:
+        groups = data.repeat_groups(hub, config, window, county, limit=limit if by_caller else None)
     counts = data.kpi_counts(hub, config, window, now, county)  # cached: the KPI cards' query
     share = kpis.rates(kpis.totals(counts.frame)).get("repeat_rate")
     if groups.frame.empty:
         masked = groups.frame
+    elif from_rollup:
+        masked = rollup_callers(repeat_callers(groups.frame, rows, "caller_key", KEPT))
     elif by_caller:
         masked = shown_callers(repeat_callers(groups.frame, rows))
     else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cockpit import clock
+from cockpit import clock, rollups
 from cockpit.hub import DataHub, Result
 from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
 from panels.hotline import kpis
@@ -228,6 +228,26 @@ def repeat_groups(
     )
     target = hub
     return target.query(TICKETS, query, with_as_of=False)
+
+
+def repeat_callers_rollup(hub: DataHub, w: Window, county: str | None, limit: int) -> Result | None:
+    """The same groups as repeat_groups by phone, from the repeat-callers rollup built at
+    sync/build time: caller as a keyed hash, number and name as masked, so no citizen's row is
+    read. None when the source keeps no such rollup (or the window is not whole days): then
+    ask repeat_groups."""
+    query = DatasetQuery(
+        filters=(*kpis.received_filters(w), *county_filter(county)),
+        group_by=("caller_key", "phone_masked", "category_l2"),
+        measures=(
+            Measure("tickets", "sum", "tickets"),
+            Measure("last_ticket", "max", "last_ticket"),
+            Measure("name_masked", "max", "name_masked"),
+        ),
+        order_by=(("tickets", True), ("last_ticket", True)),
+        limit=limit,
+    )
+    ask = getattr(hub, "query_rollup", None)
+    return ask(TICKETS, rollups.CALLERS.name, query) if ask is not None else None
 
 
 def caller_of(hub: DataHub, ticket_id: str) -> tuple[str, str] | None:
