@@ -79,7 +79,19 @@ CALLERS = Rollup(
     ("county_code", "category_l2"),
     (Measure("tickets", "count"), Measure("last_ticket", "max", "ticket_id")),
 )
-PERSONAL: dict[str, Rollup] = {CALLERS.name: CALLERS}
+# 本周热点: per day, county and category, how many tickets use each word of their text (the
+# keyword panel's segmentation and shipped stop words, panels/hotline/keywords.py): counts of
+# words, no text, no caller.
+WORDS = Rollup(
+    "hotline_words",
+    "hotline.tickets",
+    "received_at",
+    "day",
+    ("county_code", "category_l2"),
+    (Measure("tickets", "count"),),
+)
+PERSONAL: dict[str, Rollup] = {CALLERS.name: CALLERS, WORDS.name: WORDS}
+_WORD_BATCH = 50_000  # distinct texts segmented per batch (bounds the memory of the pairs)
 CALLER_COLUMNS = ("caller_key", "phone_masked", "name_masked")
 CALLER_KEY_FILE = ".rollup-caller-key"  # beside the DuckDB file, never in it
 
@@ -279,6 +291,8 @@ def build(
         name = PREFIX + rollup.name
         if rollup is CALLERS:
             _build_callers(con, table, name)
+        elif rollup is WORDS:
+            _build_words(con, table, name)
         else:
             sql = (
                 _distinct_sql(rollup, table, county, county_map)
@@ -370,6 +384,35 @@ def _build_callers(con: Any, table: str, name: str) -> None:
         con.execute("DROP TABLE IF EXISTS __caller_groups")
 
 
+def _build_words(con: Any, table: str, name: str) -> None:
+    """The word-count rollup: tickets per day, county, category and word of their text.
+
+    Each distinct text is segmented once, with the keyword panel's own `words` (rjieba, the
+    shipped stop words, no digits), into (text, word) pairs; the engine then counts tickets
+    per group and word. A word counts a ticket once, as the panel's document frequency does."""
+    from panels.hotline.keywords import words  # the panel's segmentation, not a copy
+
+    con.execute("CREATE OR REPLACE TEMP TABLE __text_words (content VARCHAR, word VARCHAR)")
+    texts = con.execute(
+        f"SELECT DISTINCT content FROM {_q(table)} WHERE content IS NOT NULL"
+    ).fetchall()
+    try:
+        for at in range(0, len(texts), _WORD_BATCH):
+            pairs = [(t, w) for (t,) in texts[at : at + _WORD_BATCH] for w in words(t)]
+            frame = pd.DataFrame(pairs, columns=["content", "word"], dtype="object")
+            con.register("__text_words_batch", frame)
+            con.execute("INSERT INTO __text_words SELECT content, word FROM __text_words_batch")
+            con.unregister("__text_words_batch")
+        con.execute(
+            f"CREATE OR REPLACE TABLE {_q(name)} AS SELECT "
+            "date_trunc('day', t.received_at) AS received_at, t.county_code, t.category_l2, "
+            f"w.word, CAST(count(*) AS BIGINT) AS tickets FROM {_q(table)} t "
+            "JOIN __text_words w USING (content) GROUP BY ALL ORDER BY 1"
+        )
+    finally:
+        con.execute("DROP TABLE IF EXISTS __text_words")
+
+
 def is_current(
     con: Any, dataset: str, table: str, county_map: dict[str, str] | None = None
 ) -> bool:
@@ -434,6 +477,8 @@ def binding(built: Built, raw: BoundDataset) -> BoundDataset:
         cols.append(ColumnSpec("n", "int", "rows"))
     if rollup is CALLERS:
         cols += [ColumnSpec(c, "string", "keyed hash or masked form") for c in CALLER_COLUMNS]
+    if rollup is WORDS:
+        cols.append(ColumnSpec("word", "string", "a word of the tickets' text"))
     for m in rollup.measures:
         if m.agg == "count":
             cols.append(ColumnSpec(m.name, "int", "count"))

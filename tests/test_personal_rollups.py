@@ -7,12 +7,15 @@ phone number or name: only a keyed hash of the number and the masked forms the s
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
@@ -157,3 +160,51 @@ def test_the_callers_rollup_keeps_no_phone_number_or_name(demo_db: Path, demo_sq
         frame = demo_sql(f'SELECT * FROM "{name}"')
         for column in frame.select_dtypes(include="object").columns:
             assert not frame[column].astype(str).str.contains(key).any(), (name, column)
+
+
+# -- 本周热点: word counts ---------------------------------------------------------------------
+@pytest.mark.parametrize("county", [None, "140403"])
+def test_hot_topics_read_no_ticket_rows(hub, asked, county) -> None:  # noqa: ANN001
+    """Opening 本周热点 asks nothing of the raw ticket table: keywords come from word counts."""
+    cb.hot_section(hub, "2026-10", county)
+    raw = [q for table, q in asked if table.rpartition(".")[2] == TABLE]
+    assert asked and not raw, raw
+
+
+@pytest.mark.parametrize("county", [None, "140403", "140428"])
+@pytest.mark.parametrize("weeks_back", [0, 3, 20])
+def test_hot_keywords_from_word_counts_equal_the_text_sample(
+    hub,
+    monkeypatch,
+    county,
+    weeks_back,  # noqa: ANN001
+) -> None:
+    """Where the text sample holds every ticket (the small demo file), the keywords from the
+    word counts are exactly the sample's: same words, counts, baselines, ratios, hot marks."""
+    c = cb.context(hub, "2026-10")
+    week = c.hot_week - dt.timedelta(weeks=weeks_back)
+    c = dataclasses.replace(c, hot_week=week)
+    weekly = data.weekly(hub, c.config, week, county).frame.rename(
+        columns={"category_l2": "category"}
+    )
+    this_week = week.strftime("%Y-%m-%d")
+    for chosen in ((), tuple(weekly["category"].value_counts().index[:2])):
+        words, _, _ = cb.hot_keywords(hub, c, weekly, this_week, chosen, county)
+        with monkeypatch.context() as m:
+            m.setattr(data, "word_counts", lambda *args, **kwargs: None)
+            sampled, _, samples = cb.hot_keywords(hub, c, weekly, this_week, chosen, county)
+        assert all(len(s.frame) < c.config.hot_topics.sample_rows for s in samples)
+        assert len(sampled) > 0
+        pd.testing.assert_frame_equal(words, sampled)
+
+
+def test_the_word_counts_keep_no_text_name_or_number(demo_sql) -> None:  # noqa: ANN001
+    """The word-count table holds words and counts: no ticket text, name or phone number."""
+    kept = demo_sql(f"SELECT * FROM {PREFIX}{rollups.WORDS.name}")
+    rows = demo_sql(f"SELECT DISTINCT content, citizen_name, citizen_phone FROM {TABLE}")
+    assert len(kept) > 0
+    assert set(kept.columns) == {"received_at", "county_code", "category_l2", "word", "tickets"}
+    words = set(kept["word"])
+    assert not words & set(rows["content"].dropna())
+    assert not words & set(rows["citizen_name"].dropna())
+    assert not [w for w in words if any(ch.isdigit() for ch in w)]

@@ -207,6 +207,28 @@ def texts(
     return hub.query(TICKETS, query, with_as_of=False)
 
 
+def word_counts(
+    hub: DataHub,
+    categories_l2: tuple[str, ...],
+    start: dt.datetime,
+    end: dt.datetime,
+    county: str | None,
+) -> Result | None:
+    """Tickets using each word of their text in [start, end), from the word-count rollup built
+    at sync/build time (no text read). None when the source keeps no such rollup: then sample
+    the texts (`texts`)."""
+    filters = [Filter("received_at", "ge", start), Filter("received_at", "lt", end)]
+    if categories_l2:
+        filters.append(Filter("category_l2", "in", categories_l2))
+    query = DatasetQuery(
+        filters=(*filters, *county_filter(county)),
+        group_by=("word",),
+        measures=(Measure("tickets", "sum", "tickets"),),
+    )
+    ask = getattr(hub, "query_rollup", None)
+    return ask(TICKETS, rollups.WORDS.name, query) if ask is not None else None
+
+
 # -- repeat complaints ---------------------------------------------------------------------------
 def repeat_groups(
     hub: DataHub, config: HotlineConfig, w: Window, county: str | None, limit: int | None = None
