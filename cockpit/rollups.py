@@ -91,6 +91,7 @@ WORDS = Rollup(
     (Measure("tickets", "count"),),
 )
 PERSONAL: dict[str, Rollup] = {CALLERS.name: CALLERS, WORDS.name: WORDS}
+_BUILDER_VERSION = {CALLERS.name: "callers-2", WORDS.name: "words-1"}
 _WORD_BATCH = 50_000  # distinct texts segmented per batch (bounds the memory of the pairs)
 CALLER_COLUMNS = ("caller_key", "phone_masked", "name_masked")
 CALLER_KEY_FILE = ".rollup-caller-key"  # beside the DuckDB file, never in it
@@ -124,8 +125,10 @@ def personal_for(dataset: str) -> list[Rollup]:
 
 
 def definition_hash(rollup: Rollup) -> str:
-    """Changes whenever the declaration changes (then the table is rebuilt)."""
-    return hashlib.sha256(repr(rollup).encode()).hexdigest()[:16]
+    """Changes whenever the declaration changes (then the table is rebuilt); a personal
+    rollup's also when its builder changes (its version below)."""
+    text = repr(rollup) + _BUILDER_VERSION.get(rollup.name, "")
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 # -- building (DuckDB: the demo file and the local store) --------------------------------------
@@ -358,6 +361,19 @@ def _build_callers(con: Any, table: str, name: str) -> None:
         "CAST(count(*) AS BIGINT) AS tickets, max(ticket_id) AS last_ticket, "
         f"max(citizen_name) AS citizen_name FROM {_q(table)} "
         "WHERE citizen_phone IS NOT NULL GROUP BY ALL"
+    )
+    # Most callers call once: only (month, category, caller) with two tickets or more in the
+    # whole city are kept. Within a month, a group of any window and counties with two
+    # tickets has them in the city's month too, so every repeat group is whole; the single
+    # tickets the raw query would also return are dropped by the panel (repeat_groups).
+    # Hence the rollup answers windows within one calendar month (personal_query).
+    con.execute(
+        "DELETE FROM __caller_groups g WHERE NOT EXISTS (SELECT 1 FROM (SELECT "
+        "date_trunc('month', received_at) AS month, category_l2, citizen_phone "
+        "FROM __caller_groups GROUP BY ALL HAVING sum(tickets) >= 2) r "
+        "WHERE r.month = date_trunc('month', g.received_at) "
+        "AND r.category_l2 IS NOT DISTINCT FROM g.category_l2 "
+        "AND r.citizen_phone = g.citizen_phone)"
     )
     phones = con.execute("SELECT DISTINCT citizen_phone FROM __caller_groups").df()
     phones["caller_key"] = [
@@ -701,11 +717,31 @@ def _match_distinct(
     return kept, Measure(m.name, "sum", "n", (first,))
 
 
+def _within_a_month(query: DatasetQuery, built: Built) -> bool:
+    """Does the query's window on the time column lie within one calendar month (its end
+    taken as the last row's time when the window runs past the data)?"""
+    time = built.rollup.time
+    starts = [_stamp(f.value) for f in query.filters if f.column == time and f.op == "ge"]
+    ends = [_stamp(f.value) for f in query.filters if f.column == time and f.op == "lt"]
+    last = built.bounds.get(time, (None, None))[1]
+    if not starts or None in starts or None in ends:
+        return False
+    lasts = [e - pd.Timedelta(microseconds=1) for e in ends]
+    if last is not None:
+        lasts.append(pd.Timestamp(last))
+    if not lasts:
+        return False
+    first, final = max(starts), min(lasts)
+    return final < first or (first.year, first.month) == (final.year, final.month)
+
+
 def personal_query(query: DatasetQuery, built: Built) -> DatasetQuery | None:
     """The query on a personal rollup's own columns, with its filters checked: a window on the
     time column whose bounds fall on the grain (or beyond the data), and dimension filters
     (county scope, category); None when it would not be exact (then the raw rows answer)."""
     rollup = built.rollup
+    if rollup is CALLERS and not _within_a_month(query, built):
+        return None
     kept = []
     for f in query.filters:
         where, g = _translate(f, built)

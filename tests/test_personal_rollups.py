@@ -208,3 +208,14 @@ def test_the_word_counts_keep_no_text_name_or_number(demo_sql) -> None:  # noqa:
     assert not words & set(rows["content"].dropna())
     assert not words & set(rows["citizen_name"].dropna())
     assert not [w for w in words if any(ch.isdigit() for ch in w)]
+
+
+def test_the_callers_rollup_answers_only_windows_within_one_month(hub) -> None:  # noqa: ANN001
+    """It keeps only the groups a month repeats in (a caller heard once in a month is no
+    repeat caller of any window of it): a window across two months reads the rows."""
+    from panels.hotline.kpis import Window
+
+    inside = Window(dt.datetime(2026, 10, 5), dt.datetime(2026, 10, 20), "")
+    across = Window(dt.datetime(2026, 9, 15), dt.datetime(2026, 10, 15), "")
+    assert data.repeat_callers_rollup(hub, inside, None, 48) is not None
+    assert data.repeat_callers_rollup(hub, across, None, 48) is None
