@@ -84,6 +84,20 @@ def main(argv: list[str] | None = None) -> int:
 
             sides[f"{panel} {place} rollup"] = lambda r=run: timed(r)
             sides[f"{panel} {place} rows"] = lambda r=run, o=off: timed(r, o)
+    # The callers' query alone (the panel also counts its 重复诉求率, a KPI query of its own).
+    from panels.hotline.config import module_config
+    from panels.hotline.transform import period_windows
+
+    with app.server.test_request_context("/"):
+        window = period_windows(args.period, data.now_of(hub))["current"]
+        config = module_config(hub)
+    limit = config.lists.repeat_rows * cb.REPEAT_GROUPS_PER_ROW
+    sides["来电人分组查询 全市 rollup"] = lambda: timed(
+        lambda: data.repeat_callers_rollup(hub, window, None, limit)
+    )
+    sides["来电人分组查询 全市 rows"] = lambda: timed(
+        lambda: data.repeat_groups(hub, config, window, None, limit)
+    )
     times: dict[str, list[float]] = {name: [] for name in sides}
     for turn in range(args.runs + 1):
         for name, side in sides.items():
