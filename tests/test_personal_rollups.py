@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -27,6 +28,7 @@ from panels.hotline import callbacks as cb
 from panels.hotline import data
 from tests.apps import app_as, close_app
 from tests.conftest import demo_environ
+from tests.test_sync import origin, synced_app  # noqa: F401 - fixtures of sync mode
 
 TABLE = load_settings().datasets["hotline.tickets"].table
 
@@ -219,3 +221,29 @@ def test_the_callers_rollup_answers_only_windows_within_one_month(hub) -> None: 
     across = Window(dt.datetime(2026, 9, 15), dt.datetime(2026, 10, 15), "")
     assert data.repeat_callers_rollup(hub, inside, None, 48) is not None
     assert data.repeat_callers_rollup(hub, across, None, 48) is None
+
+
+def test_sync_mode_keeps_the_personal_rollups_in_step(synced_app, tmp_path) -> None:  # noqa: ANN001, F811
+    """In sync mode the local store gets both tables with each batch (the key beside the
+    store), and the panels read them with the same answer as the store's rows."""
+    from cockpit.sync import run_sync
+
+    hub = synced_app.server.extensions["cockpit_hub"]
+    run_sync(hub)
+    period = "2026-09"
+    window = cb.context(hub, period).window
+    assert data.repeat_callers_rollup(hub, window, None, 48) is not None
+    assert (tmp_path / "sync" / rollups.CALLER_KEY_FILE).exists()
+    body, _, _ = cb.repeat_section(hub, period, None)
+    with mock.patch.object(data, "repeat_callers_rollup", lambda *a, **k: None):
+        raw_body, _, _ = cb.repeat_section(hub, period, None)
+    assert _shown(body) == _shown(raw_body)
+    c = cb.context(hub, period)
+    weekly = data.weekly(hub, c.config, c.hot_week, None).frame
+    weekly = weekly.rename(columns={"category_l2": "category"})
+    this_week = c.hot_week.strftime("%Y-%m-%d")
+    assert data.word_counts(hub, (), c.hot_week, c.hot_week + dt.timedelta(weeks=1), None)
+    words, _, _ = cb.hot_keywords(hub, c, weekly, this_week, (), None)
+    with mock.patch.object(data, "word_counts", lambda *a, **k: None):
+        sampled, _, _ = cb.hot_keywords(hub, c, weekly, this_week, (), None)
+    pd.testing.assert_frame_equal(words, sampled)
