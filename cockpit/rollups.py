@@ -91,7 +91,7 @@ WORDS = Rollup(
     (Measure("tickets", "count"),),
 )
 PERSONAL: dict[str, Rollup] = {CALLERS.name: CALLERS, WORDS.name: WORDS}
-_BUILDER_VERSION = {CALLERS.name: "callers-2", WORDS.name: "words-1"}
+_BUILDER_VERSION = {CALLERS.name: "callers-2", WORDS.name: "words-1"}  # bump on a change
 _WORD_BATCH = 50_000  # distinct texts segmented per batch (bounds the memory of the pairs)
 CALLER_COLUMNS = ("caller_key", "phone_masked", "name_masked")
 CALLER_KEY_FILE = ".rollup-caller-key"  # beside the DuckDB file, never in it
@@ -409,12 +409,19 @@ def _build_words(con: Any, table: str, name: str) -> None:
     from panels.hotline.keywords import words  # the panel's segmentation, not a copy
 
     con.execute("CREATE OR REPLACE TEMP TABLE __text_words (content VARCHAR, word VARCHAR)")
-    texts = con.execute(
-        f"SELECT DISTINCT content FROM {_q(table)} WHERE content IS NOT NULL"
-    ).fetchall()
+    # Numbered, so that Python holds one batch of texts at a time (a cursor of its own would
+    # not see a sync's rows, written in this transaction).
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE __texts AS SELECT content, row_number() OVER () AS i "
+        f"FROM (SELECT DISTINCT content FROM {_q(table)} WHERE content IS NOT NULL)"
+    )
+    total = con.execute("SELECT count(*) FROM __texts").fetchone()[0]
     try:
-        for at in range(0, len(texts), _WORD_BATCH):
-            pairs = [(t, w) for (t,) in texts[at : at + _WORD_BATCH] for w in words(t)]
+        for at in range(0, total, _WORD_BATCH):
+            texts = con.execute(
+                "SELECT content FROM __texts WHERE i > ? AND i <= ?", [at, at + _WORD_BATCH]
+            ).fetchall()
+            pairs = [(t, w) for (t,) in texts for w in words(t)]
             frame = pd.DataFrame(pairs, columns=["content", "word"], dtype="object")
             con.register("__text_words_batch", frame)
             con.execute("INSERT INTO __text_words SELECT content, word FROM __text_words_batch")
@@ -427,6 +434,7 @@ def _build_words(con: Any, table: str, name: str) -> None:
         )
     finally:
         con.execute("DROP TABLE IF EXISTS __text_words")
+        con.execute("DROP TABLE IF EXISTS __texts")
 
 
 def is_current(
