@@ -5,7 +5,9 @@ rows leave the database only for one page of the ticket list, the few most urgen
 the bounded keyword sample. Queries that return citizens' names, phone numbers or free text
 (the list page, the repeat-caller groups, the text sample) go through an uncached hub, so
 those values are never written to the shared cache; they are masked before they leave the
-server (masking.py).
+server (masking.py). Where the source keeps the personal rollups (demo file, sync mode), the
+keywords and the repeat callers are aggregates too (word_counts, repeat_callers_rollup: no
+text, no number, no name; cockpit/rollups.py) and the rows are read only for the list.
 """
 
 from __future__ import annotations
