@@ -31,11 +31,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import logging
+import os
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -61,6 +65,37 @@ _UNITS = {
 }
 _ADDITIVE = {"count": "sum", "max": "max", "min": "min"}  # query aggregate -> how parts combine
 
+# Personal rollups: aggregates of citizens' tickets kept without their personal data, so the
+# panels that group by caller stop reading rows on every view (#22). Not used by the exact
+# matcher below (`rewrite`): a panel asks them by name through DataHub.query_rollup.
+# 重复来电: tickets by day, county, category and caller, where the caller is a keyed hash of the
+# number as stored (the same groups as the raw GROUP BY citizen_phone) and the masked number
+# and name the screen shows; never the number or the name.
+CALLERS = Rollup(
+    "hotline_repeat_callers",
+    "hotline.tickets",
+    "received_at",
+    "day",
+    ("county_code", "category_l2"),
+    (Measure("tickets", "count"), Measure("last_ticket", "max", "ticket_id")),
+)
+# 本周热点: per day, county and category, how many tickets use each word of their text (the
+# keyword panel's segmentation and shipped stop words, panels/hotline/keywords.py): counts of
+# words, no text, no caller.
+WORDS = Rollup(
+    "hotline_words",
+    "hotline.tickets",
+    "received_at",
+    "day",
+    ("county_code", "category_l2"),
+    (Measure("tickets", "count"),),
+)
+PERSONAL: dict[str, Rollup] = {CALLERS.name: CALLERS, WORDS.name: WORDS}
+_BUILDER_VERSION = {CALLERS.name: "callers-2", WORDS.name: "words-1"}  # bump on a change
+_WORD_BATCH = 50_000  # distinct texts segmented per batch (bounds the memory of the pairs)
+CALLER_COLUMNS = ("caller_key", "phone_masked", "name_masked")
+CALLER_KEY_FILE = ".rollup-caller-key"  # beside the DuckDB file, never in it
+
 
 @dataclass(frozen=True)
 class Built:
@@ -84,9 +119,16 @@ def for_dataset(dataset: str) -> list[Rollup]:
     return [r for r in ROLLUPS.values() if r.dataset == dataset]
 
 
+def personal_for(dataset: str) -> list[Rollup]:
+    """The personal rollups of a dataset (built and checked with the others)."""
+    return [r for r in PERSONAL.values() if r.dataset == dataset]
+
+
 def definition_hash(rollup: Rollup) -> str:
-    """Changes whenever the declaration changes (then the table is rebuilt)."""
-    return hashlib.sha256(repr(rollup).encode()).hexdigest()[:16]
+    """Changes whenever the declaration changes (then the table is rebuilt); a personal
+    rollup's also when its builder changes (its version below)."""
+    text = repr(rollup) + _BUILDER_VERSION.get(rollup.name, "")
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 # -- building (DuckDB: the demo file and the local store) --------------------------------------
@@ -229,7 +271,7 @@ def build(
 
     Runs in the caller's transaction when there is one (sync applies a batch and rebuilds its
     rollups in one), so readers see rows and rollups of the same data."""
-    rollups = for_dataset(dataset)
+    rollups = for_dataset(dataset) + personal_for(dataset)
     if not rollups:
         return []
     con.execute(
@@ -250,12 +292,17 @@ def build(
     county = CONTRACTS[dataset].county_column
     for rollup in rollups:
         name = PREFIX + rollup.name
-        sql = (
-            _distinct_sql(rollup, table, county, county_map)
-            if rollup.distinct
-            else build_sql(rollup, table, as_of)
-        )
-        con.execute(f"CREATE OR REPLACE TABLE {_q(name)} AS {sql}")
+        if rollup is CALLERS:
+            _build_callers(con, table, name)
+        elif rollup is WORDS:
+            _build_words(con, table, name)
+        else:
+            sql = (
+                _distinct_sql(rollup, table, county, county_map)
+                if rollup.distinct
+                else build_sql(rollup, table, as_of)
+            )
+            con.execute(f"CREATE OR REPLACE TABLE {_q(name)} AS {sql}")
         con.execute(
             f"INSERT OR REPLACE INTO {META} VALUES (?, ?, ?, ?, ?, ?, now())",
             [
@@ -273,11 +320,128 @@ def build(
     return [PREFIX + r.name for r in rollups]
 
 
+def caller_key_of(con: Any) -> bytes:
+    """The key of the callers' hashes: kept in a file beside the DuckDB file (owner-only), not
+    in it, so the file alone does not let anyone test phone numbers against the hashes (an
+    unkeyed hash of an 11-digit number is reversed at once). Made on first build and kept, so
+    a caller's hash (and the short code that tells look-alike callers apart) stays the same
+    across rebuilds. An in-memory database gets a key of its own for its lifetime."""
+    path = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()[0]
+    if not path:
+        return _MEMORY_KEY
+    file = Path(path).resolve().parent / CALLER_KEY_FILE
+    try:
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return bytes.fromhex(file.read_text().strip())
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return bytes.fromhex(file.read_text().strip())
+
+
+_MEMORY_KEY = secrets.token_bytes(32)
+
+
+def _build_callers(con: Any, table: str, name: str) -> None:
+    """The repeat-callers rollup: per day, county, category and caller, the tickets and the
+    latest ticket id, with the caller as a keyed hash and the masked number and name.
+
+    Numbers and names are hashed and masked in Python with the very functions the screen uses
+    (panels/hotline/masking.py), once per distinct value. The masked name of a group is the
+    mask of its largest name: the mask keeps the first character, so the largest mask over
+    days is the mask of the largest name over the window, as the raw max(citizen_name) gives."""
+    from panels.hotline.masking import mask_name, mask_phone  # the screen's masks, not a copy
+
+    key = caller_key_of(con)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE __caller_groups AS SELECT "
+        "date_trunc('day', received_at) AS received_at, county_code, category_l2, citizen_phone, "
+        "CAST(count(*) AS BIGINT) AS tickets, max(ticket_id) AS last_ticket, "
+        f"max(citizen_name) AS citizen_name FROM {_q(table)} "
+        "WHERE citizen_phone IS NOT NULL GROUP BY ALL"
+    )
+    # Most callers call once: only (month, category, caller) with two tickets or more in the
+    # whole city are kept. Within a month, a group of any window and counties with two
+    # tickets has them in the city's month too, so every repeat group is whole; the single
+    # tickets the raw query would also return are dropped by the panel (repeat_groups).
+    # Hence the rollup answers windows within one calendar month (personal_query).
+    con.execute(
+        "DELETE FROM __caller_groups g WHERE NOT EXISTS (SELECT 1 FROM (SELECT "
+        "date_trunc('month', received_at) AS month, category_l2, citizen_phone "
+        "FROM __caller_groups GROUP BY ALL HAVING sum(tickets) >= 2) r "
+        "WHERE r.month = date_trunc('month', g.received_at) "
+        "AND r.category_l2 IS NOT DISTINCT FROM g.category_l2 "
+        "AND r.citizen_phone = g.citizen_phone)"
+    )
+    phones = con.execute("SELECT DISTINCT citizen_phone FROM __caller_groups").df()
+    phones["caller_key"] = [
+        hmac.new(key, str(p).encode(), hashlib.sha256).hexdigest()[:32]
+        for p in phones["citizen_phone"]
+    ]
+    phones["phone_masked"] = [mask_phone(p) for p in phones["citizen_phone"]]
+    names = con.execute(
+        "SELECT DISTINCT citizen_name FROM __caller_groups WHERE citizen_name IS NOT NULL"
+    ).df()
+    names["name_masked"] = [mask_name(n) for n in names["citizen_name"]]
+    con.register("__caller_phones", phones)
+    con.register("__caller_names", names)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {_q(name)} AS SELECT g.received_at, g.county_code, "
+            "g.category_l2, p.caller_key, p.phone_masked, n.name_masked, g.tickets, "
+            "g.last_ticket FROM __caller_groups g JOIN __caller_phones p USING (citizen_phone) "
+            "LEFT JOIN __caller_names n USING (citizen_name) ORDER BY 1"
+        )
+    finally:
+        con.unregister("__caller_phones")
+        con.unregister("__caller_names")
+        con.execute("DROP TABLE IF EXISTS __caller_groups")
+
+
+def _build_words(con: Any, table: str, name: str) -> None:
+    """The word-count rollup: tickets per day, county, category and word of their text.
+
+    Each distinct text is segmented once, with the keyword panel's own `words` (rjieba, the
+    shipped stop words, no digits), into (text, word) pairs; the engine then counts tickets
+    per group and word. A word counts a ticket once, as the panel's document frequency does."""
+    from panels.hotline.keywords import words  # the panel's segmentation, not a copy
+
+    con.execute("CREATE OR REPLACE TEMP TABLE __text_words (content VARCHAR, word VARCHAR)")
+    # Numbered, so that Python holds one batch of texts at a time (a cursor of its own would
+    # not see a sync's rows, written in this transaction).
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE __texts AS SELECT content, row_number() OVER () AS i "
+        f"FROM (SELECT DISTINCT content FROM {_q(table)} WHERE content IS NOT NULL)"
+    )
+    total = con.execute("SELECT count(*) FROM __texts").fetchone()[0]
+    try:
+        for at in range(0, total, _WORD_BATCH):
+            texts = con.execute(
+                "SELECT content FROM __texts WHERE i > ? AND i <= ?", [at, at + _WORD_BATCH]
+            ).fetchall()
+            pairs = [(t, w) for (t,) in texts for w in words(t)]
+            frame = pd.DataFrame(pairs, columns=["content", "word"], dtype="object")
+            con.register("__text_words_batch", frame)
+            con.execute("INSERT INTO __text_words SELECT content, word FROM __text_words_batch")
+            con.unregister("__text_words_batch")
+        con.execute(
+            f"CREATE OR REPLACE TABLE {_q(name)} AS SELECT "
+            "date_trunc('day', t.received_at) AS received_at, t.county_code, t.category_l2, "
+            f"w.word, CAST(count(*) AS BIGINT) AS tickets FROM {_q(table)} t "
+            "JOIN __text_words w USING (content) GROUP BY ALL ORDER BY 1"
+        )
+    finally:
+        con.execute("DROP TABLE IF EXISTS __text_words")
+        con.execute("DROP TABLE IF EXISTS __texts")
+
+
 def is_current(
     con: Any, dataset: str, table: str, county_map: dict[str, str] | None = None
 ) -> bool:
     """Are the dataset's rollups built from these very rows, by today's declarations?"""
-    rollups = for_dataset(dataset)
+    rollups = for_dataset(dataset) + personal_for(dataset)
     try:
         rows = con.execute(f"SELECT name, source_table, definition, data FROM {META}").fetchall()
     except Exception:  # noqa: BLE001 - no meta table yet: nothing is built
@@ -301,7 +465,7 @@ def read_built(rows: Iterable[tuple], dataset: str) -> list[Built]:
     definition, as_of, bounds FROM _rollups` (a changed declaration is not used until rebuilt)."""
     meta = {r[0]: r for r in rows}
     out = []
-    for rollup in for_dataset(dataset):
+    for rollup in for_dataset(dataset) + personal_for(dataset):
         row = meta.get(rollup.name)
         if row is None or row[2] != definition_hash(rollup):
             continue
@@ -335,6 +499,10 @@ def binding(built: Built, raw: BoundDataset) -> BoundDataset:
             ColumnSpec(c, "datetime", "previous row's day") for c in ("prev_city", "prev_county")
         ]
         cols.append(ColumnSpec("n", "int", "rows"))
+    if rollup is CALLERS:
+        cols += [ColumnSpec(c, "string", "keyed hash or masked form") for c in CALLER_COLUMNS]
+    if rollup is WORDS:
+        cols.append(ColumnSpec("word", "string", "a word of the tickets' text"))
     for m in rollup.measures:
         if m.agg == "count":
             cols.append(ColumnSpec(m.name, "int", "count"))
@@ -557,6 +725,42 @@ def _match_distinct(
     return kept, Measure(m.name, "sum", "n", (first,))
 
 
+def _within_a_month(query: DatasetQuery, built: Built) -> bool:
+    """Does the query's window on the time column lie within one calendar month (its end
+    taken as the last row's time when the window runs past the data)?"""
+    time = built.rollup.time
+    starts = [_stamp(f.value) for f in query.filters if f.column == time and f.op == "ge"]
+    ends = [_stamp(f.value) for f in query.filters if f.column == time and f.op == "lt"]
+    last = built.bounds.get(time, (None, None))[1]
+    if not starts or None in starts or None in ends:
+        return False
+    lasts = [e - pd.Timedelta(microseconds=1) for e in ends]
+    if last is not None:
+        lasts.append(pd.Timestamp(last))
+    if not lasts:
+        return False
+    first, final = max(starts), min(lasts)
+    return final < first or (first.year, first.month) == (final.year, final.month)
+
+
+def personal_query(query: DatasetQuery, built: Built) -> DatasetQuery | None:
+    """The query on a personal rollup's own columns, with its filters checked: a window on the
+    time column whose bounds fall on the grain (or beyond the data), and dimension filters
+    (county scope, category); None when it would not be exact (then the raw rows answer)."""
+    rollup = built.rollup
+    if rollup is CALLERS and not _within_a_month(query, built):
+        return None
+    kept = []
+    for f in query.filters:
+        where, g = _translate(f, built)
+        if where != "keep" or g.column not in (rollup.time, *rollup.dims):
+            return None
+        kept.append(g)
+    if query.columns or query.buckets:
+        return None
+    return replace(query, filters=tuple(kept))
+
+
 @dataclass
 class Plan:
     """How a query is answered: queries on rollups, and what is left for the raw rows."""
@@ -573,7 +777,11 @@ def rewrite(query: DatasetQuery, raw: BoundDataset, built: list[Built]) -> Plan 
         return None
     if query.order_by or query.limit is not None or query.offset:
         return None  # ties and NULL ordering differ between engines: leave them to the raw query
-    mine = [b for b in built if b.table == raw.table and not raw.column_map]
+    mine = [
+        b
+        for b in built
+        if b.table == raw.table and not raw.column_map and b.rollup.name not in PERSONAL
+    ]
     distinct_parts: list[tuple[Built, DatasetQuery]] = []
     rest: list[Measure] = []
     for m in query.measures:

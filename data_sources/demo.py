@@ -52,7 +52,8 @@ def ensure_rollups(path: Path, county_map: dict[str, str] | None = None) -> bool
     import duckdb
 
     marker = path.with_suffix(".rollups.json")
-    definitions = sorted(rollups.definition_hash(r) for r in rollups.ROLLUPS.values())
+    every = (*rollups.ROLLUPS.values(), *rollups.PERSONAL.values())
+    definitions = sorted(rollups.definition_hash(r) for r in every)
     county_map = dict(sorted((county_map or {}).items()))
 
     def stamp() -> dict[str, object]:

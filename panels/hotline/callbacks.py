@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import math
 import re
+from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -25,8 +26,8 @@ from cockpit.shell import screen_county
 from panels.hotline import data, figures, kpis
 from panels.hotline.config import HotlineConfig, module_config
 from panels.hotline.drill import DEFAULT_KEY, Context, caller_variant, resolve, sla_label
-from panels.hotline.keywords import keyword_spikes
-from panels.hotline.masking import caller_labels, mask_frame
+from panels.hotline.keywords import keyword_spikes, spikes_of_counts
+from panels.hotline.masking import caller_labels, mask_frame, masked_caller_labels
 from panels.hotline.transform import (
     GRANULARITIES,
     category_tree,
@@ -311,6 +312,16 @@ def hot_section(hub: DataHub, period: str, county: str | None) -> Section:
     return body, text, _foot(result, *samples)
 
 
+def _word_counts(result: Result, stop: set[str]) -> Counter:
+    """Tickets per word from a word-count answer, the city's own stop words left out."""
+    frame = result.frame
+    if frame.empty:
+        return Counter()
+    return Counter(
+        {w: int(n) for w, n in zip(frame["word"], frame["tickets"], strict=True) if w not in stop}
+    )
+
+
 def hot_keywords(
     hub: DataHub,
     c: Context,
@@ -330,6 +341,31 @@ def hot_keywords(
     base_total = float(rows.loc[rows["week"].isin(baseline_weeks), "tickets"].sum())
     baseline_weekly = base_total / hot.baseline_weeks
     base_start = week - dt.timedelta(weeks=hot.baseline_weeks)
+    scope = "、".join(chosen) if chosen else "全部分类"
+    end = week + dt.timedelta(weeks=1)
+    now_counts = data.word_counts(hub, chosen, week, end, county)
+    base_counts = data.word_counts(hub, chosen, base_start, week, county)
+    if now_counts is not None and base_counts is not None:
+        # Word counts kept at build time: every ticket's words, no text read.
+        stop = set(hot.stopwords)  # the city's own list; the shipped one was left out at build
+        now, before = (_word_counts(r, stop) for r in (now_counts, base_counts))
+        words = spikes_of_counts(
+            now,
+            before,
+            round(current_total),
+            round(base_total),
+            current_total,
+            baseline_weekly,
+            ratio=hot.ratio,
+            min_count=hot.min_count,
+            top=hot.keywords,
+        )
+        note = (
+            f"关键词：{scope}本周{round(current_total)}件工单和前{hot.baseline_weeks}周"
+            f"{round(base_total)}件工单的诉求内容中，本周比平时明显多提到的词；"
+            f"件数为提到该词的工单数；×为本周对前{hot.baseline_weeks}周周均的倍数。"
+        )
+        return words, note, [now_counts, base_counts]
     now_sample = data.texts(
         hub, chosen, week, week + dt.timedelta(weeks=1), county, hot.sample_rows
     )
@@ -344,7 +380,6 @@ def hot_keywords(
         top=hot.keywords,
         stopwords=hot.stopwords,
     )
-    scope = "、".join(chosen) if chosen else "全部分类"
     # How the words are found, in plain words (the segmenter's name means nothing to a reader).
     note = (
         f"关键词：从{scope}本周{len(now_sample.frame)}件工单和前{hot.baseline_weeks}周"
@@ -370,6 +405,17 @@ def shown_callers(callers: pd.DataFrame) -> pd.DataFrame:
     return callers.drop(columns=["citizen_phone", "citizen_name"]).assign(caller=labels)
 
 
+KEPT = ("name_masked", "phone_masked")  # what the rollup keeps of a caller besides the hash
+
+
+def rollup_callers(callers: pd.DataFrame) -> pd.DataFrame:
+    """Callers from the rollup as the page shows them: the same labels as shown_callers."""
+    labels = masked_caller_labels(
+        list(callers["name_masked"]), list(callers["phone_masked"]), list(callers["caller_key"])
+    )
+    return callers.drop(columns=["caller_key", *KEPT]).assign(caller=labels)
+
+
 def repeat_section(hub: DataHub, period: str, county: str | None) -> Section:
     """The repeat share of the period and the callers (masked) or addresses that repeat most."""
     config = module_config(hub)
@@ -383,13 +429,19 @@ def repeat_section(hub: DataHub, period: str, county: str | None) -> Section:
     # By caller, one row per person: a caller's groups in several categories are gathered, so
     # more groups are read than rows shown (the list is the callers with most repeats among
     # the largest groups).
-    groups = data.repeat_groups(
-        hub, config, window, county, limit=rows * REPEAT_GROUPS_PER_ROW if by_caller else None
-    )
+    # By caller, the groups come from the repeat-callers rollup where the source keeps one
+    # (masked labels and keyed hashes, no citizen's row read); else from the rows, by phone.
+    limit = rows * REPEAT_GROUPS_PER_ROW
+    groups = data.repeat_callers_rollup(hub, window, county, limit) if by_caller else None
+    from_rollup = groups is not None
+    if groups is None:
+        groups = data.repeat_groups(hub, config, window, county, limit=limit if by_caller else None)
     counts = data.kpi_counts(hub, config, window, now, county)  # cached: the KPI cards' query
     share = kpis.rates(kpis.totals(counts.frame)).get("repeat_rate")
     if groups.frame.empty:
         masked = groups.frame
+    elif from_rollup:
+        masked = rollup_callers(repeat_callers(groups.frame, rows, "caller_key", KEPT))
     elif by_caller:
         masked = shown_callers(repeat_callers(groups.frame, rows))
     else:

@@ -5,14 +5,16 @@ rows leave the database only for one page of the ticket list, the few most urgen
 the bounded keyword sample. Queries that return citizens' names, phone numbers or free text
 (the list page, the repeat-caller groups, the text sample) go through an uncached hub, so
 those values are never written to the shared cache; they are masked before they leave the
-server (masking.py).
+server (masking.py). Where the source keeps the personal rollups (demo file, sync mode), the
+keywords and the repeat callers are aggregates too (word_counts, repeat_callers_rollup: no
+text, no number, no name; cockpit/rollups.py) and the rows are read only for the list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from cockpit import clock
+from cockpit import clock, rollups
 from cockpit.hub import DataHub, Result
 from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
 from panels.hotline import kpis
@@ -207,6 +209,28 @@ def texts(
     return hub.query(TICKETS, query, with_as_of=False)
 
 
+def word_counts(
+    hub: DataHub,
+    categories_l2: tuple[str, ...],
+    start: dt.datetime,
+    end: dt.datetime,
+    county: str | None,
+) -> Result | None:
+    """Tickets using each word of their text in [start, end), from the word-count rollup built
+    at sync/build time (no text read). None when the source keeps no such rollup: then sample
+    the texts (`texts`)."""
+    filters = [Filter("received_at", "ge", start), Filter("received_at", "lt", end)]
+    if categories_l2:
+        filters.append(Filter("category_l2", "in", categories_l2))
+    query = DatasetQuery(
+        filters=(*filters, *county_filter(county)),
+        group_by=("word",),
+        measures=(Measure("tickets", "sum", "tickets"),),
+    )
+    ask = getattr(hub, "query_rollup", None)
+    return ask(TICKETS, rollups.WORDS.name, query) if ask is not None else None
+
+
 # -- repeat complaints ---------------------------------------------------------------------------
 def repeat_groups(
     hub: DataHub, config: HotlineConfig, w: Window, county: str | None, limit: int | None = None
@@ -228,6 +252,26 @@ def repeat_groups(
     )
     target = hub
     return target.query(TICKETS, query, with_as_of=False)
+
+
+def repeat_callers_rollup(hub: DataHub, w: Window, county: str | None, limit: int) -> Result | None:
+    """The same groups as repeat_groups by phone, from the repeat-callers rollup built at
+    sync/build time: caller as a keyed hash, number and name as masked, so no citizen's row is
+    read. None when the source keeps no such rollup (or the window is not whole days): then
+    ask repeat_groups."""
+    query = DatasetQuery(
+        filters=(*kpis.received_filters(w), *county_filter(county)),
+        group_by=("caller_key", "phone_masked", "category_l2"),
+        measures=(
+            Measure("tickets", "sum", "tickets"),
+            Measure("last_ticket", "max", "last_ticket"),
+            Measure("name_masked", "max", "name_masked"),
+        ),
+        order_by=(("tickets", True), ("last_ticket", True)),
+        limit=limit,
+    )
+    ask = getattr(hub, "query_rollup", None)
+    return ask(TICKETS, rollups.CALLERS.name, query) if ask is not None else None
 
 
 def caller_of(hub: DataHub, ticket_id: str) -> tuple[str, str] | None:

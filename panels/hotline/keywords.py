@@ -24,6 +24,7 @@ _WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,}$")  # Chinese or Latin words, no
 # Place words that only say where (every ticket has an address); the place itself stays.
 _GENERIC_SUFFIXES = ("号楼", "小区")
 STOP_WORDS_FILE = Path(__file__).with_name("stopwords.txt")
+COLUMNS = ["word", "tickets", "baseline", "ratio", "hot"]
 
 
 @lru_cache(maxsize=1)
@@ -83,15 +84,45 @@ def keyword_spikes(
     their baseline (a word absent from the baseline sample counts as one ticket there, so a new
     word is not infinitely hot). Hot words first, then the most used.
     """
-    columns = ["word", "tickets", "baseline", "ratio", "hot"]
     if not current or not current_total:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=COLUMNS)
     now = document_frequency(current, stopwords)
     before = document_frequency(baseline, stopwords)
+    return spikes_of_counts(
+        now,
+        before,
+        len(current),
+        len(baseline),
+        current_total,
+        baseline_weekly,
+        ratio=ratio,
+        min_count=min_count,
+        top=top,
+    )
+
+
+def spikes_of_counts(
+    now: Counter,
+    before: Counter,
+    current_n: int,
+    baseline_n: int,
+    current_total: float,
+    baseline_weekly: float,
+    *,
+    ratio: float,
+    min_count: int,
+    top: int,
+) -> pd.DataFrame:
+    """keyword_spikes from word counts: `now` and `before` count the tickets using each word
+    among `current_n` and `baseline_n` tickets (a sample, or every ticket when they come from
+    the word-count rollup: then `current_n` is `current_total` and the counts are exact)."""
+    columns = COLUMNS
+    if not current_n or not current_total:
+        return pd.DataFrame(columns=columns)
     rows = []
     for word, n in now.items():
-        tickets = n / len(current) * current_total
-        base = before.get(word, 0) / len(baseline) * baseline_weekly if baseline else 0.0
+        tickets = n / current_n * current_total
+        base = before.get(word, 0) / baseline_n * baseline_weekly if baseline_n else 0.0
         lift = tickets / max(base, 1.0)
         rows.append(
             {

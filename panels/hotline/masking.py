@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -80,14 +81,34 @@ def caller_labels(names: list[object], phones: list[object], key: str) -> list[s
     number with 10,000 possible middles would be reversed at once)."""
     plain = [f"{mask_name(n)} {mask_phone(p)}".strip() for n, p in zip(names, phones, strict=True)]
     digits = [_phone_digits(p) for p in phones]
+    return _told_apart(
+        plain, digits, lambda d: hmac.new(key.encode(), d.encode(), hashlib.sha256).hexdigest()
+    )
+
+
+def masked_caller_labels(
+    names_masked: list[object], phones_masked: list[object], caller_keys: list[str]
+) -> list[str]:
+    """caller_labels for callers read from the repeat-callers rollup, which keeps the masked
+    name and number and a keyed hash of the number (cockpit/rollups.py): the twins' short code
+    is the start of that hash, keyed like the one above (by the key kept beside the store)."""
+    plain = [
+        f"{'' if pd.isna(n) else n} {'' if pd.isna(p) else p}".strip()
+        for n, p in zip(names_masked, phones_masked, strict=True)
+    ]
+    return _told_apart(plain, caller_keys, lambda k: k)
+
+
+def _told_apart(plain: list[str], callers: list[str], code: Callable[[str], str]) -> list[str]:
+    """The labels, with a short code (4 characters of `code(caller)`) on those that more than
+    one caller shares."""
     owners: dict[str, set[str]] = {}
-    for label, number in zip(plain, digits, strict=True):
-        owners.setdefault(label, set()).add(number)
+    for label, caller in zip(plain, callers, strict=True):
+        owners.setdefault(label, set()).add(caller)
     out = []
-    for label, number in zip(plain, digits, strict=True):
+    for label, caller in zip(plain, callers, strict=True):
         if len(owners[label]) > 1:
-            code = hmac.new(key.encode(), number.encode(), hashlib.sha256).hexdigest()[:4]
-            label = f"{label} #{code.upper()}"
+            label = f"{label} #{code(caller)[:4].upper()}"
         out.append(label)
     return out
 

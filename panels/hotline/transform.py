@@ -344,27 +344,34 @@ def repeat_groups(frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("tickets", ascending=False).reset_index(drop=True)
 
 
-def repeat_callers(groups: pd.DataFrame, rows: int) -> pd.DataFrame:
+def repeat_callers(
+    groups: pd.DataFrame,
+    rows: int,
+    by: str = "citizen_phone",
+    keep: tuple[str, ...] = ("citizen_name",),
+) -> pd.DataFrame:
     """One row per caller from their repeat groups (caller, category): the `rows` callers with
     most repeated tickets, each with their groups, most tickets first.
 
-    Works on the raw numbers (before masking): two callers whose masked forms match are still
-    two callers. Columns: citizen_phone, citizen_name, tickets, groups (a list of
-    (category, tickets, last_ticket))."""
-    columns = ["citizen_phone", "citizen_name", "tickets", "groups"]
+    Works on the raw numbers (before masking) or on the rollup's keyed hashes (`by`): two
+    callers whose masked forms match are still two callers. Columns: `by`, the `keep` columns
+    (of the caller's largest group), tickets, groups (a list of (category, tickets,
+    last_ticket))."""
+    columns = [by, *keep, "tickets", "groups"]
     repeats = repeat_groups(groups)
     if repeats.empty:
         return pd.DataFrame(columns=columns)
     repeats = repeats.assign(tickets=pd.to_numeric(repeats["tickets"]))
-    if "citizen_name" not in repeats.columns:
-        repeats = repeats.assign(citizen_name="")
+    for column in keep:
+        if column not in repeats.columns:
+            repeats = repeats.assign(**{column: ""})
     out = []
-    for phone, own in repeats.groupby("citizen_phone", sort=False):
+    for caller, own in repeats.groupby(by, sort=False):
         own = own.sort_values(["tickets", "last_ticket"], ascending=False)
         out.append(
             {
-                "citizen_phone": phone,
-                "citizen_name": own["citizen_name"].iloc[0],
+                by: caller,
+                **{column: own[column].iloc[0] for column in keep},
                 "tickets": int(own["tickets"].sum()),
                 "groups": [
                     (r.category_l2, int(r.tickets), r.last_ticket) for r in own.itertuples()
