@@ -147,7 +147,7 @@ def test_the_callers_rollup_keeps_no_phone_number_or_name(demo_db: Path, demo_sq
     assert len(kept) > 0
     assert not {c for c in kept.columns if c.startswith("citizen_")}
     values = set()
-    for column in kept.select_dtypes(include="object").columns:
+    for column in kept.select_dtypes(include=["object", "str"]).columns:
         values |= set(kept[column].dropna().astype(str))
     assert not values & set(rows["citizen_phone"].dropna())
     assert not values & set(rows["citizen_name"].dropna())
@@ -160,7 +160,7 @@ def test_the_callers_rollup_keeps_no_phone_number_or_name(demo_db: Path, demo_sq
     tables = demo_sql("SELECT table_name FROM duckdb_tables()")["table_name"]
     for name in tables:
         frame = demo_sql(f'SELECT * FROM "{name}"')
-        for column in frame.select_dtypes(include="object").columns:
+        for column in frame.select_dtypes(include=["object", "str"]).columns:
             assert not frame[column].astype(str).str.contains(key).any(), (name, column)
 
 
