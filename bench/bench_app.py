@@ -2,6 +2,7 @@
 
 - GET /bench/prebuilt: a callback-sized answer built in advance (B2's baseline), outside the
   gate (no session needed: the floor under any answer);
+- GET /bench/gated: the same answer behind the gate (B2 signed in: the session check's cost);
 - with BENCH_LOGIN set, the real gate: every other request needs a session from the login
   form (B2 signed in, B7); without it the city leader is served without a login;
 - with BENCH_QUERY_LOG set, every source query is appended to that file as one line
@@ -35,6 +36,12 @@ PREBUILT = {"response": {"bench": {"children": "ok"}}, "multi": True}
 @server.route("/bench/prebuilt")
 def prebuilt():  # noqa: ANN201
     """A callback-sized answer built in advance: the floor under any cached callback."""
+    return jsonify(PREBUILT)
+
+
+@server.route("/bench/gated")
+def gated():  # noqa: ANN201
+    """The same answer behind the gate: with BENCH_LOGIN, what the session check alone costs."""
     return jsonify(PREBUILT)
 
 

@@ -68,10 +68,12 @@ PROBE = r"""
     const url = typeof input === 'string' ? input : input.url;
     if (!url.includes('/_dash-update-component')) return original.apply(this, arguments);
     b7.pending += 1;
+    const start = performance.now();
     let output = '';
     try { output = JSON.parse(init.body).output; } catch (e) {}
     try {
       const response = await original.apply(this, arguments);
+      const end = performance.now();
       let unchanged = response.status === 204;
       if (response.status === 200) {
         try {
@@ -80,7 +82,7 @@ PROBE = r"""
             Object.entries(props).every(([prop, value]) => same(shown(id, prop), value)));
         } catch (e) {}
       }
-      b7.calls.push({output, status: response.status, unchanged});
+      b7.calls.push({output, status: response.status, unchanged, start, end});
       return response;
     } finally {
       b7.pending -= 1;
@@ -123,6 +125,8 @@ class PageVisit:
     cpu_script_s: float = 0.0
     settled: bool = True
     last_change: str = ""  # the element of the last visible change (id or class)
+    first_callback_s: float = 0.0  # when the first callback was sent (the scripts' boot)
+    slowest: list[str] = field(default_factory=list)  # the three slowest callbacks, seconds
 
 
 def chromium():  # noqa: ANN201 - selenium WebDriver
@@ -217,6 +221,8 @@ def measure(
         time.sleep(0.1)
     after = _cpu(driver)
 
+    calls = state["calls"]
+
     def used(name: str) -> float:
         # The counters are the renderer's; a new document may start a new renderer.
         spent = after.get(name, 0.0) - before.get(name, 0.0)
@@ -235,4 +241,9 @@ def measure(
         cpu_script_s=round(used("ScriptDuration"), 3),
         settled=settled,
         last_change=(state["last_change"] or "")[:80],
+        first_callback_s=round(min((c["start"] for c in calls), default=0) / 1000, 3),
+        slowest=[
+            f"{c['output'].strip('.')[:50]} {(c['end'] - c['start']) / 1000:.2f}"
+            for c in sorted(calls, key=lambda c: c["start"] - c["end"])[:3]
+        ],
     )
