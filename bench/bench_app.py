@@ -1,6 +1,10 @@
 """The cockpit as gunicorn serves it, plus what the benchmarks need to see inside it.
 
-- GET /bench/prebuilt: a callback-sized answer built in advance (B2's baseline);
+- GET /bench/prebuilt: a callback-sized answer built in advance (B2's baseline), outside the
+  gate (no session needed: the floor under any answer);
+- GET /bench/gated: the same answer behind the gate (B2 signed in: the session check's cost);
+- with BENCH_LOGIN set, the real gate: every other request needs a session from the login
+  form (B2 signed in, B7); without it the city leader is served without a login;
 - with BENCH_QUERY_LOG set, every source query is appended to that file as one line
   (worker pid, dataset, query key), so B6 can count how often each query ran across workers.
 """
@@ -14,17 +18,30 @@ from flask import jsonify
 from cockpit.factory import create_app
 from cockpit.hub import _touches_private
 from cockpit.scope import CITY_LEADER
+from cockpit.security import gate
 
-# Served as the city leader without a login: the benchmarks measure serving, not signing in
-# (as tests/apps.py does for tests; create_app's principal_provider is for code, not config).
-app = create_app(principal_provider=lambda: CITY_LEADER)
+if os.environ.get("BENCH_LOGIN"):
+    # As in production: the session cookie is looked up on every request (#22 item 7).
+    app = create_app()
+else:
+    # Served as the city leader without a login: B1-B6 measure serving, not signing in
+    # (as tests/apps.py does for tests; create_app's principal_provider is for code, not config).
+    app = create_app(principal_provider=lambda: CITY_LEADER)
 server = app.server
+# The baseline and the readiness probe need no session (the gate reads this set per request).
+gate.PUBLIC_PATHS = gate.PUBLIC_PATHS | {"/bench/prebuilt"}
 PREBUILT = {"response": {"bench": {"children": "ok"}}, "multi": True}
 
 
 @server.route("/bench/prebuilt")
 def prebuilt():  # noqa: ANN201
     """A callback-sized answer built in advance: the floor under any cached callback."""
+    return jsonify(PREBUILT)
+
+
+@server.route("/bench/gated")
+def gated():  # noqa: ANN201
+    """The same answer behind the gate: with BENCH_LOGIN, what the session check alone costs."""
     return jsonify(PREBUILT)
 
 

@@ -20,6 +20,14 @@ B5  worker memory (RSS) after a tour of every page
 B6  load: users opening the cockpit within a minute on a cold cache, then users browsing;
     p95 page completion against one page opened alone, errors, and how many times each
     source query ran (single flight: once per key per cache expiry)
+B2 signed in: B2 through the real gate, on a session made by the login form (bench_app's
+    BENCH_LOGIN), the two sides taking turns
+B7  the page as a person sees it: headless Chromium signed in through the login form, from
+    navigation start to the last visible panel and to the last callback, cold and warm, for
+    /, /hotline, /economy and /key-work, with the browser's CPU time and the callbacks that
+    changed nothing, against the raw GROUP BY; and /hotline's callbacks replayed over HTTP.
+    Included when Chromium is present (skipped with the reason otherwise); --smoke: /hotline
+    cold and warm, once
 """
 
 from __future__ import annotations
@@ -407,10 +415,63 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# The account B2 signed in and B7 sign in with, made in the cockpit's own database as an
+# administrator would (cockpit.security.accounts.create_user); a password of this run's own.
+BENCH_USER = "bench-leader"
+BENCH_PASSWORD = f"Kq#{secrets.token_hex(8)}Zz9"
+
+
+def make_account(env: dict[str, str]) -> None:
+    """The city leader account in the store the server will use (its schema made here)."""
+    from cockpit.security import accounts
+    from cockpit.settings import load_settings
+    from cockpit.store.store import Store
+
+    settings = load_settings(environ=env)
+    store = Store.from_settings(settings)
+    store.ensure_ready()
+    accounts.create_user(
+        store,
+        username=BENCH_USER,
+        role="city_leader",
+        password=BENCH_PASSWORD,
+        policy=settings.security.password,
+        known_counties=[c.code for c in settings.city.counties],
+        must_change=False,
+    )
+    store.dispose()
+
+
+def signed_in(url: str) -> requests.Session:
+    """A requests session signed in through the login form (the cookie the gate looks up)."""
+    session = requests.Session()
+    session.headers["Origin"] = url
+    response = session.post(
+        url + "/login",
+        data={"username": BENCH_USER, "password": BENCH_PASSWORD, "next": "/"},
+        timeout=60,
+        allow_redirects=False,
+    )
+    if response.status_code not in (302, 303) or not session.cookies:
+        raise SystemExit(f"the login form refused the bench account ({response.status_code})")
+    for cookie in session.cookies:  # Secure in production; this is plain http on loopback
+        cookie.secure = False
+    return session
+
+
+def empty_cache(folder: Path) -> None:
+    """Empty the server's file cache (what every worker reads): a cold start for the next page."""
+    for item in folder.glob("*"):
+        if item.is_file():
+            item.unlink(missing_ok=True)
+
+
 def start_gunicorn(
-    db: Path, workdir: Path, tickets: int, workers: int = 2, **extra: str
+    db: Path, workdir: Path, tickets: int, workers: int = 2, login: bool = False, **extra: str
 ) -> tuple[subprocess.Popen, str]:
-    """The cockpit under gunicorn on loopback, with a bench-only prebuilt-dict route."""
+    """The cockpit under gunicorn on loopback, with a bench-only prebuilt-dict route.
+
+    login: the real gate (bench_app's BENCH_LOGIN) over a fresh store holding BENCH_USER."""
     port = free_port()
     env = (
         os.environ
@@ -420,6 +481,10 @@ def start_gunicorn(
         | {"COCKPIT_SECRET_KEY": os.environ.get("COCKPIT_SECRET_KEY") or secrets.token_hex(32)}
         | extra
     )
+    if login:
+        store = (workdir / f"store-{time.time_ns()}.db").resolve()
+        env |= {"BENCH_LOGIN": "1", "COCKPIT_STORE__URL": f"sqlite:///{store}"}
+        make_account(env)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -456,11 +521,13 @@ def start_gunicorn(
 def overview_body(period: str = "2026-10", county: str = "city") -> dict:
     """The POST body of the overview's headline callback, as the browser sends it."""
     return {
-        "output": "..overview-cards-left.children...overview-cards-right.children...overview-attention.children..",
+        "output": "..overview-cards-left.children...overview-cards-right.children"
+        "...overview-attention.children...overview-attention-counts.children..",
         "outputs": [
             {"id": "overview-cards-left", "property": "children"},
             {"id": "overview-cards-right", "property": "children"},
             {"id": "overview-attention", "property": "children"},
+            {"id": "overview-attention-counts", "property": "children"},
         ],
         "inputs": [
             {"id": "filter-period", "property": "value", "value": period},
@@ -478,11 +545,14 @@ def timed(session: requests.Session, method: str, url: str, **kw) -> float:  # n
     return time.perf_counter() - started
 
 
-def load(url: str, method: str, n: int, concurrency: int, **kw) -> dict:  # noqa: ANN003
+def load(
+    url: str, method: str, n: int, concurrency: int, cookies: dict | None = None, **kw
+) -> dict:  # noqa: ANN003
     """n requests at a concurrency; p50, p95 and requests per second."""
     sessions = [requests.Session() for _ in range(concurrency)]
     for session in sessions:
         session.headers["Origin"] = url.split("/_dash")[0].split("/bench")[0]
+        session.cookies.update(cookies or {})
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         times = list(
@@ -497,19 +567,38 @@ def load(url: str, method: str, n: int, concurrency: int, **kw) -> dict:  # noqa
     }
 
 
-def b2(url: str, n: int = 800) -> dict:
-    """Cached callback latency against a prebuilt dict, at concurrency 8."""
+def b2(url: str, n: int = 800, cookies: dict | None = None, turns: int = 1) -> dict:
+    """Cached callback latency against a prebuilt dict, at concurrency 8.
+
+    cookies: a signed-in session's (the real gate looks it up on every request). turns > 1:
+    the two sides take turns, so that both see the same moments of a shared machine."""
     body = overview_body()
     requests.post(
-        url + "/_dash-update-component", json=body, timeout=120, headers={"Origin": url}
+        url + "/_dash-update-component",
+        json=body,
+        timeout=120,
+        headers={"Origin": url},
+        cookies=cookies,
     ).raise_for_status()  # warm
-    base = load(url + "/bench/prebuilt", "GET", n, 8)
-    cached = load(url + "/_dash-update-component", "POST", n, 8, json=body)
-    return {
+    rounds = []
+    for _ in range(turns):
+        base = load(url + "/bench/prebuilt", "GET", n, 8)
+        # Signed in: the prebuilt answer behind the gate, i.e. what the session check adds.
+        gate = load(url + "/bench/gated", "GET", n, 8, cookies) if cookies else None
+        cached = load(url + "/_dash-update-component", "POST", n, 8, cookies, json=body)
+        rounds.append((base, cached, gate))
+    ordered = sorted(rounds, key=lambda r: r[1]["p95_ms"] / r[0]["p95_ms"])
+    base, cached, gate = ordered[len(ordered) // 2]  # the turn with the median ratio
+    out = {
         "prebuilt": base,
+        **({"prebuilt_behind_session_check": gate} if gate else {}),
         "cached_callback": cached,
         "p95_ratio": round(cached["p95_ms"] / base["p95_ms"], 2),
     }
+    if turns > 1:
+        out["p95_ratio_per_turn"] = [round(c["p95_ms"] / b["p95_ms"], 2) for b, c, _ in rounds]
+        out["rps_per_turn"] = [c["rps"] for _, c, _ in rounds]
+    return out
 
 
 PAGES = ("/", "/economy", "/key-work", "/risk", "/emergency", "/hotline")
@@ -565,6 +654,101 @@ def _timed_visit(url: str, path: str, period: str) -> list[float]:
     browser._fire = fire
     browser.open(path)
     return times
+
+
+B7_PAGES = ("/", "/hotline", "/economy", "/key-work")
+
+
+def b7(url: str, db: Path, cache: Path, pages: tuple[str, ...], turns: int) -> dict:
+    """The page as a person sees it: headless Chromium signed in through the login form.
+
+    Each turn runs the raw GROUP BY once, then opens every page cold (Chromium's cache and
+    the server's emptied) and warm (opened again at once), then replays /hotline's callbacks
+    over HTTP (bench.client, 6 at a time as Chromium sends them, signed in, server cache
+    emptied); medians over the turns, each against the baseline's median of the same run."""
+    from bench import client, page
+
+    driver = page.chromium()
+    visits: list[page.PageVisit] = []
+    replays: list[float] = []
+    raw: list[float] = []
+    try:
+        page.sign_in(driver, url, BENCH_USER, BENCH_PASSWORD)
+        cookies = {c["name"]: c["value"] for c in driver.get_cookies()}
+        with RawBaseline(db) as baseline:
+            for turn in range(turns):
+                raw.append(baseline.run())
+                for path in pages:
+                    for cold in (True, False):
+                        visit = page.measure(
+                            driver,
+                            url,
+                            path,
+                            cold=cold,
+                            empty_server_cache=lambda: empty_cache(cache),
+                        )
+                        if not visit.settled:
+                            say(f"  B7 {path} did not settle (cold={cold})")
+                        visits.append(visit)
+                        say(
+                            f"  B7 turn {turn + 1} {path} {'cold' if cold else 'warm'}: "
+                            f"panels {visit.panels_s:.2f} s, last callback "
+                            f"{visit.last_callback_s:.2f} s, {visit.callbacks} callbacks"
+                        )
+                if "/hotline" in pages:
+                    empty_cache(cache)
+                    browser = client.Browser(url, parallel=6)
+                    browser.session.cookies.update(cookies)
+                    replay = browser.open("/hotline")
+                    if replay.errors:
+                        say(f"  B7 replay errors: {replay.errors[:3]}")
+                    replays.append(replay.seconds)
+    finally:
+        driver.quit()
+    raw_s = statistics.median(raw)
+    out: dict = {"turns": turns, "raw_group_by_s": round(raw_s, 3)}
+    for path in pages:
+        row: dict = {}
+        for cold in (True, False):
+            mine = [v for v in visits if v.path == path and v.cold == cold]
+            tag = "cold" if cold else "warm"
+            panels_s = statistics.median(v.panels_s for v in mine)
+            last_s = statistics.median(v.last_callback_s for v in mine)
+            row[f"{tag}_panels_s"] = round(panels_s, 3)
+            row[f"{tag}_panels_ratio"] = round(panels_s / raw_s, 2)
+            row[f"{tag}_last_callback_s"] = round(last_s, 3)
+            row[f"{tag}_last_callback_ratio"] = round(last_s / raw_s, 2)
+            row[f"{tag}_cpu_task_s"] = round(statistics.median(v.cpu_task_s for v in mine), 3)
+            row[f"{tag}_cpu_script_s"] = round(statistics.median(v.cpu_script_s for v in mine), 3)
+            row[f"{tag}_callbacks"] = mine[-1].callbacks
+            # Callbacks that fired and changed nothing (204, or the same value back).
+            row[f"{tag}_unchanged"] = len(mine[-1].unchanged)
+            counts: dict[str, int] = {}
+            for output in mine[-1].unchanged:
+                counts[output] = counts.get(output, 0) + 1
+            row[f"{tag}_unchanged_outputs"] = " | ".join(
+                f"{output.strip('.')[:60]} x{n}" for output, n in sorted(counts.items())
+            )
+            row[f"{tag}_last_change_in"] = mine[-1].last_change
+            row[f"{tag}_first_callback_sent_s"] = round(
+                statistics.median(v.first_callback_s for v in mine), 3
+            )
+            row[f"{tag}_slowest_callbacks_s"] = " | ".join(mine[-1].slowest)
+        row["panels"] = mine[-1].panels
+        row["graphs"] = mine[-1].graphs
+        out[path] = row
+    if replays:
+        replay_s = statistics.median(replays)
+        out["/hotline"]["http_replay_cold_s"] = round(replay_s, 3)
+        out["/hotline"]["http_replay_cold_ratio"] = round(replay_s / raw_s, 2)
+        out["/hotline"]["http_replay_ratio_per_turn"] = [
+            round(t / r, 2) for t, r in zip(replays, raw, strict=True)
+        ]
+        cold = [v for v in visits if v.path == "/hotline" and v.cold]
+        out["/hotline"]["cold_panels_ratio_per_turn"] = [
+            round(v.panels_s / r, 2) for v, r in zip(cold, raw, strict=True)
+        ]
+    return out
 
 
 def b4(url: str) -> dict:
@@ -727,7 +911,10 @@ def main(argv: list[str] | None = None) -> int:
         "--tickets", type=int, default=1_000_000, help="demo tickets (default 1000000)"
     )
     parser.add_argument(
-        "--only", action="append", choices=BENCHMARKS, help="run only these (repeatable)"
+        "--only",
+        action="append",
+        choices=BENCHMARKS,
+        help="run only these (repeatable; B7 needs chromium and chromedriver)",
     )
     parser.add_argument(
         "--smoke", action="store_true", help="short runs (CI): fewer requests and users"
@@ -794,6 +981,31 @@ def main(argv: list[str] | None = None) -> int:
                 results["B5"] = b5(proc, url)
         finally:
             stop(proc)
+    if wanted & {"B2", "B7"}:
+        # The real gate: a store with the bench's account, the session cookie from the form.
+        login_cache = (workdir / f"cache-login-{time.time_ns()}").resolve()
+        say("starting gunicorn (2 workers) with the real login")
+        proc, url = start_gunicorn(
+            db, workdir, args.tickets, login=True, COCKPIT_CACHE__DIR=str(login_cache)
+        )
+        try:
+            if "B2" in wanted:
+                say("B2 signed in: cached callback through the session check vs prebuilt dict")
+                cookies = signed_in(url).cookies.get_dict()
+                results["B2 signed in"] = b2(
+                    url, 200 if args.smoke else 800, cookies, turns=1 if args.smoke else 3
+                )
+            if "B7" in wanted:
+                why = page_unavailable()
+                if why:
+                    say(f"B7 skipped: {why}")
+                    results["B7"] = {"skipped": why}
+                else:
+                    say("B7: the pages in headless Chromium, signed in through the form")
+                    pages = ("/hotline",) if args.smoke else B7_PAGES
+                    results["B7"] = b7(url, db, login_cache, pages, 1 if args.smoke else 3)
+        finally:
+            stop(proc)
     results["bench_seconds"] = round(time.monotonic() - started)
     Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"{'benchmark':<52} {'figure':>26}")
@@ -814,8 +1026,16 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-BENCHMARKS = ["B1", "B2", "B3", "B4", "B5", "B6"]
-ALL = ["B1", "B1 sync", "B1 files", "B2", "B3", "B4", "B5", "B6"]  # result sections, in order
+BENCHMARKS = ["B1", "B2", "B3", "B4", "B5", "B6", "B7"]
+# result sections, in order
+ALL = ["B1", "B1 sync", "B1 files", "B2", "B2 signed in", "B3", "B4", "B5", "B6", "B7"]
+
+
+def page_unavailable() -> str | None:
+    """Why B7 cannot run on this machine (no Chromium, chromedriver or selenium), or None."""
+    from bench.page import available
+
+    return available()
 
 
 def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:

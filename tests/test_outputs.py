@@ -182,7 +182,12 @@ def test_overview_callback_through_dash_is_cached_per_scope(app) -> None:  # noq
     sent = first.get_json()["response"]
     assert json.loads(stored["json"]) == [
         sent[i]["children"]
-        for i in ("overview-cards-left", "overview-cards-right", "overview-attention")
+        for i in (
+            "overview-cards-left",
+            "overview-cards-right",
+            "overview-attention",
+            "overview-attention-counts",
+        )
     ]
     principal["who"] = county_user("140403")
     county = client.post("/_dash-update-component", json=body, headers=ORIGIN)

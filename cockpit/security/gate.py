@@ -32,6 +32,7 @@ from cockpit.scope import Principal, install_principal_provider
 from cockpit.security import accounts, sessions
 from cockpit.security.roles import ROLES, may_open
 from cockpit.settings import SecuritySettings, Settings
+from cockpit.store.store import writes_so_far
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +216,7 @@ class Gate:
         self.csp = content_security_policy(())
         self.cookie_secure = cookie_secure(settings)
         self.demo_hint = ""  # set when demo accounts exist (development only)
+        self.recall = sessions.Recall()  # live sessions, kept for a second in this worker
         # Tests only (create_app's principal_provider): a fixed user instead of a session.
         self.test_principal: Any = None
         # The rate limit of audit_unauthenticated (per worker: one lock, three counters).
@@ -353,7 +355,18 @@ class Gate:
         return self.deny(403, "page_not_allowed", ",".join(bad)[:300]) if bad else None
 
     def _resume(self, token: str, body: dict[str, Any] | None) -> accounts.User | None:
-        """The user of a live session; ends idle and expired ones."""
+        """The user of a live session (recalled for a second); ends idle and expired ones."""
+        recalled = self.recall.get(token)
+        if recalled is not None:
+            return recalled  # type: ignore[return-value]
+        writes = writes_so_far()  # before reading: a write during the lookup forgets it
+        user = self._look_up(token, body)
+        if user is not None:
+            self.recall.put(token, user, writes)
+        return user
+
+    def _look_up(self, token: str, body: dict[str, Any] | None) -> accounts.User | None:
+        """The user of a live session, from the database; ends idle and expired ones."""
         store = self.store()
         # Only what the user does resets the idle clock; a refresh timer does not.
         activity = body is None or not only_timers(body)

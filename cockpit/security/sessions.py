@@ -10,16 +10,50 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from cockpit.store.schema import sessions, users
-from cockpit.store.store import Store
+from cockpit.store.store import Store, writes_so_far
 
 # last_seen is written at most this often: a page makes many requests a second.
 TOUCH_EVERY = dt.timedelta(seconds=15)
+# A worker recalls a live session this long instead of looking it up on every request (#22:
+# the lookup was half of what a cached callback costs over a prebuilt answer). A revocation,
+# logout or idle end on another worker or host takes effect within this time; in this
+# process any write to the store forgets at once.
+RECALL_SECONDS = 1.0
+
+
+class Recall:
+    """What this worker found for each live session (by token hash), for RECALL_SECONDS."""
+
+    def __init__(self, seconds: float = RECALL_SECONDS) -> None:
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._items: dict[str, tuple[object, int, float]] = {}
+
+    def get(self, token: str) -> object | None:
+        """The value kept for this token, if kept less than `seconds` ago and no write since."""
+        item = self._items.get(token_hash(token))
+        if item is None:
+            return None
+        value, writes, at = item
+        if writes != writes_so_far() or time.monotonic() - at >= self.seconds:
+            return None
+        return value
+
+    def put(self, token: str, value: object, writes: int) -> None:
+        """Keep a value read when the store's write count was `writes` (taken before reading)."""
+        now = time.monotonic()
+        with self._lock:
+            if len(self._items) > 10_000:  # old ones out; the rest expire by themselves
+                self._items = {k: v for k, v in self._items.items() if now - v[2] < self.seconds}
+            self._items[token_hash(token)] = (value, writes, now)
 
 
 @dataclass(frozen=True)

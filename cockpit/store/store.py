@@ -46,6 +46,23 @@ from cockpit.store.schema import (
 
 log = logging.getLogger(__name__)
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# Writes this process has committed to any store. What a worker keeps from a read for a
+# moment (the gate's recall of live sessions) is dropped when this number has moved.
+_writes = 0
+_writes_lock = threading.Lock()
+
+
+def _count_write() -> None:
+    global _writes  # noqa: PLW0603 - one counter per process, by design
+    with _writes_lock:
+        _writes += 1
+
+
+def writes_so_far() -> int:
+    """How many write transactions this process has ended (committed or not)."""
+    return _writes
+
+
 MAX_COMMENT = 2000  # characters; a comment is a note, not a report
 
 
@@ -267,8 +284,11 @@ class Store:
         try:
             with self.engine().connect() as conn:
                 conn.execution_options(cockpit_write=True)
-                with conn.begin():
-                    yield conn
+                try:
+                    with conn.begin():
+                        yield conn
+                finally:  # after the commit: what was read before it is forgotten
+                    _count_write()
         except StoreError:
             raise
         except sa.exc.IntegrityError as exc:
