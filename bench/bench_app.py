@@ -34,13 +34,13 @@ PREBUILT = {"response": {"bench": {"children": "ok"}}, "multi": True}
 
 
 @server.route("/bench/prebuilt")
-def prebuilt():  # noqa: ANN201
+def prebuilt():
     """A callback-sized answer built in advance: the floor under any cached callback."""
     return jsonify(PREBUILT)
 
 
 @server.route("/bench/gated")
-def gated():  # noqa: ANN201
+def gated():
     """The same answer behind the gate: with BENCH_LOGIN, what the session check alone costs."""
     return jsonify(PREBUILT)
 
@@ -48,11 +48,11 @@ def gated():  # noqa: ANN201
 class _Logged:
     """A source that appends each query it answers to the log, then answers it."""
 
-    def __init__(self, inner, log_path: str) -> None:  # noqa: ANN001
+    def __init__(self, inner, log_path: str) -> None:
         self._inner = inner
         self._log = log_path
 
-    def fetch(self, dataset, query):  # noqa: ANN001, ANN201
+    def fetch(self, dataset, query):
         """Log, then fetch."""
         key = hashlib.sha256(
             json.dumps([dataset.name, query.normalized()], default=str, sort_keys=True).encode()
@@ -63,7 +63,7 @@ class _Logged:
             out.write(f"{os.getpid()} {dataset.name} {key} {kind}\n")
         return self._inner.fetch(dataset, query)
 
-    def __getattr__(self, name):  # noqa: ANN001, ANN204
+    def __getattr__(self, name):
         return getattr(self._inner, name)
 
 

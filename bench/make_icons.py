@@ -20,7 +20,7 @@ RED = "#ff4d4f"
 SIZES = (192, 512)
 
 
-def draw(size: int):  # noqa: ANN201
+def draw(size: int):
     """One icon of size x size pixels (drawn 4x larger, then scaled down for smooth edges)."""
     from PIL import Image, ImageDraw
 

@@ -129,7 +129,7 @@ class PageVisit:
     slowest: list[str] = field(default_factory=list)  # the three slowest callbacks, seconds
 
 
-def chromium():  # noqa: ANN201 - selenium WebDriver
+def chromium():
     """Headless Debian Chromium through chromedriver, the probe installed, cache on."""
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
@@ -168,7 +168,7 @@ def available() -> str | None:
     return None
 
 
-def sign_in(driver, base: str, username: str, password: str) -> None:  # noqa: ANN001
+def sign_in(driver, base: str, username: str, password: str) -> None:
     """Sign in through the login form, as a person does."""
     driver.delete_all_cookies()
     driver.get(base + "/login")
@@ -183,13 +183,13 @@ def sign_in(driver, base: str, username: str, password: str) -> None:  # noqa: A
     raise RuntimeError(f"sign-in as {username} did not leave the login form")
 
 
-def _cpu(driver) -> dict[str, float]:  # noqa: ANN001
+def _cpu(driver) -> dict[str, float]:
     metrics = driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]
     return {m["name"]: m["value"] for m in metrics}
 
 
 def measure(
-    driver,  # noqa: ANN001
+    driver,
     base: str,
     path: str,
     *,

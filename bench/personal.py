@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     app = create_app(load_settings(environ=env), principal_provider=lambda: CITY_LEADER)
     hub = app.server.extensions["cockpit_hub"]
-    raw = subprocess.Popen(  # noqa: S603 - our own module
+    raw = subprocess.Popen(
         [sys.executable, "-m", "bench.raw_baseline", str(db)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             ("本周热点", cb.hot_section, "word_counts"),
         ):
 
-            def run(b=builder, c=county) -> object:  # noqa: ANN001
+            def run(b=builder, c=county) -> object:
                 return b(hub, args.period, c)
 
             sides[f"{panel} {place} rollup"] = lambda r=run: timed(r)

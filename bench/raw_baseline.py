@@ -50,7 +50,7 @@ def _counts(rows: list[tuple]) -> list[tuple]:
     return sorted(out, key=str)
 
 
-def pick_fastest(con) -> tuple[str, dict[str, float]]:  # noqa: ANN001
+def pick_fastest(con) -> tuple[str, dict[str, float]]:
     """The fastest candidate (median of TRIALS, taking turns) and every candidate's median."""
     times: dict[str, list[float]] = {name: [] for name in CANDIDATES}
     expected = None

@@ -124,7 +124,7 @@ class RawBaseline:
         self.proc.wait(timeout=30)
 
 
-def hotline_view(hub, period: str, county: str | None) -> None:  # noqa: ANN001
+def hotline_view(hub, period: str, county: str | None) -> None:
     """Every aggregate the 12345 page shows for a period and county (its lists excepted)."""
     from panels.hotline import callbacks as h
 
@@ -137,7 +137,7 @@ def hotline_view(hub, period: str, county: str | None) -> None:  # noqa: ANN001
     h.sla_section(hub, period, county)
 
 
-def questions_of(hub, work: Callable[[], object]) -> list[tuple[str, object, dict]]:  # noqa: ANN001
+def questions_of(hub, work: Callable[[], object]) -> list[tuple[str, object, dict]]:
     """Every question `work` asks the data hub, in order: (dataset, query, options)."""
     asked: list[tuple[str, object, dict]] = []
     real = hub.query
@@ -242,7 +242,7 @@ def b1(db: Path, workdir: Path, tickets: int, mode: str = "embedded") -> dict:
     }
 
 
-def bench_settings(db: Path, workdir: Path, tickets: int):  # noqa: ANN201 - Settings
+def bench_settings(db: Path, workdir: Path, tickets: int):
     """The default settings pointed at the benchmark's data, with a key of this run's own
     (the bench builds a production app) and an empty cache folder."""
     from cockpit.settings import load_settings
@@ -254,7 +254,7 @@ def bench_settings(db: Path, workdir: Path, tickets: int):  # noqa: ANN201 - Set
     return load_settings(environ=env)
 
 
-def sync_mode(settings, store: Path):  # noqa: ANN001, ANN201 - Settings
+def sync_mode(settings, store: Path):
     """hotline.tickets in sync mode from a PostgreSQL front-end database, read from `store`."""
     from cockpit.settings import DatasetBinding
     from data_sources.sql import SqlConfig
@@ -272,7 +272,7 @@ def sync_mode(settings, store: Path):  # noqa: ANN001, ANN201 - Settings
     )
 
 
-def files_mode(settings, folder: Path):  # noqa: ANN001, ANN201 - Settings
+def files_mode(settings, folder: Path):
     """hotline.tickets read directly from the Parquet files in `folder`."""
     from cockpit.settings import DatasetBinding
     from data_sources.files import FileConfig
@@ -308,7 +308,7 @@ def file_drop(db: Path, workdir: Path) -> Path:
     return folder
 
 
-def pg_synced_store(db: Path, workdir: Path, settings) -> tuple[Path, float]:  # noqa: ANN001
+def pg_synced_store(db: Path, workdir: Path, settings) -> tuple[Path, float]:
     """The demo file's tickets loaded into PostgreSQL (table bench_tickets, by COPY) and synced
     into a fresh local store by cockpit.sync.sync_dataset, as `python -m cockpit sync` does:
     pages, checks, one write, rollups. Returns the store and the sync's seconds."""
@@ -369,7 +369,7 @@ def pg_synced_store(db: Path, workdir: Path, settings) -> tuple[Path, float]:  #
     return store_path, seconds
 
 
-def sync_store(db: Path, workdir: Path, settings) -> Path:  # noqa: ANN001
+def sync_store(db: Path, workdir: Path, settings) -> Path:
     """A local store holding the demo file's tickets, as a sync leaves it: the table, its
     rollups (cockpit.rollups.build, as LocalStore.apply builds them) and the watermark.
 
@@ -538,7 +538,7 @@ def overview_body(period: str = "2026-10", county: str = "city") -> dict:
     }
 
 
-def timed(session: requests.Session, method: str, url: str, **kw) -> float:  # noqa: ANN003
+def timed(session: requests.Session, method: str, url: str, **kw) -> float:
     started = time.perf_counter()
     response = session.request(method, url, timeout=60, **kw)
     response.raise_for_status()
@@ -547,7 +547,7 @@ def timed(session: requests.Session, method: str, url: str, **kw) -> float:  # n
 
 def load(
     url: str, method: str, n: int, concurrency: int, cookies: dict | None = None, **kw
-) -> dict:  # noqa: ANN003
+) -> dict:
     """n requests at a concurrency; p50, p95 and requests per second."""
     sessions = [requests.Session() for _ in range(concurrency)]
     for session in sessions:
@@ -643,7 +643,7 @@ def _timed_visit(url: str, path: str, period: str) -> list[float]:
     times: list[float] = []
     original = browser._fire
 
-    def fire(dep, props, visit):  # noqa: ANN001, ANN202
+    def fire(dep, props, visit):
         if "filter-period" in props:
             props["filter-period"]["value"] = period
         started = time.perf_counter()

@@ -402,7 +402,7 @@ def _role_keys() -> list[str]:
     return list(ROLES)
 
 
-def _store_of(settings):  # noqa: ANN001, ANN202
+def _store_of(settings):
     from cockpit.store import Store
 
     store = Store.from_settings(settings)
@@ -486,7 +486,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     return _audit_user_change(store, settings, args, unreadable)
 
 
-def _audit_user_change(store, settings, args: argparse.Namespace, unreadable=()) -> int:  # noqa: ANN001
+def _audit_user_change(store, settings, args: argparse.Namespace, unreadable=()) -> int:
     """Record a console account change in the audit log; the exit code (1 when secrets could
     not be opened by `users reseal`, else 0)."""
     from cockpit import audit

@@ -187,7 +187,7 @@ class SafeCache:
         if self.available:
             try:
                 self._ping()
-            except Exception as exc:  # noqa: BLE001 - any failure means down
+            except Exception as exc:
                 self.failed("health check", exc)
         if not self.available:
             return CacheHealth(
@@ -210,14 +210,14 @@ class SafeCache:
             return _MISS
         try:
             entry = self.cache.get(key)
-        except Exception as exc:  # noqa: BLE001 - any backend error is a miss
+        except Exception as exc:
             self.failed("get", exc)
             return _MISS
         if entry is None:
             return _MISS
         try:
             return open_sealed(self._mac_key, key, entry)
-        except Exception as exc:  # noqa: BLE001 - Rejected, or bytes that are not even JSON
+        except Exception as exc:
             reason = exc if isinstance(exc, Rejected) else f"unreadable ({type(exc).__name__})"
             # Each one: a forged or moved entry is a security event, and it is overwritten
             # by the fresh answer computed now, so it is not logged again and again.
@@ -236,7 +236,7 @@ class SafeCache:
             return
         try:
             self.cache.set(key, entry, timeout=timeout)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.failed("set", exc)
 
     def delete(self, key: str) -> None:
@@ -245,7 +245,7 @@ class SafeCache:
             return
         try:
             self.cache.delete(key)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.failed("delete", exc)
 
     def _warn(self, op: str, exc: Exception) -> None:

@@ -174,7 +174,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input({"type": LINK_TYPE, "ref": ALL, "via": ALL, "ctx": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
-    def record(_clicks):  # noqa: ANN001, ANN202
+    def record(_clicks):
         """A link was tapped: record the call (links appearing on a new page are not taps)."""
         link = ctx.triggered_id
         if not isinstance(link, dict) or not ctx.triggered or not ctx.triggered[0].get("value"):

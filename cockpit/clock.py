@@ -33,7 +33,7 @@ def local_time(value: dt.datetime) -> dt.datetime:
 TIME_HEADER = "X-City-Time"
 
 
-def stamp_time(response):  # noqa: ANN001, ANN201 - a Flask response, returned
+def stamp_time(response):
     """Flask after_request hook: the city's time (HH:MM:SS) on callback answers, 204s too."""
     from flask import request
 

@@ -39,7 +39,7 @@ def scrollable(name: str) -> dict[str, str]:
     return {"tabIndex": "0", "role": "region", "aria-label": name}
 
 
-def panel(title: str, *children, **kwargs) -> html.Section:  # noqa: ANN002, ANN003
+def panel(title: str, *children, **kwargs) -> html.Section:
     """A panel of the dark theme with its title; extra classes via className."""
     class_name = "panel " + kwargs.pop("className", "")
     return html.Section(

@@ -369,7 +369,7 @@ def _refuse(obj: str, status: int, message: str, result: str, detail: dict) -> t
     return message, status, TEXT
 
 
-def _unmasked_refusal(hub: Any, principal: Principal, obj: str, reason: str, params: dict):  # noqa: ANN202
+def _unmasked_refusal(hub: Any, principal: Principal, obj: str, reason: str, params: dict):
     """Why an unmasked export may not go ahead (a refusal), or None."""
     from cockpit import audit
     from cockpit.personal_access import alert_once, over_limit, reason_problem
@@ -470,7 +470,7 @@ def register(app: Any, hub: Any, tables: list[ExportTable]) -> None:
         raise ValueError("two export tables share a key")
 
     @app.server.route("/export/<key>.<fmt>", methods=["GET", "POST"])
-    def export_table(key: str, fmt: str):  # noqa: ANN202
+    def export_table(key: str, fmt: str):
         """Download one table (CSV or Excel); POST with a reason for the unmasked file."""
         reason = None
         if request.method == "POST":
@@ -503,7 +503,7 @@ def _link_callback(app: Any, spec: ExportTable) -> None:
         Input("filter-county", "value"),
         *(Input(cid, prop) for _param, cid, prop in spec.inputs),
     )
-    def update(period, county, *values):  # noqa: ANN001, ANN202
+    def update(period, county, *values):
         """The links' parameters: period, county and the table's own."""
         params = _params(spec, period, county, values)
         return href(spec.key, "csv", params), href(spec.key, "xlsx", params)
@@ -530,7 +530,7 @@ def _unmasked_callback(
         *(State(cid, prop) for _param, cid, prop in spec.inputs),
         prevent_initial_call=True,
     )
-    def download(_csv, _xlsx, reason, period, county, *values):  # noqa: ANN001, ANN202
+    def download(_csv, _xlsx, reason, period, county, *values):
         """The unmasked file, or the server's one-line reason for refusing it."""
         fmt = {f"{base}-csv": "csv", f"{base}-xlsx": "xlsx"}.get(str(ctx.triggered_id))
         if fmt is None:

@@ -204,13 +204,13 @@ def validate_module_sections(
     return configs, problems
 
 
-def _health_route(server, hub: DataHub) -> None:  # noqa: ANN001
+def _health_route(server, hub: DataHub) -> None:
     """GET /healthz: sources and freshness as JSON (503 when something is wrong)."""
     from flask import jsonify
 
     from cockpit.health import report
 
     @server.route("/healthz")
-    def healthz():  # noqa: ANN202
+    def healthz():
         data = report(hub)
         return jsonify(data), 200 if data["ok"] else 503

@@ -214,7 +214,7 @@ def _decode_ring(encoded: str, offsets: Sequence[float], scale: float) -> list[l
     if not isinstance(encoded, str):
         # ValueError, not TypeError: this is malformed input data, reported like any other.
         kind = type(encoded).__name__
-        raise ValueError(f"encoded ring must be a string, got {kind}")  # noqa: TRY004
+        raise ValueError(f"encoded ring must be a string, got {kind}")
     if len(offsets) != 2:
         raise ValueError(f"encodeOffsets entry must be [x, y], got {offsets!r}")
     units = _utf16_units(encoded)
@@ -248,7 +248,7 @@ def _decode_geometry(geometry: dict[str, Any], scale: float, where: str) -> dict
     if gtype not in POLYGONAL:
         raise ValueError(f"{where}: geometry type {gtype!r} is not Polygon or MultiPolygon")
     if not isinstance(coords, list):
-        raise ValueError(f"{where}: geometry has no coordinates list")  # noqa: TRY004
+        raise ValueError(f"{where}: geometry has no coordinates list")
     if offsets is None:
         # ECharts leaves a geometry without encodeOffsets as it is (already plain numbers).
         return {"type": gtype, "coordinates": coords}
@@ -276,7 +276,7 @@ def decode_echarts_map(js_text: str) -> dict:
     features: list[dict[str, Any]] = []
     for index, feature in enumerate(payload["features"]):
         if not isinstance(feature, dict) or not isinstance(feature.get("geometry"), dict):
-            raise ValueError(f"feature #{index} has no geometry object")  # noqa: TRY004
+            raise ValueError(f"feature #{index} has no geometry object")
         fid = feature.get("id")
         props = dict(feature.get("properties") or {})
         where = f"feature #{index} (id {fid!r}, {props.get('name', '?')})"
@@ -456,7 +456,7 @@ def load_boundaries(path: str | Path) -> dict:
     for index, feature in enumerate(features):
         where = f"{path}: feature #{index}"
         if not isinstance(feature, dict):
-            raise ValueError(f"{where} is not an object")  # noqa: TRY004
+            raise ValueError(f"{where} is not an object")
         if feature.get("id") in (None, ""):
             raise ValueError(f"{where} has no id")
         where = f"{path}: feature {feature['id']}"

@@ -384,7 +384,7 @@ class DataHub:
         except DataSourceError as exc:
             message = self.error_for_reader(dataset, exc)
             return self._failed(dataset, source_name, is_demo, message, last_good_key)
-        except Exception as exc:  # noqa: BLE001 - an adapter bug must not take the screen down
+        except Exception as exc:
             log.exception("adapter %s failed on %s", source_name, dataset)
             message = f"数据源 {source_name} 出错（{type(exc).__name__}）"
             return self._failed(dataset, source_name, is_demo, message, last_good_key)
@@ -621,7 +621,7 @@ class DataHub:
     def _version(self, source: DataSource) -> str:
         try:
             return source.version()
-        except Exception:  # noqa: BLE001 - an unknown version only means no cache reuse
+        except Exception:
             return "unknown"
 
     def _failed(
@@ -731,5 +731,5 @@ def _record_out_of_scope(dataset: str, counties: list[str]) -> None:
     seen.add(key)
     try:
         audit.record(audit.DENIED, f"{dataset}:{','.join(counties)}"[:300], "out_of_scope")
-    except Exception:  # noqa: BLE001 - the query is refused either way; the log is best effort
+    except Exception:
         log.exception("could not audit an out-of-scope query")

@@ -19,7 +19,7 @@ FOLD = "phone-fold"
 TOGGLE = "phone-fold-toggle"
 
 
-def fold(key: str, *children, label: str = "展开详情") -> list:  # noqa: ANN002
+def fold(key: str, *children, label: str = "展开详情") -> list:
     """The toggle and the folded body of a section: [button, body], to go under its title."""
     return [
         html.Button(

@@ -105,7 +105,7 @@ def current_principal() -> Principal:
     return CITY_LEADER
 
 
-def install_principal_provider(server, provider: PrincipalProvider) -> None:  # noqa: ANN001
+def install_principal_provider(server, provider: PrincipalProvider) -> None:
     """Let the security layer decide who the request is (reads the Flask session)."""
     server.config[_PROVIDER_KEY] = provider
 

@@ -101,10 +101,10 @@ def register(app: Dash, settings: Settings) -> None:
     body = json.dumps(manifest(app, settings), ensure_ascii=False)
 
     @app.server.route("/manifest.webmanifest")
-    def web_manifest():  # noqa: ANN202
+    def web_manifest():
         return body, 200, {"Content-Type": "application/manifest+json; charset=utf-8"}
 
     @app.server.route("/robots.txt")
-    def robots():  # noqa: ANN202
+    def robots():
         # An intranet cockpit is for its users, never for a search engine's index.
         return "User-agent: *\nDisallow: /\n", 200, {"Content-Type": "text/plain; charset=utf-8"}

@@ -70,7 +70,7 @@ class _EncodedEtags:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):  # noqa: ANN204
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
         tags = environ.get("HTTP_IF_NONE_MATCH")
         if tags:
             environ["HTTP_IF_NONE_MATCH"] = _ENCODING_SUFFIX.sub('"', tags)

@@ -313,7 +313,7 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
         Input("filter-county", "value"),
         State("filter-county", "options"),
     )
-    def sync_filters(pathname, search, period, county, county_opts):  # noqa: ANN001, ANN202
+    def sync_filters(pathname, search, period, county, county_opts):
         """Keep the URL and the selectors in step, whichever changed; each page offers its own
         module's periods, and says when the URL's period is not among them (the URL is then
         corrected to the period shown) or when the month shown is not whole."""
@@ -338,7 +338,7 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
     @app.callback(
         Output("page-content", "children"), Input("url", "pathname"), State("url", "search")
     )
-    def route(pathname, search):  # noqa: ANN001, ANN202
+    def route(pathname, search):
         """The page for a path; unknown paths get a clear message, not a blank screen."""
         panel = by_path.get(pathname or "/")
         role = current_principal().role
@@ -368,7 +368,7 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
         Input("filter-period", "value"),
         Input("filter-county", "value"),
     )
-    def header_status(period, county):  # noqa: ANN001, ANN202
+    def header_status(period, county):
         """数据截至 (the newest update among the datasets), any source that does not answer
         (a source outage must show in the header, not only on the panels), and where the
         user is."""

@@ -128,7 +128,7 @@ class LocalStore:
             return False
         return age < self.MARKER_STALE_SECONDS
 
-    def _engine(self, pooled: bool):  # noqa: ANN202 - a SQLAlchemy engine
+    def _engine(self, pooled: bool):
         from sqlalchemy.pool import NullPool
 
         options = {} if pooled else {"poolclass": NullPool}
@@ -138,12 +138,12 @@ class LocalStore:
             **options,
         )
 
-    def reader(self):  # noqa: ANN201 - a SQLAlchemy engine
+    def reader(self):
         """The read-only engine kept open between queries (opened now if it was not)."""
         with self._lock:
             return self._kept()
 
-    def _kept(self):  # noqa: ANN202 - under self._lock
+    def _kept(self):
         self._last_used = time.monotonic()
         if self._held is None or self._held[1] != os.getpid():  # never across fork()
             self._held = (self._engine(pooled=True), os.getpid())
@@ -915,7 +915,7 @@ def fingerprint(rows: pd.DataFrame) -> tuple[int, int]:
 
 
 # -- the command's run ------------------------------------------------------------------------
-def status_path(settings) -> Path:  # noqa: ANN001
+def status_path(settings) -> Path:
     """Where the sync keeps each dataset's last result and reconciliation schedule."""
     return settings.path(settings.sync.path).with_suffix(".status.json")
 
@@ -989,7 +989,7 @@ def reconcile_due(before: dict[str, object], hours: float, every: int, now: dt.d
     return now - dt.datetime.fromisoformat(str(last)) >= dt.timedelta(hours=hours)
 
 
-def problems(settings) -> dict[str, str]:  # noqa: ANN001
+def problems(settings) -> dict[str, str]:
     """Sync-mode datasets whose last run refused a batch, failed, or left rows quarantined:
     dataset -> one line for `cockpit check` and /healthz."""
     found = {}
@@ -1033,7 +1033,7 @@ def _is_busy(exc: BaseException) -> bool:
 
 
 def run_sync(
-    hub,  # noqa: ANN001
+    hub,
     datasets: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
     *,

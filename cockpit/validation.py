@@ -297,7 +297,7 @@ class Catalog:
     names: dict[str, str] = field(default_factory=dict)  # indicator id -> its name
 
 
-def economy_catalog(indicators) -> Catalog:  # noqa: ANN001 - settings.Indicator objects
+def economy_catalog(indicators) -> Catalog:
     """The catalog's rules for the checks, from the settings' indicators."""
     additive = frozenset(i.id for i in indicators if i.additive)
     summed = frozenset(

@@ -94,9 +94,9 @@ def register(app: Dash, settings: Settings, panels: list[PanelSpec]) -> None:
     wall_views.register(app, app.server.extensions["cockpit_hub"], panels)
 
     @app.server.route(WALL_PATH)
-    def wall():  # noqa: ANN202
+    def wall():
         return page(app, config), 200, {"Content-Type": "text/html; charset=utf-8"}
 
     @app.server.route(LIVE_PATH)
-    def live():  # noqa: ANN202
+    def live():
         return {"live": True}, 200, {"Cache-Control": "no-store"}

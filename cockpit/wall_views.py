@@ -40,7 +40,7 @@ def view_of(key: str) -> Callable[..., list] | None:
     return getattr(importlib.import_module(name), "view", None)
 
 
-def page(panel: Any) -> html.Div | None:  # noqa: ANN401
+def page(panel: Any) -> html.Div | None:
     """The wall page of a module (its title and an empty body), or None without a view."""
     if view_of(panel.key) is None:
         return None
@@ -53,7 +53,7 @@ def page(panel: Any) -> html.Div | None:  # noqa: ANN401
     )
 
 
-def register(app: Dash, hub: Any, panels: list) -> None:  # noqa: ANN401
+def register(app: Dash, hub: Any, panels: list) -> None:
     """One callback fills whichever wall view is on the page."""
     from cockpit.shell import screen_county
 
@@ -65,7 +65,7 @@ def register(app: Dash, hub: Any, panels: list) -> None:  # noqa: ANN401
         Input("filter-county", "value"),
         State("url", "pathname"),
     )
-    def fill(period, county, pathname):  # noqa: ANN001, ANN202
+    def fill(period, county, pathname):
         """The view of the module on screen, for the period and county selected."""
         key = keys.get(pathname or "/")
         view = view_of(key) if key else None
@@ -75,7 +75,7 @@ def register(app: Dash, hub: Any, panels: list) -> None:  # noqa: ANN401
 
 
 # -- pieces every wall view is made of -----------------------------------------------------
-def box(title: str | None, *children: Any, cls: str = "") -> html.Section:  # noqa: ANN401
+def box(title: str | None, *children: Any, cls: str = "") -> html.Section:
     """A titled box of the wall grid."""
     head = html.H3(title, className="wall-box-title") if title else None
     return html.Section([head, *children], className=f"wall-box {cls}".strip())
@@ -83,7 +83,7 @@ def box(title: str | None, *children: Any, cls: str = "") -> html.Section:  # no
 
 def figure(
     value: str, unit: str = "", label: str = "", note: Any = "", status: str = "none"
-) -> html.Div:  # noqa: ANN401
+) -> html.Div:
     """A headline figure: label above, the number (>= 40 px) with its unit, a note below."""
     return html.Div(
         className=f"wall-stat status-{status}",
@@ -131,7 +131,7 @@ def chart(fig: go.Figure | dict, cls: str = "") -> html.Div:
     return html.Div(graph, className=f"wall-chart {cls}".strip())
 
 
-def map_chart(fig: go.Figure, hub: Any, cls: str = "") -> html.Div:  # noqa: ANN401
+def map_chart(fig: go.Figure, hub: Any, cls: str = "") -> html.Div:
     """A county map with its borders put in here (desk pages have the browser fetch them,
     assets/maps.js): a wall view is drawn whole by one callback, with no store beside it."""
     geometry = json.loads(maps.geometry_json(str(hub.settings.city.map_path())))
@@ -183,6 +183,6 @@ def items(rows: list[tuple[str, str, str]], empty: str) -> html.Ul:
     )
 
 
-def note(text: Any) -> html.P:  # noqa: ANN401
+def note(text: Any) -> html.P:
     """A box's foot: the data's 数据截至 or its state."""
     return html.P(text, className="wall-note")

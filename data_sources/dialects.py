@@ -257,7 +257,7 @@ class MySQL(Dialect):
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(statement)
-        except Exception as exc:  # noqa: BLE001 - each engine of the family names errors its own way
+        except Exception as exc:
             log.info("statement limit not set (%s): %s", statement, exc)
         finally:
             cursor.close()

@@ -298,7 +298,7 @@ class FileSource:
             )
         return verdict
 
-    def _checked(self, chunk: pd.DataFrame, dataset: BoundDataset):  # noqa: ANN202
+    def _checked(self, chunk: pd.DataFrame, dataset: BoundDataset):
         """A chunk in contract names and its check (keys are compared across chunks apart)."""
         from cockpit.contracts import CONTRACTS
         from cockpit.validation import check_batch, city_now
@@ -344,7 +344,7 @@ class FileSource:
         clean = pd.concat(good, ignore_index=True) if good else pd.DataFrame()
         return clean, pd.concat(twins, ignore_index=True) if twins else pd.DataFrame()
 
-    def _chunks(self, path: Path):  # noqa: ANN202 - yields (frame of text, line numbers)
+    def _chunks(self, path: Path):
         """The file's rows in chunks, with each row's line in the file (Excel: its sheet row).
 
         CSV is parsed here (not by pandas) to know every record's line and field count: a
@@ -531,7 +531,7 @@ def _text_frame(records: list[list[str]], header: list[str]) -> pd.DataFrame:
     return frame.replace("", None)
 
 
-def _parquet_chunks(path: Path):  # noqa: ANN202 - yields (frame, row numbers)
+def _parquet_chunks(path: Path):
     """A Parquet file in chunks (row numbers from 1); a damaged file is refused."""
     import duckdb
 
@@ -581,7 +581,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def CONTRACTS_KEY(dataset: str) -> tuple[str, ...]:  # noqa: N802
+def CONTRACTS_KEY(dataset: str) -> tuple[str, ...]:
     """The key columns of a dataset's contract."""
     from cockpit.contracts import CONTRACTS
 

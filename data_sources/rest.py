@@ -117,7 +117,7 @@ class CircuitBreaker:
     after a further reset time.
     """
 
-    def __init__(self, failures: int, reset_seconds: float, clock=time.monotonic) -> None:  # noqa: ANN001
+    def __init__(self, failures: int, reset_seconds: float, clock=time.monotonic) -> None:
         self.threshold = failures
         self.reset_seconds = reset_seconds
         self._clock = clock

@@ -76,7 +76,7 @@ class SqlConfig(SourceConfig):
         if self.url is not None:
             try:
                 parsed = make_url(self.url)
-            except Exception as exc:  # noqa: BLE001 - any parse failure is a config error
+            except Exception as exc:
                 raise ValueError(f"not a SQLAlchemy URL: {exc}") from None
             if parsed.password:
                 raise ValueError("passwords may not be written in config: put the URL in url_env")
@@ -179,7 +179,7 @@ class SqlSource:
             return f"{head} 无法连接数据库"
         try:
             problems = table_problems(self.engine(), dataset, self.config.db_schema)
-        except Exception:  # noqa: BLE001 - the catalog may be out of reach too
+        except Exception:
             log.warning("source %s: could not read the catalog of %s", self.name, dataset.table)
             problems = []
         if problems:
@@ -220,7 +220,7 @@ class SqlSource:
             url = make_url(self._url())
         except DataSourceError:
             return f"sql:{self.name}:unconfigured", None
-        except Exception:  # noqa: BLE001 - a URL that does not parse fails at the first query
+        except Exception:
             return f"sql:{self.name}:bad-url", None
         # (URL.set ignores password=None; _replace is how SQLAlchemy itself drops it)
         where = url._replace(password=None).render_as_string(hide_password=False)
@@ -315,7 +315,7 @@ def _source_columns(
         return {c["name"].lower(): c["type"] for c in columns}
     except sa.exc.NoSuchTableError:
         return None
-    except Exception:  # noqa: BLE001 - fall back to the names an empty SELECT gives
+    except Exception:
         pass
     try:
         with engine.connect() as conn:

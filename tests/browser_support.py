@@ -22,7 +22,7 @@ def skip_without_chromium() -> None:
         )
 
 
-def console_errors(dash_duo, allowed: tuple[str, ...] = ()) -> list[dict]:  # noqa: ANN001
+def console_errors(dash_duo, allowed: tuple[str, ...] = ()) -> list[dict]:
     """SEVERE browser-console entries, except those containing an `allowed` text."""
     return [
         entry
@@ -32,7 +32,7 @@ def console_errors(dash_duo, allowed: tuple[str, ...] = ()) -> list[dict]:  # no
     ]
 
 
-def emulate(dash_duo, width: int, height: int, mobile: bool | None = None) -> None:  # noqa: ANN001
+def emulate(dash_duo, width: int, height: int, mobile: bool | None = None) -> None:
     """Give the page a device of this size (headless windows cannot go below 500 px wide)."""
     dash_duo.driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
@@ -45,7 +45,7 @@ def emulate(dash_duo, width: int, height: int, mobile: bool | None = None) -> No
     )
 
 
-def shot(dash_duo, name: str) -> Path:  # noqa: ANN001
+def shot(dash_duo, name: str) -> Path:
     """Save a screenshot into artifacts/screenshots/ for people to look at."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
@@ -60,6 +60,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(dash_duo, app) -> None:  # noqa: ANN001
+def start(dash_duo, app) -> None:
     """Serve the app for the browser on a free port."""
     dash_duo.start_server(app, port=free_port())

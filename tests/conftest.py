@@ -45,7 +45,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_sql(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def demo_sql(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
     """SQL over the demo data, read straight from the file: what tests check the screens against.
 
     It reads a copy: in one process DuckDB refuses a second connection to a file that an app's
@@ -69,7 +69,7 @@ def settings(demo_db: Path, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings):  # noqa: ANN201
+def app(settings: Settings):
     """A fresh cockpit app for each test (as the city leader); closed afterwards."""
     from tests.apps import running_app
 
@@ -77,7 +77,7 @@ def app(settings: Settings):  # noqa: ANN201
 
 
 @pytest.fixture
-def hub(app):  # noqa: ANN001, ANN201
+def hub(app):
     """The app's data hub, used inside a request context."""
     with app.server.test_request_context("/"):
         yield app.server.extensions["cockpit_hub"]
@@ -94,6 +94,6 @@ def pg_url() -> str:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         pytest.skip(f"PostgreSQL not reachable at {url}: {type(exc).__name__}")
     return url

@@ -70,7 +70,7 @@ class FakePlatform:
         )
         return headers.get("X-Signature") == expected
 
-    def _serve(self, resource: str):  # noqa: ANN202
+    def _serve(self, resource: str):
         b = self.behaviour
         b.requests.append({"path": request.path, "args": dict(request.args)})
         if b.delay:

@@ -96,7 +96,7 @@ class Acting:
 
 
 @pytest.fixture
-def acting_app(settings):  # noqa: ANN001, ANN201
+def acting_app(settings):
     """The cockpit serving every request as `app.acting.who`."""
     acting = Acting(VISITS[0][0])
     app = create_app(settings, principal_provider=acting)
@@ -105,7 +105,7 @@ def acting_app(settings):  # noqa: ANN001, ANN201
     close_app(app)
 
 
-def open_page(driver, url: str, dash: bool = True, timeout: float = 60) -> None:  # noqa: ANN001
+def open_page(driver, url: str, dash: bool = True, timeout: float = 60) -> None:
     """Load url and wait until it is fully drawn."""
     driver.get(url)
     deadline = time.monotonic() + timeout
@@ -121,13 +121,13 @@ def open_page(driver, url: str, dash: bool = True, timeout: float = 60) -> None:
         time.sleep(0.25)
 
 
-def set_theme(driver, base: str, theme: str) -> None:  # noqa: ANN001
+def set_theme(driver, base: str, theme: str) -> None:
     """The user's theme choice, as the header's button stores it (assets/head/screens.js)."""
     driver.get(base + "/robots.txt")  # a page of the site, to reach its storage
     driver.execute_script("window.localStorage.setItem('cockpit-theme', arguments[0])", theme)
 
 
-def run_axe(driver, source: str) -> list[dict]:  # noqa: ANN001
+def run_axe(driver, source: str) -> list[dict]:
     """axe-core's violations on the current page (all its default rules)."""
     driver.execute_script(source)
     driver.set_script_timeout(120)
@@ -148,7 +148,7 @@ def summary(violations: list[dict]) -> list[str]:
     return lines
 
 
-def test_axe_finds_no_violation_on_any_page_in_either_theme(dash_duo, acting_app) -> None:  # noqa: ANN001
+def test_axe_finds_no_violation_on_any_page_in_either_theme(dash_duo, acting_app) -> None:
     """Every page each role can reach, and the login form, in light and dark: zero violations."""
     source = axe_source()
     emulate(dash_duo, 1920, 1080)
@@ -184,7 +184,7 @@ def test_axe_finds_no_violation_on_any_page_in_either_theme(dash_duo, acting_app
     assert not failing, f"axe violations (nodes per page) {failing}\n{detail}"
 
 
-def test_login_stylesheet_leaves_the_other_pages_alone(dash_duo, acting_app) -> None:  # noqa: ANN001
+def test_login_stylesheet_leaves_the_other_pages_alone(dash_duo, acting_app) -> None:
     """专报, 直联 and 系统管理: the header and the navigation span the window (the login page's
     centred body once shrank them to a column in the middle)."""
     emulate(dash_duo, 1920, 1080)

@@ -218,7 +218,7 @@ def reference() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def platform(reference: pd.DataFrame):  # noqa: ANN201
+def platform(reference: pd.DataFrame):
     """The fake sharing platform serving the reference rows (JSON: times as text)."""
     rows = reference.copy()
     for name in rows.columns:
@@ -263,7 +263,7 @@ ADAPTERS = [
 
 
 @pytest.fixture(params=ADAPTERS)
-def source(request, reference, tmp_path, platform, monkeypatch):  # noqa: ANN001, ANN201
+def source(request, reference, tmp_path, platform, monkeypatch):
     """Each adapter in turn, loaded with the reference rows."""
     kind = request.param
     if kind == "sqlite":
@@ -300,7 +300,7 @@ def source(request, reference, tmp_path, platform, monkeypatch):  # noqa: ANN001
 
 
 @pytest.mark.parametrize("name", list(QUERIES))
-def test_every_adapter_gives_the_same_answer(source, reference, name, tmp_path) -> None:  # noqa: ANN001
+def test_every_adapter_gives_the_same_answer(source, reference, name, tmp_path) -> None:
     """Each adapter answers each query exactly as SQLite does over the same rows."""
     baseline = SqlSource("base", SqlConfig(kind="sql", url="sqlite://"))
     engine = baseline.engine()
@@ -312,7 +312,7 @@ def test_every_adapter_gives_the_same_answer(source, reference, name, tmp_path) 
     assert len(expected) > 0
 
 
-def test_former_codes_are_counted_under_the_current_division(reference) -> None:  # noqa: ANN001
+def test_former_codes_are_counted_under_the_current_division(reference) -> None:
     """The suite's reference rows do exercise the 2018 re-division (else the suite proves less)."""
     assert reference["county_code"].isin(list(FORMER)).sum() > 0
     source = SqlSource("s", SqlConfig(kind="sql", url="sqlite://"))
@@ -324,7 +324,7 @@ def test_former_codes_are_counted_under_the_current_division(reference) -> None:
     assert not set(FORMER) & set(counts)
 
 
-def test_environment_is_not_leaking_secrets_into_config(monkeypatch) -> None:  # noqa: ANN001
+def test_environment_is_not_leaking_secrets_into_config(monkeypatch) -> None:
     """REST secrets are read from the environment at request time, never kept in the config."""
     monkeypatch.setenv("X_SECRET", "s3cret")
     config = RestConfig.model_validate(
@@ -348,7 +348,7 @@ def _assert_plain(message: str, source_name: str) -> None:
     assert "Traceback" not in message
 
 
-def test_a_missing_table_raises_a_plain_data_source_error(source) -> None:  # noqa: ANN001
+def test_a_missing_table_raises_a_plain_data_source_error(source) -> None:
     """A table (resource, file prefix) that is not there: DataSourceError in plain words, and
     the adapter still answers afterwards."""
     with pytest.raises(DataSourceError) as info:
@@ -358,7 +358,7 @@ def test_a_missing_table_raises_a_plain_data_source_error(source) -> None:  # no
     assert len(source.fetch(bound(source.table), QUERIES["count-by-county"])) > 0
 
 
-def test_a_missing_column_raises_a_plain_data_source_error(source) -> None:  # noqa: ANN001
+def test_a_missing_column_raises_a_plain_data_source_error(source) -> None:
     """A contract column mapped to a source column that is not there: DataSourceError."""
     missing = replace(bound(source.table), column_map={"channel": "no_such_column"})
     query = DatasetQuery(group_by=("channel",), measures=(Measure("n", "count"),))
@@ -367,7 +367,7 @@ def test_a_missing_column_raises_a_plain_data_source_error(source) -> None:  # n
     _assert_plain(str(info.value), source.name)
 
 
-def test_health_is_ok_and_close_releases_without_breaking_the_next_query(source) -> None:  # noqa: ANN001
+def test_health_is_ok_and_close_releases_without_breaking_the_next_query(source) -> None:
     """health() says ok; close() may be called twice; a query after close() opens anew."""
     health = source.health()
     assert health.ok, health.message

@@ -20,7 +20,7 @@ KEY = audit.audit_key("test-secret-key-for-the-audit-chain")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:  # noqa: ANN001
+def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
     """A fresh store at head on each engine (PostgreSQL in a schema of its own)."""
     if request.param == "sqlite":
         made = Store(f"sqlite:///{tmp_path / 'audit.db'}")

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 skip_without_chromium()
 
 
-def _panels_in(node) -> int:  # noqa: ANN001
+def _panels_in(node) -> int:
     """Sections with the class "panel" in a Dash component tree."""
     from dash.development.base_component import Component
 

@@ -99,7 +99,7 @@ def _rows(figures: dict[tuple[str, str], tuple[float | None, float | None]]) -> 
     )
 
 
-def _reading(rows: pd.DataFrame, place: str, indicator: Indicator | None = None):  # noqa: ANN202
+def _reading(rows: pd.DataFrame, place: str, indicator: Indicator | None = None):
     return reading(rows, indicator or _indicator(), "2026-10", place, COUNTIES)
 
 

@@ -18,11 +18,11 @@ from tests.apps import running_app
 DAY = dt.date(2026, 11, 20)  # the day after the test demo data end (tests/conftest.py)
 
 
-def _sections(b) -> dict:  # noqa: ANN001
+def _sections(b) -> dict:
     return {s.key: s for s in b.sections}
 
 
-def _without(settings, *names: str):  # noqa: ANN001, ANN202
+def _without(settings, *names: str):
     datasets = {k: v for k, v in settings.datasets.items() if k not in names}
     return settings.model_copy(update={"datasets": datasets})
 
@@ -98,7 +98,7 @@ def test_overview_lists_modules_not_connected(settings) -> None:
 
 # -- hot words ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("word", ["不足", "做饭", "压力", "困难"])
-def test_words_that_are_not_topics_are_never_hot_words(word) -> None:  # noqa: ANN001
+def test_words_that_are_not_topics_are_never_hot_words(word) -> None:
     assert word in stop_words()
     texts = ["做饭时燃气压力不足，生活困难，请求维修燃气管道"] * 30
     found = keyword_spikes(texts, [], 30, 1, ratio=1.5, min_count=5, top=20)
@@ -106,14 +106,14 @@ def test_words_that_are_not_topics_are_never_hot_words(word) -> None:  # noqa: A
     assert "燃气" in set(found["word"])  # the topic itself stays
 
 
-def _hot_words(hub) -> list[str]:  # noqa: ANN001
+def _hot_words(hub) -> list[str]:
     """The 热点词 the daily 要情专报 of DAY names (the demo's winter 燃气 spike)."""
     b = build_briefing(hub, "daily", None, DAY)
     line = next(x for x in _sections(b)["hotline"].lines if "热点词：" in x)
     return line.split("热点词：", 1)[1].rstrip("。").split("、")
 
 
-def test_the_briefings_hot_words_are_topics_not_stop_words(hub, monkeypatch) -> None:  # noqa: ANN001
+def test_the_briefings_hot_words_are_topics_not_stop_words(hub, monkeypatch) -> None:
     """The briefing itself (not only the word counter): the 燃气 tickets read
     "燃气压力不足，做饭困难", and none of 不足、做饭、压力、困难 is named a hot word."""
     import panels.hotline.keywords as keywords

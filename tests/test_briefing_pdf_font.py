@@ -57,7 +57,7 @@ def _fonts(pdf: PdfReader) -> list:
     return fonts
 
 
-def _is_embedded(font) -> bool:  # noqa: ANN001
+def _is_embedded(font) -> bool:
     descriptor = font.get("/FontDescriptor")
     descriptor = descriptor.get_object() if descriptor is not None else {}
     return any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 skip_without_chromium()
 
 
-def test_overview_loads_with_map_and_noconsole_errors(dash_duo, app) -> None:  # noqa: ANN001
+def test_overview_loads_with_map_and_noconsole_errors(dash_duo, app) -> None:
     """The overview renders its map, headline cards and attention list, with a clean console."""
     dash_duo.driver.set_window_size(1920, 1080)
     start(dash_duo, app)
@@ -47,7 +47,7 @@ def test_overview_loads_with_map_and_noconsole_errors(dash_duo, app) -> None:  #
     assert console_errors(dash_duo) == []
 
 
-def test_clicking_a_county_filters_the_screen(dash_duo, app) -> None:  # noqa: ANN001
+def test_clicking_a_county_filters_the_screen(dash_duo, app) -> None:
     """A click on a county's label selects it: selector, URL and breadcrumb follow."""
     dash_duo.driver.set_window_size(1920, 1080)
     start(dash_duo, app)
@@ -63,7 +63,7 @@ def test_clicking_a_county_filters_the_screen(dash_duo, app) -> None:  # noqa: A
     assert console_errors(dash_duo) == []
 
 
-def test_phone_view_reads_without_horizontal_scroll(dash_duo, app) -> None:  # noqa: ANN001
+def test_phone_view_reads_without_horizontal_scroll(dash_duo, app) -> None:
     """At 390x844 the overview stacks into one column and fits the width."""
     # Headless Chromium will not make a window narrower than 500 px: emulate the phone instead.
     dash_duo.driver.execute_cdp_cmd(

@@ -68,7 +68,7 @@ def redis_settings(request: pytest.FixtureRequest) -> CacheSettings:
 @pytest.mark.redis
 def test_a_pickle_planted_in_redis_never_runs_and_reads_as_a_miss(
     settings: Settings, redis_settings: CacheSettings, tmp_path: Path, caplog
-) -> None:  # noqa: ANN001
+) -> None:
     """A pickle under every key the hub and the output cache wrote: no code runs, each entry
     is a miss (logged), and the callback answers with figures computed afresh."""
     import redis
@@ -140,7 +140,7 @@ def _cache(settings: Settings, secret: str) -> SafeCache:
     return SafeCache(server, settings.cache, settings.base_dir)
 
 
-def test_an_entry_signed_with_another_key_is_a_miss_and_logged(settings: Settings, caplog) -> None:  # noqa: ANN001
+def test_an_entry_signed_with_another_key_is_a_miss_and_logged(settings: Settings, caplog) -> None:
     """A well-formed entry whose HMAC was made with another secret key reads as a miss."""
     _cache(settings, "another-secret-key-" + "x" * 20).set("q:forged", {"json": "[]"})
     ours = _cache(settings, "our-secret-key-" + "y" * 20)

@@ -34,7 +34,7 @@ from cockpit.formatting import change_text, percent, points
         (math.nan, "percent", "", 1, "—"),
     ],
 )
-def test_change_text_writes_one_style(value, kind, unit, digits, shown) -> None:  # noqa: ANN001
+def test_change_text_writes_one_style(value, kind, unit, digits, shown) -> None:
     assert change_text(value, kind, unit=unit, digits=digits) == shown
 
 
@@ -54,7 +54,7 @@ def test_a_signed_figure_that_rounds_to_zero_has_no_sign() -> None:
 
 
 # -- the places that wrote it differently --------------------------------------------------------
-def _reading(**changes):  # noqa: ANN003, ANN202
+def _reading(**changes):
     from panels.economy.transform import Reading
 
     base = Reading(
@@ -88,7 +88,7 @@ def _reading(**changes):  # noqa: ANN003, ANN202
     return dataclasses.replace(base, **changes)
 
 
-def _text(component) -> str:  # noqa: ANN001
+def _text(component) -> str:
     """All the text of a Dash component tree, joined."""
     if component is None:
         return ""
@@ -128,7 +128,7 @@ def test_economy_card_target_gap_goes_through_the_formatter() -> None:
         ("同比增速（%）", 0.04, "0.0%"),  # was +0.0%
     ],
 )
-def test_economy_table_cells_write_changes_as_the_cards_do(column, value, shown) -> None:  # noqa: ANN001
+def test_economy_table_cells_write_changes_as_the_cards_do(column, value, shown) -> None:
     """The table's headers carry the unit; the cells the same arrows and 持平 as the cards."""
     from panels.economy.figures import _cell
 
@@ -144,7 +144,7 @@ def test_economy_table_cells_write_changes_as_the_cards_do(column, value, shown)
         ("handling_p90", -0.4, "↓0.4天"),  # was -0.4天
     ],
 )
-def test_hotline_tiles_write_changes_with_the_formatter(key, delta, shown) -> None:  # noqa: ANN001
+def test_hotline_tiles_write_changes_with_the_formatter(key, delta, shown) -> None:
     from panels.hotline.figures import delta_text
     from panels.hotline.kpis import KPI_BY_KEY
 

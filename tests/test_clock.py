@@ -7,7 +7,7 @@ import time
 from cockpit import clock
 
 
-def test_today_is_beijings_date_on_a_utc_server(monkeypatch) -> None:  # noqa: ANN001
+def test_today_is_beijings_date_on_a_utc_server(monkeypatch) -> None:
     """At 23:30 UTC it is already the next day in Beijing, and the cockpit says so."""
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()

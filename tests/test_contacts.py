@@ -44,7 +44,7 @@ ADMIN = Principal("admin1", "admin", frozenset(), frozenset({MANAGE_USERS, MANAG
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:  # noqa: ANN001
+def store(tmp_path) -> Store:
     made = Store(f"sqlite:///{tmp_path / 'store.db'}")
     made.ensure_ready()
     yield made
@@ -233,7 +233,7 @@ def test_an_event_and_a_county() -> None:
 
 # -- over HTTP, as users ------------------------------------------------------------------------
 @pytest.fixture
-def filled(settings) -> Any:  # noqa: ANN001
+def filled(settings) -> Any:
     """Settings whose store holds the demo directory (imported as the platform's)."""
     from tests.apps import app_as, close_app
 
@@ -259,7 +259,7 @@ def page(app: Any, search: str = "", text: str = "", county: str = "city") -> st
     return json.dumps(answer(app, body), ensure_ascii=False)
 
 
-def test_a_county_user_sees_city_people_and_their_county_only(filled, demo_sql) -> None:  # noqa: ANN001
+def test_a_county_user_sees_city_people_and_their_county_only(filled, demo_sql) -> None:
     people = demo_sql("SELECT name, org, county_code FROM contacts")
     own = people[people.county_code == LUZHOU]
     other = people[people.county_code == SHANGDANG]
@@ -275,7 +275,7 @@ def test_a_county_user_sees_city_people_and_their_county_only(filled, demo_sql) 
         assert "未找到该事项" in shown
 
 
-def test_a_red_task_shows_its_leader_and_lead_unit(filled, demo_sql) -> None:  # noqa: ANN001
+def test_a_red_task_shows_its_leader_and_lead_unit(filled, demo_sql) -> None:
     task = demo_sql(
         f"SELECT task_id, lead_leader, lead_unit FROM key_work_tasks WHERE county_code = '{LUZHOU}' LIMIT 1"
     ).iloc[0]
@@ -315,7 +315,7 @@ def calls_recorded(settings: Any) -> list[audit.Entry]:
         store.dispose()
 
 
-def test_every_call_is_recorded_within_scope(filled, demo_sql) -> None:  # noqa: ANN001
+def test_every_call_is_recorded_within_scope(filled, demo_sql) -> None:
     for app in running_app(filled, COUNTY_CALLER):
         with app.server.test_request_context("/"):
             people = directory.listing(get_store(app.server.extensions["cockpit_hub"]))
@@ -353,7 +353,7 @@ def test_every_call_is_recorded_within_scope(filled, demo_sql) -> None:  # noqa:
     ]
 
 
-def test_a_resource_call_outside_scope_is_refused(filled, demo_sql) -> None:  # noqa: ANN001
+def test_a_resource_call_outside_scope_is_refused(filled, demo_sql) -> None:
     res = demo_sql(
         f"SELECT resource_id FROM emergency_resources WHERE county_code = '{SHANGDANG}' AND phone IS NOT NULL LIMIT 1"
     ).resource_id[0]
@@ -387,7 +387,7 @@ def admin_body(app: Any, button: str, pick: int | None, **values: Any) -> dict:
     )
 
 
-def test_an_administrator_edits_the_directory_and_it_is_audited(settings) -> None:  # noqa: ANN001
+def test_an_administrator_edits_the_directory_and_it_is_audited(settings) -> None:
     for app in running_app(settings, ADMIN):
         out = answer(
             app,
@@ -431,7 +431,7 @@ def test_an_administrator_edits_the_directory_and_it_is_audited(settings) -> Non
     ]
 
 
-def test_only_administrators_edit_the_directory(settings) -> None:  # noqa: ANN001
+def test_only_administrators_edit_the_directory(settings) -> None:
     leader = Principal("lead", "city_leader", None, frozenset({SEE_PERSONAL, EXPORT}))
     for app in running_app(settings, leader):
         response = post(
@@ -446,7 +446,7 @@ def test_only_administrators_edit_the_directory(settings) -> None:  # noqa: ANN0
         store.dispose()
 
 
-def test_subject_of_reads_through_the_hub(hub, demo_sql) -> None:  # noqa: ANN001
+def test_subject_of_reads_through_the_hub(hub, demo_sql) -> None:
     warning = demo_sql(
         "SELECT warning_id, responsible_unit, title FROM risk_warnings LIMIT 1"
     ).iloc[0]
@@ -459,9 +459,9 @@ def test_subject_of_reads_through_the_hub(hub, demo_sql) -> None:  # noqa: ANN00
 
 
 def test_command_line_lists_and_imports_a_file(
-    tmp_path,  # noqa: ANN001
-    demo_db,  # noqa: ANN001
-    demo_sql,  # noqa: ANN001
+    tmp_path,
+    demo_db,
+    demo_sql,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture,
 ) -> None:

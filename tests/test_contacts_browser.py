@@ -21,7 +21,7 @@ skip_without_chromium()
 
 
 @pytest.fixture
-def contacts_app(settings):  # noqa: ANN001, ANN201
+def contacts_app(settings):
     """The cockpit as the city leader, its directory imported from the demo's 通讯录."""
     app = app_as(settings)
     with app.server.test_request_context("/"):
@@ -32,7 +32,7 @@ def contacts_app(settings):  # noqa: ANN001, ANN201
 
 def test_responsible_people_of_a_task_and_a_recorded_call(
     dash_duo, contacts_app, settings, demo_sql
-) -> None:  # noqa: ANN001, E501
+) -> None:
     task = demo_sql(
         "SELECT task_id, lead_unit FROM key_work_tasks WHERE county_code = '140403' LIMIT 1"
     ).iloc[0]
@@ -71,7 +71,7 @@ def test_responsible_people_of_a_task_and_a_recorded_call(
     assert link.get_attribute("href") == f"tel:{found[0].detail['number']}".replace("-", "")
 
 
-def test_an_administrator_adds_a_contact_on_the_admin_page(dash_duo, settings) -> None:  # noqa: ANN001
+def test_an_administrator_adds_a_contact_on_the_admin_page(dash_duo, settings) -> None:
     """The editor on /admin as an administrator uses it: type, 新增, the row appears; and the
     page fits a phone."""
     from cockpit.scope import MANAGE_CONTACTS, MANAGE_USERS, Principal

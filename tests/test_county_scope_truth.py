@@ -30,30 +30,30 @@ COUNTY_USER = Principal(
 
 
 @pytest.fixture
-def leader(settings):  # noqa: ANN001, ANN201
+def leader(settings):
     yield from running_app(settings)
 
 
 @pytest.fixture
-def county_app(settings):  # noqa: ANN001, ANN201
+def county_app(settings):
     yield from running_app(settings, COUNTY_USER)
 
 
-def _hub(app):  # noqa: ANN001, ANN202
+def _hub(app):
     return app.server.extensions["cockpit_hub"]
 
 
-def _page(app, county):  # noqa: ANN001, ANN202
+def _page(app, county):
     with app.server.test_request_context("/"):
         return build_page(_hub(app), PERIOD, county)
 
 
-def _view(app, indicator, county):  # noqa: ANN001, ANN202
+def _view(app, indicator, county):
     with app.server.test_request_context("/"):
         return build_indicator(_hub(app), PERIOD, county, indicator, "cumulative")
 
 
-def test_county_user_gets_the_leaders_rank_for_their_county(leader, county_app) -> None:  # noqa: ANN001
+def test_county_user_gets_the_leaders_rank_for_their_county(leader, county_app) -> None:
     truth = {r.indicator_id: r for r in _page(leader, COUNTY).readings}
     seen = {r.indicator_id: r for r in _page(county_app, COUNTY).readings}
     ranked = [i for i, r in truth.items() if r.rank is not None]
@@ -67,14 +67,14 @@ def test_county_user_gets_the_leaders_rank_for_their_county(leader, county_app) 
         assert seen[indicator].value == truth[indicator].value
 
 
-def test_county_user_sees_the_city_figure(leader, county_app) -> None:  # noqa: ANN001
+def test_county_user_sees_the_city_figure(leader, county_app) -> None:
     truth = {r.indicator_id: r.value for r in _page(leader, None).readings}
     seen = {r.indicator_id: r.value for r in _page(county_app, None).readings}
     assert any(v is not None for v in truth.values())
     assert seen == truth
 
 
-def test_county_user_sees_no_other_countys_figure_only_its_rank(leader, county_app) -> None:  # noqa: ANN001
+def test_county_user_sees_no_other_countys_figure_only_its_rank(leader, county_app) -> None:
     truth = _view(leader, "industry_va", COUNTY).ranking_table.set_index("county_code")
     view = _view(county_app, "industry_va", COUNTY)
     table = view.ranking_table.set_index("county_code")
@@ -95,7 +95,7 @@ def test_county_user_sees_no_other_countys_figure_only_its_rank(leader, county_a
     assert "未报" not in sent
 
 
-def test_normal_viewing_writes_no_out_of_scope_audit(county_app) -> None:  # noqa: ANN001
+def test_normal_viewing_writes_no_out_of_scope_audit(county_app) -> None:
     from cockpit import audit
     from cockpit.store import get_store
 
@@ -115,14 +115,14 @@ def test_normal_viewing_writes_no_out_of_scope_audit(county_app) -> None:  # noq
 
 
 # -- 12345 and the overview map ---------------------------------------------------------------
-def _hotline_map(app):  # noqa: ANN001, ANN202
+def _hotline_map(app):
     from panels.hotline.callbacks import map_section
 
     with app.server.test_request_context("/"):
         return map_section(_hub(app), PERIOD, COUNTY, "received")
 
 
-def test_hotline_map_in_county_scope_says_denied_not_zero(leader, county_app) -> None:  # noqa: ANN001
+def test_hotline_map_in_county_scope_says_denied_not_zero(leader, county_app) -> None:
     lead_fig, lead_table, _, _ = _hotline_map(leader)
     fig, table, _, _ = _hotline_map(county_app)
     truth = dict(zip(lead_fig.data[-1].customdata, lead_fig.data[-1].text, strict=True))
@@ -155,7 +155,7 @@ def _rank_of(table_json: str, county: str) -> str:
 
 
 @pytest.mark.parametrize("metric", ["hotline", "risk", "gdp"])
-def test_overview_map_in_county_scope_says_denied(county_app, metric) -> None:  # noqa: ANN001
+def test_overview_map_in_county_scope_says_denied(county_app, metric) -> None:
     from panels.overview.callbacks import map_values
 
     with county_app.server.test_request_context("/"):
@@ -165,7 +165,7 @@ def test_overview_map_in_county_scope_says_denied(county_app, metric) -> None:  
     assert texts[COUNTY] != "无权查看"
 
 
-def test_county_briefing_gives_the_true_ranks(leader, county_app) -> None:  # noqa: ANN001
+def test_county_briefing_gives_the_true_ranks(leader, county_app) -> None:
     """The 要情专报 of 潞州区 says what the leader's briefing of 潞州区 says, ranks included."""
     import re
 
@@ -173,7 +173,7 @@ def test_county_briefing_gives_the_true_ranks(leader, county_app) -> None:  # no
 
     day = dt.date(2026, 11, 20)
 
-    def economy(app) -> list[str]:  # noqa: ANN001
+    def economy(app) -> list[str]:
         with app.server.test_request_context("/"):
             b = build_briefing(_hub(app), "daily", COUNTY, day)
         return next(s for s in b.sections if s.key == "economy").lines

@@ -14,7 +14,7 @@ from panels.data_quality.transform import without_paths
 from tests.test_file_drops import COUNT, drop, tasks, write  # noqa: F401 (drop: fixture)
 
 
-def test_held_back_rows_show_with_count_and_reason_not_rows_or_paths(drop, tmp_path) -> None:  # noqa: ANN001, F811
+def test_held_back_rows_show_with_count_and_reason_not_rows_or_paths(drop, tmp_path) -> None:  # noqa: F811
     """The file-drop fixture of tests/test_file_drops.py: key_work.tasks from a drop folder."""
     folder, hub = drop
     frame = tasks(20)

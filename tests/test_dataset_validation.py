@@ -71,7 +71,7 @@ def gdp_rows() -> pd.DataFrame:
 
 
 @contextlib.contextmanager
-def direct_hub(settings, tmp_path: Path, rows: pd.DataFrame) -> Iterator:  # noqa: ANN001
+def direct_hub(settings, tmp_path: Path, rows: pd.DataFrame) -> Iterator:
     """The cockpit reading economy.indicator_values live from a SQLite database (direct mode)."""
     from tests.apps import app_as, close_app
 
@@ -96,7 +96,7 @@ def direct_hub(settings, tmp_path: Path, rows: pd.DataFrame) -> Iterator:  # noq
         close_app(app)
 
 
-def gdp(hub) -> pd.DataFrame:  # noqa: ANN001
+def gdp(hub) -> pd.DataFrame:
     """What the screens are given of 2023's GDP."""
     answer = hub.query(
         ECONOMY,
@@ -110,7 +110,7 @@ def value_of(frame: pd.DataFrame, code: str) -> list[float]:
     return sorted(frame.loc[frame.county_code == code, "value"].round(4).tolist())
 
 
-def held(hub) -> str:  # noqa: ANN001
+def held(hub) -> str:
     """The dataset's line of `python -m cockpit check`."""
     data = report(hub)
     line = next(x for x in lines(data) if ECONOMY in x)
@@ -119,7 +119,7 @@ def held(hub) -> str:  # noqa: ANN001
 
 
 # -- item 5: direct mode ------------------------------------------------------------------------
-def test_a_county_row_in_wan_yuan_is_converted_to_yi_yuan(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_county_row_in_wan_yuan_is_converted_to_yi_yuan(settings, tmp_path) -> None:
     """上党区 sent in 万元: shown as 353.2 亿元, not 3532000 "亿元" ranked first."""
     rows = gdp_rows()
     shangdang = rows.county_code == "140404"
@@ -131,7 +131,7 @@ def test_a_county_row_in_wan_yuan_is_converted_to_yi_yuan(settings, tmp_path) ->
         assert set(frame.unit) == {"亿元"}
 
 
-def test_a_unit_that_cannot_be_converted_is_rejected_and_reported(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_unit_that_cannot_be_converted_is_rejected_and_reported(settings, tmp_path) -> None:
     rows = gdp_rows()
     rows.loc[rows.county_code == "140404", "unit"] = "美元"
     with direct_hub(settings, tmp_path, rows) as hub:
@@ -140,7 +140,7 @@ def test_a_unit_that_cannot_be_converted_is_rejected_and_reported(settings, tmp_
         assert "单位" in line and "美元" in line and "140404" in line
 
 
-def test_a_duplicate_key_is_rejected_not_summed_or_picked(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_duplicate_key_is_rejected_not_summed_or_picked(settings, tmp_path) -> None:
     """The city's 2023 GDP twice in one release (2806.2 and a mistyped 2906.2)."""
     rows = gdp_rows()
     twin = rows[rows.county_code == CITY].assign(value=2906.2)
@@ -155,7 +155,7 @@ def test_a_duplicate_key_is_rejected_not_summed_or_picked(settings, tmp_path) ->
         assert answer.notice and "主键" in answer.notice  # the screen is told too
 
 
-def test_a_later_release_is_a_revision_not_a_duplicate(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_later_release_is_a_revision_not_a_duplicate(settings, tmp_path) -> None:
     rows = gdp_rows()
     revised = rows[rows.county_code == CITY].assign(value=2806.5, release_date="2024-03-01")
     rows = pd.concat([rows, revised], ignore_index=True)
@@ -164,7 +164,7 @@ def test_a_later_release_is_a_revision_not_a_duplicate(settings, tmp_path) -> No
         assert report(hub)["datasets"][ECONOMY]["held_back"] is None
 
 
-def test_a_negative_gdp_is_rejected(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_negative_gdp_is_rejected(settings, tmp_path) -> None:
     rows = gdp_rows()
     rows.loc[rows.county_code == "140404", "value"] = -353.2
     with direct_hub(settings, tmp_path, rows) as hub:
@@ -176,7 +176,7 @@ def test_a_negative_gdp_is_rejected(settings, tmp_path) -> None:  # noqa: ANN001
     "written",
     ["2023", "2023年", "2023-12", "2023年12月", "2023年1-12月", "2023.12", "202312", "2023/12"],
 )
-def test_periods_as_statistics_offices_write_them(settings, tmp_path, written: str) -> None:  # noqa: ANN001
+def test_periods_as_statistics_offices_write_them(settings, tmp_path, written: str) -> None:
     rows = gdp_rows()
     rows.loc[rows.county_code == "140404", "period"] = written
     with direct_hub(settings, tmp_path, rows) as hub:
@@ -185,7 +185,7 @@ def test_periods_as_statistics_offices_write_them(settings, tmp_path, written: s
         assert set(frame.period) == {"2023-12"}
 
 
-def test_excel_date_cells_in_period_read_as_their_month(settings, tmp_path) -> None:  # noqa: ANN001
+def test_excel_date_cells_in_period_read_as_their_month(settings, tmp_path) -> None:
     """A period column typed as dates (Excel, or a DATE column): every 2023 figure stays."""
     rows = gdp_rows()
     rows["period"] = pd.Timestamp("2023-12-01")
@@ -194,7 +194,7 @@ def test_excel_date_cells_in_period_read_as_their_month(settings, tmp_path) -> N
         assert len(frame) == 13 and set(frame.period) == {"2023-12"}
 
 
-def test_a_period_that_is_no_period_is_rejected(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_period_that_is_no_period_is_rejected(settings, tmp_path) -> None:
     rows = gdp_rows()
     rows.loc[rows.county_code == "140404", "period"] = "去年"
     with direct_hub(settings, tmp_path, rows) as hub:
@@ -220,7 +220,7 @@ def test_parse_period_forms() -> None:
 
 
 # -- item 7: county figures that do not add up --------------------------------------------------
-def test_counties_that_do_not_add_up_to_the_city_are_flagged(settings, tmp_path) -> None:  # noqa: ANN001
+def test_counties_that_do_not_add_up_to_the_city_are_flagged(settings, tmp_path) -> None:
     rows = gdp_rows()
     rows.loc[rows.county_code == "140403", "value"] = 880.5  # 100 亿元 too many
     with direct_hub(settings, tmp_path, rows) as hub:
@@ -231,7 +231,7 @@ def test_counties_that_do_not_add_up_to_the_city_are_flagged(settings, tmp_path)
         assert answer.notice and "县区合计" in answer.notice
 
 
-def test_rounding_and_non_additive_indicators_are_not_flagged(settings, tmp_path) -> None:  # noqa: ANN001
+def test_rounding_and_non_additive_indicators_are_not_flagged(settings, tmp_path) -> None:
     rows = gdp_rows()
     rows.loc[rows.county_code == "140403", "value"] = 780.54  # rounding in the last place
     cpi = gdp_rows().assign(indicator_id="cpi", unit="上年同期=100", growth=None, value=100.4)
@@ -260,7 +260,7 @@ def test_the_same_check_runs_on_a_sync_batch() -> None:
     assert set(good.unit) == {"亿元"} and set(good.period) == {"2023-12"}
 
 
-def _indicators():  # noqa: ANN202
+def _indicators():
     from cockpit.settings import load_settings
 
     return load_settings(environ={}).indicators
@@ -268,7 +268,7 @@ def _indicators():  # noqa: ANN202
 
 # -- file drops: the same checks, and a bad file keeps the last good one (item 6) ---------------
 @contextlib.contextmanager
-def drop_hub(settings, tmp_path: Path) -> Iterator:  # noqa: ANN001
+def drop_hub(settings, tmp_path: Path) -> Iterator:
     """economy.indicator_values from a drop folder (files economy_<date>.csv/.xlsx)."""
     from tests.apps import app_as, close_app
 
@@ -297,7 +297,7 @@ def drop_hub(settings, tmp_path: Path) -> Iterator:  # noqa: ANN001
         close_app(app)
 
 
-def test_an_excel_drop_with_date_cells_in_period_keeps_2023(settings, tmp_path) -> None:  # noqa: ANN001
+def test_an_excel_drop_with_date_cells_in_period_keeps_2023(settings, tmp_path) -> None:
     with drop_hub(settings, tmp_path) as (folder, hub):
         rows = gdp_rows()
         rows["period"] = pd.Timestamp("2023-12-01")  # Excel writes a date cell
@@ -306,7 +306,7 @@ def test_an_excel_drop_with_date_cells_in_period_keeps_2023(settings, tmp_path) 
         assert len(frame) == 13 and set(frame.period) == {"2023-12"}
 
 
-def test_a_csv_drop_in_wan_yuan_is_converted(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_csv_drop_in_wan_yuan_is_converted(settings, tmp_path) -> None:
     with drop_hub(settings, tmp_path) as (folder, hub):
         rows = gdp_rows()
         rows.loc[rows.county_code == "140404", ["value", "unit"]] = (3532000.0, "万元")
@@ -315,8 +315,8 @@ def test_a_csv_drop_in_wan_yuan_is_converted(settings, tmp_path) -> None:  # noq
 
 
 def test_a_malformed_utf8_drop_keeps_the_last_good_file_named_with_its_line(
-    settings,  # noqa: ANN001
-    tmp_path,  # noqa: ANN001
+    settings,
+    tmp_path,
 ) -> None:
     with drop_hub(settings, tmp_path) as (folder, hub):
         gdp_rows().to_csv(folder / "economy_20240125.csv", index=False, encoding="utf-8")
@@ -336,7 +336,7 @@ def test_a_malformed_utf8_drop_keeps_the_last_good_file_named_with_its_line(
 
 
 # -- where a person sees it: the economy page and 数据质量 --------------------------------------
-def test_the_economy_page_marks_figures_the_check_flagged(settings, tmp_path) -> None:  # noqa: ANN001
+def test_the_economy_page_marks_figures_the_check_flagged(settings, tmp_path) -> None:
     from panels.economy.callbacks import build_page
 
     rows = gdp_rows()
@@ -346,7 +346,7 @@ def test_the_economy_page_marks_figures_the_check_flagged(settings, tmp_path) ->
         assert "县区合计" in page.error and "地区生产总值" in page.error
 
 
-def test_data_quality_shows_rows_read_rejected_and_why(settings, tmp_path) -> None:  # noqa: ANN001
+def test_data_quality_shows_rows_read_rejected_and_why(settings, tmp_path) -> None:
     import json
 
     from panels.data_quality.callbacks import build_table
@@ -363,7 +363,7 @@ def test_data_quality_shows_rows_read_rejected_and_why(settings, tmp_path) -> No
         assert str(tmp_path) not in shown
 
 
-def test_a_newer_file_whose_every_row_fails_keeps_the_last_good_one(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_newer_file_whose_every_row_fails_keeps_the_last_good_one(settings, tmp_path) -> None:
     """Not a blank page and a jump of the period: the figures before it, with a warning."""
     with drop_hub(settings, tmp_path) as (folder, hub):
         gdp_rows().to_csv(folder / "economy_20240125.csv", index=False, encoding="utf-8")
@@ -377,7 +377,7 @@ def test_a_newer_file_whose_every_row_fails_keeps_the_last_good_one(settings, tm
         assert "仍显示 economy_20240125.csv" in (answer.notice or "")
 
 
-def test_a_sync_of_the_economy_figures_checks_them_the_same_way(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_sync_of_the_economy_figures_checks_them_the_same_way(settings, tmp_path) -> None:
     """Sync mode: 上党区 in 万元 converted, 屯留区's negative GDP held back, period 2023年12月
     read as 2023-12, and the screens read the same figures as in direct mode."""
     from cockpit.sync import run_sync
@@ -399,7 +399,7 @@ def test_a_sync_of_the_economy_figures_checks_them_the_same_way(settings, tmp_pa
         assert "负数" in held(hub)
 
 
-def test_a_missing_drop_folder_is_named_without_its_server_path(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_missing_drop_folder_is_named_without_its_server_path(settings, tmp_path) -> None:
     import shutil
 
     with drop_hub(settings, tmp_path) as (folder, hub):
@@ -417,7 +417,7 @@ def json_of(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, default=str)
 
 
-def test_data_quality_counts_a_file_drops_rows_and_lines(settings, tmp_path) -> None:  # noqa: ANN001
+def test_data_quality_counts_a_file_drops_rows_and_lines(settings, tmp_path) -> None:
     """The rows read are the file's, the rows rejected include those the file check set
     aside, and the reason names the file and line."""
     from panels.data_quality.callbacks import build_table
@@ -433,7 +433,7 @@ def test_data_quality_counts_a_file_drops_rows_and_lines(settings, tmp_path) -> 
         assert "economy_20240125.csv" in shown and "负数" in shown
 
 
-def test_budget_revenue_with_a_city_level_part_is_not_flagged(settings, tmp_path) -> None:  # noqa: ANN001
+def test_budget_revenue_with_a_city_level_part_is_not_flagged(settings, tmp_path) -> None:
     """一般公共预算收入: the city's 315.08 亿元 holds 市本级 revenue of its own, so the
     counties' figures add up to less, legitimately (config: county_sum: false)."""
     rows = gdp_rows().assign(indicator_id="budget_revenue", growth=None)
@@ -442,7 +442,7 @@ def test_budget_revenue_with_a_city_level_part_is_not_flagged(settings, tmp_path
         assert report(hub)["datasets"][ECONOMY]["held_back"] is None
 
 
-def test_a_county_user_is_told_of_rows_held_back_but_not_whose(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_county_user_is_told_of_rows_held_back_but_not_whose(settings, tmp_path) -> None:
     """潞州区's user: 上党区's rejected row is counted on their screen, not named by its key."""
     from cockpit.scope import Principal
 

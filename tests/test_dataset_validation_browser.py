@@ -18,7 +18,7 @@ skip_without_chromium()
 
 def test_counties_not_adding_up_are_marked_on_the_economy_page(
     dash_duo, settings, tmp_path
-) -> None:  # noqa: ANN001
+) -> None:
     from tests.apps import app_as
 
     rows = gdp_rows()

@@ -39,7 +39,7 @@ PUBLISHED_TABLE = [
 
 
 @pytest.fixture(scope="module")
-def december_pages(demo_db, tmp_path_factory):  # noqa: ANN001, ANN201
+def december_pages(demo_db, tmp_path_factory):
     """The city's economy page (as the city leader) at December of each year of the table."""
     from cockpit.settings import load_settings
     from tests.apps import app_as, close_app

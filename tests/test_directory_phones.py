@@ -26,7 +26,7 @@ OFFICE = re.compile(r"0355-\d{7}")
 
 
 @pytest.fixture
-def secure_app(settings: Settings):  # noqa: ANN201
+def secure_app(settings: Settings):
     """The cockpit as deployed (development: the demo directory is filled on start)."""
     app = create_app(settings)
     yield app

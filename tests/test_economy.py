@@ -26,7 +26,7 @@ BUDGET_2026 = 353.0  # config/economy.yaml: economy.indicators.budget_revenue.le
 
 
 @pytest.fixture(autouse=True)
-def _close_sources(request: pytest.FixtureRequest):  # noqa: ANN202
+def _close_sources(request: pytest.FixtureRequest):
     """Release the test app's database connections when the test ends."""
     app = request.getfixturevalue("app") if "app" in request.fixturenames else None
     yield
@@ -36,7 +36,7 @@ def _close_sources(request: pytest.FixtureRequest):  # noqa: ANN202
 
 
 @pytest.fixture(scope="module")
-def truth(demo_sql) -> pd.DataFrame:  # noqa: ANN001
+def truth(demo_sql) -> pd.DataFrame:
     """The latest release of every indicator value in the demo file, read with DuckDB."""
     table = load_settings().datasets["economy.indicator_values"].table
     rows = demo_sql(
@@ -59,19 +59,19 @@ def _value(truth: pd.DataFrame, indicator: str, place: str, period: str, column:
     return float(rows.iloc[0][column])
 
 
-def _page(app, period: str = PERIOD, county: str | None = None):  # noqa: ANN001, ANN202
+def _page(app, period: str = PERIOD, county: str | None = None):
     hub = app.server.extensions["cockpit_hub"]
     with app.server.test_request_context("/"):
         return build_page(hub, period, county)
 
 
-def _view(app, indicator: str, county: str | None = None, mode: str = "cumulative", period=PERIOD):  # noqa: ANN001, ANN202
+def _view(app, indicator: str, county: str | None = None, mode: str = "cumulative", period=PERIOD):
     hub = app.server.extensions["cockpit_hub"]
     with app.server.test_request_context("/"):
         return build_indicator(hub, period, county, indicator, mode)
 
 
-def _reading(page, indicator: str):  # noqa: ANN001, ANN202
+def _reading(page, indicator: str):
     return next(r for r in page.readings if r.indicator_id == indicator)
 
 
@@ -139,7 +139,7 @@ def test_county_rank_matches_an_independent_ranking(app, settings, truth):
     assert table["rank"].astype(int).to_dict() == expected.to_dict()
 
 
-def _missing_month(truth: pd.DataFrame, settings) -> tuple[str, str]:  # noqa: ANN001
+def _missing_month(truth: pd.DataFrame, settings) -> tuple[str, str]:
     """The (county, period) of electricity the demo leaves unreported."""
     elec = truth[truth.indicator_id == "electricity"]
     city = set(elec[elec.county_code == settings.city.code].period)
@@ -241,7 +241,7 @@ def _economy_inputs(entry: dict) -> bool:
     return any("economy" in i for i in ids) and not any(i.endswith("-map-city") for i in ids)
 
 
-def _post(app, output: str, values: dict[str, Any], changed: list[str]) -> dict:  # noqa: ANN001
+def _post(app, output: str, values: dict[str, Any], changed: list[str]) -> dict:
     """POST to /_dash-update-component as the Dash renderer does; return what it updated."""
     body = callback_body(app, output, values, changed, prefer=_economy_inputs)
     return answer(app, body).get("response", {})

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 skip_without_chromium()
 
 
-def _open(dash_duo, app, width: int, height: int) -> None:  # noqa: ANN001
+def _open(dash_duo, app, width: int, height: int) -> None:
     """Start the app and open 经济运行 at this window size, waiting for its charts."""
     dash_duo.driver.set_window_size(width, height)
     start(dash_duo, app)
@@ -28,14 +28,14 @@ def _open(dash_duo, app, width: int, height: int) -> None:  # noqa: ANN001
     dash_duo.wait_for_contains_text("#economy-trend-title", "累计增速", timeout=30)
 
 
-def _click(dash_duo, element) -> None:  # noqa: ANN001
+def _click(dash_duo, element) -> None:
     """A real mouse click (Plotly's drag layer receives it, as for a person)."""
     from selenium.webdriver.common.action_chains import ActionChains
 
     ActionChains(dash_duo.driver).move_to_element(element).pause(0.3).click().perform()
 
 
-def _rest_mouse(dash_duo) -> None:  # noqa: ANN001
+def _rest_mouse(dash_duo) -> None:
     """Park the pointer on plain text, so no hover outline shows in a screenshot."""
     from selenium.webdriver.common.action_chains import ActionChains
 
@@ -44,7 +44,7 @@ def _rest_mouse(dash_duo) -> None:  # noqa: ANN001
     ).perform()
 
 
-def test_choose_indicator_open_a_county_come_back_and_fit_a_phone(dash_duo, app) -> None:  # noqa: ANN001
+def test_choose_indicator_open_a_county_come_back_and_fit_a_phone(dash_duo, app) -> None:
     """Card -> its trend; ranking bar -> county detail (crumb, URL, ranks); crumb -> 全市; and
     at 390x844 the page fits the width (no horizontal scroll)."""
     _open(dash_duo, app, 1920, 1080)

@@ -163,7 +163,7 @@ ECONOMY = "economy.indicator_values"
 
 
 @pytest.fixture
-def late_hub(settings):  # noqa: ANN001, ANN201
+def late_hub(settings):
     """The demo cockpit with economy data allowed to be one hour old (so it is overdue)."""
     from tests.apps import running_app
 

@@ -77,7 +77,7 @@ def test_one_degree_of_latitude_is_about_111_km() -> None:
         ((113.1163, 36.1954), (112.5489, 37.8706), 192.0),  # Changzhi - Taiyuan
     ],
 )
-def test_haversine_matches_known_city_distances(a, b, km) -> None:  # noqa: ANN001
+def test_haversine_matches_known_city_distances(a, b, km) -> None:
     """Known distances between cities, within 1 km, and the same both ways."""
     assert haversine_km(*a, *b) == pytest.approx(km, abs=1.0)
     assert haversine_km(*a, *b) == pytest.approx(haversine_km(*b, *a))
@@ -247,7 +247,7 @@ def test_build_timeline_orders_entries_and_measures_from_the_report() -> None:
     ("minutes", "text"),
     [(0, "+0分"), (20, "+20分"), (70, "+1小时10分"), (24 * 60 + 61, "+1天1小时"), (-5, "-5分")],
 )
-def test_elapsed_text(minutes, text) -> None:  # noqa: ANN001
+def test_elapsed_text(minutes, text) -> None:
     """Minutes after the report, written short."""
     assert elapsed_text(minutes) == text
 
@@ -265,7 +265,7 @@ def test_elapsed_text(minutes, text) -> None:  # noqa: ANN001
         ("无", None),
     ],
 )
-def test_tel_href(phone, href) -> None:  # noqa: ANN001
+def test_tel_href(phone, href) -> None:
     """Dialable numbers become tel: links; anything else gets none."""
     assert tel_href(phone) == href
 
@@ -308,7 +308,7 @@ def test_layer_switches_hide_their_layers() -> None:
 
 
 # -- config -----------------------------------------------------------------------------------
-def test_config_section_is_validated_with_one_line_per_problem(settings) -> None:  # noqa: ANN001
+def test_config_section_is_validated_with_one_line_per_problem(settings) -> None:
     """A wrong key or value in config/emergency.yaml names the file and the field."""
     from cockpit.factory import module_configs
 
@@ -323,7 +323,7 @@ def test_config_section_is_validated_with_one_line_per_problem(settings) -> None
     ]
 
 
-def test_the_shipped_config_file_is_what_the_app_uses(screen_app) -> None:  # noqa: ANN001
+def test_the_shipped_config_file_is_what_the_app_uses(screen_app) -> None:
     """config/emergency.yaml is read into the hub as the module's validated settings."""
     config = screen_app.server.extensions["cockpit_hub"].module_config["emergency"]
     assert isinstance(config, EmergencyConfig)
@@ -340,7 +340,7 @@ def _inside(x: float, y: float, ring: list[tuple[float, float]]) -> bool:
     return inside
 
 
-def test_lon_scale_is_the_scale_county_outlines_draws_with(settings) -> None:  # noqa: ANN001
+def test_lon_scale_is_the_scale_county_outlines_draws_with(settings) -> None:
     """Each county's label sits at its GeoJSON centre times the module's scale."""
     path = str(settings.city.map_path())
     scale = lon_scale(path)
@@ -357,7 +357,7 @@ def test_lon_scale_is_the_scale_county_outlines_draws_with(settings) -> None:  #
 
 # -- the screen on demo data --------------------------------------------------------------------
 @pytest.fixture(autouse=True)
-def _close_sources(request: pytest.FixtureRequest):  # noqa: ANN202
+def _close_sources(request: pytest.FixtureRequest):
     """Release the test app's database connections when the test ends (see test_overview.py)."""
     app = request.getfixturevalue("app") if "app" in request.fixturenames else None
     yield
@@ -367,7 +367,7 @@ def _close_sources(request: pytest.FixtureRequest):  # noqa: ANN202
 
 
 @pytest.fixture(scope="module")
-def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
+def truth(demo_sql) -> dict[str, pd.DataFrame]:
     """The emergency tables of the demo file, read with DuckDB."""
     names = (
         "emergency_events",
@@ -380,7 +380,7 @@ def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def screen_app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def screen_app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
     """One app for the tests that only read: building an app per test would only cost time."""
     from tests.apps import app_as
 
@@ -391,7 +391,7 @@ def screen_app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa
         source.close()
 
 
-def _view(app, county: str | None = None, selected: str | None = None, **kw: Any):  # noqa: ANN001, ANN202
+def _view(app, county: str | None = None, selected: str | None = None, **kw: Any):
     """build_view inside a request, as the refresh callback runs it."""
     hub = app.server.extensions["cockpit_hub"]
     with app.server.test_request_context("/"):
@@ -424,7 +424,7 @@ def _texts(tree: Any) -> list[str]:
     return out
 
 
-def test_active_events_are_the_data_s_unfinished_ones(screen_app, truth) -> None:  # noqa: ANN001
+def test_active_events_are_the_data_s_unfinished_ones(screen_app, truth) -> None:
     """The list holds every event not 已结束, most severe first; the first is selected."""
     view = _view(screen_app)
     expected = _active_truth(truth)
@@ -438,7 +438,7 @@ def test_active_events_are_the_data_s_unfinished_ones(screen_app, truth) -> None
     assert view.sections["live_interval"] == CONFIG.refresh_seconds * 1000
 
 
-def test_response_level_and_casualties_come_from_the_active_events(screen_app, truth) -> None:  # noqa: ANN001
+def test_response_level_and_casualties_come_from_the_active_events(screen_app, truth) -> None:
     """The strip shows the highest response started and the casualties of active events."""
     view = _view(screen_app)
     active = _active_truth(truth)
@@ -450,7 +450,7 @@ def test_response_level_and_casualties_come_from_the_active_events(screen_app, t
     assert summary[summary.index("受伤") + 1] == str(int(active.injuries.sum()))
 
 
-def test_counts_today_and_this_year_match_the_data(screen_app, truth) -> None:  # noqa: ANN001
+def test_counts_today_and_this_year_match_the_data(screen_app, truth) -> None:
     """Counts by level for 'today' and the year, counted from the raw events."""
     view = _view(screen_app)
     e = truth["emergency_events"]
@@ -470,7 +470,7 @@ def test_counts_today_and_this_year_match_the_data(screen_app, truth) -> None:  
 
 def test_nearest_resources_of_the_selected_event_match_an_independent_computation(
     screen_app, truth
-) -> None:  # noqa: ANN001
+) -> None:
     """For each kind, the three closest resources by great-circle distance, with their stock."""
     view = _view(screen_app)
     event = _active_truth(truth).iloc[0]
@@ -490,7 +490,7 @@ def test_nearest_resources_of_the_selected_event_match_an_independent_computatio
 
 def test_nearest_lines_on_the_map_end_at_the_closest_resource_of_each_kind(
     screen_app, truth
-) -> None:  # noqa: ANN001
+) -> None:
     """The dashed lines run from the event to the closest team, warehouse, shelter and beds."""
     view = _view(screen_app)
     event = _active_truth(truth).iloc[0]
@@ -509,7 +509,7 @@ def test_nearest_lines_on_the_map_end_at_the_closest_resource_of_each_kind(
     }
 
 
-def test_event_markers_fall_inside_their_county(screen_app, truth, settings) -> None:  # noqa: ANN001
+def test_event_markers_fall_inside_their_county(screen_app, truth, settings) -> None:
     """An event drawn with the module's scale lands inside its own county's outline."""
     view = _view(screen_app)
     outlines = county_outlines(str(settings.city.map_path()))
@@ -521,7 +521,7 @@ def test_event_markers_fall_inside_their_county(screen_app, truth, settings) -> 
         assert any(_inside(x, y, ring) for ring in rings), event_id
 
 
-def test_selected_event_timeline_is_its_reports_in_order(screen_app, truth) -> None:  # noqa: ANN001
+def test_selected_event_timeline_is_its_reports_in_order(screen_app, truth) -> None:
     """Choosing another event shows its own timeline, in time order."""
     chosen = _active_truth(truth).event_id.iloc[-1]
     view = _view(screen_app, selected=chosen)
@@ -533,7 +533,7 @@ def test_selected_event_timeline_is_its_reports_in_order(screen_app, truth) -> N
     assert [t for t in texts if t in ("接报", "指令", "处置", "续报")] == list(lines.entry_kind)
 
 
-def test_warnings_in_force_and_their_markers(screen_app, truth) -> None:  # noqa: ANN001
+def test_warnings_in_force_and_their_markers(screen_app, truth) -> None:
     """Warnings not lifted are listed and drawn, in their warning colour."""
     view = _view(screen_app)
     w = truth["risk_warnings"]
@@ -545,7 +545,7 @@ def test_warnings_in_force_and_their_markers(screen_app, truth) -> None:  # noqa
         assert title in texts
 
 
-def test_duty_roster_is_the_day_s_with_tel_links(screen_app, truth) -> None:  # noqa: ANN001
+def test_duty_roster_is_the_day_s_with_tel_links(screen_app, truth) -> None:
     """Today's 值班领导, 带班领导, 值班员 in that order, each with a tel: link."""
     view = _view(screen_app)
     r = truth["duty_roster"]
@@ -570,7 +570,7 @@ def test_duty_roster_is_the_day_s_with_tel_links(screen_app, truth) -> None:  # 
     assert [today.loc[role, "name"] for role in roles] == [t for t in texts if t in set(today.name)]
 
 
-def test_a_county_shows_only_its_own_events(screen_app, truth) -> None:  # noqa: ANN001
+def test_a_county_shows_only_its_own_events(screen_app, truth) -> None:
     """With a county selected, events and warnings are that county's only."""
     county = _active_truth(truth).county_code.iloc[0]
     view = _view(screen_app, county=county)
@@ -580,7 +580,7 @@ def test_a_county_shows_only_its_own_events(screen_app, truth) -> None:  # noqa:
     assert len(view.layers["warnings"]["x"]) == len(own)
 
 
-def test_a_county_without_active_events_stops_the_live_refresh(screen_app, truth) -> None:  # noqa: ANN001
+def test_a_county_without_active_events_stops_the_live_refresh(screen_app, truth) -> None:
     """Nothing active in view: the live interval is off and the idle check is on."""
     busy = set(_active_truth(truth).county_code)
     quiet = next(
@@ -595,7 +595,7 @@ def test_a_county_without_active_events_stops_the_live_refresh(screen_app, truth
     assert "当前没有正在处置的突发事件" in _texts(view.sections["events"])
 
 
-def test_a_county_user_sees_only_their_county(settings, truth) -> None:  # noqa: ANN001
+def test_a_county_user_sees_only_their_county(settings, truth) -> None:
     """Scope comes from the server: a county account sees its events and resources only."""
     from tests.apps import app_as
 
@@ -615,7 +615,7 @@ def test_a_county_user_sees_only_their_county(settings, truth) -> None:  # noqa:
             source.close()
 
 
-def test_the_map_has_every_layer_at_its_index(screen_app) -> None:  # noqa: ANN001
+def test_the_map_has_every_layer_at_its_index(screen_app) -> None:
     """The full figure has the counties then each live layer at its fixed index."""
     view = _view(screen_app)
     fig = map_figure(view.outlines, None, view.layers)
@@ -630,7 +630,7 @@ def test_the_map_has_every_layer_at_its_index(screen_app) -> None:  # noqa: ANN0
     ]
 
 
-def test_switching_a_layer_off_patches_only_that_layer(screen_app) -> None:  # noqa: ANN001
+def test_switching_a_layer_off_patches_only_that_layer(screen_app) -> None:
     """Turning 医疗床位 off sends a Patch that hides that one trace."""
     first = screen_update(_view(screen_app), None, None)
     view = _view(screen_app, layers=["events", "warnings", "team", "warehouse", "shelter"])
@@ -642,7 +642,7 @@ def test_switching_a_layer_off_patches_only_that_layer(screen_app) -> None:  # n
     assert out["events"] is no_update and out["roster"] is no_update
 
 
-def test_a_failing_source_shows_its_own_error_and_the_rest_carries_on(settings) -> None:  # noqa: ANN001
+def test_a_failing_source_shows_its_own_error_and_the_rest_carries_on(settings) -> None:
     """With the resources table missing, the resources panel says so; events still show."""
     from cockpit.settings import DatasetBinding
     from tests.apps import app_as

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 skip_without_chromium()
 
 
-def _open(dash_duo) -> None:  # noqa: ANN001
+def _open(dash_duo) -> None:
     """Load the emergency page and wait until its data is on screen."""
     dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/emergency")
     dash_duo.wait_for_element("#emergency-events .em-event", timeout=30)
@@ -26,7 +26,7 @@ def _open(dash_duo) -> None:  # noqa: ANN001
     dash_duo.wait_for_element("#emergency-roster .call-link", timeout=30)
 
 
-def test_selecting_an_event_on_a_wall_screen_and_on_a_phone(dash_duo, app) -> None:  # noqa: ANN001
+def test_selecting_an_event_on_a_wall_screen_and_on_a_phone(dash_duo, app) -> None:
     """Tap an event: its details, timeline and nearest resources follow; a phone fits it too."""
     emulate(dash_duo, 1920, 1080)
     dash_duo.start_server(app, navigate=False, port=free_port())
@@ -76,7 +76,7 @@ def test_selecting_an_event_on_a_wall_screen_and_on_a_phone(dash_duo, app) -> No
 
 
 @pytest.fixture
-def live_app(settings, demo_db, tmp_path):  # noqa: ANN001, ANN201
+def live_app(settings, demo_db, tmp_path):
     """A cockpit refreshing every 2 s whose emergency data is a writable copy of the demo file."""
     from cockpit.settings import DatasetBinding
     from data_sources.sql import SqlConfig
@@ -104,7 +104,7 @@ def live_app(settings, demo_db, tmp_path):  # noqa: ANN001, ANN201
         source.close()
 
 
-def test_a_new_event_is_announced_and_a_lost_connection_recovers(dash_duo, live_app) -> None:  # noqa: ANN001
+def test_a_new_event_is_announced_and_a_lost_connection_recovers(dash_duo, live_app) -> None:
     """A new event appears by itself with a banner (4K); a lost link is shown, then recovers."""
     # On a 4K wall screen: the page is drawn at twice the size, map symbols included.
     emulate(dash_duo, 3840, 2160)

@@ -49,19 +49,19 @@ def _live_settings(settings: Settings, db: Path, **update: Any) -> Settings:
 
 
 @pytest.fixture
-def live_app(settings: Settings, live_db: Path):  # noqa: ANN201
+def live_app(settings: Settings, live_db: Path):
     """A cockpit whose emergency data is the writable copy."""
     app = app_as(_live_settings(settings, live_db))
     yield app
     _close(app)
 
 
-def _close(app) -> None:  # noqa: ANN001
+def _close(app) -> None:
     for source in app.server.extensions["cockpit_hub"].sources.values():
         source.close()
 
 
-def _write(app, db: Path, *statements: str) -> None:  # noqa: ANN001, ARG001
+def _write(app, db: Path, *statements: str) -> None:
     """Change the city's data, through the app's own connection to the file.
 
     (DuckDB lets one process hold a file with one configuration only, so the 'city system'
@@ -73,7 +73,7 @@ def _write(app, db: Path, *statements: str) -> None:  # noqa: ANN001, ARG001
             conn.execute(sa.text(sql))
 
 
-def _add_event(app, db: Path) -> None:  # noqa: ANN001
+def _add_event(app, db: Path) -> None:
     """A new Ⅰ级 event reported ten minutes after the last update, with a Ⅰ级 response."""
     _write(
         app,
@@ -88,7 +88,7 @@ def _add_event(app, db: Path) -> None:  # noqa: ANN001
     )
 
 
-def _view(app, now: dt.datetime = NOW, selected: str | None = None, config=None):  # noqa: ANN001, ANN202
+def _view(app, now: dt.datetime = NOW, selected: str | None = None, config=None):
     hub = app.server.extensions["cockpit_hub"]
     with app.server.test_request_context("/"):
         return build_view(hub, config or EmergencyConfig(), None, selected, None, now)
@@ -99,7 +99,7 @@ def _locations(patch: Patch) -> list[list]:
 
 
 # -- direct ---------------------------------------------------------------------------------
-def test_a_new_event_is_patched_into_the_map_and_announced(live_app, live_db) -> None:  # noqa: ANN001
+def test_a_new_event_is_patched_into_the_map_and_announced(live_app, live_db) -> None:
     """Next refresh after an event arrives: a Patch of the changed layers, and a banner."""
     first = screen_update(_view(live_app), None, None)
     assert not isinstance(first["figure"], Patch)  # a fresh screen gets the whole figure
@@ -134,7 +134,7 @@ def test_a_new_event_is_patched_into_the_map_and_announced(live_app, live_db) ->
     assert out["live_interval"] is no_update
 
 
-def test_a_change_shows_at_the_next_refresh_window_not_before(live_app, live_db) -> None:  # noqa: ANN001
+def test_a_change_shows_at_the_next_refresh_window_not_before(live_app, live_db) -> None:
     """Within one refresh window the hub's cache answers; the next window asks afresh."""
     first = screen_update(_view(live_app), None, None)
     _add_event(live_app, live_db)
@@ -145,7 +145,7 @@ def test_a_change_shows_at_the_next_refresh_window_not_before(live_app, live_db)
     assert NEW_ID in list(next_window.active.event_id)
 
 
-def test_an_unchanged_refresh_sends_nothing(live_app) -> None:  # noqa: ANN001
+def test_an_unchanged_refresh_sends_nothing(live_app) -> None:
     """A tick with the same data leaves every output alone (the callback then sends nothing)."""
     first = screen_update(_view(live_app), None, None)
     out = screen_update(
@@ -158,7 +158,7 @@ def test_an_unchanged_refresh_sends_nothing(live_app) -> None:  # noqa: ANN001
 
 def test_the_refresh_stops_when_nothing_is_active_and_the_idle_check_wakes_it(
     live_app, live_db
-) -> None:  # noqa: ANN001
+) -> None:
     """All events closed: live interval off, idle check on; a new event: the check says so."""
     first = screen_update(_view(live_app), None, None)
     assert first["live_disabled"] is False and first["watch_disabled"] is True
@@ -184,7 +184,7 @@ def test_the_refresh_stops_when_nothing_is_active_and_the_idle_check_wakes_it(
         assert idle_check(hub, EmergencyConfig(), None, later + dt.timedelta(minutes=1)) is True
 
 
-def test_a_failing_events_source_announces_nothing_and_keeps_refreshing(live_app, live_db) -> None:  # noqa: ANN001
+def test_a_failing_events_source_announces_nothing_and_keeps_refreshing(live_app, live_db) -> None:
     """Source down: its error shows, no banner, the seen list kept; back up: nothing 'new'."""
     first = screen_update(_view(live_app), None, None)
     _write(live_app, live_db, "ALTER TABLE emergency_events RENAME TO emergency_events_gone")
@@ -203,7 +203,7 @@ def test_a_failing_events_source_announces_nothing_and_keeps_refreshing(live_app
     assert back["events"] is not no_update  # the list is back
 
 
-def test_selecting_another_event_patches_only_the_selection(live_app) -> None:  # noqa: ANN001
+def test_selecting_another_event_patches_only_the_selection(live_app) -> None:
     """A new selection moves the ring and the lines; the other layers are not resent."""
     first_view = _view(live_app)
     first = screen_update(first_view, None, None)
@@ -216,7 +216,7 @@ def test_selecting_another_event_patches_only_the_selection(live_app) -> None:  
     assert out["counts"] is no_update and out["warnings"] is no_update
 
 
-def test_intervals_come_from_the_module_config(settings, live_db) -> None:  # noqa: ANN001
+def test_intervals_come_from_the_module_config(settings, live_db) -> None:
     """refresh_seconds and idle_check_seconds of config/emergency.yaml set the two intervals."""
     app = app_as(
         _live_settings(settings, live_db, emergency={"refresh_seconds": 3, "idle_check_seconds": 0})
@@ -239,12 +239,12 @@ def test_intervals_come_from_the_module_config(settings, live_db) -> None:  # no
 
 
 # -- over HTTP --------------------------------------------------------------------------------
-def _post(app, output: str, values: dict[str, Any], changed: list[str]):  # noqa: ANN001, ANN202
+def _post(app, output: str, values: dict[str, Any], changed: list[str]):
     """POST to /_dash-update-component as the Dash renderer does; return the response."""
     return post(app.server.test_client(), callback_body(app, output, values, changed))
 
 
-def _refresh_values(snapshot=None, seen=None, tick=0) -> dict[str, Any]:  # noqa: ANN001
+def _refresh_values(snapshot=None, seen=None, tick=0) -> dict[str, Any]:
     return {
         "filter-county.value": "city",
         "emergency-live.n_intervals": tick,
@@ -255,7 +255,7 @@ def _refresh_values(snapshot=None, seen=None, tick=0) -> dict[str, Any]:  # noqa
     }
 
 
-def test_over_http_a_tick_after_a_new_event_returns_a_patch(settings, live_db) -> None:  # noqa: ANN001
+def test_over_http_a_tick_after_a_new_event_returns_a_patch(settings, live_db) -> None:
     """The refresh endpoint sends the figure whole once, then as Patch operations only."""
     # No query cache here: over HTTP the clock is the wall clock, so no refresh window to wait.
     app = app_as(_live_settings(settings, live_db, cache=CacheSettings(type="null")))
@@ -296,7 +296,7 @@ def test_over_http_a_tick_after_a_new_event_returns_a_patch(settings, live_db) -
         _close(app)
 
 
-def test_over_http_the_idle_check_pokes_the_screen_only_when_needed(settings, live_db) -> None:  # noqa: ANN001
+def test_over_http_the_idle_check_pokes_the_screen_only_when_needed(settings, live_db) -> None:
     """The idle check answers with a poke while the live refresh is off and events are active."""
     app = app_as(_live_settings(settings, live_db))
     try:
@@ -320,7 +320,7 @@ def test_over_http_the_idle_check_pokes_the_screen_only_when_needed(settings, li
         _close(app)
 
 
-def test_over_http_tapping_an_event_selects_it(live_app) -> None:  # noqa: ANN001
+def test_over_http_tapping_an_event_selects_it(live_app) -> None:
     """A tap on a list item stores its id as the selection."""
     item = pattern_id("emergency-event", index="SJX")
     key = next(k for k in live_app.callback_map if k.startswith("..emergency-selected.data"))
@@ -356,8 +356,8 @@ def _texts(component: Any) -> str:
 
 
 def test_outage_in_a_later_refresh_window_keeps_the_last_good_events_marked(
-    live_app,  # noqa: ANN001
-    live_db,  # noqa: ANN001
+    live_app,
+    live_db,
 ) -> None:
     """Every refresh asks new questions (the window moves): the last good events still stand."""
     first = _view(live_app)
@@ -375,7 +375,7 @@ def test_outage_in_a_later_refresh_window_keeps_the_last_good_events_marked(
     assert "事件数据源" in out["live_state"]
 
 
-def test_outage_with_no_last_good_says_unreachable_not_calm(live_app, live_db) -> None:  # noqa: ANN001
+def test_outage_with_no_last_good_says_unreachable_not_calm(live_app, live_db) -> None:
     _write(live_app, live_db, "ALTER TABLE emergency_events RENAME TO emergency_events_gone")
     down = _view(live_app)
     assert down.results["events"].error and not down.results["events"].stale
@@ -387,7 +387,7 @@ def test_outage_with_no_last_good_says_unreachable_not_calm(live_app, live_db) -
     assert "事件数据源无法连接" in out["live_state"]
 
 
-def test_header_names_a_source_that_does_not_answer(settings, live_db) -> None:  # noqa: ANN001
+def test_header_names_a_source_that_does_not_answer(settings, live_db) -> None:
     """The header's status is not "all well" while a source is down (#19 item 6)."""
     from tests.dash_requests import answer
 

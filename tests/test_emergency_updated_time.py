@@ -19,7 +19,7 @@ from tests.dash_requests import callback_body, post
 FIXED = dt.datetime(2026, 11, 19, 23, 30, 5)  # a Beijing time no browser clock here would show
 
 
-def test_every_callback_answer_carries_the_city_time(app, monkeypatch) -> None:  # noqa: ANN001
+def test_every_callback_answer_carries_the_city_time(app, monkeypatch) -> None:
     """The refresh's answer (200) and a no-change answer (204) both carry the city's time."""
     monkeypatch.setattr(clock, "now", lambda: FIXED)
     client = app.server.test_client()
@@ -49,7 +49,7 @@ def test_the_script_shows_the_servers_time_not_the_browsers() -> None:
 
 
 @pytest.mark.browser
-def test_a_screen_in_another_timezone_shows_beijing_time(dash_duo, app) -> None:  # noqa: ANN001
+def test_a_screen_in_another_timezone_shows_beijing_time(dash_duo, app) -> None:
     """A browser set to New York (13 hours behind Beijing) shows the city's 已更新 time."""
     from tests.browser_support import free_port, skip_without_chromium
 

@@ -21,13 +21,13 @@ OTHER = "140403"  # 潞州区
 TABLE_KEYS = {t.key for p in all_panels() for t in p.tables}
 
 
-def _app(settings, principal: Principal):  # noqa: ANN001, ANN202
+def _app(settings, principal: Principal):
     from cockpit.factory import create_app
 
     return create_app(settings, principal_provider=lambda: principal)
 
 
-def _close(app) -> None:  # noqa: ANN001
+def _close(app) -> None:
     for source in app.server.extensions["cockpit_hub"].sources.values():
         source.close()
 
@@ -41,7 +41,7 @@ def _rows(body: bytes) -> tuple[dict[str, str], list[dict[str, str]]]:
     return fields, [dict(zip(names, row, strict=True)) for row in lines[blank + 2 :]]
 
 
-def _exports_audited(app) -> list[tuple[str, str, str]]:  # noqa: ANN001
+def _exports_audited(app) -> list[tuple[str, str, str]]:
     """(object, result, user) of the export records in the app's audit log, oldest first."""
     from cockpit import audit
     from cockpit.store import get_store
@@ -216,7 +216,7 @@ def test_links_follow_the_filters_and_the_open_list() -> None:
 
 
 # -- the lists added for 一键直联's issue: 红黑榜, repeats, deadlines, resources, roster -------------
-def _csv(app, path: str) -> tuple[dict[str, str], list[dict[str, str]]]:  # noqa: ANN001
+def _csv(app, path: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     response = app.server.test_client().get(path)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     return _rows(response.data)

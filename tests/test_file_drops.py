@@ -54,7 +54,7 @@ def manifest(path: Path, rows: int | None = None, sha256: str | None = None) -> 
 
 
 @pytest.fixture
-def drop(settings, tmp_path):  # noqa: ANN001, ANN201
+def drop(settings, tmp_path):
     """A drop folder serving key_work.tasks, and a function giving (hub, app) over it."""
     from tests.apps import app_as
 
@@ -80,14 +80,14 @@ def drop(settings, tmp_path):  # noqa: ANN001, ANN201
         yield folder, hub
 
 
-def shown(hub) -> int:  # noqa: ANN001
+def shown(hub) -> int:
     """The number of tasks the cockpit shows."""
     result = hub.query("key_work.tasks", COUNT)
     assert result.ok, result.error
     return int(result.frame["n"].iloc[0])
 
 
-def held(hub) -> str | None:  # noqa: ANN001
+def held(hub) -> str | None:
     """What `cockpit check` says was held back of the tasks (None: nothing)."""
     data = report(hub)
     entry = data["datasets"]["key_work.tasks"]
@@ -95,7 +95,7 @@ def held(hub) -> str | None:  # noqa: ANN001
     return entry["held_back"]
 
 
-def test_a_gbk_file_cut_in_half_is_refused_and_the_last_good_file_stays(drop) -> None:  # noqa: ANN001
+def test_a_gbk_file_cut_in_half_is_refused_and_the_last_good_file_stays(drop) -> None:
     """Yesterday's 150 tasks, then today's file cut half way through a line: the cut file is
     refused whole (not 75 tasks and a corrupted row) and yesterday's 150 stay, reported."""
     folder, hub = drop
@@ -111,7 +111,7 @@ def test_a_gbk_file_cut_in_half_is_refused_and_the_last_good_file_stays(drop) ->
     assert "仍显示 tasks_20261119.csv" in note
 
 
-def test_a_file_cut_at_a_line_break_is_caught_by_its_manifest(drop) -> None:  # noqa: ANN001
+def test_a_file_cut_at_a_line_break_is_caught_by_its_manifest(drop) -> None:
     """Cut exactly after a line, the file parses: only the manifest's row count tells."""
     folder, hub = drop
     write(folder, "tasks_20261119.csv", tasks())
@@ -123,7 +123,7 @@ def test_a_file_cut_at_a_line_break_is_caught_by_its_manifest(drop) -> None:  # 
     assert "清单（.ok）写 150 行，文件有 75 行" in held(hub)
 
 
-def test_a_manifest_checksum_is_honoured(drop) -> None:  # noqa: ANN001
+def test_a_manifest_checksum_is_honoured(drop) -> None:
     """sha256 right: the file is shown; one byte changed afterwards: refused."""
     folder, hub = drop
     write(folder, "tasks_20261119.csv", tasks(100))
@@ -135,7 +135,7 @@ def test_a_manifest_checksum_is_honoured(drop) -> None:  # noqa: ANN001
     assert "sha256 不符" in held(hub)
 
 
-def test_bad_rows_are_set_aside_with_their_file_and_line(drop, tmp_path) -> None:  # noqa: ANN001
+def test_bad_rows_are_set_aside_with_their_file_and_line(drop, tmp_path) -> None:
     """Duplicate ids, a null key, a date in 2031 and progress −250: those rows are kept apart
     with their line and reason; the others are shown; check reports the file."""
     folder, hub = drop
@@ -157,7 +157,7 @@ def test_bad_rows_are_set_aside_with_their_file_and_line(drop, tmp_path) -> None
     assert len(kept) == 13
 
 
-def test_a_truncated_parquet_file_is_refused(drop) -> None:  # noqa: ANN001
+def test_a_truncated_parquet_file_is_refused(drop) -> None:
     """A Parquet file cut short has no footer: refused, the CSV before it stays."""
     import duckdb
 
@@ -174,7 +174,7 @@ def test_a_truncated_parquet_file_is_refused(drop) -> None:  # noqa: ANN001
     assert "tasks_20261120.parquet 被拒收" in held(hub)
 
 
-def test_a_clean_file_is_read_straight_from_disk(drop) -> None:  # noqa: ANN001
+def test_a_clean_file_is_read_straight_from_disk(drop) -> None:
     """A UTF-8 file that passes is still queried by DuckDB from disk (not held in memory)."""
     folder, hub = drop
     path = write(folder, "tasks_20261120.csv", tasks(), encoding="utf-8")
@@ -184,7 +184,7 @@ def test_a_clean_file_is_read_straight_from_disk(drop) -> None:  # noqa: ANN001
     assert verdict.whole and verdict.clean is None
 
 
-def test_a_refused_file_read_by_a_sync_is_reported_too(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_refused_file_read_by_a_sync_is_reported_too(settings, tmp_path) -> None:
     """A drop in sync mode: the sync copies yesterday's good file, and check still says that
     today's was refused (the check process never reads the drop itself)."""
     from cockpit.settings import SyncSettings

@@ -34,7 +34,7 @@ def test_freshness_text_says_how_late() -> None:
     assert freshness(stamp, dt.timedelta(hours=5)).endswith("· 已超期5小时")
 
 
-def test_report_flags_exactly_the_late_datasets(hub) -> None:  # noqa: ANN001
+def test_report_flags_exactly_the_late_datasets(hub) -> None:
     """Just after the tickets' as-of all is well; two days later tickets (36 h) are late."""
     stamp = hub.as_of("hotline.tickets")
     fresh = report(hub, now=stamp + dt.timedelta(hours=1))
@@ -47,7 +47,7 @@ def test_report_flags_exactly_the_late_datasets(hub) -> None:  # noqa: ANN001
     assert any("已超期48小时" in line for line in lines(late))
 
 
-def test_healthz_serves_the_report_as_json(app) -> None:  # noqa: ANN001
+def test_healthz_serves_the_report_as_json(app) -> None:
     """GET /healthz answers JSON whose status code agrees with its `ok`."""
     response = app.server.test_client().get("/healthz")
     data = response.get_json()
@@ -56,7 +56,7 @@ def test_healthz_serves_the_report_as_json(app) -> None:  # noqa: ANN001
     assert set(data["datasets"]) == set(app.server.extensions["cockpit_hub"].settings.datasets)
 
 
-def test_healthz_without_a_session_reports_the_whole_city_s_freshness(settings, demo_sql) -> None:  # noqa: ANN001
+def test_healthz_without_a_session_reports_the_whole_city_s_freshness(settings, demo_sql) -> None:
     """Monitoring has no login: /healthz still reads every dataset's 数据截至 for the whole city
     (timestamps only). Read as the anonymous visitor, every dataset looked stale (503)."""
     from cockpit.factory import create_app

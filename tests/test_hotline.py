@@ -57,7 +57,7 @@ def hub(app: Any) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def truth(demo_sql) -> pd.DataFrame:  # noqa: ANN001
+def truth(demo_sql) -> pd.DataFrame:
     """Every ticket of the demo file, read directly."""
     frame = demo_sql(f"SELECT * FROM {load_settings().datasets['hotline.tickets'].table}")
     for column in ("direct_answer", "extended", "reopened", "followed_up"):
@@ -104,7 +104,7 @@ def _tree(component: Any) -> Any:
     return json.loads(json.dumps(component, cls=PlotlyJSONEncoder))
 
 
-def _find(tree: Any, predicate) -> list[dict]:  # noqa: ANN001
+def _find(tree: Any, predicate) -> list[dict]:
     """Every component of a serialised tree for which predicate(props) holds."""
     found: list[dict] = []
     if isinstance(tree, list):

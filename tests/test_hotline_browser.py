@@ -17,7 +17,7 @@ PAGE = "/hotline?period=2026-10"
 
 
 @pytest.fixture(scope="module")
-def hotline_app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def hotline_app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
     """The app with a cache of its own (the demo database is the session's)."""
     from cockpit.settings import load_settings
     from tests.apps import app_as
@@ -30,7 +30,7 @@ def hotline_app(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noq
         source.close()
 
 
-def _open(dash_duo, app, width: int, height: int) -> None:  # noqa: ANN001
+def _open(dash_duo, app, width: int, height: int) -> None:
     """Start the app and open the 12345 page for October, waiting for its figures."""
     dash_duo.driver.set_window_size(width, height)
     start(dash_duo, app)
@@ -40,9 +40,9 @@ def _open(dash_duo, app, width: int, height: int) -> None:  # noqa: ANN001
     dash_duo.wait_for_element("#hotline-list-table tbody tr", timeout=30)
 
 
-def test_a_county_drills_to_its_masked_ticket_list_and_the_page_fits_a_phone(  # noqa: ANN201
-    dash_duo,  # noqa: ANN001
-    hotline_app,  # noqa: ANN001
+def test_a_county_drills_to_its_masked_ticket_list_and_the_page_fits_a_phone(
+    dash_duo,
+    hotline_app,
 ):
     """Clicking 潞州区 on the map lists its tickets, names and phones masked, page by page; at
     390x844 the page stacks into one column without horizontal scroll; the console stays clean."""

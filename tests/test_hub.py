@@ -206,7 +206,7 @@ def demo_hub(settings: Settings, demo_sources: dict[str, CountingSource], who: W
 
 
 @pytest.fixture
-def demo_tickets(settings: Settings, demo_sql) -> pd.DataFrame:  # noqa: ANN001
+def demo_tickets(settings: Settings, demo_sql) -> pd.DataFrame:
     """The demo tickets' county (former codes mapped) and updated_at, read with duckdb directly."""
     frame = demo_sql(f"SELECT county_code, updated_at FROM {settings.datasets[TICKETS].table}")
     frame["county_code"] = frame["county_code"].replace(dict(settings.city.former_codes))
@@ -593,7 +593,7 @@ def redis_cache_settings() -> CacheSettings:
 
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5).ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         pytest.skip(f"Redis not reachable at {REDIS_URL}: {type(exc).__name__}")
     return CacheSettings(type="redis", redis_url=REDIS_URL)
 

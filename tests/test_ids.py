@@ -98,7 +98,7 @@ def _components(value: Any) -> Iterator[Component]:
             yield from _components(getattr(value, f.name))
 
 
-def _rendered(app, settings) -> list[Any]:  # noqa: ANN001
+def _rendered(app, settings) -> list[Any]:
     """What the screens that build pattern ids render on the demo data, as the city leader."""
     from cockpit.clock import now as clock_now
     from panels.contacts.callbacks import duty_section
@@ -136,7 +136,7 @@ def _rendered(app, settings) -> list[Any]:  # noqa: ANN001
     ]
 
 
-def test_every_rendered_pattern_id_carries_ascii_keys_only(app, settings) -> None:  # noqa: ANN001
+def test_every_rendered_pattern_id_carries_ascii_keys_only(app, settings) -> None:
     """On the demo data (Chinese warnings, units, categories, duty roles), each pattern id of
     each screen is ASCII and each of its fields decodes back to the value it names."""
     with app.server.test_request_context("/"):
@@ -192,7 +192,7 @@ def test_no_component_writes_its_pattern_id_by_hand() -> None:
     assert [hit for path in sources for hit in _dict_literal_ids(path)] == []
 
 
-def test_a_click_posted_as_the_browser_sends_it_reaches_its_callback(app, settings) -> None:  # noqa: ANN001
+def test_a_click_posted_as_the_browser_sends_it_reaches_its_callback(app, settings) -> None:
     """签收 of the red gas warning, POSTed with its rendered id written raw in changedPropIds
     (the renderer does not escape non-ASCII, unlike json.dumps), is recorded."""
     from cockpit.store import get_store

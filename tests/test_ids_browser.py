@@ -29,14 +29,14 @@ GAS_WARNING = "长治市燃气类诉求异常增多"  # the demo's planted gas s
 HOTLINE_PAGE = "/hotline?period=2026-10"
 
 
-def _serve(dash_duo, app, path: str) -> None:  # noqa: ANN001
+def _serve(dash_duo, app, path: str) -> None:
     """Serve the app on a free port and open `path` on a 1920x1080 window."""
     dash_duo.driver.set_window_size(1920, 1080)
     dash_duo.start_server(app, navigate=False, port=free_port())
     dash_duo.driver.get(dash_duo.server.url.rstrip("/") + path)
 
 
-def _click(dash_duo, element: Any) -> None:  # noqa: ANN001
+def _click(dash_duo, element: Any) -> None:
     """Bring an element to the middle of the window, then click it as a person would."""
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
     element.click()
@@ -50,13 +50,13 @@ def _eventually(probe: Callable[[], Any], seconds: float = 15) -> Any:
     return answer
 
 
-def _audited(app, action: str) -> list:  # noqa: ANN001
+def _audited(app, action: str) -> list:
     """The audit entries of `action` in the app's store (waiting a little for the first)."""
     store = get_store(app.server.extensions["cockpit_hub"])
     return _eventually(lambda: audit.entries(store, action=action))
 
 
-def test_acknowledging_the_red_gas_warning_is_recorded(dash_duo, app) -> None:  # noqa: ANN001
+def test_acknowledging_the_red_gas_warning_is_recorded(dash_duo, app) -> None:
     """签收 on 「长治市燃气类诉求异常增多」 (its id names 燃气) records and audits the 签收."""
     _serve(dash_duo, app, "/risk")
     dash_duo.wait_for_contains_text("#risk-list", GAS_WARNING, timeout=60)
@@ -75,7 +75,7 @@ def test_acknowledging_the_red_gas_warning_is_recorded(dash_duo, app) -> None:  
     assert console_errors(dash_duo) == []
 
 
-def test_a_unit_of_the_red_black_list_opens_its_tickets(dash_duo, app) -> None:  # noqa: ANN001
+def test_a_unit_of_the_red_black_list_opens_its_tickets(dash_duo, app) -> None:
     """A unit's name in 承办单位红黑榜 (市住建局, ...) lists that unit's tickets."""
     _serve(dash_duo, app, HOTLINE_PAGE)
     dash_duo.wait_for_element("#hotline-units button.hotline-drill", timeout=60)
@@ -89,7 +89,7 @@ def test_a_unit_of_the_red_black_list_opens_its_tickets(dash_duo, app) -> None: 
     assert console_errors(dash_duo) == []
 
 
-def test_a_category_of_this_weeks_hot_topics_opens_its_tickets(dash_duo, app) -> None:  # noqa: ANN001
+def test_a_category_of_this_weeks_hot_topics_opens_its_tickets(dash_duo, app) -> None:
     """A category in 本周热点 (燃气 first: the week's spike) lists that week's tickets of it."""
     _serve(dash_duo, app, HOTLINE_PAGE)
     dash_duo.wait_for_element("#hotline-hot button.hotline-drill", timeout=60)
@@ -103,7 +103,7 @@ def test_a_category_of_this_weeks_hot_topics_opens_its_tickets(dash_duo, app) ->
     assert console_errors(dash_duo) == []
 
 
-def test_a_12345_spike_signal_becomes_a_supervision_item(dash_duo, app) -> None:  # noqa: ANN001
+def test_a_12345_spike_signal_becomes_a_supervision_item(dash_duo, app) -> None:
     """转督办 on the 12345 spike signal (its key names the category) opens a case for it."""
     _serve(dash_duo, app, "/key-work")
     dash_duo.wait_for_element("#key_work-signals li.kind-hotline button", timeout=60)
@@ -119,7 +119,7 @@ def test_a_12345_spike_signal_becomes_a_supervision_item(dash_duo, app) -> None:
     assert console_errors(dash_duo) == []
 
 
-def test_a_tap_on_a_duty_phone_is_recorded(dash_duo, app) -> None:  # noqa: ANN001
+def test_a_tap_on_a_duty_phone_is_recorded(dash_duo, app) -> None:
     """The duty roster's phone link (its reference names the duty role) records the call."""
     _serve(dash_duo, app, "/emergency")
     dash_duo.wait_for_element("#emergency-roster a.call-link", timeout=60)

@@ -312,7 +312,7 @@ def test_warnings_at_the_configured_levels_are_signals() -> None:
 
 # -- on demo data --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
+def truth(demo_sql) -> dict[str, pd.DataFrame]:
     """Tasks, warnings, indicator values and gas tickets of the demo file, as plain frames."""
     tables = {name: b.table for name, b in load_settings(environ={}).datasets.items()}
     return {
@@ -327,7 +327,7 @@ def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
 
 
 @pytest.fixture
-def kw_app(settings, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
+def kw_app(settings, request: pytest.FixtureRequest):
     """The app (with the test's own store, from the settings fixture); a principal by param."""
     from cockpit.scope import CITY_LEADER
     from tests.apps import running_app
@@ -335,11 +335,11 @@ def kw_app(settings, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
     yield from running_app(settings, getattr(request, "param", CITY_LEADER))
 
 
-def _hub(app):  # noqa: ANN001, ANN202
+def _hub(app):
     return app.server.extensions["cockpit_hub"]
 
 
-def _today(settings) -> dt.date:  # noqa: ANN001
+def _today(settings) -> dt.date:
     return settings.sources["demo"].end_date
 
 
@@ -368,7 +368,7 @@ def _expected_lights(tasks: pd.DataFrame, today: dt.date, milestones: pd.DataFra
     )
 
 
-def test_task_counts_match_the_data(kw_app, settings, truth) -> None:  # noqa: ANN001
+def test_task_counts_match_the_data(kw_app, settings, truth) -> None:
     """The headline counts by light are those of the demo tasks, whole city and one county."""
     today = _today(settings)
     expected = _expected_lights(truth["tasks"], today, truth["milestones"])
@@ -404,7 +404,7 @@ def _latest_city_rows(truth: dict, period: str) -> pd.DataFrame:
     return e.sort_values("period").groupby("indicator_id").tail(1).set_index("indicator_id")
 
 
-def test_signals_on_demo_data(kw_app, settings, truth) -> None:  # noqa: ANN001
+def test_signals_on_demo_data(kw_app, settings, truth) -> None:
     """Red indicators, the week's gas spike and the orange warning are offered, with links."""
     today = _today(settings)
     with kw_app.server.test_request_context("/"):
@@ -439,7 +439,7 @@ def test_signals_on_demo_data(kw_app, settings, truth) -> None:  # noqa: ANN001
 
 
 # -- writing through the module --------------------------------------------------------------
-def test_an_action_is_recorded_with_who_and_shows_on_the_timeline(kw_app, settings, truth) -> None:  # noqa: ANN001
+def test_an_action_is_recorded_with_who_and_shows_on_the_timeline(kw_app, settings, truth) -> None:
     """催办 on a task writes to the store as the server's principal, and the timeline shows it
     beside the task's latest feedback."""
     task = truth["tasks"].iloc[0]
@@ -460,7 +460,7 @@ def test_an_action_is_recorded_with_who_and_shows_on_the_timeline(kw_app, settin
     assert "请本周内报送进展" in text and task.last_feedback in text and not disabled
 
 
-def test_escalation_needs_a_reason(kw_app, truth) -> None:  # noqa: ANN001
+def test_escalation_needs_a_reason(kw_app, truth) -> None:
     """提级督办 without a reason is refused before anything is written."""
     task_id = truth["tasks"].task_id.iloc[1]
     with kw_app.server.test_request_context("/"):
@@ -470,7 +470,7 @@ def test_escalation_needs_a_reason(kw_app, truth) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("kw_app", [Principal("viewer", "analyst")], indirect=True)
-def test_a_role_without_the_right_cannot_act(kw_app, truth) -> None:  # noqa: ANN001
+def test_a_role_without_the_right_cannot_act(kw_app, truth) -> None:
     """A role not in config/key_work.yaml's roles is refused, and nothing is written."""
     task_id = truth["tasks"].task_id.iloc[0]
     with kw_app.server.test_request_context("/"):
@@ -482,7 +482,7 @@ def test_a_role_without_the_right_cannot_act(kw_app, truth) -> None:  # noqa: AN
 @pytest.mark.parametrize(
     "kw_app", [Principal("county", "city_leader", frozenset({"140404"}))], indirect=True
 )
-def test_a_task_outside_the_users_counties_cannot_be_acted_on(kw_app, truth) -> None:  # noqa: ANN001
+def test_a_task_outside_the_users_counties_cannot_be_acted_on(kw_app, truth) -> None:
     """The task is read again through the hub with the user's scope: another county's is refused."""
     other = truth["tasks"][truth["tasks"].county_code == "140403"].task_id.iloc[0]
     with kw_app.server.test_request_context("/"):
@@ -491,7 +491,7 @@ def test_a_task_outside_the_users_counties_cannot_be_acted_on(kw_app, truth) -> 
     assert not outcome.ok and "不在您的查看范围内" in outcome.message
 
 
-def test_promote_a_red_indicator_carries_its_link(kw_app, settings) -> None:  # noqa: ANN001
+def test_promote_a_red_indicator_carries_its_link(kw_app, settings) -> None:
     """转督办 on a red indicator opens an item whose link returns to the figure; twice is refused."""
     today = _today(settings)
     with kw_app.server.test_request_context("/"):
@@ -517,7 +517,7 @@ def test_promote_a_red_indicator_carries_its_link(kw_app, settings) -> None:  # 
     )
 
 
-def test_a_failed_write_is_reported_and_leaves_nothing(kw_app, truth, monkeypatch) -> None:  # noqa: ANN001
+def test_a_failed_write_is_reported_and_leaves_nothing(kw_app, truth, monkeypatch) -> None:
     """The store failing after the case insert: the user is told, and no case remains."""
     task_id = truth["tasks"].task_id.iloc[2]
 
@@ -533,7 +533,7 @@ def test_a_failed_write_is_reported_and_leaves_nothing(kw_app, truth, monkeypatc
 
 
 # -- through Dash's HTTP endpoint --------------------------------------------------------------
-def _post(app, output: str, inputs: list, state: dict[str, Any], changed: str) -> dict:  # noqa: ANN001
+def _post(app, output: str, inputs: list, state: dict[str, Any], changed: str) -> dict:
     """POST a callback as the Dash renderer does (pattern-matching inputs given as lists)."""
     body = callback_body(app, output, state, [changed])
     body["inputs"] = inputs
@@ -546,7 +546,7 @@ def _pattern_id(**parts: str) -> str:
     return json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def test_promote_over_http_writes_the_item(kw_app, settings) -> None:  # noqa: ANN001
+def test_promote_over_http_writes_the_item(kw_app, settings) -> None:
     """Clicking 转督办 (POSTed as the browser would) opens the item and selects it."""
     from cockpit.clock import today as today_local
 
@@ -581,7 +581,7 @@ def test_promote_over_http_writes_the_item(kw_app, settings) -> None:  # noqa: A
     assert list(selected.values()) == [f"case:{case.id}"]
 
 
-def test_submit_over_http_records_the_action(kw_app, truth) -> None:  # noqa: ANN001
+def test_submit_over_http_records_the_action(kw_app, truth) -> None:
     """Submitting the form records the action as the server's principal, whatever is posted."""
     task_id = truth["tasks"].task_id.iloc[3]
     response = _post(

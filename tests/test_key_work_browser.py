@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 skip_without_chromium()
 
 
-def test_red_indicator_becomes_a_supervision_item(dash_duo, app) -> None:  # noqa: ANN001
+def test_red_indicator_becomes_a_supervision_item(dash_duo, app) -> None:
     """转督办 on a red indicator opens an item linked to the figure; 催办 is then recorded."""
     dash_duo.driver.set_window_size(1920, 1080)
     start(dash_duo, app)
@@ -61,7 +61,7 @@ def test_red_indicator_becomes_a_supervision_item(dash_duo, app) -> None:  # noq
     assert console_errors(dash_duo) == []
 
 
-def test_phone_view_fits_and_opens_a_task(dash_duo, app) -> None:  # noqa: ANN001
+def test_phone_view_fits_and_opens_a_task(dash_duo, app) -> None:
     """At 390x844 the page stacks into one column with no horizontal scroll; 督办 opens a task."""
     emulate(dash_duo, 390, 844)
     start(dash_duo, app)
@@ -85,7 +85,7 @@ def test_phone_view_fits_and_opens_a_task(dash_duo, app) -> None:  # noqa: ANN00
     assert console_errors(dash_duo) == []
 
 
-def _unfold_tasks(dash_duo) -> None:  # noqa: ANN001
+def _unfold_tasks(dash_duo) -> None:
     """On a phone the task list opens on demand (cockpit/phone.py): tap its 展开详情."""
     toggle = dash_duo.find_element("button.phone-fold-toggle[data-fold='tasks']")
     if toggle.is_displayed():
@@ -94,7 +94,7 @@ def _unfold_tasks(dash_duo) -> None:  # noqa: ANN001
         dash_duo.wait_for_element("#key_work-task-list .kw-task", timeout=10)
 
 
-def _open_task_with_milestones(dash_duo, app) -> tuple[str, list]:  # noqa: ANN001
+def _open_task_with_milestones(dash_duo, app) -> tuple[str, list]:
     """Open the first listed task (red: it has an overdue milestone in the demo) and wait for
     its milestones; return its title and its milestone rows from the demo source."""
     start(dash_duo, app)
@@ -120,7 +120,7 @@ def _open_task_with_milestones(dash_duo, app) -> tuple[str, list]:  # noqa: ANN0
     return title, list(rows.itertuples())
 
 
-def _check_milestones_on_timeline(dash_duo, rows: list) -> None:  # noqa: ANN001
+def _check_milestones_on_timeline(dash_duo, rows: list) -> None:
     """Each milestone is on the timeline; the overdue ones in red with 逾期N天, done ones ✓."""
     timeline = dash_duo.find_element("#key_work-detail .kw-timeline").text
     for m in rows:
@@ -140,7 +140,7 @@ def _check_milestones_on_timeline(dash_duo, rows: list) -> None:  # noqa: ANN001
     assert all(d.text.startswith("✓ 已完成") for d in done)
 
 
-def _fits(dash_duo, selector: str) -> None:  # noqa: ANN001
+def _fits(dash_duo, selector: str) -> None:
     """Nothing inside `selector` sticks out to the right of it (text cut off or overlapping)."""
     sticking = dash_duo.driver.execute_script(
         """
@@ -155,7 +155,7 @@ def _fits(dash_duo, selector: str) -> None:  # noqa: ANN001
     assert sticking == []
 
 
-def test_task_opens_with_its_milestones_on_a_large_screen(dash_duo, app) -> None:  # noqa: ANN001
+def test_task_opens_with_its_milestones_on_a_large_screen(dash_duo, app) -> None:
     """1920x1080: 督办 on the most urgent task shows its milestones beside actions and feedback."""
     dash_duo.driver.set_window_size(1920, 1080)
     _, rows = _open_task_with_milestones(dash_duo, app)
@@ -170,7 +170,7 @@ def test_task_opens_with_its_milestones_on_a_large_screen(dash_duo, app) -> None
     assert console_errors(dash_duo) == []
 
 
-def test_task_opens_with_its_milestones_on_a_phone(dash_duo, app) -> None:  # noqa: ANN001
+def test_task_opens_with_its_milestones_on_a_phone(dash_duo, app) -> None:
     """390x844: the same, in one column, with no horizontal scroll."""
     emulate(dash_duo, 390, 844)
     _, rows = _open_task_with_milestones(dash_duo, app)

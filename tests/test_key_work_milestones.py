@@ -223,7 +223,7 @@ def test_timeline_puts_milestones_with_actions_and_feedback() -> None:
 
 # -- on demo data ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
+def truth(demo_sql) -> dict[str, pd.DataFrame]:
     """Tasks and milestones of the demo file, as plain frames."""
     tables = {name: b.table for name, b in load_settings(environ={}).datasets.items()}
     return {
@@ -232,7 +232,7 @@ def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
     }
 
 
-def _build_app(settings, tmp_path: Path, milestone_table: str | None = None):  # noqa: ANN001, ANN202
+def _build_app(settings, tmp_path: Path, milestone_table: str | None = None):
     """The city leader's app with a store of its own; milestones from `milestone_table` ("" =
     not bound)."""
     from tests.apps import app_as
@@ -253,14 +253,14 @@ def _build_app(settings, tmp_path: Path, milestone_table: str | None = None):  #
 
 
 @pytest.fixture
-def kw_app(settings, tmp_path: Path):  # noqa: ANN001, ANN201
+def kw_app(settings, tmp_path: Path):
     """The app with a store of its own."""
     app = _build_app(settings, tmp_path)
     yield app
     _close(app)
 
 
-def _close(app) -> None:  # noqa: ANN001
+def _close(app) -> None:
     hub = app.server.extensions["cockpit_hub"]
     for source in hub.sources.values():
         source.close()
@@ -271,7 +271,7 @@ def _text(component: object) -> str:
     return json.dumps(component, default=lambda c: c.to_plotly_json(), ensure_ascii=False)
 
 
-def test_demo_milestones_agree_with_their_tasks(settings, truth) -> None:  # noqa: ANN001
+def test_demo_milestones_agree_with_their_tasks(settings, truth) -> None:
     """Every task has 3-6 milestones, the last due on its deadline; done exactly those whose
     planned share its progress has reached (all for a finished task); never done after the
     task's latest feedback nor after the end date; behind tasks have overdue milestones."""
@@ -301,7 +301,7 @@ def test_demo_milestones_agree_with_their_tasks(settings, truth) -> None:  # noq
     assert set(overdue.task_id) <= set(tasks.index[tasks.completed_at.isna()])
 
 
-def test_list_and_detail_show_the_milestones_of_the_data(kw_app, settings, truth) -> None:  # noqa: ANN001
+def test_list_and_detail_show_the_milestones_of_the_data(kw_app, settings, truth) -> None:
     """里程碑 done/total and overdue in the list, and every milestone of a task with its state
     and days on its timeline, as computed from the demo file with pandas."""
     today = settings.sources["demo"].end_date
@@ -346,7 +346,7 @@ def test_list_and_detail_show_the_milestones_of_the_data(kw_app, settings, truth
 )
 def test_a_failing_milestone_source_leaves_the_tasks(
     settings, tmp_path, truth, table, note
-) -> None:  # noqa: ANN001
+) -> None:
     """Milestones bound to a table the source does not have: the list and the detail still show
     the tasks (lights from progress and feedback), each saying the milestones are unavailable.
     A city with no milestone source bound gets the same lights and no such message."""

@@ -44,7 +44,7 @@ def _ring_traces(figure: dict) -> list[dict]:
     return [t for t in figure["data"] if isinstance(t.get("meta"), dict) and "rings" in t["meta"]]
 
 
-def test_the_borders_are_served_once_at_a_url_that_changes_with_them(app) -> None:  # noqa: ANN001
+def test_the_borders_are_served_once_at_a_url_that_changes_with_them(app) -> None:
     """The geometry URL holds a hash of the rings; the browser may keep it for good."""
     path = _path(app)
     client = app.server.test_client()
@@ -59,7 +59,7 @@ def test_the_borders_are_served_once_at_a_url_that_changes_with_them(app) -> Non
 
 
 @pytest.mark.parametrize("selected", [None, COUNTY])
-def test_a_county_map_without_its_borders_is_whole_again_with_them(app, selected) -> None:  # noqa: ANN001
+def test_a_county_map_without_its_borders_is_whole_again_with_them(app, selected) -> None:
     """A county map is sent without its borders; with the geometry it has every ring, point
     and county code of the outlines, each county's shape in its own colour."""
     outlines = maps.county_outlines(_path(app))
@@ -89,7 +89,7 @@ def test_a_county_map_without_its_borders_is_whole_again_with_them(app, selected
         )
 
 
-def test_the_emergency_map_without_its_borders_is_whole_again_with_them(app) -> None:  # noqa: ANN001
+def test_the_emergency_map_without_its_borders_is_whole_again_with_them(app) -> None:
     """The emergency map's county layer and selected outline come back from the geometry."""
     outlines = maps.county_outlines(_path(app))
     empty = {"x": [], "y": [], "type": "scatter"}
@@ -112,7 +112,7 @@ def _answer(app: Any, output: str, values: dict, changed: list[str]) -> tuple[di
     return json.loads(post(app.server.test_client(), body).get_data())["response"], sent
 
 
-def test_an_overview_map_update_sends_values_only_and_under_5_kb(app) -> None:  # noqa: ANN001
+def test_an_overview_map_update_sends_values_only_and_under_5_kb(app) -> None:
     """Changing the map's metric sends colours and texts, no border, well under 5 KB."""
     sizes = []
     answers = []
@@ -139,7 +139,7 @@ def test_an_overview_map_update_sends_values_only_and_under_5_kb(app) -> None:  
     assert max(sizes) < 5 * 1024, sizes
 
 
-def test_every_map_answer_is_under_10_kb(app) -> None:  # noqa: ANN001
+def test_every_map_answer_is_under_10_kb(app) -> None:
     """The first answer of each map page, borders left out, stays under 10 KB compressed."""
     filters = {"filter-period.value": PERIOD, "filter-county.value": CITY_WIDE}
     cases = [
@@ -239,7 +239,7 @@ def _labels(figure: go.Figure) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("theme", ["dark", "light"])
-def test_darker_means_more_in_both_themes(app, theme) -> None:  # noqa: ANN001
+def test_darker_means_more_in_both_themes(app, theme) -> None:
     """On the dark wall and on a white page alike, the county with more is the darker one."""
     outlines = maps.county_outlines(_path(app))
     values = {code: float(10 * i) for i, code in enumerate(outlines)}
@@ -252,7 +252,7 @@ def test_darker_means_more_in_both_themes(app, theme) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("theme", ["dark", "light"])
-def test_each_county_label_reads_on_its_own_fill(app, theme) -> None:  # noqa: ANN001
+def test_each_county_label_reads_on_its_own_fill(app, theme) -> None:
     """A county's name and figure contrast with its fill by at least 4.5:1 (WCAG AA), whatever
     its class, in both themes; a county without a figure (grey) too."""
     outlines = maps.county_outlines(_path(app))
@@ -287,7 +287,7 @@ CHOROPLETHS = [
 
 
 @pytest.mark.parametrize(("output", "values"), CHOROPLETHS, ids=lambda v: str(v)[:12])
-def test_every_choropleth_has_a_legend_with_its_unit(app, output, values) -> None:  # noqa: ANN001
+def test_every_choropleth_has_a_legend_with_its_unit(app, output, values) -> None:
     """Each county map says what its colours mean: classes from light to dark, each with its
     range, under a title that names the unit (件, 条, %, 亿元 ...)."""
     filters = {"filter-period.value": PERIOD, "filter-county.value": CITY_WIDE}

@@ -42,7 +42,7 @@ class FakeProvider:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
         @app.route("/.well-known/openid-configuration")
-        def discovery():  # noqa: ANN202
+        def discovery():
             return jsonify(
                 issuer=self.url,
                 authorization_endpoint=f"{self.url}/authorize",
@@ -54,14 +54,14 @@ class FakeProvider:
             )
 
         @app.route("/authorize")
-        def authorize():  # noqa: ANN202
+        def authorize():
             code = secrets.token_hex(8)
             self.codes[code] = flask_request.args.get("nonce", "")
             query = urlencode({"code": code, "state": flask_request.args["state"]})
             return redirect(f"{flask_request.args['redirect_uri']}?{query}")
 
         @app.route("/token", methods=["POST"])
-        def token():  # noqa: ANN202
+        def token():
             nonce = self.codes.pop(flask_request.form["code"])
             now = int(time.time())
             claims = {
@@ -80,14 +80,14 @@ class FakeProvider:
             )
 
         @app.route("/jwks")
-        def jwks():  # noqa: ANN202
+        def jwks():
             return jsonify(keys=[self.key.as_dict(private=False)])
 
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 @pytest.fixture
-def provider():  # noqa: ANN201
+def provider():
     """The fake provider, stopped afterwards."""
     fake = FakeProvider("sso-leader")
     yield fake
@@ -95,7 +95,7 @@ def provider():  # noqa: ANN201
 
 
 @pytest.fixture
-def sso_app(settings, provider):  # noqa: ANN001, ANN201
+def sso_app(settings, provider):
     """The cockpit with OIDC pointed at the fake provider, and a local account for the user."""
     security = settings.security.model_copy(
         update={

@@ -53,7 +53,7 @@ def fake() -> FakeSource:
 
 
 @pytest.fixture
-def hub(settings, fake: FakeSource, who: Who) -> DataHub:  # noqa: ANN001
+def hub(settings, fake: FakeSource, who: Who) -> DataHub:
     """A hub over the fake source with this test's own file cache."""
     return DataHub(settings, {"demo": fake}, make_cache(settings), principal=who)
 
@@ -104,7 +104,7 @@ def test_new_data_version_misses(hub: DataHub, fake: FakeSource) -> None:
     assert panel.runs == 2
 
 
-def test_cache_outage_is_a_miss_not_an_error(settings, fake: FakeSource, who: Who) -> None:  # noqa: ANN001
+def test_cache_outage_is_a_miss_not_an_error(settings, fake: FakeSource, who: Who) -> None:
     """With Redis unreachable every call runs the callback and answers normally."""
     broken = CacheSettings(type="redis", redis_url="redis://127.0.0.1:1/0")
     hub = DataHub(settings, {"demo": fake}, make_cache(settings, broken), principal=who)
@@ -163,7 +163,7 @@ def test_the_key_holds_scope_permissions_and_inputs(hub: DataHub, who: Who) -> N
     assert city != make_key("p", "2026-10")
 
 
-def test_overview_callback_through_dash_is_cached_per_scope(app) -> None:  # noqa: ANN001
+def test_overview_callback_through_dash_is_cached_per_scope(app) -> None:
     """Over HTTP: the same answer twice from the cache; a county user gets their own."""
     from bench.run import overview_body
 
@@ -215,7 +215,7 @@ def section_body(key: str, period: str = "2026-10", county: str = "city") -> dic
 
 
 @pytest.mark.parametrize(("key", "cached"), [("kpis", True), ("repeat", False), ("hot", False)])
-def test_hotline_sections_with_personal_data_are_not_cached(app, key: str, cached: bool) -> None:  # noqa: ANN001
+def test_hotline_sections_with_personal_data_are_not_cached(app, key: str, cached: bool) -> None:
     """The KPI cards are cached; repeat callers (phones) and hot words (citizens' text) never."""
     client = app.server.test_client()
     answers = [

@@ -22,7 +22,7 @@ COUNTY = "140403"
 
 
 @pytest.fixture(autouse=True)
-def _close_sources(request: pytest.FixtureRequest):  # noqa: ANN202
+def _close_sources(request: pytest.FixtureRequest):
     """Release the test app's database connections when the test ends, as a stopping worker does.
 
     Otherwise the next test's app finds the file held open by this one (see the demo-source
@@ -37,7 +37,7 @@ def _close_sources(request: pytest.FixtureRequest):  # noqa: ANN202
 
 # -- what the data says, read straight from the file ----------------------------------------
 @pytest.fixture(scope="module")
-def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
+def truth(demo_sql) -> dict[str, pd.DataFrame]:
     """The tickets and indicator values of the demo file, as plain frames."""
     tables = {name: binding.table for name, binding in load_settings().datasets.items()}
     return {

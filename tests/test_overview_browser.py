@@ -20,20 +20,20 @@ skip_without_chromium()
 RED_WARNING = "长治市燃气类诉求异常增多"  # the demo's red warning named in #20
 
 
-def _theme(dash_duo, theme: str) -> None:  # noqa: ANN001
+def _theme(dash_duo, theme: str) -> None:
     """Open the overview in a theme (the user's choice is kept in the browser)."""
     dash_duo.driver.execute_script(f"localStorage.setItem('cockpit-theme', '{theme}')")
     dash_duo.driver.refresh()
 
 
-def _overview_ready(dash_duo) -> None:  # noqa: ANN001
+def _overview_ready(dash_duo) -> None:
     dash_duo.wait_for_element("#overview-map .main-svg", timeout=30)
     dash_duo.wait_for_element("#overview-card-emergency", timeout=30)
     dash_duo.wait_for_element("#overview-attention .attention-item", timeout=30)
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_the_desktop_overview_fits_1920x1080_with_attention_first(dash_duo, app, theme) -> None:  # noqa: ANN001
+def test_the_desktop_overview_fits_1920x1080_with_attention_first(dash_duo, app, theme) -> None:
     """At 1920x1080 the leader's overview does not scroll; 需要关注 is at the top of the screen,
     with its counts by severity, and every item is a link to its screen and item."""
     emulate(dash_duo, 1920, 1080, mobile=False)
@@ -68,7 +68,7 @@ def test_the_desktop_overview_fits_1920x1080_with_attention_first(dash_duo, app,
     assert console_errors(dash_duo) == []
 
 
-def test_an_attention_item_opens_its_warning_and_its_task(dash_duo, app) -> None:  # noqa: ANN001
+def test_an_attention_item_opens_its_warning_and_its_task(dash_duo, app) -> None:
     """The red warning's item opens 风险管控 with that warning marked; a task's item opens
     重点工作 with the task in the 督办 panel."""
     emulate(dash_duo, 1920, 1080, mobile=False)
@@ -95,7 +95,7 @@ def test_an_attention_item_opens_its_warning_and_its_task(dash_duo, app) -> None
     assert console_errors(dash_duo) == []
 
 
-def test_the_phone_overview_lists_attention_as_links_first(dash_duo, app) -> None:  # noqa: ANN001
+def test_the_phone_overview_lists_attention_as_links_first(dash_duo, app) -> None:
     """At 390x844 需要关注 comes first and its items are links too."""
     emulate(dash_duo, 390, 844)
     start(dash_duo, app)
@@ -111,7 +111,7 @@ def test_the_phone_overview_lists_attention_as_links_first(dash_duo, app) -> Non
     assert console_errors(dash_duo) == []
 
 
-def _fill_luminance(dash_duo, code: str) -> float:  # noqa: ANN001
+def _fill_luminance(dash_duo, code: str) -> float:
     """WCAG luminance of a county's fill as the browser paints it (after theme CSS)."""
     return dash_duo.driver.execute_script(
         """
@@ -128,7 +128,7 @@ def _fill_luminance(dash_duo, code: str) -> float:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_the_map_reads_darker_for_more_and_returns_to_the_city(dash_duo, app, theme) -> None:  # noqa: ANN001
+def test_the_map_reads_darker_for_more_and_returns_to_the_city(dash_duo, app, theme) -> None:
     """As painted: 潞州区 (most tickets) is darker than 沁源县 (fewest) in either theme, the map
     has a legend with its unit; a county clicked is outlined and 返回全市 takes the screen back."""
     emulate(dash_duo, 1920, 1080, mobile=False)
@@ -160,7 +160,7 @@ def test_the_map_reads_darker_for_more_and_returns_to_the_city(dash_duo, app, th
     assert console_errors(dash_duo) == []
 
 
-def test_a_county_account_has_no_return_to_the_city(dash_duo, settings) -> None:  # noqa: ANN001
+def test_a_county_account_has_no_return_to_the_city(dash_duo, settings) -> None:
     """A county's staff see their county outlined and no 返回全市: 全市 is not theirs to choose."""
     from cockpit.scope import Principal
     from tests.apps import running_app

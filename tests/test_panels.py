@@ -20,7 +20,7 @@ def test_panel_paths_and_ids_are_unique() -> None:
     assert len({p.key for p in panels}) == len(panels)
 
 
-def test_a_module_config_section_is_validated_by_its_model(settings) -> None:  # noqa: ANN001
+def test_a_module_config_section_is_validated_by_its_model(settings) -> None:
     """A wrong key in config/<module>.yaml stops start-up with a line naming file and field."""
     import pytest
     from pydantic import BaseModel, ConfigDict

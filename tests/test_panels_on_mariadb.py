@@ -96,7 +96,7 @@ def maria_url() -> str:
 
 
 @pytest.fixture(scope="module")
-def hubs(maria_url: str, demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def hubs(maria_url: str, demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
     """(MariaDB hub, DuckDB hub) over the same rows; the MariaDB database is dropped after."""
     url = maria_url
     tmp = tmp_path_factory.mktemp("panels-mariadb")
@@ -132,7 +132,7 @@ def hubs(maria_url: str, demo_db: Path, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.mark.parametrize("name", list(QUERIES))
-def test_each_bucketed_panel_query_gives_the_same_answer_on_mariadb(hubs, name: str) -> None:  # noqa: ANN001
+def test_each_bucketed_panel_query_gives_the_same_answer_on_mariadb(hubs, name: str) -> None:
     """The panel's query answers on MariaDB (no "暂不支持") exactly as on DuckDB."""
     on_maria, on_duck = (QUERIES[name](hub) for hub in hubs)
     assert on_maria.ok, on_maria.error

@@ -18,7 +18,7 @@ from tests.real_changzhi import real_settings
 
 
 @pytest.fixture
-def real_app(settings, tmp_path):  # noqa: ANN001, ANN201
+def real_app(settings, tmp_path):
     from tests.apps import running_app
 
     yield from running_app(real_settings(settings, tmp_path))
@@ -46,7 +46,7 @@ def _offered(response: dict) -> list[str]:
     return [o["value"] for o in response["filter-period"]["options"]]
 
 
-def test_economy_opens_on_its_latest_published_period_and_reaches_2021(real_app) -> None:  # noqa: ANN001
+def test_economy_opens_on_its_latest_published_period_and_reaches_2021(real_app) -> None:
     """Not 2026年11月 with 尚未发布 everywhere: the economy's own data end at 2023-12."""
     response = _sync(real_app, "/economy", "")
     assert response["filter-period"]["value"] == "2023-12"
@@ -56,14 +56,14 @@ def test_economy_opens_on_its_latest_published_period_and_reaches_2021(real_app)
     assert "2026-11" not in offered
 
 
-def test_a_period_in_the_url_within_the_data_is_kept(real_app) -> None:  # noqa: ANN001
+def test_a_period_in_the_url_within_the_data_is_kept(real_app) -> None:
     """?period=2023-12 on /economy shows 2023-12 (it was silently replaced by 2026-11)."""
     response = _sync(real_app, "/economy", "?period=2023-12")
     assert response["filter-period"]["value"] == "2023-12"
     assert "url" not in response or response["url"]["search"] == "?period=2023-12"
 
 
-def test_a_period_outside_the_data_is_said_and_the_url_corrected(real_app) -> None:  # noqa: ANN001
+def test_a_period_outside_the_data_is_said_and_the_url_corrected(real_app) -> None:
     """?period=2019-01: a visible notice naming what was asked and what is shown instead."""
     response = _sync(real_app, "/economy", "?period=2019-01&county=140403")
     assert response["filter-period"]["value"] == "2023-12"
@@ -73,7 +73,7 @@ def test_a_period_outside_the_data_is_said_and_the_url_corrected(real_app) -> No
     assert "2019年1月" in notice and "2023年12月" in notice
 
 
-def test_hotline_opens_on_the_latest_complete_month(real_app) -> None:  # noqa: ANN001
+def test_hotline_opens_on_the_latest_complete_month(real_app) -> None:
     """Tickets run to 2026-12-05: November is complete, so 12345 opens on November."""
     response = _sync(real_app, "/hotline", "")
     assert response["filter-period"]["value"] == "2026-11"
@@ -81,7 +81,7 @@ def test_hotline_opens_on_the_latest_complete_month(real_app) -> None:  # noqa: 
     assert offered[0] == "2026-12" and "2024-01" in offered
 
 
-def test_a_partial_month_says_how_far_its_data_go(real_app) -> None:  # noqa: ANN001
+def test_a_partial_month_says_how_far_its_data_go(real_app) -> None:
     """12月 with five days of tickets says so on screen, from the URL or from the selector."""
     from_url = _sync(real_app, "/hotline", "?period=2026-12")
     assert from_url["filter-period"]["value"] == "2026-12"
@@ -100,7 +100,7 @@ def test_a_partial_month_says_how_far_its_data_go(real_app) -> None:  # noqa: AN
     assert not whole["filter-period-note"]["children"]
 
 
-def test_config_adds_months_to_a_modules_periods(settings, tmp_path) -> None:  # noqa: ANN001
+def test_config_adds_months_to_a_modules_periods(settings, tmp_path) -> None:
     """periods.economy.first: 2020-01 reaches back before the data; the default stays theirs."""
     from cockpit.settings import PeriodBounds
     from tests.apps import running_app
@@ -114,7 +114,7 @@ def test_config_adds_months_to_a_modules_periods(settings, tmp_path) -> None:  #
         assert response["filter-period"]["value"] == "2023-12"
 
 
-def test_periods_for_an_unknown_module_stop_start_up_in_one_line(tmp_path) -> None:  # noqa: ANN001
+def test_periods_for_an_unknown_module_stop_start_up_in_one_line(tmp_path) -> None:
     """A typo in a module key is one line naming it, not a silently ignored setting."""
     import shutil
     from pathlib import Path
@@ -131,7 +131,7 @@ def test_periods_for_an_unknown_module_stop_start_up_in_one_line(tmp_path) -> No
     assert len(lines) == 1 and "econmy" in lines[0]
 
 
-def test_the_page_frame_starts_on_the_pages_own_periods(real_app) -> None:  # noqa: ANN001
+def test_the_page_frame_starts_on_the_pages_own_periods(real_app) -> None:
     """The frame is fetched by the page at its URL (the Referer): /economy?period=2022-12 gets
     the economy's months and 2022-12 from the start, not the whole cockpit's newest month first
     (which drew every economy figure as missing until the URL was read)."""

@@ -14,13 +14,13 @@ skip_without_chromium()
 
 
 @pytest.fixture
-def real_app(settings, tmp_path):  # noqa: ANN001, ANN201
+def real_app(settings, tmp_path):
     from tests.apps import running_app
 
     yield from running_app(real_settings(settings, tmp_path))
 
 
-def test_periods_follow_the_page_and_the_url_says_what_is_shown(dash_duo, real_app) -> None:  # noqa: ANN001
+def test_periods_follow_the_page_and_the_url_says_what_is_shown(dash_duo, real_app) -> None:
     dash_duo.driver.set_window_size(1920, 1080)
     start(dash_duo, real_app)
     dash_duo.wait_for_element("#filter-period", timeout=30)

@@ -52,7 +52,7 @@ class SlowFake(FakeSource):
         self.now = self.most = 0
         self._lock = threading.Lock()
 
-    def fetch(self, dataset, query):  # noqa: ANN001, ANN201
+    def fetch(self, dataset, query):
         """Answer after 0.1 s, recording the concurrency."""
         with self._lock:
             self.now += 1
@@ -65,7 +65,7 @@ class SlowFake(FakeSource):
                 self.now -= 1
 
 
-def test_personal_callbacks_run_a_few_at_a_time_without_waiting_on_each_other(settings) -> None:  # noqa: ANN001
+def test_personal_callbacks_run_a_few_at_a_time_without_waiting_on_each_other(settings) -> None:
     """Eight screens open a personal panel at once: all answered, at most `personal_queries`
     source queries at a time, and none waits the output single flight's timeout for an answer
     that is never cached (the first build leaves a marker that says so)."""
@@ -88,7 +88,7 @@ def test_personal_callbacks_run_a_few_at_a_time_without_waiting_on_each_other(se
     assert elapsed < settings.server.callback_timeout / 3  # nobody sat out the flight's wait
 
 
-def test_a_personal_query_refused_for_want_of_a_slot_says_so(settings) -> None:  # noqa: ANN001
+def test_a_personal_query_refused_for_want_of_a_slot_says_so(settings) -> None:
     """A personal query that finds the worker's slots taken for too long answers with the
     panel's own 系统繁忙 error, not an exception and not a hang."""
     hub = DataHub(settings, {"demo": FakeSource()}, make_cache(settings), principal=Who())
@@ -99,7 +99,7 @@ def test_a_personal_query_refused_for_want_of_a_slot_says_so(settings) -> None: 
     assert hub.query(TICKETS, NAMES).ok  # once a slot is free, it is answered
 
 
-def test_a_saturated_worker_answers_503_with_retry_after(app) -> None:  # noqa: ANN001
+def test_a_saturated_worker_answers_503_with_retry_after(app) -> None:
     """The repeat-callers section (personal) while every personal slot is taken: 503 with
     Retry-After and the message, rather than a request that hangs; 200 again once free."""
     client = app.server.test_client()

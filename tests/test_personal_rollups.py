@@ -57,11 +57,11 @@ def asked(hub: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
     seen: list[tuple[str, Any]] = []
     fetch, joined = source.fetch, source.fetch_joined
 
-    def spy_fetch(dataset, query):  # noqa: ANN001, ANN202
+    def spy_fetch(dataset, query):
         seen.append((dataset.table, query))
         return fetch(dataset, query)
 
-    def spy_joined(parts, keys):  # noqa: ANN001, ANN202
+    def spy_joined(parts, keys):
         seen.extend((d.table, q) for d, q in parts)
         return joined(parts, keys)
 
@@ -71,7 +71,7 @@ def asked(hub: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
 
 
 @pytest.mark.parametrize("county", [None, "140403"])
-def test_repeat_callers_read_no_ticket_rows(hub, asked, county) -> None:  # noqa: ANN001
+def test_repeat_callers_read_no_ticket_rows(hub, asked, county) -> None:
     """Opening 重复来电 (city-wide and for a county) asks nothing of the raw ticket table."""
     cb.repeat_section(hub, "2026-10", county)
     raw = [q for table, q in asked if table.rpartition(".")[2] == TABLE]
@@ -85,7 +85,7 @@ def _shown(body: Any) -> str:
     return re.sub(r" #[0-9A-F]{4}", " #CODE", text)
 
 
-def _both_ways(hub: Any, monkeypatch: pytest.MonkeyPatch, period: str, county: str | None):  # noqa: ANN202
+def _both_ways(hub: Any, monkeypatch: pytest.MonkeyPatch, period: str, county: str | None):
     """The repeat panel from the rollup, then from the raw rows (the rollup path turned off)."""
     body, text, _ = cb.repeat_section(hub, period, county)
     with monkeypatch.context() as m:
@@ -112,7 +112,7 @@ def test_repeat_callers_from_the_rollup_equal_the_raw_group_by(
     hub,
     monkeypatch,
     period,
-    county,  # noqa: ANN001
+    county,
 ) -> None:
     """Same callers, same order, counts, categories, drills and masked labels, for closed
     months, the month in progress (its window ends at the data's now), and counties (140403
@@ -138,7 +138,7 @@ def test_repeat_callers_of_a_two_county_account_equal_the_raw_group_by(
         close_app(application)
 
 
-def test_the_callers_rollup_keeps_no_phone_number_or_name(demo_db: Path, demo_sql) -> None:  # noqa: ANN001
+def test_the_callers_rollup_keeps_no_phone_number_or_name(demo_db: Path, demo_sql) -> None:
     """The rollup table holds no raw number or name, only masked forms and keyed hashes; its
     key is kept beside the file, not in it."""
     table = f"{PREFIX}{rollups.CALLERS.name}"
@@ -166,7 +166,7 @@ def test_the_callers_rollup_keeps_no_phone_number_or_name(demo_db: Path, demo_sq
 
 # -- 本周热点: word counts ---------------------------------------------------------------------
 @pytest.mark.parametrize("county", [None, "140403"])
-def test_hot_topics_read_no_ticket_rows(hub, asked, county) -> None:  # noqa: ANN001
+def test_hot_topics_read_no_ticket_rows(hub, asked, county) -> None:
     """Opening 本周热点 asks nothing of the raw ticket table: keywords come from word counts."""
     cb.hot_section(hub, "2026-10", county)
     raw = [q for table, q in asked if table.rpartition(".")[2] == TABLE]
@@ -179,7 +179,7 @@ def test_hot_keywords_from_word_counts_equal_the_text_sample(
     hub,
     monkeypatch,
     county,
-    weeks_back,  # noqa: ANN001
+    weeks_back,
 ) -> None:
     """Where the text sample holds every ticket (the small demo file), the keywords from the
     word counts are exactly the sample's: same words, counts, baselines, ratios, hot marks."""
@@ -200,7 +200,7 @@ def test_hot_keywords_from_word_counts_equal_the_text_sample(
         pd.testing.assert_frame_equal(words, sampled)
 
 
-def test_the_word_counts_keep_no_text_name_or_number(demo_sql) -> None:  # noqa: ANN001
+def test_the_word_counts_keep_no_text_name_or_number(demo_sql) -> None:
     """The word-count table holds words and counts: no ticket text, name or phone number."""
     kept = demo_sql(f"SELECT * FROM {PREFIX}{rollups.WORDS.name}")
     rows = demo_sql(f"SELECT DISTINCT content, citizen_name, citizen_phone FROM {TABLE}")
@@ -212,7 +212,7 @@ def test_the_word_counts_keep_no_text_name_or_number(demo_sql) -> None:  # noqa:
     assert not [w for w in words if any(ch.isdigit() for ch in w)]
 
 
-def test_the_callers_rollup_answers_only_windows_within_one_month(hub) -> None:  # noqa: ANN001
+def test_the_callers_rollup_answers_only_windows_within_one_month(hub) -> None:
     """It keeps only the groups a month repeats in (a caller heard once in a month is no
     repeat caller of any window of it): a window across two months reads the rows."""
     from panels.hotline.kpis import Window
@@ -223,7 +223,7 @@ def test_the_callers_rollup_answers_only_windows_within_one_month(hub) -> None: 
     assert data.repeat_callers_rollup(hub, across, None, 48) is None
 
 
-def test_sync_mode_keeps_the_personal_rollups_in_step(synced_app, tmp_path) -> None:  # noqa: ANN001, F811
+def test_sync_mode_keeps_the_personal_rollups_in_step(synced_app, tmp_path) -> None:  # noqa: F811
     """In sync mode the local store gets both tables with each batch (the key beside the
     store), and the panels read them with the same answer as the store's rows."""
     from cockpit.sync import run_sync

@@ -69,7 +69,7 @@ def cls(shifts: list[list[float]]) -> float:
 
 
 @pytest.fixture(scope="module")
-def phone(server: Server, browser):  # noqa: ANN001, ANN201, F811
+def phone(server: Server, browser):
     """The module's browser as a 390x844 phone with the observers installed, signed in."""
     browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": OBSERVE})
     size(browser, WIDTH, HEIGHT)
@@ -78,14 +78,14 @@ def phone(server: Server, browser):  # noqa: ANN001, ANN201, F811
     return browser
 
 
-def open_page(driver, server: Server, path: str) -> None:  # noqa: ANN001
+def open_page(driver, server: Server, path: str) -> None:
     """Load a page and wait until it has drawn and settled."""
     driver.get(server.url + path)
     wait(driver, PAGE_DRAWN, 45, path)
     time.sleep(1.5)  # late callbacks (clock, as-of) and graphs settle
 
 
-def visible_tabs(driver) -> list[str]:  # noqa: ANN001
+def visible_tabs(driver) -> list[str]:
     """The bottom bar's tabs a thumb can see: links and buttons on screen."""
     return driver.execute_script(
         """return [...document.querySelectorAll('#shell-nav a, #shell-nav button')]
@@ -96,12 +96,12 @@ def visible_tabs(driver) -> list[str]:  # noqa: ANN001
     )
 
 
-def screens(driver) -> float:  # noqa: ANN001
+def screens(driver) -> float:
     """How many phone screens the page runs to."""
     return driver.execute_script("return document.documentElement.scrollHeight") / HEIGHT
 
 
-def test_phone_header_is_one_row_and_the_page_starts_high(server: Server, phone) -> None:  # noqa: ANN001
+def test_phone_header_is_one_row_and_the_page_starts_high(server: Server, phone) -> None:
     """The header is one row (it took 150 px, with the selectors 236 of 844); the period and
     county selectors stay one tap away; the page's content starts within the first 130 px."""
     for path in ("/", "/emergency"):
@@ -122,7 +122,7 @@ def test_phone_header_is_one_row_and_the_page_starts_high(server: Server, phone)
 @pytest.mark.parametrize("username", ["leader", "staff", "county"])
 def test_bottom_bar_has_five_tabs_and_more_opens_the_rest(
     server: Server,
-    phone,  # noqa: ANN001
+    phone,
     username: str,
 ) -> None:
     """At most five tabs (there were 8, and 9 for city staff); 更多 opens every other module
@@ -170,7 +170,7 @@ def test_bottom_bar_has_five_tabs_and_more_opens_the_rest(
     errors(phone)
 
 
-def test_first_paint_says_loading_in_chinese(server: Server, phone) -> None:  # noqa: ANN001
+def test_first_paint_says_loading_in_chinese(server: Server, phone) -> None:
     """Dash's own "Loading..." never shows; its placeholder says 正在加载 instead."""
     for path in ("/", "/hotline"):
         phone.get(server.url + path)
@@ -181,7 +181,7 @@ def test_first_paint_says_loading_in_chinese(server: Server, phone) -> None:  # 
         assert all("正在加载" in text for text in seen), seen
 
 
-def test_duty_roster_is_the_first_panel_on_emergency(server: Server, phone) -> None:  # noqa: ANN001
+def test_duty_roster_is_the_first_panel_on_emergency(server: Server, phone) -> None:
     """On a phone 应急指挥 opens on 今日值班, with its one-tap calls, above everything else."""
     open_page(phone, server, "/emergency")
     order = phone.execute_script(
@@ -209,7 +209,7 @@ SUMMARY_FIRST = {
 @pytest.mark.parametrize("path", list(SUMMARY_FIRST))
 def test_pages_open_on_a_summary_with_detail_on_demand(
     server: Server,
-    phone,  # noqa: ANN001
+    phone,
     path: str,
 ) -> None:
     """/key-work, /hotline and /contacts ran 13, 14 and 16 screens on a phone: each opens on its
@@ -241,7 +241,7 @@ def test_pages_open_on_a_summary_with_detail_on_demand(
     assert errors(phone) == []
 
 
-def test_folds_do_not_touch_the_desktop(server: Server, phone) -> None:  # noqa: ANN001
+def test_folds_do_not_touch_the_desktop(server: Server, phone) -> None:
     """At 1920x1080 every section shows in full and no 展开 button is drawn."""
     size(phone, 1920, 1080)
     try:
@@ -258,7 +258,7 @@ def test_folds_do_not_touch_the_desktop(server: Server, phone) -> None:  # noqa:
 
 
 @pytest.mark.parametrize("path", ["/", "/hotline"])
-def test_panels_arrive_without_moving_the_page(server: Server, phone, path: str) -> None:  # noqa: ANN001
+def test_panels_arrive_without_moving_the_page(server: Server, phone, path: str) -> None:
     """Cumulative layout shift at most 0.1 (it was 0.30 on / and 0.88 on /hotline): each
     panel's place is kept while its data comes, and the header does not grow."""
     open_page(phone, server, path)

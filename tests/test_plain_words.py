@@ -35,7 +35,7 @@ def test_an_anomaly_is_explained_against_the_recent_average_and_the_usual_level(
     assert "超出正常波动范围" in text
 
 
-def test_a_projection_says_how_it_was_made_in_plain_words(app) -> None:  # noqa: ANN001
+def test_a_projection_says_how_it_was_made_in_plain_words(app) -> None:
     """The economy 趋势研判 note: 按近三年走势推算, not 「ETS模型」, on both of its routes."""
     from panels.economy.callbacks import build_indicator
 
@@ -83,7 +83,7 @@ def _page_texts(app: Any, period: str) -> str:
     return "\n".join(texts)
 
 
-def test_no_page_shows_statistics_jargon(app) -> None:  # noqa: ANN001
+def test_no_page_shows_statistics_jargon(app) -> None:
     """Every page's callbacks, as the browser asks for them: none carries a jargon word."""
     with app.server.test_request_context("/"):
         layout = json.dumps(app.layout().to_plotly_json(), ensure_ascii=False, default=str)
@@ -95,7 +95,7 @@ def test_no_page_shows_statistics_jargon(app) -> None:  # noqa: ANN001
     assert found == {}
 
 
-def test_the_briefing_has_no_jargon(app) -> None:  # noqa: ANN001
+def test_the_briefing_has_no_jargon(app) -> None:
     from panels.briefing.build import build_briefing
 
     hub = app.server.extensions["cockpit_hub"]
@@ -107,7 +107,7 @@ def test_the_briefing_has_no_jargon(app) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("word", ["jieba", "分词"])
-def test_the_hot_topics_note_says_how_keywords_are_found(app, word) -> None:  # noqa: ANN001
+def test_the_hot_topics_note_says_how_keywords_are_found(app, word) -> None:
     from panels.hotline import callbacks as cb
 
     hub = app.server.extensions["cockpit_hub"]

@@ -28,7 +28,7 @@ def _theme() -> None:
     theme.register_template()
 
 
-def figure_json(fig) -> str:  # noqa: ANN001
+def figure_json(fig) -> str:
     """The figure as Dash sends it to the browser."""
     return pio.to_json(fig)
 

@@ -18,12 +18,12 @@ pytestmark = pytest.mark.browser
 skip_without_chromium()
 
 
-def texts(dash_duo, selector: str, count: int) -> list[str]:  # noqa: ANN001
+def texts(dash_duo, selector: str, count: int) -> list[str]:
     """The texts of the elements matching `selector`, once `count` of them are drawn (a slow
     machine draws the second graph a moment after the first)."""
     found: list[str] = []
 
-    def drawn(_driver) -> bool:  # noqa: ANN001
+    def drawn(_driver) -> bool:
         found[:] = [e.text for e in dash_duo.find_elements(selector)]
         return len(found) >= count and all(found)
 
@@ -31,7 +31,7 @@ def texts(dash_duo, selector: str, count: int) -> list[str]:  # noqa: ANN001
     return found
 
 
-def test_a_link_in_platform_data_is_drawn_as_its_text_not_a_link(dash_duo) -> None:  # noqa: ANN001
+def test_a_link_in_platform_data_is_drawn_as_its_text_not_a_link(dash_duo) -> None:
     """The key-work chart's unit axis and the emergency map's event label show the text
     `<a href=https://evil.example>点此</a>` literally; the page has no link to evil.example."""
     theme.register_template()

@@ -69,7 +69,7 @@ def test_no_plotly_express_or_figure_dicts_with_other_types() -> None:
         assert not re.search(r"""["']type["']\s*:\s*["'](pie|scatter\w+|indicator)""", text), path
 
 
-def test_every_page_loads_the_bundle_before_dash(app) -> None:  # noqa: ANN001
+def test_every_page_loads_the_bundle_before_dash(app) -> None:
     """The page's HTML loads assets/vendor/plotly-cockpit.min.js, which dcc.Graph then uses."""
     html = app.server.test_client().get("/").get_data(as_text=True)
     scripts = re.findall(r'<script[^>]*src="([^"?]+)', html)

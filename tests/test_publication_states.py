@@ -101,7 +101,7 @@ def test_the_overview_card_gives_the_same_state():
 
 
 @pytest.fixture
-def real_hub(settings, tmp_path):  # noqa: ANN001, ANN201
+def real_hub(settings, tmp_path):
     from tests.apps import running_app
 
     for app in running_app(real_settings(settings, tmp_path)):
@@ -109,7 +109,7 @@ def real_hub(settings, tmp_path):  # noqa: ANN001, ANN201
             yield app.server.extensions["cockpit_hub"]
 
 
-def test_the_ranking_map_and_briefing_say_no_data_for_a_county_figure_not_delivered(real_hub):  # noqa: ANN001
+def test_the_ranking_map_and_briefing_say_no_data_for_a_county_figure_not_delivered(real_hub):
     """On the real 长治 data, GDP by county at 2023-12: 各县区暂无数据, not 本指标不分县区发布;
     CPI's ranking says 不分县区发布; the 要情专报 sentence says the same as the card."""
     from panels.economy.callbacks import build_indicator, build_page

@@ -45,7 +45,7 @@ GROWTH = {
 }
 
 
-def _figure():  # noqa: ANN202
+def _figure():
     """The ranking figure of 2023-12 GDP growth, as the economy page builds it."""
     settings = load_settings(environ={})
     indicator = next(i for i in settings.indicators if i.id == "gdp")
@@ -81,7 +81,7 @@ def _figure():  # noqa: ANN202
     return figure, names
 
 
-def _drawn(dash_duo, graph: str = "#ranking") -> dict:  # noqa: ANN001
+def _drawn(dash_duo, graph: str = "#ranking") -> dict:
     """Boxes of the y-axis county names and of the bar labels, read once all 12 are drawn."""
     script = """
         const box = e => { const r = e.getBoundingClientRect();
@@ -93,7 +93,7 @@ def _drawn(dash_duo, graph: str = "#ranking") -> dict:  # noqa: ANN001
     """
     found: dict = {}
 
-    def ready(_driver) -> bool:  # noqa: ANN001
+    def ready(_driver) -> bool:
         found.update(dash_duo.driver.execute_script(script, graph))
         return len(found["ticks"]) == 12 and len(found["labels"]) == 12
 
@@ -135,7 +135,7 @@ def _assert_labelled_and_clear(drawn: dict, names: dict, width: int) -> None:
 
 @pytest.mark.parametrize("width,height", [(1920, 1080), (390, 844)])
 def test_every_county_labelled_negative_labels_clear_of_names_and_unreported_drawn(
-    dash_duo,  # noqa: ANN001
+    dash_duo,
     width: int,
     height: int,
 ) -> None:
@@ -160,9 +160,9 @@ def test_every_county_labelled_negative_labels_clear_of_names_and_unreported_dra
 
 @pytest.mark.parametrize("width,height", [(1920, 1080), (390, 844)])
 def test_the_economy_page_draws_the_same_ranking_from_a_citys_database(
-    dash_duo,  # noqa: ANN001
-    settings,  # noqa: ANN001
-    tmp_path,  # noqa: ANN001
+    dash_duo,
+    settings,
+    tmp_path,
     width: int,
     height: int,
 ) -> None:

@@ -32,7 +32,7 @@ def test_budget_is_a_context() -> None:
 
 
 @pytest.fixture
-def locked_table(pg_url):  # noqa: ANN001, ANN201
+def locked_table(pg_url):
     """A risk.warnings table on PostgreSQL that another session holds locked."""
     table = f"t_lock_{uuid.uuid4().hex[:8]}"
     engine = sa.create_engine(pg_url)
@@ -58,7 +58,7 @@ def locked_table(pg_url):  # noqa: ANN001, ANN201
 
 def test_three_queries_on_a_locked_table_end_within_one_request_budget(
     settings, pg_url, locked_table
-) -> None:  # noqa: ANN001
+) -> None:
     """callback_timeout 3 s, query_timeout 2 s: three queries end by ~3 s, not 6 s."""
     sources = {**settings.sources, "frontdb": SqlConfig(kind="sql", url=pg_url, query_timeout=2)}
     datasets = {
@@ -85,7 +85,7 @@ def test_three_queries_on_a_locked_table_end_within_one_request_budget(
     assert any("时限" in r.error or "超时" in r.error for r in results), [r.error for r in results]
 
 
-def test_a_budget_stops_a_slow_duckdb_query(tmp_path) -> None:  # noqa: ANN001
+def test_a_budget_stops_a_slow_duckdb_query(tmp_path) -> None:
     """An engine without a server (DuckDB) is interrupted when the budget runs out."""
     from cockpit.contracts import CONTRACTS
     from data_sources.base import BoundDataset, DataSourceError

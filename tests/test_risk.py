@@ -121,7 +121,7 @@ def test_stage_and_highlight_helpers() -> None:
 
 # -- demo data -----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
+def truth(demo_sql) -> dict[str, pd.DataFrame]:
     """Warnings and last October's tickets of the demo file."""
     tables = {name: b.table for name, b in load_settings(environ={}).datasets.items()}
     return {
@@ -139,7 +139,7 @@ def truth(demo_sql) -> dict[str, pd.DataFrame]:  # noqa: ANN001
 
 
 @pytest.fixture
-def risk_app(settings, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
+def risk_app(settings, request: pytest.FixtureRequest):
     """The app (with the test's own store, from the settings fixture); a principal by param."""
     from cockpit.scope import CITY_LEADER
     from tests.apps import running_app
@@ -147,15 +147,15 @@ def risk_app(settings, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
     yield from running_app(settings, getattr(request, "param", CITY_LEADER))
 
 
-def _hub(app):  # noqa: ANN001, ANN202
+def _hub(app):
     return app.server.extensions["cockpit_hub"]
 
 
-def _today(settings) -> dt.date:  # noqa: ANN001
+def _today(settings) -> dt.date:
     return settings.sources["demo"].end_date
 
 
-def test_screen_counts_match_the_data(risk_app, settings, truth) -> None:  # noqa: ANN001
+def test_screen_counts_match_the_data(risk_app, settings, truth) -> None:
     """In force = the source's warnings not lifted, plus the cockpit's own; map counts per county."""
     with risk_app.server.test_request_context("/"):
         built = build_screen(_hub(risk_app), PERIOD, None, _today(settings))
@@ -172,7 +172,7 @@ def test_screen_counts_match_the_data(risk_app, settings, truth) -> None:  # noq
     assert len(fills) == len(settings.city.counties)
 
 
-def test_trend_matches_the_data(risk_app, settings, truth) -> None:  # noqa: ANN001
+def test_trend_matches_the_data(risk_app, settings, truth) -> None:
     """New and lifted per month are the data's, over the configured months."""
     with risk_app.server.test_request_context("/"):
         _fig, note, frame = build_trend(_hub(risk_app), PERIOD, None)
@@ -185,7 +185,7 @@ def test_trend_matches_the_data(risk_app, settings, truth) -> None:  # noqa: ANN
     assert note.startswith("2025年11月至2026年10月")
 
 
-def test_threshold_rule_flags_the_counties_below_the_line(risk_app, settings, truth) -> None:  # noqa: ANN001
+def test_threshold_rule_flags_the_counties_below_the_line(risk_app, settings, truth) -> None:
     """按时办结率 below 90% in October (by the 12345 module's definitions in config/hotline.yaml):
     exactly the counties the data puts there, at the level their rate calls for."""
     cfg = RiskConfig.model_validate(settings.risk)
@@ -210,7 +210,7 @@ def test_threshold_rule_flags_the_counties_below_the_line(risk_app, settings, tr
         assert f"{rates[code]:g}%" in flagged[code].reason
 
 
-def test_anomaly_detection_flags_the_weeks_gas_spike(risk_app, settings, truth) -> None:  # noqa: ANN001
+def test_anomaly_detection_flags_the_weeks_gas_spike(risk_app, settings, truth) -> None:
     """The planted gas spike of the last complete week is an anomaly, red, with its count."""
     cfg = RiskConfig.model_validate(settings.risk)
     today = _today(settings)
@@ -232,7 +232,7 @@ def test_anomaly_detection_flags_the_weeks_gas_spike(risk_app, settings, truth) 
     assert warning.link.startswith("/hotline?period=2026-11&category=")
 
 
-def test_acknowledgement_is_recorded_once(risk_app, settings, truth) -> None:  # noqa: ANN001
+def test_acknowledgement_is_recorded_once(risk_app, settings, truth) -> None:
     """签收 writes who and when; the list then shows it; twice is refused."""
     live = truth["warnings"][truth["warnings"].stage != "解除"].iloc[0]
     today = _today(settings)
@@ -256,7 +256,7 @@ def test_acknowledgement_is_recorded_once(risk_app, settings, truth) -> None:  #
 
 
 @pytest.mark.parametrize("risk_app", [Principal("viewer", "analyst")], indirect=True)
-def test_a_role_without_the_right_cannot_acknowledge(risk_app, settings, truth) -> None:  # noqa: ANN001
+def test_a_role_without_the_right_cannot_acknowledge(risk_app, settings, truth) -> None:
     """A role not in acknowledge_roles is refused; nothing is written."""
     live = truth["warnings"][truth["warnings"].stage != "解除"].iloc[0]
     with risk_app.server.test_request_context("/"):
@@ -265,7 +265,7 @@ def test_a_role_without_the_right_cannot_acknowledge(risk_app, settings, truth) 
     assert not outcome.ok and "没有签收权限" in outcome.message
 
 
-def test_a_failed_acknowledgement_is_reported(risk_app, settings, truth, monkeypatch) -> None:  # noqa: ANN001
+def test_a_failed_acknowledgement_is_reported(risk_app, settings, truth, monkeypatch) -> None:
     """The database failing mid-write: the user is told and no acknowledgement remains."""
     import sqlalchemy as sa
 
@@ -274,7 +274,7 @@ def test_a_failed_acknowledgement_is_reported(risk_app, settings, truth, monkeyp
         hub = _hub(risk_app)
         engine = get_store(hub).engine()
 
-        def refuse(conn, cursor, statement, *args):  # noqa: ANN001, ANN202
+        def refuse(conn, cursor, statement, *args):
             if statement.lstrip().upper().startswith("INSERT"):
                 raise sa.exc.OperationalError(statement, {}, Exception("disk I/O error"))
 
@@ -288,7 +288,7 @@ def test_a_failed_acknowledgement_is_reported(risk_app, settings, truth, monkeyp
     assert store_module  # the store module's messages are the ones shown
 
 
-def test_acknowledge_over_http(risk_app, settings, truth) -> None:  # noqa: ANN001
+def test_acknowledge_over_http(risk_app, settings, truth) -> None:
     """Clicking 签收 (POSTed as the browser would) records it for the server's principal."""
     live = truth["warnings"][truth["warnings"].stage != "解除"].warning_id.tolist()
     clicked = pattern_id("risk-ack", warning=live[0])
@@ -320,7 +320,7 @@ def test_acknowledge_over_http(risk_app, settings, truth) -> None:  # noqa: ANN0
         ]
 
 
-def test_every_warning_leads_to_someone_to_call(risk_app, settings) -> None:  # noqa: ANN001
+def test_every_warning_leads_to_someone_to_call(risk_app, settings) -> None:
     """A source's warning links to its responsible people; the cockpit's own warning in a county
     links to the data behind it and to that county's contacts."""
     from urllib.parse import parse_qs, urlparse
@@ -328,7 +328,7 @@ def test_every_warning_leads_to_someone_to_call(risk_app, settings) -> None:  # 
     with risk_app.server.test_request_context("/"):
         built = build_screen(_hub(risk_app), PERIOD, None, _today(settings))
 
-    def hrefs(component) -> list[str]:  # noqa: ANN001
+    def hrefs(component) -> list[str]:
         found = [component.href] if getattr(component, "href", None) else []
         children = getattr(component, "children", None)
         for child in children if isinstance(children, list | tuple) else [children]:

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 skip_without_chromium()
 
 
-def _first_source_warning(app) -> str:  # noqa: ANN001
+def _first_source_warning(app) -> str:
     """A warning in force from the source (orange: the demo keeps one in force)."""
     from panels.risk import data
 
@@ -25,7 +25,7 @@ def _first_source_warning(app) -> str:  # noqa: ANN001
     return str(frame.iloc[0]["warning_id"])
 
 
-def test_screen_draws_and_a_linked_warning_is_acknowledged(dash_duo, app) -> None:  # noqa: ANN001
+def test_screen_draws_and_a_linked_warning_is_acknowledged(dash_duo, app) -> None:
     """/risk?warning=<id> highlights that warning; 签收 records it for the user."""
     warning_id = _first_source_warning(app)
     dash_duo.driver.set_window_size(1920, 1080)
@@ -47,7 +47,7 @@ def test_screen_draws_and_a_linked_warning_is_acknowledged(dash_duo, app) -> Non
     assert console_errors(dash_duo) == []
 
 
-def test_phone_view_reads_without_horizontal_scroll(dash_duo, app) -> None:  # noqa: ANN001
+def test_phone_view_reads_without_horizontal_scroll(dash_duo, app) -> None:
     """At 390x844 the screen stacks into one column and fits the width."""
     emulate(dash_duo, 390, 844)
     start(dash_duo, app)

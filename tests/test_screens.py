@@ -31,7 +31,7 @@ def config_dir(tmp_path: Path) -> Path:
     return target
 
 
-def with_wall(folder: Path, **changes) -> None:  # noqa: ANN003
+def with_wall(folder: Path, **changes) -> None:
     """Change keys of the wall section of config/cockpit.yaml."""
     path = folder / "cockpit.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -93,7 +93,7 @@ def test_unknown_wall_key_is_an_error_not_ignored(config_dir: Path) -> None:
     assert line.startswith(f"{config_dir}/cockpit.yaml: wall.refresh_second: Extra inputs")
 
 
-def test_wall_config_points_each_screen_at_its_page_in_wall_mode(settings) -> None:  # noqa: ANN001
+def test_wall_config_points_each_screen_at_its_page_in_wall_mode(settings) -> None:
     """Screens become page URLs with ?wall=1 (and the county when one is configured)."""
     county = settings.city.counties[2].code
     wall = settings.wall.model_copy(
@@ -111,7 +111,7 @@ def test_wall_config_points_each_screen_at_its_page_in_wall_mode(settings) -> No
     assert config["tiles"] == 2 and config["liveUrl"] == "/livez"
 
 
-def test_a_wall_screen_for_a_module_without_a_page_stops_start_up(settings) -> None:  # noqa: ANN001
+def test_a_wall_screen_for_a_module_without_a_page_stops_start_up(settings) -> None:
     """Naming a module that is not built yet fails at start-up, not on the wall."""
     panels = [p for p in all_panels() if p.key != "economy"]
     with pytest.raises(ConfigError, match="wall.screens: module economy has no page yet"):
@@ -128,7 +128,7 @@ def test_wall_mode_survives_a_change_of_period_in_the_url() -> None:
 
 
 # -- served pages --------------------------------------------------------------------------
-def test_wall_page_carries_its_config_and_frame_script(app) -> None:  # noqa: ANN001
+def test_wall_page_carries_its_config_and_frame_script(app) -> None:
     """/wall is a dark page with the canvas config inline and the frame script."""
     answer = app.server.test_client().get("/wall")
     assert answer.status_code == 200
@@ -139,7 +139,7 @@ def test_wall_page_carries_its_config_and_frame_script(app) -> None:  # noqa: AN
     assert [s["key"] for s in config["screens"]][0] == "overview"
 
 
-def test_livez_answers_without_touching_the_data(app) -> None:  # noqa: ANN001
+def test_livez_answers_without_touching_the_data(app) -> None:
     """The wall's liveness check is 200 even when /healthz would say data is late."""
     answer = app.server.test_client().get("/livez")
     assert answer.status_code == 200
@@ -147,7 +147,7 @@ def test_livez_answers_without_touching_the_data(app) -> None:  # noqa: ANN001
     assert answer.headers["Cache-Control"] == "no-store"
 
 
-def test_pages_have_language_manifest_theme_script_and_no_autoloaded_frame(app) -> None:  # noqa: ANN001
+def test_pages_have_language_manifest_theme_script_and_no_autoloaded_frame(app) -> None:
     """The Dash page: zh-CN, manifest, theme-color, the head script; the wall frame not loaded."""
     text = app.server.test_client().get("/").get_data(as_text=True)
     assert '<html lang="zh-CN" data-theme-default="auto">' in text
@@ -159,7 +159,7 @@ def test_pages_have_language_manifest_theme_script_and_no_autoloaded_frame(app) 
     assert text.count("head/screens.js") == 1  # not loaded a second time by Dash
 
 
-def test_manifest_icons_are_real_pngs_of_their_stated_size(app) -> None:  # noqa: ANN001
+def test_manifest_icons_are_real_pngs_of_their_stated_size(app) -> None:
     """Every icon the manifest names is served, a PNG, and as large as it says."""
     client = app.server.test_client()
     answer = client.get("/manifest.webmanifest")
@@ -200,7 +200,7 @@ def test_css_defines_every_variable_in_both_themes() -> None:
     assert names(light) - {"--font"} == names(dark) - {"--font"}
 
 
-def test_robots_forbid_indexing_and_pages_describe_themselves(app) -> None:  # noqa: ANN001
+def test_robots_forbid_indexing_and_pages_describe_themselves(app) -> None:
     """An intranet tool is not for search engines; pages carry a description in Chinese."""
     client = app.server.test_client()
     robots = client.get("/robots.txt")
@@ -210,7 +210,7 @@ def test_robots_forbid_indexing_and_pages_describe_themselves(app) -> None:  # n
     assert '<meta name="description" content="长治市领导驾驶舱：经济运行' in text
 
 
-def test_wall_pages_may_be_framed_by_this_site_only(app) -> None:  # noqa: ANN001
+def test_wall_pages_may_be_framed_by_this_site_only(app) -> None:
     """/wall frames pages opened with ?wall=1: those allow same-site framing, others none."""
     client = app.server.test_client()
     wall_page = client.get("/?wall=1")
@@ -221,7 +221,7 @@ def test_wall_pages_may_be_framed_by_this_site_only(app) -> None:  # noqa: ANN00
     assert page.headers["X-Frame-Options"] == "DENY"
 
 
-def test_liveness_manifest_and_robots_need_no_session_but_the_wall_does(settings) -> None:  # noqa: ANN001
+def test_liveness_manifest_and_robots_need_no_session_but_the_wall_does(settings) -> None:
     """Signed out: /livez, the manifest and robots.txt answer; /wall asks to sign in."""
     from cockpit.factory import create_app
 

@@ -72,7 +72,7 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
     """One cockpit server for the module, on a copy of the demo data, with a fast wall."""
     folder = tmp_path_factory.mktemp("screens-server")
     db = folder / "demo.duckdb"
@@ -92,7 +92,7 @@ def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: AN
 
 
 @pytest.fixture(scope="module")
-def browser():  # noqa: ANN201
+def browser():
     """One headless Debian Chromium for the module, its console kept."""
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
@@ -107,7 +107,7 @@ def browser():  # noqa: ANN201
     driver.quit()
 
 
-def sign_in(driver, server: Server, username: str) -> None:  # noqa: ANN001
+def sign_in(driver, server: Server, username: str) -> None:
     """Sign in through the login form as a demo account (a fresh session)."""
     driver.delete_all_cookies()
     driver.get(server.url + "/login")
@@ -119,7 +119,7 @@ def sign_in(driver, server: Server, username: str) -> None:  # noqa: ANN001
     wait(driver, "!location.pathname.startsWith('/login')", 20, f"{username} signed in")
 
 
-def size(driver, width: int, height: int) -> None:  # noqa: ANN001
+def size(driver, width: int, height: int) -> None:
     """A screen of this size (a phone below 768 px: mobile viewport and touch)."""
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
@@ -127,7 +127,7 @@ def size(driver, width: int, height: int) -> None:  # noqa: ANN001
     )
 
 
-def errors(driver, allowed: tuple[str, ...] = ()) -> list[str]:  # noqa: ANN001
+def errors(driver, allowed: tuple[str, ...] = ()) -> list[str]:
     """SEVERE console messages since the last call."""
     return [
         e["message"]
@@ -136,7 +136,7 @@ def errors(driver, allowed: tuple[str, ...] = ()) -> list[str]:  # noqa: ANN001
     ]
 
 
-def wait(driver, script: str, timeout: float = 30, what: str = "") -> object:  # noqa: ANN001
+def wait(driver, script: str, timeout: float = 30, what: str = "") -> object:
     """Poll a JavaScript expression until it is truthy; its value."""
     deadline = time.monotonic() + timeout
     while True:
@@ -157,13 +157,13 @@ PAGE_DRAWN = """(() => {
 })()"""
 
 
-def shot(driver, name: str) -> None:  # noqa: ANN001
+def shot(driver, name: str) -> None:
     """A screenshot into artifacts/screenshots/."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SHOTS / f"{name}.png"))
 
 
-def test_every_page_reads_at_wall_4k_and_phone_sizes(server: Server, browser) -> None:  # noqa: ANN001
+def test_every_page_reads_at_wall_4k_and_phone_sizes(server: Server, browser) -> None:
     """Each page at 1920x1080, 3840x2160 and 390x844: drawn, clean console, no sideways
     scrolling on the phone, phone touch targets of 44 px in the bottom bar."""
     sign_in(browser, server, "leader")
@@ -196,7 +196,7 @@ def test_every_page_reads_at_wall_4k_and_phone_sizes(server: Server, browser) ->
 
 def test_phone_overview_puts_attention_first_and_cards_link_to_modules(
     server: Server, browser
-) -> None:  # noqa: ANN001
+) -> None:
     """On a phone the attention list comes before the module cards, which link to modules."""
     size(browser, 390, 844)
     browser.get(server.url + "/")
@@ -224,7 +224,7 @@ def test_phone_overview_puts_attention_first_and_cards_link_to_modules(
     assert errors(browser) == []
 
 
-def test_theme_button_switches_light_and_dark_and_remembers(server: Server, browser) -> None:  # noqa: ANN001
+def test_theme_button_switches_light_and_dark_and_remembers(server: Server, browser) -> None:
     """The header's button flips the theme, the page's colours follow, and a reload keeps it."""
     size(browser, 1920, 1080)
     browser.get(server.url + "/economy")
@@ -254,7 +254,7 @@ FRAME_SHOWN = """(() => {
 
 def test_wall_fills_4k_and_a_spliced_wall_and_the_carousel_advances(
     server: Server, browser
-) -> None:  # noqa: ANN001
+) -> None:
     """/wall: scaled 2x on 4K, no scroll bars, dark edge to edge, wall mode inside; the
     carousel moves from the overview to the next screen by itself; panels refresh in place."""
     sign_in(browser, server, "wall")  # the wall screen's own account
@@ -306,7 +306,7 @@ def test_wall_fills_4k_and_a_spliced_wall_and_the_carousel_advances(
     assert errors(browser) == []
 
 
-def test_wall_recovers_by_itself_after_a_server_restart(server: Server, browser) -> None:  # noqa: ANN001
+def test_wall_recovers_by_itself_after_a_server_restart(server: Server, browser) -> None:
     """Stop the server: the wall keeps its last pages and says it is reconnecting. Start it
     again on the same port: the wall loads fresh pages and shows them, untouched."""
     size(browser, 1920, 1080)

@@ -30,14 +30,14 @@ PERIOD = "2026-10"
 
 
 @pytest.fixture
-def secure_app(settings: Settings):  # noqa: ANN201
+def secure_app(settings: Settings):
     """The cockpit as deployed: login required, no principal given in code."""
     app = create_app(settings)
     yield app
     close_app(app)
 
 
-def _store(app: Any):  # noqa: ANN202
+def _store(app: Any):
     return get_store(app.server.extensions["cockpit_hub"])
 
 
@@ -578,7 +578,7 @@ def test_errors_show_no_traceback(secure_app: Any) -> None:
     """A failing request answers with a plain message, never Python internals."""
 
     @secure_app.server.route("/boom-for-test")
-    def boom():  # noqa: ANN202
+    def boom():
         raise RuntimeError("secret internals")
 
     make_user(secure_app, "leader9", "city_leader")

@@ -22,7 +22,7 @@ PAYLOAD = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</scrip
 
 
 @pytest.fixture
-def planted_app(settings, demo_db, tmp_path):  # noqa: ANN001, ANN201
+def planted_app(settings, demo_db, tmp_path):
     """The real app (login required) over a copy of the demo data with HTML in one ticket."""
     from cockpit.settings import DatasetBinding
     from data_sources.sql import SqlConfig
@@ -69,7 +69,7 @@ def planted_app(settings, demo_db, tmp_path):  # noqa: ANN001, ANN201
         source.close()
 
 
-def test_sign_in_and_planted_html_stays_text(dash_duo, planted_app) -> None:  # noqa: ANN001
+def test_sign_in_and_planted_html_stays_text(dash_duo, planted_app) -> None:
     """Login form → 12345 page → 查看完整信息 of the planted ticket: text, not markup."""
     # The login form is plain HTML, not a Dash page: do not wait for Dash's entry point.
     emulate(dash_duo, 1920, 1080)
@@ -104,7 +104,7 @@ def test_sign_in_and_planted_html_stays_text(dash_duo, planted_app) -> None:  # 
 
 # -- the page follows the end of its session (等保 8.1.4.1 b: the screen is cleared) ------------
 @pytest.fixture
-def leader_app(settings):  # noqa: ANN001, ANN201
+def leader_app(settings):
     """The real app (login required) with one city leader."""
     app = create_app(settings)
     hub = app.server.extensions["cockpit_hub"]
@@ -122,7 +122,7 @@ def leader_app(settings):  # noqa: ANN001, ANN201
         source.close()
 
 
-def _signed_in_on_a_page_with_figures(dash_duo, app) -> None:  # noqa: ANN001
+def _signed_in_on_a_page_with_figures(dash_duo, app) -> None:
     emulate(dash_duo, 1600, 1000)
     dash_duo.start_server(app, navigate=False, port=free_port())
     dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/hotline")
@@ -133,7 +133,7 @@ def _signed_in_on_a_page_with_figures(dash_duo, app) -> None:  # noqa: ANN001
     dash_duo.wait_for_element(".js-plotly-plot", timeout=30)  # figures on screen
 
 
-def _cleared_and_at_login(dash_duo) -> None:  # noqa: ANN001
+def _cleared_and_at_login(dash_duo) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     WebDriverWait(dash_duo.driver, 20).until(
@@ -144,7 +144,7 @@ def _cleared_and_at_login(dash_duo) -> None:  # noqa: ANN001
     assert "会话已过期" in dash_duo.driver.find_element(By.TAG_NAME, "body").text
 
 
-def test_page_clears_itself_when_the_server_ends_the_session(dash_duo, leader_app) -> None:  # noqa: ANN001
+def test_page_clears_itself_when_the_server_ends_the_session(dash_duo, leader_app) -> None:
     """Revoked on the server (as the idle timeout does): the next callback's 401 sends the
     page, emptied, to the login form."""
     from cockpit.security import sessions
@@ -159,7 +159,7 @@ def test_page_clears_itself_when_the_server_ends_the_session(dash_duo, leader_ap
     _cleared_and_at_login(dash_duo)
 
 
-def test_page_clears_itself_on_the_idle_limit(dash_duo, leader_app) -> None:  # noqa: ANN001
+def test_page_clears_itself_on_the_idle_limit(dash_duo, leader_app) -> None:
     """No touch for the idle limit (cookie cockpit_idle, shortened here): cleared, to login."""
     _signed_in_on_a_page_with_figures(dash_duo, leader_app)
     cookie = dash_duo.driver.get_cookie("cockpit_idle")

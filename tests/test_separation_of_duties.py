@@ -39,7 +39,7 @@ from tests.test_security import (
 
 
 @pytest.fixture
-def secure_app(settings: Settings):  # noqa: ANN201
+def secure_app(settings: Settings):
     """The cockpit as deployed: login required, no principal given in code."""
     app = create_app(settings)
     yield app

@@ -48,7 +48,7 @@ def test_gunicorn_reads_the_server_settings(monkeypatch: pytest.MonkeyPatch) -> 
     assert conf["preload_app"] is False
 
 
-def test_callback_answers_are_compressed(app) -> None:  # noqa: ANN001
+def test_callback_answers_are_compressed(app) -> None:
     """A callback answer goes out brotli- or gzip-compressed to browsers that accept it."""
     from bench.run import overview_body
 
@@ -68,7 +68,7 @@ def test_callback_answers_are_compressed(app) -> None:  # noqa: ANN001
     assert len(answer.data) < len(plain.data) / 3
 
 
-def test_dash_scripts_are_compressed_once(app) -> None:  # noqa: ANN001
+def test_dash_scripts_are_compressed_once(app) -> None:
     """Dash's scripts are compressed on the first request and served from memory afterwards."""
     import re
 
@@ -96,7 +96,7 @@ def test_gunicorn_keeps_idle_connections_longer_than_nginx_does() -> None:
     assert conf["worker_connections"] >= 300 // conf["workers"]  # a browsing crowd's sockets
 
 
-def test_a_reload_transfers_no_script_again(app) -> None:  # noqa: ANN001
+def test_a_reload_transfers_no_script_again(app) -> None:
     """#22: on a reload the browser either keeps a fingerprinted file without asking (a year's
     max-age, immutable) or asks with the ETag it was given (Flask-Compress adds ':br' or
     ':gzip') and must get a bodiless 304, in each encoding; otherwise a reload re-downloads

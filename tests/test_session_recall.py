@@ -18,7 +18,7 @@ def _session_lookups(app: Any, client: Any, requests: int) -> int:
     engine = _store(app).engine()
     seen: list[str] = []
 
-    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001, ANN002
+    def count(conn, cursor, statement, *args) -> None:
         if statement.lstrip().upper().startswith("SELECT") and "sessions" in statement:
             seen.append(statement)
 

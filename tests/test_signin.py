@@ -44,7 +44,7 @@ def build(settings: Settings, **security: Any) -> Any:
 
 
 @pytest.fixture
-def secure_app(settings: Settings):  # noqa: ANN201
+def secure_app(settings: Settings):
     """The cockpit as deployed: login required."""
     app = create_app(settings)
     yield app

@@ -32,12 +32,12 @@ QUERY = DatasetQuery(
 class SlowSource(FakeSource):
     """A source that takes a while to answer, as a front-end database does under load."""
 
-    def __init__(self, delay: float = 0.3, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, delay: float = 0.3, **kwargs) -> None:
         super().__init__(**kwargs)
         self.delay = delay
         self._count_lock = threading.Lock()
 
-    def fetch(self, dataset, query):  # noqa: ANN001, ANN201
+    def fetch(self, dataset, query):
         """Answer after `delay` seconds."""
         time.sleep(self.delay)
         with self._count_lock:
@@ -48,7 +48,7 @@ def rush(hubs: list[DataHub], n: int) -> list:
     """n concurrent identical queries, spread over the hubs (as over gunicorn workers)."""
     barrier = threading.Barrier(n)
 
-    def one(i: int):  # noqa: ANN202
+    def one(i: int):
         barrier.wait()
         return hubs[i % len(hubs)].query(TICKETS, QUERY, with_as_of=False)
 
@@ -56,7 +56,7 @@ def rush(hubs: list[DataHub], n: int) -> list:
         return list(pool.map(one, range(n)))
 
 
-def test_concurrent_misses_in_one_worker_query_the_source_once(settings) -> None:  # noqa: ANN001
+def test_concurrent_misses_in_one_worker_query_the_source_once(settings) -> None:
     """Twelve screens asking at once: the source answers once, everyone gets the same figure."""
     source = SlowSource()
     hub = DataHub(settings, {"demo": source}, make_cache(settings), principal=Who())
@@ -66,7 +66,7 @@ def test_concurrent_misses_in_one_worker_query_the_source_once(settings) -> None
     assert sum(not r.from_cache for r in results) == 1
 
 
-def test_different_keys_do_not_wait_for_each_other(settings) -> None:  # noqa: ANN001
+def test_different_keys_do_not_wait_for_each_other(settings) -> None:
     """Single flight is per key: two different queries each reach the source."""
     source = SlowSource(delay=0.1)
     hub = DataHub(settings, {"demo": source}, make_cache(settings), principal=Who())
@@ -76,7 +76,7 @@ def test_different_keys_do_not_wait_for_each_other(settings) -> None:  # noqa: A
     assert len(source.data_calls()) == 2
 
 
-def test_workers_sharing_redis_query_the_source_once(settings) -> None:  # noqa: ANN001
+def test_workers_sharing_redis_query_the_source_once(settings) -> None:
     """Three workers (hubs with their own source objects) sharing Redis: one query in all."""
     import redis
 
@@ -101,7 +101,7 @@ class CountingSource(FakeSource):
     """A slow source that appends a line to a shared file per data query: a count that every
     process (gunicorn worker) adds to. With `crash`, the process dies while computing."""
 
-    def __init__(self, counter: Path, delay: float = 0.3, crash: bool = False, **kw) -> None:  # noqa: ANN003
+    def __init__(self, counter: Path, delay: float = 0.3, crash: bool = False, **kw) -> None:
         super().__init__(**kw)
         self.counter = counter
         self.delay = delay
@@ -109,7 +109,7 @@ class CountingSource(FakeSource):
         self.release = threading.Event()  # a test may hold a query until it sets this
         self.release.set()
 
-    def fetch(self, dataset, query):  # noqa: ANN001, ANN201
+    def fetch(self, dataset, query):
         """Count the call (O_APPEND: whole lines), take a while, then answer."""
         with open(self.counter, "a", encoding="utf-8") as out:
             out.write(f"{os.getpid()}\n")
@@ -126,14 +126,14 @@ def runs(counter: Path) -> int:
 
 
 @pytest.fixture(params=["filesystem", "redis"])
-def shared(request, settings: Settings) -> CacheSettings:  # noqa: ANN001
+def shared(request, settings: Settings) -> CacheSettings:
     """The cache workers share: the file cache of one host, or Redis (skipped if absent)."""
     if request.param == "filesystem":
         return settings.cache
     return request.getfixturevalue("redis_cache_settings")
 
 
-def _worker(settings, shared, version, counter, barrier, threads, answers) -> None:  # noqa: ANN001
+def _worker(settings, shared, version, counter, barrier, threads, answers) -> None:
     """One gunicorn worker: its own hub, cache client and source; `threads` screens at once."""
     hub = DataHub(
         settings,
@@ -225,7 +225,7 @@ def test_a_waiter_that_times_out_shows_the_last_good_answer(
     assert runs(counter) == 3
 
 
-def _crashing_holder(settings, shared, version, counter) -> None:  # noqa: ANN001
+def _crashing_holder(settings, shared, version, counter) -> None:
     """A worker that takes the lease and dies (SIGKILL) in the middle of its source query."""
     hub = DataHub(
         settings,

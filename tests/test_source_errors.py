@@ -45,7 +45,7 @@ def _plain(message: str) -> None:
 
 
 @pytest.fixture
-def duck(tmp_path):  # noqa: ANN001, ANN201
+def duck(tmp_path):
     source = SqlSource("platform", SqlConfig(kind="sql", url=f"duckdb:///{tmp_path / 'p.duckdb'}"))
     with source.engine().begin() as conn:
         conn.execute(sa.text("CREATE TABLE warnings (warning_id TEXT, xzqh TEXT, level INTEGER)"))
@@ -53,7 +53,7 @@ def duck(tmp_path):  # noqa: ANN001, ANN201
     source.close()
 
 
-def test_a_renamed_column_names_dataset_table_and_column(duck) -> None:  # noqa: ANN001
+def test_a_renamed_column_names_dataset_table_and_column(duck) -> None:
     """The platform renamed the county column: the message says which, in plain words."""
     with pytest.raises(DataSourceError) as info:
         duck.fetch(_bound("warnings", county_code="county"), COUNT)
@@ -64,7 +64,7 @@ def test_a_renamed_column_names_dataset_table_and_column(duck) -> None:  # noqa:
     assert "county" in message and "county_code" in message
 
 
-def test_a_missing_table_is_named(duck) -> None:  # noqa: ANN001
+def test_a_missing_table_is_named(duck) -> None:
     with pytest.raises(DataSourceError) as info:
         duck.fetch(_bound("warnings_2026"), COUNT)
     _plain(str(info.value))
@@ -72,7 +72,7 @@ def test_a_missing_table_is_named(duck) -> None:  # noqa: ANN001
     assert "warnings_2026" in info.value.detail and "risk.warnings" in info.value.detail
 
 
-def test_a_text_column_summed_on_postgresql_is_named(pg_url) -> None:  # noqa: ANN001
+def test_a_text_column_summed_on_postgresql_is_named(pg_url) -> None:
     """PostgreSQL cannot sum text: the column and its type are named, not the engine's words."""
     table = f"t_err_{uuid.uuid4().hex[:8]}"
     source = SqlSource("frontdb", SqlConfig(kind="sql", url=pg_url))
@@ -95,7 +95,7 @@ def test_a_text_column_summed_on_postgresql_is_named(pg_url) -> None:  # noqa: A
         source.close()
 
 
-def test_leaders_read_a_plain_sentence_staff_the_column(settings, tmp_path) -> None:  # noqa: ANN001
+def test_leaders_read_a_plain_sentence_staff_the_column(settings, tmp_path) -> None:
     """Through the hub: the leader's screen names what cannot be shown; the staff's names the
     column to fix."""
     from cockpit.settings import DatasetBinding

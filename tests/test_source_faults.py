@@ -35,13 +35,13 @@ def rows() -> pd.DataFrame:
 
 
 @pytest.fixture
-def platform(rows):  # noqa: ANN001, ANN201
+def platform(rows):
     """A fresh fake platform per test (its behaviour is changed by the test)."""
     with FakePlatform({TABLE: rows}) as fake:
         yield fake
 
 
-def make_source(platform: FakePlatform, monkeypatch: pytest.MonkeyPatch, **overrides) -> RestSource:  # noqa: ANN003
+def make_source(platform: FakePlatform, monkeypatch: pytest.MonkeyPatch, **overrides) -> RestSource:
     monkeypatch.setenv("F_KEY", platform.behaviour.key)
     monkeypatch.setenv("F_SECRET", platform.behaviour.secret)
     config = {
@@ -73,14 +73,14 @@ def test_signature_is_hmac_over_method_path_time_and_nonce() -> None:
         assert changed != base
 
 
-def test_all_pages_are_read_and_the_server_verifies_signatures(platform, monkeypatch, rows) -> None:  # noqa: ANN001
+def test_all_pages_are_read_and_the_server_verifies_signatures(platform, monkeypatch, rows) -> None:
     """120 rows in pages of 25 arrive whole; every request carried a valid signature."""
     source = make_source(platform, monkeypatch)
     assert source.fetch(bound(), COUNT)["n"].iloc[0] == len(rows)
     assert len(platform.behaviour.requests) == 5
 
 
-def test_a_wrong_secret_is_refused_with_a_clear_message(platform, monkeypatch) -> None:  # noqa: ANN001
+def test_a_wrong_secret_is_refused_with_a_clear_message(platform, monkeypatch) -> None:
     """A 401 is not retried and says the request was refused."""
     source = make_source(platform, monkeypatch)
     monkeypatch.setenv("F_SECRET", "wrong")
@@ -90,7 +90,7 @@ def test_a_wrong_secret_is_refused_with_a_clear_message(platform, monkeypatch) -
 
 
 @pytest.mark.parametrize("style", ["page", "cursor"])
-def test_short_pages_and_cursors_lose_no_rows(platform, monkeypatch, rows, style) -> None:  # noqa: ANN001
+def test_short_pages_and_cursors_lose_no_rows(platform, monkeypatch, rows, style) -> None:
     """A server that caps page size below the asked size, or pages by cursor, still gives every row."""
     platform.behaviour.short_pages = True
     platform.behaviour.style = style
@@ -99,7 +99,7 @@ def test_short_pages_and_cursors_lose_no_rows(platform, monkeypatch, rows, style
     assert sorted(frame["ticket_id"]) == sorted(rows["ticket_id"])
 
 
-def test_server_errors_are_retried_with_backoff(platform, monkeypatch, rows) -> None:  # noqa: ANN001
+def test_server_errors_are_retried_with_backoff(platform, monkeypatch, rows) -> None:
     """Two 503s then success: the answer arrives, after three attempts at the first page."""
     platform.behaviour.fail_next = 2
     source = make_source(platform, monkeypatch)
@@ -108,7 +108,7 @@ def test_server_errors_are_retried_with_backoff(platform, monkeypatch, rows) -> 
     assert len(first_page) == 3
 
 
-def test_429_honours_retry_after(platform, monkeypatch) -> None:  # noqa: ANN001
+def test_429_honours_retry_after(platform, monkeypatch) -> None:
     """A 429 with Retry-After: 1 waits about a second before trying again."""
     platform.behaviour.fail_next, platform.behaviour.fail_status = 1, 429
     platform.behaviour.retry_after = "1"
@@ -126,7 +126,7 @@ def _http_date(seconds_ahead: float) -> tuple[str, float]:
     return email.utils.formatdate(target, usegmt=True), float(target)
 
 
-def test_503_with_an_http_date_retry_after_is_retried_at_that_time(platform, monkeypatch) -> None:  # noqa: ANN001
+def test_503_with_an_http_date_retry_after_is_retried_at_that_time(platform, monkeypatch) -> None:
     """A 503 with Retry-After as an HTTP-date 1-2 s ahead: the retry waits until that instant
     (not the 0.01 s backoff), and the answer still comes within the request's deadline."""
     stamp, target = _http_date(2)
@@ -144,7 +144,7 @@ def test_503_with_an_http_date_retry_after_is_retried_at_that_time(platform, mon
 
 def test_a_retry_after_beyond_the_deadline_fails_at_once_with_a_message(
     platform, monkeypatch
-) -> None:  # noqa: ANN001
+) -> None:
     """A server that asks for a wait past the request's deadline: no sleeping through it, a
     clear error now (the last good figures stay on screen)."""
     platform.behaviour.fail_next, platform.behaviour.fail_status = 1, 503
@@ -156,7 +156,7 @@ def test_a_retry_after_beyond_the_deadline_fails_at_once_with_a_message(
     assert time.monotonic() - started < 1
 
 
-def test_slow_attempts_stop_at_the_request_deadline(platform, monkeypatch) -> None:  # noqa: ANN001
+def test_slow_attempts_stop_at_the_request_deadline(platform, monkeypatch) -> None:
     """Retries of a slow service end at the deadline, not after every attempt's own timeout."""
     platform.behaviour.delay = 1.0
     source = make_source(platform, monkeypatch, timeout=0.6, retries=5, deadline=1.5)
@@ -166,7 +166,7 @@ def test_slow_attempts_stop_at_the_request_deadline(platform, monkeypatch) -> No
     assert time.monotonic() - started < 2.2
 
 
-def test_a_slow_source_times_out_with_a_message(platform, monkeypatch) -> None:  # noqa: ANN001
+def test_a_slow_source_times_out_with_a_message(platform, monkeypatch) -> None:
     """Slower than its timeout: DataSourceError saying 超时, after the configured attempts."""
     platform.behaviour.delay = 1.0
     source = make_source(platform, monkeypatch, timeout=0.2, retries=1)
@@ -174,7 +174,7 @@ def test_a_slow_source_times_out_with_a_message(platform, monkeypatch) -> None: 
         source.fetch_rows(TABLE)
 
 
-def test_a_source_that_is_down_says_it_cannot_connect(monkeypatch) -> None:  # noqa: ANN001
+def test_a_source_that_is_down_says_it_cannot_connect(monkeypatch) -> None:
     """Nothing listening: a readable connection error, and health() is not ok."""
     source = RestSource(
         "down",
@@ -190,14 +190,14 @@ def test_a_source_that_is_down_says_it_cannot_connect(monkeypatch) -> None:  # n
 @pytest.mark.parametrize(
     "fault, message", [("bad_json", "不是 JSON"), ("bad_shape", "不是记录列表")]
 )
-def test_bad_data_is_refused(platform, monkeypatch, fault, message) -> None:  # noqa: ANN001
+def test_bad_data_is_refused(platform, monkeypatch, fault, message) -> None:
     """A body that is not JSON, or not a list of records, is refused with a clear message."""
     setattr(platform.behaviour, fault, True)
     with pytest.raises(DataSourceError, match=message):
         make_source(platform, monkeypatch).fetch_rows(TABLE)
 
 
-def test_rows_breaking_the_contract_are_refused(monkeypatch) -> None:  # noqa: ANN001
+def test_rows_breaking_the_contract_are_refused(monkeypatch) -> None:
     """A missing column and a value of the wrong type are named in the error."""
     rows = reference_tickets(10).drop(columns=["deadline"])
     with (
@@ -214,7 +214,7 @@ def test_rows_breaking_the_contract_are_refused(monkeypatch) -> None:  # noqa: A
         make_source(fake, monkeypatch).fetch(bound(), COUNT)
 
 
-def test_breaker_opens_fails_fast_and_closes_again(platform, monkeypatch, rows) -> None:  # noqa: ANN001
+def test_breaker_opens_fails_fast_and_closes_again(platform, monkeypatch, rows) -> None:
     """After N failures calls fail fast without reaching the server; after the reset time a probe
     goes through and, when it succeeds, the breaker closes."""
     platform.behaviour.fail_next = 100
@@ -248,7 +248,7 @@ def test_a_failed_probe_opens_the_breaker_again() -> None:
     assert breaker.state == "open"
 
 
-def test_gbk_file_with_a_malformed_line_is_refused_with_the_line(tmp_path) -> None:  # noqa: ANN001
+def test_gbk_file_with_a_malformed_line_is_refused_with_the_line(tmp_path) -> None:
     """A GBK CSV with one line of too many fields: refused, the bad line shown, nothing skipped."""
     frame = reference_tickets(20)
     path = tmp_path / f"{TABLE}_20261120.csv"
@@ -262,7 +262,7 @@ def test_gbk_file_with_a_malformed_line_is_refused_with_the_line(tmp_path) -> No
         source.fetch(bound(), COUNT)
 
 
-def test_utf8_file_with_a_malformed_line_is_refused(tmp_path) -> None:  # noqa: ANN001
+def test_utf8_file_with_a_malformed_line_is_refused(tmp_path) -> None:
     """The same fault in a UTF-8 file (read by DuckDB from disk) is refused too."""
     frame = reference_tickets(20)
     path = tmp_path / f"{TABLE}_20261120.csv"
@@ -274,7 +274,7 @@ def test_utf8_file_with_a_malformed_line_is_refused(tmp_path) -> None:  # noqa: 
         FileSource("drop", FileConfig(kind="file", folder=str(tmp_path))).fetch(bound(), COUNT)
 
 
-def test_the_newest_drop_file_is_read(tmp_path) -> None:  # noqa: ANN001
+def test_the_newest_drop_file_is_read(tmp_path) -> None:
     """Files are picked by the date in their names: the newest wins, whatever their mtimes."""
     old, new = reference_tickets(10), reference_tickets(30)
     new.to_csv(tmp_path / f"{TABLE}_20261120.csv", index=False)
@@ -285,7 +285,7 @@ def test_the_newest_drop_file_is_read(tmp_path) -> None:  # noqa: ANN001
     assert every.fetch(bound(), COUNT)["n"].iloc[0] == 40
 
 
-def test_a_missing_folder_or_file_says_so(tmp_path) -> None:  # noqa: ANN001
+def test_a_missing_folder_or_file_says_so(tmp_path) -> None:
     """No folder, or no file for the dataset: clear errors; health reports the folder."""
     gone = FileSource("drop", FileConfig(kind="file", folder=str(tmp_path / "nope")))
     with pytest.raises(DataSourceError, match="目录不存在"):
@@ -325,7 +325,7 @@ def _trickling_server() -> tuple[socket.socket, str, threading.Event]:
     return listener, f"http://127.0.0.1:{listener.getsockname()[1]}/api", stop
 
 
-def test_a_trickling_server_is_cut_off_at_the_deadline(monkeypatch) -> None:  # noqa: ANN001
+def test_a_trickling_server_is_cut_off_at_the_deadline(monkeypatch) -> None:
     """Bytes that keep coming slowly never reset the clock: the whole answer has a deadline."""
     listener, url, stop = _trickling_server()
     monkeypatch.setenv("F_KEY", "k")
@@ -350,7 +350,7 @@ def test_a_trickling_server_is_cut_off_at_the_deadline(monkeypatch) -> None:  # 
     assert time.monotonic() - started < 3.0
 
 
-def test_rest_keeps_within_the_requests_budget(platform, monkeypatch) -> None:  # noqa: ANN001
+def test_rest_keeps_within_the_requests_budget(platform, monkeypatch) -> None:
     """Inside a web request with 1 s left, a slow service is given 1 s, not its own 25 s."""
     platform.behaviour.delay = 3.0
     source = make_source(platform, monkeypatch, timeout=5, retries=3, deadline=25)

@@ -45,7 +45,7 @@ def test_panels_use_the_one_wording() -> None:
     assert foot(result.as_of, result.error, result.stale)[0].children == expected  # 12345
 
 
-def test_risk_screen_shows_a_failed_source_on_the_panel(settings, demo_db, tmp_path) -> None:  # noqa: ANN001
+def test_risk_screen_shows_a_failed_source_on_the_panel(settings, demo_db, tmp_path) -> None:
     """/risk with its source down: an alert on the summary panel itself, saying whether the
     figures below are last good ones (and from when) or missing; not only a footnote."""
     import json
@@ -68,7 +68,7 @@ def test_risk_screen_shows_a_failed_source_on_the_panel(settings, demo_db, tmp_p
     }
     today = settings.sources["demo"].end_date
 
-    def summary(app) -> str:  # noqa: ANN001
+    def summary(app) -> str:
         hub = app.server.extensions["cockpit_hub"]
         with app.server.test_request_context("/"):
             built = build_screen(hub, "2026-10", None, today)

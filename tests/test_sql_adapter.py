@@ -707,7 +707,7 @@ def test_filter_values_are_bound_not_inlined(
         assert sorted(actual["id"]) == sorted(want["id"])
 
 
-def test_duckdb_connections_are_bounded_in_memory_and_threads(tmp_path) -> None:  # noqa: ANN001
+def test_duckdb_connections_are_bounded_in_memory_and_threads(tmp_path) -> None:
     """A DuckDB source's connections use the configured memory limit and threads, not DuckDB's
     whole-machine defaults (80% of RAM, a thread per core), in every connection of the pool."""
     import duckdb
@@ -738,7 +738,7 @@ def test_duckdb_memory_limit_is_checked_at_start_up() -> None:
         SqlConfig(kind="sql", url="duckdb:///x.duckdb", duckdb_memory_limit="lots")
 
 
-def test_version_names_the_database_reached_not_just_the_variable(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_version_names_the_database_reached_not_just_the_variable(monkeypatch, tmp_path) -> None:
     """Cache keys hold a source's version: the same url_env pointing at another database after
     a restart, or a replaced database file, gives another version; the same setup the same
     version in every worker; the password is not part of it."""

@@ -54,7 +54,7 @@ def _drop_schema(pg_url: str, schema: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def fresh_store(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
+def fresh_store(request: pytest.FixtureRequest, tmp_path: Path):
     """A store with no schema yet: a SQLite file, or a new PostgreSQL schema (dropped after)."""
     if request.param == "sqlite":
         store = Store(f"sqlite:///{tmp_path / 'store' / 'cockpit.db'}")
@@ -132,7 +132,7 @@ def _start_worker(store: Store, queue: multiprocessing.Queue) -> None:
         store.ensure_ready()
         store.act_on_task(f"T{os.getpid()}", "任务", "140403", "催办", "", LEADER, 3)
         queue.put(("ok", store.revision()))
-    except Exception as exc:  # noqa: BLE001 - reported to the parent
+    except Exception as exc:
         queue.put(("error", repr(exc)))
 
 
@@ -286,7 +286,7 @@ def test_database_error_mid_transaction_rolls_back(store: Store) -> None:
     store.act_on_task("ZD7", "任务", "140403", "催办", "", LEADER, 3)
     engine = store.engine()
 
-    def refuse_update(conn, cursor, statement, *args):  # noqa: ANN001, ANN202
+    def refuse_update(conn, cursor, statement, *args):
         if statement.lstrip().upper().startswith("UPDATE"):
             raise sa.exc.OperationalError(statement, {}, Exception("server closed the connection"))
 
@@ -312,18 +312,18 @@ def test_an_unreachable_database_is_a_message_not_a_traceback(tmp_path: Path) ->
 
 # -- configuration and the app -------------------------------------------------------------
 @pytest.fixture
-def settings():  # noqa: ANN201
+def settings():
     """The default configuration (no demo database needed here)."""
     return load_settings(environ={})
 
 
-def test_relative_sqlite_path_is_taken_from_the_project_root(settings) -> None:  # noqa: ANN001
+def test_relative_sqlite_path_is_taken_from_the_project_root(settings) -> None:
     """sqlite:///instance/cockpit.db means <base_dir>/instance/cockpit.db."""
     store = Store.from_settings(settings, environ={})
     assert Path(store.url.database) == settings.base_dir / "instance" / "cockpit.db"
 
 
-def test_url_env_wins_over_url(settings, tmp_path: Path) -> None:  # noqa: ANN001
+def test_url_env_wins_over_url(settings, tmp_path: Path) -> None:
     """With url_env set and present, the URL comes from the environment."""
     from cockpit.settings import StoreSettings
 
@@ -335,7 +335,7 @@ def test_url_env_wins_over_url(settings, tmp_path: Path) -> None:  # noqa: ANN00
         Store.from_settings(bare, environ={})
 
 
-def test_get_store_caches_on_the_hub_and_upgrades(settings, tmp_path: Path) -> None:  # noqa: ANN001
+def test_get_store_caches_on_the_hub_and_upgrades(settings, tmp_path: Path) -> None:
     """get_store makes the store once per hub, upgraded; set_store replaces it."""
     from cockpit.settings import StoreSettings
 
@@ -353,7 +353,7 @@ def test_get_store_caches_on_the_hub_and_upgrades(settings, tmp_path: Path) -> N
     assert get_store(hub) is other and other.revision() == head_revision()
 
 
-def test_db_upgrade_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # noqa: ANN001
+def test_db_upgrade_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     """python -m cockpit db upgrade brings the configured database to head, and says so."""
     from cockpit.__main__ import main
 

@@ -20,7 +20,7 @@ from tests.apps import running_app
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def kw_app(request, settings, tmp_path):  # noqa: ANN001, ANN201
+def kw_app(request, settings, tmp_path):
     """The cockpit (as the city leader) on a SQLite store, or on a PostgreSQL schema."""
     if request.param == "sqlite":
         yield from running_app(settings)
@@ -41,11 +41,11 @@ def kw_app(request, settings, tmp_path):  # noqa: ANN001, ANN201
     engine.dispose()
 
 
-def _hub(app):  # noqa: ANN001, ANN202
+def _hub(app):
     return app.server.extensions["cockpit_hub"]
 
 
-def _task(app) -> str:  # noqa: ANN001
+def _task(app) -> str:
     from data_sources.base import DatasetQuery
 
     with app.server.test_request_context("/"):
@@ -53,24 +53,24 @@ def _task(app) -> str:  # noqa: ANN001
     return str(frame["task_id"].iloc[0])
 
 
-def _count(app, table: sa.Table) -> int:  # noqa: ANN001
+def _count(app, table: sa.Table) -> int:
     with get_store(_hub(app)).reading() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
-def _supervision_records(app) -> list:  # noqa: ANN001
+def _supervision_records(app) -> list:
     return audit.entries(get_store(_hub(app)), action=audit.SUPERVISION)
 
 
 def test_a_worker_killed_between_the_action_and_its_audit_saves_neither(
     kw_app,
-    monkeypatch,  # noqa: ANN001
+    monkeypatch,
 ) -> None:
     """The worker dies while the audit record is being sealed: nothing of the action remains."""
     task = _task(kw_app)
     get_store(_hub(kw_app))  # made (and migrated) before the kill is armed
 
-    def killed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def killed(*args, **kwargs):
         raise SystemExit("worker killed")
 
     monkeypatch.setattr(audit, "_digest", killed)
@@ -81,12 +81,12 @@ def test_a_worker_killed_between_the_action_and_its_audit_saves_neither(
     assert _count(kw_app, supervision_cases) == 0
 
 
-def test_an_audit_write_that_fails_leaves_no_unaudited_action(kw_app, monkeypatch) -> None:  # noqa: ANN001
+def test_an_audit_write_that_fails_leaves_no_unaudited_action(kw_app, monkeypatch) -> None:
     """The user is told it was not saved, and it was not."""
     task = _task(kw_app)
     get_store(_hub(kw_app))
 
-    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(audit, "_digest", broken)
@@ -97,7 +97,7 @@ def test_an_audit_write_that_fails_leaves_no_unaudited_action(kw_app, monkeypatc
     assert _count(kw_app, supervision_actions) == 0
 
 
-def test_each_recorded_action_has_its_audit_record_and_the_chain_verifies(kw_app) -> None:  # noqa: ANN001
+def test_each_recorded_action_has_its_audit_record_and_the_chain_verifies(kw_app) -> None:
     task = _task(kw_app)
     with kw_app.server.test_request_context("/"):
         for action in ("催办", "约谈"):
@@ -113,7 +113,7 @@ def test_each_recorded_action_has_its_audit_record_and_the_chain_verifies(kw_app
     assert audit.verify(store, seal).ok
 
 
-def test_a_retried_submission_is_recorded_once(kw_app) -> None:  # noqa: ANN001
+def test_a_retried_submission_is_recorded_once(kw_app) -> None:
     """The same submission sent again (its answer was lost): one action, one audit record,
     and the user told it was already recorded. A new submission is a new action."""
     task = _task(kw_app)

@@ -60,7 +60,7 @@ def test_a_clean_batch_passes_and_an_extra_column_is_only_a_warning() -> None:
         ),
     ],
 )
-def test_each_kind_of_bad_batch_is_named(breakage, expected) -> None:  # noqa: ANN001
+def test_each_kind_of_bad_batch_is_named(breakage, expected) -> None:
     """Every check names what it found, in a line a person can act on."""
     report = check_batch(breakage(reference_tickets(50)), TICKETS, county_codes=CODES, now=NOW)
     assert not report.ok
@@ -126,7 +126,7 @@ def origin(tmp_path: Path) -> tuple[str, pd.DataFrame]:
 
 
 @pytest.fixture
-def synced_app(settings, origin, tmp_path):  # noqa: ANN001, ANN201
+def synced_app(settings, origin, tmp_path):
     """An app whose hotline.tickets come from the front-end database in sync mode."""
     from tests.apps import app_as
 
@@ -149,11 +149,11 @@ def synced_app(settings, origin, tmp_path):  # noqa: ANN001, ANN201
         yield app
 
 
-def hub_of(app):  # noqa: ANN001, ANN201
+def hub_of(app):
     return app.server.extensions["cockpit_hub"]
 
 
-def local_count(hub, **filters) -> int:  # noqa: ANN001, ANN003
+def local_count(hub, **filters) -> int:
     """Tickets the panels see (read from the local store), optionally filtered by status."""
     query = (
         COUNT
@@ -165,7 +165,7 @@ def local_count(hub, **filters) -> int:  # noqa: ANN001, ANN003
     return int(result.frame["n"].iloc[0])
 
 
-def test_panels_read_the_local_copy_after_the_first_sync(synced_app, origin) -> None:  # noqa: ANN001
+def test_panels_read_the_local_copy_after_the_first_sync(synced_app, origin) -> None:
     """Before a sync the panel says so; after it, the count is the source's; the source is not queried."""
     hub = hub_of(synced_app)
     assert isinstance(hub.source_of("hotline.tickets"), LocalStore)
@@ -178,7 +178,7 @@ def test_panels_read_the_local_copy_after_the_first_sync(synced_app, origin) -> 
     assert local_count(hub) == len(origin[1])
 
 
-def test_a_rerun_adds_nothing_and_changes_arrive_incrementally(synced_app, origin) -> None:  # noqa: ANN001
+def test_a_rerun_adds_nothing_and_changes_arrive_incrementally(synced_app, origin) -> None:
     """Sync twice: nothing doubles. Then 5 rows change and 10 are new: only those 15 are pulled."""
     hub = hub_of(synced_app)
     run_sync(hub)
@@ -205,7 +205,7 @@ def test_a_rerun_adds_nothing_and_changes_arrive_incrementally(synced_app, origi
 
 def test_a_crash_in_the_middle_leaves_the_last_good_state_and_resumes(
     synced_app, origin, monkeypatch
-) -> None:  # noqa: ANN001
+) -> None:
     """A failure after the old rows were deleted rolls back: same rows, same watermark; the rerun applies."""
     hub = hub_of(synced_app)
     run_sync(hub)
@@ -233,7 +233,7 @@ def test_a_crash_in_the_middle_leaves_the_last_good_state_and_resumes(
 
 def test_bad_rows_are_quarantined_with_their_reasons_and_the_screen_keeps_the_last_good_data(
     synced_app, origin, tmp_path
-) -> None:  # noqa: ANN001
+) -> None:
     """Rows with an unknown county: none of them applied, the rows and a report (each row with
     its reason) are kept, the watermark unmoved, the run reported as not ok."""
     hub = hub_of(synced_app)
@@ -258,7 +258,7 @@ def test_bad_rows_are_quarantined_with_their_reasons_and_the_screen_keeps_the_la
     assert local_count(hub) == 240
 
 
-def test_each_batch_rebuilds_the_rollups_so_they_stay_in_step(synced_app, origin) -> None:  # noqa: ANN001
+def test_each_batch_rebuilds_the_rollups_so_they_stay_in_step(synced_app, origin) -> None:
     """After every sync the rollups hold the new rows: the 12345 counts answered from them
     equal the counts of the local rows, before and after a batch of changes."""
     from cockpit import rollups
@@ -298,7 +298,7 @@ def test_each_batch_rebuilds_the_rollups_so_they_stay_in_step(synced_app, origin
     assert answer["closed"].sum() == before - 10
 
 
-def test_the_local_store_is_read_within_the_worker_limits(synced_app) -> None:  # noqa: ANN001
+def test_the_local_store_is_read_within_the_worker_limits(synced_app) -> None:
     """Panels' queries on the local copy run with the configured DuckDB memory and threads, not
     DuckDB's own defaults (80% of the machine's memory, a thread per core)."""
     from cockpit.sync import run_sync
@@ -334,7 +334,7 @@ def _apply_in_another_process(path: Path, rows: int) -> subprocess.CompletedProc
 
 def test_a_reader_keeps_the_store_open_and_a_sync_from_another_process_still_writes(
     tmp_path, monkeypatch
-) -> None:  # noqa: ANN001
+) -> None:
     """Between queries a worker keeps the store open (warm, no 20 ms open per query); a sync
     in another process asks it to let go, writes, and the next query sees the new rows.
 
@@ -359,7 +359,7 @@ def test_a_reader_keeps_the_store_open_and_a_sync_from_another_process_still_wri
     store.close()
 
 
-def test_an_idle_reader_lets_go_of_the_store(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_an_idle_reader_lets_go_of_the_store(tmp_path, monkeypatch) -> None:
     """No query for a while: the file is closed, so a sync never waits on an idle worker."""
     monkeypatch.setattr(LocalStore, "LINGER_SECONDS", 0.3)
     path = tmp_path / "analytic.duckdb"
@@ -379,7 +379,7 @@ def test_an_idle_reader_lets_go_of_the_store(tmp_path, monkeypatch) -> None:  # 
 # -- a first sync in pages ------------------------------------------------------------------
 def test_a_large_first_sync_reads_month_pages_and_writes_them_at_once(
     synced_app, origin, monkeypatch
-) -> None:  # noqa: ANN001
+) -> None:
     """With pages smaller than the data, every row arrives once, the watermark is the latest
     update, the rollups follow, and the progress names each page."""
     import cockpit.sync as sync
@@ -405,7 +405,7 @@ def test_a_large_first_sync_reads_month_pages_and_writes_them_at_once(
 
 def test_a_bad_row_in_a_later_page_is_quarantined_alone(
     synced_app, origin, tmp_path, monkeypatch
-) -> None:  # noqa: ANN001
+) -> None:
     """A row of a later page fails its checks: it alone is quarantined, every other row of
     every page is written, and the run says so (not ok, one row quarantined)."""
     import cockpit.sync as sync
@@ -427,7 +427,7 @@ def test_a_bad_row_in_a_later_page_is_quarantined_alone(
     assert local_count(hub) == 239
 
 
-def test_pages_cover_every_row_once_even_when_rows_change_during_the_run(origin) -> None:  # noqa: ANN001
+def test_pages_cover_every_row_once_even_when_rows_change_during_the_run(origin) -> None:
     """The page queries split by month and merge small months; a row updated after they
     were planned is read once (in the open last page), never lost and never twice."""
     from cockpit.sync import page_queries
@@ -456,7 +456,7 @@ def test_pages_cover_every_row_once_even_when_rows_change_during_the_run(origin)
     assert page_queries(source, bound, TICKETS, newest + pd.Timedelta("1us"), 100) == []
 
 
-def test_a_source_that_cannot_count_by_month_is_read_in_one_page(origin) -> None:  # noqa: ANN001
+def test_a_source_that_cannot_count_by_month_is_read_in_one_page(origin) -> None:
     """MySQL-family engines (no month buckets here), REST and file sources: one query for
     everything since the watermark, as before paging, and the sync still works."""
     from cockpit.sync import page_queries
@@ -470,7 +470,7 @@ def test_a_source_that_cannot_count_by_month_is_read_in_one_page(origin) -> None
         kind = "sql"
         name = "frontdb"
 
-        def fetch(self, bound, query):  # noqa: ANN001, ANN202
+        def fetch(self, bound, query):
             if query.buckets:
                 raise DataSourceError("数据库 mysql 暂不支持按 month 分组")
             return real.fetch(bound, query)
@@ -485,7 +485,7 @@ def test_a_source_that_cannot_count_by_month_is_read_in_one_page(origin) -> None
     assert len(page_queries(rest, bound, TICKETS, None, 100)) == 1
 
 
-def test_a_query_under_way_when_a_sync_asks_delays_the_write_but_never_blocks_it(tmp_path) -> None:  # noqa: ANN001
+def test_a_query_under_way_when_a_sync_asks_delays_the_write_but_never_blocks_it(tmp_path) -> None:
     """The reader is let go while a query still runs on it: the file is closed when that
     query ends (not left open by its connection), and the sync's write gets in."""
     import threading
@@ -532,7 +532,7 @@ def test_a_query_under_way_when_a_sync_asks_delays_the_write_but_never_blocks_it
     store.close()
 
 
-def test_a_marker_left_by_a_dead_sync_is_ignored_after_a_while(tmp_path) -> None:  # noqa: ANN001
+def test_a_marker_left_by_a_dead_sync_is_ignored_after_a_while(tmp_path) -> None:
     """A sync killed before removing its marker must not keep every worker on the slow path."""
     import os
 
@@ -544,7 +544,7 @@ def test_a_marker_left_by_a_dead_sync_is_ignored_after_a_while(tmp_path) -> None
     assert not store.sync_wanted()
 
 
-def test_one_key_in_two_pages_keeps_the_later_row(synced_app, origin, monkeypatch) -> None:  # noqa: ANN001
+def test_one_key_in_two_pages_keeps_the_later_row(synced_app, origin, monkeypatch) -> None:
     """The same ticket in September and in October is what a row updated while the sync
     reads looks like: the later page's row (the newer) is kept, once."""
     import cockpit.sync as sync

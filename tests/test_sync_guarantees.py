@@ -36,7 +36,7 @@ def beijing_now() -> dt.datetime:
 class Platform:
     """A front-end PostgreSQL table of 12345 tickets and a cockpit syncing it."""
 
-    def __init__(self, settings, pg_url: str, tmp_path, **sync) -> None:  # noqa: ANN001
+    def __init__(self, settings, pg_url: str, tmp_path, **sync) -> None:
         from tests.apps import app_as
 
         self.table = f"sync_guard_{uuid.uuid4().hex[:10]}"
@@ -128,7 +128,7 @@ def checksum(rows: pd.DataFrame) -> str:
 
 
 @pytest.fixture
-def platform(settings, pg_url, tmp_path):  # noqa: ANN001, ANN201
+def platform(settings, pg_url, tmp_path):
     """A PostgreSQL source synced once (the store then equals the source)."""
     made = Platform(settings, pg_url, tmp_path)
     first = made.sync()
@@ -150,7 +150,7 @@ def watermark(platform: Platform) -> dt.datetime:
     return pd.Timestamp(platform.hub.local_store.state("hotline.tickets")["watermark"])
 
 
-def test_a_late_row_stamped_before_the_watermark_is_copied(platform) -> None:  # noqa: ANN001
+def test_a_late_row_stamped_before_the_watermark_is_copied(platform) -> None:
     """A T+1 delivery: a row stamped a day before the newest stamp already synced."""
     late = new_tickets(0, 1, watermark(platform) - dt.timedelta(days=1))
     platform.add(late)
@@ -159,14 +159,14 @@ def test_a_late_row_stamped_before_the_watermark_is_copied(platform) -> None:  #
     platform.assert_equal()
 
 
-def test_a_row_stamped_in_the_same_second_as_the_watermark_is_copied(platform) -> None:  # noqa: ANN001
+def test_a_row_stamped_in_the_same_second_as_the_watermark_is_copied(platform) -> None:
     """A row committed after the sync read its neighbour of the same second."""
     platform.add(new_tickets(0, 3, watermark(platform)))
     assert platform.sync()["rows"] == 3
     platform.assert_equal()
 
 
-def test_a_long_transaction_committed_after_a_later_stamp_was_synced(platform) -> None:  # noqa: ANN001
+def test_a_long_transaction_committed_after_a_later_stamp_was_synced(platform) -> None:
     """A transaction stamps its row, a second one stamps a later row and commits, the sync
     reads the later row; the first commits afterwards: its row is still copied."""
     early = beijing_now() - dt.timedelta(minutes=30)
@@ -181,7 +181,7 @@ def test_a_long_transaction_committed_after_a_later_stamp_was_synced(platform) -
     platform.assert_equal()
 
 
-def test_a_batch_stamped_a_minute_ago_after_a_newer_row_was_synced(platform) -> None:  # noqa: ANN001
+def test_a_batch_stamped_a_minute_ago_after_a_newer_row_was_synced(platform) -> None:
     """A routine batch (2,000 new tickets and 10 updates) stamped one minute ago lands just
     after a sync read a row stamped now: every row of it is copied."""
     now = beijing_now()
@@ -199,7 +199,7 @@ def test_a_batch_stamped_a_minute_ago_after_a_newer_row_was_synced(platform) -> 
     platform.assert_equal()
 
 
-def test_an_update_is_copied(platform) -> None:  # noqa: ANN001
+def test_an_update_is_copied(platform) -> None:
     """Changed rows replace their old versions by key; nothing doubles."""
     platform.execute(
         "UPDATE \"{t}\" SET status = '办理中', closed_at = NULL, updated_at = :t "
@@ -210,7 +210,7 @@ def test_an_update_is_copied(platform) -> None:  # noqa: ANN001
     platform.assert_equal()
 
 
-def test_nothing_new_writes_nothing(platform) -> None:  # noqa: ANN001
+def test_nothing_new_writes_nothing(platform) -> None:
     """The look-back re-reads rows the store already has: no write, 没有新数据."""
     said: list[str] = []
     with platform.app.server.app_context():
@@ -219,7 +219,7 @@ def test_nothing_new_writes_nothing(platform) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def reconciling(settings, pg_url, tmp_path):  # noqa: ANN001, ANN201
+def reconciling(settings, pg_url, tmp_path):
     """A platform whose every sync also reconciles (reconcile_every_syncs: 1), synced once."""
     made = Platform(settings, pg_url, tmp_path, reconcile_every_syncs=1)
     assert made.sync()["rows"] == 240
@@ -227,7 +227,7 @@ def reconciling(settings, pg_url, tmp_path):  # noqa: ANN001, ANN201
     made.close()
 
 
-def test_a_row_deleted_at_the_source_is_removed_by_reconciliation(reconciling) -> None:  # noqa: ANN001
+def test_a_row_deleted_at_the_source_is_removed_by_reconciliation(reconciling) -> None:
     """Deletes leave no stamp: the reconciliation finds the month pages whose count and
     checksum differ and re-pulls them."""
     reconciling.execute("DELETE FROM \"{t}\" WHERE ticket_id IN ('R00003', 'R00100', 'R00200')")
@@ -236,7 +236,7 @@ def test_a_row_deleted_at_the_source_is_removed_by_reconciliation(reconciling) -
     reconciling.assert_equal()
 
 
-def test_a_row_older_than_the_look_back_is_found_by_reconciliation(reconciling) -> None:  # noqa: ANN001
+def test_a_row_older_than_the_look_back_is_found_by_reconciliation(reconciling) -> None:
     """A row delivered a month late is beyond the look-back: the reconciliation copies it."""
     old = watermark(reconciling) - dt.timedelta(days=30)
     reconciling.add(new_tickets(0, 2, old))
@@ -244,7 +244,7 @@ def test_a_row_older_than_the_look_back_is_found_by_reconciliation(reconciling) 
     reconciling.assert_equal()
 
 
-def test_reconciliation_runs_on_its_schedule(settings, pg_url, tmp_path) -> None:  # noqa: ANN001
+def test_reconciliation_runs_on_its_schedule(settings, pg_url, tmp_path) -> None:
     """Every third sync here (1st, 4th, ...): a delete stays until then, and is gone after it."""
     made = Platform(settings, pg_url, tmp_path, reconcile_every_syncs=3)
     try:
@@ -259,7 +259,7 @@ def test_reconciliation_runs_on_its_schedule(settings, pg_url, tmp_path) -> None
         made.close()
 
 
-def test_a_full_resync_replaces_the_local_copy(platform) -> None:  # noqa: ANN001
+def test_a_full_resync_replaces_the_local_copy(platform) -> None:
     """`python -m cockpit sync --full hotline.tickets`: the store becomes the source again,
     deletes and rows beyond the look-back included."""
     from cockpit.__main__ import parser

@@ -36,7 +36,7 @@ def beijing_now() -> dt.datetime:
 
 def synced_app(
     settings, rows: pd.DataFrame, tmp_path: Path, dataset: str = "hotline.tickets", **sync
-):  # noqa: ANN001, ANN201
+):
     """An app whose `dataset` is synced from a SQLite front-end database holding `rows`."""
     from tests.apps import app_as
 
@@ -59,7 +59,7 @@ def synced_app(
     return app_as(changed)
 
 
-def stored(app, dataset: str = "hotline.tickets") -> pd.DataFrame:  # noqa: ANN001
+def stored(app, dataset: str = "hotline.tickets") -> pd.DataFrame:
     """Every row of the dataset in the local store."""
     hub = app.server.extensions["cockpit_hub"]
     contract = CONTRACTS[dataset]
@@ -71,7 +71,7 @@ def stored(app, dataset: str = "hotline.tickets") -> pd.DataFrame:  # noqa: ANN0
 
 # -- the city's clock, not the server's -------------------------------------------------------
 @pytest.fixture
-def utc_server():  # noqa: ANN201
+def utc_server():
     """The process runs with TZ=UTC (as many servers do), restored afterwards."""
     before = os.environ.get("TZ")
     os.environ["TZ"] = "UTC"
@@ -86,7 +86,7 @@ def utc_server():  # noqa: ANN201
 
 def test_on_a_utc_server_tickets_stamped_minutes_ago_are_not_future(
     settings, tmp_path, utc_server
-) -> None:  # noqa: ANN001
+) -> None:
     """50 tickets stamped ten minutes ago in Beijing time pass on a server whose clock is UTC
     (eight hours behind the data): the check compares with the city's clock."""
     assert time.strftime("%Z") == "UTC"
@@ -98,7 +98,7 @@ def test_on_a_utc_server_tickets_stamped_minutes_ago_are_not_future(
     assert len(stored(app)) == 50
 
 
-def test_the_city_time_zone_comes_from_config(settings, tmp_path) -> None:  # noqa: ANN001
+def test_the_city_time_zone_comes_from_config(settings, tmp_path) -> None:
     """A city configured in Urumqi time (UTC+6) sees Beijing stamps of ten minutes ago as two
     hours ahead: they are quarantined as 未来时间. The zone is the config's, not a constant."""
     city = settings.city.model_copy(update={"timezone": "Asia/Urumqi"})
@@ -126,7 +126,7 @@ def test_an_unknown_time_zone_is_refused_at_start_up() -> None:
 
 
 # -- one bad row ---------------------------------------------------------------------------------
-def test_a_null_key_row_is_quarantined_alone_and_check_reports_it(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_null_key_row_is_quarantined_alone_and_check_reports_it(settings, tmp_path) -> None:
     """A ticket without its id: the other 240 are written, the bad row is kept with its reason
     and key, `cockpit check` and /healthz say the dataset is not ok until it is fixed (a
     row without a key can be followed only by the reconciliation: here every run)."""
@@ -153,7 +153,7 @@ def test_a_null_key_row_is_quarantined_alone_and_check_reports_it(settings, tmp_
         assert report(hub)["datasets"]["hotline.tickets"]["held_back"] is None
 
 
-def test_check_exits_non_zero_while_rows_are_quarantined(settings, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_check_exits_non_zero_while_rows_are_quarantined(settings, tmp_path, monkeypatch) -> None:
     """`python -m cockpit check` prints the dataset and exits 1, not 全部正常 with 0."""
     import cockpit.__main__ as cli
 
@@ -175,7 +175,7 @@ def test_check_exits_non_zero_while_rows_are_quarantined(settings, tmp_path, mon
 # -- a killed run, a busy store --------------------------------------------------------------------
 def test_the_staging_folder_of_a_killed_sync_is_removed_at_the_next_start(
     settings, tmp_path
-) -> None:  # noqa: ANN001
+) -> None:
     """A folder left by a sync whose process is gone goes at once (not a day later); one of
     a sync still running stays."""
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -212,7 +212,7 @@ def _hold_store(path: Path, seconds: float) -> subprocess.Popen:
     return holder
 
 
-def test_a_sync_waits_while_another_process_holds_the_store(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_sync_waits_while_another_process_holds_the_store(settings, tmp_path) -> None:
     """The store held open for longer than one connect's own retries: the sync says so in
     one line, waits with backoff and then writes (instead of dying)."""
     app = synced_app(settings, reference_tickets(30), tmp_path, busy_retry_seconds=60)
@@ -230,7 +230,7 @@ def test_a_sync_waits_while_another_process_holds_the_store(settings, tmp_path) 
     assert sum("被其他进程占用" in line for line in said) == 1
 
 
-def test_a_store_held_too_long_is_reported_not_raised(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_store_held_too_long_is_reported_not_raised(settings, tmp_path) -> None:
     """Past sync.busy_retry_seconds the dataset's run fails with a clear line and the job
     goes on (sync --every keeps its schedule)."""
     app = synced_app(settings, reference_tickets(30), tmp_path, busy_retry_seconds=0)
@@ -276,7 +276,7 @@ def warnings_rows(n: int) -> pd.DataFrame:
     )
 
 
-def test_a_two_million_character_title_is_cut_and_level_nine_is_refused(settings, tmp_path) -> None:  # noqa: ANN001
+def test_a_two_million_character_title_is_cut_and_level_nine_is_refused(settings, tmp_path) -> None:
     """Through a sync: the long title arrives cut to the contract's length with a mark (the
     row is kept), the row with level 9 (levels are 1-4) is quarantined with its reason."""
     rows = warnings_rows(8)
@@ -322,7 +322,7 @@ def test_limits_are_checked_row_by_row() -> None:
 
 def test_sync_every_keeps_its_schedule_while_the_store_is_held(
     settings, tmp_path, monkeypatch
-) -> None:  # noqa: ANN001
+) -> None:
     """`python -m cockpit sync --every 10` with the store held by another process: the run is
     reported and the loop goes on to its next turn instead of dying with a traceback."""
     import cockpit.__main__ as cli

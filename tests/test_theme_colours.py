@@ -16,7 +16,7 @@ COLOUR = re.compile(
 )
 
 
-def declarations(css: str):  # noqa: ANN201
+def declarations(css: str):
     """(property, value) of every declaration, comments left out."""
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
     for block in re.findall(r"\{([^{}]*)\}", css):

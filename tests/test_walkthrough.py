@@ -80,7 +80,7 @@ def echarts_script(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def walked(tmp_path_factory):  # noqa: ANN001, ANN201
+def walked(tmp_path_factory):
     """The walkthrough run once on a temporary folder: (the city's folder, the output)."""
     tmp_path = tmp_path_factory.mktemp("walkthrough")
     city = tmp_path / "jincheng"
@@ -101,7 +101,7 @@ def walked(tmp_path_factory):  # noqa: ANN001, ANN201
     return city, output
 
 
-def test_the_walkthrough_goes_from_an_empty_config_to_the_citys_figures(walked) -> None:  # noqa: ANN001
+def test_the_walkthrough_goes_from_an_empty_config_to_the_citys_figures(walked) -> None:
     city, output = walked
     # The empty config is told what it lacks; the map has the six counties; the config passes;
     # the source and the dataset answer.
@@ -113,7 +113,7 @@ def test_the_walkthrough_goes_from_an_empty_config_to_the_citys_figures(walked) 
     assert "全部正常" in output
 
 
-def test_the_economy_page_shows_the_citys_own_figures(walked) -> None:  # noqa: ANN001
+def test_the_economy_page_shows_the_citys_own_figures(walked) -> None:
     from cockpit.settings import load_settings
     from panels.economy.callbacks import build_indicator
     from tests.apps import running_app

@@ -105,7 +105,7 @@ SHOWN_DRAWN = """(() => {
 
 
 @pytest.fixture(scope="module")
-def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
     """A cockpit server whose wall runs the shipped carousel, each screen SECONDS long."""
     folder = tmp_path_factory.mktemp("wall-server")
     db = folder / "demo.duckdb"
@@ -122,7 +122,7 @@ def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: AN
 
 
 @pytest.fixture(scope="module")
-def browser():  # noqa: ANN201
+def browser():
     """One headless Debian Chromium, its console kept."""
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
@@ -137,14 +137,14 @@ def browser():  # noqa: ANN201
     driver.quit()
 
 
-def current_frame(driver):  # noqa: ANN001, ANN201
+def current_frame(driver):
     """The frame on top of the first tile."""
     return driver.execute_script(
         "return [...document.querySelectorAll('iframe.wall-page.shown')].pop()"
     )
 
 
-def test_every_wall_screen_is_composed_for_1080p(server: Server, browser) -> None:  # noqa: ANN001
+def test_every_wall_screen_is_composed_for_1080p(server: Server, browser) -> None:
     """Each screen of the shipped carousel, as the wall account at 1920x1080: fits without
     scrolling or shrinking, text >= 18 px, headline figures >= 40 px, nothing to click, no
     phone numbers, its title, and a countdown naming the next screen."""
@@ -190,7 +190,7 @@ def test_every_wall_screen_is_composed_for_1080p(server: Server, browser) -> Non
     assert problems == [], "\n".join(problems)
 
 
-def test_wall_screens_scale_whole_on_4k(server: Server, browser) -> None:  # noqa: ANN001
+def test_wall_screens_scale_whole_on_4k(server: Server, browser) -> None:
     """On 3840x2160 the same canvas is scaled 2x: every text twice its 1080p size."""
     size(browser, 3840, 2160)
     browser.get(server.url + "/wall")

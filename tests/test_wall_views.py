@@ -46,7 +46,7 @@ def test_map_legend_runs_from_the_lowest_to_the_highest_reported_county() -> Non
     assert key.children[-1].children == "件"
 
 
-def walk(node):  # noqa: ANN001, ANN201
+def walk(node):
     """Every component and string in a Dash tree."""
     yield node
     children = getattr(node, "children", None)
@@ -59,7 +59,7 @@ def walk(node):  # noqa: ANN001, ANN201
         yield from walk(children)
 
 
-def test_each_wall_view_draws_for_the_city_and_for_a_county_with_nothing_to_click(hub) -> None:  # noqa: ANN001
+def test_each_wall_view_draws_for_the_city_and_for_a_county_with_nothing_to_click(hub) -> None:
     """Every module's wall view, for the whole city and for one county (a wall screen may be
     configured with `county:`): drawn, with no control, link, download or phone number."""
     import re

@@ -23,7 +23,7 @@ def _overview_count(built: dict) -> int:
     return sum(int(s.value) for s in card.stats)
 
 
-def _briefing_count(hub) -> int:  # noqa: ANN001
+def _briefing_count(hub) -> int:
     b = build_briefing(hub, "daily", None, DAY)
     risk = next(s for s in b.sections if s.key == "risk")
     found = re.search(r"在发布风险预警(\d+)条", risk.lines[0])

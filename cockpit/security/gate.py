@@ -96,7 +96,7 @@ class TrustedProxies:
         self.proxied = ProxyFix(app, x_for=hops, x_proto=hops, x_host=hops)
         self.proxies = tuple(proxies)
 
-    def __call__(self, environ: dict, start_response: Callable) -> Any:  # noqa: ANN401
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
         """Route the request through ProxyFix only when it came from a proxy."""
         if in_networks(environ.get("REMOTE_ADDR", ""), self.proxies):
             return self.proxied(environ, start_response)
@@ -226,7 +226,7 @@ class Gate:
         self._unauth_skipped = 0
 
     # -- helpers --------------------------------------------------------------------------------
-    def store(self):  # noqa: ANN201
+    def store(self):
         """The cockpit's own database."""
         from cockpit.store import get_store
 
@@ -244,7 +244,7 @@ class Gate:
                 {"method": request.method, **(detail or {})},
                 user_id=principal.user_id,
             )
-        except Exception:  # noqa: BLE001 - the refusal stands even if the log is down
+        except Exception:
             log.exception("could not audit a denial")
         messages = {
             401: "未登录或会话已过期，请重新登录",
@@ -280,7 +280,7 @@ class Gate:
             detail["not_recorded_before"] = skipped
         try:
             audit.record(audit.DENIED, request.path[:300], "no_session", detail, user_id="-")
-        except Exception:  # noqa: BLE001 - the refusal stands even if the log is down
+        except Exception:
             log.exception("could not audit a request without a session")
 
     def no_county(self) -> Response:
@@ -383,7 +383,7 @@ class Gate:
                     user_id=user.username if user else str(session.user_id),
                     role=user.role if user else "",
                 )
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("could not audit a session end")
             return None
         return user

@@ -338,9 +338,9 @@ def register(server: Flask, gate: Any) -> None:
     oidc.register(server, gate)
 
     @server.errorhandler(404)
-    def not_found(_exc: Exception) -> Any:  # noqa: ANN401
+    def not_found(_exc: Exception) -> Any:
         return Response("页面不存在", status=404, mimetype="text/plain")
 
     @server.errorhandler(500)
-    def server_error(_exc: Exception) -> Any:  # noqa: ANN401
+    def server_error(_exc: Exception) -> Any:
         return Response("服务器内部错误，已记录，请稍后重试", status=500, mimetype="text/plain")

@@ -53,7 +53,7 @@ _writes_lock = threading.Lock()
 
 
 def _count_write() -> None:
-    global _writes  # noqa: PLW0603 - one counter per process, by design
+    global _writes
     with _writes_lock:
         _writes += 1
 

@@ -195,7 +195,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("admin-counties", "options"),
         Input("admin-role", "value"),
     )
-    def county_choices(_role):  # noqa: ANN001, ANN202
+    def county_choices(_role):
         return [{"label": c.name, "value": c.code} for c in hub.settings.city.counties]
 
     @app.callback(
@@ -209,7 +209,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("admin-version", "data"),
         prevent_initial_call=True,
     )
-    def act(*args):  # noqa: ANN002, ANN202
+    def act(*args):
         username, display, role, counties, version = args[len(BUTTONS) :]
         if not isinstance(ctx.triggered_id, str):
             return no_update, no_update
@@ -225,7 +225,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         return _message(text, ok), (version or 0) + (1 if ok else 0)
 
     @app.callback(Output("admin-users", "children"), Input("admin-version", "data"))
-    def show_users(_version):  # noqa: ANN001, ANN202
+    def show_users(_version):
         return users_table(hub)
 
     @app.callback(
@@ -235,7 +235,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("admin-audit-action", "value"),
         State("admin-audit-user", "value"),
     )
-    def show_audit(_n, _version, action, user):  # noqa: ANN001, ANN202
+    def show_audit(_n, _version, action, user):
         return audit_table(
             hub,
             action if isinstance(action, str) else None,
@@ -247,7 +247,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("admin-audit-verify", "n_clicks"),
         prevent_initial_call=True,
     )
-    def verify(_n):  # noqa: ANN001, ANN202
+    def verify(_n):
         if not current_principal().can(READ_AUDIT):
             return _message("当前账号无审计日志查看权限", False)
         from flask import current_app

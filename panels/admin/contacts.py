@@ -193,7 +193,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("admin-contact-pick", "options"),
         Input("admin-contact-version", "data"),
     )
-    def show(_version):  # noqa: ANN001, ANN202
+    def show(_version):
         if not current_principal().can(MANAGE_CONTACTS):
             return contacts_table(hub), []
         people = directory.listing(get_store(hub), include_inactive=True)
@@ -212,7 +212,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("admin-contact-order", "value"),
         Input("admin-contact-pick", "value"),
     )
-    def pick(contact_id):  # noqa: ANN001, ANN202
+    def pick(contact_id):
         """Fill the form with the chosen contact, or an empty one for a new contact (also on
         first load, so 所属区域 starts at the city rather than empty)."""
         if not current_principal().can(MANAGE_CONTACTS):
@@ -243,7 +243,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("admin-contact-version", "data"),
         prevent_initial_call=True,
     )
-    def act(*args):  # noqa: ANN002, ANN202
+    def act(*args):
         values = args[len(BUTTONS) :]
         contact_id, *texts, county, status, order, version = values
         if not isinstance(ctx.triggered_id, str):

@@ -174,7 +174,7 @@ def build_briefing(
             continue
         try:
             section = make()
-        except Exception as exc:  # noqa: BLE001 - one failing module must not lose the others
+        except Exception as exc:
             section = Section(key, title, error=f"本部分生成失败（{type(exc).__name__}）")
         section.key, section.title = key, title
         if section.error and not section.lines:

@@ -100,7 +100,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("filter-county", "value"),
         Input("filter-period", "value"),
     )
-    def update(kind, county, period):  # noqa: ANN001, ANN202
+    def update(kind, county, period):
         """The briefing for the kind, county and 统计期 chosen."""
         v = view(hub, kind, county, period)
         return v["title"], v["meta"], v["demo"], v["body"], v["message"]
@@ -115,7 +115,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("filter-period", "value"),
         prevent_initial_call=True,
     )
-    def download(docx_clicks, pdf_clicks, kind, county, period):  # noqa: ANN001, ANN202
+    def download(docx_clicks, pdf_clicks, kind, county, period):
         """Download the briefing as Word or PDF."""
         if not (docx_clicks or pdf_clicks):
             return no_update, no_update

@@ -76,7 +76,7 @@ def to_docx(b: Briefing, generated: dt.datetime | None = None) -> bytes:
 
     doc = Document()
 
-    def run_font(run, east_asia: str, size: float, bold: bool = False, colour=None) -> None:  # noqa: ANN001
+    def run_font(run, east_asia: str, size: float, bold: bool = False, colour=None) -> None:
         run.font.size = Pt(size)
         run.font.bold = bold
         run.font.name = east_asia
@@ -134,7 +134,7 @@ def pdf_font() -> tuple[str, bool]:
         try:
             pdfmetrics.registerFont(TTFont(PDF_FONT_EMBEDDED, path, subfontIndex=index))
             return PDF_FONT_EMBEDDED, True
-        except Exception as exc:  # noqa: BLE001 - a damaged font file must not stop the briefing
+        except Exception as exc:
             log.warning("PDF font %s unusable (%s); falling back to STSong-Light", path, exc)
     else:
         log.warning(
@@ -157,7 +157,7 @@ def to_pdf(b: Briefing, generated: dt.datetime | None = None) -> bytes:
     font, embedded = pdf_font()
     red = colors.Color(*(c / 255 for c in RED))
 
-    def style(name: str, size: float, **kw) -> ParagraphStyle:  # noqa: ANN003
+    def style(name: str, size: float, **kw) -> ParagraphStyle:
         return ParagraphStyle(
             name, fontName=font, fontSize=size, leading=size * 1.6, wordWrap="CJK", **kw
         )

@@ -160,7 +160,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("contacts-search", "value"),
         Input("filter-county", "value"),
     )
-    def fill(search, text, county):  # noqa: ANN001, ANN202
+    def fill(search, text, county):
         try:
             contacts = visible_contacts(hub)
         except StoreError as exc:

@@ -68,6 +68,6 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("data_quality-note", "children"),
         Input("url", "pathname"),
     )
-    def show(pathname):  # noqa: ANN001, ANN202
+    def show(pathname):
         """The table, for whoever may open the page (the gate checks the page right)."""
         return build_table(hub)

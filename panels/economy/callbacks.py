@@ -456,7 +456,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("economy-indicator", "data"),
     )
     @cached_output(hub, "economy-page")
-    def update_page(period, county, indicator_id):  # noqa: ANN001, ANN202
+    def update_page(period, county, indicator_id):
         """Indicator grid, table and briefing for the period and place."""
         if not period:
             return (no_update,) * 11
@@ -489,7 +489,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input({"type": "economy-card", "index": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
-    def choose_indicator(clicks):  # noqa: ANN001, ANN202
+    def choose_indicator(clicks):
         """A click on a card chooses its indicator (re-rendered cards, with no click, do not)."""
         triggered = ctx.triggered_id
         if not isinstance(triggered, dict) or not any(clicks or []):
@@ -505,7 +505,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State({"type": "economy-card", "index": ALL}, "className"),
         prevent_initial_call=True,
     )
-    def mark_chosen(indicator_id, card_ids, classes):  # noqa: ANN001, ANN202
+    def mark_chosen(indicator_id, card_ids, classes):
         """Outline the chosen indicator's card."""
         chosen = chosen_indicator(hub, indicator_id).id
         out = []
@@ -532,7 +532,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("economy-trend-mode", "value"),
     )
     @cached_output(hub, "economy-indicator")
-    def update_indicator(period, county, indicator_id, mode):  # noqa: ANN001, ANN202
+    def update_indicator(period, county, indicator_id, mode):
         """Trend, ranking and map of the chosen indicator."""
         if not period:
             return (no_update,) * 11
@@ -562,7 +562,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("economy-back", "n_clicks"),
         prevent_initial_call=True,
     )
-    def pick_county(map_click, ranking_click, back):  # noqa: ANN001, ANN202
+    def pick_county(map_click, ranking_click, back):
         """A click on the map or the ranking opens that county; the breadcrumb returns to 全市."""
         if ctx.triggered_id == "economy-back":
             return CITY_WIDE if back and current_principal().whole_city else no_update
@@ -578,7 +578,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("filter-county", "value"),
         prevent_initial_call=True,
     )
-    def export_table(csv_clicks, xlsx_clicks, period, county):  # noqa: ANN001, ANN202
+    def export_table(csv_clicks, xlsx_clicks, period, county):
         """Download the indicator table as CSV or Excel."""
         if not period or not (csv_clicks or xlsx_clicks):
             return no_update

@@ -220,7 +220,7 @@ def _unbroken_tail(values: pd.Series) -> pd.Series:
     return pd.Series(array[start:])
 
 
-def _fit(values: pd.Series, spec: dict):  # noqa: ANN202 - a statsmodels results object
+def _fit(values: pd.Series, spec: dict):
     """Fit an ETS model quietly; None when it does not converge to anything usable."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # heavy: import on use
 

@@ -266,7 +266,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             "seen": State("emergency-seen", "data"),
         },
     )
-    def refresh(county, selected, tick, poke, layers, viewport, snapshot, seen):  # noqa: ANN001, ANN202
+    def refresh(county, selected, tick, poke, layers, viewport, snapshot, seen):
         """Build the screen and send what changed since the browser's snapshot."""
         place = None if county in (None, CITY_WIDE) else county
         k = 2.0 if viewport == 2 else 1.0
@@ -286,7 +286,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("emergency-announced", "data"),
         prevent_initial_call=True,
     )
-    def select(click, _items, _view, announced):  # noqa: ANN001, ANN202
+    def select(click, _items, _view, announced):
         """Remember the event the user chose (the refresh then shows its details)."""
         value = ctx.triggered[0]["value"] if ctx.triggered else None
         chosen = selection_from(ctx.triggered_id, value, click, announced)
@@ -302,7 +302,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("emergency-live", "disabled"),
         prevent_initial_call=True,
     )
-    def watch(_n, county, live_disabled):  # noqa: ANN001, ANN202
+    def watch(_n, county, live_disabled):
         """With nothing active, one count of active events; wake the screen if there is one."""
         if live_disabled is False:
             raise PreventUpdate

@@ -557,7 +557,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             *extra,
         )
         @cached_output(hub, f"hotline-{key}")  # sections that read personal data never are
-        def update(period, county, *args):  # noqa: ANN001, ANN202
+        def update(period, county, *args):
             """The panel for the selected period and county."""
             if not valid_period(period):
                 return no_update, no_update, no_update
@@ -577,7 +577,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("hotline-volume-granularity", "value"),
     )
     @cached_output(hub, "hotline-volume")
-    def update_volume(period, county, granularity):  # noqa: ANN001, ANN202
+    def update_volume(period, county, granularity):
         """Tickets over time at the chosen granularity."""
         if not valid_period(period):
             return no_update, no_update, no_update
@@ -590,7 +590,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         *filters,
     )
     @cached_output(hub, "hotline-pattern")
-    def update_pattern(period, county):  # noqa: ANN001, ANN202
+    def update_pattern(period, county):
         """Weekday and hour pattern."""
         if not valid_period(period):
             return no_update, no_update, no_update
@@ -605,7 +605,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         *filters,
     )
     @cached_output(hub, "hotline-categories")
-    def update_categories(period, county):  # noqa: ANN001, ANN202
+    def update_categories(period, county):
         """Category tree, appeal types and channels."""
         if not valid_period(period):
             return (no_update,) * 5
@@ -624,7 +624,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("hotline-map-measure", "value"),
     )
     @cached_output(hub, "hotline-map")
-    def update_map(period, county, metric, measure):  # noqa: ANN001, ANN202
+    def update_map(period, county, metric, measure):
         """County map and ranking."""
         if not valid_period(period):
             return (no_update,) * 4
@@ -642,7 +642,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("hotline-volume-granularity", "value"),
         prevent_initial_call=True,
     )
-    def set_drill(_buttons, _map, _categories, _volume, _appeals, _channels, granularity):  # noqa: ANN001, ANN202
+    def set_drill(_buttons, _map, _categories, _volume, _appeals, _channels, granularity):
         """A click on any number makes it the list's subject."""
         for item in ctx.triggered:
             prop = item["prop_id"].rsplit(".", 1)[0]
@@ -658,7 +658,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("hotline-drill", "data"),
         State("filter-period", "value"),
     )
-    def update_variants(key, period):  # noqa: ANN001, ANN202
+    def update_variants(key, period):
         """The lists the chosen number offers (逾期办结, 超期未办结, ...)."""
         if not valid_period(period):
             return no_update, no_update
@@ -677,7 +677,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("hotline-list-next", "n_clicks"),
         State("hotline-list-page", "data"),
     )
-    def update_list(key, variant, period, county, _prev, _next, page):  # noqa: ANN001, ANN202
+    def update_list(key, variant, period, county, _prev, _next, page):
         """One page of the tickets behind the chosen number, masked on the server."""
         if not valid_period(period):
             return (no_update,) * 5
@@ -692,7 +692,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("hotline-unmask-reason", "value"),
         prevent_initial_call=True,
     )
-    def unmask(_clicks, ticket_id, reason):  # noqa: ANN001, ANN202
+    def unmask(_clicks, ticket_id, reason):
         """One ticket's personal information, if the server allows it (and records it)."""
         outcome = reveal(hub, ticket_id, reason)
         if outcome.fields is None:

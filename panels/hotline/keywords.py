@@ -35,7 +35,7 @@ def stop_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _cut():  # noqa: ANN202 - rjieba.cut
+def _cut():
     # jieba-rs (rjieba): jieba's own dictionary and algorithm, the same words, but its
     # dictionary takes about 30 MB of a worker's memory where Python jieba's takes 85 MB,
     # and it segments some 20 times faster. Imported on first use, not at start-up.

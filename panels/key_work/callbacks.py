@@ -209,7 +209,7 @@ def build_detail(hub: DataHub, subject: str | None, today: dt.date) -> tuple[lis
     return children, closed or not allowed
 
 
-def _task_header(task: dict, today: dt.date, cfg, names: dict) -> list:  # noqa: ANN001
+def _task_header(task: dict, today: dt.date, cfg, names: dict) -> list:
     start, deadline = pd.Timestamp(task["start_date"]).date(), pd.Timestamp(task["deadline"]).date()
     elapsed = elapsed_share(start, deadline, today)
     feedback = task.get("last_feedback_date")
@@ -243,7 +243,7 @@ def _task_header(task: dict, today: dt.date, cfg, names: dict) -> list:  # noqa:
     ]
 
 
-def _case_header(case, cfg, names: dict) -> list:  # noqa: ANN001
+def _case_header(case, cfg, names: dict) -> list:
     state = "已办结确认" if not case.is_open else supervision.level_name(cfg, case.level)
     return [
         html.Div(
@@ -295,7 +295,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("key_work-limit", "data"),
         State("key_work-selected", "data"),
     )
-    def update_tasks(county, light_filter, _refresh, limit, selected):  # noqa: ANN001, ANN202
+    def update_tasks(county, light_filter, _refresh, limit, selected):
         """Counts, charts and the task list for the selected county."""
         built = build_tasks(
             hub,
@@ -321,7 +321,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("key_work-limit", "data"),
         prevent_initial_call=True,
     )
-    def show_more(clicks, limit):  # noqa: ANN001, ANN202
+    def show_more(clicks, limit):
         """显示更多: another page of tasks."""
         return (limit or PAGE) + PAGE if clicks else no_update
 
@@ -332,7 +332,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("filter-county", "value"),
         Input("key_work-refresh", "data"),
     )
-    def update_signals(period, county, _refresh):  # noqa: ANN001, ANN202
+    def update_signals(period, county, _refresh):
         """The current signals, each with its 转督办 button."""
         if not period:
             return no_update, no_update
@@ -344,7 +344,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("filter-county", "value"),
         Input("key_work-refresh", "data"),
     )
-    def update_cases(county, _refresh):  # noqa: ANN001, ANN202
+    def update_cases(county, _refresh):
         """Items opened from signals."""
         return build_cases(hub, screen_county(county))
 
@@ -353,7 +353,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input({"type": "key_work-open", "subject": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
-    def select(_clicks):  # noqa: ANN001, ANN202
+    def select(_clicks):
         """督办 on a row selects that task or case."""
         subject = ids.triggered_key(ctx.triggered_id, "subject")
         if not _clicked() or subject is None:
@@ -367,7 +367,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("key_work-selected", "data"),
         Input("key_work-refresh", "data"),
     )
-    def show_detail(subject, _refresh):  # noqa: ANN001, ANN202
+    def show_detail(subject, _refresh):
         """The selected task or case with its timeline; the form is off where acting is not allowed."""
         children, disabled = build_detail(hub, subject, clock.today())
         from cockpit.store.schema import ACTIONS
@@ -403,7 +403,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("key_work-request-key", "data"),
         prevent_initial_call=True,
     )
-    def submit(clicks, subject, action, comment, refresh, request_key):  # noqa: ANN001, ANN202
+    def submit(clicks, subject, action, comment, refresh, request_key):
         """Record the action; the user is told whether it was saved."""
         if not clicks:
             return no_update, no_update, no_update
@@ -422,7 +422,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("key_work-refresh", "data"),
         prevent_initial_call=True,
     )
-    def promote(_clicks, period, county, refresh):  # noqa: ANN001, ANN202
+    def promote(_clicks, period, county, refresh):
         """转督办: open a supervision item from the clicked signal."""
         key = ids.triggered_key(ctx.triggered_id, "key")
         if not _clicked() or key is None or not period:

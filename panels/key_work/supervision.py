@@ -170,12 +170,12 @@ def _act(
     return Outcome(True, text, done.case_id)
 
 
-def _audit_hook(record: object | None):  # noqa: ANN202
+def _audit_hook(record: object | None):
     """The store's in-transaction hook writing `record` (an audit.InTransaction) for the action."""
     if record is None:
         return None
 
-    def write(conn, done) -> None:  # noqa: ANN001
+    def write(conn, done) -> None:
         record.write(conn, case=done.case_id, level_after=done.level_after)
 
     return write

@@ -128,7 +128,7 @@ def _metric_values(hub: DataHub, metric: str, period: str) -> tuple[dict, dict, 
     return values, texts, f"12345受理量（{month_label(period)}，件）", _note(result)
 
 
-def _note(result) -> str:  # noqa: ANN001
+def _note(result) -> str:
     from cockpit.components import result_state_text
 
     if result.error:
@@ -151,7 +151,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("filter-county", "value"),
     )
     @cached_output(hub, "overview-cards")
-    def update_overview(period, county):  # noqa: ANN001, ANN202
+    def update_overview(period, county):
         """Headlines and attention list for the selected period and county."""
         if not period:
             return no_update, no_update, no_update, no_update
@@ -177,7 +177,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("overview-map-measure", "value"),
     )
     @cached_output(hub, "overview-map")
-    def update_map(metric, period, county, measure):  # noqa: ANN001, ANN202
+    def update_map(metric, period, county, measure):
         """The county map coloured by the chosen metric (总量 or 每万人), the selected county
         outlined."""
         if not period:
@@ -196,7 +196,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         return maps.map_values(figure, path), title, note
 
     @app.callback(Output("overview-contact", "children"), Input("filter-county", "value"))
-    def county_contact(county):  # noqa: ANN001, ANN202
+    def county_contact(county):
         """With a county on screen, one tap to the people who answer for it (一键直联)."""
         name = hub.settings.city.county_names.get(screen_county(county) or "")
         return contact_link(f"county:{county}", f"联系{name}负责人") if name else None
@@ -206,7 +206,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("overview-map", "clickData"),
         prevent_initial_call=True,
     )
-    def click_county(click):  # noqa: ANN001, ANN202
+    def click_county(click):
         """Clicking a county filters the screen to it (the 区域 selector returns to 全市)."""
         code = county_from_click(click)
         return code if code else no_update

@@ -146,7 +146,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("risk-map-measure", "value"),
         State("url", "search"),
     )
-    def update_screen(period, county, levels, domain, _refresh, measure, search):  # noqa: ANN001, ANN202
+    def update_screen(period, county, levels, domain, _refresh, measure, search):
         """The screen for the selected period and county."""
         if not period:
             return (no_update,) * 7
@@ -177,7 +177,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("filter-county", "value"),
     )
     @cached_output(hub, "risk-trend")  # the screen itself shows acknowledgements: not cached
-    def update_trend(period, county):  # noqa: ANN001, ANN202
+    def update_trend(period, county):
         """The trend of new and lifted warnings."""
         if not period:
             return no_update, no_update
@@ -193,7 +193,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("risk-refresh", "data"),
         prevent_initial_call=True,
     )
-    def acknowledge(_clicks, period, county, refresh):  # noqa: ANN001, ANN202
+    def acknowledge(_clicks, period, county, refresh):
         """签收 the clicked warning; the user is told whether it was recorded."""
         clicked = any(t.get("value") for t in ctx.triggered or [])
         warning_id = ids.triggered_key(ctx.triggered_id, "warning")
@@ -213,7 +213,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("risk-map", "clickData"),
         prevent_initial_call=True,
     )
-    def clickscreen_county(click):  # noqa: ANN001, ANN202
+    def clickscreen_county(click):
         """Clicking a county (or a warning in it) filters the screen to that county."""
         points = (click or {}).get("points") or []
         value = points[0].get("customdata") if points else None
