@@ -626,28 +626,35 @@ def b3(url: str, baseline: float, periods: tuple[str, ...], cookies: dict, turns
     """Uncached callbacks (cache off) as the page sends them: /hotline opened signed in, its
     callbacks fired in waves of up to 6 at once (what Chromium sends to one host) at the 2
     workers; per-callback p95 over every wave, and the KPI callback for the whole city
-    against the same for one county, the two taking turns (whole city, county, ...)."""
+    against the same for one county, the two taking turns (whole city, county, ...). The
+    same visits one callback at a time (B3's former setting) take turns with them, so the
+    cost of sharing the workers' cores is a ratio of one run."""
     from cockpit.shell import CITY_WIDE
 
-    times: list[float] = []
+    times: dict[int, list[float]] = {1: [], B3_AT_ONCE: []}
     kpi: dict[str, list[float]] = {"city": [], "county": []}
     for _ in range(turns):
         for period in periods:
             for place in ("city", "county"):
                 county = CITY_WIDE if place == "city" else B3_COUNTY
-                visit = _timed_visit(url, "/hotline", period, county, cookies)
-                times += [seconds for _, _, seconds in visit]
-                kpi[place] += [
-                    s for out, asked, s in visit if asked and out.startswith("..hotline-kpis.")
-                ][:1]
-    times.sort()
-    p95 = times[max(0, int(len(times) * 0.95) - 1)]
+                for at_once in (B3_AT_ONCE, 1):
+                    visit = _timed_visit(url, "/hotline", period, county, cookies, at_once)
+                    times[at_once] += [seconds for _, _, seconds in visit]
+                    if at_once == B3_AT_ONCE:
+                        kpi[place] += [
+                            s
+                            for out, asked, s in visit
+                            if asked and out.startswith("..hotline-kpis.")
+                        ][:1]
+    p95, alone = (_p95(times[n]) for n in (B3_AT_ONCE, 1))
     city, county = (statistics.median(kpi[p]) for p in ("city", "county"))
     return {
-        "callbacks_timed": len(times),
+        "callbacks_timed": len(times[B3_AT_ONCE]),
         "at_once": B3_AT_ONCE,
-        "p50_ms": round(statistics.median(times) * 1000, 1),
+        "p50_ms": round(statistics.median(times[B3_AT_ONCE]) * 1000, 1),
         "p95_ms": round(p95 * 1000, 1),
+        "one_at_a_time_p95_ms": round(alone * 1000, 1),
+        "p95_at_once_to_one_at_a_time": round(p95 / alone, 2),
         "raw_group_by_ms": round(baseline * 1000, 1),
         "p95_ratio_to_raw_group_by": round(p95 / baseline, 2),
         "kpi_whole_city_ms": round(city * 1000, 1),
@@ -659,20 +666,25 @@ def b3(url: str, baseline: float, periods: tuple[str, ...], cookies: dict, turns
     }
 
 
+def _p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[max(0, int(len(ordered) * 0.95) - 1)]
+
+
 B3_AT_ONCE = 6  # requests Chromium keeps open to one host (HTTP/1.1): a page's wave
 
 
 def _timed_visit(
-    url: str, path: str, period: str, county: str, cookies: dict
+    url: str, path: str, period: str, county: str, cookies: dict, at_once: int = B3_AT_ONCE
 ) -> list[tuple[str, bool, float]]:
     """(output, for the asked filters, seconds) of each callback of a page opened signed in
     from a link with a period and county, fired as the browser fires them: each wave's
-    callbacks B3_AT_ONCE at a time. The first wave still has the selectors' defaults (the
+    callbacks `at_once` at a time. The first wave still has the selectors' defaults (the
     URL sets them in the next): "for the asked filters" tells those apart."""
     from bench import client
     from cockpit.shell import make_search
 
-    browser = client.Browser(url, parallel=B3_AT_ONCE)
+    browser = client.Browser(url, parallel=at_once)
     browser.session.cookies.update(cookies)
     times: list[tuple[str, bool, float]] = []
     original = browser._fire
