@@ -71,25 +71,26 @@ class Browser:
             self._deps = self.session.get(self.base + "/_dash-dependencies", timeout=60).json()
         return self._deps
 
-    def open(self, path: str, first_visit: bool = True) -> Visit:
-        """Open a page; on a first visit also fetch the HTML and the layout, as a browser does."""
+    def open(self, path: str, first_visit: bool = True, search: str = "") -> Visit:
+        """Open a page (with a query string, as a link gives it: "?period=...&county=..."); on
+        a first visit also fetch the HTML and the layout, as a browser does."""
         visit = Visit(path)
         started = time.perf_counter()
         try:
             if first_visit or not hasattr(self, "_layout"):
-                self.session.get(self.base + path, timeout=60).raise_for_status()
+                self.session.get(self.base + path + search, timeout=60).raise_for_status()
                 self._layout = self.session.get(self.base + "/_dash-layout", timeout=60).json()
-            self._run(path, visit)
+            self._run(path, visit, search)
         except requests.RequestException as exc:
             visit.errors.append(f"{type(exc).__name__}: {exc}"[:200])
         visit.seconds = time.perf_counter() - started
         return visit
 
-    def _run(self, path: str, visit: Visit) -> None:
+    def _run(self, path: str, visit: Visit, search: str = "") -> None:
         props: dict[str, dict] = {}
         _walk(self._layout, props)
         props.setdefault("url", {})
-        props["url"].update({"pathname": path, "search": "", "href": self.base + path})
+        props["url"].update({"pathname": path, "search": search, "href": self.base + path + search})
         fired: set[tuple] = set()
         eligible = [
             d
