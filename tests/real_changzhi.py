@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from cockpit.settings import DatasetBinding, Settings
@@ -56,12 +55,11 @@ def economy_rows(extra: list[dict] | None = None) -> pd.DataFrame:
 
 def tickets(settings: Settings, n: int = 3000) -> pd.DataFrame:
     """12345 tickets over the three calendar years up to TICKETS_END."""
-    from data_sources.demo_data import hotline_tickets
+    from data_sources.demo_data import ticket_blocks
 
     counties = [c.code for c in settings.city.counties]
-    return hotline_tickets(
-        np.random.default_rng(18), counties, settings.city.county_names, n, TICKETS_END
-    )
+    blocks = ticket_blocks(18, counties, settings.city.county_names, n, pd.Timestamp(TICKETS_END))
+    return pd.concat(list(blocks), ignore_index=True)
 
 
 def real_settings(

@@ -122,6 +122,8 @@ def test_the_briefings_hot_words_are_topics_not_stop_words(hub, monkeypatch) -> 
     assert "燃气" in named
     assert not {"不足", "做饭", "压力", "困难"} & set(named), named
     # Without the stop list these very words lead the line (what the issue saw): the data
-    # carries them, so the assertion above can fail.
+    # carries them, so the assertion above can fail. The word-count rollup is built with the
+    # shipped stop list, so the check reads the tickets' texts as the page did before it.
     monkeypatch.setattr(keywords, "stop_words", frozenset)
+    monkeypatch.setattr(type(hub), "query_rollup", lambda *args, **kwargs: None)
     assert {"不足", "做饭", "压力", "困难"} <= set(_hot_words(hub))

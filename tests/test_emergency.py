@@ -444,7 +444,10 @@ def test_response_level_and_casualties_come_from_the_active_events(screen_app, t
     active = _active_truth(truth)
     started = active[active.response_level.notna()].sort_values("response_level")
     texts = _texts(view.sections["response"])
-    assert texts[1] == f"{'ⅠⅡⅢⅣ'[int(started.response_level.iloc[0]) - 1]}级响应"
+    if started.empty:  # the demo's active events may all be Ⅳ级, where no response is started
+        assert texts[1] == "未启动"
+    else:
+        assert texts[1] == f"{'ⅠⅡⅢⅣ'[int(started.response_level.iloc[0]) - 1]}级响应"
     summary = _texts(view.sections["summary"])
     assert summary[summary.index("死亡") + 1] == str(int(active.deaths.sum()))
     assert summary[summary.index("受伤") + 1] == str(int(active.injuries.sum()))
