@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cockpit.ids import pattern_id
 from cockpit.scope import Principal
 from cockpit.settings import ConfigError, Indicator, Target, load_settings
 from cockpit.store import get_store
@@ -553,17 +552,10 @@ def test_promote_over_http_writes_the_item(kw_app, settings) -> None:
     with kw_app.server.test_request_context("/"):
         signals = build_signals(_hub(kw_app), PERIOD, None, today_local())["signals"]
     economy = next(s for s in signals if s.kind == "economy")
-    inputs = [
-        [
-            {
-                "id": pattern_id("key_work-promote", key=s.key),
-                "property": "n_clicks",
-                "value": 1 if s is economy else 0,
-            }
-            for s in signals
-        ]
-    ]
-    changed = _pattern_id(**pattern_id("key_work-promote", key=economy.key)) + ".n_clicks"
+    # The browser's click on its 转督办 names the signal in the store (cockpit.clicks).
+    clicked = {"key": economy.key, "at": 1765000000000}
+    inputs = [{"id": "key_work-promote-key", "property": "data", "value": clicked}]
+    changed = "key_work-promote-key.data"
     response = _post(
         kw_app,
         "key_work-signal-message.children",
