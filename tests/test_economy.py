@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from typing import Any
 
 import pandas as pd
 import pytest
 
 from cockpit import shell
-from cockpit.ids import decode_key, pattern_id
+from cockpit.ids import decode_key
 from cockpit.settings import ConfigError, DatasetBinding, load_settings
 from panels.economy.callbacks import build_indicator, build_page
 from tests.dash_requests import answer, callback_body
@@ -297,48 +296,6 @@ def test_indicator_callback_over_http_returns_trend_ranking_and_map(app):
     assert the_map["geometry"].startswith("/assets/cockpit-map-geometry/")
     modes = response["economy-trend-mode"]["options"]
     assert modes[1]["disabled"] is False  # 固定资产投资 is a flow: 当月 values can be derived
-
-
-def test_clicking_the_ranking_or_map_opens_the_county_and_the_crumb_returns(app):
-    """A click carrying a county code selects it; the breadcrumb's city goes back to 全市."""
-    values = {
-        "economy-map.clickData": None,
-        "economy-ranking.clickData": {"points": [{"customdata": COUNTY, "y": "潞州区"}]},
-        "economy-back.n_clicks": 0,
-    }
-    key = "filter-county.value"
-    response = _post(app, key, values, ["economy-ranking.clickData"])
-    assert response["filter-county"]["value"] == COUNTY
-    values["economy-map.clickData"] = {"points": [{"customdata": ["140404"]}]}
-    response = _post(app, key, values, ["economy-map.clickData"])
-    assert response["filter-county"]["value"] == "140404"
-    values["economy-back.n_clicks"] = 1
-    response = _post(app, key, values, ["economy-back.n_clicks"])
-    assert response["filter-county"]["value"] == shell.CITY_WIDE
-
-
-def test_clicking_a_card_chooses_its_indicator(app, settings):
-    """A card's click puts its indicator in the store; re-rendered cards (no click) do not."""
-    ids = [pattern_id("economy-card", index=i.id) for i in settings.indicators]
-    clicks = [
-        {
-            "id": cid,
-            "property": "n_clicks",
-            "value": 1 if decode_key(cid["index"]) == "retail" else 0,
-        }
-        for cid in ids
-    ]
-    changed = [
-        json.dumps(pattern_id("economy-card", index="retail"), sort_keys=True).replace(" ", "")
-        + ".n_clicks"
-    ]
-    pattern = json.dumps({"index": ["ALL"], "type": "economy-card"}).replace(" ", "")
-    response = _post(app, "economy-indicator.data", {f"{pattern}.n_clicks": clicks}, changed)
-    assert response["economy-indicator"]["data"] == "retail"
-    for click in clicks:
-        click["value"] = 0  # the grid was drawn again: new cards, no click
-    again = _post(app, "economy-indicator.data", {f"{pattern}.n_clicks": clicks}, changed)
-    assert "economy-indicator" not in again
 
 
 def test_export_over_http_gives_csv_with_bom_and_excel(app, settings, truth):

@@ -472,16 +472,18 @@ def _every_callback_body(app: Any) -> list[str]:
             body = _post(app, "hotline-list-title.children", values, [changed])
             bodies.append(json.dumps(body, ensure_ascii=False))
     posted.add(list_key)
-    wildcard = '{"key":["ALL"],"type":"hotline-drill"}.n_clicks'
-    button = pattern_id("hotline-drill", key="kpi|on_time")
-    click = {"id": button, "property": "n_clicks", "value": 1}
+    # The numbers' buttons set the drill in the browser (cockpit.clicks); a chart's click
+    # still comes here.
     clicked = _post(
         app,
         "hotline-drill.data",
-        {wildcard: [click]},
-        [json.dumps(button, sort_keys=True, separators=(",", ":")) + ".n_clicks"],
+        {
+            "hotline-map.clickData": {"points": [{"customdata": [COUNTY]}]},
+            "hotline-volume-granularity.value": "day",
+        },
+        ["hotline-map.clickData"],
     )
-    assert clicked["response"]["hotline-drill"]["data"] == "kpi|on_time"
+    assert clicked["response"]["hotline-drill"]["data"] == f"county|{COUNTY}"
     bodies.append(json.dumps(clicked, ensure_ascii=False))
     posted.add(drill_key)
     assert posted == keys  # every server-side callback of the module was asked

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cockpit.ids import pattern_id
 from cockpit.scope import Principal
 from cockpit.settings import ConfigError, Indicator, Target, load_settings
 from cockpit.store import get_store
@@ -553,17 +552,10 @@ def test_promote_over_http_writes_the_item(kw_app, settings) -> None:
     with kw_app.server.test_request_context("/"):
         signals = build_signals(_hub(kw_app), PERIOD, None, today_local())["signals"]
     economy = next(s for s in signals if s.kind == "economy")
-    inputs = [
-        [
-            {
-                "id": pattern_id("key_work-promote", key=s.key),
-                "property": "n_clicks",
-                "value": 1 if s is economy else 0,
-            }
-            for s in signals
-        ]
-    ]
-    changed = _pattern_id(**pattern_id("key_work-promote", key=economy.key)) + ".n_clicks"
+    # The browser's click on its 转督办 names the signal in the store (cockpit.clicks).
+    clicked = {"key": economy.key, "at": 1765000000000}
+    inputs = [{"id": "key_work-promote-key", "property": "data", "value": clicked}]
+    changed = "key_work-promote-key.data"
     response = _post(
         kw_app,
         "key_work-signal-message.children",
@@ -601,3 +593,31 @@ def test_submit_over_http_records_the_action(kw_app, truth) -> None:
         store = get_store(_hub(kw_app))
         [action] = store.actions(store.case_for_task(task_id).id)
     assert (action.action, action.actor_id) == ("约谈", "default")
+
+
+def test_signals_on_a_second_visit_are_not_judged_again(kw_app, monkeypatch) -> None:
+    """督办线索's anomaly judgements (the slow part: 1.5-2.5 s a visit) come from the shared
+    cache on the second visit: before, a Judgement could not be cached ("cannot cache a
+    Judgement") and every visit, warm or cold, judged every series again (#22 item 2)."""
+    from cockpit.clock import today as today_local
+    from panels.risk import warnings
+
+    judged: list[str] = []
+    real = warnings.judge_latest
+
+    def spy(*args, **kwargs):
+        judged.append(str(getattr(args[0], "name", "")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(warnings, "judge_latest", spy)
+    hub = _hub(kw_app)
+    assert hub.cache is not None
+    with kw_app.server.test_request_context("/"):
+        first = build_signals(hub, PERIOD, None, today_local())
+    assert judged  # the first visit judges the demo's series
+    judged.clear()
+    with kw_app.server.test_request_context("/"):
+        second = build_signals(hub, PERIOD, None, today_local())
+    assert judged == []
+    assert [s.key for s in second["signals"]] == [s.key for s in first["signals"]]
+    assert any(s.kind == "hotline" for s in second["signals"])

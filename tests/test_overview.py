@@ -14,7 +14,7 @@ import pytest
 from cockpit import shell
 from cockpit.formatting import number, percent
 from cockpit.settings import load_settings
-from panels.overview.callbacks import build_overview, county_from_click, map_values
+from panels.overview.callbacks import build_overview, map_values
 from tests.dash_requests import callback_body, post
 
 PERIOD = "2026-10"
@@ -183,27 +183,6 @@ def test_attention_lists_the_weeks_12345_spike(app, settings, truth):
     assert any("燃气" in text and str(this_week) in text for text in hotline), [
         f"{a.module}: {a.text}" for a in attention
     ]
-
-
-@pytest.mark.parametrize(
-    "click",
-    [
-        {"points": [{"customdata": COUNTY}]},
-        {"points": [{"customdata": [COUNTY]}]},
-        {"points": [{"customdata": COUNTY, "x": 1.0}, {"customdata": "140404"}]},
-    ],
-)
-def test_county_from_click_returns_the_clicked_code(click):
-    """A click whose first point carries a county code (plain or in a list) gives that code."""
-    assert county_from_click(click) == COUNTY
-
-
-@pytest.mark.parametrize(
-    "click", [None, {}, {"points": []}, {"points": [{"customdata": []}]}, {"points": [{"x": 1.0}]}]
-)
-def test_county_from_click_without_a_county_is_none(click):
-    """An empty click, or one without customdata, selects nothing."""
-    assert county_from_click(click) is None
 
 
 # -- through Dash's HTTP endpoint --------------------------------------------------------------

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
-from cockpit import clock, ids, links, maps, theme
+from cockpit import clicks, clock, ids, links, maps, theme
 from cockpit.cache import is_miss, make_key
 from cockpit.components import result_state_text
 from cockpit.exports import audit_export
@@ -421,16 +421,6 @@ def export_file(hub: DataHub, period: str, county: str | None, kind: str) -> dic
     return dcc.send_bytes(export.to_csv(page.table, meta), f"{stem}.csv", type="text/csv")
 
 
-def county_from_click(click: dict | None) -> str | None:
-    """The county code a click on the map or the ranking landed on, if any."""
-    if not click or not click.get("points"):
-        return None
-    value = click["points"][0].get("customdata")
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return str(value) if value else None
-
-
 def register_callbacks(app: Dash, hub: DataHub) -> None:
     """Wire the economy page: filters -> grid, table, briefing; choice -> trend, ranking, map."""
     # A wrong entry (an unknown indicator, a target for a county the city lacks) stops start-up.
@@ -484,19 +474,9 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             page.error or None,
         )
 
-    @app.callback(
-        Output("economy-indicator", "data"),
-        Input({"type": "economy-card", "index": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def choose_indicator(clicks):
-        """A click on a card chooses its indicator (re-rendered cards, with no click, do not)."""
-        triggered = ctx.triggered_id
-        if not isinstance(triggered, dict) or not any(clicks or []):
-            return no_update
-        if not ctx.triggered or not ctx.triggered[0].get("value"):
-            return no_update
-        return ids.triggered_key(triggered, "index") or no_update
+    # A card's click chooses its indicator, in the browser (cockpit.clicks): redrawn cards,
+    # with no click, ask the server nothing.
+    clicks.key_on_click(app, "economy-card", "index", "economy-indicator")
 
     @app.callback(
         Output({"type": "economy-card", "index": ALL}, "className"),
@@ -555,20 +535,8 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             view.map_note,
         )
 
-    @app.callback(
-        Output("filter-county", "value", allow_duplicate=True),
-        Input("economy-map", "clickData"),
-        Input("economy-ranking", "clickData"),
-        Input("economy-back", "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def pick_county(map_click, ranking_click, back):
-        """A click on the map or the ranking opens that county; the breadcrumb returns to 全市."""
-        if ctx.triggered_id == "economy-back":
-            return CITY_WIDE if back and current_principal().whole_city else no_update
-        click = map_click if ctx.triggered_id == "economy-map" else ranking_click
-        code = county_from_click(click)
-        return code if code in hub.settings.city.county_names else no_update
+    # A click on the map or the ranking opens that county; the breadcrumb returns to 全市.
+    clicks.county_on_click(app, "economy-map", "economy-ranking", back="economy-back")
 
     @app.callback(
         Output("economy-download", "data"),

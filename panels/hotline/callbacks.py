@@ -15,9 +15,9 @@ from collections import Counter
 from typing import Any
 
 import pandas as pd
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import Dash, Input, Output, State, ctx, html, no_update
 
-from cockpit import ids, links, maps, theme
+from cockpit import clicks, ids, links, maps, theme
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_map, county_outlines
 from cockpit.outputs import cached_output
@@ -631,9 +631,11 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         figure, *rest = map_section(hub, period, screen_county(county), metric, measure)
         return (maps.map_values(figure, str(hub.settings.city.map_path())), *rest)
 
+    # A number's button: in the browser (cockpit.clicks), so drawing the buttons asks nothing.
+    clicks.key_on_click(app, figures.DRILL_TYPE, "key", "hotline-drill")
+
     @app.callback(
         Output("hotline-drill", "data"),
-        Input({"type": figures.DRILL_TYPE, "key": ALL}, "n_clicks"),
         Input("hotline-map", "clickData"),
         Input("hotline-categories", "clickData"),
         Input("hotline-volume", "clickData"),
@@ -642,8 +644,8 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("hotline-volume-granularity", "value"),
         prevent_initial_call=True,
     )
-    def set_drill(_buttons, _map, _categories, _volume, _appeals, _channels, granularity):
-        """A click on any number makes it the list's subject."""
+    def set_drill(_map, _categories, _volume, _appeals, _channels, granularity):
+        """A click on a chart makes what it shows the list's subject."""
         for item in ctx.triggered:
             prop = item["prop_id"].rsplit(".", 1)[0]
             trigger = json.loads(prop) if prop.startswith("{") else prop

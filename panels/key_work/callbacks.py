@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import replace
 
 import pandas as pd
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import Dash, Input, Output, State, html, no_update
 
-from cockpit import clock, ids, links
+from cockpit import clicks, clock, links
 from cockpit.calls import contact_link
 from cockpit.components import result_state_text
 from cockpit.formatting import as_of
@@ -271,11 +271,6 @@ def _case_header(case, cfg, names: dict) -> list:
     ]
 
 
-def _clicked() -> bool:
-    """Did a button really get clicked (not merely appear on the page with n_clicks 0)?"""
-    return any(t.get("value") for t in ctx.triggered or [])
-
-
 def register_callbacks(app: Dash, hub: DataHub) -> None:
     """Wire the page: filters -> tasks, signals, cases; buttons -> store writes -> refresh."""
     # A link to one task (/key-work?task=<id>, from 一屏知全市) opens it as 督办 on its row does.
@@ -348,17 +343,9 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         """Items opened from signals."""
         return build_cases(hub, screen_county(county))
 
-    @app.callback(
-        Output("key_work-selected", "data"),
-        Input({"type": "key_work-open", "subject": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def select(_clicks):
-        """督办 on a row selects that task or case."""
-        subject = ids.triggered_key(ctx.triggered_id, "subject")
-        if not _clicked() or subject is None:
-            return no_update
-        return subject
+    # 督办 on a row selects that task or case, in the browser (cockpit.clicks): redrawn rows,
+    # with no click, ask the server nothing.
+    clicks.key_on_click(app, "key_work-open", "subject", "key_work-selected")
 
     @app.callback(
         Output("key_work-detail", "children"),
@@ -412,20 +399,24 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             return message(outcome), no_update, no_update
         return message(outcome), (refresh or 0) + 1, ""
 
+    # 转督办's click names its signal in a store (cockpit.clicks, stamped so a second click is
+    # a click too); only that store's change reaches the server, not the buttons being drawn.
+    clicks.key_on_click(app, "key_work-promote", "key", "key_work-promote-key", stamped=True)
+
     @app.callback(
         Output("key_work-signal-message", "children"),
         Output("key_work-refresh", "data", allow_duplicate=True),
         Output("key_work-selected", "data", allow_duplicate=True),
-        Input({"type": "key_work-promote", "key": ALL}, "n_clicks"),
+        Input("key_work-promote-key", "data"),
         State("filter-period", "value"),
         State("filter-county", "value"),
         State("key_work-refresh", "data"),
         prevent_initial_call=True,
     )
-    def promote(_clicks, period, county, refresh):
+    def promote(clicked, period, county, refresh):
         """转督办: open a supervision item from the clicked signal."""
-        key = ids.triggered_key(ctx.triggered_id, "key")
-        if not _clicked() or key is None or not period:
+        key = clicked.get("key") if isinstance(clicked, dict) else None
+        if not isinstance(key, str) or not key or not period:
             return no_update, no_update, no_update
         # Only a name: promote looks the signal up again among the user's current signals.
         outcome = supervision.promote(hub, key, period, screen_county(county), clock.today())

@@ -29,6 +29,7 @@ def layout() -> html.Div:
         children=[
             dcc.Store(id="key_work-selected"),
             dcc.Store(id="key_work-refresh", data=0),
+            dcc.Store(id="key_work-promote-key"),  # the 转督办 clicked: {"key", "at"}
             dcc.Store(id="key_work-scroll"),
             dcc.Store(id="key_work-limit", data=PAGE),
             # This submission's key, made in the browser (a new one for each new action): a

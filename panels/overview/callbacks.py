@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from dash import Dash, Input, Output, no_update
+from dash import Dash, Input, Output, dcc, no_update
 
-from cockpit import clock, maps
+from cockpit import clicks, clock, maps
 from cockpit.calls import contact_link
 from cockpit.formatting import month_label, number, percent
 from cockpit.hub import DataHub
@@ -147,6 +147,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("overview-cards-right", "children"),
         Output("overview-attention", "children"),
         Output("overview-attention-counts", "children"),
+        Output("overview-contact", "children"),
         Input("filter-period", "value"),
         Input("filter-county", "value"),
     )
@@ -154,7 +155,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
     def update_overview(period, county):
         """Headlines and attention list for the selected period and county."""
         if not period:
-            return no_update, no_update, no_update, no_update
+            return (no_update,) * 5
         built = build_overview(
             hub, period, None if county in (None, CITY_WIDE) else county, clock.today()
         )
@@ -163,6 +164,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             [module_card(c, module_paths.get(c.key)) for c in built["right"]],
             attention_items(built["attention"]),
             attention_counts(built["attention_counts"], len(built["attention"])),
+            county_contact(hub, county),
         )
 
     maps.register_map(app, "overview-map")
@@ -195,28 +197,12 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         )
         return maps.map_values(figure, path), title, note
 
-    @app.callback(Output("overview-contact", "children"), Input("filter-county", "value"))
-    def county_contact(county):
-        """With a county on screen, one tap to the people who answer for it (一键直联)."""
-        name = hub.settings.city.county_names.get(screen_county(county) or "")
-        return contact_link(f"county:{county}", f"联系{name}负责人") if name else None
-
-    @app.callback(
-        Output("filter-county", "value", allow_duplicate=True),
-        Input("overview-map", "clickData"),
-        prevent_initial_call=True,
-    )
-    def click_county(click):
-        """Clicking a county filters the screen to it (the 区域 selector returns to 全市)."""
-        code = county_from_click(click)
-        return code if code else no_update
+    # Clicking a county filters the screen to it (the 区域 selector returns to 全市).
+    clicks.county_on_click(app, "overview-map")
 
 
-def county_from_click(click: dict | None) -> str | None:
-    """The county code a map click landed on, if any."""
-    if not click or not click.get("points"):
-        return None
-    value = click["points"][0].get("customdata")
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return str(value) if value else None
+def county_contact(hub: DataHub, county: str | None) -> dcc.Link | None:
+    """With a county on screen, one tap to the people who answer for it (一键直联). Part of
+    the cards' answer: a callback of its own ran on every load to leave the page as it was."""
+    name = hub.settings.city.county_names.get(screen_county(county) or "")
+    return contact_link(f"county:{county}", f"联系{name}负责人") if name else None

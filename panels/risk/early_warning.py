@@ -33,6 +33,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from cockpit.cache_codec import cacheable
+
 LEVEL_NAMES = {1: "红色", 2: "橙色", 3: "黄色", 4: "蓝色"}
 COLOUR_LEVELS = {"red": 1, "orange": 2, "yellow": 3, "blue": 4}
 MAD_TO_SIGMA = 1.4826  # the MAD of a normal distribution times this is its sigma
@@ -81,6 +83,7 @@ def holiday_exposure(
 
 
 # -- anomaly detection ---------------------------------------------------------------------------
+@cacheable  # cached across workers as signed JSON (cockpit.cache_codec), never pickled
 @dataclass(frozen=True)
 class Judgement:
     """What anomaly detection says of a series' latest point."""
