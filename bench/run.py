@@ -524,12 +524,14 @@ def overview_body(period: str = "2026-10", county: str = "city") -> dict:
     """The POST body of the overview's headline callback, as the browser sends it."""
     return {
         "output": "..overview-cards-left.children...overview-cards-right.children"
-        "...overview-attention.children...overview-attention-counts.children..",
+        "...overview-attention.children...overview-attention-counts.children"
+        "...overview-contact.children..",
         "outputs": [
             {"id": "overview-cards-left", "property": "children"},
             {"id": "overview-cards-right", "property": "children"},
             {"id": "overview-attention", "property": "children"},
             {"id": "overview-attention-counts", "property": "children"},
+            {"id": "overview-contact", "property": "children"},
         ],
         "inputs": [
             {"id": "filter-period", "property": "value", "value": period},

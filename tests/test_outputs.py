@@ -187,6 +187,7 @@ def test_overview_callback_through_dash_is_cached_per_scope(app) -> None:
             "overview-cards-right",
             "overview-attention",
             "overview-attention-counts",
+            "overview-contact",
         )
     ]
     principal["who"] = county_user("140403")
