@@ -6,6 +6,8 @@ written to artifacts/screenshots/ for people to look at.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.browser_support import SHOTS, console_errors, skip_without_chromium, start
@@ -52,6 +54,17 @@ def test_clicking_a_county_filters_the_screen(dash_duo, app) -> None:
     dash_duo.driver.set_window_size(1920, 1080)
     start(dash_duo, app)
     dash_duo.wait_for_element("#overview-map .main-svg", timeout=30)
+    # The map is drawn, then redrawn when its values and the page's other answers arrive (on a
+    # busy CI machine, seconds later): click once the page has settled, as a person would, so
+    # the click lands on the map as it stays, not on one being replaced.
+    settled = (
+        "return !document.title.startsWith('Updating')"
+        " && !document.querySelector('._dash-loading, [data-dash-is-loading=\"true\"]')"
+    )
+    deadline = time.monotonic() + 30
+    while not dash_duo.driver.execute_script(settled) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)
     labels = dash_duo.find_elements("#overview-map .scatterlayer .trace:last-child .point")
     assert len(labels) == 12
     # A real mouse click at the label (Plotly's drag layer receives it, as for a person).
