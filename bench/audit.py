@@ -33,6 +33,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from cockpit.panels import paths_for
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 LIGHTHOUSE = BENCH / "node_modules" / ".bin" / "lighthouse"
@@ -41,24 +43,10 @@ OUT = ROOT / "artifacts" / "audit"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 THEMES = ("light", "dark")
 AXE_SIZES = ((1920, 1080), (390, 844))
-# Demo accounts and the pages each reaches (cockpit/security/roles.py); "" is the login page.
+# Demo accounts and their roles; each visits the pages its role may open; "" is the login page.
+DEMO_ROLES = (("staff", "city_staff"), ("admin", "admin"), ("auditor", "auditor"))
 AXE_VISITS = (
-    (
-        "staff",
-        (
-            "/",
-            "/economy",
-            "/key-work",
-            "/risk",
-            "/emergency",
-            "/hotline",
-            "/briefing",
-            "/contacts",
-            "/data-quality",
-        ),
-    ),
-    ("admin", ("/admin",)),
-    ("auditor", ("/admin",)),
+    *((account, paths_for(role)) for account, role in DEMO_ROLES),
     ("", ("/login",)),
 )
 # The pages Lighthouse audits: (report name, path, desktop preset?).

@@ -59,6 +59,14 @@ def all_panels() -> list[PanelSpec]:
     return panels
 
 
+def paths_for(role_key: str) -> tuple[str, ...]:
+    """The pages a role may open (cockpit/security/roles.py), in navigation order: what the
+    audits visit, so a page or a right added later is audited without a list to keep."""
+    from cockpit.security.roles import may_open
+
+    return tuple(p.path for p in all_panels() if may_open(role_key, p.key))
+
+
 def planned() -> list[tuple[str, str]]:
     """Modules listed but without a page yet: (key, title)."""
     built = {p.key for p in all_panels()}

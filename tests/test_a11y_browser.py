@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.factory import create_app
+from cockpit.panels import paths_for
 from cockpit.scope import Principal
 from cockpit.security.roles import ROLES
 from tests.apps import close_app
@@ -41,26 +42,12 @@ def principal(role: str, user_id: str) -> Principal:
     return Principal(user_id, role, counties, spec.permissions, display_name=spec.title)
 
 
-# Each role and the pages it can reach (cockpit/security/roles.py): city staff reach every data
+# Each role and the pages it can reach (cockpit/security/roles.py, via cockpit.panels.paths_for): city staff reach every data
 # page and 数据质量 (and see the most controls: unmask, source detail); the system
 # administrator and the auditor each see their own parts of 系统管理.
-VISITS: tuple[tuple[Principal, tuple[str, ...]], ...] = (
-    (
-        principal("city_staff", "a11y-staff"),
-        (
-            "/",
-            "/economy",
-            "/key-work",
-            "/risk",
-            "/emergency",
-            "/hotline",
-            "/briefing",
-            "/contacts",
-            "/data-quality",
-        ),
-    ),
-    (principal("admin", "a11y-admin"), ("/admin",)),
-    (principal("auditor", "a11y-auditor"), ("/admin",)),
+VISITS: tuple[tuple[Principal, tuple[str, ...]], ...] = tuple(
+    (principal(role, f"a11y-{role}"), paths_for(role))
+    for role in ("city_staff", "admin", "auditor")
 )
 LOGIN = "/login"
 
