@@ -8,6 +8,8 @@ through the shipped screens (config/cockpit.yaml), faster; each is measured as i
 Screenshots of each screen at 1920x1080 and 3840x2160 go to artifacts/screenshots/.
 """
 
+# The browser fixture is imported and pytest passes it by name: F811 is expected.
+# ruff: noqa: F811
 from __future__ import annotations
 
 import os
@@ -21,7 +23,15 @@ from cockpit.panels import all_panels
 from cockpit.settings import load_settings
 from tests.browser_support import free_port, skip_without_chromium
 from tests.conftest import demo_environ
-from tests.test_screens_browser import Server, errors, shot, sign_in, size, wait
+from tests.test_screens_browser import (  # noqa: F401  (browser: a fixture, passed by name)
+    Server,
+    browser,
+    errors,
+    shot,
+    sign_in,
+    size,
+    wait,
+)
 
 pytestmark = pytest.mark.browser
 skip_without_chromium()
@@ -119,22 +129,6 @@ def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
     yield server
     if server.process.poll() is None:
         server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Debian Chromium, its console kept."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-
-    options = Options()
-    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options)
-    yield driver
-    driver.quit()
 
 
 def current_frame(driver):
