@@ -12,6 +12,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sys
+import types
 from pathlib import Path
 
 import duckdb
@@ -68,7 +70,7 @@ META = {
 def _generate(path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The demo file the demo source generates at the pinned parameters, on the pinned today."""
     from cockpit import clock
-    from data_sources.demo import DemoSource
+    from cockpit.demo_data import demo_source
 
     monkeypatch.setattr(clock, "today", lambda: TODAY)
     settings = load_settings(environ={})
@@ -81,7 +83,7 @@ def _generate(path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "end_date": END,
         }
     )
-    source = DemoSource("demo", config, city=settings.city, base_dir=settings.base_dir)
+    source = demo_source("demo", config, city=settings.city, base_dir=settings.base_dir)
     return source.ensure_generated(block_size=BLOCK)
 
 
@@ -92,11 +94,8 @@ def _digest(frame: pd.DataFrame, schema: list[tuple]) -> str:
     return h.hexdigest()
 
 
-@pytest.fixture(scope="module")
-def pinned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """Digests, rollup row counts and meta of one file generated at the pinned parameters."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        path = _generate(tmp_path_factory.mktemp("pinned") / "demo.duckdb", monkeypatch)
+def _found(path: Path) -> dict[str, object]:
+    """Digests, rollup row counts and meta of a generated file."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         con.execute("SET threads = 1")  # a plain scan in insertion order
@@ -114,7 +113,15 @@ def pinned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     finally:
         con.close()
     meta = json.loads(path.with_name(path.name + ".meta.json").read_text(encoding="utf-8"))
-    found = {"digests": digests, "rollup_rows": rollup_rows, "meta": meta}
+    return {"digests": digests, "rollup_rows": rollup_rows, "meta": meta}
+
+
+@pytest.fixture(scope="module")
+def pinned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Digests, rollup row counts and meta of one file generated at the pinned parameters."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        path = _generate(tmp_path_factory.mktemp("pinned") / "demo.duckdb", monkeypatch)
+    found = _found(path)
     if os.environ.get("DEMO_DIGEST_PRINT"):
         print(json.dumps(found, indent=4, ensure_ascii=False))
     return found
@@ -133,3 +140,47 @@ def test_the_rollups_have_the_pinned_row_counts(pinned) -> None:
 def test_the_meta_records_the_pinned_parameters(pinned) -> None:
     """The parameters recorded beside the file (generator version included) are the pinned ones."""
     assert pinned["meta"] == META
+
+
+def _add_module(monkeypatch: pytest.MonkeyPatch, key: str, tables) -> None:
+    """A throwaway module first in the registry, whose domain has a demo slice `tables`."""
+    from cockpit import panels
+
+    package = types.ModuleType(f"cockpit.domains.{key}")
+    demo = types.ModuleType(f"cockpit.domains.{key}.demo")
+    demo.tables = tables
+    monkeypatch.setitem(sys.modules, package.__name__, package)
+    monkeypatch.setitem(sys.modules, demo.__name__, demo)
+    monkeypatch.setattr(panels, "MODULES", ((key, "安全生产"), *panels.MODULES))
+
+
+def test_a_new_modules_slice_adds_its_table_and_moves_no_other(tmp_path, monkeypatch) -> None:
+    """A module added to the registry (first, the worst place) with a demo slice drawing from
+    a stream of its own: its table is in the file, and every other table is as pinned."""
+
+    def tables(ctx):
+        rng = ctx.stream("safety")
+        return {
+            "safety_inspections": pd.DataFrame(
+                {"county_code": ctx.counties, "found": rng.integers(0, 9, len(ctx.counties))}
+            )
+        }
+
+    _add_module(monkeypatch, "safety", tables)
+    found = _found(_generate(tmp_path / "demo.duckdb", monkeypatch))
+    digests = dict(found["digests"])
+    con = duckdb.connect(str(tmp_path / "demo.duckdb"), read_only=True)
+    try:
+        rows = con.execute("SELECT count(*) FROM safety_inspections").fetchone()[0]
+    finally:
+        con.close()
+    assert rows == len(load_settings(environ={}).city.counties)
+    del digests["safety_inspections"]
+    assert digests == DIGESTS
+
+
+def test_two_modules_making_one_table_is_refused(tmp_path, monkeypatch) -> None:
+    """A slice making a table another module's slice makes is an error, not a silent overwrite."""
+    _add_module(monkeypatch, "safety", lambda ctx: {"risk_warnings": pd.DataFrame({"x": [1]})})
+    with pytest.raises(ValueError, match="risk_warnings"):
+        _generate(tmp_path / "demo.duckdb", monkeypatch)
