@@ -1,6 +1,6 @@
 """The benchmarks' demo databases (1M, 10M, ... tickets), made by the one demo generator.
 
-`python -m cockpit demo-data` (data_sources/demo_data.py) streams the tickets to disk a block
+`python -m cockpit demo-data` (cockpit/demo_data.py) streams the tickets to disk a block
 at a time and writes the parameters and rollup tables the cockpit checks; here it is called
 through the demo source with the benchmark's settings, so that the cockpit serves the file
 without regenerating it and no benchmark times the building of rollups.
@@ -22,11 +22,11 @@ def _say(text: str) -> None:
 
 def prepare(tickets: int, db: Path, environ: dict[str, str]) -> Path:
     """The demo database for this many tickets at `db`, generated unless already there."""
+    from cockpit.demo_data import demo_source, ensure_rollups
     from cockpit.settings import load_settings
-    from data_sources.demo import DemoSource, ensure_rollups
 
     settings = load_settings(environ=environ | {"COCKPIT_SOURCES__DEMO__TICKETS": str(tickets)})
-    source = DemoSource(
+    source = demo_source(
         "demo", settings.sources["demo"], city=settings.city, base_dir=settings.base_dir
     )
     assert source.path == db, f"the settings point the demo source at {source.path}, not {db}"

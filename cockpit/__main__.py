@@ -66,8 +66,8 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     """Generate the demo database the app serves: tickets streamed, meta and rollups written."""
     import duckdb
 
-    from data_sources.demo import DemoConfig, DemoSource
-    from data_sources.demo_data import meta_path
+    from cockpit.demo_data import demo_source
+    from data_sources.demo import DemoConfig, meta_path
 
     settings = load_settings()
     configured = settings.sources.get("demo")
@@ -87,7 +87,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
             if value is not None
         }
     )
-    source = DemoSource("demo", config, city=settings.city, base_dir=settings.base_dir)
+    source = demo_source("demo", config, city=settings.city, base_dir=settings.base_dir)
     out = source.path
     if out.exists() and not args.force:
         print(f"error: {out} exists (use --force to replace it)", file=sys.stderr)

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from cockpit import audit, calls, directory, exports, maps, phone, screens, shell, theme, wall
 from cockpit.cache import SafeCache
+from cockpit.demo_data import services as demo_services
 from cockpit.hub import DataHub
 from cockpit.outputs import answer_busy
 from cockpit.panels import all_panels
@@ -69,6 +70,7 @@ def create_app(
             city=settings.city,
             base_dir=settings.base_dir,
             indicators=settings.indicators,
+            demo=demo_services(),  # the demo adapter's today, generator and rollups
         )
         for name, cfg in settings.sources.items()
     }

@@ -1,26 +1,29 @@
-"""The demo adapter: the cockpit's embedded default, so a new user sees a working city at once.
+"""The demo adapter: the embedded default source, so a new user sees a working city at once.
 
 On first use it generates a DuckDB file (no server to start) from a seed, then answers every
 query through the SQL adapter over that file. Everything it serves is demo data, and says so.
+
+It imports nothing of the app around it: what the data is, which day it is and the rollup
+tables come from the frame, which lends them at construction (DemoServices).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import json
 import logging
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 import sqlalchemy as sa
 from pydantic import Field
 
-from cockpit import clock, rollups  # clock: the demo's "today" is the city's (Beijing) today
-from cockpit.rollups import Built
 from data_sources.base import BoundDataset, DatasetQuery, DataSourceError, Health, SourceConfig
 from data_sources.sql import SqlConfig, SqlSource
 
@@ -41,52 +44,49 @@ class DemoConfig(SourceConfig):
     duckdb_threads: int = SqlConfig.model_fields["duckdb_threads"]
 
 
-def ensure_rollups(path: Path, county_map: dict[str, str] | None = None) -> bool:
-    """Build the demo tables' rollups into the file unless they match its rows; True if built.
+Progress = Callable[[str, float], None]
 
-    A file beside it records the file's size and time once they match, so a worker starting on
-    an unchanged file does not read the rows again to know it. The caller holds the file lock.
+
+@dataclass(frozen=True)
+class DemoServices:
+    """What the frame lends the demo adapter: the adapter makes, keeps and serves the file;
+    what goes into it, and which day it is, are the frame's."""
+
+    today: Callable[[], dt.date]  # the city's today: the data's last day unless configured
+    generator_version: str  # recorded beside the file: another version regenerates it
+    # generate(path, *, city, seed, tickets, start_year, end_date, today, params, progress,
+    # [block_size]) writes every demo table into a new file at `path`.
+    generate: Callable[..., Any]
+    # ensure_rollups(path, county_map) builds the file's rollup tables unless current (True
+    # if built); the caller holds the file lock.
+    ensure_rollups: Callable[[Path, dict[str, str]], bool]
+    # read_rollups(connection, dataset) -> the dataset's rollup tables recorded in the file.
+    read_rollups: Callable[[Any, str], list[Any]]
+
+
+def meta_path(path: Path) -> Path:
+    """The JSON file beside a demo database that records what it was generated with."""
+    return Path(path).with_name(Path(path).name + ".meta.json")
+
+
+def write_meta(path: Path, params: dict[str, str]) -> None:
+    """Record the generation parameters beside the database."""
+    meta_path(path).write_text(
+        json.dumps(params, ensure_ascii=False, sort_keys=True), encoding="utf-8"
+    )
+
+
+def read_meta(path: Path) -> dict[str, str] | None:
+    """The parameters a demo file was generated with, or None when unknown.
+
+    Read from the JSON file beside the database, not from the database itself: DuckDB refuses
+    a second connection with other settings in the same process, and "cannot open" must
+    never be mistaken for "made with other parameters" (that would regenerate a file in use).
     """
-    import json
-
-    import duckdb
-
-    marker = path.with_suffix(".rollups.json")
-    every = (*rollups.ROLLUPS.values(), *rollups.PERSONAL.values())
-    definitions = sorted(rollups.definition_hash(r) for r in every)
-    county_map = dict(sorted((county_map or {}).items()))
-
-    def stamp() -> dict[str, object]:
-        stat = path.stat()
-        return {
-            "mtime_ns": stat.st_mtime_ns,
-            "size": stat.st_size,
-            "definitions": definitions,
-            "county_map": county_map,
-        }
-
     try:
-        if json.loads(marker.read_text(encoding="utf-8")) == stamp():
-            return False
+        return json.loads(meta_path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        pass
-    built = False
-    con = duckdb.connect(str(path))
-    try:
-        con.execute("SET enable_progress_bar = false")
-        # Aggregates spill to disk beyond this: 10M tickets' rollups stay within about 1 GB.
-        con.execute("SET memory_limit = '512MB'")
-        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        for dataset in sorted({r.dataset for r in rollups.ROLLUPS.values()}):
-            table = dataset.replace(".", "_")  # the generator's table of the dataset
-            if table in tables:
-                log.info("building rollups of %s in %s", dataset, path)
-                built |= rollups.ensure(con, dataset, table, county_map)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    marker.write_text(json.dumps(stamp()), encoding="utf-8")
-    return built
+        return None
 
 
 class DemoSource:
@@ -95,27 +95,35 @@ class DemoSource:
     kind: ClassVar[str] = "demo"
     is_demo: ClassVar[bool] = True
 
-    def __init__(self, name: str, config: DemoConfig, *, city: object, base_dir: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        config: DemoConfig,
+        *,
+        city: object,
+        base_dir: Path,
+        services: DemoServices,
+    ) -> None:
         self.name = name
         self.config = config
-        self.city = city  # cockpit.settings.City: counties and their map, for realistic data
+        self.city = city  # the configured city: counties and their map, for realistic data
+        self.services = services
         self.path = (base_dir / config.path).resolve()
         self._sql: SqlSource | None = None
         self._lock = threading.Lock()
-        self._built: dict[str, tuple[str, list[Built]]] = {}  # dataset -> (file version, rollups)
+        self._built: dict[str, tuple[str, list[Any]]] = {}  # dataset -> (file version, rollups)
         self._rollups_version: str | None = None  # the file version its rollups were checked at
 
     def ensure_generated(
         self,
-        progress: Callable[[str, float], None] | None = None,
+        progress: Progress | None = None,
         block_size: int | None = None,
     ) -> Path:
         """Generate the demo database unless a file for the same parameters exists.
 
         `block_size`: tickets held in memory at once (the generator's default when None)."""
-        from data_sources.demo_data import GENERATOR_VERSION, generate, read_meta, write_meta
-
-        wanted = self._params(GENERATOR_VERSION)
+        today = self.services.today()
+        wanted = self._params(today=today)
         if self.path.exists() and read_meta(self.path) == wanted:
             return self.path
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -127,20 +135,21 @@ class DemoSource:
             log.info("generating demo data into %s", self.path)
             tmp = self.path.with_suffix(f".tmp{os.getpid()}")
             tmp.unlink(missing_ok=True)
-            generate(
+            self.services.generate(
                 tmp,
                 city=self.city,
                 seed=self.config.seed,
                 tickets=self.config.tickets,
                 start_year=self.config.start_year,
-                end_date=self.config.end_date or clock.today(),
+                end_date=self.config.end_date or today,
+                today=today,
                 params=wanted,
                 progress=progress,
                 **({"block_size": block_size} if block_size else {}),
             )
             if progress:
                 progress("汇总表", 0.99)
-            ensure_rollups(tmp, self._former_codes())
+            self.services.ensure_rollups(tmp, self._former_codes())
             os.replace(tmp, self.path)  # atomic: readers see the old file or the new, whole
             write_meta(self.path, wanted)  # last: a crash before this means "regenerate"
             if progress:
@@ -151,13 +160,15 @@ class DemoSource:
         """The city's former division codes (distinct counts per county follow them)."""
         return dict(getattr(self.city, "former_codes", None) or {})
 
-    def _params(self, generator_version: str) -> dict[str, str]:
+    def _params(self, *, today: dt.date | None = None) -> dict[str, str]:
+        """What the file is generated with, as recorded beside it (meta_path)."""
+        end_date = self.config.end_date or today or self.services.today()
         return {
-            "generator_version": generator_version,
+            "generator_version": self.services.generator_version,
             "seed": str(self.config.seed),
             "tickets": str(self.config.tickets),
             "start_year": str(self.config.start_year),
-            "end_date": (self.config.end_date or clock.today()).isoformat(),
+            "end_date": end_date.isoformat(),
             "city": str(getattr(self.city, "code", "")),
         }
 
@@ -186,7 +197,7 @@ class DemoSource:
         try:
             with open(self.path.with_suffix(".lock"), "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)  # one worker builds, the others wait
-                ensure_rollups(self.path, self._former_codes())
+                self.services.ensure_rollups(self.path, self._former_codes())
         except duckdb.Error as exc:  # e.g. another process holds the file: raw rows answer
             log.warning("rollups of %s not checked (%s): answering from the rows", self.path, exc)
             return
@@ -202,7 +213,7 @@ class DemoSource:
         """Several aggregate queries in one statement (a rollup plan's parts)."""
         return self._source().fetch_joined(parts, keys)
 
-    def rollups(self, dataset: BoundDataset) -> list[Built]:
+    def rollups(self, dataset: BoundDataset) -> list[Any]:
         """The dataset's rollup tables in the file (read once per version of the file)."""
         source = self._source()
         version = self.version()
@@ -214,10 +225,9 @@ class DemoSource:
                 return cached[1]
         try:
             with source.engine().connect() as conn:
-                rows = conn.execute(sa.text(rollups.READ_META_SQL)).fetchall()
+                built = self.services.read_rollups(conn, dataset.name)
         except sa.exc.SQLAlchemyError:
-            rows = []  # no rollups in this file: the raw rows answer
-        built = rollups.read_built(rows, dataset.name)
+            built = []  # no rollups in this file: the raw rows answer
         with self._lock:
             self._built[dataset.name] = (version, built)
         return built

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from data_sources.base import DataSource, SourceConfig
-from data_sources.demo import DemoConfig, DemoSource
+from data_sources.demo import DemoConfig, DemoServices, DemoSource
 from data_sources.files import FileConfig, FileSource
 from data_sources.rest import RestConfig, RestSource
 from data_sources.sql import SqlConfig, SqlSource
@@ -43,13 +43,22 @@ def config_models() -> tuple[type[SourceConfig], ...]:
 
 
 def build_source(
-    name: str, config: Any, *, city: Any, base_dir: Path, indicators: Any = None
+    name: str,
+    config: Any,
+    *,
+    city: Any,
+    base_dir: Path,
+    indicators: Any = None,
+    demo: DemoServices | None = None,
 ) -> DataSource:
     """Make the adapter a validated source config names (`indicators`: the catalog, whose
-    units and signs a file drop's rows are checked against)."""
+    units and signs a file drop's rows are checked against; `demo`: what the frame lends the
+    demo adapter, needed by demo sources only)."""
     spec = ADAPTERS[config.kind]
     if spec.source_class is DemoSource:
-        return DemoSource(name, config, city=city, base_dir=base_dir)
+        if demo is None:
+            raise TypeError(f"source {name}: a demo source needs the frame's DemoServices")
+        return DemoSource(name, config, city=city, base_dir=base_dir, services=demo)
     if spec.source_class is FileSource:
         return FileSource(name, config, base_dir=base_dir, city=city, indicators=indicators)
     return spec.source_class(name, config)

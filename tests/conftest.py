@@ -34,11 +34,11 @@ def demo_environ(db_path: Path, cache_dir: Path, **extra: str) -> dict[str, str]
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The path of a demo database generated once for the whole test run."""
-    from data_sources.demo import DemoSource
+    from cockpit.demo_data import demo_source
 
     folder = tmp_path_factory.mktemp("demo")
     settings = load_settings(environ=demo_environ(folder / "demo.duckdb", folder / "cache"))
-    source = DemoSource(
+    source = demo_source(
         "demo", settings.sources["demo"], city=settings.city, base_dir=settings.base_dir
     )
     return source.ensure_generated()

@@ -55,7 +55,7 @@ def economy_rows(extra: list[dict] | None = None) -> pd.DataFrame:
 
 def tickets(settings: Settings, n: int = 3000) -> pd.DataFrame:
     """12345 tickets over the three calendar years up to TICKETS_END."""
-    from data_sources.demo_data import ticket_blocks
+    from cockpit.domains.hotline.demo import ticket_blocks
 
     counties = [c.code for c in settings.city.counties]
     blocks = ticket_blocks(18, counties, settings.city.county_names, n, pd.Timestamp(TICKETS_END))

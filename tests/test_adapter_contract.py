@@ -179,7 +179,8 @@ def duckdb_source(tmp: Path, frame: pd.DataFrame) -> SqlSource:
 
 def demo_source(tmp: Path, frame: pd.DataFrame) -> DemoSource:
     """The demo adapter serving a file that holds the reference rows (its meta says 'already made')."""
-    from data_sources.demo_data import GENERATOR_VERSION, write_meta
+    from cockpit.demo_data import demo_source as lent_demo_source
+    from data_sources.demo import write_meta
 
     class City:
         code = "140400"
@@ -187,9 +188,9 @@ def demo_source(tmp: Path, frame: pd.DataFrame) -> DemoSource:
     config = DemoConfig(
         kind="demo", path=str(tmp / "demo-ref.duckdb"), end_date=dt.date(2026, 11, 20)
     )
-    source = DemoSource("demo", config, city=City(), base_dir=tmp)
+    source = lent_demo_source("demo", config, city=City(), base_dir=tmp)
     duckdb_file(source.path, frame)
-    write_meta(source.path, source._params(GENERATOR_VERSION))
+    write_meta(source.path, source._params())
     return source
 
 

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from cockpit.__main__ import main
+from cockpit.demo_data import demo_source, ensure_rollups
 from cockpit.settings import load_settings
-from data_sources.demo import DemoSource, ensure_rollups
 from tests.conftest import DEMO_END, demo_environ
 
 TICKETS = 30_000
@@ -69,7 +69,7 @@ def test_the_app_serves_the_commands_file_without_regenerating_it(made, tmp_path
     before = path.stat().st_mtime_ns
     settings = load_settings(environ=demo_environ(path, tmp_path / "cache"))
     assert settings.sources["demo"].tickets == TICKETS
-    source = DemoSource(
+    source = demo_source(
         "demo", settings.sources["demo"], city=settings.city, base_dir=settings.base_dir
     )
     assert source.ensure_generated() == path
@@ -114,7 +114,7 @@ def test_a_repeat_caller_rings_about_one_kind_of_problem_within_weeks(made):
 def test_distinct_callers_grow_with_the_size_and_blocks_repeat_nobody(tmp_path):
     """Twice the tickets, about twice the callers: no block reuses another block's numbers
     (10M tickets had 1.0M distinct phones, the same million in every 1M block)."""
-    from data_sources.demo_data import ticket_blocks
+    from cockpit.domains.hotline.demo import ticket_blocks
 
     settings = load_settings()
     counties = [c.code for c in settings.city.counties]

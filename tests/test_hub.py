@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 
 from cockpit.cache import SafeCache
+from cockpit.demo_data import services as demo_services
 from cockpit.hub import DataHub, Result
 from cockpit.scope import CITY_LEADER, Principal
 from cockpit.settings import CacheSettings, Settings
@@ -187,7 +188,9 @@ def demo_sources(settings: Settings) -> Iterator[dict[str, CountingSource]]:
     """The configured demo source(s), opened before the test and closed after it."""
     sources = {
         name: CountingSource(
-            build_source(name, cfg, city=settings.city, base_dir=settings.base_dir)
+            build_source(
+                name, cfg, city=settings.city, base_dir=settings.base_dir, demo=demo_services()
+            )
         )
         for name, cfg in settings.sources.items()
     }
@@ -564,10 +567,18 @@ def test_second_hub_on_the_same_demo_file_does_not_regenerate_it(
 ) -> None:
     """A second demo source in the process, while the first holds the file open, reuses the file."""
     first = build_source(
-        "demo", settings.sources["demo"], city=settings.city, base_dir=settings.base_dir
+        "demo",
+        settings.sources["demo"],
+        city=settings.city,
+        base_dir=settings.base_dir,
+        demo=demo_services(),
     )
     second = build_source(
-        "demo", settings.sources["demo"], city=settings.city, base_dir=settings.base_dir
+        "demo",
+        settings.sources["demo"],
+        city=settings.city,
+        base_dir=settings.base_dir,
+        demo=demo_services(),
     )
     try:
         assert first.health().ok  # opens the file through the SQL adapter

@@ -155,11 +155,14 @@ def test_every_kind_has_an_example_config() -> None:
 @pytest.mark.parametrize("kind", sorted(ADAPTERS))
 def test_build_source_returns_the_registered_class(kind: str, tmp_path: Path) -> None:
     """build_source makes an instance of ADAPTERS[kind].source_class, with its name and config."""
+    from cockpit.demo_data import services as demo_services
     from cockpit.settings import load_settings
 
     city = load_settings(environ={}).city
     config = ADAPTERS[kind].config_model.model_validate(EXAMPLES[kind])
-    source = build_source(f"{kind}-test", config, city=city, base_dir=tmp_path)
+    source = build_source(
+        f"{kind}-test", config, city=city, base_dir=tmp_path, demo=demo_services()
+    )
     try:
         assert type(source) is ADAPTERS[kind].source_class
         assert source.name == f"{kind}-test"

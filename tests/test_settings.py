@@ -244,13 +244,18 @@ def test_env_override_changes_the_cache_type() -> None:
 
 def test_env_override_reaches_the_built_source() -> None:
     """COCKPIT_SOURCES__DEMO__TICKETS=5000 changes the demo source's configuration."""
+    from cockpit.demo_data import services as demo_services
     from data_sources.registry import build_source
 
     assert shipped("sources.yaml")["sources"]["demo"]["tickets"] != 5000
     settings = load_settings(config_dir=CONFIG, environ={"COCKPIT_SOURCES__DEMO__TICKETS": "5000"})
     assert settings.sources["demo"].tickets == 5000
     source = build_source(
-        "demo", settings.sources["demo"], city=settings.city, base_dir=settings.base_dir
+        "demo",
+        settings.sources["demo"],
+        city=settings.city,
+        base_dir=settings.base_dir,
+        demo=demo_services(),
     )
     try:
         assert source.config.tickets == 5000

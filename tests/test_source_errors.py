@@ -111,10 +111,11 @@ def test_leaders_read_a_plain_sentence_staff_the_column(settings, tmp_path) -> N
         "risk.warnings": DatasetBinding(source="platform", table="warnings"),
     }
     changed = settings.model_copy(update={"sources": sources, "datasets": datasets})
+    from cockpit.demo_data import services as demo_services
     from data_sources.registry import build_source
 
     built = {
-        n: build_source(n, c, city=changed.city, base_dir=changed.base_dir)
+        n: build_source(n, c, city=changed.city, base_dir=changed.base_dir, demo=demo_services())
         for n, c in sources.items()
     }
     try:

@@ -1,0 +1,1 @@
+"""The modules' domains: each module's contracts, rules and demo data, without Dash (#17)."""

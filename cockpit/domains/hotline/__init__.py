@@ -1,0 +1,1 @@
+"""The hotline module's domain (12345热线): its rules and data, without Dash."""
