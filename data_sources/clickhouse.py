@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from sqlalchemy.engine import default
@@ -150,7 +151,11 @@ class ClickHouseDialect(default.DefaultDialect):
         return dbapi
 
     def create_connect_args(self, url: sa.URL) -> tuple[list[Any], dict[str, Any]]:
-        """Host, port (9000, the native protocol's), database, user and password."""
+        """Host, port (9000, the native protocol's), database, user and password; the URL's
+        query string as clickhouse-driver reads its own URLs (timeouts, `secure`,
+        `compression` ... as connection arguments, anything else as a server setting)."""
+        from clickhouse_driver.util.helpers import parse_url
+
         kwargs: dict[str, Any] = {
             "host": url.host or "localhost",
             "port": url.port or 9000,
@@ -160,8 +165,17 @@ class ClickHouseDialect(default.DefaultDialect):
             kwargs["user"] = url.username
         if url.password:
             kwargs["password"] = url.password
-        kwargs.update(url.query)
+        if url.query:
+            _, extra = parse_url("clickhouse://host/?" + urlencode(url.query, doseq=True))
+            kwargs["url_settings"] = extra.pop("settings", {})
+            kwargs.update(extra)
         return [], kwargs
+
+    def connect(self, *cargs: Any, **cparams: Any) -> Any:
+        """The driver's connection, with the URL's settings and those of the source's row
+        (data_sources.dialects: max_execution_time from query_timeout) in one dict."""
+        settings = {**cparams.pop("url_settings", {}), **cparams.pop("settings", {})}
+        return self.loaded_dbapi.connect(*cargs, settings=settings, **cparams)
 
     def _get_server_version_info(self, connection: Any) -> tuple[int, ...]:
         version = connection.exec_driver_sql("SELECT version()").scalar() or ""

@@ -266,3 +266,35 @@ def test_a_label_named_like_its_column_is_written_under_a_private_alias() -> Non
         "clickhouse",
     )
     assert "ref_tickets.ticket_id AS ticket_id" in str(plain.compile(dialect=ClickHouseDialect()))
+
+
+def test_the_urls_query_string_reaches_the_driver_and_query_timeout_the_server(
+    cluster: ch.Cluster,
+) -> None:
+    """`?sync_request_timeout=3&max_threads=2` reach clickhouse-driver as a connection argument
+    and a server setting; the source's connect_timeout is the driver's, its query_timeout the
+    server's max_execution_time."""
+    src = SqlSource(
+        "ch",
+        SqlConfig(
+            kind="sql",
+            url=cluster.url + "?sync_request_timeout=3&max_threads=2",
+            connect_timeout=4,
+            query_timeout=7,
+        ),
+    )
+    try:
+        with src.engine().connect() as conn:
+            settings = dict(
+                conn.exec_driver_sql(
+                    "SELECT name, value FROM system.settings "
+                    "WHERE name IN ('max_threads', 'max_execution_time')"
+                ).fetchall()
+            )
+            cursor = conn.connection.driver_connection.cursor()
+            assert cursor._client.connection.sync_request_timeout == 3.0
+            assert cursor._client.connection.connect_timeout == 4
+            cursor.close()
+    finally:
+        src.close()
+    assert settings == {"max_threads": "2", "max_execution_time": "7"}
