@@ -25,8 +25,13 @@ import pytest
 from cockpit.contracts import CONTRACTS
 from cockpit.hub import DataHub
 from cockpit.scope import Principal
-from data_sources.base import BoundDataset, DatasetQuery, DataSourceError, Measure, TimeBucket
+from data_sources.base import DataSourceError
 from data_sources.sql import SqlConfig, SqlSource
+
+try:  # the query vocabulary is moving from data_sources.base to data_sources.query
+    from data_sources.query import BoundDataset, DatasetQuery, Measure, TimeBucket
+except ImportError:
+    from data_sources.base import BoundDataset, DatasetQuery, Measure, TimeBucket
 from panels.hotline import data as hotline
 from tests import clickhouse_support as ch
 from tests import test_panels_on_mariadb as on_mariadb
