@@ -280,10 +280,17 @@ def _value(value: Any, kind: str) -> Any:
 
 
 def load(
-    cluster: Cluster, table: str, frame: pd.DataFrame, contract: dict[str, str] | None = None
+    cluster: Cluster,
+    table: str,
+    frame: pd.DataFrame,
+    contract: dict[str, str] | None = None,
+    views: dict[str, str] | None = None,
 ) -> None:
     """`table` (Distributed, on every server) over `table`_local (MergeTree, one per shard),
-    alternate rows on each shard."""
+    alternate rows on each shard. `views`: materialized views the platform keeps, name ->
+    the CREATE statement's `ENGINE ... AS SELECT ... FROM {local}` part; each is made on
+    every shard before the rows arrive (so it sees them), with a Distributed table `name`
+    over the shards' `name`_local."""
     types = column_types(frame, contract)
     columns = ", ".join(f"`{name}` {kind}" for name, kind in types.items())
     local = f"{table}_local"
@@ -304,6 +311,14 @@ def load(
                 f"CREATE TABLE {table} AS {local} "
                 f"ENGINE = Distributed({CLUSTER}, default, {local}, rand())"
             )
+            for view, body in (views or {}).items():
+                client.execute(f"DROP TABLE IF EXISTS {view}")
+                client.execute(f"DROP TABLE IF EXISTS {view}_local")
+                client.execute(f"CREATE MATERIALIZED VIEW {view}_local {body.format(local=local)}")
+                client.execute(
+                    f"CREATE TABLE {view} AS {view}_local "
+                    f"ENGINE = Distributed({CLUSTER}, default, {view}_local, rand())"
+                )
             client.execute(
                 f"INSERT INTO {local} ({names}) VALUES", rows[index :: len(cluster.shards)]
             )

@@ -16,6 +16,7 @@ tickets and about 10,000 demo tickets).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -29,9 +30,9 @@ from data_sources.base import DataSourceError
 from data_sources.sql import SqlConfig, SqlSource
 
 try:  # the query vocabulary is moving from data_sources.base to data_sources.query
-    from data_sources.query import BoundDataset, DatasetQuery, Measure, TimeBucket
+    from data_sources.query import BoundDataset, DatasetQuery, Filter, Measure, TimeBucket
 except ImportError:
-    from data_sources.base import BoundDataset, DatasetQuery, Measure, TimeBucket
+    from data_sources.base import BoundDataset, DatasetQuery, Filter, Measure, TimeBucket
 from panels.hotline import data as hotline
 from tests import clickhouse_support as ch
 from tests import test_panels_on_mariadb as on_mariadb
@@ -303,3 +304,91 @@ def test_the_urls_query_string_reaches_the_driver_and_query_timeout_the_server(
     finally:
         src.close()
     assert settings == {"max_threads": "2", "max_execution_time": "7"}
+
+
+# -- the platform's own aggregates (materialized views) ------------------------------------------
+# Tickets per hour and county, as the platform keeps them: a materialized view on each shard
+# (one row per ticket, summed as the SummingMergeTree merges) and a Distributed table over them.
+# Its columns are those of the cockpit's own rollup `hotline_hourly` (cockpit.contracts.ROLLUPS).
+HOURLY_VIEW = (
+    "ENGINE = SummingMergeTree() ORDER BY (received_at, county_code) AS SELECT "
+    "toStartOfHour(assumeNotNull(received_at)) AS received_at, "
+    "assumeNotNull(county_code) AS county_code, toUInt64(1) AS n FROM {local}"
+)
+BY_MONTH_SINCE_OCTOBER = DatasetQuery(
+    filters=(Filter("received_at", "ge", dt.datetime(2026, 10, 1)),),
+    group_by=("county_code",),
+    buckets=(TimeBucket("received_at", "month", "month"),),
+    measures=(Measure("n", "count"),),
+)
+
+
+def test_a_dataset_is_answered_from_the_platforms_aggregate_table(
+    cluster: ch.Cluster, settings
+) -> None:
+    """`aggregate_tables: {hotline_hourly: tickets_hourly}` in the source's config: a query the
+    rollup answers exactly is read from the platform's aggregate (and equals the raw answer);
+    one it cannot answer (by channel) reads the raw rows."""
+    from cockpit.settings import DatasetBinding
+    from tests.apps import app_as, close_app
+
+    frame = reference_tickets()
+    ch.load(
+        cluster, "agg_tickets", frame, _types("hotline.tickets"), {"tickets_hourly": HOURLY_VIEW}
+    )
+    config = SqlConfig.model_validate(
+        {
+            "kind": "sql",
+            "url": cluster.url,
+            "aggregate_tables": {"hotline_hourly": "tickets_hourly"},
+        }
+    )
+    changed = settings.model_copy(
+        update={
+            "sources": {**settings.sources, "platform": config},
+            "datasets": {
+                **settings.datasets,
+                "hotline.tickets": DatasetBinding(source="platform", table="agg_tickets"),
+            },
+        }
+    )
+    app = app_as(changed)
+    try:
+        with app.server.test_request_context("/"):
+            hub = app.server.extensions["cockpit_hub"]
+            source = hub.sources["platform"]
+            asked: list[tuple[str, tuple[str, ...]]] = []  # (table, measures)
+            fetch = source.fetch
+
+            def recording(dataset, query):
+                asked.append((dataset.table, tuple(m.name for m in query.measures)))
+                return fetch(dataset, query)
+
+            source.fetch = recording  # records which table answered, then asks it
+            from_aggregate = hub.query("hotline.tickets", BY_MONTH_SINCE_OCTOBER)
+            assert from_aggregate.ok, from_aggregate.error
+            # the counts from the aggregate; the raw rows only for 数据截至 (the freshness)
+            assert [t for t, measures in asked if "n" in measures] == ["tickets_hourly"], asked
+            assert [m for t, m in asked if t == "agg_tickets"] == [("as_of",)], asked
+            raw = fetch(bound("agg_tickets"), BY_MONTH_SINCE_OCTOBER)
+            pd.testing.assert_frame_equal(
+                canonical(from_aggregate.frame), canonical(raw), check_dtype=False
+            )
+            asked.clear()
+            by_channel = hub.query(
+                "hotline.tickets",
+                DatasetQuery(group_by=("channel",), measures=(Measure("n", "count"),)),
+            )
+            assert by_channel.ok, by_channel.error
+            assert ("agg_tickets", ("n",)) in asked and "tickets_hourly" not in str(asked)
+    finally:
+        close_app(app)
+
+
+def test_an_aggregate_table_must_name_a_rollup_of_the_cockpit() -> None:
+    """A name that is no rollup of cockpit.contracts.ROLLUPS is refused at start-up, saying
+    which names there are."""
+    with pytest.raises(ValueError, match="hotline_hourly"):
+        SqlConfig.model_validate(
+            {"kind": "sql", "url": "sqlite://", "aggregate_tables": {"tickets_by_hour": "x"}}
+        )
