@@ -10,8 +10,9 @@ the same rows; the engine is reached through the cockpit's `clickhouse+native://
 (data_sources/clickhouse.py), with the ClickHouse row of data_sources/dialects.py writing
 the time buckets.
 
-One cluster for the whole module (started in well under a second; data: 240 reference
-tickets and about 10,000 demo tickets).
+One cluster for the whole module (both servers answer in about half a second; data: 240
+reference tickets and the demo's 13,708 tickets since 2025-09 and 700 warnings, loaded in
+about 3 s).
 """
 
 from __future__ import annotations
