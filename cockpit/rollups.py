@@ -107,6 +107,10 @@ class Built:
     as_of: dt.datetime | None
     bounds: dict[str, tuple[dt.datetime | None, dt.datetime | None]]
     county_map: dict[str, str] = field(default_factory=dict)  # former codes it was built with
+    # A table the data platform keeps in this rollup's shape (a materialized view: a SQL
+    # source's `aggregate_tables`), queried instead of rollup__<name>. Its as_of is None (it
+    # is as current as the rows), so conditions on "now" are left to the raw rows.
+    location: str | None = None
 
     @property
     def name(self) -> str:
@@ -510,9 +514,13 @@ def binding(built: Built, raw: BoundDataset) -> BoundDataset:
             cols.append(replace(raw.spec(m.column), name=m.name))
     schema, _, _ = raw.table.rpartition(".")
     county = raw.county_column if raw.county_column in rollup.dims else None
+    if built.location is not None:
+        table = built.location
+    else:
+        table = f"{schema}.{built.name}" if schema else built.name
     return BoundDataset(
         raw.name,
-        f"{schema}.{built.name}" if schema else built.name,
+        table,
         tuple(cols),
         {},
         county,
@@ -906,7 +914,8 @@ def _from_meta(query: DatasetQuery, raw: BoundDataset, built: list[Built]) -> pd
         (m.agg, m.column, m.where) != ("max", fresh, ()) for m in query.measures
     ):
         return None
-    mine = [b for b in built if b.table == raw.table and not raw.column_map]
+    # (a platform's aggregate has no as-of: it is as current as the rows, which are asked)
+    mine = [b for b in built if b.table == raw.table and not raw.column_map and b.as_of is not None]
     if not mine or query.order_by or query.limit is not None or query.offset:
         return None
     stamp = pd.to_datetime(pd.Series([mine[0].as_of], dtype="object"))
