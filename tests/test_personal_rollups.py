@@ -21,11 +21,11 @@ import pytest
 from plotly.utils import PlotlyJSONEncoder
 
 from cockpit import rollups
+from cockpit.domains.hotline import data
 from cockpit.rollups import PREFIX
 from cockpit.scope import Principal
 from cockpit.settings import load_settings
 from panels.hotline import callbacks as cb
-from panels.hotline import data
 from tests.apps import app_as, close_app
 from tests.conftest import demo_environ
 from tests.test_sync import origin, synced_app  # noqa: F401 - fixtures of sync mode
@@ -215,7 +215,7 @@ def test_the_word_counts_keep_no_text_name_or_number(demo_sql) -> None:
 def test_the_callers_rollup_answers_only_windows_within_one_month(hub) -> None:
     """It keeps only the groups a month repeats in (a caller heard once in a month is no
     repeat caller of any window of it): a window across two months reads the rows."""
-    from panels.hotline.kpis import Window
+    from cockpit.domains.hotline.kpis import Window
 
     inside = Window(dt.datetime(2026, 10, 5), dt.datetime(2026, 10, 20), "")
     across = Window(dt.datetime(2026, 9, 15), dt.datetime(2026, 10, 15), "")

@@ -15,18 +15,10 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 from cockpit import clicks, clock, ids, links, maps, theme
 from cockpit.cache import is_miss, make_key
 from cockpit.components import result_state_text
-from cockpit.exports import audit_export
-from cockpit.formatting import as_of, freshness, month_label, number, percent
-from cockpit.hub import DataHub, Result
-from cockpit.maps import county_map, county_outlines
-from cockpit.outputs import cached_output
-from cockpit.scope import DENIED_TEXT, EXPORT, current_principal, redact_peers
-from cockpit.settings import Indicator
-from cockpit.shell import CITY_WIDE
-from panels.economy import data, export, figures
-from panels.economy.config import EconomyConfig
-from panels.economy.forecast import Projection, project
-from panels.economy.transform import (
+from cockpit.domains.economy import data
+from cockpit.domains.economy.config import EconomyConfig
+from cockpit.domains.economy.forecast import Projection, project
+from cockpit.domains.economy.transform import (
     CITY_ONLY,
     Reading,
     absent_note,
@@ -43,6 +35,15 @@ from panels.economy.transform import (
     with_growth,
     year_path,
 )
+from cockpit.exports import audit_export
+from cockpit.formatting import as_of, freshness, month_label, number, percent
+from cockpit.hub import DataHub, Result
+from cockpit.maps import county_map, county_outlines
+from cockpit.outputs import cached_output
+from cockpit.scope import DENIED_TEXT, EXPORT, current_principal, redact_peers
+from cockpit.settings import Indicator
+from cockpit.shell import CITY_WIDE
+from panels.economy import export, figures
 
 CITY_PLACE = "全市"
 

@@ -18,17 +18,12 @@ import pandas as pd
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from cockpit import clicks, ids, links, maps, theme
-from cockpit.hub import DataHub, Result
-from cockpit.maps import county_map, county_outlines
-from cockpit.outputs import cached_output
-from cockpit.scope import DENIED_TEXT, SEE_PERSONAL, current_principal, redact_peers
-from cockpit.shell import screen_county
-from panels.hotline import data, figures, kpis
-from panels.hotline.config import HotlineConfig, module_config
-from panels.hotline.drill import DEFAULT_KEY, Context, caller_variant, resolve, sla_label
-from panels.hotline.keywords import keyword_spikes, spikes_of_counts
-from panels.hotline.masking import caller_labels, mask_frame, masked_caller_labels
-from panels.hotline.transform import (
+from cockpit.domains.hotline import data, kpis
+from cockpit.domains.hotline.config import HotlineConfig, module_config
+from cockpit.domains.hotline.drill import DEFAULT_KEY, Context, caller_variant, resolve, sla_label
+from cockpit.domains.hotline.keywords import keyword_spikes, spikes_of_counts
+from cockpit.domains.hotline.masking import caller_labels, mask_frame, masked_caller_labels
+from cockpit.domains.hotline.transform import (
     GRANULARITIES,
     category_tree,
     county_ranking,
@@ -44,7 +39,13 @@ from panels.hotline.transform import (
     weekly_ratios,
     weekly_spikes,
 )
-from panels.hotline.unmask import reveal
+from cockpit.domains.hotline.unmask import reveal
+from cockpit.hub import DataHub, Result
+from cockpit.maps import county_map, county_outlines
+from cockpit.outputs import cached_output
+from cockpit.scope import DENIED_TEXT, SEE_PERSONAL, current_principal, redact_peers
+from cockpit.shell import screen_county
+from panels.hotline import figures
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 Section = tuple[Any, str, list]  # (body, period text, foot)

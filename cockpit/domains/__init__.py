@@ -1,0 +1,1 @@
+"""Each module's domain (contracts, queries, rules, config): no Dash, no plotly."""

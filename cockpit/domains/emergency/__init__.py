@@ -1,0 +1,1 @@
+"""The emergency module's domain: its data, rules and config, without Dash."""
