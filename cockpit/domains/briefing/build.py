@@ -222,16 +222,17 @@ def latest_period(hub: DataHub, until: dt.date) -> str | None:
 def economy_section(
     hub: DataHub, config: BriefingConfig, county: str | None, place: str, last: dt.date
 ) -> Section:
-    """The main indicators of the latest released month, as the economy screen reads them."""
-    from panels.economy.callbacks import build_page
-    from panels.economy.callbacks import config_of as economy_config
+    """The main indicators of the latest released month, read by the economy domain's
+    build_readings: the function the economy screen shows its figures from."""
+    from cockpit.domains.economy.readings import build_readings
+    from cockpit.domains.economy.readings import config_of as economy_config
 
     section = Section("economy", "")
     period = latest_period(hub, last)
     if period is None:
         section.lines = ["经济运行：暂无已发布的指标数据。"]
         return section
-    page = build_page(hub, period, county)
+    page = build_readings(hub, period, county)
     section.as_of = hub.as_of("economy.indicator_values")
     section.error = page.error
     wanted = config.indicators or [i.id for i in hub.settings.indicators]
@@ -279,8 +280,8 @@ def hotline_section(
     from cockpit.domains.hotline import data, kpis
     from cockpit.domains.hotline.config import module_config
     from cockpit.domains.hotline.drill import Context
+    from cockpit.domains.hotline.hot_words import hot_keywords
     from cockpit.domains.hotline.transform import last_complete_week, weekly_ratios, weekly_spikes
-    from panels.hotline.callbacks import hot_keywords
 
     hot = module_config(hub)
     section = Section("hotline", "")
