@@ -352,7 +352,7 @@ def _build_callers(con: Any, table: str, name: str) -> None:
     (cockpit/domains/hotline/masking.py), once per distinct value. The masked name of a group is the
     mask of its largest name: the mask keeps the first character, so the largest mask over
     days is the mask of the largest name over the window, as the raw max(citizen_name) gives."""
-    from cockpit.domains.hotline.masking import (  # the screen's masks, not a copy
+    from cockpit.domains.hotline.masking import (  # the 12345 domain's masks, not a copy
         mask_name,
         mask_phone,
     )
