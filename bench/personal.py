@@ -28,11 +28,11 @@ from unittest import mock
 def main(argv: list[str] | None = None) -> int:
     """Print the medians and ratios (stdout), progress on stderr."""
     from bench.run import environ
+    from cockpit.domains.hotline import data
     from cockpit.factory import create_app
     from cockpit.scope import CITY_LEADER
     from cockpit.settings import load_settings
     from panels.hotline import callbacks as cb
-    from panels.hotline import data
 
     parser = argparse.ArgumentParser(prog="python -m bench.personal", description=__doc__)
     parser.add_argument("db")
@@ -85,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             sides[f"{panel} {place} rollup"] = lambda r=run: timed(r)
             sides[f"{panel} {place} rows"] = lambda r=run, o=off: timed(r, o)
     # The callers' query alone (the panel also counts its 重复诉求率, a KPI query of its own).
-    from panels.hotline.config import module_config
-    from panels.hotline.transform import period_windows
+    from cockpit.domains.hotline.config import module_config
+    from cockpit.domains.hotline.transform import period_windows
 
     with app.server.test_request_context("/"):
         window = period_windows(args.period, data.now_of(hub))["current"]

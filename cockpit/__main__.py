@@ -256,10 +256,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_briefing(args: argparse.Namespace) -> int:
     """Write the day's 要情专报 (.docx and .pdf) to a folder: the morning's scheduled job."""
+    from cockpit.domains.briefing import documents
+    from cockpit.domains.briefing.build import ScopeRefused, build_briefing, default_day
     from cockpit.exports import audit_export
     from cockpit.factory import create_app
-    from panels.briefing import documents
-    from panels.briefing.build import ScopeRefused, build_briefing, default_day
 
     app = create_app(_tool_settings(signs_audit=True))
     hub = app.server.extensions["cockpit_hub"]

@@ -73,7 +73,7 @@ def call_link(
 
 def contact_link(subject: str, text: str = "联系责任人") -> dcc.Link:
     """A link to 一键直联 showing who answers for a thing: task:<id>, warning:<id>, event:<id>,
-    county:<code> (panels/contacts/subjects.py looks it up within the user's scope)."""
+    county:<code> (cockpit/domains/contacts/subjects.py looks it up within the user's scope)."""
     return dcc.Link(
         ["☎ ", text], href=f"/contacts?{urlencode({'for': subject})}", className="contact-link"
     )

@@ -363,7 +363,7 @@ def _count(name: str, *where: Filter) -> Measure:
     return Measure(name, "count", where=tuple(where))
 
 
-# The 12345 KPI counts (panels/hotline/kpis.py) with the default working definitions
+# The 12345 KPI counts (cockpit/domains/hotline/kpis.py) with the default working definitions
 # (config/hotline.yaml): each cohort (received, dispatched, due, closed in a window) is a table
 # by its own day, and each KPI condition a count column. Other definitions are still answered,
 # from the raw rows. A ticket received more than `lookback_days` before a window is outside

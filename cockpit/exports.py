@@ -11,7 +11,7 @@ builder `(hub, params) -> Table`. One route serves them all, /export/<key>.<csv|
     on screen, whatever the link's parameters say;
   * the request must not come from another site (Sec-Fetch-Site, Origin, Referer): the
     session cookie (SameSite=Lax) rides along on a top-level link from anywhere;
-  * personal columns a table declares are masked (panels/hotline/masking.py) for everyone;
+  * personal columns a table declares are masked (cockpit/domains/hotline/masking.py) for everyone;
   * an unmasked file is a separate right (EXPORT_UNMASKED, or a grant in config/security.yaml),
     asked for by POST with a stated reason, limited in rows and per day, watermarked;
   * every file names who downloaded it and when (导出), in CSV and Excel;
@@ -186,7 +186,7 @@ def mask_personal(table: Table) -> Table:
     """The table with its personal columns masked (every export, whoever asks)."""
     if not table.personal:
         return table
-    from panels.hotline.masking import mask_name, mask_phone, mask_text
+    from cockpit.domains.hotline.masking import mask_name, mask_phone, mask_text
 
     maskers = {"name": mask_name, "phone": mask_phone, "text": mask_text}
     frame = table.frame.copy()

@@ -9,7 +9,7 @@ its tickets cover. Config adds months on either side (`periods:` in config/cockp
   (the overview, the briefing, the others) takes every dataset below that is configured.
 - The default is the module's latest complete period: the economy's newest released period;
   for tickets, the newest month its data run past the end of (the rule of 12345's own
-  windows, panels.hotline.transform.period_windows: a month is whole once the data's now has
+  windows, cockpit.domains.hotline.transform.period_windows: a month is whole once the data's now has
   reached the next month). With several datasets, the newest of their defaults.
 - A month whose data stop before its end is partial, and the selector's note says how far
   they go (12月 with five days of tickets: 数据截至12月5日，不是整月).

@@ -1,6 +1,6 @@
 """The guards around revealing citizens' personal information: a real reason, and rate limits.
 
-Two paths reveal it: 查看完整信息 (one ticket, panels/hotline/unmask.py) and the unmasked export
+Two paths reveal it: 查看完整信息 (one ticket, cockpit/domains/hotline/unmask.py) and the unmasked export
 (cockpit/exports.py). Both ask for a stated reason that says something ("aaaa" does not), and
 both are limited per user. The limits are counted from the audit log itself, which every
 reveal is written to anyway: the count is the same on every worker and host, survives a

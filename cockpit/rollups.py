@@ -80,7 +80,7 @@ CALLERS = Rollup(
     (Measure("tickets", "count"), Measure("last_ticket", "max", "ticket_id")),
 )
 # 本周热点: per day, county and category, how many tickets use each word of their text (the
-# keyword panel's segmentation and shipped stop words, panels/hotline/keywords.py): counts of
+# keyword panel's segmentation and shipped stop words, cockpit/domains/hotline/keywords.py): counts of
 # words, no text, no caller.
 WORDS = Rollup(
     "hotline_words",
@@ -353,10 +353,13 @@ def _build_callers(con: Any, table: str, name: str) -> None:
     latest ticket id, with the caller as a keyed hash and the masked number and name.
 
     Numbers and names are hashed and masked in Python with the very functions the screen uses
-    (panels/hotline/masking.py), once per distinct value. The masked name of a group is the
+    (cockpit/domains/hotline/masking.py), once per distinct value. The masked name of a group is the
     mask of its largest name: the mask keeps the first character, so the largest mask over
     days is the mask of the largest name over the window, as the raw max(citizen_name) gives."""
-    from panels.hotline.masking import mask_name, mask_phone  # the screen's masks, not a copy
+    from cockpit.domains.hotline.masking import (  # the 12345 domain's masks, not a copy
+        mask_name,
+        mask_phone,
+    )
 
     key = caller_key_of(con)
     con.execute(
@@ -410,7 +413,7 @@ def _build_words(con: Any, table: str, name: str) -> None:
     Each distinct text is segmented once, with the keyword panel's own `words` (rjieba, the
     shipped stop words, no digits), into (text, word) pairs; the engine then counts tickets
     per group and word. A word counts a ticket once, as the panel's document frequency does."""
-    from panels.hotline.keywords import words  # the panel's segmentation, not a copy
+    from cockpit.domains.hotline.keywords import words  # the panel's segmentation, not a copy
 
     con.execute("CREATE OR REPLACE TEMP TABLE __text_words (content VARCHAR, word VARCHAR)")
     # Numbered, so that Python holds one batch of texts at a time (a cursor of its own would

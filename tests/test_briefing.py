@@ -11,11 +11,8 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from cockpit.formatting import change, chinese_numeral, count, rate_change, span_label
-from cockpit.scope import EXPORT, Principal
-from cockpit.settings import Indicator, Target
-from panels.briefing.build import ScopeRefused, build_briefing, resolve_county
-from panels.briefing.sentences import (
+from cockpit.domains.briefing.build import ScopeRefused, build_briefing, resolve_county
+from cockpit.domains.briefing.sentences import (
     EventItem,
     HotlineFigures,
     RedTask,
@@ -28,7 +25,10 @@ from panels.briefing.sentences import (
     key_work_lines,
     warning_lines,
 )
-from panels.economy.transform import reading
+from cockpit.domains.economy.transform import reading
+from cockpit.formatting import change, chinese_numeral, count, rate_change, span_label
+from cockpit.scope import EXPORT, Principal
+from cockpit.settings import Indicator, Target
 
 CITY = "140400"
 A, B, C = "140403", "140404", "140405"
@@ -292,9 +292,9 @@ def test_daily_briefing_figures_match_the_demo_data(hub, demo_sql, settings) -> 
     tasks = demo_sql("SELECT count(*) AS n FROM key_work_tasks")["n"].iloc[0]
     assert f"重点工作共{tasks}项" in sections["key_work"].lines[0]
     # The red count is the 重点工作 page's, milestones included: an overdue milestone counts.
-    from panels.key_work import data as kw_data
-    from panels.key_work.supervision import config as kw_config
-    from panels.key_work.transform import with_lights
+    from cockpit.domains.key_work import data as kw_data
+    from cockpit.domains.key_work.supervision import config as kw_config
+    from cockpit.domains.key_work.transform import with_lights
 
     rules = kw_config(hub).lights.rules()
     milestones, _ = kw_data.usable_milestones(kw_data.milestones(hub, None))
@@ -331,7 +331,7 @@ def test_docx_and_pdf_read_back_with_the_figures(hub) -> None:
     from docx import Document
     from pypdf import PdfReader
 
-    from panels.briefing import documents
+    from cockpit.domains.briefing import documents
 
     b = build_briefing(hub, "weekly", None, DAY)
     received = re.search(r"受理群众诉求(\S+?件)", b.text()).group(1)

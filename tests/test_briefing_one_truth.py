@@ -8,9 +8,9 @@ import datetime as dt
 
 import pytest
 
-from panels.briefing.build import build_briefing
+from cockpit.domains.briefing.build import build_briefing
+from cockpit.domains.hotline.keywords import keyword_spikes, stop_words
 from panels.briefing.callbacks import view
-from panels.hotline.keywords import keyword_spikes, stop_words
 from panels.overview.callbacks import build_overview
 from panels.overview.figures import attention_items
 from tests.apps import running_app
@@ -116,7 +116,7 @@ def _hot_words(hub) -> list[str]:
 def test_the_briefings_hot_words_are_topics_not_stop_words(hub, monkeypatch) -> None:
     """The briefing itself (not only the word counter): the 燃气 tickets read
     "燃气压力不足，做饭困难", and none of 不足、做饭、压力、困难 is named a hot word."""
-    import panels.hotline.keywords as keywords
+    import cockpit.domains.hotline.keywords as keywords
 
     named = _hot_words(hub)
     assert "燃气" in named

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from panels.briefing import documents
-from panels.briefing.sentences import Briefing, Section
+from cockpit.domains.briefing import documents
+from cockpit.domains.briefing.sentences import Briefing, Section
 
 FIGURES = "GDP 2806.2亿元，增长5.6%；12345热线受理8562件，CPI上涨0.3%，ABCDEFG xyz 0123456789"
 GENERATED = dt.datetime(2026, 11, 20, 7, 30)

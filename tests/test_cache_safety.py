@@ -243,7 +243,7 @@ def test_a_value_the_format_cannot_hold_is_not_cached(settings: Settings) -> Non
 
 def test_an_economy_projection_comes_back_from_the_cache(settings: Settings) -> None:
     """The other kind of value the cockpit caches (趋势研判 projections) round-trips too."""
-    from panels.economy.forecast import Projection
+    from cockpit.domains.economy.forecast import Projection
 
     projection = Projection(True, "预测", ("2026-11", "2026-12"), (5.1, 5.3), (4.0, 4.2))
     cache = make_cache(settings)

@@ -55,7 +55,7 @@ def test_a_signed_figure_that_rounds_to_zero_has_no_sign() -> None:
 
 # -- the places that wrote it differently --------------------------------------------------------
 def _reading(**changes):
-    from panels.economy.transform import Reading
+    from cockpit.domains.economy.transform import Reading
 
     base = Reading(
         indicator_id="gyzjz",
@@ -145,16 +145,16 @@ def test_economy_table_cells_write_changes_as_the_cards_do(column, value, shown)
     ],
 )
 def test_hotline_tiles_write_changes_with_the_formatter(key, delta, shown) -> None:
+    from cockpit.domains.hotline.kpis import KPI_BY_KEY
     from panels.hotline.figures import delta_text
-    from panels.hotline.kpis import KPI_BY_KEY
 
     assert delta_text(KPI_BY_KEY[key], delta) == shown
 
 
 def test_economy_sentences_use_the_formatter_words() -> None:
     """The plain-language line: 高于目标0.1个百分点, 比1-9月回落0.2个百分点, 持平 at zero."""
-    from panels.economy.transform import change_text as economy_change
-    from panels.economy.transform import gap_text
+    from cockpit.domains.economy.transform import change_text as economy_change
+    from cockpit.domains.economy.transform import gap_text
 
     assert gap_text(0.1) == "高于目标0.1个百分点" and gap_text(0.04) == "与目标持平"
     assert economy_change(-0.2, "1-9月") == "比1-9月回落0.2个百分点"
@@ -173,8 +173,8 @@ def test_briefing_count_change_never_says_a_zero_percent() -> None:
 
 def test_overview_12345_card_writes_changes_with_arrows() -> None:
     """The overview's 12345 card: 环比 ↑x% and 比上月 ↑x个百分点 (were +x% and 提高x个百分点)."""
+    from cockpit.domains.overview.transform import hotline_card
     from cockpit.hub import Result
-    from panels.overview.transform import hotline_card
 
     frame = pd.DataFrame(
         {

@@ -11,6 +11,7 @@ import pytest
 
 from cockpit import audit, calls, directory
 from cockpit.directory import ContactFields, DirectoryError
+from cockpit.domains.contacts.subjects import Subject, responsible, subject_of
 from cockpit.ids import encode_key, pattern_id
 from cockpit.scope import (
     EXPORT,
@@ -21,7 +22,6 @@ from cockpit.scope import (
     Principal,
 )
 from cockpit.store import Store, get_store
-from panels.contacts.subjects import Subject, responsible, subject_of
 from tests.apps import running_app
 from tests.dash_requests import answer, callback_body, post
 

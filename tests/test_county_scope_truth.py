@@ -169,7 +169,7 @@ def test_county_briefing_gives_the_true_ranks(leader, county_app) -> None:
     """The 要情专报 of 潞州区 says what the leader's briefing of 潞州区 says, ranks included."""
     import re
 
-    from panels.briefing.build import build_briefing
+    from cockpit.domains.briefing.build import build_briefing
 
     day = dt.date(2026, 11, 20)
 

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
+from cockpit.domains.data_quality.transform import without_paths
 from cockpit.security.roles import may_open
 from panels.data_quality.callbacks import build_table
-from panels.data_quality.transform import without_paths
 from tests.test_file_drops import COUNT, drop, tasks, write  # noqa: F401 (drop: fixture)
 
 

@@ -13,8 +13,13 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from panels.risk.config import SPRING_FESTIVAL_EVES, AnomalySeries, RiskConfig, ThresholdRule
-from panels.risk.early_warning import (
+from cockpit.domains.risk.config import (
+    SPRING_FESTIVAL_EVES,
+    AnomalySeries,
+    RiskConfig,
+    ThresholdRule,
+)
+from cockpit.domains.risk.early_warning import (
     anomaly_level,
     anomaly_reason,
     beyond,
@@ -244,7 +249,7 @@ def test_exactly_k_sigmas_is_not_beyond(z: float, direction: str, flagged: bool)
 
 def test_anomaly_level_takes_the_most_severe_z_line() -> None:
     """z lines map a flagged judgement to a colour; a normal one has none."""
-    from panels.risk.early_warning import Judgement
+    from cockpit.domains.risk.early_warning import Judgement
 
     levels = AnomalySeries(
         id="s", by="category_l2", lines={"yellow": 3.5, "orange": 6, "red": 10}

@@ -15,11 +15,9 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from cockpit.settings import ConfigError, Indicator, Target
-from panels.economy.config import EconomyConfig, ForecastSettings
-from panels.economy.export import TableMeta, indicator_table, to_csv, to_xlsx
-from panels.economy.forecast import project
-from panels.economy.transform import (
+from cockpit.domains.economy.config import EconomyConfig, ForecastSettings
+from cockpit.domains.economy.forecast import project
+from cockpit.domains.economy.transform import (
     change_text,
     county_ranking,
     monthly_values,
@@ -32,6 +30,8 @@ from panels.economy.transform import (
     time_progress,
     with_growth,
 )
+from cockpit.settings import ConfigError, Indicator, Target
+from panels.economy.export import TableMeta, indicator_table, to_csv, to_xlsx
 
 CITY = "140400"
 A, B, C, D = "140403", "140404", "140405", "140406"

@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from cockpit.domains.economy.transform import reading, sentence
 from cockpit.settings import ConfigError, Indicator, Target, load_settings
 from panels.economy import figures
 from panels.economy.export import indicator_table
-from panels.economy.transform import reading, sentence
 
 CITY = "140400"
 LUZHOU, SHANGDANG = "140403", "140404"
@@ -185,7 +185,7 @@ def _overdue_days(text: str) -> int:
 def test_overdue_economy_data_says_the_same_days_on_overview_page_and_briefing(late_hub):
     import datetime as dt
 
-    from panels.briefing.build import build_briefing
+    from cockpit.domains.briefing.build import build_briefing
     from panels.economy.callbacks import build_indicator, build_page
     from panels.overview.callbacks import build_overview
     from panels.overview.figures import module_card
@@ -264,7 +264,7 @@ def test_a_whole_number_without_a_setting_keeps_todays_default():
 
 def test_counties_are_ranked_and_labelled_at_the_published_precision():
     """+1.48% and +1.46% are two places, not a tie at 1.5%, and the bars say so."""
-    from panels.economy.transform import county_ranking, with_growth
+    from cockpit.domains.economy.transform import county_ranking, with_growth
 
     gdp = _gdp()
     frame = with_growth(

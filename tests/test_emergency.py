@@ -18,24 +18,15 @@ import pytest
 from dash import Patch, no_update
 
 from cockpit.calls import tel_href
-from cockpit.ids import pattern_id
-from cockpit.maps import DIGITS, county_outlines
-from cockpit.scope import Principal
-from cockpit.settings import ConfigError, load_settings
-from panels.emergency import PANEL
-from panels.emergency.callbacks import OUTPUTS, build_view, screen_update, selection_from
-from panels.emergency.config import EmergencyConfig
-from panels.emergency.figures import LAYER_INDEX, LAYERS, hidden_layers, lon_scale, map_figure
-from panels.emergency.transform import (
+from cockpit.domains.emergency.config import EmergencyConfig
+from cockpit.domains.emergency.transform import (
     EARTH_RADIUS_KM,
     active_only,
     build_timeline,
     casualties,
-    changed,
     count_rows,
     distances_km,
     elapsed_text,
-    fingerprint,
     haversine_km,
     nearest_resources,
     new_events,
@@ -43,6 +34,14 @@ from panels.emergency.transform import (
     response_in_force,
     roster_rows,
 )
+from cockpit.ids import pattern_id
+from cockpit.maps import DIGITS, county_outlines
+from cockpit.scope import Principal
+from cockpit.settings import ConfigError, load_settings
+from panels.emergency import PANEL
+from panels.emergency.callbacks import OUTPUTS, build_view, screen_update, selection_from
+from panels.emergency.figures import LAYER_INDEX, LAYERS, hidden_layers, lon_scale, map_figure
+from panels.emergency.screen_state import changed, fingerprint
 from tests.conftest import demo_environ
 
 # The demo data's "now" is one minute before its end date (tests/conftest.py: 2026-11-20).

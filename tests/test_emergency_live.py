@@ -17,11 +17,11 @@ import pytest
 import sqlalchemy as sa
 from dash import Patch, no_update
 
+from cockpit.domains.emergency.config import EmergencyConfig
 from cockpit.ids import pattern_id
 from cockpit.settings import CacheSettings, DatasetBinding, Settings
 from data_sources.sql import SqlConfig
 from panels.emergency.callbacks import BANNER_SHOWN, build_view, idle_check, screen_update
-from panels.emergency.config import EmergencyConfig
 from panels.emergency.figures import LAYER_INDEX
 from tests.apps import app_as
 from tests.dash_requests import callback_body, post

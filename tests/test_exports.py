@@ -223,7 +223,7 @@ def _csv(app, path: str) -> tuple[dict[str, str], list[dict[str, str]]]:
 
 
 def test_deadline_export_is_every_open_ticket_near_or_past_its_deadline(settings, demo_sql) -> None:
-    from panels.hotline import data
+    from cockpit.domains.hotline import data
 
     app = _app(settings, Principal("c", "county_staff", frozenset({COUNTY}), frozenset({EXPORT})))
     try:
@@ -275,9 +275,9 @@ def test_repeat_export_masks_callers_unless_unmasked_with_a_reason(settings, dem
 
 
 def test_red_black_board_export_matches_the_screen(settings) -> None:
-    from panels.hotline import data
-    from panels.hotline.config import module_config
-    from panels.hotline.transform import period_windows, unit_board
+    from cockpit.domains.hotline import data
+    from cockpit.domains.hotline.config import module_config
+    from cockpit.domains.hotline.transform import period_windows, unit_board
 
     app = _app(settings, Principal("lead", "city_leader", None, frozenset({EXPORT})))
     try:

@@ -20,14 +20,14 @@ import pytest
 from plotly.utils import PlotlyJSONEncoder
 
 from cockpit import shell
+from cockpit.domains.hotline import data, kpis
+from cockpit.domains.hotline.config import Definitions, module_config
+from cockpit.domains.hotline.transform import last_complete_week, period_windows
 from cockpit.formatting import number, percent
 from cockpit.ids import decode_key, pattern_id
 from cockpit.settings import load_settings
 from data_sources.base import DataSourceError
 from panels.hotline import callbacks as cb
-from panels.hotline import data, kpis
-from panels.hotline.config import Definitions, module_config
-from panels.hotline.transform import last_complete_week, period_windows
 from tests.apps import app_as
 from tests.conftest import DEMO_END, demo_environ
 from tests.dash_requests import answer, callback_body, callback_key
@@ -208,7 +208,7 @@ def test_repeat_callers_are_distinct_people_each_shown_once(hub, truth) -> None:
     """#20: all 8 rows read 王** 138****0000, one caller's groups in eight categories. Each
     caller is now one row with their categories; N callers give N distinct masked labels,
     in the order of their repeated tickets, and no full name or number reaches the page."""
-    from panels.hotline.masking import mask_phone
+    from cockpit.domains.hotline.masking import mask_phone
 
     body, _, _ = cb.repeat_section(hub, PERIOD, None)
     tree = _tree(body)
@@ -239,7 +239,7 @@ def test_repeat_callers_are_distinct_people_each_shown_once(hub, truth) -> None:
 def test_two_callers_with_the_same_masked_number_are_told_apart() -> None:
     """王 138****1234 twice (different middle digits): a stable keyed code tells them apart,
     and the same caller always gets the same label; the code reveals nothing without the key."""
-    from panels.hotline.masking import caller_labels
+    from cockpit.domains.hotline.masking import caller_labels
 
     labels = caller_labels(
         ["王伟", "王芳", "李强"], ["13812341234", "13899991234", "13900005678"], key="k1"

@@ -19,19 +19,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from cockpit.factory import module_configs
-from cockpit.hub import DataHub
-from cockpit.panels import PanelSpec
-from cockpit.settings import ConfigError, DatasetBinding, load_settings
-from data_sources.base import Filter
-from data_sources.sql import SqlConfig, SqlSource
-from panels.hotline import kpis
-from panels.hotline.config import Definitions, HotlineConfig
-from panels.hotline.drill import Context, parse_key, resolve
-from panels.hotline.keywords import keyword_spikes
-from panels.hotline.kpis import Window
-from panels.hotline.masking import mask_frame, mask_name, mask_phone, mask_text
-from panels.hotline.transform import (
+from cockpit.domains.hotline import kpis
+from cockpit.domains.hotline.config import Definitions, HotlineConfig
+from cockpit.domains.hotline.drill import Context, parse_key, resolve
+from cockpit.domains.hotline.keywords import keyword_spikes
+from cockpit.domains.hotline.kpis import Window
+from cockpit.domains.hotline.masking import mask_frame, mask_name, mask_phone, mask_text
+from cockpit.domains.hotline.transform import (
     bucket_range,
     county_ranking,
     last_complete_week,
@@ -41,6 +35,12 @@ from panels.hotline.transform import (
     weekly_ratios,
     weekly_spikes,
 )
+from cockpit.factory import module_configs
+from cockpit.hub import DataHub
+from cockpit.panels import PanelSpec
+from cockpit.settings import ConfigError, DatasetBinding, load_settings
+from data_sources.base import Filter
+from data_sources.sql import SqlConfig, SqlSource
 
 T = pd.Timestamp
 OCTOBER = Window(dt.datetime(2026, 10, 1), dt.datetime(2026, 11, 1), "2026年10月")

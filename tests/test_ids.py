@@ -101,11 +101,11 @@ def _components(value: Any) -> Iterator[Component]:
 def _rendered(app, settings) -> list[Any]:
     """What the screens that build pattern ids render on the demo data, as the city leader."""
     from cockpit.clock import now as clock_now
+    from cockpit.domains.emergency.config import EmergencyConfig
     from panels.contacts.callbacks import duty_section
     from panels.economy.callbacks import build_page
     from panels.economy.figures import card
     from panels.emergency.callbacks import build_view
-    from panels.emergency.config import EmergencyConfig
     from panels.hotline import callbacks as hotline
     from panels.key_work.callbacks import build_cases, build_signals, build_tasks
     from panels.risk.callbacks import build_screen

@@ -15,15 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cockpit.scope import Principal
-from cockpit.settings import ConfigError, Indicator, Target, load_settings
-from cockpit.store import get_store
-from cockpit.store import store as store_module
-from panels.key_work import supervision
-from panels.key_work.callbacks import build_cases, build_detail, build_signals, build_tasks
-from panels.key_work.config import KeyWorkConfig
-from panels.key_work.signals import economy_signals, hotline_signals, warning_signals
-from panels.key_work.transform import (
+from cockpit.domains.key_work import supervision
+from cockpit.domains.key_work.config import KeyWorkConfig
+from cockpit.domains.key_work.signals import economy_signals, hotline_signals, warning_signals
+from cockpit.domains.key_work.transform import (
     STALE_DAYS,
     STALLED_DAYS,
     LightRules,
@@ -34,6 +29,11 @@ from panels.key_work.transform import (
     timeline,
     with_lights,
 )
+from cockpit.scope import Principal
+from cockpit.settings import ConfigError, Indicator, Target, load_settings
+from cockpit.store import get_store
+from cockpit.store import store as store_module
+from panels.key_work.callbacks import build_cases, build_detail, build_signals, build_tasks
 from tests.dash_requests import callback_body, post
 
 CITY = "140400"
@@ -243,7 +243,7 @@ def test_a_12345_spike_is_a_signal() -> None:
 def test_warnings_at_the_configured_levels_are_signals() -> None:
     """Red and orange warnings become signals, most severe first; an anomaly already offered
     as a 12345 spike is not offered twice."""
-    from panels.risk.early_warning import EarlyWarning
+    from cockpit.domains.risk.early_warning import EarlyWarning
 
     frame = pd.DataFrame(
         [
@@ -600,7 +600,7 @@ def test_signals_on_a_second_visit_are_not_judged_again(kw_app, monkeypatch) -> 
     cache on the second visit: before, a Judgement could not be cached ("cannot cache a
     Judgement") and every visit, warm or cold, judged every series again (#22 item 2)."""
     from cockpit.clock import today as today_local
-    from panels.risk import warnings
+    from cockpit.domains.risk import warnings
 
     judged: list[str] = []
     real = warnings.judge_latest

@@ -13,12 +13,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from cockpit.ids import decode_key
-from cockpit.settings import StoreSettings, load_settings
-from cockpit.store import Action, get_store
-from panels.key_work.callbacks import build_detail, build_tasks
-from panels.key_work.config import KeyWorkConfig
-from panels.key_work.transform import (
+from cockpit.domains.key_work.config import KeyWorkConfig
+from cockpit.domains.key_work.transform import (
     LightRules,
     light_reason,
     milestone_states,
@@ -27,6 +23,10 @@ from panels.key_work.transform import (
     timeline,
     with_lights,
 )
+from cockpit.ids import decode_key
+from cockpit.settings import StoreSettings, load_settings
+from cockpit.store import Action, get_store
+from panels.key_work.callbacks import build_detail, build_tasks
 
 START = dt.date(2026, 1, 1)
 DEADLINE = START + dt.timedelta(days=100)

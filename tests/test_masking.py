@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from panels.hotline.masking import mask_text
+from cockpit.domains.hotline.masking import mask_text
 
 
 @pytest.mark.parametrize(

@@ -20,15 +20,15 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from cockpit.domains.hotline import data as hotline
+from cockpit.domains.hotline.config import HotlineConfig
+from cockpit.domains.hotline.kpis import Window
+from cockpit.domains.key_work import data as key_work
+from cockpit.domains.overview import data as overview
+from cockpit.domains.risk import data as risk
 from cockpit.hub import DataHub, Result
 from cockpit.scope import Principal
 from data_sources.sql import SqlConfig, SqlSource
-from panels.hotline import data as hotline
-from panels.hotline.config import HotlineConfig
-from panels.hotline.kpis import Window
-from panels.key_work import data as key_work
-from panels.overview import data as overview
-from panels.risk import data as risk
 from tests.conftest import DEMO_END, demo_environ
 from tests.mariadb_support import mariadb_url_or_skip, unique_name
 from tests.test_adapter_contract import canonical

@@ -21,11 +21,11 @@ import pytest
 from plotly.utils import PlotlyJSONEncoder
 
 from cockpit import rollups
+from cockpit.domains.hotline import data, hot_words
 from cockpit.rollups import PREFIX
 from cockpit.scope import Principal
 from cockpit.settings import load_settings
 from panels.hotline import callbacks as cb
-from panels.hotline import data
 from tests.apps import app_as, close_app
 from tests.conftest import demo_environ
 from tests.test_sync import origin, synced_app  # noqa: F401 - fixtures of sync mode
@@ -191,10 +191,10 @@ def test_hot_keywords_from_word_counts_equal_the_text_sample(
     )
     this_week = week.strftime("%Y-%m-%d")
     for chosen in ((), tuple(weekly["category"].value_counts().index[:2])):
-        words, _, _ = cb.hot_keywords(hub, c, weekly, this_week, chosen, county)
+        words, _, _ = hot_words.hot_keywords(hub, c, weekly, this_week, chosen, county)
         with monkeypatch.context() as m:
             m.setattr(data, "word_counts", lambda *args, **kwargs: None)
-            sampled, _, samples = cb.hot_keywords(hub, c, weekly, this_week, chosen, county)
+            sampled, _, samples = hot_words.hot_keywords(hub, c, weekly, this_week, chosen, county)
         assert all(len(s.frame) < c.config.hot_topics.sample_rows for s in samples)
         assert len(sampled) > 0
         pd.testing.assert_frame_equal(words, sampled)
@@ -215,7 +215,7 @@ def test_the_word_counts_keep_no_text_name_or_number(demo_sql) -> None:
 def test_the_callers_rollup_answers_only_windows_within_one_month(hub) -> None:
     """It keeps only the groups a month repeats in (a caller heard once in a month is no
     repeat caller of any window of it): a window across two months reads the rows."""
-    from panels.hotline.kpis import Window
+    from cockpit.domains.hotline.kpis import Window
 
     inside = Window(dt.datetime(2026, 10, 5), dt.datetime(2026, 10, 20), "")
     across = Window(dt.datetime(2026, 9, 15), dt.datetime(2026, 10, 15), "")
@@ -243,7 +243,7 @@ def test_sync_mode_keeps_the_personal_rollups_in_step(synced_app, tmp_path) -> N
     weekly = weekly.rename(columns={"category_l2": "category"})
     this_week = c.hot_week.strftime("%Y-%m-%d")
     assert data.word_counts(hub, (), c.hot_week, c.hot_week + dt.timedelta(weeks=1), None)
-    words, _, _ = cb.hot_keywords(hub, c, weekly, this_week, (), None)
+    words, _, _ = hot_words.hot_keywords(hub, c, weekly, this_week, (), None)
     with mock.patch.object(data, "word_counts", lambda *a, **k: None):
-        sampled, _, _ = cb.hot_keywords(hub, c, weekly, this_week, (), None)
+        sampled, _, _ = hot_words.hot_keywords(hub, c, weekly, this_week, (), None)
     pd.testing.assert_frame_equal(words, sampled)

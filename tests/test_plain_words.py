@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from panels.risk.early_warning import Judgement, anomaly_reason
+from cockpit.domains.risk.early_warning import Judgement, anomaly_reason
 from tests.dash_requests import answer, callback_body
 
 JARGON = ("稳健标准差", "标准差", "ETS", "Holt", "jieba", "分词", "模型", "σ", "z分数")
@@ -96,7 +96,7 @@ def test_no_page_shows_statistics_jargon(app) -> None:
 
 
 def test_the_briefing_has_no_jargon(app) -> None:
-    from panels.briefing.build import build_briefing
+    from cockpit.domains.briefing.build import build_briefing
 
     hub = app.server.extensions["cockpit_hub"]
     with app.server.test_request_context("/"):

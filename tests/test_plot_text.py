@@ -150,8 +150,8 @@ def test_the_emergency_map_shows_links_in_platform_data_as_text() -> None:
 
 def test_the_risk_map_and_domain_bar_show_platform_text_as_text() -> None:
     """Warning titles and places in the risk map's hover, domains on the bar's axis."""
+    from cockpit.domains.risk.transform import LEVELS
     from panels.risk.figures import domain_bar, risk_map
-    from panels.risk.transform import LEVELS
 
     points = pd.DataFrame(
         [

@@ -1,7 +1,7 @@
 """不分县区发布, 尚未发布 and 暂无数据 are three different things (issue #18 item 4).
 
 Decided from the catalog (is the indicator published by county? when is a period's figure
-due?) and from the data (was it delivered?), once, in panels.economy.transform, and said the
+due?) and from the data (was it delivered?), once, in cockpit.domains.economy.transform, and said the
 same on the economy cards, the ranking and map, the overview and the 要情专报:
 - 不分县区发布: a county, for an indicator the catalog says is published for the city only;
 - 尚未发布: the period's release is not due yet by the release calendar;
@@ -16,8 +16,8 @@ import datetime as dt
 
 import pytest
 
+from cockpit.domains.economy.transform import indicator_figure, reading, sentence
 from cockpit.settings import Indicator, Target
-from panels.economy.transform import indicator_figure, reading, sentence
 from tests.real_changzhi import CITY, economy_rows, real_settings
 
 LUZHOU = "140403"
@@ -132,8 +132,8 @@ def test_the_overview_card_of_a_county_without_any_row_says_why_for_each_figure(
     (GDP, published by county) instead of an empty card."""
     import pandas as pd
 
+    from cockpit.domains.overview.transform import economy_card
     from cockpit.hub import Result
-    from panels.overview.transform import economy_card
 
     catalog = {"gdp": _indicator()}
     empty = Result("economy.indicator_values", pd.DataFrame(), "city", False)
@@ -146,7 +146,7 @@ def test_the_overview_card_of_a_county_without_any_row_says_why_for_each_figure(
 
 def test_the_briefings_summary_counts_figures_not_delivered_and_not_yet_published():
     """8 indicators, 3 without a figure: the summary line says so, not only who missed target."""
-    from panels.briefing.sentences import economy_summary
+    from cockpit.domains.briefing.sentences import economy_summary
 
     gdp = _indicator()
     retail = _indicator(id="retail", name="社会消费品零售总额", frequency="monthly")

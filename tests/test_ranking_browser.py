@@ -18,11 +18,11 @@ from dash import Dash, dcc, html
 from selenium.webdriver.support.ui import WebDriverWait
 
 from cockpit import theme
+from cockpit.domains.economy.transform import county_ranking, with_growth
 from cockpit.ids import encode_key
 from cockpit.settings import DatasetBinding, load_settings
 from data_sources.sql import SqlConfig
 from panels.economy import figures
-from panels.economy.transform import county_ranking, with_growth
 from tests.browser_support import console_errors, emulate, shot, skip_without_chromium, start
 
 pytestmark = pytest.mark.browser

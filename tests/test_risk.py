@@ -13,16 +13,9 @@ import math
 import pandas as pd
 import pytest
 
-from cockpit.ids import pattern_id
-from cockpit.maps import county_outlines
-from cockpit.scope import Principal
-from cockpit.settings import load_settings
-from cockpit.store import get_store
-from cockpit.store import store as store_module
-from panels.risk import acks
-from panels.risk.callbacks import build_screen, build_trend, highlighted
-from panels.risk.config import RiskConfig
-from panels.risk.transform import (
+from cockpit.domains.risk import acks
+from cockpit.domains.risk.config import RiskConfig
+from cockpit.domains.risk.transform import (
     county_counts,
     domain_level_table,
     level_counts,
@@ -31,7 +24,14 @@ from panels.risk.transform import (
     stage_index,
     trend,
 )
-from panels.risk.warnings import in_force
+from cockpit.domains.risk.warnings import in_force
+from cockpit.ids import pattern_id
+from cockpit.maps import county_outlines
+from cockpit.scope import Principal
+from cockpit.settings import load_settings
+from cockpit.store import get_store
+from cockpit.store import store as store_module
+from panels.risk.callbacks import build_screen, build_trend, highlighted
 from tests.dash_requests import callback_body, post
 
 PERIOD = "2026-10"

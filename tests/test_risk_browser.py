@@ -17,7 +17,7 @@ skip_without_chromium()
 
 def _first_source_warning(app) -> str:
     """A warning in force from the source (orange: the demo keeps one in force)."""
-    from panels.risk import data
+    from cockpit.domains.risk import data
 
     hub = app.server.extensions["cockpit_hub"]
     with app.server.test_request_context("/"):

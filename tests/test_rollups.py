@@ -17,11 +17,11 @@ import sqlalchemy as sa
 
 from cockpit import rollups
 from cockpit.demo_data import ensure_rollups
+from cockpit.domains.hotline import kpis
+from cockpit.domains.hotline.config import Definitions
+from cockpit.domains.hotline.kpis import Window
 from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
 from data_sources.sql import SqlConfig, SqlSource
-from panels.hotline import kpis
-from panels.hotline.config import Definitions
-from panels.hotline.kpis import Window
 from tests.test_adapter_contract import FORMER, bound, reference_tickets
 
 TICKETS = "hotline.tickets"

@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from cockpit import audit
+from cockpit.domains.key_work import supervision
 from cockpit.store import get_store
 from cockpit.store.schema import supervision_actions, supervision_cases
-from panels.key_work import supervision
 from tests.apps import running_app
 
 

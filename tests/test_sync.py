@@ -262,9 +262,9 @@ def test_each_batch_rebuilds_the_rollups_so_they_stay_in_step(synced_app, origin
     """After every sync the rollups hold the new rows: the 12345 counts answered from them
     equal the counts of the local rows, before and after a batch of changes."""
     from cockpit import rollups
-    from panels.hotline import kpis
-    from panels.hotline.config import Definitions
-    from panels.hotline.kpis import Window
+    from cockpit.domains.hotline import kpis
+    from cockpit.domains.hotline.config import Definitions
+    from cockpit.domains.hotline.kpis import Window
 
     hub = hub_of(synced_app)
     store, bound = hub.source_of("hotline.tickets"), hub._bound["hotline.tickets"]

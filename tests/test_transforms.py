@@ -7,10 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from cockpit.formatting import number, percent, period_label, points
-from cockpit.settings import Indicator, Target
-from panels.economy.transform import growth_status, indicator_figure, latest_releases
-from panels.hotline.transform import (
+from cockpit.domains.economy.transform import growth_status, indicator_figure, latest_releases
+from cockpit.domains.hotline.transform import (
     BASELINE_WEEKS,
     SPIKE_MIN_COUNT,
     SPIKE_RATIO,
@@ -18,7 +16,9 @@ from panels.hotline.transform import (
     weekday_hour_matrix,
     weekly_spikes,
 )
-from panels.key_work.transform import BEHIND_MARGIN, STALE_DAYS, STALLED_DAYS, task_light
+from cockpit.domains.key_work.transform import BEHIND_MARGIN, STALE_DAYS, STALLED_DAYS, task_light
+from cockpit.formatting import number, percent, period_label, points
+from cockpit.settings import Indicator, Target
 
 CITY = "140400"
 COUNTY = "140403"

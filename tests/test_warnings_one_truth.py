@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from panels.briefing.build import build_briefing
+from cockpit.domains.briefing.build import build_briefing
+from cockpit.domains.emergency.config import EmergencyConfig
+from cockpit.domains.risk.data import SOURCE_ONLY_LABEL
 from panels.emergency.callbacks import build_view
-from panels.emergency.config import EmergencyConfig
 from panels.overview.callbacks import build_overview
 from panels.risk.callbacks import build_screen
-from panels.risk.data import SOURCE_ONLY_LABEL
 
 DAY = dt.date(2026, 11, 20)  # the day after the test demo data end (tests/conftest.py)
 PERIODS = ("2026-06", "2026-09", "2026-10", "2026-11")

@@ -5,9 +5,9 @@ module's own queries, documents.py writes the .docx and .pdf, layout.py and call
 page. `python -m cockpit briefing` writes the files for a scheduled job.
 """
 
+from cockpit.domains.briefing.config import BriefingConfig
 from cockpit.panels import PanelSpec
 from panels.briefing.callbacks import register_callbacks
-from panels.briefing.config import BriefingConfig
 from panels.briefing.layout import layout
 
 PANEL = PanelSpec(

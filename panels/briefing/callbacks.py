@@ -7,15 +7,15 @@ import re
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from cockpit import exports
+from cockpit.domains.briefing import documents
+from cockpit.domains.briefing.build import KINDS, ScopeRefused, build_briefing, config_of
+from cockpit.domains.briefing.sentences import Briefing
 from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import date_label
 from cockpit.hub import DataHub
 from cockpit.scope import EXPORT, current_principal
 from cockpit.settings import ConfigError
 from cockpit.shell import screen_county
-from panels.briefing import documents
-from panels.briefing.build import KINDS, ScopeRefused, build_briefing, config_of
-from panels.briefing.sentences import Briefing
 
 PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 

@@ -13,12 +13,12 @@ from urllib.parse import parse_qs
 from dash import Dash, Input, Output, html
 
 from cockpit import calls, clock, directory
+from cockpit.domains.contacts.subjects import KIND_TITLES, parse_ref, responsible, subject_of
 from cockpit.hub import DataHub
 from cockpit.shell import screen_county
 from cockpit.store import StoreError, get_store
 from data_sources.base import DatasetQuery, Filter
 from panels.contacts.components import contact_card
-from panels.contacts.subjects import KIND_TITLES, parse_ref, responsible, subject_of
 
 DUTY_ORDER = ("值班领导", "带班领导", "值班员")
 

@@ -7,9 +7,9 @@ from dash import Dash, Input, Output, html
 
 from cockpit import clock
 from cockpit.contracts import CONTRACTS
+from cockpit.domains.data_quality.transform import QualityRow, quality_rows
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import DataHub
-from panels.data_quality.transform import QualityRow, quality_rows
 
 
 def build_table(hub: DataHub) -> tuple[html.Table, str]:

@@ -5,9 +5,9 @@ transform.py holds the indicator semantics (also used by the overview), forecast
 renderers, layout.py the skeleton and callbacks.py the thin wiring.
 """
 
+from cockpit.domains.economy.config import EconomyConfig
 from cockpit.panels import PanelSpec
 from panels.economy.callbacks import register_callbacks
-from panels.economy.config import EconomyConfig
 from panels.economy.layout import layout
 
 PANEL = PanelSpec(

@@ -6,27 +6,26 @@ indicator) are plain functions of (hub, period, county, ...), so tests call them
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 from cockpit import clicks, clock, ids, links, maps, theme
 from cockpit.cache import is_miss, make_key
-from cockpit.components import result_state_text
-from cockpit.exports import audit_export
-from cockpit.formatting import as_of, freshness, month_label, number, percent
-from cockpit.hub import DataHub, Result
-from cockpit.maps import county_map, county_outlines
-from cockpit.outputs import cached_output
-from cockpit.scope import DENIED_TEXT, EXPORT, current_principal, redact_peers
-from cockpit.settings import Indicator
-from cockpit.shell import CITY_WIDE
-from panels.economy import data, export, figures
-from panels.economy.config import EconomyConfig
-from panels.economy.forecast import Projection, project
-from panels.economy.transform import (
+from cockpit.domains.economy import data
+from cockpit.domains.economy.forecast import Projection, project
+from cockpit.domains.economy.readings import (
+    Readings,
+    build_readings,
+    chosen_indicator,
+    config_of,
+    indicator_reading,
+    place_name,
+    place_of,
+    rows_of,
+)
+from cockpit.domains.economy.transform import (
     CITY_ONLY,
     Reading,
     absent_note,
@@ -37,130 +36,32 @@ from panels.economy.transform import (
     monthly_values,
     place_series,
     rank_metric,
-    reading,
     sentence,
     shown_period,
     with_growth,
     year_path,
 )
-
-CITY_PLACE = "全市"
-
-
-def config_of(hub: DataHub) -> EconomyConfig:
-    """The module's validated settings (defaults when config/economy.yaml has none)."""
-    config = hub.module_config.get("economy")
-    return config if isinstance(config, EconomyConfig) else EconomyConfig()
-
-
-def chosen_indicator(hub: DataHub, indicator_id: str | None) -> Indicator:
-    """The indicator asked for, else the configured default, else the catalog's first."""
-    catalog = hub.settings.indicator_map
-    if isinstance(indicator_id, str) and indicator_id in catalog:
-        return catalog[indicator_id]
-    default = config_of(hub).default_indicator
-    return catalog[default] if default in catalog else hub.settings.indicators[0]
-
-
-def place_of(hub: DataHub, county: str | None) -> str:
-    """The place code the screen shows: a county the user may see, or the city's own code
-    for 全市 (published city totals: every user may see them).
-
-    The page reads every county's rows to rank them (data.year_rows), so the place is checked
-    here against the user's scope from the server: a county outside it (a forged request or
-    a stale link) is audited and shows the city instead, never that county's figures.
-    """
-    city = hub.settings.city.code
-    if county in (None, "", CITY_WIDE, city):
-        return city
-    if county in hub.visible_places(data.DATASET, hub.principal()):
-        return county
-    hub.record_out_of_scope(data.DATASET, [str(county)])
-    return city
-
-
-def place_name(hub: DataHub, place: str) -> str:
-    """全市, or the county's name."""
-    return hub.settings.city.county_names.get(place, CITY_PLACE)
-
-
-def _rows(result: Result) -> pd.DataFrame:
-    """The result's rows, with the contract's columns even when the source gave nothing."""
-    if result.frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in data.COLUMNS})
-    return result.frame
-
-
-def _error_text(result: Result) -> str:
-    """The source's failure, and what the data check held back or flagged (#18: a figure the
-    check doubts is never shown silently)."""
-    parts = [result_state_text(result)] if result.error else []
-    if result.notice:
-        parts.append(f"数据核查：{result.notice}")
-    return "；".join(parts)
+from cockpit.exports import audit_export
+from cockpit.formatting import freshness, month_label, number, percent
+from cockpit.hub import DataHub
+from cockpit.maps import county_map, county_outlines
+from cockpit.outputs import cached_output
+from cockpit.scope import DENIED_TEXT, EXPORT, current_principal, redact_peers
+from cockpit.settings import Indicator
+from panels.economy import export, figures
 
 
 @dataclass
-class Page:
-    """What the grid, table and briefing show for a period and place."""
+class Page(Readings):
+    """What the grid, table and briefing show: the readings, and the table built from them."""
 
-    place: str
-    place_name: str
-    readings: list[Reading] = field(default_factory=list)
-    sentences: list[str] = field(default_factory=list)
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
-    as_of: str = "未知"
-    error: str = ""
-    is_demo: bool = False
-    as_of_time: dt.datetime | None = None
-    late_by: dt.timedelta | None = None  # past the dataset's max_age_hours (Result.late_by)
-
-    @property
-    def freshness(self) -> str:
-        """'数据截至 2024-04-15 · 已超期915天': the overview's rule and wording."""
-        return freshness(self.as_of_time, self.late_by)
-
-
-def _reading(
-    rows: pd.DataFrame, hub: DataHub, indicator: Indicator, period: str, place: str
-) -> Reading:
-    config = config_of(hub)
-    extras = config.extras(indicator.id)
-    return reading(
-        rows,
-        indicator,
-        period,
-        place,
-        [c.code for c in hub.settings.city.counties],
-        short_name=config.short_name(indicator),
-        level_targets=extras.level_targets,
-        progress_margin=config.margin(indicator.id),
-        rank_by=extras.rank_by,
-        today=clock.today(),
-    )
 
 
 def build_page(hub: DataHub, period: str, county: str | None) -> Page:
-    """Every indicator's reading for the place, the table and the plain-language lines."""
-    place = place_of(hub, county)
-    name = place_name(hub, place)
-    result = data.year_rows(hub, period)
-    rows = _rows(result)
-    config = config_of(hub)
-    page = Page(
-        place,
-        name,
-        as_of=as_of(result.as_of),
-        error=_error_text(result),
-        is_demo=result.is_demo,
-        as_of_time=result.as_of,
-        late_by=result.late_by(),
-    )
-    for indicator in hub.settings.indicators:
-        r = _reading(rows, hub, indicator, period, place)
-        extras = config.extras(indicator.id)
-        page.readings.append(r)
-        page.sentences.append(sentence(r, name, extras.rise_word, extras.fall_word))
+    """Every indicator's reading for the place (the domain's), the table and the lines."""
+    readings = build_readings(hub, period, county)
+    page = Page(**{f.name: getattr(readings, f.name) for f in fields(readings)})
     departments = {i.id: i.department for i in hub.settings.indicators}
     page.table = export.indicator_table(page.readings, departments)
     return page
@@ -201,12 +102,12 @@ def build_indicator(
     city = settings.city.code
     counties = [c.code for c in settings.city.counties]
     year_result = data.year_rows(hub, period)
-    rows = _rows(year_result)
-    r = _reading(rows, hub, indicator, period, place)
+    rows = rows_of(year_result)
+    r = indicator_reading(rows, hub, indicator, period, place)
     line = sentence(r, name, extras.rise_word, extras.fall_word)
     places = (place,) if place == city else (place, city)
     history_result = data.history_rows(hub, indicator.id, places, period)
-    raw_history = _rows(history_result)
+    raw_history = rows_of(history_result)
     history = with_growth(raw_history, indicator)  # once: every step below reuses it
     stamped = history_result if history_result.as_of else year_result
     stamp = freshness(stamped.as_of, stamped.late_by())

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cockpit import exports
+from cockpit.domains.economy.transform import Reading
 from cockpit.exports import Header
-from panels.economy.transform import Reading
 
 STATUS_WORDS = {"green": "达标", "yellow": "预警", "red": "落后", "none": "—"}
 MISSING = exports.MISSING

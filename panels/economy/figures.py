@@ -14,12 +14,12 @@ import plotly.graph_objects as go
 from dash import html
 
 from cockpit import ids, theme
+from cockpit.domains.economy.forecast import Projection
+from cockpit.domains.economy.transform import Reading
 from cockpit.formatting import change_text, number, percent
 from cockpit.plot_text import plain, plain_all
 from cockpit.scope import DENIED_TEXT
 from panels.economy.export import COLUMNS, STATUS_WORDS
-from panels.economy.forecast import Projection
-from panels.economy.transform import Reading
 
 LAST_YEAR = "#8fa8cc"
 PROJECTION = "#ffb454"

@@ -4,11 +4,11 @@ ranking and map, from the same builders as the desk page (callbacks.build_page/i
 from __future__ import annotations
 
 from cockpit import wall_views as w
+from cockpit.domains.economy.transform import Reading
 from cockpit.formatting import month_label, percent
 from cockpit.hub import DataHub
 from panels.economy.callbacks import build_indicator, build_page
 from panels.economy.figures import value_figure
-from panels.economy.transform import Reading
 
 
 def headline(r: Reading) -> object:

@@ -1,8 +1,8 @@
 """应急指挥: the emergency-command screen (一张图) — events, warnings, resources, duty, live."""
 
+from cockpit.domains.emergency.config import EmergencyConfig
 from cockpit.panels import PanelSpec
 from panels.emergency.callbacks import register_callbacks
-from panels.emergency.config import EmergencyConfig
 from panels.emergency.exports import TABLES
 from panels.emergency.layout import layout
 

@@ -18,25 +18,24 @@ from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from cockpit import clock, ids, links, maps
-from cockpit.hub import DataHub, Result
-from cockpit.maps import county_outlines
-from cockpit.shell import CITY_WIDE
-from panels.emergency import components as ui
-from panels.emergency import data
-from panels.emergency.config import EmergencyConfig
-from panels.emergency.figures import LAYER_INDEX, LAYERS, live_layers, lon_scale, map_figure
-from panels.emergency.transform import (
+from cockpit.domains.emergency import data
+from cockpit.domains.emergency.config import EmergencyConfig
+from cockpit.domains.emergency.transform import (
     active_only,
     build_timeline,
-    changed,
     count_rows,
-    fingerprint,
     nearest_resources,
     new_events,
     pick_event,
     response_in_force,
     roster_rows,
 )
+from cockpit.hub import DataHub, Result
+from cockpit.maps import county_outlines
+from cockpit.shell import CITY_WIDE
+from panels.emergency import components as ui
+from panels.emergency.figures import LAYER_INDEX, LAYERS, live_layers, lon_scale, map_figure
+from panels.emergency.screen_state import changed, fingerprint
 
 # Output name -> (component id, property). The refresh callback returns a dict with these keys.
 OUTPUTS: dict[str, tuple[str, str]] = {

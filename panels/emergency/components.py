@@ -15,9 +15,7 @@ from dash import html
 from cockpit import ids
 from cockpit.calls import call_link, contact_link
 from cockpit.components import source_state
-from cockpit.formatting import as_of as as_of_text
-from cockpit.hub import Result
-from panels.emergency.transform import (
+from cockpit.domains.emergency.transform import (
     CATEGORIES,
     LEVEL_NAMES,
     LEVEL_WORDS,
@@ -27,7 +25,9 @@ from panels.emergency.transform import (
     TimelineEntry,
     casualties,
 )
-from panels.risk.data import SOURCE_ONLY_LABEL, SOURCE_ONLY_NOTE
+from cockpit.domains.risk.data import SOURCE_ONLY_LABEL, SOURCE_ONLY_NOTE
+from cockpit.formatting import as_of as as_of_text
+from cockpit.hub import Result
 
 EVENT_ITEM = "emergency-event"  # the pattern-matching id type of an event in the list
 KIND_UNITS_NOTE = "距离为直线（大圆）距离，公里；实际路程以导航为准"

@@ -7,12 +7,12 @@ import datetime as dt
 import pandas as pd
 
 from cockpit import clock
+from cockpit.domains.emergency import data
+from cockpit.domains.emergency.transform import LEVEL_NAMES, LEVEL_WORDS
 from cockpit.exports import ExportError, ExportTable, Header, Table, place_label
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import DataHub
 from cockpit.shell import screen_county
-from panels.emergency import data
-from panels.emergency.transform import LEVEL_NAMES, LEVEL_WORDS
 
 COLUMNS = {
     "event_id": "事件编号",

@@ -18,15 +18,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cockpit import theme
-from cockpit.geo import load_boundaries
-from cockpit.maps import DIGITS, ring_numbers
-from cockpit.plot_text import plain
-from panels.emergency.transform import (
+from cockpit.domains.emergency.transform import (
     LEVEL_NAMES,
     LEVEL_WORDS,
     RESOURCE_KINDS,
     WARNING_NAMES,
 )
+from cockpit.geo import load_boundaries
+from cockpit.maps import DIGITS, ring_numbers
+from cockpit.plot_text import plain
 
 # Trace order, bottom to top. Indices are part of the Patch protocol: do not reorder lightly.
 LAYERS = (

@@ -7,11 +7,11 @@ from dash import dcc, html
 
 from cockpit import theme
 from cockpit.components import FIT_GRAPH
+from cockpit.domains.emergency.config import EmergencyConfig
+from cockpit.domains.emergency.transform import LEVEL_NAMES, WARNING_NAMES
 from cockpit.exports import links
 from cockpit.maps import values_store
-from panels.emergency.config import EmergencyConfig
 from panels.emergency.figures import RESOURCE_STYLE, TOGGLE_LABELS
-from panels.emergency.transform import LEVEL_NAMES, WARNING_NAMES
 
 DEFAULTS = EmergencyConfig()
 

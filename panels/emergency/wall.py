@@ -10,13 +10,9 @@ from dash import html
 
 from cockpit import clock, theme
 from cockpit import wall_views as w
-from cockpit.hub import DataHub
-from panels.emergency import components as ui
-from panels.emergency import data
-from panels.emergency.callbacks import build_view
-from panels.emergency.config import EmergencyConfig
-from panels.emergency.figures import RESOURCE_STYLE, TOGGLE_LABELS, map_figure
-from panels.emergency.transform import (
+from cockpit.domains.emergency import data
+from cockpit.domains.emergency.config import EmergencyConfig
+from cockpit.domains.emergency.transform import (
     LEVEL_NAMES,
     WARNING_NAMES,
     casualties,
@@ -24,6 +20,10 @@ from panels.emergency.transform import (
     response_in_force,
     roster_rows,
 )
+from cockpit.hub import DataHub
+from panels.emergency import components as ui
+from panels.emergency.callbacks import build_view
+from panels.emergency.figures import RESOURCE_STYLE, TOGGLE_LABELS, map_figure
 
 LISTED = 5  # events and warnings that fit each list at 20 px
 K = 1.6  # the map's symbols and labels, scaled for the wall (text >= 18 px)

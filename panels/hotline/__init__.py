@@ -1,8 +1,8 @@
 """12345 热线: ticket KPIs, breakdowns, rankings, deadline clocks, hot topics and the ticket list."""
 
+from cockpit.domains.hotline.config import HotlineConfig
 from cockpit.panels import PanelSpec
 from panels.hotline.callbacks import register_callbacks
-from panels.hotline.config import HotlineConfig
 from panels.hotline.exports import TABLES
 from panels.hotline.layout import layout
 

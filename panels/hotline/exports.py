@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cockpit.exports import ExportTable, Header, Table, place_label
-from cockpit.formatting import as_of as as_of_text
-from cockpit.hub import DataHub
-from cockpit.scope import current_principal
-from panels.hotline import data
-from panels.hotline.callbacks import context, screen_county, valid_period
-from panels.hotline.config import module_config
-from panels.hotline.drill import DEFAULT_KEY, caller_variant, resolve
-from panels.hotline.transform import (
+from cockpit.domains.hotline import data
+from cockpit.domains.hotline.config import module_config
+from cockpit.domains.hotline.drill import DEFAULT_KEY, caller_variant, resolve
+from cockpit.domains.hotline.transform import (
     clock_text,
     county_ranking,
     period_windows,
     repeat_groups,
     unit_board,
 )
+from cockpit.exports import ExportTable, Header, Table, place_label
+from cockpit.formatting import as_of as as_of_text
+from cockpit.hub import DataHub
+from cockpit.scope import current_principal
+from panels.hotline.callbacks import context, screen_county, valid_period
 
 MAX_ROWS = 50_000  # a list beyond this is a query for the data office, not a download
 TICKET_COLUMNS = {

@@ -15,13 +15,13 @@ from dash import html
 
 from cockpit import ids, theme
 from cockpit.components import FIT_GRAPH, source_state_text
+from cockpit.domains.hotline.kpis import Kpi
+from cockpit.domains.hotline.transform import clock_text
 from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import change_text, number, percent
 from cockpit.maps import RAMP
 from cockpit.plot_text import plain_all
 from cockpit.scope import DENIED_TEXT
-from panels.hotline.kpis import Kpi
-from panels.hotline.transform import clock_text
 
 DRILL_TYPE = "hotline-drill"
 GRAPH_CONFIG = FIT_GRAPH

@@ -6,12 +6,12 @@ from typing import Any
 
 from dash import dcc, html
 
+from cockpit.domains.hotline.drill import DEFAULT_KEY
+from cockpit.domains.hotline.transform import GRANULARITIES
 from cockpit.exports import links
 from cockpit.maps import map_block
 from cockpit.phone import fold
-from panels.hotline.drill import DEFAULT_KEY
 from panels.hotline.figures import GRAPH_CONFIG, RANK_METRICS
-from panels.hotline.transform import GRANULARITIES
 
 
 def panel(

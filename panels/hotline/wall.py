@@ -7,17 +7,18 @@ from __future__ import annotations
 from dash import html
 
 from cockpit import wall_views as w
+from cockpit.domains.hotline import data, kpis
+from cockpit.domains.hotline.config import module_config
+from cockpit.domains.hotline.transform import county_ranking, period_windows
 from cockpit.formatting import number
 from cockpit.hub import DataHub
-from panels.hotline import data, figures, kpis
+from panels.hotline import figures
 from panels.hotline.callbacks import (
     category_section,
     kpi_values,
     map_section,
     volume_section,
 )
-from panels.hotline.config import module_config
-from panels.hotline.transform import county_ranking, period_windows
 
 # The KPIs a leader reads first; the other eight stay on the desk page.
 SHOWN = ("received", "on_time", "closure", "satisfaction", "repeat_rate", "handling_avg")

@@ -1,8 +1,8 @@
 """重点工作: key tasks with computed status lights, 督办 actions, and signals turned into items."""
 
+from cockpit.domains.key_work.config import KeyWorkConfig
 from cockpit.panels import PanelSpec
 from panels.key_work.callbacks import register_callbacks
-from panels.key_work.config import KeyWorkConfig
 from panels.key_work.exports import TABLES
 from panels.key_work.layout import layout
 

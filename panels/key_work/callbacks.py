@@ -11,16 +11,9 @@ from dash import Dash, Input, Output, State, html, no_update
 from cockpit import clicks, clock, links
 from cockpit.calls import contact_link
 from cockpit.components import result_state_text
-from cockpit.formatting import as_of
-from cockpit.hub import DataHub
-from cockpit.scope import current_principal
-from cockpit.shell import screen_county
-from cockpit.store import StoreError, get_store, local_time
-from cockpit.store.schema import CASE_OPEN
-from panels.key_work import data, figures, supervision
-from panels.key_work.layout import PAGE
-from panels.key_work.signals import collect
-from panels.key_work.transform import (
+from cockpit.domains.key_work import data, supervision
+from cockpit.domains.key_work.signals import collect
+from cockpit.domains.key_work.transform import (
     counts_by,
     elapsed_share,
     light_counts,
@@ -29,6 +22,14 @@ from panels.key_work.transform import (
     timeline,
     with_lights,
 )
+from cockpit.formatting import as_of
+from cockpit.hub import DataHub
+from cockpit.scope import current_principal
+from cockpit.shell import screen_county
+from cockpit.store import StoreError, get_store, local_time
+from cockpit.store.schema import CASE_OPEN
+from panels.key_work import figures
+from panels.key_work.layout import PAGE
 
 FILTERS = {
     "attention": ("red", "yellow"),

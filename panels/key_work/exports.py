@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 
 from cockpit import clock
+from cockpit.domains.key_work import data
+from cockpit.domains.key_work.supervision import config
+from cockpit.domains.key_work.transform import LIGHT_NAMES, light_reason, with_lights
 from cockpit.exports import ExportTable, Header, Table, place_label
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import DataHub
 from cockpit.shell import screen_county
-from panels.key_work import data
-from panels.key_work.supervision import config
-from panels.key_work.transform import LIGHT_NAMES, light_reason, with_lights
 
 COLUMNS = {
     "task_id": "任务编号",

@@ -9,17 +9,17 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from cockpit import ids, theme
-from cockpit.formatting import as_of
-from cockpit.plot_text import plain_all
-from cockpit.store import Case, Signal
-from panels.key_work.signals import KIND_NAMES
-from panels.key_work.transform import (
+from cockpit.domains.key_work.signals import KIND_NAMES
+from cockpit.domains.key_work.transform import (
     LIGHT_NAMES,
     LIGHTS,
     MILESTONE_RED_DAYS,
     TimelineEntry,
     elapsed_share,
 )
+from cockpit.formatting import as_of
+from cockpit.plot_text import plain_all
+from cockpit.store import Case, Signal
 
 LIGHT_COLOURS = {
     "red": theme.STATUS_COLOURS["red"],

@@ -8,10 +8,10 @@ from dash import html
 
 from cockpit import clock
 from cockpit import wall_views as w
+from cockpit.domains.key_work import supervision
+from cockpit.domains.key_work.transform import LIGHT_NAMES, LIGHTS, light_counts, light_reason
 from cockpit.hub import DataHub
-from panels.key_work import supervision
 from panels.key_work.callbacks import build_tasks
-from panels.key_work.transform import LIGHT_NAMES, LIGHTS, light_counts, light_reason
 
 LISTED = 7  # red tasks that fit the list at 20 px
 

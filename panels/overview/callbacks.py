@@ -9,17 +9,10 @@ from dash import Dash, Input, Output, dcc, no_update
 
 from cockpit import clicks, clock, maps
 from cockpit.calls import contact_link
-from cockpit.formatting import month_label, number, percent
-from cockpit.hub import DataHub
-from cockpit.maps import county_map, county_outlines
-from cockpit.outputs import cached_output
-from cockpit.scope import hide_outside_scope
-from cockpit.shell import CITY_WIDE, screen_county
-from panels.economy.transform import latest_releases
-from panels.key_work import data as key_work_data
-from panels.overview import data
-from panels.overview.figures import attention_counts, attention_items, module_card
-from panels.overview.transform import (
+from cockpit.domains.economy.transform import latest_releases
+from cockpit.domains.key_work import data as key_work_data
+from cockpit.domains.overview import data
+from cockpit.domains.overview.transform import (
     attention_all,
     economy_card,
     emergency_card,
@@ -30,7 +23,14 @@ from panels.overview.transform import (
     severity_counts,
     shortlist,
 )
-from panels.risk.transform import county_counts
+from cockpit.domains.risk.transform import county_counts
+from cockpit.formatting import month_label, number, percent
+from cockpit.hub import DataHub
+from cockpit.maps import county_map, county_outlines
+from cockpit.outputs import cached_output
+from cockpit.scope import hide_outside_scope
+from cockpit.shell import CITY_WIDE, screen_county
+from panels.overview.figures import attention_counts, attention_items, module_card
 
 # The dataset each module's part of the overview stands on: one not configured is 未接入.
 MODULE_DATASETS = (

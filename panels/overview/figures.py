@@ -5,8 +5,8 @@ from __future__ import annotations
 from dash import dcc, html
 
 from cockpit.components import source_state_text
+from cockpit.domains.overview.transform import SEVERITY_NAMES, Attention, ModuleCard
 from cockpit.formatting import freshness
-from panels.overview.transform import SEVERITY_NAMES, Attention, ModuleCard
 
 SEVERITY_CLASS = {1: "sev-1", 2: "sev-2", 3: "sev-3", 4: "sev-4"}
 

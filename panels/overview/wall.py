@@ -7,11 +7,11 @@ from dash import html
 
 from cockpit import clock
 from cockpit import wall_views as w
+from cockpit.domains.overview.transform import ModuleCard
 from cockpit.formatting import freshness, month_label, number
 from cockpit.hub import DataHub
 from cockpit.maps import county_map, county_outlines
 from panels.overview.callbacks import build_overview, map_values
-from panels.overview.transform import ModuleCard
 
 ATTENTION_SHOWN = 5  # what fits under the map at 20 px; the most urgent first
 

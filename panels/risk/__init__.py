@@ -1,9 +1,9 @@
 """风险管控: warnings in force by level and domain, where they are, their trend, and 签收;
 early warning made by the cockpit (threshold rules and seasonal anomaly detection)."""
 
+from cockpit.domains.risk.config import RiskConfig
 from cockpit.panels import PanelSpec
 from panels.risk.callbacks import register_callbacks
-from panels.risk.config import RiskConfig
 from panels.risk.exports import TABLES
 from panels.risk.layout import layout
 

@@ -9,16 +9,9 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from cockpit import clock, ids, maps
 from cockpit.components import result_state_text, source_state
-from cockpit.formatting import as_of, month_label
-from cockpit.hub import DataHub
-from cockpit.maps import county_outlines
-from cockpit.outputs import cached_output
-from cockpit.scope import current_principal
-from cockpit.shell import screen_county
-from cockpit.store import StoreError, get_store, local_time
-from panels.key_work.config import KeyWorkConfig
-from panels.risk import acks, data, figures
-from panels.risk.transform import (
+from cockpit.domains.key_work.config import KeyWorkConfig
+from cockpit.domains.risk import acks, data
+from cockpit.domains.risk.transform import (
     county_counts,
     domain_level_table,
     level_counts,
@@ -26,7 +19,15 @@ from panels.risk.transform import (
     month_range,
     trend,
 )
-from panels.risk.warnings import in_force, place_names
+from cockpit.domains.risk.warnings import in_force, place_names
+from cockpit.formatting import as_of, month_label
+from cockpit.hub import DataHub
+from cockpit.maps import county_outlines
+from cockpit.outputs import cached_output
+from cockpit.scope import current_principal
+from cockpit.shell import screen_county
+from cockpit.store import StoreError, get_store, local_time
+from panels.risk import figures
 
 
 def highlighted(search: str | None) -> str | None:

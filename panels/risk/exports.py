@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from cockpit import clock
+from cockpit.domains.key_work.supervision import config as key_work_config
+from cockpit.domains.risk.config import RiskConfig
+from cockpit.domains.risk.early_warning import LEVEL_NAMES
+from cockpit.domains.risk.warnings import ORIGIN_NAMES, in_force, place_names
 from cockpit.exports import ExportTable, Header, Table, place_label
 from cockpit.formatting import as_of as as_of_text
 from cockpit.hub import DataHub
 from cockpit.shell import screen_county
-from panels.key_work.supervision import config as key_work_config
-from panels.risk.config import RiskConfig
-from panels.risk.early_warning import LEVEL_NAMES
-from panels.risk.warnings import ORIGIN_NAMES, in_force, place_names
 
 COLUMNS = {
     "warning_id": "预警编号",

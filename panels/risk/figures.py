@@ -11,13 +11,13 @@ from dash import dcc, html
 
 from cockpit import ids, theme
 from cockpit.calls import contact_link
+from cockpit.domains.risk.early_warning import LEVEL_NAMES
+from cockpit.domains.risk.transform import LEVELS, STAGES, stage_index
+from cockpit.domains.risk.warnings import ORIGIN_NAMES
 from cockpit.formatting import as_of
 from cockpit.maps import Population, county_map
 from cockpit.plot_text import plain, plain_all
 from cockpit.store import Ack
-from panels.risk.early_warning import LEVEL_NAMES
-from panels.risk.transform import LEVELS, STAGES, stage_index
-from panels.risk.warnings import ORIGIN_NAMES
 
 
 def domain_bar(table: pd.DataFrame) -> go.Figure:

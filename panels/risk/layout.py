@@ -5,10 +5,10 @@ from __future__ import annotations
 from dash import dcc, html
 
 from cockpit.components import FIT_GRAPH, SIZED_GRAPH, panel
+from cockpit.domains.risk.config import DOMAINS
+from cockpit.domains.risk.early_warning import LEVEL_NAMES
 from cockpit.exports import links
 from cockpit.maps import map_block
-from panels.risk.config import DOMAINS
-from panels.risk.early_warning import LEVEL_NAMES
 
 # Heights come from the figures (they grow with the number of bars), so not responsive.
 GRAPH_CONFIG = SIZED_GRAPH

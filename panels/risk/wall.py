@@ -9,12 +9,12 @@ from dash import html
 
 from cockpit import clock
 from cockpit import wall_views as w
+from cockpit.domains.risk.early_warning import LEVEL_NAMES
+from cockpit.domains.risk.transform import county_counts, level_counts
+from cockpit.domains.risk.warnings import place_names
 from cockpit.formatting import month_label
 from cockpit.hub import DataHub
 from panels.risk.callbacks import build_screen, build_trend
-from panels.risk.early_warning import LEVEL_NAMES
-from panels.risk.transform import county_counts, level_counts
-from panels.risk.warnings import place_names
 
 LISTED = 6  # the most severe warnings that fit the list at 20 px
 STATUS = {1: "red", 2: "orange", 3: "yellow", 4: "blue"}

@@ -18,15 +18,12 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from cockpit.cache import is_miss, make_key
-from cockpit.formatting import month_label
-from cockpit.hub import DataHub, Result
-from cockpit.scope import current_principal
-from panels.economy.transform import indicator_figure
-from panels.key_work import data as key_work_data
-from panels.key_work.transform import LightRules, with_lights
-from panels.risk import data
-from panels.risk.config import HOTLINE_METRICS, KEY_WORK_METRICS, AnomalySeries, RiskConfig
-from panels.risk.early_warning import (
+from cockpit.domains.economy.transform import indicator_figure
+from cockpit.domains.key_work import data as key_work_data
+from cockpit.domains.key_work.transform import LightRules, with_lights
+from cockpit.domains.risk import data
+from cockpit.domains.risk.config import HOTLINE_METRICS, KEY_WORK_METRICS, AnomalySeries, RiskConfig
+from cockpit.domains.risk.early_warning import (
     EarlyWarning,
     Judgement,
     anomaly_level,
@@ -37,6 +34,9 @@ from panels.risk.early_warning import (
     week_label,
     weekly_matrix,
 )
+from cockpit.formatting import month_label
+from cockpit.hub import DataHub, Result
+from cockpit.scope import current_principal
 
 log = logging.getLogger(__name__)
 HOTLINE_UNIT = "市12345政务服务便民热线中心"
@@ -234,10 +234,10 @@ class _MetricReader:
         name, unit = HOTLINE_METRICS[metric]
         # The 12345 module's own counts and definitions (config/hotline.yaml), so a warning
         # says what the 12345 page shows.
-        from panels.hotline import data as hotline_data
-        from panels.hotline.config import HotlineConfig
-        from panels.hotline.kpis import rates, totals
-        from panels.hotline.transform import period_windows
+        from cockpit.domains.hotline import data as hotline_data
+        from cockpit.domains.hotline.config import HotlineConfig
+        from cockpit.domains.hotline.kpis import rates, totals
+        from cockpit.domains.hotline.transform import period_windows
 
         config = self.hub.module_config.get("hotline") or HotlineConfig()
         now = hotline_data.now_of(self.hub)

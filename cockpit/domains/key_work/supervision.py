@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from cockpit.domains.key_work import data
+from cockpit.domains.key_work.config import KeyWorkConfig
 from cockpit.hub import DataHub
 from cockpit.scope import Principal, current_principal
 from cockpit.store import Actor, Conflict, StoreError, get_store, local_time
 from cockpit.store.schema import ACTIONS, ESCALATE
-from panels.key_work import data
-from panels.key_work.config import KeyWorkConfig
 
 COMMENT_REQUIRED = (ESCALATE,)  # escalation needs its reason written down
 
@@ -192,7 +192,7 @@ def promote(
 def _promote(
     hub: DataHub, signal_key: str, period: str, county: str | None, today: dt.date
 ) -> Outcome:
-    from panels.key_work.signals import collect
+    from cockpit.domains.key_work.signals import collect
 
     principal = current_principal()
     if not may_act(principal, config(hub)):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from cockpit.security.roles import RoleKeys
-from panels.key_work.transform import (
+from cockpit.domains.key_work.transform import (
     BEHIND_MARGIN,
     MILESTONE_RED_DAYS,
     MILESTONE_YELLOW_DAYS,
@@ -13,6 +12,7 @@ from panels.key_work.transform import (
     STALLED_DAYS,
     LightRules,
 )
+from cockpit.security.roles import RoleKeys
 
 
 class _Strict(BaseModel):

@@ -15,12 +15,12 @@ from __future__ import annotations
 import datetime as dt
 
 from cockpit import clock, rollups
+from cockpit.domains.hotline import kpis
+from cockpit.domains.hotline.config import HotlineConfig
+from cockpit.domains.hotline.drill import Context, sla_filters
+from cockpit.domains.hotline.kpis import Window
 from cockpit.hub import DataHub, Result
 from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
-from panels.hotline import kpis
-from panels.hotline.config import HotlineConfig
-from panels.hotline.drill import Context, sla_filters
-from panels.hotline.kpis import Window
 
 TICKETS = "hotline.tickets"
 LIST_COLUMNS = (

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from panels.hotline.kpis import Window
+    from cockpit.domains.hotline.kpis import Window
 
 SPIKE_RATIO = 1.8  # this week's count against the mean of the baseline weeks
 SPIKE_MIN_COUNT = 20  # below this a "spike" is noise
@@ -102,7 +102,7 @@ def period_windows(period: str, now: dt.datetime) -> dict[str, Window]:
     A month still in progress ends at `now` (the data's as-of), and so do the comparison
     windows after the same elapsed time: 11月1日—19日 against 10月1日—19日, like for like.
     """
-    from panels.hotline.kpis import Window
+    from cockpit.domains.hotline.kpis import Window
 
     start = month_start(period)
     end = add_months(start, 1)

@@ -22,9 +22,9 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from cockpit import clock
+from cockpit.domains.briefing.sentences import KIND_NAMES, Briefing
 from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import date_label
-from panels.briefing.sentences import KIND_NAMES, Briefing
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ import re
 from dataclasses import dataclass
 
 from cockpit import audit
+from cockpit.domains.hotline import data
 from cockpit.hub import DataHub
 from cockpit.personal_access import alert_once, over_limit, reason_problem
 from cockpit.scope import UNMASK, current_principal
 from cockpit.store import get_store
-from panels.hotline import data
 
 RATE_ALERT = "unmask_rate_limit"  # the object of the audit alert when a user hits the limit
 COUNTED = ("ok", "not_found")  # what uses up the allowance: reveals and probes alike

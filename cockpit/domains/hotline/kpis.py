@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
+from cockpit.domains.hotline.transform import rate
 from data_sources.base import Col, DatasetQuery, Filter, Measure, TimeBucket
-from panels.hotline.transform import rate
 
 if TYPE_CHECKING:
-    from panels.hotline.config import Definitions
+    from cockpit.domains.hotline.config import Definitions
 
 
 @dataclass(frozen=True)

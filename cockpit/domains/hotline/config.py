@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from panels.hotline.kpis import KPI_BY_KEY
+from cockpit.domains.hotline.kpis import KPI_BY_KEY
 
 
 class Strict(BaseModel):

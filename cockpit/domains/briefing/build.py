@@ -18,12 +18,8 @@ from dataclasses import replace
 import pandas as pd
 
 from cockpit import clock
-from cockpit.formatting import freshness, span_label
-from cockpit.hub import DataHub, Result
-from cockpit.scope import Principal, current_principal
-from data_sources.base import DatasetQuery, Filter, Measure
-from panels.briefing.config import BriefingConfig
-from panels.briefing.sentences import (
+from cockpit.domains.briefing.config import BriefingConfig
+from cockpit.domains.briefing.sentences import (
     Briefing,
     EventItem,
     HotlineFigures,
@@ -38,7 +34,11 @@ from panels.briefing.sentences import (
     key_work_lines,
     warning_lines,
 )
-from panels.economy.transform import Reading
+from cockpit.domains.economy.transform import Reading
+from cockpit.formatting import freshness, span_label
+from cockpit.hub import DataHub, Result
+from cockpit.scope import Principal, current_principal
+from data_sources.base import DatasetQuery, Filter, Measure
 
 KINDS = ("daily", "weekly")
 # The dataset each section stands on: one not configured is said to be 未接入 (never "none").
@@ -222,16 +222,17 @@ def latest_period(hub: DataHub, until: dt.date) -> str | None:
 def economy_section(
     hub: DataHub, config: BriefingConfig, county: str | None, place: str, last: dt.date
 ) -> Section:
-    """The main indicators of the latest released month, as the economy screen reads them."""
-    from panels.economy.callbacks import build_page
-    from panels.economy.callbacks import config_of as economy_config
+    """The main indicators of the latest released month, read by the economy domain's
+    build_readings: the function the economy screen shows its figures from."""
+    from cockpit.domains.economy.readings import build_readings
+    from cockpit.domains.economy.readings import config_of as economy_config
 
     section = Section("economy", "")
     period = latest_period(hub, last)
     if period is None:
         section.lines = ["经济运行：暂无已发布的指标数据。"]
         return section
-    page = build_page(hub, period, county)
+    page = build_readings(hub, period, county)
     section.as_of = hub.as_of("economy.indicator_values")
     section.error = page.error
     wanted = config.indicators or [i.id for i in hub.settings.indicators]
@@ -276,11 +277,11 @@ def hotline_section(
     day: dt.date,
 ) -> Section:
     """受理量 and its change, two rates, the main topics and the week's spikes."""
-    from panels.hotline import data, kpis
-    from panels.hotline.callbacks import hot_keywords
-    from panels.hotline.config import module_config
-    from panels.hotline.drill import Context
-    from panels.hotline.transform import last_complete_week, weekly_ratios, weekly_spikes
+    from cockpit.domains.hotline import data, kpis
+    from cockpit.domains.hotline.config import module_config
+    from cockpit.domains.hotline.drill import Context
+    from cockpit.domains.hotline.hot_words import hot_keywords
+    from cockpit.domains.hotline.transform import last_complete_week, weekly_ratios, weekly_spikes
 
     hot = module_config(hub)
     section = Section("hotline", "")
@@ -353,9 +354,9 @@ def key_work_section(
     hub: DataHub, kind: str, county: str | None, place: str, day: dt.date
 ) -> Section:
     """Tasks by light on the date of issue, and those that were not red when the span began."""
-    from panels.key_work import data
-    from panels.key_work.supervision import config as key_work_config
-    from panels.key_work.transform import light_counts, light_reason, with_lights
+    from cockpit.domains.key_work import data
+    from cockpit.domains.key_work.supervision import config as key_work_config
+    from cockpit.domains.key_work.transform import light_counts, light_reason, with_lights
 
     rules = key_work_config(hub).lights.rules()
     result = data.tasks(hub, county)
@@ -382,9 +383,9 @@ def risk_section(
     hub: DataHub, config: BriefingConfig, county: str | None, place: str, day: dt.date
 ) -> Section:
     """Warnings in force: the sources' and the cockpit's own, as the risk screen shows them."""
-    from panels.key_work.supervision import config as key_work_config
-    from panels.risk.config import RiskConfig
-    from panels.risk.warnings import in_force, place_names
+    from cockpit.domains.key_work.supervision import config as key_work_config
+    from cockpit.domains.risk.config import RiskConfig
+    from cockpit.domains.risk.warnings import in_force, place_names
 
     risk_config = hub.module_config.get("risk") or RiskConfig()
     lights = key_work_config(hub).lights.rules()
@@ -411,7 +412,7 @@ def risk_section(
 
 def emergency_section(hub: DataHub, county: str | None, place: str, day: dt.date) -> Section:
     """Events not yet ended, as the emergency screen lists them."""
-    from panels.emergency import data
+    from cockpit.domains.emergency import data
 
     bound = data.window_bound(clock.now(), 60)
     seen = data.events_probe(hub, county, bound)

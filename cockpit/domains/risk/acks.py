@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from cockpit.domains.risk.config import RiskConfig
 from cockpit.hub import DataHub
 from cockpit.scope import Principal, current_principal
 from cockpit.store import Actor, Conflict, StoreError, get_store, local_time
-from panels.risk.config import RiskConfig
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,8 @@ def acknowledge(
 def _acknowledge(
     hub: DataHub, warning_id: str, period: str, county: str | None, today: dt.date
 ) -> Outcome:
-    from panels.key_work.config import KeyWorkConfig
-    from panels.risk.warnings import in_force
+    from cockpit.domains.key_work.config import KeyWorkConfig
+    from cockpit.domains.risk.warnings import in_force
 
     principal = current_principal()
     cfg = config(hub)

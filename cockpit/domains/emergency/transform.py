@@ -7,14 +7,11 @@ every rule of the screen is tested on hand-made data.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from plotly.utils import PlotlyJSONEncoder
 
 EARTH_RADIUS_KM = 6371.0088  # the IUGG mean Earth radius
 ENDED = "已结束"
@@ -211,17 +208,3 @@ def roster_rows(frame: pd.DataFrame) -> list[dict]:
     ordered = frame.assign(_rank=frame["role"].map(rank).fillna(len(rank)))
     ordered = ordered.sort_values(["_rank", "role"], kind="stable")
     return ordered.drop(columns="_rank").to_dict("records")
-
-
-# -- screen state ---------------------------------------------------------------------------
-def fingerprint(value: object) -> str:
-    """A short stable hash of anything Dash can send (components, figures, plain data)."""
-    text = json.dumps(value, cls=PlotlyJSONEncoder, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def changed(previous: dict | None, current: dict[str, str]) -> set[str]:
-    """Names whose fingerprint differs from the previous one (all of them without a previous)."""
-    if not previous:
-        return set(current)
-    return {name for name, value in current.items() if previous.get(name) != value}

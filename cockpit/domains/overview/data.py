@@ -52,9 +52,9 @@ def economy_by_county(hub: DataHub, period: str, indicator_id: str) -> Result:
 def hotline_kpis(hub: DataHub, period: str, county: str | None) -> tuple[Result, Result]:
     """The 12345 counts of the month and of the month before, by the 12345 module's own
     definitions (config/hotline.yaml), so the overview and the module always agree."""
-    from panels.hotline import data as hotline
-    from panels.hotline.config import HotlineConfig
-    from panels.hotline.transform import period_windows
+    from cockpit.domains.hotline import data as hotline
+    from cockpit.domains.hotline.config import HotlineConfig
+    from cockpit.domains.hotline.transform import period_windows
 
     config = hub.module_config.get("hotline") or HotlineConfig()
     now = hotline.now_of(hub)
@@ -113,9 +113,9 @@ def warnings_in_force(hub: DataHub, county: str | None, today: dt.date) -> Resul
     """Warnings in force as the 风险管控 page counts them: the sources' and the cockpit's own
     (threshold rules, anomaly detection), with the source's 数据截至 and error. One definition,
     so the overview, the risk page and 要情专报 never show two different numbers."""
-    from panels.key_work.config import KeyWorkConfig
-    from panels.risk import acks
-    from panels.risk.warnings import in_force
+    from cockpit.domains.key_work.config import KeyWorkConfig
+    from cockpit.domains.risk import acks
+    from cockpit.domains.risk.warnings import in_force
 
     lights = (hub.module_config.get("key_work") or KeyWorkConfig()).lights.rules()
     view = in_force(hub, acks.config(hub), county, today, lights)

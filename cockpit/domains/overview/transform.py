@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cockpit.domains.economy.transform import indicator_figure
+from cockpit.domains.hotline.transform import weekly_spikes
+from cockpit.domains.key_work.transform import with_lights
 from cockpit.formatting import change_text, month_label, number, percent
 from cockpit.hub import Result
 from cockpit.links import item_link
 from cockpit.settings import Indicator
-from panels.economy.transform import indicator_figure
-from panels.hotline.transform import weekly_spikes
-from panels.key_work.transform import with_lights
 
 HEADLINE_INDICATORS = ("gdp", "industry_va", "fai", "retail", "budget_revenue")
 LEVEL_NAMES = {1: "红色", 2: "橙色", 3: "黄色", 4: "蓝色"}
@@ -95,7 +95,7 @@ def economy_card(
         return card  # the source failed: the card says so, not 暂无数据
     frame = result.frame
     if frame.empty:  # nothing for this place: each figure still says why (absent_note)
-        from panels.economy.data import COLUMNS
+        from cockpit.domains.economy.data import COLUMNS
 
         frame = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     labels = set()
@@ -132,7 +132,7 @@ def economy_card(
 
 def hotline_card(current: Result, previous: Result, period: str) -> ModuleCard:
     """受理量, 按时办结率 and 满意率 of the month against the month before (12345 definitions)."""
-    from panels.hotline.kpis import rates, totals
+    from cockpit.domains.hotline.kpis import rates, totals
 
     card = _card("hotline", "12345热线", month_label(period), current)
     if not current.ok and current.frame.empty:

@@ -2,7 +2,7 @@
 
 Pure functions of small hand-fillable records (no hub, no Dash), so each rule is tested on
 hand-made data. A figure that is missing is said to be missing, never written as zero. The
-economy's own sentence (panels.economy.transform.sentence) is reused as the screen writes it;
+economy's own sentence (cockpit.domains.economy.transform.sentence) is reused as the screen writes it;
 what is added here is the overview of the indicators and the other modules' paragraphs.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from cockpit.domains.economy.transform import NO_DATA, NOT_YET, Reading, sentence
 from cockpit.formatting import change, count, percent, rate_change, span_label
-from panels.economy.transform import NO_DATA, NOT_YET, Reading, sentence
 
 LIGHT_ORDER = ("red", "yellow", "green", "done")
 LIGHT_WORDS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "done": "已完成"}

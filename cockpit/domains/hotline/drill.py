@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from cockpit.domains.hotline import kpis
+from cockpit.domains.hotline.config import HotlineConfig
+from cockpit.domains.hotline.kpis import Window
+from cockpit.domains.hotline.transform import GRANULARITIES, bucket_range
 from data_sources.base import Col, Filter
-from panels.hotline import kpis
-from panels.hotline.config import HotlineConfig
-from panels.hotline.kpis import Window
-from panels.hotline.transform import GRANULARITIES, bucket_range
 
 NEWEST_FIRST: tuple[tuple[str, bool], ...] = (("received_at", True), ("ticket_id", True))
 DEFAULT_KEY = "kpi|received"

@@ -26,10 +26,8 @@ import numpy as np
 import pandas as pd
 
 from cockpit.cache_codec import cacheable
-from cockpit.formatting import chinese_numeral
-from cockpit.settings import Indicator
-from panels.economy.config import ForecastSettings
-from panels.economy.transform import (
+from cockpit.domains.economy.config import ForecastSettings
+from cockpit.domains.economy.transform import (
     calendar_months,
     jan_released,
     monthly_derivable,
@@ -38,6 +36,8 @@ from panels.economy.transform import (
     shown_period,
     with_growth,
 )
+from cockpit.formatting import chinese_numeral
+from cockpit.settings import Indicator
 
 
 @cacheable  # cached as signed JSON (cockpit.cache_codec), never pickled

@@ -44,7 +44,7 @@ def month_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
 # time. Every screen that reads risk.warnings in force filters with this (/emergency too).
 IN_FORCE_FILTERS = (Filter("stage", "ne", "解除"), Filter("lifted_at", "is_null"))
 # What a screen that shows only these (not the cockpit's threshold and anomaly warnings, see
-# panels.risk.warnings.in_force) must call them, so its count is never read as all in force.
+# cockpit.domains.risk.warnings.in_force) must call them, so its count is never read as all in force.
 SOURCE_ONLY_LABEL = "发布系统预警"
 SOURCE_ONLY_NOTE = "仅含预警发布系统发布的预警，不含驾驶舱阈值预警和异常检测预警"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from panels.risk.config import DOMAINS
+from cockpit.domains.risk.config import DOMAINS
 
 LEVELS = (1, 2, 3, 4)
 STAGES = ("发布", "响应", "处置", "解除")

@@ -1,6 +1,6 @@
 """Early warning made by the cockpit: threshold rules, and anomalies against a series' history.
 
-Pure functions on numbers and pandas series; panels/risk/data.py feeds them from the hub.
+Pure functions on numbers and pandas series; cockpit/domains/risk/data.py feeds them from the hub.
 
 Threshold rules (config/risk.yaml) put a four-colour line under or over any indicator or KPI.
 A value strictly beyond a line raises a warning of that line's level; a value exactly on the

@@ -18,9 +18,9 @@ import datetime as dt
 
 import pandas as pd
 
+from cockpit.domains.emergency.transform import ENDED
 from cockpit.hub import DataHub, Result
 from data_sources.base import DatasetQuery, Filter, Measure
-from panels.emergency.transform import ENDED
 
 # Rows stamped a little in the future (a source clock ahead of ours) must still count.
 CLOCK_ALLOWANCE = dt.timedelta(days=1)
@@ -180,8 +180,8 @@ def warnings_probe(hub: DataHub, county: str | None, bound: dt.datetime) -> Resu
 def warnings_in_force(hub: DataHub, county: str | None, seen: Result, bound: dt.datetime) -> Result:
     """The warnings system's warnings in force (the risk module's one definition), most
     severe first. The cockpit's own threshold and anomaly warnings are not among them: the
-    screen labels this set as such (panels.risk.data.SOURCE_ONLY_LABEL)."""
-    from panels.risk.data import IN_FORCE_FILTERS
+    screen labels this set as such (cockpit.domains.risk.data.SOURCE_ONLY_LABEL)."""
+    from cockpit.domains.risk.data import IN_FORCE_FILTERS
 
     query = DatasetQuery(
         filters=(*IN_FORCE_FILTERS, *county_filter(county)),

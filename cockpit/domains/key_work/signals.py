@@ -16,15 +16,15 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from cockpit.domains.economy.transform import indicator_figure
+from cockpit.domains.hotline.transform import BASELINE_WEEKS, weekly_spikes
+from cockpit.domains.key_work import data
+from cockpit.domains.risk.early_warning import LEVEL_NAMES, EarlyWarning, week_label
 from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import percent
 from cockpit.hub import DataHub
 from cockpit.settings import Indicator
 from cockpit.store import Signal
-from panels.economy.transform import indicator_figure
-from panels.hotline.transform import BASELINE_WEEKS, weekly_spikes
-from panels.key_work import data
-from panels.risk.early_warning import LEVEL_NAMES, EarlyWarning, week_label
 
 KIND_NAMES = {"economy": "经济运行", "hotline": "12345热线", "risk": "风险管控"}
 
@@ -168,9 +168,9 @@ class Collected:
 
 def collect(hub: DataHub, period: str, county: str | None, today: dt.date) -> Collected:
     """Every current signal for the period and county (None = the whole city)."""
-    from panels.key_work.config import KeyWorkConfig
-    from panels.risk.config import RiskConfig
-    from panels.risk.warnings import in_force, last_complete_week, place_names
+    from cockpit.domains.key_work.config import KeyWorkConfig
+    from cockpit.domains.risk.config import RiskConfig
+    from cockpit.domains.risk.warnings import in_force, last_complete_week, place_names
 
     cfg = hub.module_config.get("key_work") or KeyWorkConfig()
     risk_cfg = hub.module_config.get("risk") or RiskConfig()

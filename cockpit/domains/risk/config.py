@@ -15,7 +15,7 @@ DOMAINS = ("安全生产", "自然灾害", "生态环境", "公共卫生", "金�
 Domain = Literal["安全生产", "自然灾害", "生态环境", "公共卫生", "金融", "社会稳定", "城市运行"]
 Colour = Literal["red", "orange", "yellow", "blue"]
 SEVERITY = {"red": 1, "orange": 2, "yellow": 3, "blue": 4}
-# The metrics a threshold rule may watch (panels/risk/data.py computes them per place).
+# The metrics a threshold rule may watch (cockpit/domains/risk/data.py computes them per place).
 HOTLINE_METRICS = {
     "hotline.satisfaction": ("12345满意率", "%"),
     "hotline.on_time": ("12345按时办结率", "%"),

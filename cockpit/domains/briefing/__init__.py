@@ -1,0 +1,1 @@
+"""The briefing module's domain: its data, rules and config, without Dash."""

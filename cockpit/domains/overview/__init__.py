@@ -1,0 +1,1 @@
+"""The overview module's domain: its data, rules and config, without Dash."""
