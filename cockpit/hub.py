@@ -40,15 +40,8 @@ from cockpit.cache_codec import cacheable
 from cockpit.contracts import CONTRACTS, Contract
 from cockpit.scope import SEE_SOURCE_DETAIL, Principal, current_principal
 from cockpit.settings import Settings
-from data_sources.base import (
-    BoundDataset,
-    DatasetQuery,
-    DataSource,
-    DataSourceError,
-    Filter,
-    Measure,
-    time_budget,
-)
+from data_sources.base import DataSource, DataSourceError, time_budget
+from data_sources.query import BoundDataset, DatasetQuery, Filter, Measure
 
 log = logging.getLogger(__name__)
 BUSY = "数据源繁忙：同一查询正在进行，请稍后刷新"

@@ -39,17 +39,9 @@ import sqlalchemy as sa
 from cockpit import rollups
 from cockpit.contracts import CONTRACTS
 from cockpit.validation import Catalog, Report, check_batch, city_now, economy_catalog, quarantine
-from data_sources.base import (
-    BoundDataset,
-    DatasetQuery,
-    DataSource,
-    DataSourceError,
-    Filter,
-    Health,
-    Measure,
-    TimeBucket,
-)
+from data_sources.base import DataSource, DataSourceError, Health
 from data_sources.local_engine import typed_rows
+from data_sources.query import BoundDataset, DatasetQuery, Filter, Measure, TimeBucket
 from data_sources.sql import (
     build_joined,
     build_select,

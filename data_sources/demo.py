@@ -21,7 +21,8 @@ from pydantic import Field
 
 from cockpit import clock, rollups  # clock: the demo's "today" is the city's (Beijing) today
 from cockpit.rollups import Built
-from data_sources.base import BoundDataset, DatasetQuery, DataSourceError, Health, SourceConfig
+from data_sources.base import DataSourceError, Health, SourceConfig
+from data_sources.query import BoundDataset, DatasetQuery
 from data_sources.sql import SqlConfig, SqlSource
 
 log = logging.getLogger(__name__)

@@ -35,8 +35,9 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 from pydantic import Field
 
-from data_sources.base import BoundDataset, DatasetQuery, DataSourceError, Health, SourceConfig
+from data_sources.base import DataSourceError, Health, SourceConfig
 from data_sources.local_engine import query_rows, require_columns
+from data_sources.query import BoundDataset, DatasetQuery
 
 log = logging.getLogger(__name__)
 SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet")

@@ -24,19 +24,19 @@ import pytest
 import sqlalchemy as sa
 
 from cockpit.contracts import CONTRACTS
-from data_sources.base import (
+from data_sources.base import DataSourceError
+from data_sources.demo import DemoConfig, DemoSource
+from data_sources.dialects import compile_dialect, dialect_for
+from data_sources.files import FileConfig, FileSource
+from data_sources.query import (
     BoundDataset,
     BucketUnit,
     Col,
     DatasetQuery,
-    DataSourceError,
     Filter,
     Measure,
     TimeBucket,
 )
-from data_sources.demo import DemoConfig, DemoSource
-from data_sources.dialects import compile_dialect, dialect_for
-from data_sources.files import FileConfig, FileSource
 from data_sources.rest import RestConfig, RestSource
 from data_sources.sql import SqlConfig, SqlSource, build_select
 from tests.fake_platform import FakePlatform

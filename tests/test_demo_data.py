@@ -20,9 +20,9 @@ from shapely.prepared import prep
 
 from cockpit.contracts import CONTRACTS
 from cockpit.settings import Settings, load_settings
-from data_sources.base import BoundDataset, DatasetQuery, Measure
 from data_sources.demo import DemoSource
 from data_sources.demo_data import PUBLISHED, generate
+from data_sources.query import BoundDataset, DatasetQuery, Measure
 
 SMALL_TICKETS = 2000
 SMALL_START_YEAR = 2025

@@ -21,15 +21,8 @@ from cockpit.cache import SafeCache
 from cockpit.hub import DataHub, Result
 from cockpit.scope import CITY_LEADER, Principal
 from cockpit.settings import CacheSettings, Settings
-from data_sources.base import (
-    BoundDataset,
-    DatasetQuery,
-    DataSourceError,
-    Filter,
-    Health,
-    Measure,
-    TimeBucket,
-)
+from data_sources.base import DataSourceError, Health
+from data_sources.query import BoundDataset, DatasetQuery, Filter, Measure, TimeBucket
 from data_sources.registry import build_source
 
 TICKETS = "hotline.tickets"

@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from cockpit import rollups
-from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
 from data_sources.demo import ensure_rollups
+from data_sources.query import DatasetQuery, Filter, Measure, TimeBucket
 from data_sources.sql import SqlConfig, SqlSource
 from panels.hotline import kpis
 from panels.hotline.config import Definitions

@@ -15,7 +15,7 @@ import pytest
 
 from cockpit.hub import BUSY, DataHub
 from cockpit.settings import CacheSettings, Settings
-from data_sources.base import DatasetQuery, Filter, Measure
+from data_sources.query import DatasetQuery, Filter, Measure
 from tests.test_hub import (  # noqa: F401 - redis_cache_settings is a fixture
     TICKETS,
     FakeSource,

@@ -21,7 +21,7 @@ from cockpit import clock
 from cockpit.formatting import freshness, span_label
 from cockpit.hub import DataHub, Result
 from cockpit.scope import Principal, current_principal
-from data_sources.base import DatasetQuery, Filter, Measure
+from data_sources.query import DatasetQuery, Filter, Measure
 from panels.briefing.config import BriefingConfig
 from panels.briefing.sentences import (
     Briefing,

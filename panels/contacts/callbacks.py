@@ -16,7 +16,7 @@ from cockpit import calls, clock, directory
 from cockpit.hub import DataHub
 from cockpit.shell import screen_county
 from cockpit.store import StoreError, get_store
-from data_sources.base import DatasetQuery, Filter
+from data_sources.query import DatasetQuery, Filter
 from panels.contacts.components import contact_card
 from panels.contacts.subjects import KIND_TITLES, parse_ref, responsible, subject_of
 

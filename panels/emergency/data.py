@@ -19,7 +19,7 @@ import datetime as dt
 import pandas as pd
 
 from cockpit.hub import DataHub, Result
-from data_sources.base import DatasetQuery, Filter, Measure
+from data_sources.query import DatasetQuery, Filter, Measure
 from panels.emergency.transform import ENDED
 
 # Rows stamped a little in the future (a source clock ahead of ours) must still count.

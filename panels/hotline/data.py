@@ -16,7 +16,7 @@ import datetime as dt
 
 from cockpit import clock, rollups
 from cockpit.hub import DataHub, Result
-from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
+from data_sources.query import DatasetQuery, Filter, Measure, TimeBucket
 from panels.hotline import kpis
 from panels.hotline.config import HotlineConfig
 from panels.hotline.drill import Context, sla_filters

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from data_sources.base import Col, Filter
+from data_sources.query import Col, Filter
 from panels.hotline import kpis
 from panels.hotline.config import HotlineConfig
 from panels.hotline.kpis import Window

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
-from data_sources.base import Col, DatasetQuery, Filter, Measure, TimeBucket
+from data_sources.query import Col, DatasetQuery, Filter, Measure, TimeBucket
 from panels.hotline.transform import rate
 
 if TYPE_CHECKING:
