@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from cockpit import audit, calls, directory, exports, maps, phone, screens, shell, theme, wall
 from cockpit.cache import SafeCache
+from cockpit.drop_checks import ContractChecks
 from cockpit.hub import DataHub
 from cockpit.outputs import answer_busy
 from cockpit.panels import all_panels
@@ -68,7 +69,7 @@ def create_app(
             cfg,
             city=settings.city,
             base_dir=settings.base_dir,
-            indicators=settings.indicators,
+            checks=ContractChecks(settings.city, settings.indicators),
         )
         for name, cfg in settings.sources.items()
     }
@@ -152,7 +153,7 @@ def seed_demo_directory(hub: DataHub) -> None:
     page and its calls can be tried at once. Real directories are imported or typed in."""
     bound = hub.settings.datasets.get(directory.DATASET)
     source = hub.sources.get(bound.source) if bound is not None else None
-    if source is None or not getattr(source, "is_demo", False):
+    if source is None or not source.is_demo:
         return
     try:
         if directory.count(get_store(hub)) == 0:

@@ -40,7 +40,14 @@ from cockpit.cache_codec import cacheable
 from cockpit.contracts import CONTRACTS, Contract
 from cockpit.scope import SEE_SOURCE_DETAIL, Principal, current_principal
 from cockpit.settings import Settings
-from data_sources.base import DataSource, DataSourceError, time_budget
+from data_sources.base import (
+    DataSource,
+    DataSourceError,
+    ReportsDataChecks,
+    SupportsJoinedFetch,
+    SupportsRollups,
+    time_budget,
+)
 from data_sources.query import BoundDataset, DatasetQuery, Filter, Measure
 
 log = logging.getLogger(__name__)
@@ -183,7 +190,7 @@ class DataHub:
     def is_demo(self, dataset: str | None = None) -> bool:
         """Is this dataset (or, with no name, any dataset) served from demo data?"""
         names = [dataset] if dataset else list(self._bound)
-        return any(getattr(self.origin_source(n), "is_demo", False) for n in names)
+        return any(self.origin_source(n).is_demo for n in names)
 
     def principal(self) -> Principal:
         """Who the current request is (from the server, never from callback inputs)."""
@@ -249,13 +256,9 @@ class DataHub:
         if bound is None or bound.column_map:
             return None
         source = self.source_of(dataset)
-        built_of = getattr(source, "rollups", None)
+        kept = source.rollups(bound) if isinstance(source, SupportsRollups) else []
         built = next(
-            (
-                b
-                for b in (built_of(bound) if built_of is not None else [])
-                if b.rollup.name == name and b.table == bound.table
-            ),
+            (b for b in kept if b.rollup.name == name and b.table == bound.table),
             None,
         )
         if built is None:
@@ -415,14 +418,12 @@ class DataHub:
 
             checked = self.checked(bound.name)
             plain = BoundDataset(bound.name, bound.table, bound.columns, {}, bound.county_column)
-            return query_rows(checked.frame, plain, query, getattr(source, "name", bound.name))
-        built_of = getattr(source, "rollups", None)
-        built = built_of(bound) if built_of is not None else []
-        frame = (
-            rollups.answer(query, bound, built, source.fetch, getattr(source, "fetch_joined", None))
-            if built
-            else None
-        )
+            return query_rows(
+                checked.frame, plain, query, self.settings.datasets[bound.name].source
+            )
+        built = list(source.rollups(bound)) if isinstance(source, SupportsRollups) else []
+        joined = source.fetch_joined if isinstance(source, SupportsJoinedFetch) else None
+        frame = rollups.answer(query, bound, built, source.fetch, joined) if built else None
         return frame if frame is not None else source.fetch(bound, query)
 
     # -- the data check of small published datasets (read whole) --------------------------------
@@ -513,9 +514,10 @@ class DataHub:
             said = None if known is None else (known.detail if detail else known.notice)
             if said:
                 parts.append(said)
-        noted = getattr(self.source_of(dataset), "problems", None)
-        if callable(noted) and noted(dataset):
-            parts.append(noted(dataset))
+        source = self.source_of(dataset)
+        noted = source.problems(dataset) if isinstance(source, ReportsDataChecks) else None
+        if noted:
+            parts.append(noted)
         return without_paths("；".join(parts)) or None
 
     def row_counts(self, dataset: str) -> dict[str, int]:
@@ -527,8 +529,8 @@ class DataHub:
         if known is None:
             return {}
         read, rejected = known.rows, known.rejected
-        counted = getattr(self.source_of(dataset), "counts", None)
-        in_files = counted(dataset) if callable(counted) else None
+        source = self.source_of(dataset)
+        in_files = source.counts(dataset) if isinstance(source, ReportsDataChecks) else None
         if in_files is not None:  # a file drop: its rows as the files hold them
             read, rejected = in_files[0], in_files[1] + rejected
         return {"rows_read": read, "rows_rejected": rejected}

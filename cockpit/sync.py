@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from cockpit import rollups
 from cockpit.contracts import CONTRACTS
 from cockpit.validation import Catalog, Report, check_batch, city_now, economy_catalog, quarantine
-from data_sources.base import DataSource, DataSourceError, Health
+from data_sources.base import DataSource, DataSourceError, Health, ReportsDataChecks
 from data_sources.local_engine import typed_rows
 from data_sources.query import BoundDataset, DatasetQuery, Filter, Measure, TimeBucket
 from data_sources.sql import (
@@ -686,10 +686,11 @@ def sync_dataset(
         say(f"{dataset}: 写入 {result['rows']} 行，本地共 {result['total']} 行")
     else:
         say(f"{dataset}: 没有新数据")
-    noted = getattr(origin, "problems", None)  # a file drop refused or set rows aside
-    if callable(noted) and noted(bound.name):
-        result.update(ok=False, source_problem=noted(bound.name))
-        say(f"{dataset}: {noted(bound.name)}")
+    # A file drop refused a file or set rows aside.
+    noted = origin.problems(bound.name) if isinstance(origin, ReportsDataChecks) else None
+    if noted:
+        result.update(ok=False, source_problem=noted)
+        say(f"{dataset}: {noted}")
     if bad:
         rows = pd.concat(bad, ignore_index=True)
         # A row read twice (by the look-back and by the reconciliation) is kept once.

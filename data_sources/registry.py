@@ -12,7 +12,7 @@ from typing import Any
 
 from data_sources.base import DataSource, SourceConfig
 from data_sources.demo import DemoConfig, DemoSource
-from data_sources.files import FileConfig, FileSource
+from data_sources.files import FileConfig, FileSource, RowChecks
 from data_sources.rest import RestConfig, RestSource
 from data_sources.sql import SqlConfig, SqlSource
 
@@ -43,13 +43,13 @@ def config_models() -> tuple[type[SourceConfig], ...]:
 
 
 def build_source(
-    name: str, config: Any, *, city: Any, base_dir: Path, indicators: Any = None
+    name: str, config: Any, *, city: Any, base_dir: Path, checks: RowChecks | None = None
 ) -> DataSource:
-    """Make the adapter a validated source config names (`indicators`: the catalog, whose
-    units and signs a file drop's rows are checked against)."""
+    """Make the adapter a validated source config names. `checks`: what the frame lends a
+    file drop to check its rows (cockpit.drop_checks; None: whole files only)."""
     spec = ADAPTERS[config.kind]
     if spec.source_class is DemoSource:
         return DemoSource(name, config, city=city, base_dir=base_dir)
     if spec.source_class is FileSource:
-        return FileSource(name, config, base_dir=base_dir, city=city, indicators=indicators)
+        return FileSource(name, config, base_dir=base_dir, checks=checks)
     return spec.source_class(name, config)

@@ -24,6 +24,7 @@ import pytest
 import sqlalchemy as sa
 
 from cockpit.contracts import CONTRACTS
+from cockpit.drop_checks import ContractChecks
 from data_sources.base import DataSourceError
 from data_sources.demo import DemoConfig, DemoSource
 from data_sources.dialects import compile_dialect, dialect_for
@@ -208,7 +209,8 @@ def file_source(tmp: Path, frame: pd.DataFrame, encoding: str, suffix: str = ".c
         frame.to_excel(path, index=False)
     else:
         frame.to_csv(path, index=False, encoding=encoding, date_format="%Y-%m-%d %H:%M:%S")
-    return FileSource("file", FileConfig(kind="file", folder=str(folder)))
+    # The row checks the factory lends every file drop (the contracts, without a city here).
+    return FileSource("file", FileConfig(kind="file", folder=str(folder)), checks=ContractChecks())
 
 
 @pytest.fixture(scope="module")
