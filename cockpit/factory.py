@@ -7,9 +7,11 @@ no configuration or request can switch login off.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import secrets
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -73,11 +75,18 @@ def create_app(
         )
         for name, cfg in settings.sources.items()
     }
-    hub = DataHub(settings, sources, SafeCache(server, settings.cache, settings.base_dir))
-    server.extensions["cockpit_hub"] = hub
-    answer_busy(server)  # 503 + Retry-After when a worker's personal slots are all taken
     panels = all_panels()
-    hub.module_config = module_configs(settings, panels)
+    hub = DataHub(
+        settings,
+        sources,
+        SafeCache(server, settings.cache, settings.base_dir),
+        module_config=module_configs(settings, panels),
+    )
+    server.extensions["cockpit_hub"] = hub
+    # A worker's exit closes the hub's sources and store (a weak reference: an app dropped
+    # before, as tests drop theirs, is not kept alive for it).
+    atexit.register(_close_at_exit, weakref.ref(hub))
+    answer_busy(server)  # 503 + Retry-After when a worker's personal slots are all taken
 
     gate = security_gate.install(app, settings, hub, [p.key for p in panels])
     if principal_provider is not None:
@@ -105,6 +114,13 @@ def create_app(
     app.validation_layout = html.Div([skeleton, *(p.layout() for p in panels)])
     security_gate.finish(app, gate)
     return app
+
+
+def _close_at_exit(hub: weakref.ref[DataHub]) -> None:
+    """Close the hub at the process's exit, if it is still alive."""
+    alive = hub()
+    if alive is not None:
+        alive.close()
 
 
 def harden(settings: Settings) -> None:

@@ -18,11 +18,13 @@ import contextlib
 import contextvars
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -49,6 +51,9 @@ from data_sources.base import (
     time_budget,
 )
 from data_sources.query import BoundDataset, DatasetQuery, Filter, Measure
+
+if TYPE_CHECKING:  # cockpit.store imports the frame's settings; made lazily here
+    from cockpit.store.store import Store
 
 log = logging.getLogger(__name__)
 BUSY = "数据源繁忙：同一查询正在进行，请稍后刷新"
@@ -110,11 +115,20 @@ class DataHub:
         sources: dict[str, DataSource],
         cache: SafeCache | None = None,
         principal: Callable[[], Principal] = current_principal,
+        *,
+        module_config: dict[str, object] | None = None,
+        store: Store | None = None,
     ) -> None:
+        """`module_config`: each module's validated config section, by module key (the
+        factory's module_configs); `store`: the cockpit's own database, when not the one
+        settings.store names (made on first use)."""
         self.settings = settings
         self.sources = sources
         self.cache = cache
         self._principal = principal
+        self.module_config: dict[str, object] = dict(module_config or {})
+        self._store = store
+        self._store_lock = threading.Lock()  # two first requests must not make two stores
         # Where each dataset lives at its source, and where panels read it (the local store
         # for datasets in sync mode).
         self._origin = {name: self._bind(name) for name in settings.datasets}
@@ -128,14 +142,51 @@ class DataHub:
                 settings.sync.duckdb_threads,
             )
         self._bound = {name: self._reading_binding(name) for name in settings.datasets}
-        self._flights = SingleFlight(cache, settings.server.callback_timeout)
+        # Single flight over the cache: one worker computes a missed key, the others wait
+        # for its answer (the hub's queries, and cockpit.outputs' finished callback outputs).
+        self.flights = SingleFlight(cache, settings.server.callback_timeout)
         server = settings.server  # the wait ends well inside the callback's own timeout
         wait = min(server.personal_wait, server.callback_timeout / 2)
         self.personal = PersonalGate(server.personal_queries, wait)
-        # Each module's validated config section (filled by the factory), by module key.
-        self.module_config: dict[str, object] = {}
+        # What the configuration is, hashed once: part of cached outputs' keys (cockpit.outputs),
+        # so that a changed setting or module section never serves an output built under another.
+        config = settings.model_dump_json() + repr(sorted(self.module_config.items()))
+        self.config_digest = hashlib.sha256(config.encode()).hexdigest()[:16]
         self._checked: dict[str, Checked] = {}  # read_whole datasets, checked (per process)
         self._check_lock = threading.Lock()
+
+    # -- what the hub holds -------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        """The cockpit's own database (supervision, acknowledgements, accounts), made from
+        settings on first use; cockpit.store.get_store(hub) also brings its schema up to date."""
+        if self._store is None:
+            with self._store_lock:
+                if self._store is None:
+                    from cockpit.store.store import Store
+
+                    self._store = Store.from_settings(self.settings)
+        return self._store
+
+    def use_store(self, store: Store) -> None:
+        """Serve from another database of the cockpit's own (tests, or a special app)."""
+        with self._store_lock:
+            self._store = store
+
+    def close(self) -> None:
+        """Close every source, the local store and the cockpit's own database: their
+        connections and files (at an app's teardown, a worker's exit). Each opens again on
+        its next use, so closing a hub that still serves is safe, and closing twice too."""
+        closing: list[Callable[[], None]] = [s.close for s in self.sources.values()]
+        if self.local_store is not None:
+            closing.append(self.local_store.close)
+        if self._store is not None:
+            closing.append(self._store.dispose)
+        for close in closing:
+            try:
+                close()
+            except Exception:  # one source failing to close must not keep the others open
+                log.exception("could not close %r", close)
 
     # -- what is configured -----------------------------------------------------------------
     def _bind(self, name: str) -> BoundDataset:
@@ -345,7 +396,7 @@ class DataHub:
         # Single flight: when many screens miss the same key at once (a meeting starts), one
         # asks the source and the others wait for its answer in the cache.
         try:
-            with self._flights.flight(key) as answered:
+            with self.flights.flight(key) as answered:
                 if answered is not None:
                     answered.from_cache = True
                     return answered
