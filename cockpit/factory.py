@@ -31,6 +31,7 @@ from cockpit.security import gate as security_gate
 from cockpit.serving import enable_compression, keep_fingerprinted_assets
 from cockpit.settings import PROJECT_ROOT, ConfigError, Settings, key_problems, load_settings
 from cockpit.store import StoreError, get_store
+from cockpit.sync import open_local_store
 from data_sources.registry import build_source
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def create_app(
         sources,
         SafeCache(server, settings.cache, settings.base_dir),
         module_config=module_configs(settings, panels),
+        local_store=open_local_store(settings),
     )
     server.extensions["cockpit_hub"] = hub
     # A worker's exit closes the hub's sources and store (a weak reference: an app dropped

@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
@@ -45,6 +45,7 @@ from cockpit.settings import Settings
 from data_sources.base import (
     DataSource,
     DataSourceError,
+    KeepsCopies,
     ReportsDataChecks,
     SupportsJoinedFetch,
     SupportsRollups,
@@ -54,6 +55,12 @@ from data_sources.query import BoundDataset, DatasetQuery, Filter, Measure
 
 if TYPE_CHECKING:  # cockpit.store imports the frame's settings; made lazily here
     from cockpit.store.store import Store
+
+
+class LocalCopies(DataSource, KeepsCopies, SupportsRollups, SupportsJoinedFetch, Protocol):
+    """What the hub reads sync-mode datasets from (cockpit.sync.LocalStore): a source that
+    keeps copies of other sources' datasets, with their rollups."""
+
 
 log = logging.getLogger(__name__)
 BUSY = "数据源繁忙：同一查询正在进行，请稍后刷新"
@@ -118,10 +125,12 @@ class DataHub:
         *,
         module_config: dict[str, object] | None = None,
         store: Store | None = None,
+        local_store: LocalCopies | None = None,
     ) -> None:
         """`module_config`: each module's validated config section, by module key (the
         factory's module_configs); `store`: the cockpit's own database, when not the one
-        settings.store names (made on first use)."""
+        settings.store names (made on first use); `local_store`: where sync-mode datasets
+        are read (cockpit.sync.open_local_store; required when a dataset is in sync mode)."""
         self.settings = settings
         self.sources = sources
         self.cache = cache
@@ -132,15 +141,10 @@ class DataHub:
         # Where each dataset lives at its source, and where panels read it (the local store
         # for datasets in sync mode).
         self._origin = {name: self._bind(name) for name in settings.datasets}
-        self.local_store = None
-        if any(b.mode == "sync" for b in settings.datasets.values()):
-            from cockpit.sync import LocalStore
-
-            self.local_store = LocalStore(
-                settings.path(settings.sync.path),
-                settings.sync.duckdb_memory_limit,
-                settings.sync.duckdb_threads,
-            )
+        synced = sorted(n for n, b in settings.datasets.items() if b.mode == "sync")
+        if synced and local_store is None:
+            raise ValueError(f"datasets in sync mode need a local store to read: {synced}")
+        self.local_store = local_store
         self._bound = {name: self._reading_binding(name) for name in settings.datasets}
         # Single flight over the cache: one worker computes a missed key, the others wait
         # for its answer (the hub's queries, and cockpit.outputs' finished callback outputs).
@@ -204,17 +208,7 @@ class DataHub:
     def _reading_binding(self, name: str) -> BoundDataset:
         if self.settings.datasets[name].mode != "sync":
             return self._origin[name]
-        from cockpit.sync import local_table
-
-        origin = self._origin[name]
-        return BoundDataset(
-            name,
-            local_table(name),
-            origin.columns,
-            {},
-            origin.county_column,
-            origin.county_code_map,
-        )
+        return self.local_store.copy_of(self._origin[name])
 
     def origin_binding(self, dataset: str) -> BoundDataset:
         """Where the dataset lives at its source (what sync reads from)."""

@@ -134,3 +134,12 @@ class ReportsDataChecks(Protocol):
 
     def counts(self, dataset: str) -> tuple[int, int] | None:
         """Rows read and rows set aside at the last read (None: not read yet)."""
+
+
+@runtime_checkable
+class KeepsCopies(Protocol):
+    """A store that keeps copies of other sources' datasets and answers from them (sync
+    mode's local store): the hub reads a sync-mode dataset there, at the copy's binding."""
+
+    def copy_of(self, origin: BoundDataset) -> BoundDataset:
+        """Where the store keeps its copy of a dataset (same contract, its own table)."""

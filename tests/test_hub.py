@@ -739,3 +739,33 @@ def test_nothing_is_hung_on_the_hub_from_outside(settings: Settings) -> None:
         assert set(vars(hub)) <= declared, set(vars(hub)) - declared
     finally:
         hub.close()
+
+
+def test_sync_mode_reads_the_local_store_the_frame_gives(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The hub does not make the local store: the frame gives it (cockpit.sync.open_local_store
+    from settings), and sync-mode datasets are read from it, at its copy's table; a hub with
+    sync-mode datasets and no store to read them from refuses to be built."""
+    from cockpit.settings import DatasetBinding
+    from cockpit.sync import LocalStore, open_local_store
+    from data_sources.base import KeepsCopies
+
+    synced = settings.model_copy(
+        update={
+            "datasets": {
+                **settings.datasets,
+                TICKETS: DatasetBinding(source="demo", table="tickets", mode="sync"),
+            }
+        }
+    )
+    store = open_local_store(synced)
+    assert isinstance(store, LocalStore) and isinstance(store, KeepsCopies)
+    assert open_local_store(settings) is None  # nothing in sync mode: no store
+    hub = DataHub(synced, {"demo": FakeSource()}, principal=Who(), local_store=store)
+    assert hub.source_of(TICKETS) is store
+    assert hub.source_of("risk.warnings") is hub.sources["demo"]
+    result = hub.query(TICKETS, COUNT_ALL, with_as_of=False)
+    assert "尚未同步" in result.error  # read from the (empty) store, not from the origin
+    with pytest.raises(ValueError, match="local store"):
+        DataHub(synced, {"demo": FakeSource()}, principal=Who())
