@@ -842,7 +842,7 @@ def _month_counts(
 ) -> dict[str | None, int] | None:
     """Rows per month of the freshness column ('YYYY-MM', None for rows without one), or None
     for a source that cannot count by month in its engine."""
-    if getattr(source, "kind", None) not in ("sql", "local"):
+    if source.kind not in ("sql", "local"):
         return None
     try:
         months = source.fetch(
