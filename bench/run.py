@@ -320,7 +320,7 @@ def pg_synced_store(db: Path, workdir: Path, settings) -> tuple[Path, float]:
 
     from cockpit.contracts import CONTRACTS
     from cockpit.sync import LocalStore, sync_dataset
-    from data_sources.base import BoundDataset
+    from data_sources.query import BoundDataset
     from data_sources.sql import SqlConfig, SqlSource
 
     url = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

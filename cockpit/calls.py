@@ -26,7 +26,7 @@ from cockpit import audit, directory, ids
 from cockpit.hub import DataHub
 from cockpit.scope import current_principal
 from cockpit.store import StoreError, get_store
-from data_sources.base import DatasetQuery, Filter
+from data_sources.query import DatasetQuery, Filter
 
 log = logging.getLogger(__name__)
 LINK_TYPE = "call-link"  # the pattern id's type; "call" is a shell prefix for the gate

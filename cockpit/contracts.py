@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from data_sources.base import Col, Filter, Measure
-from data_sources.base import ColumnSpec as C
+from data_sources.query import Col, Filter, Measure
+from data_sources.query import ColumnSpec as C
 
 # Text longer than this is cut by validation (cockpit.validation) with a mark: a title of two
 # million characters must not reach a wall screen. Free-text columns get more (Contract.limits).

@@ -331,7 +331,7 @@ DATASET = "contacts.directory"
 def import_from_platform(hub, *, by: str) -> ImportReport:
     """Import the platform's contacts.directory dataset (the whole city: it has no county
     column, so the hub adds no scope). DirectoryError when the source cannot be read."""
-    from data_sources.base import DatasetQuery
+    from data_sources.query import DatasetQuery
 
     columns = ("contact_id", *SOURCE_FIELDS)
     result = hub.query(DATASET, DatasetQuery(columns=columns), with_as_of=False)

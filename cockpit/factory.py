@@ -7,9 +7,11 @@ no configuration or request can switch login off.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import secrets
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from pydantic import ValidationError
 from cockpit import audit, calls, directory, exports, maps, phone, screens, shell, theme, wall
 from cockpit.cache import SafeCache
 from cockpit.demo_data import services as demo_services
+from cockpit.drop_checks import ContractChecks
 from cockpit.hub import DataHub
 from cockpit.outputs import answer_busy
 from cockpit.panels import all_panels
@@ -29,6 +32,7 @@ from cockpit.security import gate as security_gate
 from cockpit.serving import enable_compression, keep_fingerprinted_assets
 from cockpit.settings import PROJECT_ROOT, ConfigError, Settings, key_problems, load_settings
 from cockpit.store import StoreError, get_store
+from cockpit.sync import open_local_store
 from data_sources.registry import build_source
 
 log = logging.getLogger(__name__)
@@ -69,16 +73,24 @@ def create_app(
             cfg,
             city=settings.city,
             base_dir=settings.base_dir,
-            indicators=settings.indicators,
+            checks=ContractChecks(settings.city, settings.indicators),
             demo=demo_services(),  # the demo adapter's today, generator and rollups
         )
         for name, cfg in settings.sources.items()
     }
-    hub = DataHub(settings, sources, SafeCache(server, settings.cache, settings.base_dir))
-    server.extensions["cockpit_hub"] = hub
-    answer_busy(server)  # 503 + Retry-After when a worker's personal slots are all taken
     panels = all_panels()
-    hub.module_config = module_configs(settings, panels)
+    hub = DataHub(
+        settings,
+        sources,
+        SafeCache(server, settings.cache, settings.base_dir),
+        module_config=module_configs(settings, panels),
+        local_store=open_local_store(settings),
+    )
+    server.extensions["cockpit_hub"] = hub
+    # A worker's exit closes the hub's sources and store (a weak reference: an app dropped
+    # before, as tests drop theirs, is not kept alive for it).
+    atexit.register(_close_at_exit, weakref.ref(hub))
+    answer_busy(server)  # 503 + Retry-After when a worker's personal slots are all taken
 
     gate = security_gate.install(app, settings, hub, [p.key for p in panels])
     if principal_provider is not None:
@@ -106,6 +118,13 @@ def create_app(
     app.validation_layout = html.Div([skeleton, *(p.layout() for p in panels)])
     security_gate.finish(app, gate)
     return app
+
+
+def _close_at_exit(hub: weakref.ref[DataHub]) -> None:
+    """Close the hub at the process's exit, if it is still alive."""
+    alive = hub()
+    if alive is not None:
+        alive.close()
 
 
 def harden(settings: Settings) -> None:
@@ -154,7 +173,7 @@ def seed_demo_directory(hub: DataHub) -> None:
     page and its calls can be tried at once. Real directories are imported or typed in."""
     bound = hub.settings.datasets.get(directory.DATASET)
     source = hub.sources.get(bound.source) if bound is not None else None
-    if source is None or not getattr(source, "is_demo", False):
+    if source is None or not source.is_demo:
         return
     try:
         if directory.count(get_store(hub)) == 0:

@@ -32,7 +32,7 @@ def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
             "kind": source.kind,
             "ok": health.ok,
             "message": health.message,
-            "demo": bool(getattr(source, "is_demo", False)),
+            "demo": source.is_demo,
         }
     datasets = {}
     with acting_as(HEALTH_CHECK):

@@ -18,11 +18,13 @@ import contextlib
 import contextvars
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
@@ -41,14 +43,24 @@ from cockpit.contracts import CONTRACTS, Contract
 from cockpit.scope import SEE_SOURCE_DETAIL, Principal, current_principal
 from cockpit.settings import Settings
 from data_sources.base import (
-    BoundDataset,
-    DatasetQuery,
     DataSource,
     DataSourceError,
-    Filter,
-    Measure,
+    KeepsCopies,
+    ReportsDataChecks,
+    SupportsJoinedFetch,
+    SupportsRollups,
     time_budget,
 )
+from data_sources.query import BoundDataset, DatasetQuery, Filter, Measure
+
+if TYPE_CHECKING:  # cockpit.store imports the frame's settings; made lazily here
+    from cockpit.store.store import Store
+
+
+class LocalCopies(DataSource, KeepsCopies, SupportsRollups, SupportsJoinedFetch, Protocol):
+    """What the hub reads sync-mode datasets from (cockpit.sync.LocalStore): a source that
+    keeps copies of other sources' datasets, with their rollups."""
+
 
 log = logging.getLogger(__name__)
 BUSY = "数据源繁忙：同一查询正在进行，请稍后刷新"
@@ -110,32 +122,75 @@ class DataHub:
         sources: dict[str, DataSource],
         cache: SafeCache | None = None,
         principal: Callable[[], Principal] = current_principal,
+        *,
+        module_config: dict[str, object] | None = None,
+        store: Store | None = None,
+        local_store: LocalCopies | None = None,
     ) -> None:
+        """`module_config`: each module's validated config section, by module key (the
+        factory's module_configs); `store`: the cockpit's own database, when not the one
+        settings.store names (made on first use); `local_store`: where sync-mode datasets
+        are read (cockpit.sync.open_local_store; required when a dataset is in sync mode)."""
         self.settings = settings
         self.sources = sources
         self.cache = cache
         self._principal = principal
+        self.module_config: dict[str, object] = dict(module_config or {})
+        self._store = store
+        self._store_lock = threading.Lock()  # two first requests must not make two stores
         # Where each dataset lives at its source, and where panels read it (the local store
         # for datasets in sync mode).
         self._origin = {name: self._bind(name) for name in settings.datasets}
-        self.local_store = None
-        if any(b.mode == "sync" for b in settings.datasets.values()):
-            from cockpit.sync import LocalStore
-
-            self.local_store = LocalStore(
-                settings.path(settings.sync.path),
-                settings.sync.duckdb_memory_limit,
-                settings.sync.duckdb_threads,
-            )
+        synced = sorted(n for n, b in settings.datasets.items() if b.mode == "sync")
+        if synced and local_store is None:
+            raise ValueError(f"datasets in sync mode need a local store to read: {synced}")
+        self.local_store = local_store
         self._bound = {name: self._reading_binding(name) for name in settings.datasets}
-        self._flights = SingleFlight(cache, settings.server.callback_timeout)
+        # Single flight over the cache: one worker computes a missed key, the others wait
+        # for its answer (the hub's queries, and cockpit.outputs' finished callback outputs).
+        self.flights = SingleFlight(cache, settings.server.callback_timeout)
         server = settings.server  # the wait ends well inside the callback's own timeout
         wait = min(server.personal_wait, server.callback_timeout / 2)
         self.personal = PersonalGate(server.personal_queries, wait)
-        # Each module's validated config section (filled by the factory), by module key.
-        self.module_config: dict[str, object] = {}
+        # What the configuration is, hashed once: part of cached outputs' keys (cockpit.outputs),
+        # so that a changed setting or module section never serves an output built under another.
+        config = settings.model_dump_json() + repr(sorted(self.module_config.items()))
+        self.config_digest = hashlib.sha256(config.encode()).hexdigest()[:16]
         self._checked: dict[str, Checked] = {}  # read_whole datasets, checked (per process)
         self._check_lock = threading.Lock()
+
+    # -- what the hub holds -------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        """The cockpit's own database (supervision, acknowledgements, accounts), made from
+        settings on first use; cockpit.store.get_store(hub) also brings its schema up to date."""
+        if self._store is None:
+            with self._store_lock:
+                if self._store is None:
+                    from cockpit.store.store import Store
+
+                    self._store = Store.from_settings(self.settings)
+        return self._store
+
+    def use_store(self, store: Store) -> None:
+        """Serve from another database of the cockpit's own (tests, or a special app)."""
+        with self._store_lock:
+            self._store = store
+
+    def close(self) -> None:
+        """Close every source, the local store and the cockpit's own database: their
+        connections and files (at an app's teardown, a worker's exit). Each opens again on
+        its next use, so closing a hub that still serves is safe, and closing twice too."""
+        closing: list[Callable[[], None]] = [s.close for s in self.sources.values()]
+        if self.local_store is not None:
+            closing.append(self.local_store.close)
+        if self._store is not None:
+            closing.append(self._store.dispose)
+        for close in closing:
+            try:
+                close()
+            except Exception:  # one source failing to close must not keep the others open
+                log.exception("could not close %r", close)
 
     # -- what is configured -----------------------------------------------------------------
     def _bind(self, name: str) -> BoundDataset:
@@ -153,17 +208,7 @@ class DataHub:
     def _reading_binding(self, name: str) -> BoundDataset:
         if self.settings.datasets[name].mode != "sync":
             return self._origin[name]
-        from cockpit.sync import local_table
-
-        origin = self._origin[name]
-        return BoundDataset(
-            name,
-            local_table(name),
-            origin.columns,
-            {},
-            origin.county_column,
-            origin.county_code_map,
-        )
+        return self.local_store.copy_of(self._origin[name])
 
     def origin_binding(self, dataset: str) -> BoundDataset:
         """Where the dataset lives at its source (what sync reads from)."""
@@ -190,7 +235,7 @@ class DataHub:
     def is_demo(self, dataset: str | None = None) -> bool:
         """Is this dataset (or, with no name, any dataset) served from demo data?"""
         names = [dataset] if dataset else list(self._bound)
-        return any(getattr(self.origin_source(n), "is_demo", False) for n in names)
+        return any(self.origin_source(n).is_demo for n in names)
 
     def principal(self) -> Principal:
         """Who the current request is (from the server, never from callback inputs)."""
@@ -256,13 +301,9 @@ class DataHub:
         if bound is None or bound.column_map:
             return None
         source = self.source_of(dataset)
-        built_of = getattr(source, "rollups", None)
+        kept = source.rollups(bound) if isinstance(source, SupportsRollups) else []
         built = next(
-            (
-                b
-                for b in (built_of(bound) if built_of is not None else [])
-                if b.rollup.name == name and b.table == bound.table
-            ),
+            (b for b in kept if b.rollup.name == name and b.table == bound.table),
             None,
         )
         if built is None:
@@ -349,7 +390,7 @@ class DataHub:
         # Single flight: when many screens miss the same key at once (a meeting starts), one
         # asks the source and the others wait for its answer in the cache.
         try:
-            with self._flights.flight(key) as answered:
+            with self.flights.flight(key) as answered:
                 if answered is not None:
                     answered.from_cache = True
                     return answered
@@ -422,14 +463,12 @@ class DataHub:
 
             checked = self.checked(bound.name)
             plain = BoundDataset(bound.name, bound.table, bound.columns, {}, bound.county_column)
-            return query_rows(checked.frame, plain, query, getattr(source, "name", bound.name))
-        built_of = getattr(source, "rollups", None)
-        built = built_of(bound) if built_of is not None else []
-        frame = (
-            rollups.answer(query, bound, built, source.fetch, getattr(source, "fetch_joined", None))
-            if built
-            else None
-        )
+            return query_rows(
+                checked.frame, plain, query, self.settings.datasets[bound.name].source
+            )
+        built = list(source.rollups(bound)) if isinstance(source, SupportsRollups) else []
+        joined = source.fetch_joined if isinstance(source, SupportsJoinedFetch) else None
+        frame = rollups.answer(query, bound, built, source.fetch, joined) if built else None
         return frame if frame is not None else source.fetch(bound, query)
 
     # -- the data check of small published datasets (read whole) --------------------------------
@@ -520,9 +559,10 @@ class DataHub:
             said = None if known is None else (known.detail if detail else known.notice)
             if said:
                 parts.append(said)
-        noted = getattr(self.source_of(dataset), "problems", None)
-        if callable(noted) and noted(dataset):
-            parts.append(noted(dataset))
+        source = self.source_of(dataset)
+        noted = source.problems(dataset) if isinstance(source, ReportsDataChecks) else None
+        if noted:
+            parts.append(noted)
         return without_paths("；".join(parts)) or None
 
     def row_counts(self, dataset: str) -> dict[str, int]:
@@ -534,8 +574,8 @@ class DataHub:
         if known is None:
             return {}
         read, rejected = known.rows, known.rejected
-        counted = getattr(self.source_of(dataset), "counts", None)
-        in_files = counted(dataset) if callable(counted) else None
+        source = self.source_of(dataset)
+        in_files = source.counts(dataset) if isinstance(source, ReportsDataChecks) else None
         if in_files is not None:  # a file drop: its rows as the files hold them
             read, rejected = in_files[0], in_files[1] + rejected
         return {"rows_read": read, "rows_rejected": rejected}

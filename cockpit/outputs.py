@@ -64,13 +64,8 @@ def code_fingerprint() -> str:
 
 
 def _fingerprint(hub: DataHub) -> str:
-    """Code and configuration (settings and module sections) of this hub, hashed once."""
-    cached = getattr(hub, "_output_fingerprint", None)
-    if cached is None:
-        config = hub.settings.model_dump_json() + repr(sorted(hub.module_config.items()))
-        cached = code_fingerprint() + hashlib.sha256(config.encode()).hexdigest()[:16]
-        hub._output_fingerprint = cached  # set once, never changed: not shared mutable state
-    return cached
+    """Code and configuration (settings and module sections, hashed by the hub) of this hub."""
+    return code_fingerprint() + hub.config_digest
 
 
 def output_key(hub: DataHub, name: str, args: tuple, kwargs: dict) -> str:
@@ -128,7 +123,7 @@ def call_cached(hub: DataHub, name: str, func: Callable, args: tuple, kwargs: di
     wait = hub.settings.server.callback_timeout / 3
     try:
         valid = lambda e: _still_valid(hub, e) or _personal(e)  # noqa: E731
-        with hub._flights.flight(key, valid, wait) as answered:
+        with hub.flights.flight(key, valid, wait) as answered:
             if answered is None:
                 return _build(hub, key, func, args, kwargs)
             if not _personal(answered):

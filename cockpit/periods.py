@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cockpit.formatting import month_label
-from data_sources.base import DatasetQuery, Measure
+from data_sources.query import DatasetQuery, Measure
 
 # How a dataset's rows fall into months: a 'YYYY-MM' text column, or a time column.
 PERIOD_COLUMNS: dict[str, tuple[str, str]] = {

@@ -45,14 +45,7 @@ from typing import Any
 import pandas as pd
 
 from cockpit.contracts import CONTRACTS, NOW, ROLLUPS, Rollup
-from data_sources.base import (
-    BoundDataset,
-    Col,
-    ColumnSpec,
-    DatasetQuery,
-    Filter,
-    Measure,
-)
+from data_sources.query import BoundDataset, Col, ColumnSpec, DatasetQuery, Filter, Measure
 
 log = logging.getLogger(__name__)
 META = "_rollups"

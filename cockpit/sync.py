@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import duckdb
 import pandas as pd
@@ -39,17 +39,9 @@ import sqlalchemy as sa
 from cockpit import rollups
 from cockpit.contracts import CONTRACTS
 from cockpit.validation import Catalog, Report, check_batch, city_now, economy_catalog, quarantine
-from data_sources.base import (
-    BoundDataset,
-    DatasetQuery,
-    DataSource,
-    DataSourceError,
-    Filter,
-    Health,
-    Measure,
-    TimeBucket,
-)
+from data_sources.base import DataSource, DataSourceError, Health, ReportsDataChecks
 from data_sources.local_engine import typed_rows
+from data_sources.query import BoundDataset, DatasetQuery, Filter, Measure, TimeBucket
 from data_sources.sql import (
     build_joined,
     build_select,
@@ -83,11 +75,28 @@ def _connect(path: Path, read_only: bool, config: dict | None = None) -> duckdb.
     raise AssertionError("unreachable")
 
 
+def open_local_store(settings: Any) -> LocalStore | None:
+    """The local store sync-mode datasets are read from (settings.sync), or None when no
+    dataset is in sync mode. Made by the frame and handed to the hub (DataHub(local_store=))."""
+    if not any(b.mode == "sync" for b in settings.datasets.values()):
+        return None
+    return LocalStore(
+        settings.path(settings.sync.path),
+        settings.sync.duckdb_memory_limit,
+        settings.sync.duckdb_threads,
+    )
+
+
 class LocalStore:
-    """The local analytic store: one DuckDB file, a table per synced dataset, and their watermarks."""
+    """The local analytic store: one DuckDB file, a table per synced dataset, and their watermarks.
+
+    An adapter like the others (DataSource, with rollups and joined fetches) that also keeps
+    copies of other sources' datasets (KeepsCopies): the hub reads sync-mode datasets here.
+    """
 
     kind: ClassVar[str] = "local"
     is_demo: ClassVar[bool] = False
+    name: ClassVar[str] = "本地数据仓"  # in its messages, as a source's name is in theirs
 
     # Seconds a reader keeps the file open after its last query. Open, a worker answers from
     # DuckDB's warm buffers (opening the file costs 20 ms and a cold read per query); closed,
@@ -205,6 +214,17 @@ class LocalStore:
                 idle = time.monotonic() - self._last_used
             if self.sync_wanted() or idle > self.LINGER_SECONDS:
                 self.release_reader()
+
+    def copy_of(self, origin: BoundDataset) -> BoundDataset:
+        """Where a dataset's copy is kept: its own table, in contract names."""
+        return BoundDataset(
+            origin.name,
+            local_table(origin.name),
+            origin.columns,
+            {},
+            origin.county_column,
+            origin.county_code_map,
+        )
 
     def fetch(self, dataset: BoundDataset, query: DatasetQuery) -> pd.DataFrame:
         """Answer from the local copy (opened per query, so a sync can take the write lock)."""
@@ -694,10 +714,11 @@ def sync_dataset(
         say(f"{dataset}: 写入 {result['rows']} 行，本地共 {result['total']} 行")
     else:
         say(f"{dataset}: 没有新数据")
-    noted = getattr(origin, "problems", None)  # a file drop refused or set rows aside
-    if callable(noted) and noted(bound.name):
-        result.update(ok=False, source_problem=noted(bound.name))
-        say(f"{dataset}: {noted(bound.name)}")
+    # A file drop refused a file or set rows aside.
+    noted = origin.problems(bound.name) if isinstance(origin, ReportsDataChecks) else None
+    if noted:
+        result.update(ok=False, source_problem=noted)
+        say(f"{dataset}: {noted}")
     if bad:
         rows = pd.concat(bad, ignore_index=True)
         # A row read twice (by the look-back and by the reconciliation) is kept once.
@@ -821,7 +842,7 @@ def _month_counts(
 ) -> dict[str | None, int] | None:
     """Rows per month of the freshness column ('YYYY-MM', None for rows without one), or None
     for a source that cannot count by month in its engine."""
-    if getattr(source, "kind", None) not in ("sql", "local"):
+    if source.kind not in ("sql", "local"):
         return None
     try:
         months = source.fetch(

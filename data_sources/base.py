@@ -1,9 +1,12 @@
-"""The adapter interface: what every data source offers, and the query it is asked.
+"""The adapter interface: what every data source offers, and what some offer besides.
 
-A panel never talks to a source. It asks the data hub for a dataset with a `DatasetQuery`;
-the hub adds the user's scope and hands the query, together with the dataset's binding
-(which table, which columns), to the adapter named in config. Adapters push filters,
-grouping and aggregation down to their engine wherever they can.
+Every adapter implements `DataSource` (fetch, health, version, close). Optional capabilities
+are declared here as runtime-checkable protocols, and the hub asks for them with isinstance:
+`SupportsRollups` (keeps rollup tables), `SupportsJoinedFetch` (answers several aggregate
+queries in one statement), `ReportsDataChecks` (a file drop's refused files and set-aside rows).
+What a source is asked (the query vocabulary: DatasetQuery, BoundDataset, ...) is in
+data_sources/query.py. Nothing here imports the frame (cockpit) or the panels: what an adapter
+needs of the frame is handed to it when the frame builds it.
 """
 
 from __future__ import annotations
@@ -12,20 +15,15 @@ import contextlib
 import contextvars
 import datetime as dt
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-FilterOp = Literal[
-    "eq", "ne", "in", "not_in", "gt", "ge", "lt", "le", "between", "is_null", "not_null"
-]
-AggFunc = Literal["count", "sum", "avg", "min", "max", "count_distinct"]
-BucketUnit = Literal["hour", "day", "week", "month", "quarter", "year", "weekday", "hour_of_day"]
-ColumnType = Literal["string", "int", "float", "bool", "date", "datetime"]
-
+if TYPE_CHECKING:  # query.py imports DataSourceError from here
+    from data_sources.query import BoundDataset, DatasetQuery
 
 # -- the time a query may take ------------------------------------------------------------
 # One deadline per request (the caller's: a web request has its callback timeout) that every
@@ -65,133 +63,6 @@ class DataSourceError(Exception):
 
 
 @dataclass(frozen=True)
-class Col:
-    """Another column as a filter's value: Filter("closed_at", "le", Col("deadline"))."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Filter:
-    """One condition on a contract column, e.g. Filter("county_code", "in", ("140403",))."""
-
-    column: str
-    op: FilterOp
-    value: Any = None
-
-    def normalized(self) -> list[Any]:
-        """A JSON-able form that is equal for equal filters (used in cache keys)."""
-        value = self.value
-        if isinstance(value, (list, tuple, set, frozenset)):
-            value = sorted((_jsonable(v) for v in value), key=str)
-            if self.op == "between":  # order matters for between: (low, high)
-                value = [_jsonable(v) for v in self.value]
-        else:
-            value = _jsonable(value)
-        return [self.column, self.op, value]
-
-
-@dataclass(frozen=True)
-class Measure:
-    """An aggregate; `where` makes it conditional (e.g. count of tickets closed on time)."""
-
-    name: str
-    agg: AggFunc
-    column: str | None = None
-    where: tuple[Filter, ...] = ()
-
-    def normalized(self) -> list[Any]:
-        """A JSON-able form that is equal for equal measures."""
-        return [self.name, self.agg, self.column, sorted(f.normalized() for f in self.where)]
-
-
-@dataclass(frozen=True)
-class TimeBucket:
-    """Group a timestamp column into calendar buckets, returned as text ('2026-10', '2026-W43')."""
-
-    column: str
-    unit: BucketUnit
-    name: str
-
-
-@dataclass(frozen=True)
-class DatasetQuery:
-    """What a panel wants from a dataset: rows (columns) or aggregates (measures by groups)."""
-
-    filters: tuple[Filter, ...] = ()
-    group_by: tuple[str, ...] = ()
-    buckets: tuple[TimeBucket, ...] = ()
-    measures: tuple[Measure, ...] = ()
-    columns: tuple[str, ...] = ()
-    order_by: tuple[tuple[str, bool], ...] = ()  # (column or measure name, descending)
-    limit: int | None = None
-    offset: int = 0
-
-    def with_filters(self, *extra: Filter) -> DatasetQuery:
-        """A copy with more filters (ANDed)."""
-        return DatasetQuery(
-            filters=self.filters + tuple(extra),
-            group_by=self.group_by,
-            buckets=self.buckets,
-            measures=self.measures,
-            columns=self.columns,
-            order_by=self.order_by,
-            limit=self.limit,
-            offset=self.offset,
-        )
-
-    def normalized(self) -> dict[str, Any]:
-        """A canonical JSON-able form: two queries that mean the same give the same dict."""
-        return {
-            "filters": sorted((f.normalized() for f in self.filters), key=str),
-            "group_by": list(self.group_by),
-            "buckets": [[b.column, b.unit, b.name] for b in self.buckets],
-            "measures": [m.normalized() for m in self.measures],
-            "columns": list(self.columns),
-            "order_by": [list(o) for o in self.order_by],
-            "limit": self.limit,
-            "offset": self.offset,
-        }
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """One column of a dataset contract."""
-
-    name: str
-    type: ColumnType
-    description: str
-    nullable: bool = True
-    # Personal information or free text a citizen wrote: answers holding it are never cached.
-    private: bool = False
-
-
-@dataclass(frozen=True)
-class BoundDataset:
-    """A dataset contract bound to a place in a source (table and column names)."""
-
-    name: str
-    table: str
-    columns: tuple[ColumnSpec, ...]
-    column_map: dict[str, str] = field(default_factory=dict)  # contract name -> source name
-    county_column: str | None = None
-    # Former division codes (abolished in a reform) -> current code; applied to county_column
-    # in filters and groups, so old rows count under the division that absorbed them.
-    county_code_map: dict[str, str] = field(default_factory=dict)
-
-    def source_column(self, name: str) -> str:
-        """The column's name in the source."""
-        return self.column_map.get(name, name)
-
-    def spec(self, name: str) -> ColumnSpec:
-        """The contract's spec of a column; DataSourceError for a name not in the contract."""
-        for col in self.columns:
-            if col.name == name:
-                return col
-        raise DataSourceError(f"数据集 {self.name} 没有字段 {name}")
-
-
-@dataclass(frozen=True)
 class Health:
     """What a source says of itself."""
 
@@ -207,9 +78,16 @@ class SourceConfig(BaseModel):
 
 
 class DataSource(Protocol):
-    """What every adapter implements."""
+    """What every adapter implements.
+
+    `close()` releases the source's connections and files; the source stays usable, and opens
+    them again on its next query (as it does after a fork): a hub closed at a worker's exit
+    never leaves a source that fails for whoever still holds it.
+    """
 
     kind: ClassVar[str]
+    # Serves made-up demonstration data (screens say so). Every adapter declares it; only the
+    # demo adapter sets it True.
     is_demo: ClassVar[bool]
 
     def fetch(self, dataset: BoundDataset, query: DatasetQuery) -> pd.DataFrame:
@@ -222,13 +100,46 @@ class DataSource(Protocol):
         """A token that changes when the source's data is replaced (part of cache keys)."""
 
     def close(self) -> None:
-        """Release connections."""
+        """Release connections and files (the next query opens them again)."""
 
 
-def _jsonable(value: Any) -> Any:
-    """Dates and times as ISO text, column references tagged, everything else as is."""
-    if isinstance(value, Col):
-        return {"column": value.name}
-    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
-        return value.isoformat()
-    return value
+@runtime_checkable
+class SupportsRollups(Protocol):
+    """A source that keeps rollup tables beside the raw rows (the demo file, the local store).
+
+    The records are the frame's (cockpit.rollups.Built, read from the rollups' metadata
+    table); the source keeps and returns them without reading them.
+    """
+
+    def rollups(self, dataset: BoundDataset) -> Sequence[Any]:
+        """The dataset's rollups present in the source now ([] when none)."""
+
+
+@runtime_checkable
+class SupportsJoinedFetch(Protocol):
+    """A source that answers several aggregate queries in one statement (SQL engines)."""
+
+    def fetch_joined(
+        self, parts: list[tuple[BoundDataset, DatasetQuery]], keys: list[str]
+    ) -> pd.DataFrame:
+        """The parts' measures joined on `keys` (raises DataSourceError)."""
+
+
+@runtime_checkable
+class ReportsDataChecks(Protocol):
+    """A source that checks its rows itself (a file drop) and says what it held back."""
+
+    def problems(self, dataset: str) -> str | None:
+        """What was refused or set aside at the last read (None: nothing)."""
+
+    def counts(self, dataset: str) -> tuple[int, int] | None:
+        """Rows read and rows set aside at the last read (None: not read yet)."""
+
+
+@runtime_checkable
+class KeepsCopies(Protocol):
+    """A store that keeps copies of other sources' datasets and answers from them (sync
+    mode's local store): the hub reads a sync-mode dataset there, at the copy's binding."""
+
+    def copy_of(self, origin: BoundDataset) -> BoundDataset:
+        """Where the store keeps its copy of a dataset (same contract, its own table)."""

@@ -24,7 +24,8 @@ import pandas as pd
 import sqlalchemy as sa
 from pydantic import Field
 
-from data_sources.base import BoundDataset, DatasetQuery, DataSourceError, Health, SourceConfig
+from data_sources.base import DataSourceError, Health, SourceConfig
+from data_sources.query import BoundDataset, DatasetQuery
 from data_sources.sql import SqlConfig, SqlSource
 
 log = logging.getLogger(__name__)

@@ -32,7 +32,8 @@ from typing import Any, ClassVar, Protocol
 import sqlalchemy as sa
 from sqlalchemy.dialects import registry as _registry
 
-from data_sources.base import BucketUnit, DataSourceError
+from data_sources.base import DataSourceError
+from data_sources.query import BucketUnit
 
 log = logging.getLogger(__name__)
 

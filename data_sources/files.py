@@ -6,22 +6,22 @@ its modification time) is read, or every file when `mode: all` (daily increments
 and Parquet are queried by DuckDB straight from disk, not loaded whole; GBK text and Excel
 go through pandas first.
 
-Every file is checked before it is shown, once per version of it (cockpit.validation, the
-same checks as sync): a row that fails is set aside with the file, its line and the reason
-(kept in `quarantine_dir`), the other rows are shown. A file that is not whole is refused
+Every file is checked before it is shown, once per version of it (the same checks as sync,
+which the frame lends the adapter as `checks`, a `RowChecks` holding the dataset contracts;
+an adapter made alone, without one, checks whole files only): a row that fails is set aside
+with the file, its line and the reason (kept in `quarantine_dir`), the other rows are shown. A file that is not whole is refused
 and the newest good file before it stays on screen:
 - with a manifest `<file>.ok` beside it (`rows: N` and/or `sha256: HEX`, the platform's
   convention, written after the file), the file must match it;
 - without one, a CSV must parse completely: it ends with a line break (a half line at the
   end is a file cut short) and every line has the header's number of fields.
-`problems(dataset)` says what was refused or set aside, for `cockpit check` and /healthz.
+`problems(dataset)` says what was refused or set aside, for the check command and /healthz.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -30,13 +30,14 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 import pandas as pd
 from pydantic import Field
 
-from data_sources.base import BoundDataset, DatasetQuery, DataSourceError, Health, SourceConfig
+from data_sources.base import DataSourceError, Health, SourceConfig
 from data_sources.local_engine import query_rows, require_columns
+from data_sources.query import BoundDataset, DatasetQuery
 
 log = logging.getLogger(__name__)
 SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet")
@@ -85,6 +86,24 @@ class Verdict:
         return self.refused is None and self.clean is None
 
 
+class RowChecks(Protocol):
+    """The row checks the frame lends a file drop when it builds it: the dataset contracts
+    and the checks sync makes, so this adapter imports nothing of the frame."""
+
+    # The column of a set-aside row that says why (as the quarantine files have it).
+    reason_column: str
+
+    def key(self, dataset: str) -> tuple[str, ...] | None:
+        """The dataset's key columns; None: no contract, its rows are not checked."""
+
+    def check(self, rows: pd.DataFrame, dataset: str) -> Any:
+        """Check rows in contract names, keys apart (compared here, across chunks): a report
+        with refused, errors, rejected, changes, good(rows), bad(rows, where), apply(rows)."""
+
+    def quarantine(self, folder: Path, dataset: str, rows: pd.DataFrame, text: str) -> Path:
+        """Keep set-aside rows and the report in `folder`; the report file's path."""
+
+
 class FileSource:
     """Reads datasets from files in a folder."""
 
@@ -97,8 +116,7 @@ class FileSource:
         config: FileConfig,
         *,
         base_dir: Path | None = None,
-        city: Any = None,
-        indicators: Any = None,
+        checks: RowChecks | None = None,
     ) -> None:
         self.name = name
         self.config = config
@@ -106,21 +124,9 @@ class FileSource:
         self.folder = folder if folder.is_absolute() or base_dir is None else base_dir / folder
         kept = Path(config.quarantine_dir)
         self.quarantine_dir = kept if kept.is_absolute() or base_dir is None else base_dir / kept
-        # The city, for the checks: its county codes and the zone of its clock. Without one
-        # (an adapter made alone, as in tests) county codes are not checked.
-        self.county_codes: set[str] | None = None
-        self.timezone = "Asia/Shanghai"
-        if city is not None:
-            self.county_codes = (
-                {c.code for c in city.counties} | set(city.former_codes) | {city.code}
-            )
-            self.timezone = city.timezone
-        # The indicator catalog (units, signs) for economy rows; None: not checked here.
-        self.catalog = None
-        if indicators is not None:
-            from cockpit.validation import economy_catalog
-
-            self.catalog = economy_catalog(indicators)
+        # The row checks the frame lends (contracts, the city's codes and clock, the indicator
+        # catalog); None (an adapter made alone, as in tests): whole files only.
+        self.checks = checks
         self._verdicts: dict[tuple[str, int, int], Verdict] = {}
         self._problems: dict[str, str] = {}  # dataset -> what was refused or set aside
         self._counts: dict[str, tuple[int, int]] = {}  # dataset -> rows read, rows set aside
@@ -232,22 +238,20 @@ class FileSource:
 
     def _check(self, path: Path, dataset: BoundDataset) -> Verdict:
         """Check a file: whole (manifest, or a complete parse), then row by row, in chunks."""
-        from cockpit.contracts import CONTRACTS
-        from cockpit.validation import quarantine
-
         expected = _manifest(path.with_name(path.name + MANIFEST_SUFFIX))
         if isinstance(expected, str):
             return Verdict(refused=expected)
         if expected.get("sha256") and _sha256(path) != expected["sha256"].lower():
             return Verdict(refused="与清单（.ok）中的 sha256 不符，文件不完整或已损坏")
-        contract = CONTRACTS.get(dataset.name)
+        checks = self.checks
+        key_columns = checks.key(dataset.name) if checks is not None else None
         verdict = Verdict()
         bad: list[pd.DataFrame] = []
         keys: list[pd.DataFrame] = []
         rows, cut = 0, False
         try:
             for chunk, lines in self._chunks(path):
-                if contract is not None:
+                if key_columns is not None:
                     named, report = self._checked(chunk, dataset)
                     if report.refused:
                         return Verdict(refused="；".join(report.errors))
@@ -257,8 +261,8 @@ class FileSource:
                         verdict.bad_rows += [rows + i for i in report.rejected]
                         verdict.reasons += [e for e in report.errors if e not in verdict.reasons]
                     cut = cut or report.changes  # long text cut, or a period or unit normalised
-                    if contract.key:  # compared as normalised (2023年12月 is 2023-12)
-                        key = report.apply(named)[list(contract.key)]
+                    if key_columns:  # compared as normalised (2023年12月 is 2023-12)
+                        key = report.apply(named)[list(key_columns)]
                         keys.append(key.assign(_pos=range(rows, rows + len(chunk))))
                 rows += len(chunk)
         except _Refused as exc:
@@ -270,7 +274,7 @@ class FileSource:
         repeated: set[int] = set()
         if keys:  # one key twice, in one chunk or two: both rows set aside
             every = pd.concat(keys, ignore_index=True)
-            names = list(contract.key)
+            names = list(key_columns)
             twice = every[every.duplicated(names, keep=False) & every[names].notna().all(axis=1)]
             repeated = set(twice["_pos"]) - set(verdict.bad_rows)
             if repeated:
@@ -293,34 +297,25 @@ class FileSource:
                 f"数据源 {self.name} 的文件 {path.name}：{verdict.bad} 行校验未通过已隔离\n"
                 + "\n".join(f"  错误：{r}" for r in verdict.reasons)
             )
-            verdict.quarantine = quarantine(
+            verdict.quarantine = checks.quarantine(
                 self.quarantine_dir, dataset.name, pd.concat(bad, ignore_index=True), text
             )
         return verdict
 
     def _checked(self, chunk: pd.DataFrame, dataset: BoundDataset):
         """A chunk in contract names and its check (keys are compared across chunks apart)."""
-        from cockpit.contracts import CONTRACTS
-        from cockpit.validation import check_batch, city_now
-
         to_contract = {dataset.source_column(c.name): c.name for c in dataset.columns}
         named = chunk.rename(columns=to_contract).reset_index(drop=True)
-        alone = dataclasses.replace(CONTRACTS[dataset.name], key=())
-        now = city_now(self.timezone)
-        report = check_batch(
-            named, alone, county_codes=self.county_codes, now=now, catalog=self.catalog
-        )
-        return named, report
+        return named, self.checks.check(named, dataset.name)
 
     def _clean(
         self, path: Path, dataset: BoundDataset, rejected: set[int], repeated: set[int]
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The good rows of a file (long text cut with a mark), in source names, and the rows
         set aside for a repeated key (with their reason and line)."""
-        from cockpit.validation import REASON_COLUMN
-
+        reason_column = self.checks.reason_column
         back = {c.name: dataset.source_column(c.name) for c in dataset.columns}
-        key = "、".join(CONTRACTS_KEY(dataset.name))
+        key = "、".join(self.checks.key(dataset.name) or ())
         good, twins, rows = [], [], 0
         for chunk, lines in self._chunks(path):
             named, report = self._checked(chunk, dataset)
@@ -330,7 +325,7 @@ class FileSource:
                 twins.append(
                     named.iloc[twin].assign(
                         **{
-                            REASON_COLUMN: [
+                            reason_column: [
                                 f"主键（{key}）重复（{path.name} 第 {lines[i]} 行）" for i in twin
                             ]
                         }
@@ -579,13 +574,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def CONTRACTS_KEY(dataset: str) -> tuple[str, ...]:
-    """The key columns of a dataset's contract."""
-    from cockpit.contracts import CONTRACTS
-
-    return CONTRACTS[dataset].key
 
 
 def _file_date(path: Path) -> tuple[str, float]:

@@ -13,7 +13,8 @@ import duckdb
 import pandas as pd
 import sqlalchemy as sa
 
-from data_sources.base import BoundDataset, DatasetQuery, DataSourceError, remaining_budget
+from data_sources.base import DataSourceError, remaining_budget
+from data_sources.query import BoundDataset, DatasetQuery
 from data_sources.sql import Watchdog, build_select, coerce_types
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from typing import Any
 
 from data_sources.base import DataSource, SourceConfig
 from data_sources.demo import DemoConfig, DemoServices, DemoSource
-from data_sources.files import FileConfig, FileSource
+from data_sources.files import FileConfig, FileSource, RowChecks
 from data_sources.rest import RestConfig, RestSource
 from data_sources.sql import SqlConfig, SqlSource
 
@@ -48,17 +48,17 @@ def build_source(
     *,
     city: Any,
     base_dir: Path,
-    indicators: Any = None,
+    checks: RowChecks | None = None,
     demo: DemoServices | None = None,
 ) -> DataSource:
-    """Make the adapter a validated source config names (`indicators`: the catalog, whose
-    units and signs a file drop's rows are checked against; `demo`: what the frame lends the
-    demo adapter, needed by demo sources only)."""
+    """Make the adapter a validated source config names. `checks`: what the frame lends a
+    file drop to check its rows (cockpit.drop_checks; None: whole files only); `demo`: what
+    the frame lends the demo adapter (today, the generator, the rollups), demo sources only."""
     spec = ADAPTERS[config.kind]
     if spec.source_class is DemoSource:
         if demo is None:
             raise TypeError(f"source {name}: a demo source needs the frame's DemoServices")
         return DemoSource(name, config, city=city, base_dir=base_dir, services=demo)
     if spec.source_class is FileSource:
-        return FileSource(name, config, base_dir=base_dir, city=city, indicators=indicators)
+        return FileSource(name, config, base_dir=base_dir, checks=checks)
     return spec.source_class(name, config)

@@ -28,15 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from urllib3.exceptions import InvalidHeader
 from urllib3.util.retry import Retry
 
-from data_sources.base import (
-    BoundDataset,
-    DatasetQuery,
-    DataSourceError,
-    Health,
-    SourceConfig,
-    remaining_budget,
-)
+from data_sources.base import DataSourceError, Health, SourceConfig, remaining_budget
 from data_sources.local_engine import query_rows
+from data_sources.query import BoundDataset, DatasetQuery
 
 log = logging.getLogger(__name__)
 RETRY_STATUSES = {429, 500, 502, 503, 504}

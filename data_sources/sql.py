@@ -25,19 +25,9 @@ from pandas.api.types import is_numeric_dtype
 from pydantic import Field, model_validator
 from sqlalchemy.engine import make_url
 
-from data_sources.base import (
-    BoundDataset,
-    Col,
-    DatasetQuery,
-    DataSourceError,
-    Filter,
-    Health,
-    Measure,
-    SourceConfig,
-    TimeBucket,
-    remaining_budget,
-)
+from data_sources.base import DataSourceError, Health, SourceConfig, remaining_budget
 from data_sources.dialects import dialect_for
+from data_sources.query import BoundDataset, Col, DatasetQuery, Filter, Measure, TimeBucket
 
 log = logging.getLogger(__name__)
 

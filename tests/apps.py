@@ -20,12 +20,7 @@ def app_as(settings: Any, principal: Principal = CITY_LEADER) -> Any:
 
 def close_app(app: Any) -> None:
     """Close what an app opened: its sources' connections and its store's engine."""
-    hub = app.server.extensions["cockpit_hub"]
-    for source in hub.sources.values():
-        source.close()
-    store = getattr(hub, "cockpit_store", None)  # made on first use by cockpit.store.get_store
-    if store is not None:
-        store.dispose()
+    app.server.extensions["cockpit_hub"].close()
 
 
 def running_app(settings: Any, principal: Principal = CITY_LEADER) -> Iterator[Any]:

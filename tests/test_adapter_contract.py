@@ -1,11 +1,13 @@
 """One contract suite over every adapter: the same reference data, the same queries, the same answers.
 
 The reference tickets are loaded into SQLite, DuckDB, PostgreSQL, MariaDB (the MySQL protocol
-of Doris, StarRocks, TiDB and OceanBase), the demo adapter's file, the fake sharing platform
-(REST) and drop-folder files in each encoding; every query must give the same result everywhere
+of Doris, StarRocks, TiDB and OceanBase), sync mode's local store, the demo adapter's file, the
+fake sharing platform (REST) and drop-folder files in each encoding; every query must give the same result everywhere
 (the Metabase-drivers idea: one dataset, one suite, every driver). The engines no test machine
 runs (Oracle, SQL Server, ClickHouse, 达梦, Kingbase) are compiled against the SQL they must
-get (data_sources/dialects.py). Errors, health() and close() are part of the contract too.
+get (data_sources/dialects.py). Errors, health(), close() and the optional capabilities each
+adapter declares are part of the contract too. close() releases connections and files and the
+source stays usable: the next query opens them again (data_sources.base.DataSource.close).
 """
 
 from __future__ import annotations
@@ -24,19 +26,21 @@ import pytest
 import sqlalchemy as sa
 
 from cockpit.contracts import CONTRACTS
-from data_sources.base import (
+from cockpit.drop_checks import ContractChecks
+from cockpit.sync import LocalStore
+from data_sources.base import DataSourceError
+from data_sources.demo import DemoConfig, DemoSource
+from data_sources.dialects import compile_dialect, dialect_for
+from data_sources.files import FileConfig, FileSource
+from data_sources.query import (
     BoundDataset,
     BucketUnit,
     Col,
     DatasetQuery,
-    DataSourceError,
     Filter,
     Measure,
     TimeBucket,
 )
-from data_sources.demo import DemoConfig, DemoSource
-from data_sources.dialects import compile_dialect, dialect_for
-from data_sources.files import FileConfig, FileSource
 from data_sources.rest import RestConfig, RestSource
 from data_sources.sql import SqlConfig, SqlSource, build_select
 from tests.fake_platform import FakePlatform
@@ -209,7 +213,8 @@ def file_source(tmp: Path, frame: pd.DataFrame, encoding: str, suffix: str = ".c
         frame.to_excel(path, index=False)
     else:
         frame.to_csv(path, index=False, encoding=encoding, date_format="%Y-%m-%d %H:%M:%S")
-    return FileSource("file", FileConfig(kind="file", folder=str(folder)))
+    # The row checks the factory lends every file drop (the contracts, without a city here).
+    return FileSource("file", FileConfig(kind="file", folder=str(folder)), checks=ContractChecks())
 
 
 @pytest.fixture(scope="module")
@@ -251,6 +256,7 @@ def rest_source(
 ADAPTERS = [
     "sqlite",
     "duckdb",
+    "local",
     "postgres",
     "mariadb",
     "demo",
@@ -271,6 +277,9 @@ def source(request, reference, tmp_path, platform, monkeypatch):
         src = sqlite_source(tmp_path, reference)
     elif kind == "duckdb":
         src = duckdb_source(tmp_path, reference)
+    elif kind == "local":  # sync mode's local store, over a copy of the rows
+        duckdb_file(tmp_path / "local.duckdb", reference)
+        src = LocalStore(tmp_path / "local.duckdb")
     elif kind == "demo":
         src = demo_source(tmp_path, reference)
     elif kind == "rest":
@@ -378,6 +387,41 @@ def test_health_is_ok_and_close_releases_without_breaking_the_next_query(source)
     after = source.fetch(bound(source.table), QUERIES["count-by-county"])
     pd.testing.assert_frame_equal(canonical(after), canonical(before))
     assert source.health().ok
+
+
+# Which optional capabilities (data_sources.base) each adapter declares; the hub asks for
+# them with isinstance, so an adapter that loses one (or a wrapper that hides it) shows here.
+CAPABILITIES = {
+    "sql": {"joined"},
+    "local": {"joined", "rollups", "copies"},
+    "demo": {"joined", "rollups"},
+    "rest": set(),
+    "file": {"checks"},
+}
+
+
+def test_every_adapter_declares_is_demo_and_its_capabilities(source) -> None:
+    """is_demo is a declared bool (True for the demo adapter only), and the capabilities the
+    hub uses are the ones each adapter declares."""
+    from data_sources.base import (
+        KeepsCopies,
+        ReportsDataChecks,
+        SupportsJoinedFetch,
+        SupportsRollups,
+    )
+
+    assert type(source).is_demo is (source.kind == "demo")
+    found = {
+        name
+        for name, protocol in (
+            ("joined", SupportsJoinedFetch),
+            ("rollups", SupportsRollups),
+            ("copies", KeepsCopies),
+            ("checks", ReportsDataChecks),
+        )
+        if isinstance(source, protocol)
+    }
+    assert found == CAPABILITIES[source.kind]
 
 
 # -- the engines no test machine runs: compiled against the SQL they must get --------------------

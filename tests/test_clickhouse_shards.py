@@ -25,16 +25,12 @@ import pandas as pd
 import pytest
 
 from cockpit.contracts import CONTRACTS
+from cockpit.domains.hotline import data as hotline
 from cockpit.hub import DataHub
 from cockpit.scope import Principal
 from data_sources.base import DataSourceError
+from data_sources.query import BoundDataset, DatasetQuery, Filter, Measure, TimeBucket
 from data_sources.sql import SqlConfig, SqlSource
-
-try:  # the query vocabulary is moving from data_sources.base to data_sources.query
-    from data_sources.query import BoundDataset, DatasetQuery, Filter, Measure, TimeBucket
-except ImportError:
-    from data_sources.base import BoundDataset, DatasetQuery, Filter, Measure, TimeBucket
-from panels.hotline import data as hotline
 from tests import clickhouse_support as ch
 from tests import test_panels_on_mariadb as on_mariadb
 from tests.conftest import demo_environ

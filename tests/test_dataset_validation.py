@@ -20,8 +20,8 @@ import pytest
 from cockpit.contracts import CONTRACTS
 from cockpit.health import lines, report
 from cockpit.settings import DatasetBinding
-from data_sources.base import DatasetQuery, Filter
 from data_sources.files import FileConfig
+from data_sources.query import DatasetQuery, Filter
 from data_sources.sql import SqlConfig
 
 ECONOMY = "economy.indicator_values"

@@ -22,8 +22,8 @@ from cockpit.contracts import CONTRACTS
 from cockpit.demo_data import demo_source, generate
 from cockpit.domains.economy.demo import PUBLISHED
 from cockpit.settings import Settings, load_settings
-from data_sources.base import BoundDataset, DatasetQuery, Measure
 from data_sources.demo import DemoSource
+from data_sources.query import BoundDataset, DatasetQuery, Measure
 
 SMALL_TICKETS = 2000
 SMALL_START_YEAR = 2025

@@ -12,8 +12,8 @@ import pytest
 
 from cockpit.health import report
 from cockpit.settings import DatasetBinding
-from data_sources.base import DatasetQuery, Measure
 from data_sources.files import FileConfig
+from data_sources.query import DatasetQuery, Measure
 
 COUNT = DatasetQuery(measures=(Measure("n", "count"),))
 

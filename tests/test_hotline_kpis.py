@@ -39,7 +39,7 @@ from cockpit.factory import module_configs
 from cockpit.hub import DataHub
 from cockpit.panels import PanelSpec
 from cockpit.settings import ConfigError, DatasetBinding, load_settings
-from data_sources.base import Filter
+from data_sources.query import Filter
 from data_sources.sql import SqlConfig, SqlSource
 
 T = pd.Timestamp
@@ -723,7 +723,7 @@ def test_drill_keys_turn_into_server_side_filters() -> None:
 
 def test_drill_lists_match_the_kpi_counts(duckdb_hub: DataHub) -> None:
     """The tickets a KPI's drill lists are the ones its counts counted."""
-    from data_sources.base import DatasetQuery, Measure
+    from data_sources.query import DatasetQuery, Measure
 
     ctx = _context()
 

@@ -22,15 +22,8 @@ from cockpit.demo_data import services as demo_services
 from cockpit.hub import DataHub, Result
 from cockpit.scope import CITY_LEADER, Principal
 from cockpit.settings import CacheSettings, Settings
-from data_sources.base import (
-    BoundDataset,
-    DatasetQuery,
-    DataSourceError,
-    Filter,
-    Health,
-    Measure,
-    TimeBucket,
-)
+from data_sources.base import DataSourceError, Health
+from data_sources.query import BoundDataset, DatasetQuery, Filter, Measure, TimeBucket
 from data_sources.registry import build_source
 
 TICKETS = "hotline.tickets"
@@ -669,3 +662,121 @@ def test_answers_with_personal_data_are_never_cached(fake_hub: DataHub, fake: Fa
         assert not again.from_cache
     fake_hub.query(TICKETS, PUBLIC_ROWS)
     assert fake_hub.query(TICKETS, PUBLIC_ROWS).from_cache
+
+
+# -- the hub's declared interface: built whole, closed whole --------------------------------------
+def sqlite_hub(settings: Settings, tmp_path: Path) -> tuple[DataHub, Any]:
+    """A hub whose 12345 tickets live in a real SQLite file (the other datasets stay on demo)."""
+    import sqlalchemy as sa
+
+    from cockpit.settings import DatasetBinding
+    from data_sources.sql import SqlConfig
+
+    url = f"sqlite:///{tmp_path / 'city.sqlite'}"
+    engine = sa.create_engine(url)
+    small_tickets().to_sql("tickets", engine, index=False)
+    engine.dispose()
+    changed = settings.model_copy(
+        update={
+            "sources": {**settings.sources, "city": SqlConfig(kind="sql", url=url)},
+            "datasets": {
+                **settings.datasets,
+                TICKETS: DatasetBinding(source="city", table="tickets"),
+            },
+        }
+    )
+    sources = {
+        n: build_source(n, c, city=changed.city, base_dir=changed.base_dir)
+        for n, c in changed.sources.items()
+    }
+    return DataHub(changed, sources, cache=None, principal=Who()), sources["city"]
+
+
+COUNT_ALL = DatasetQuery(measures=(Measure("n", "count"),))
+
+
+def test_close_disposes_every_source_and_the_next_query_opens_anew(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """hub.close() closes its sources: the SQLite source's pooled connection is gone (its
+    engine disposed); a query after it opens a new engine and answers the same."""
+    hub, city = sqlite_hub(settings, tmp_path)
+    first = hub.query(TICKETS, COUNT_ALL, with_as_of=False)
+    assert first.ok, first.error
+    engine = city.engine()
+    assert engine.pool.checkedin() == 1  # the connection the query used, kept in the pool
+    demo = hub.sources["demo"]
+    demo.health()  # opens the demo file
+    assert demo._sql is not None
+    hub.close()
+    assert engine.pool.checkedin() == 0, "the SQLite connection is still open after close()"
+    assert city.engine() is not engine  # disposed and dropped: a new one on next use
+    assert demo._sql is None  # the demo file let go too
+    again = hub.query(TICKETS, COUNT_ALL, with_as_of=False)
+    assert again.ok and int(again.frame["n"].iloc[0]) == int(first.frame["n"].iloc[0]) == 9
+    hub.close()
+    hub.close()  # closing twice is harmless
+
+
+def test_close_disposes_the_store_the_hub_made(settings: Settings, tmp_path: Path) -> None:
+    """The cockpit's own database, made by the hub on first use, is closed with it."""
+    from cockpit.store import get_store
+
+    hub, _ = sqlite_hub(settings, tmp_path)
+    store = get_store(hub)
+    assert store is hub.store and store._engine is not None
+    hub.close()
+    assert store._engine is None
+
+
+def test_nothing_is_hung_on_the_hub_from_outside(settings: Settings) -> None:
+    """An app's hub, after serving pages, the store and cached outputs, has only the attributes
+    DataHub itself declares (the factory hands it the module configs; nobody sets others)."""
+    from cockpit.factory import create_app
+    from cockpit.outputs import output_key
+    from cockpit.store import get_store
+
+    declared = set(vars(DataHub(settings, {}, principal=Who())))
+    app = create_app(settings, principal_provider=lambda: CITY_LEADER)
+    hub = app.server.extensions["cockpit_hub"]
+    try:
+        with app.server.test_request_context("/"):
+            get_store(hub)
+            output_key(hub, "test", (), {})
+            assert hub.query(TICKETS, COUNT_ALL).ok
+        client = app.server.test_client()
+        assert client.get("/").status_code == 200
+        assert hub.module_config, "the factory gives the hub every module's config section"
+        assert set(vars(hub)) <= declared, set(vars(hub)) - declared
+    finally:
+        hub.close()
+
+
+def test_sync_mode_reads_the_local_store_the_frame_gives(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The hub does not make the local store: the frame gives it (cockpit.sync.open_local_store
+    from settings), and sync-mode datasets are read from it, at its copy's table; a hub with
+    sync-mode datasets and no store to read them from refuses to be built."""
+    from cockpit.settings import DatasetBinding
+    from cockpit.sync import LocalStore, open_local_store
+    from data_sources.base import KeepsCopies
+
+    synced = settings.model_copy(
+        update={
+            "datasets": {
+                **settings.datasets,
+                TICKETS: DatasetBinding(source="demo", table="tickets", mode="sync"),
+            }
+        }
+    )
+    store = open_local_store(synced)
+    assert isinstance(store, LocalStore) and isinstance(store, KeepsCopies)
+    assert open_local_store(settings) is None  # nothing in sync mode: no store
+    hub = DataHub(synced, {"demo": FakeSource()}, principal=Who(), local_store=store)
+    assert hub.source_of(TICKETS) is store
+    assert hub.source_of("risk.warnings") is hub.sources["demo"]
+    result = hub.query(TICKETS, COUNT_ALL, with_as_of=False)
+    assert "尚未同步" in result.error  # read from the (empty) store, not from the origin
+    with pytest.raises(ValueError, match="local store"):
+        DataHub(synced, {"demo": FakeSource()}, principal=Who())

@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 
 from cockpit.ids import decode_key
 from cockpit.store import get_store
-from data_sources.base import DatasetQuery, Filter
+from data_sources.query import DatasetQuery, Filter
 from tests.browser_support import (
     SHOTS,
     console_errors,

@@ -13,7 +13,7 @@ from cockpit.hub import DataHub
 from cockpit.outputs import call_cached, output_key
 from cockpit.scope import CITY_LEADER, install_principal_provider
 from cockpit.settings import CacheSettings
-from data_sources.base import DatasetQuery, Filter, Measure
+from data_sources.query import DatasetQuery, Filter, Measure
 from tests.test_hub import TICKETS, FakeSource, Who, county_user, make_cache
 
 ORIGIN = {"Origin": "http://localhost"}  # as a browser on the same site sends

@@ -12,7 +12,7 @@ import pytest
 from cockpit.cache import Busy, PersonalGate
 from cockpit.hub import DataHub
 from cockpit.outputs import call_cached
-from data_sources.base import DatasetQuery, Filter
+from data_sources.query import DatasetQuery, Filter
 from tests.test_hub import TICKETS, FakeSource, Who, make_cache
 from tests.test_outputs import ORIGIN, section_body
 

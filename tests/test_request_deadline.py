@@ -16,7 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from cockpit.settings import DatasetBinding, ServerSettings
-from data_sources.base import DatasetQuery, Filter, Measure, remaining_budget, time_budget
+from data_sources.base import remaining_budget, time_budget
+from data_sources.query import DatasetQuery, Filter, Measure
 from data_sources.sql import SqlConfig
 from tests.apps import close_app, running_app
 
@@ -88,7 +89,8 @@ def test_three_queries_on_a_locked_table_end_within_one_request_budget(
 def test_a_budget_stops_a_slow_duckdb_query(tmp_path) -> None:
     """An engine without a server (DuckDB) is interrupted when the budget runs out."""
     from cockpit.contracts import CONTRACTS
-    from data_sources.base import BoundDataset, DataSourceError
+    from data_sources.base import DataSourceError
+    from data_sources.query import BoundDataset
     from data_sources.sql import SqlSource
 
     db = tmp_path / "slow.duckdb"
@@ -118,8 +120,9 @@ def test_a_budget_stops_a_file_drops_query() -> None:
     """File drops and REST rows are queried by an in-memory DuckDB (local_engine): the same
     deadline interrupts it."""
     from cockpit.contracts import CONTRACTS
-    from data_sources.base import BoundDataset, DataSourceError
+    from data_sources.base import DataSourceError
     from data_sources.local_engine import query_rows
+    from data_sources.query import BoundDataset
 
     contract = CONTRACTS["risk.warnings"]
     bound = BoundDataset("risk.warnings", "warnings", contract.columns[:1], {}, None, {})

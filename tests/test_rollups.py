@@ -20,7 +20,7 @@ from cockpit.demo_data import ensure_rollups
 from cockpit.domains.hotline import kpis
 from cockpit.domains.hotline.config import Definitions
 from cockpit.domains.hotline.kpis import Window
-from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
+from data_sources.query import DatasetQuery, Filter, Measure, TimeBucket
 from data_sources.sql import SqlConfig, SqlSource
 from tests.test_adapter_contract import FORMER, bound, reference_tickets
 

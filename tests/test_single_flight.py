@@ -15,7 +15,7 @@ import pytest
 
 from cockpit.hub import BUSY, DataHub
 from cockpit.settings import CacheSettings, Settings
-from data_sources.base import DatasetQuery, Filter, Measure
+from data_sources.query import DatasetQuery, Filter, Measure
 from tests.test_hub import (  # noqa: F401 - redis_cache_settings is a fixture
     TICKETS,
     FakeSource,
@@ -233,7 +233,7 @@ def _crashing_holder(settings, shared, version, counter) -> None:
         make_cache(settings, shared),
         principal=Who(),
     )
-    hub._flights.lease_seconds = 1  # a short Redis lease, so the test need not wait 10 s
+    hub.flights.lease_seconds = 1  # a short Redis lease, so the test need not wait 10 s
     hub.query(TICKETS, QUERY, with_as_of=False)
 
 
@@ -285,7 +285,7 @@ def test_a_live_holder_keeps_its_lease_however_long_the_source_takes(
     version = f"long-{uuid.uuid4().hex}"
     slow = CountingSource(counter, version=version, delay=1.5)
     holder = DataHub(settings, {"demo": slow}, make_cache(settings, shared), principal=Who())
-    holder._flights.lease_seconds = 0.3
+    holder.flights.lease_seconds = 0.3
     other = CountingSource(counter, version=version, delay=0)
     waiter = DataHub(settings, {"demo": other}, make_cache(settings, shared), principal=Who())
     with ThreadPoolExecutor(1) as pool:

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from cockpit.contracts import CONTRACTS
 from cockpit.hub import DataHub
 from cockpit.scope import CITY_LEADER, SEE_PERSONAL, SEE_SOURCE_DETAIL, Principal
-from data_sources.base import BoundDataset, DatasetQuery, DataSourceError, Measure
+from data_sources.base import DataSourceError
+from data_sources.query import BoundDataset, DatasetQuery, Measure
 from data_sources.sql import SqlConfig, SqlSource
 
 RISK = CONTRACTS["risk.warnings"]

@@ -13,8 +13,9 @@ import time
 import pandas as pd
 import pytest
 
-from data_sources.base import DatasetQuery, DataSourceError, Measure, time_budget
+from data_sources.base import DataSourceError, time_budget
 from data_sources.files import FileConfig, FileSource
+from data_sources.query import DatasetQuery, Measure
 from data_sources.rest import CircuitBreaker, RestConfig, RestSource, sign
 from tests.fake_platform import FakePlatform
 from tests.test_adapter_contract import TABLE, bound, reference_tickets

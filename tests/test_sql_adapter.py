@@ -20,12 +20,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data_sources.base import (
+from data_sources.base import DataSourceError
+from data_sources.query import (
     BoundDataset,
     Col,
     ColumnSpec,
     DatasetQuery,
-    DataSourceError,
     Filter,
     Measure,
     TimeBucket,

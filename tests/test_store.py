@@ -337,14 +337,12 @@ def test_url_env_wins_over_url(settings, tmp_path: Path) -> None:
 
 def test_get_store_caches_on_the_hub_and_upgrades(settings, tmp_path: Path) -> None:
     """get_store makes the store once per hub, upgraded; set_store replaces it."""
+    from cockpit.hub import DataHub
     from cockpit.settings import StoreSettings
 
-    class Hub:
-        pass
-
-    hub = Hub()
-    hub.settings = settings.model_copy(
-        update={"store": StoreSettings(url=f"sqlite:///{tmp_path / 'h.db'}")}
+    hub = DataHub(
+        settings.model_copy(update={"store": StoreSettings(url=f"sqlite:///{tmp_path / 'h.db'}")}),
+        {},
     )
     first = get_store(hub)
     assert get_store(hub) is first and first.revision() == head_revision()

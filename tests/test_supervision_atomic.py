@@ -46,7 +46,7 @@ def _hub(app):
 
 
 def _task(app) -> str:
-    from data_sources.base import DatasetQuery
+    from data_sources.query import DatasetQuery
 
     with app.server.test_request_context("/"):
         frame = _hub(app).query("key_work.tasks", DatasetQuery(columns=("task_id",))).frame

@@ -17,7 +17,7 @@ from cockpit.contracts import CONTRACTS
 from cockpit.settings import DatasetBinding, SyncSettings
 from cockpit.sync import LocalStore, run_sync
 from cockpit.validation import check_batch
-from data_sources.base import BoundDataset, DatasetQuery, Filter, Measure
+from data_sources.query import BoundDataset, DatasetQuery, Filter, Measure
 from data_sources.sql import SqlConfig
 from tests.test_adapter_contract import reference_tickets
 

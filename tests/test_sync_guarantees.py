@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from cockpit.contracts import CONTRACTS
 from cockpit.settings import DatasetBinding, SyncSettings
 from cockpit.sync import run_sync
-from data_sources.base import BoundDataset, DatasetQuery
+from data_sources.query import BoundDataset, DatasetQuery
 from data_sources.sql import SqlConfig
 from tests.test_adapter_contract import reference_tickets
 

@@ -21,7 +21,7 @@ from cockpit.health import lines, report
 from cockpit.settings import DatasetBinding, SyncSettings
 from cockpit.sync import run_sync
 from cockpit.validation import TRUNCATED_MARK, check_batch
-from data_sources.base import BoundDataset, DatasetQuery
+from data_sources.query import BoundDataset, DatasetQuery
 from data_sources.sql import SqlConfig
 from tests.test_adapter_contract import reference_tickets
 

@@ -4,12 +4,11 @@ SQLite by default (instance/cockpit.db), PostgreSQL in production (settings.stor
 through SQLAlchemy; the schema is kept by Alembic migrations in cockpit/store/migrations/,
 applied on first use and by `python -m cockpit db upgrade`.
 
-Panels get the store of their app with get_store(hub): one per app, cached on the hub.
+Panels get the store of their app with get_store(hub): one per app, held by the hub.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from cockpit.clock import local_time
@@ -27,8 +26,6 @@ from cockpit.store.store import (
 
 # 北京时间: the time every Chinese city keeps, whatever zone the server runs in.
 
-_HUB_ATTRIBUTE = "cockpit_store"
-_ATTACH_LOCK = threading.Lock()  # two first requests in one worker must not make two stores
 
 __all__ = [
     "Ack",
@@ -46,18 +43,13 @@ __all__ = [
 
 
 def get_store(hub: Any) -> Store:
-    """The app's store (made from hub.settings on first use), its schema upgraded to head."""
-    store = getattr(hub, _HUB_ATTRIBUTE, None)
-    if store is None:
-        with _ATTACH_LOCK:
-            store = getattr(hub, _HUB_ATTRIBUTE, None)
-            if store is None:
-                store = Store.from_settings(hub.settings)
-                setattr(hub, _HUB_ATTRIBUTE, store)
+    """The app's store (the hub's, made from its settings on first use), its schema upgraded
+    to head."""
+    store = hub.store
     store.ensure_ready()
     return store
 
 
 def set_store(hub: Any, store: Store) -> None:
     """Give a hub a store of one's choosing (tests, or an app with a special database)."""
-    setattr(hub, _HUB_ATTRIBUTE, store)
+    hub.use_store(store)

@@ -17,7 +17,7 @@ from cockpit.domains.contacts.subjects import KIND_TITLES, parse_ref, responsibl
 from cockpit.hub import DataHub
 from cockpit.shell import screen_county
 from cockpit.store import StoreError, get_store
-from data_sources.base import DatasetQuery, Filter
+from data_sources.query import DatasetQuery, Filter
 from panels.contacts.components import contact_card
 
 DUTY_ORDER = ("值班领导", "带班领导", "值班员")

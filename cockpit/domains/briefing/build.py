@@ -38,7 +38,7 @@ from cockpit.domains.economy.transform import Reading
 from cockpit.formatting import freshness, span_label
 from cockpit.hub import DataHub, Result
 from cockpit.scope import Principal, current_principal
-from data_sources.base import DatasetQuery, Filter, Measure
+from data_sources.query import DatasetQuery, Filter, Measure
 
 KINDS = ("daily", "weekly")
 # The dataset each section stands on: one not configured is said to be 未接入 (never "none").

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from cockpit.directory import Contact
 from cockpit.hub import DataHub
 from cockpit.scope import current_principal
-from data_sources.base import DatasetQuery, Filter
+from data_sources.query import DatasetQuery, Filter
 
 REF = re.compile(r"^(task|warning|event|county):([\w\-]{1,64})$")
 KIND_TITLES = {"task": "重点工作", "warning": "风险预警", "event": "突发事件", "county": "县区"}

@@ -8,7 +8,7 @@ narrowed by the engine to the indicator, the periods and the places needed.
 from __future__ import annotations
 
 from cockpit.hub import DataHub, Result
-from data_sources.base import DatasetQuery, Filter
+from data_sources.query import DatasetQuery, Filter
 
 DATASET = "economy.indicator_values"
 COLUMNS = (

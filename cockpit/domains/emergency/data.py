@@ -20,7 +20,7 @@ import pandas as pd
 
 from cockpit.domains.emergency.transform import ENDED
 from cockpit.hub import DataHub, Result
-from data_sources.base import DatasetQuery, Filter, Measure
+from data_sources.query import DatasetQuery, Filter, Measure
 
 # Rows stamped a little in the future (a source clock ahead of ours) must still count.
 CLOCK_ALLOWANCE = dt.timedelta(days=1)

@@ -20,7 +20,7 @@ from cockpit.domains.hotline.config import HotlineConfig
 from cockpit.domains.hotline.drill import Context, sla_filters
 from cockpit.domains.hotline.kpis import Window
 from cockpit.hub import DataHub, Result
-from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
+from data_sources.query import DatasetQuery, Filter, Measure, TimeBucket
 
 TICKETS = "hotline.tickets"
 LIST_COLUMNS = (

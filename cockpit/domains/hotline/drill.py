@@ -16,7 +16,7 @@ from cockpit.domains.hotline import kpis
 from cockpit.domains.hotline.config import HotlineConfig
 from cockpit.domains.hotline.kpis import Window
 from cockpit.domains.hotline.transform import GRANULARITIES, bucket_range
-from data_sources.base import Col, Filter
+from data_sources.query import Col, Filter
 
 NEWEST_FIRST: tuple[tuple[str, bool], ...] = (("received_at", True), ("ticket_id", True))
 DEFAULT_KEY = "kpi|received"

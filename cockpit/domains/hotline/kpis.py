@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 
 from cockpit.domains.hotline.transform import rate
-from data_sources.base import Col, DatasetQuery, Filter, Measure, TimeBucket
+from data_sources.query import Col, DatasetQuery, Filter, Measure, TimeBucket
 
 if TYPE_CHECKING:
     from cockpit.domains.hotline.config import Definitions

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cockpit.hub import DataHub, Result
-from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
+from data_sources.query import DatasetQuery, Filter, Measure, TimeBucket
 
 TASK_COLUMNS = (
     "task_id",

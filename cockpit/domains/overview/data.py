@@ -11,7 +11,7 @@ from dataclasses import replace
 import pandas as pd
 
 from cockpit.hub import DataHub, Result
-from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
+from data_sources.query import DatasetQuery, Filter, Measure, TimeBucket
 
 
 def month_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:

@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 
 from cockpit.hub import DataHub, Result
-from data_sources.base import DatasetQuery, Filter, Measure, TimeBucket
+from data_sources.query import DatasetQuery, Filter, Measure, TimeBucket
 
 WARNING_COLUMNS = (
     "warning_id",
