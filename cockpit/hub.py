@@ -45,6 +45,7 @@ from cockpit.settings import Settings
 from data_sources.base import (
     DataSource,
     DataSourceError,
+    KeepsAggregateTables,
     KeepsCopies,
     ReportsDataChecks,
     SupportsJoinedFetch,
@@ -467,6 +468,8 @@ class DataHub:
                 checked.frame, plain, query, self.settings.datasets[bound.name].source
             )
         built = list(source.rollups(bound)) if isinstance(source, SupportsRollups) else []
+        if isinstance(source, KeepsAggregateTables):  # the platform's materialized views
+            built += rollups.platform_built(bound, source.aggregate_tables())
         joined = source.fetch_joined if isinstance(source, SupportsJoinedFetch) else None
         frame = rollups.answer(query, bound, built, source.fetch, joined) if built else None
         return frame if frame is not None else source.fetch(bound, query)

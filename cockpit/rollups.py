@@ -36,7 +36,7 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -109,6 +109,34 @@ class Built:
     def name(self) -> str:
         """The rollup's table."""
         return PREFIX + self.rollup.name
+
+
+def platform_usable() -> list[str]:
+    """The rollups a platform's aggregate table may stand for: those without distinct counts
+    or a cohort lookback, which a plain GROUP BY table cannot hold exactly."""
+    return sorted(n for n, r in ROLLUPS.items() if not r.distinct and not r.lookback)
+
+
+def platform_problem(tables: Mapping[str, str]) -> str | None:
+    """What is wrong with a source's `aggregate_tables` names, in one line (None: nothing)."""
+    usable = platform_usable()
+    unknown = sorted(set(tables) - set(usable))
+    if not unknown:
+        return None
+    return (
+        f"aggregate_tables: {', '.join(unknown)} is no rollup a platform table can stand for; "
+        f"one of: {', '.join(usable)}"
+    )
+
+
+def platform_built(bound: BoundDataset, tables: Mapping[str, str]) -> list[Built]:
+    """The platform's aggregate tables of a source (rollup name -> table) as rollups of this
+    dataset that the exact matcher may answer from (names are checked at start-up)."""
+    return [
+        Built(ROLLUPS[name], bound.table, None, {}, location=table)
+        for name, table in tables.items()
+        if name in ROLLUPS and ROLLUPS[name].dataset == bound.name
+    ]
 
 
 def for_dataset(dataset: str) -> list[Rollup]:

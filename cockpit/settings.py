@@ -29,6 +29,7 @@ from pydantic import (
 
 from cockpit.contracts import CONTRACTS
 from data_sources.registry import ADAPTERS, config_models
+from data_sources.sql import SqlConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
@@ -653,6 +654,20 @@ class Settings(Strict):
         if repeated:
             raise ValueError(f"indicator ids repeated: {', '.join(repeated)}")
         return value
+
+    @model_validator(mode="after")
+    def _aggregate_tables_name_rollups(self) -> Settings:
+        # A SQL source's platform tables stand for the cockpit's rollups by name (the adapter
+        # knows nothing of ours, so the names are checked here, with the rest of the config).
+        from cockpit.rollups import platform_problem
+
+        for name, source in self.sources.items():
+            if not isinstance(source, SqlConfig):
+                continue
+            problem = platform_problem(source.aggregate_tables)
+            if problem:
+                raise ValueError(f"sources.{name}.{problem}")
+        return self
 
     @model_validator(mode="after")
     def _sources_within_callback_timeout(self) -> Settings:

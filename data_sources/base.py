@@ -15,7 +15,7 @@ import contextlib
 import contextvars
 import datetime as dt
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
@@ -113,6 +113,16 @@ class SupportsRollups(Protocol):
 
     def rollups(self, dataset: BoundDataset) -> Sequence[Any]:
         """The dataset's rollups present in the source now ([] when none)."""
+
+
+@runtime_checkable
+class KeepsAggregateTables(Protocol):
+    """A source whose platform keeps aggregate tables (materialized views) in the shape of the
+    cockpit's rollups: rollup name -> table, as configured. The frame decides which queries
+    they answer (cockpit.rollups); the source only says where they are."""
+
+    def aggregate_tables(self) -> Mapping[str, str]:
+        """Rollup name -> the platform's table ({} when none is configured)."""
 
 
 @runtime_checkable

@@ -59,25 +59,11 @@ class SqlConfig(SourceConfig):
     )
     duckdb_threads: int = Field(2, ge=1, le=64, description="DuckDB threads per worker")
     # The platform's own aggregates (materialized views) in the shape of a cockpit rollup
-    # (cockpit.contracts.ROLLUPS; columns as docs/datasets.md lists them): rollup name ->
-    # table. Queries they answer exactly are read from them (cockpit.rollups decides).
+    # (the rollups docs/datasets.md lists, with their columns): rollup name ->
+    # table. Queries they answer exactly are read from them (the frame decides).
     aggregate_tables: dict[str, str] = Field(
         default_factory=dict, description="rollup name -> the platform's aggregate table"
     )
-
-    @model_validator(mode="after")
-    def _known_rollups(self) -> SqlConfig:
-        if self.aggregate_tables:
-            from cockpit.contracts import ROLLUPS
-
-            usable = sorted(n for n, r in ROLLUPS.items() if not r.distinct and not r.lookback)
-            unknown = sorted(set(self.aggregate_tables) - set(usable))
-            if unknown:
-                raise ValueError(
-                    f"aggregate_tables: {', '.join(unknown)} is no rollup a platform table can "
-                    f"stand for; one of: {', '.join(usable)}"
-                )
-        return self
 
     @model_validator(mode="after")
     def _one_url_no_secret(self) -> SqlConfig:
@@ -198,19 +184,10 @@ class SqlSource:
             return f"{head} 未能执行（数据库连接或超时）"
         return f"{head} 未能执行（{type(getattr(exc, 'orig', None) or exc).__name__}）"
 
-    def rollups(self, dataset: BoundDataset) -> list[Any]:
-        """The platform's aggregate tables configured for this dataset (`aggregate_tables`),
-        as rollups the hub's exact matcher may answer from (cockpit.rollups.Built)."""
-        if not self.config.aggregate_tables:
-            return []
-        from cockpit.contracts import ROLLUPS
-        from cockpit.rollups import Built
-
-        return [
-            Built(ROLLUPS[name], dataset.table, None, {}, location=table)
-            for name, table in self.config.aggregate_tables.items()
-            if ROLLUPS[name].dataset == dataset.name
-        ]
+    def aggregate_tables(self) -> dict[str, str]:
+        """The platform's aggregate tables configured for this source (`aggregate_tables`):
+        rollup name -> table. The frame checks the names and decides what they answer."""
+        return dict(self.config.aggregate_tables)
 
     def health(self) -> Health:
         """Check with SELECT 1."""

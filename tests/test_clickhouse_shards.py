@@ -18,6 +18,7 @@ about 3 s).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import duckdb
@@ -382,10 +383,35 @@ def test_a_dataset_is_answered_from_the_platforms_aggregate_table(
         close_app(app)
 
 
-def test_an_aggregate_table_must_name_a_rollup_of_the_cockpit() -> None:
-    """A name that is no rollup of cockpit.contracts.ROLLUPS is refused at start-up, saying
-    which names there are."""
-    with pytest.raises(ValueError, match="hotline_hourly"):
-        SqlConfig.model_validate(
-            {"kind": "sql", "url": "sqlite://", "aggregate_tables": {"tickets_by_hour": "x"}}
-        )
+def test_an_aggregate_table_must_name_a_rollup_of_the_cockpit(tmp_path) -> None:
+    """A name that is no rollup of cockpit.contracts.ROLLUPS is refused by check-config, in
+    one line naming the source and which names there are (the adapter knows nothing of the
+    cockpit's rollups, so the frame's settings check it)."""
+    import shutil
+    import subprocess
+    import sys
+
+    from cockpit.settings import DEFAULT_CONFIG_DIR, PROJECT_ROOT
+
+    folder = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, folder)
+    sources = folder / "sources.yaml"
+    sources.write_text(
+        sources.read_text(encoding="utf-8")
+        + "  platform:\n    kind: sql\n    url: sqlite://\n"
+        + "    aggregate_tables: {tickets_by_hour: x}\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COCKPIT_")}
+    env["COCKPIT_CONFIG_DIR"] = str(folder)
+    result = subprocess.run(
+        [sys.executable, "-m", "cockpit", "check-config"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stdout
+    line = next(x for x in result.stderr.splitlines() if "tickets_by_hour" in x)
+    assert "sources.platform" in line and "hotline_hourly" in line
