@@ -1,0 +1,113 @@
+"""Subscriptions: what each user asked to be told, and whether a warning matches, within scope.
+
+The scope is the user's own, read from the accounts table when a message is fanned out (never
+from what the subscription says): a county user who subscribed to another county's warnings,
+or to the city's own, is told nothing of them. A subscription can only narrow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from cockpit.notify.tables import notify_subscriptions
+from cockpit.scope import Principal
+from cockpit.store.store import Store
+
+
+def _csv(values: Iterable[object] | None) -> str:
+    return ",".join(str(v).strip() for v in (values or ()) if str(v).strip())
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(v for v in (text or "").split(",") if v)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One user's wish: warning levels, domains and counties (empty = any), and channels."""
+
+    id: int
+    username: str
+    levels: tuple[int, ...]
+    domains: tuple[str, ...]
+    counties: tuple[str, ...]
+    channels: tuple[str, ...]  # besides the inbox, which every subscription has
+    address: str  # phone or e-mail for sms / email channels
+
+    def wants(self, level: int, domain: str, county_code: str) -> bool:
+        """Does the warning pass this subscription's own filters (scope is checked apart)?"""
+        return (
+            (not self.levels or level in self.levels)
+            and (not self.domains or domain in self.domains)
+            and (not self.counties or county_code in self.counties)
+        )
+
+
+def in_scope(principal: Principal | None, county_code: str, city_code: str) -> bool:
+    """May this user be told of something in `county_code` (the city's own: whole-city users)?"""
+    if principal is None:
+        return False
+    if county_code == city_code:
+        return principal.whole_city
+    return principal.allows(county_code)
+
+
+def subscribe(
+    store: Store,
+    username: str,
+    *,
+    levels: Iterable[int] = (),
+    domains: Iterable[str] = (),
+    counties: Iterable[str] = (),
+    channels: Iterable[str] = (),
+    address: str = "",
+) -> int:
+    """Add a subscription for warnings; returns its id."""
+    with store.writing("订阅") as conn:
+        return conn.execute(
+            notify_subscriptions.insert().values(
+                username=username,
+                topic="warning",
+                levels=_csv(levels),
+                domains=_csv(domains),
+                counties=_csv(counties),
+                channels=_csv(channels),
+                address=address.strip(),
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        ).inserted_primary_key[0]
+
+
+def unsubscribe(store: Store, username: str, subscription_id: int) -> bool:
+    """Remove one of the user's own subscriptions."""
+    with store.writing("退订") as conn:
+        result = conn.execute(
+            notify_subscriptions.delete().where(
+                notify_subscriptions.c.id == subscription_id,
+                notify_subscriptions.c.username == username,
+            )
+        )
+    return result.rowcount == 1
+
+
+def subscriptions(conn: sa.Connection, username: str | None = None) -> list[Subscription]:
+    """Every warning subscription (or one user's), oldest first."""
+    query = sa.select(notify_subscriptions).where(notify_subscriptions.c.topic == "warning")
+    if username is not None:
+        query = query.where(notify_subscriptions.c.username == username)
+    return [
+        Subscription(
+            id=r.id,
+            username=r.username,
+            levels=tuple(int(v) for v in _split(r.levels)),
+            domains=_split(r.domains),
+            counties=_split(r.counties),
+            channels=_split(r.channels),
+            address=r.address,
+        )
+        for r in conn.execute(query.order_by(notify_subscriptions.c.id))
+    ]
