@@ -85,10 +85,17 @@ def tick(app: Any, today: dt.date | None = None) -> dict[str, Any]:
 
     with app.server.app_context(), acting_as(SYSTEM), run_recorded(app, TICK) as detail:
         made = check_warnings(hub, cfg, seal_of(app), today or clock.today())
-        due = outbox.due(get_store(hub))
-        detail.update(messages=len(made), due=len(due))
-        detail["deliveries"] = dispatch(app, cfg, due)
+        detail["messages"] = len(made)
+        detail.update(sweep(app))
     return detail
+
+
+def sweep(app: Any) -> dict[str, Any]:
+    """Deliver (or enqueue) every due outbox row: new ones, retries whose backoff has passed,
+    and rows a dead worker left claimed once their lease has run out."""
+    cfg = notify_config(hub_of(app).settings)
+    due = outbox.due(get_store(hub_of(app)))
+    return {"due": len(due), "deliveries": dispatch(app, cfg, due)}
 
 
 def dispatch(app: Any, cfg: NotifyConfig, outbox_ids: list[int]) -> dict[str, int]:

@@ -11,7 +11,14 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 
 class _Strict(BaseModel):
@@ -100,6 +107,14 @@ class NotifyConfig(_Strict):
     send_timeout: float = Field(10.0, gt=0)  # must stay well under lease_seconds
     public_url: str = ""  # the cockpit's address, to put a link in pushes; "" = no link
     channels: dict[str, Channel] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> NotifyConfig:
+        # A claim must outlive the longest send, or a sweep could hand a live send to a second
+        # worker and the row would go out twice.
+        if self.lease_seconds <= self.send_timeout + 1:
+            raise ValueError("lease_seconds must exceed send_timeout by more than a second")
+        return self
 
     @field_validator("channels")
     @classmethod
