@@ -11,6 +11,8 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -177,3 +179,24 @@ def queue_status(app: Any) -> dict[str, Any]:
         }
     except Exception as exc:  # Redis down: the page says so instead of failing
         return {"error": type(exc).__name__}
+
+
+def start_embedded(app: Any) -> threading.Thread | None:
+    """On the embedded default (queue: eager), tick every tick_seconds in a daemon thread of
+    this process, so `python -m cockpit run` needs no worker, scheduler or Redis. Production
+    (queue: rq) runs the scheduler and workers as their own processes instead."""
+    cfg = notify_config(hub_of(app).settings)
+    if cfg.queue != "eager":
+        return None
+
+    def loop() -> None:
+        while True:
+            try:
+                tick(app)
+            except Exception:  # recorded in job_runs as failed; the next tick tries again
+                log.exception("notification tick failed")
+            time.sleep(cfg.tick_seconds)
+
+    thread = threading.Thread(target=loop, name="cockpit-jobs", daemon=True)
+    thread.start()
+    return thread
