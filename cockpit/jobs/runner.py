@@ -181,21 +181,45 @@ def queue_status(app: Any) -> dict[str, Any]:
         return {"error": type(exc).__name__}
 
 
-def start_embedded(app: Any) -> threading.Thread | None:
+def briefing_due(app: Any, now: dt.datetime | None = None) -> bool:
+    """Is the morning briefing due: past briefing_at (Beijing time) and not yet run today?"""
+    cfg = notify_config(hub_of(app).settings)
+    now = now or clock.now()
+    if not cfg.briefing_at or f"{now:%H:%M}" < cfg.briefing_at:
+        return False
+    start = dt.datetime.combine(now.date(), dt.time(), clock.CITY_TZ)
+    with get_store(hub_of(app)).reading() as conn:
+        ran = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(job_runs)
+            .where(
+                job_runs.c.job == BRIEFING,
+                job_runs.c.started_at >= start,
+                job_runs.c.state != "failed",
+            )
+        ).scalar_one()
+    return ran == 0
+
+
+def start_embedded(app: Any, stop: threading.Event | None = None) -> threading.Thread | None:
     """On the embedded default (queue: eager), tick every tick_seconds in a daemon thread of
-    this process, so `python -m cockpit run` needs no worker, scheduler or Redis. Production
-    (queue: rq) runs the scheduler and workers as their own processes instead."""
+    this process, and write the morning briefing when it is due, so `python -m cockpit run`
+    needs no worker, scheduler or Redis. Production (queue: rq) runs the scheduler and workers
+    as their own processes instead. `stop` ends the loop (tests)."""
     cfg = notify_config(hub_of(app).settings)
     if cfg.queue != "eager":
         return None
+    stop = stop or threading.Event()
 
     def loop() -> None:
-        while True:
+        while not stop.is_set():
             try:
                 tick(app)
+                if briefing_due(app):
+                    briefing(app)
             except Exception:  # recorded in job_runs as failed; the next tick tries again
-                log.exception("notification tick failed")
-            time.sleep(cfg.tick_seconds)
+                log.exception("embedded job failed")
+            stop.wait(cfg.tick_seconds)
 
     thread = threading.Thread(target=loop, name="cockpit-jobs", daemon=True)
     thread.start()
