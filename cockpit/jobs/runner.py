@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
