@@ -65,3 +65,35 @@ def test_rq_mode_starts_no_thread(settings) -> None:
         assert runner.start_embedded(app) is None
     finally:
         close_app(app)
+
+
+def test_the_briefing_job_tells_its_subscribers_whole_city_only(
+    settings, tmp_path, monkeypatch
+) -> None:
+    from cockpit.notify import inbox
+    from cockpit.notify.subscriptions import subscribe
+    from tests.notify_support import make_user, start_receiver
+
+    monkeypatch.chdir(tmp_path)
+    receiver = start_receiver()
+    monkeypatch.setenv("T_WX", f"{receiver.url}/wx?key=k")
+    app = app_as(with_notify(settings, channels={"wx": {"kind": "wecom", "webhook_env": "T_WX"}}))
+    try:
+        store = get_store(runner.hub_of(app))
+        make_user(app, "leader", "city_leader")
+        make_user(app, "lucheng", "county_staff", ["140406"])
+        subscribe(store, "leader", topic="briefing", channels=["wx"])
+        subscribe(store, "lucheng", topic="briefing")
+        subscribe(store, "leader")  # warnings: not told of the briefing
+        done = runner.briefing(app, out_dir=str(tmp_path / "out"))
+        assert done["message"] is not None
+        (item,) = inbox.items(store, "leader")
+        assert "要情专报" in item.title and item.link == "/briefing"
+        assert inbox.items(store, "lucheng") == []  # the city's briefing: not a county user's
+        (post,) = receiver.on("/wx")
+        assert "要情专报" in post.json()["markdown"]["content"]
+        again = runner.briefing(app, out_dir=str(tmp_path / "out"))
+        assert "message" not in again and len(receiver.on("/wx")) == 1  # told once a day
+    finally:
+        receiver.close()
+        close_app(app)

@@ -89,6 +89,8 @@ def test_subscribing_is_limited_to_the_users_own_counties(make_app) -> None:
     client = app.server.test_client()
     refused = client.post("/inbox/subscribe", json={"counties": ["140403"]}, headers=ORIGIN)
     assert refused.status_code == 403
+    city_only = client.post("/inbox/subscribe", json={"topic": "briefing"}, headers=ORIGIN)
+    assert city_only.status_code == 403
     ok = client.post(
         "/inbox/subscribe",
         json={"counties": [LUCHENG], "levels": [1, 2], "domains": ["社会稳定"]},

@@ -32,6 +32,8 @@
       body[i.name].push(i.value);
     });
     body.address = f.elements.address.value;
+    var topic = f.querySelector("input[name=topic]:checked");
+    body.topic = topic ? topic.value : "warning";
     post("/inbox/subscribe", body).then(function () { window.location.reload(); }, fail);
   });
 })();

@@ -143,7 +143,35 @@ def briefing(app: Any, out_dir: str = "instance/briefings") -> dict[str, Any]:
             tmp.write_bytes(data)
             tmp.replace(path)
             detail[fmt] = str(path)
+        detail.update(_tell_briefing(app, b))
     return detail
+
+
+def _tell_briefing(app: Any, b: Any) -> dict[str, Any]:
+    """Tell the briefing's subscribers (whole-city users) it is out, and deliver."""
+    from cockpit.notify.outbox import Draft, publish
+    from cockpit.notify.subscriptions import subscriptions
+    from cockpit.notify.warnings import principals_of
+
+    hub = hub_of(app)
+    store = get_store(hub)
+    city = hub.settings.city.code
+    sections = "、".join(s.title for s in b.sections if s.title)
+    draft = Draft(
+        key=f"briefing:{b.kind}:{b.day}",
+        level=None,
+        domain="",
+        county_code=city,
+        title=f"{b.title}（{b.day.month}月{b.day.day}日）已生成",
+        body=f"统计时段：{b.span}" + (f"；内容：{sections}" if sections else ""),
+        link="/briefing",
+        topic="briefing",
+    )
+    with store.reading() as conn:
+        names = {s.username for s in subscriptions(conn, topic="briefing")}
+    cfg = notify_config(hub.settings)
+    made = publish(store, seal_of(app), cfg, draft, principals_of(store, names), city)
+    return {"message": made, **sweep(app)} if made is not None else {}
 
 
 def rq_queue(cfg: NotifyConfig) -> Any:

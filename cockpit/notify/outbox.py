@@ -47,7 +47,7 @@ from cockpit.notify.tables import (
     notify_messages,
     notify_outbox,
 )
-from cockpit.store.store import Store
+from cockpit.store.store import Conflict, Store
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ class Draft:
     title: str
     body: str
     link: str = ""
+    topic: str = "warning"  # cockpit.notify.subscriptions.TOPICS
 
 
 def idem_key(message_id: int, channel: str, recipient: str) -> str:
@@ -106,6 +107,21 @@ def publish(
 
     `principals` maps username -> the user's Principal (None: unknown or disabled)."""
     now = _now()
+    try:
+        return _publish(store, seal, cfg, draft, principals, city_code, now)
+    except Conflict:  # another tick published the same key at the same moment: told once
+        return None
+
+
+def _publish(
+    store: Store,
+    seal: audit.Seal,
+    cfg: NotifyConfig,
+    draft: Draft,
+    principals: dict[str, Any],
+    city_code: str,
+    now: dt.datetime,
+) -> int | None:
     with store.writing("消息") as conn:
         if conn.execute(
             sa.select(notify_messages.c.id).where(notify_messages.c.key == draft.key)
@@ -114,7 +130,7 @@ def publish(
         message_id = conn.execute(
             notify_messages.insert().values(
                 key=draft.key,
-                topic="warning",
+                topic=draft.topic,
                 level=draft.level,
                 domain=draft.domain,
                 county_code=draft.county_code,
@@ -126,7 +142,7 @@ def publish(
         ).inserted_primary_key[0]
         users: set[str] = set()
         deliveries: set[tuple[str, str]] = set()
-        for sub in subscriptions(conn):
+        for sub in subscriptions(conn, topic=draft.topic):
             if not in_scope(principals.get(sub.username), draft.county_code, city_code):
                 continue
             if not sub.wants(draft.level or 0, draft.domain, draft.county_code):

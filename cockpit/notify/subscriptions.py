@@ -17,6 +17,10 @@ from cockpit.notify.tables import notify_subscriptions
 from cockpit.scope import Principal
 from cockpit.store.store import Store
 
+# What one can subscribe to: warnings (by level, domain, county) and the daily 要情专报 of the
+# city (whole-city users: it is the city's briefing).
+TOPICS = {"warning": "预警", "briefing": "每日要情专报"}
+
 
 def _csv(values: Iterable[object] | None) -> str:
     return ",".join(str(v).strip() for v in (values or ()) if str(v).strip())
@@ -32,6 +36,7 @@ class Subscription:
 
     id: int
     username: str
+    topic: str  # warning | briefing
     levels: tuple[int, ...]
     domains: tuple[str, ...]
     counties: tuple[str, ...]
@@ -65,13 +70,16 @@ def subscribe(
     counties: Iterable[str] = (),
     channels: Iterable[str] = (),
     address: str = "",
+    topic: str = "warning",
 ) -> int:
-    """Add a subscription for warnings; returns its id."""
+    """Add a subscription (warnings, or the daily briefing); returns its id."""
+    if topic not in TOPICS:
+        raise ValueError(f"unknown topic {topic!r}")
     with store.writing("订阅") as conn:
         return conn.execute(
             notify_subscriptions.insert().values(
                 username=username,
-                topic="warning",
+                topic=topic,
                 levels=_csv(levels),
                 domains=_csv(domains),
                 counties=_csv(counties),
@@ -94,15 +102,20 @@ def unsubscribe(store: Store, username: str, subscription_id: int) -> bool:
     return result.rowcount == 1
 
 
-def subscriptions(conn: sa.Connection, username: str | None = None) -> list[Subscription]:
-    """Every warning subscription (or one user's), oldest first."""
-    query = sa.select(notify_subscriptions).where(notify_subscriptions.c.topic == "warning")
+def subscriptions(
+    conn: sa.Connection, username: str | None = None, topic: str | None = "warning"
+) -> list[Subscription]:
+    """Every subscription of a topic (None: all topics), or one user's, oldest first."""
+    query = sa.select(notify_subscriptions)
+    if topic is not None:
+        query = query.where(notify_subscriptions.c.topic == topic)
     if username is not None:
         query = query.where(notify_subscriptions.c.username == username)
     return [
         Subscription(
             id=r.id,
             username=r.username,
+            topic=r.topic,
             levels=tuple(int(v) for v in _split(r.levels)),
             domains=_split(r.domains),
             counties=_split(r.counties),

@@ -20,7 +20,7 @@ from cockpit import clock
 from cockpit.notify import inbox, outbox
 from cockpit.notify.channels import LEVEL_NAMES
 from cockpit.notify.config import notify_config
-from cockpit.notify.subscriptions import subscribe, subscriptions, unsubscribe
+from cockpit.notify.subscriptions import TOPICS, subscribe, subscriptions, unsubscribe
 from cockpit.notify.tables import DEAD, QUEUED
 from cockpit.scope import MANAGE_USERS, Principal, current_principal
 from cockpit.store import StoreError, get_store
@@ -71,7 +71,7 @@ def inbox_page() -> Any:
     store = get_store(_hub())
     cfg = notify_config(_hub().settings)
     with store.reading() as conn:
-        subs = subscriptions(conn, principal.user_id)
+        subs = subscriptions(conn, principal.user_id, topic=None)
     return render_template(
         "notify.html",
         page="inbox",
@@ -83,6 +83,7 @@ def inbox_page() -> Any:
         levels=LEVEL_NAMES,
         domains=DOMAINS,
         counties=_counties_for(principal),
+        topics=TOPICS if principal.whole_city else {"warning": TOPICS["warning"]},
         channels=sorted(cfg.channels.items()),
         local=clock.local_time,
     )
@@ -112,6 +113,11 @@ def add_subscription() -> Any:
     counties = [str(v) for v in body.get("counties") or []]
     channels = [str(v) for v in body.get("channels") or []]
     address = str(body.get("address") or "").strip()[:128]
+    topic = str(body.get("topic") or "warning")
+    if topic not in TOPICS:
+        return _bad("订阅内容无效")
+    if topic == "briefing" and not principal.whole_city:
+        return _bad("每日要情专报（全市）仅向全市范围的用户推送", 403)
     if any(level not in LEVEL_NAMES for level in levels):
         return _bad("预警级别无效")
     if any(d not in DOMAINS for d in domains):
@@ -131,6 +137,7 @@ def add_subscription() -> Any:
         counties=counties,
         channels=channels,
         address=address,
+        topic=topic,
     )
     return jsonify({"id": sub_id})
 

@@ -65,7 +65,7 @@ def check_warnings(hub: Any, cfg: NotifyConfig, seal: audit.Seal, today: dt.date
     """Publish a message for each warning in force not told before; returns the new ids."""
     store = get_store(hub)
     with store.reading() as conn:
-        subscribed = {s.username for s in subscriptions(conn)}
+        subscribed = {s.username for s in subscriptions(conn, topic=None)}
     principals = principals_of(store, subscribed)
     made = []
     for draft in drafts(warnings_in_force(hub, today)):
