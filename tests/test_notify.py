@@ -185,3 +185,34 @@ def test_a_failing_robot_is_retried_with_backoff_then_dead(notify_app, receiver)
     results = [e.result for e in audit.entries(store, action=outbox.NOTIFY_SEND, limit=500)]
     assert results.count("dead") == len(rows) and "ok" not in results
     _ = sa
+
+
+def test_a_stale_dataset_is_told_to_data_staff_only(notify_app, receiver) -> None:
+    from cockpit.health import report
+    from cockpit.notify.stale import check_stale
+
+    hub = notify_app.server.extensions["cockpit_hub"]
+    store = get_store(hub)
+    make_user(notify_app, "datastaff", "city_staff")
+    make_user(notify_app, "lucheng", "county_staff", [LUCHENG])
+    subscribe(store, "datastaff", topic="stale", channels=["duty"])
+    make_user(notify_app, "sysadmin", "admin")  # sees no county, but opens 数据质量
+    subscribe(store, "sysadmin", topic="stale")
+    subscribe(store, "lucheng", topic="stale")  # (the page would refuse it) told nothing
+    with notify_app.server.app_context():
+        late = sorted(
+            name for name, d in report(hub)["datasets"].items() if d["late_by_hours"] is not None
+        )
+        assert late  # the test demo data end on 2026-11-20, weeks before today
+        cfg = runner.notify_config(hub.settings)
+        made = check_stale(hub, cfg, runner.seal_of(notify_app))
+        assert check_stale(hub, cfg, runner.seal_of(notify_app)) == []  # told once
+    titles = sorted(i.title for i in inbox.items(store, "datastaff"))
+    assert [t for t in titles if t.endswith("数据过期")] == sorted(
+        f"数据集 {n} 数据过期" for n in late
+    )
+    assert len(made) == len(titles)
+    assert inbox.items(store, "lucheng") == []
+    assert sorted(i.title for i in inbox.items(store, "sysadmin")) == titles
+    runner.sweep(notify_app)
+    assert len(receiver.on("/robot/send")) == len(made)

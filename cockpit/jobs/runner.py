@@ -82,11 +82,13 @@ def tick(app: Any, today: dt.date | None = None) -> dict[str, Any]:
     """One scheduler tick: publish new warnings, then deliver (or enqueue) every due row."""
     hub = hub_of(app)
     cfg = notify_config(hub.settings)
+    from cockpit.notify.stale import check_stale
     from cockpit.notify.warnings import check_warnings
 
     with app.server.app_context(), acting_as(SYSTEM), run_recorded(app, TICK) as detail:
         made = check_warnings(hub, cfg, seal_of(app), today or clock.today())
         detail["messages"] = len(made)
+        detail["stale"] = len(check_stale(hub, cfg, seal_of(app)))
         detail.update(sweep(app))
     return detail
 

@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from cockpit import audit
 from cockpit.notify import channels as ch
 from cockpit.notify.config import NotifyConfig
-from cockpit.notify.subscriptions import in_scope, subscriptions
+from cockpit.notify.subscriptions import may_be_told, subscriptions
 from cockpit.notify.tables import (
     CLAIMED,
     DEAD,
@@ -143,7 +143,9 @@ def _publish(
         users: set[str] = set()
         deliveries: set[tuple[str, str]] = set()
         for sub in subscriptions(conn, topic=draft.topic):
-            if not in_scope(principals.get(sub.username), draft.county_code, city_code):
+            if not may_be_told(
+                draft.topic, principals.get(sub.username), draft.county_code, city_code
+            ):
                 continue
             if not sub.wants(draft.level or 0, draft.domain, draft.county_code):
                 continue

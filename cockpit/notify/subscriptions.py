@@ -19,7 +19,8 @@ from cockpit.store.store import Store
 
 # What one can subscribe to: warnings (by level, domain, county) and the daily 要情专报 of the
 # city (whole-city users: it is the city's briefing).
-TOPICS = {"warning": "预警", "briefing": "每日要情专报"}
+# 数据过期: a dataset late or held back (cockpit/health.py), for those who may open 数据质量.
+TOPICS = {"warning": "预警", "briefing": "每日要情专报", "stale": "数据过期"}
 
 
 def _csv(values: Iterable[object] | None) -> str:
@@ -59,6 +60,31 @@ def in_scope(principal: Principal | None, county_code: str, city_code: str) -> b
     if county_code == city_code:
         return principal.whole_city
     return principal.allows(county_code)
+
+
+def may_be_told(topic: str, principal: Principal | None, county_code: str, city_code: str) -> bool:
+    """Is this user in the audience of a message: within their scope for warnings and the
+    briefing; for a dataset going stale, those whose role opens 数据质量."""
+    if principal is None:
+        return False
+    if topic == "stale":
+        from cockpit.security.roles import may_open
+
+        return may_open(principal.role, "data_quality")
+    return in_scope(principal, county_code, city_code)
+
+
+def topics_for(principal: Principal) -> dict[str, str]:
+    """The topics this user may subscribe to."""
+    from cockpit.security.roles import may_open
+
+    return {
+        key: name
+        for key, name in TOPICS.items()
+        if key == "warning"
+        or (key == "briefing" and principal.whole_city)
+        or (key == "stale" and may_open(principal.role, "data_quality"))
+    }
 
 
 def subscribe(

@@ -20,7 +20,13 @@ from cockpit import clock
 from cockpit.notify import inbox, outbox
 from cockpit.notify.channels import LEVEL_NAMES
 from cockpit.notify.config import notify_config
-from cockpit.notify.subscriptions import TOPICS, subscribe, subscriptions, unsubscribe
+from cockpit.notify.subscriptions import (
+    TOPICS,
+    subscribe,
+    subscriptions,
+    topics_for,
+    unsubscribe,
+)
 from cockpit.notify.tables import DEAD, QUEUED
 from cockpit.scope import MANAGE_USERS, Principal, current_principal
 from cockpit.store import StoreError, get_store
@@ -83,7 +89,7 @@ def inbox_page() -> Any:
         levels=LEVEL_NAMES,
         domains=DOMAINS,
         counties=_counties_for(principal),
-        topics=TOPICS if principal.whole_city else {"warning": TOPICS["warning"]},
+        topics=topics_for(principal),
         channels=sorted(cfg.channels.items()),
         local=clock.local_time,
     )
@@ -116,8 +122,8 @@ def add_subscription() -> Any:
     topic = str(body.get("topic") or "warning")
     if topic not in TOPICS:
         return _bad("订阅内容无效")
-    if topic == "briefing" and not principal.whole_city:
-        return _bad("每日要情专报（全市）仅向全市范围的用户推送", 403)
+    if topic not in topics_for(principal):
+        return _bad(f"当前账号不能订阅{TOPICS[topic]}", 403)
     if any(level not in LEVEL_NAMES for level in levels):
         return _bad("预警级别无效")
     if any(d not in DOMAINS for d in domains):
