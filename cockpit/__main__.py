@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
@@ -58,6 +59,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     hint = app.server.extensions["cockpit_gate"].demo_hint
     if hint:
         print(hint, file=sys.stderr)
+    if not settings.app.debug or os.environ.get("WERKZEUG_RUN_MAIN") == "true":
+        # The warning check and deliveries, in-process on the embedded default (docs/notifications.md);
+        # with the reloader, only in the child that serves.
+        from cockpit.jobs.runner import start_embedded
+
+        start_embedded(app)
     app.run(host=args.host, port=args.port, debug=settings.app.debug)
     return 0
 

@@ -24,6 +24,7 @@ from cockpit.cache import SafeCache
 from cockpit.demo_data import services as demo_services
 from cockpit.drop_checks import ContractChecks
 from cockpit.hub import DataHub
+from cockpit.notify import views as notify_views
 from cockpit.outputs import answer_busy
 from cockpit.panels import all_panels
 from cockpit.preflight import folder_problems
@@ -113,6 +114,7 @@ def create_app(
     for panel in panels:
         panel.register_callbacks(app, hub)
     exports.register(app, hub, [t for p in panels for t in p.tables])
+    notify_views.register(app)  # 站内消息 (/inbox) and 任务与推送 (/admin/jobs)
     # Every id any callback uses, so Dash can check the callbacks against the full page set.
     skeleton = shell.frame(hub, panels, [], "", [])
     app.validation_layout = html.Div([skeleton, *(p.layout() for p in panels)])

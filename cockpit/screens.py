@@ -32,7 +32,7 @@ SHORT_TITLES = {
 }
 # Folders of assets/ that Dash must not load into every page (loaded where needed): the
 # <head> script, the wall's frame, and the login page's stylesheet.
-NOT_AUTOLOADED = ["head", "wall-frame", "login"]
+NOT_AUTOLOADED = ["head", "wall-frame", "login", "notify"]
 ICON_SIZES = (192, 512)
 DARK_GROUND = "#06162e"
 

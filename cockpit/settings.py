@@ -603,6 +603,7 @@ class Settings(Strict):
     emergency: dict[str, Any] = Field(default_factory=dict)
     hotline: dict[str, Any] = Field(default_factory=dict)
     briefing: dict[str, Any] = Field(default_factory=dict)
+    notify: dict[str, Any] = Field(default_factory=dict)  # cockpit/notify/config.py
     secret_key: str | None = None
     audit_key: str | None = None
     data_key: str | None = None  # COCKPIT_DATA_KEY: secrets at rest (else from secret_key)

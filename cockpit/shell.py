@@ -17,6 +17,7 @@ from cockpit import clock, wall_views
 from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import month_label
 from cockpit.hub import DataHub
+from cockpit.notify.views import inbox_link
 from cockpit.panels import PanelSpec, planned
 from cockpit.periods import ModulePeriods, module_periods
 from cockpit.scope import Principal, current_principal
@@ -149,6 +150,7 @@ def user_box(user: Principal | None) -> html.Div | None:
         children=[
             html.Span(user.display_name or user.user_id, className="shell-user-name"),
             html.Span(role.title if role else user.role, className="shell-user-role"),
+            inbox_link(user),  # 站内消息 N (cockpit/notify/views.py)
             html.A("修改口令", href="/password", className="shell-user-link"),
             html.Form(
                 action="/logout",
