@@ -130,8 +130,8 @@ def briefing(app: Any, out_dir: str = "instance/briefings") -> dict[str, Any]:
     writes), as a recorded job."""
     from pathlib import Path
 
-    from panels.briefing import documents
-    from panels.briefing.build import build_briefing, default_day
+    from cockpit.domains.briefing import documents
+    from cockpit.domains.briefing.build import build_briefing, default_day
 
     hub = hub_of(app)
     with app.server.app_context(), acting_as(SYSTEM), run_recorded(app, BRIEFING) as detail:

@@ -87,7 +87,7 @@ def _now() -> dt.datetime:
 
 def _masked_recipient(recipient: str) -> str:
     """A recipient as the audit log keeps it: 138****5678, w***@example.cn."""
-    from panels.hotline.masking import mask_phone
+    from cockpit.domains.hotline.masking import mask_phone
 
     if "@" in recipient:
         name, _, domain = recipient.partition("@")

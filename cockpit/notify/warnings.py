@@ -1,5 +1,5 @@
 """The warning check: warnings in force now (the sources' and the cockpit's own early-warning
-rules, panels.risk.warnings.in_force) become messages for the users who subscribed to them.
+rules, cockpit.domains.risk.warnings.in_force) become messages for the users who subscribed to them.
 
 Runs as the system (whole city) inside an app context without a request; each subscriber's
 own scope is applied at fan-out (cockpit/notify/outbox.py). Personal data is masked before a
@@ -20,8 +20,8 @@ from cockpit.store import get_store
 
 
 def drafts(frame: Any) -> list[Draft]:
-    """One draft per warning row (panels.risk.warnings.COLUMNS), text masked."""
-    from panels.hotline.masking import mask_text
+    """One draft per warning row (cockpit.domains.risk.warnings.COLUMNS), text masked."""
+    from cockpit.domains.hotline.masking import mask_text
 
     out = []
     for row in frame.to_dict("records"):
@@ -53,9 +53,9 @@ def principals_of(store: Any, usernames: set[str]) -> dict[str, Any]:
 
 def warnings_in_force(hub: Any, today: dt.date) -> Any:
     """Every warning in force in the city now, judged as the risk page judges them."""
-    from panels.key_work.config import KeyWorkConfig
-    from panels.risk import acks
-    from panels.risk.warnings import in_force
+    from cockpit.domains.key_work.config import KeyWorkConfig
+    from cockpit.domains.risk import acks
+    from cockpit.domains.risk.warnings import in_force
 
     lights = (hub.module_config.get("key_work") or KeyWorkConfig()).lights.rules()
     return in_force(hub, acks.config(hub), None, today, lights).frame
