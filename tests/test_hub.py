@@ -686,7 +686,7 @@ def sqlite_hub(settings: Settings, tmp_path: Path) -> tuple[DataHub, Any]:
         }
     )
     sources = {
-        n: build_source(n, c, city=changed.city, base_dir=changed.base_dir)
+        n: build_source(n, c, city=changed.city, base_dir=changed.base_dir, demo=demo_services())
         for n, c in changed.sources.items()
     }
     return DataHub(changed, sources, cache=None, principal=Who()), sources["city"]
