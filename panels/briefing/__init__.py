@@ -7,7 +7,6 @@ page. `python -m cockpit briefing` writes the files for a scheduled job.
 
 from cockpit.panels import PanelSpec
 from panels.briefing.callbacks import register_callbacks
-from panels.briefing.config import BriefingConfig
 from panels.briefing.layout import layout
 
 PANEL = PanelSpec(
@@ -17,5 +16,4 @@ PANEL = PanelSpec(
     order=6,
     layout=layout,
     register_callbacks=register_callbacks,
-    config_model=BriefingConfig,
 )

@@ -7,7 +7,6 @@ renderers, layout.py the skeleton and callbacks.py the thin wiring.
 
 from cockpit.panels import PanelSpec
 from panels.economy.callbacks import register_callbacks
-from panels.economy.config import EconomyConfig
 from panels.economy.layout import layout
 
 PANEL = PanelSpec(
@@ -18,5 +17,4 @@ PANEL = PanelSpec(
     layout=layout,
     register_callbacks=register_callbacks,
     periods_from=("economy.indicator_values",),
-    config_model=EconomyConfig,
 )

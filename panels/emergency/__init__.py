@@ -2,7 +2,6 @@
 
 from cockpit.panels import PanelSpec
 from panels.emergency.callbacks import register_callbacks
-from panels.emergency.config import EmergencyConfig
 from panels.emergency.exports import TABLES
 from panels.emergency.layout import layout
 
@@ -13,6 +12,5 @@ PANEL = PanelSpec(
     order=4,
     layout=layout,
     register_callbacks=register_callbacks,
-    config_model=EmergencyConfig,
     tables=TABLES,
 )

@@ -2,7 +2,6 @@
 
 from cockpit.panels import PanelSpec
 from panels.hotline.callbacks import register_callbacks
-from panels.hotline.config import HotlineConfig
 from panels.hotline.exports import TABLES
 from panels.hotline.layout import layout
 
@@ -14,6 +13,5 @@ PANEL = PanelSpec(
     layout=layout,
     register_callbacks=register_callbacks,
     periods_from=("hotline.tickets",),
-    config_model=HotlineConfig,
     tables=TABLES,
 )

@@ -2,7 +2,6 @@
 
 from cockpit.panels import PanelSpec
 from panels.key_work.callbacks import register_callbacks
-from panels.key_work.config import KeyWorkConfig
 from panels.key_work.exports import TABLES
 from panels.key_work.layout import layout
 
@@ -13,6 +12,5 @@ PANEL = PanelSpec(
     order=2,
     layout=layout,
     register_callbacks=register_callbacks,
-    config_model=KeyWorkConfig,
     tables=TABLES,
 )

@@ -3,7 +3,6 @@ early warning made by the cockpit (threshold rules and seasonal anomaly detectio
 
 from cockpit.panels import PanelSpec
 from panels.risk.callbacks import register_callbacks
-from panels.risk.config import RiskConfig
 from panels.risk.exports import TABLES
 from panels.risk.layout import layout
 
@@ -14,6 +13,5 @@ PANEL = PanelSpec(
     order=3,
     layout=layout,
     register_callbacks=register_callbacks,
-    config_model=RiskConfig,
     tables=TABLES,
 )

@@ -1,0 +1,1 @@
+"""Each module's domain: its datasets, rules and registry entry (MODULE), without Dash."""

@@ -1,0 +1,13 @@
+"""12345 热线: ticket KPIs, breakdowns, rankings, deadline clocks and hot topics."""
+
+from cockpit.domains.hotline.contracts import CONTRACTS
+from cockpit.modules import DATA_ROLES, WALL_ROLE, ModuleSpec
+from panels.hotline.config import HotlineConfig  # moves to cockpit.domains.hotline.config (#17)
+
+MODULE = ModuleSpec(
+    key="hotline",
+    title="12345热线",
+    roles=DATA_ROLES | {WALL_ROLE},
+    contracts=CONTRACTS,
+    config_model=HotlineConfig,
+)
