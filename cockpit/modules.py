@@ -2,7 +2,7 @@
 
 A module is two folders and one entry in MODULES below (docs/architecture.md, "Adding a
 module"): its domain, cockpit/domains/<key>/, whose __init__ defines MODULE (a ModuleSpec: its
-title, datasets, config model, page rights, data checks), and its screens, panels/<key>/, whose
+title, datasets and their rollups, config model, page rights, data checks), and its screens, panels/<key>/, whose
 __init__ defines PANEL (a cockpit.panels.PanelSpec). Everything that used to be kept in step
 by hand reads the registry: the dataset contracts (cockpit.contracts.CONTRACTS), the roles'
 page rights (cockpit.security.roles.may_open), the module sections of the settings
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from cockpit.contracts import Contract
+    from cockpit.contracts import Contract, Rollup
     from cockpit.validation import Catalog, Report
 
 # Every module, in navigation order: the package under cockpit/domains/ (and panels/).
@@ -68,9 +68,10 @@ class ModuleSpec:
     # The built-in roles that may open the module's page (a role a city defines lists its
     # pages itself: cockpit/security/roles.py).
     roles: frozenset[str]
-    contracts: tuple[
-        Contract, ...
-    ] = ()  # the datasets it reads (cockpit/domains/<key>/contracts.py)
+    # The datasets it reads (cockpit/domains/<key>/contracts.py).
+    contracts: tuple[Contract, ...] = ()
+    # Pre-aggregated tables of its datasets (cockpit.rollups), smallest first.
+    rollups: tuple[Rollup, ...] = ()
     # The pydantic model of its own config section (config/<key>.yaml), if it has one.
     config_model: type | None = None
     checks: tuple[DatasetCheck, ...] = ()
@@ -93,6 +94,7 @@ class _Registry:
     keys: tuple[str, ...]  # the MODULES it was built from
     modules: tuple[ModuleSpec, ...]
     contracts: dict[str, Contract]
+    rollups: dict[str, Rollup]
     rights: dict[str, frozenset[str]]
     checks: dict[str, DatasetCheck]
 
@@ -110,6 +112,7 @@ def _registry() -> _Registry:
             keys=MODULES,
             modules=specs,
             contracts={c.name: c for m in specs for c in m.contracts},
+            rollups={r.name: r for m in specs for r in m.rollups},
             rights={m.key: m.roles for m in specs},
             checks={c.dataset: c for m in specs for c in m.checks},
         )
@@ -124,6 +127,11 @@ def all_modules() -> tuple[ModuleSpec, ...]:
 def contracts() -> dict[str, Contract]:
     """Dataset name -> its contract, for every registered module (cockpit.contracts.CONTRACTS)."""
     return _registry().contracts
+
+
+def rollups() -> dict[str, Rollup]:
+    """Rollup name -> its declaration, for every registered module (cockpit.contracts.ROLLUPS)."""
+    return _registry().rollups
 
 
 def page_rights() -> dict[str, frozenset[str]]:

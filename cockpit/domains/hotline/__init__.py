@@ -1,6 +1,7 @@
 """12345 热线: ticket KPIs, breakdowns, rankings, deadline clocks and hot topics."""
 
 from cockpit.domains.hotline.contracts import CONTRACTS
+from cockpit.domains.hotline.rollups import ROLLUPS
 from cockpit.modules import DATA_ROLES, WALL_ROLE, ModuleSpec
 from panels.hotline.config import HotlineConfig  # moves to cockpit.domains.hotline.config (#17)
 
@@ -9,5 +10,6 @@ MODULE = ModuleSpec(
     title="12345热线",
     roles=DATA_ROLES | {WALL_ROLE},
     contracts=CONTRACTS,
+    rollups=ROLLUPS,
     config_model=HotlineConfig,
 )
