@@ -2,8 +2,8 @@
 
 A module is two folders and one entry in MODULES below (docs/architecture.md, "Adding a
 module"): its domain, cockpit/domains/<key>/, whose __init__ defines MODULE (a ModuleSpec: its
-title, datasets and their rollups, config model, page rights, data checks), and its screens, panels/<key>/, whose
-__init__ defines PANEL (a cockpit.panels.PanelSpec). Everything that used to be kept in step
+title, datasets and their rollups, config model, page rights, data checks), and its screens,
+panels/<key>/, whose __init__ defines PANEL (a cockpit.panels.PanelSpec). Everything that used to be kept in step
 by hand reads the registry: the dataset contracts (cockpit.contracts.CONTRACTS), the roles'
 page rights (cockpit.security.roles.may_open), the module sections of the settings
 (cockpit.settings), the module-specific data checks (cockpit.validation), docs/datasets.md and
