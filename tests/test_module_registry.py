@@ -282,3 +282,15 @@ def test_a_registered_module_has_its_config_section(
     assert info.value.problems == [
         f"{config / 'safety.yaml'}: safty: Extra inputs are not permitted"
     ]
+
+
+def test_every_module_grants_its_page_to_known_roles() -> None:
+    """Each module names only roles that exist, and at least one: a typo there would quietly
+    leave its page to nobody (无权访问 for all)."""
+    from cockpit.modules import all_modules
+    from cockpit.security.roles import ROLES, may_open
+
+    for spec in all_modules():
+        assert spec.roles, spec.key
+        assert spec.roles <= set(ROLES), (spec.key, spec.roles - set(ROLES))
+        assert all(may_open(role, spec.key) for role in spec.roles)
