@@ -151,7 +151,7 @@ def _block_size(text: str) -> int:
 def cmd_check_config(args: argparse.Namespace) -> int:
     """Validate config/*.yaml and what it needs from the machine; every problem at once."""
     from cockpit.factory import validate_module_sections
-    from cockpit.panels import all_panels
+    from cockpit.modules import all_modules
     from cockpit.preflight import preflight_problems
     from cockpit.settings import read_sections
 
@@ -162,7 +162,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         settings, problems = None, list(exc.problems)
     # Each module's own section, as at start-up, even when the shared sections are wrong.
     sections = settings.module_section if settings else read_sections(args.config_dir).get
-    _, module_problems = validate_module_sections(lambda key: sections(key) or {}, all_panels())
+    _, module_problems = validate_module_sections(
+        lambda key: sections(key) or {}, list(all_modules())
+    )
     problems += module_problems
     if settings:
         problems += preflight_problems(settings)
@@ -184,6 +186,20 @@ def cmd_docs(args: argparse.Namespace) -> int:
     path = PROJECT_ROOT / "docs" / "datasets.md"
     path.write_text(contracts_markdown(), encoding="utf-8")
     print(f"wrote {path}")
+    return 0
+
+
+def cmd_modules(args: argparse.Namespace) -> int:
+    """List the registered modules (cockpit/modules.py): datasets, config section, page rights."""
+    from cockpit.modules import all_modules
+
+    for spec in all_modules():
+        datasets = "、".join(c.name for c in spec.contracts) or "—"
+        config = f"config/{spec.key}.yaml" if spec.config_model else "—"
+        roles = "、".join(sorted(spec.roles)) or "—"
+        print(
+            f"{spec.key:13s} {spec.title}\n  数据集: {datasets}\n  配置: {config}\n  角色: {roles}"
+        )
     return 0
 
 
@@ -622,6 +638,10 @@ def parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
     docs = sub.add_parser("docs", help="regenerate docs/datasets.md from the dataset contracts")
     docs.set_defaults(func=cmd_docs)
+    modules = sub.add_parser(
+        "modules", help="list the registered modules: datasets, config section, page rights"
+    )
+    modules.set_defaults(func=cmd_modules)
     db = sub.add_parser("db", help="the cockpit's own database (supervision, acknowledgements)")
     db.add_argument("db_command", choices=["upgrade", "current"], help="upgrade to head, or show")
     db.add_argument("--config-dir", default=None)

@@ -216,6 +216,10 @@ def validate_module_sections(
     problems: list[str] = []
     for panel in panels:
         if panel.config_model is None:
+            if section(panel.key):  # a section for a module with no settings: a misplaced key
+                problems.append(
+                    f"config/{panel.key}.yaml: {panel.key}: this module has no settings"
+                )
             continue
         try:
             configs[panel.key] = panel.config_model.model_validate(section(panel.key))

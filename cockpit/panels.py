@@ -1,7 +1,9 @@
-"""The panel registry: every module of the cockpit is listed here, once, in navigation order.
+"""The pages of the registered modules: panels/<key>/ whose __init__ defines PANEL (a PanelSpec).
 
-A module is a package panels/<key>/ whose __init__ defines PANEL (a PanelSpec). A listed
-module that does not define PANEL yet is shown in the navigation as 建设中, not linked.
+The modules are listed once, in navigation order, in cockpit/modules.py (MODULES); each one's
+screens are the package panels/<key>/. A registered module whose package does not define
+PANEL yet is shown in the navigation as 建设中, not linked. Panels are loaded by key through
+importlib: the frame never imports a panel.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from cockpit import modules
+from cockpit.modules import all_modules, module
 
 
 @dataclass(frozen=True)
@@ -22,36 +27,24 @@ class PanelSpec:
     order: int
     layout: Callable[[], Any]  # a skeleton; callbacks fill it with data
     register_callbacks: Callable[[Any, Any], None]  # (app, hub)
-    # The pydantic model of the module's own config section (config/<key>.yaml), if any.
-    config_model: type | None = None
     # Tables offered for download as CSV and Excel (cockpit.exports.ExportTable), if any.
     tables: tuple = ()
     # The datasets whose range gives the module's 统计期 choices (cockpit.periods); empty:
     # every dataset with periods (a module showing several, like the overview).
     periods_from: tuple[str, ...] = ()
 
-
-# Every module, in navigation order: (package under panels/, title in the navigation).
-MODULES: tuple[tuple[str, str], ...] = (
-    ("overview", "一屏知全市"),
-    ("economy", "经济运行"),
-    ("key_work", "重点工作"),
-    ("risk", "风险管控"),
-    ("emergency", "应急指挥"),
-    ("hotline", "12345热线"),
-    ("briefing", "要情专报"),
-    ("contacts", "一键直联"),
-    ("data_quality", "数据质量"),  # administrators and city staff
-    ("admin", "系统管理"),  # administrators and auditors only (cockpit/security/roles.py)
-)
+    @property
+    def config_model(self) -> type | None:
+        """The pydantic model of the module's own config section (its ModuleSpec's)."""
+        return module(self.key).config_model
 
 
 def all_panels() -> list[PanelSpec]:
-    """Every module that defines its PANEL, in navigation order."""
+    """Every registered module that defines its PANEL, in navigation order."""
     panels = []
-    for key, _title in MODULES:
-        module = importlib.import_module(f"panels.{key}")
-        panel = getattr(module, "PANEL", None)
+    for key in modules.MODULES:
+        package = importlib.import_module(f"panels.{key}")
+        panel = getattr(package, "PANEL", None)
         if panel is not None:
             if panel.key != key:
                 raise ValueError(f"panels.{key}.PANEL has key {panel.key!r}")
@@ -70,4 +63,4 @@ def paths_for(role_key: str) -> tuple[str, ...]:
 def planned() -> list[tuple[str, str]]:
     """Modules listed but without a page yet: (key, title)."""
     built = {p.key for p in all_panels()}
-    return [(key, title) for key, title in MODULES if key not in built]
+    return [(m.key, m.title) for m in all_modules() if m.key not in built]

@@ -14,7 +14,7 @@ import datetime as dt
 import math
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -437,9 +438,9 @@ class WallScreen(Strict):
     @field_validator("panel")
     @classmethod
     def _known_module(cls, value: str) -> str:
-        from cockpit.panels import MODULES
+        from cockpit.modules import MODULES
 
-        keys = [key for key, _title in MODULES]
+        keys = list(MODULES)
         if value not in keys:
             raise ValueError(f"unknown module {value!r}; expected one of {', '.join(keys)}")
         return value
@@ -578,8 +579,8 @@ def _sources_type() -> Any:
     return Annotated[Union[config_models()], Field(discriminator="kind")]  # noqa: UP007
 
 
-class Settings(Strict):
-    """The whole validated configuration."""
+class SharedSettings(Strict):
+    """The whole validated configuration but the modules' own sections (see Settings)."""
 
     app: AppSettings = AppSettings()
     cache: CacheSettings = CacheSettings()
@@ -594,15 +595,6 @@ class Settings(Strict):
     wall: WallSettings = WallSettings()
     # Per module key (economy, hotline, overview...): months added to its period selector.
     periods: dict[str, PeriodBounds] = Field(default_factory=dict)
-    # Each module's own section (config/<module>.yaml), validated by the module's PanelSpec
-    # config_model when the app is built, so a module's settings live with the module.
-    overview: dict[str, Any] = Field(default_factory=dict)
-    economy: dict[str, Any] = Field(default_factory=dict)
-    key_work: dict[str, Any] = Field(default_factory=dict)
-    risk: dict[str, Any] = Field(default_factory=dict)
-    emergency: dict[str, Any] = Field(default_factory=dict)
-    hotline: dict[str, Any] = Field(default_factory=dict)
-    briefing: dict[str, Any] = Field(default_factory=dict)
     notify: dict[str, Any] = Field(default_factory=dict)  # cockpit/notify/config.py
     secret_key: str | None = None
     audit_key: str | None = None
@@ -637,9 +629,9 @@ class Settings(Strict):
     @field_validator("periods")
     @classmethod
     def _known_modules(cls, value: dict[str, PeriodBounds]) -> dict[str, PeriodBounds]:
-        from cockpit.panels import MODULES
+        from cockpit.modules import MODULES
 
-        keys = [key for key, _title in MODULES]
+        keys = list(MODULES)
         unknown = sorted(set(value) - set(keys))
         if unknown:
             raise ValueError(
@@ -709,6 +701,36 @@ class Settings(Strict):
     def indicator_map(self) -> dict[str, Indicator]:
         """Indicator id -> its catalog entry."""
         return {i.id: i for i in self.indicators}
+
+
+def _with_module_sections(shared: type[SharedSettings]) -> type[SharedSettings]:
+    """Settings: the shared sections, and one section per module of the registry
+    (cockpit.modules.MODULES), so that config/<module>.yaml of a module added there is read
+    without a line here. A section is kept raw; the module's config model (ModuleSpec) checks
+    it when the app is built (cockpit.factory.module_configs) and `check-config` runs."""
+    from cockpit.modules import MODULES
+
+    clash = sorted(set(MODULES) & set(shared.model_fields))
+    if clash:
+        raise ValueError(f"module keys {clash} are also shared settings sections")
+    sections: dict[str, Any] = {
+        key: (dict[str, Any], Field(default_factory=dict)) for key in MODULES
+    }
+    return create_model(
+        "Settings",
+        __base__=shared,
+        __module__=__name__,
+        __doc__="The whole validated configuration: the shared sections and each module's own.",
+        **sections,
+    )
+
+
+# A class made from the registry: type checkers see the shared sections (modules' sections are
+# read through module_section).
+if TYPE_CHECKING:
+    Settings = SharedSettings
+else:
+    Settings = _with_module_sections(SharedSettings)
 
 
 class ConfigError(Exception):

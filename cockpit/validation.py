@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from cockpit.contracts import Contract
+from cockpit.modules import dataset_checks
 
 # Times that are plans, not events: an open ticket's deadline, a task's due date, next week's
 # duty roster lie in the future by nature. Every other time in the future is a clock or a
@@ -152,29 +153,32 @@ def check_batch(
         report.warnings.append(f"多出字段 {'、'.join(map(str, extra))}（已忽略）")
     if contract.period_column:
         _normalise_periods(report, frame, contract.period_column)
-    if catalog is not None and {"indicator_id", "unit", "value"} <= set(frame.columns):
-        _normalise_units(report, frame, catalog)
+    # The module's own rules for its dataset (the registry: ModuleSpec.checks), given the
+    # indicator catalog: economy's units are read into the catalog's before any other check.
+    own = dataset_checks().get(contract.name) if catalog is not None else None
+    if own is not None and own.normalise is not None:
+        own.normalise(report, frame, catalog)
     frame = report.apply(frame)  # every later check sees 2023-12 and 亿元, as screens will
 
     for col in contract.columns:
         values = frame[col.name]
         name = col.name
         if not col.nullable:
-            _flag(report, values.isna(), f"{name} 为空（必填）", f"{name} 有 {{n}} 行为空（必填）")
+            flag(report, values.isna(), f"{name} 为空（必填）", f"{name} 有 {{n}} 行为空（必填）")
         typed = _typed(values, col.type)
         wrong = values.notna() & typed.isna()
-        if _flag(report, wrong, f"{name} 不是 {col.type}", f"{name} 有 {{n}} 行不是 {col.type}"):
+        if flag(report, wrong, f"{name} 不是 {col.type}", f"{name} 有 {{n}} 行不是 {col.type}"):
             continue
         limit = contract.limit(name)
         if col.type in ("int", "float"):
             numbers = pd.to_numeric(typed, errors="coerce")
             if limit.minimum == 0 and limit.maximum is None:
-                _flag(report, numbers < 0, f"{name} 为负数", f"{name} 有 {{n}} 行为负数")
+                flag(report, numbers < 0, f"{name} 为负数", f"{name} 有 {{n}} 行为负数")
             elif limit.minimum is not None or limit.maximum is not None:
                 low = -float("inf") if limit.minimum is None else limit.minimum
                 high = float("inf") if limit.maximum is None else limit.maximum
                 span = f"{_num(limit.minimum)}~{_num(limit.maximum)}"
-                _flag(
+                flag(
                     report,
                     numbers.notna() & ((numbers < low) | (numbers > high)),
                     f"{name} 超出范围 {span}",
@@ -182,11 +186,11 @@ def check_batch(
                 )
         elif col.type in ("datetime", "date") and name not in PLANNED:
             future = typed > pd.Timestamp(now + FUTURE_SLACK)
-            _flag(report, future, f"{name} 是未来时间", f"{name} 有 {{n}} 行是未来时间")
+            flag(report, future, f"{name} 是未来时间", f"{name} 有 {{n}} 行是未来时间")
         elif col.type == "string":
             text = values.astype("string")
             if limit.values:
-                _flag(
+                flag(
                     report,
                     text.notna() & ~text.isin(limit.values),
                     f"{name} 不在 {'、'.join(limit.values)} 之中",
@@ -195,7 +199,7 @@ def check_batch(
             if limit.max_length:
                 long = (text.str.len() > limit.max_length).fillna(False).astype(bool)
                 if name in contract.key:  # a cut key would merge two rows: refuse instead
-                    _flag(
+                    flag(
                         report,
                         long,
                         f"{name} 超过 {limit.max_length} 字",
@@ -223,23 +227,15 @@ def check_batch(
             report.errors.append(
                 f"未知的县区代码 {'、'.join(unknown[:5])}" + ("等" if len(unknown) > 5 else "")
             )
-    if catalog is not None and catalog.non_negative and "value" in frame.columns:
-        numbers = pd.to_numeric(frame["value"], errors="coerce")
-        for indicator in sorted(set(frame["indicator_id"].dropna()) & catalog.non_negative):
-            negative = (frame["indicator_id"] == indicator) & (numbers < 0)
-            _flag(
-                report,
-                negative,
-                f"指标 {indicator} 的数值为负数",
-                f"指标 {indicator} 有 {{n}} 行数值为负数（总量指标不能为负）",
-            )
+    if own is not None and own.check is not None:
+        own.check(report, frame, catalog)
     if previous_rows and len(frame) < previous_rows * COLLAPSE_RATIO:
         report.errors.append(f"行数从 {previous_rows} 骤降到 {len(frame)}")
         report.refused = True
     return report
 
 
-def _flag(report: Report, mask: pd.Series, reason: str, summary: str) -> int:
+def flag(report: Report, mask: pd.Series, reason: str, summary: str) -> int:
     """Reject the rows of `mask` for `reason`; add the summary line (with {n}) if any."""
     mask = mask.fillna(False).astype(bool)
     found = report.reject(mask, reason)
@@ -331,40 +327,6 @@ def unit_factor(unit: str, expected: str) -> float | None:
     return scale / want_scale if base == want and base not in ("", "%") else None
 
 
-def _normalise_units(report: Report, frame: pd.DataFrame, catalog: Catalog) -> None:
-    """Convert values written at another scale of the catalog's unit; reject other units."""
-    values = pd.to_numeric(frame["value"], errors="coerce")
-    new_values = frame["value"].copy()
-    new_units = frame["unit"].copy()
-    changed = False
-    pairs = frame[["indicator_id", "unit"]].dropna().drop_duplicates()
-    for indicator, unit in pairs.itertuples(index=False):
-        expected = catalog.units.get(indicator)
-        if expected is None or str(unit).strip() == expected:
-            continue
-        rows = (frame["indicator_id"] == indicator) & (frame["unit"] == unit)
-        factor = unit_factor(str(unit), expected)
-        if factor is None:
-            _flag(
-                report,
-                rows,
-                f"指标 {indicator} 的单位是 {unit}，目录中为 {expected}（无法换算）",
-                f"指标 {indicator} 有 {{n}} 行单位是 {unit}，目录中为 {expected}（无法换算）",
-            )
-            continue
-        numeric = rows & values.notna()
-        # round: 3532000 万元 x 0.0001 is 353.20000000000005 亿元 in binary, 353.2 as written
-        new_values = new_values.where(~numeric, (values * factor).round(10))
-        new_units = new_units.where(~rows, expected)
-        changed = True
-        report.warnings.append(
-            f"指标 {indicator} 有 {int(rows.sum())} 行单位是 {unit}，已换算为 {expected}"
-        )
-    if changed:
-        report.fixed["value"] = new_values.astype(object).reset_index(drop=True)
-        report.fixed["unit"] = new_units.reset_index(drop=True)
-
-
 # -- statistics periods -------------------------------------------------------------------------
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
 _PERIOD_FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, int]]], ...] = (
@@ -431,7 +393,7 @@ def _normalise_periods(report: Report, frame: pd.DataFrame, column: str) -> None
     unreadable = values.notna() & parsed.isna()
     if unreadable.any():
         shown = "、".join(sorted({str(v) for v in values[unreadable]})[:3])
-        _flag(
+        flag(
             report,
             unreadable,
             f"{column} 无法识别为统计期（应如 2023-12、2023年1-12月）：{shown}",

@@ -144,14 +144,15 @@ def test_the_meta_records_the_pinned_parameters(pinned) -> None:
 
 def _add_module(monkeypatch: pytest.MonkeyPatch, key: str, tables) -> None:
     """A throwaway module first in the registry, whose domain has a demo slice `tables`."""
-    from cockpit import panels
+    from cockpit import modules
 
     package = types.ModuleType(f"cockpit.domains.{key}")
+    package.MODULE = modules.ModuleSpec(key, "安全生产", roles=frozenset())
     demo = types.ModuleType(f"cockpit.domains.{key}.demo")
     demo.tables = tables
     monkeypatch.setitem(sys.modules, package.__name__, package)
     monkeypatch.setitem(sys.modules, demo.__name__, demo)
-    monkeypatch.setattr(panels, "MODULES", ((key, "安全生产"), *panels.MODULES))
+    monkeypatch.setattr(modules, "MODULES", (key, *modules.MODULES))
 
 
 def test_a_new_modules_slice_adds_its_table_and_moves_no_other(tmp_path, monkeypatch) -> None:

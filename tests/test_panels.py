@@ -2,15 +2,22 @@
 
 import importlib
 
-from cockpit.panels import MODULES, all_panels, planned
+from cockpit.modules import MODULES, all_modules
+from cockpit.panels import all_panels, planned
 
 
 def test_every_listed_module_is_a_package_and_either_built_or_planned() -> None:
     """Each MODULES entry imports; built and planned split the list with nothing lost."""
-    for key, _ in MODULES:
+    for key in MODULES:
         importlib.import_module(f"panels.{key}")
     built = [p.key for p in all_panels()]
-    assert sorted(built + [k for k, _ in planned()]) == sorted(k for k, _ in MODULES)
+    assert sorted(built + [k for k, _ in planned()]) == sorted(MODULES)
+
+
+def test_a_page_is_titled_as_its_module() -> None:
+    """A panel's title in the navigation is its module's (cockpit/domains/<key>/MODULE)."""
+    titles = {m.key: m.title for m in all_modules()}
+    assert {p.key: p.title for p in all_panels()} == {p.key: titles[p.key] for p in all_panels()}
 
 
 def test_panel_paths_and_ids_are_unique() -> None:
@@ -26,14 +33,14 @@ def test_a_module_config_section_is_validated_by_its_model(settings) -> None:
     from pydantic import BaseModel, ConfigDict
 
     from cockpit.factory import module_configs
-    from cockpit.panels import PanelSpec
+    from cockpit.modules import ModuleSpec
     from cockpit.settings import ConfigError
 
     class Model(BaseModel):
         model_config = ConfigDict(extra="forbid")
         margin: float = 10.0
 
-    panel = PanelSpec("risk", "风险", "/risk", 1, lambda: None, lambda a, h: None, Model)
+    panel = ModuleSpec("risk", "风险", frozenset(), config_model=Model)
     good = settings.model_copy(update={"risk": {"margin": 5}})
     assert module_configs(good, [panel])["risk"].margin == 5
     bad = settings.model_copy(update={"risk": {"margn": 5}})

@@ -1,1 +1,1 @@
-"""The modules' domains: each module's contracts, rules and demo data, without Dash (#17)."""
+"""Each module's domain: its datasets, rules and registry entry (MODULE), without Dash."""

@@ -1,7 +1,9 @@
 """The roles a user can have: which pages they may open, what they may do, what scope means.
 
 Checks elsewhere read permissions (`principal.can(EXPORT)`) and pages (`may_open`), never a
-role name, so a city can add a role here without touching panels. Scope (which counties) is
+role name, so a city can add a role here without touching panels. Which built-in roles open a
+module's page is said by the module itself (ModuleSpec.roles, cockpit/modules.py), so a new
+module is never forgotten here and shown to everyone as 无权访问. Scope (which counties) is
 per user, in the users table; the role says whether a scope is needed at all.
 
 Separation of duties (等保 三员分立), see `account_refusal`: the system administrator (admin)
@@ -39,19 +41,8 @@ GRANT_ACCESS = "grant_access"
 BOOTSTRAP = "bootstrap_accounts"
 
 ALL_PAGES = "*"
-DATA_PAGES = frozenset(
-    {
-        "overview",
-        "economy",
-        "key_work",
-        "risk",
-        "emergency",
-        "hotline",
-        "briefing",
-        "contacts",
-        "wall",
-    }
-)
+# The wall (大屏) is a page of the frame, not a module: the roles that may open it list it.
+WALL_PAGE = "wall"
 
 
 @dataclass(frozen=True)
@@ -60,6 +51,8 @@ class Role:
 
     key: str
     title: str
+    # Pages beyond those the modules grant the role (cockpit.modules: ModuleSpec.roles): the
+    # wall, or, for a role a city defines, the modules it may open (ALL_PAGES: every page).
     pages: frozenset[str]
     permissions: frozenset[str]
     # city: the whole city; county: the user's own counties (at least one); none: no data.
@@ -79,28 +72,28 @@ ROLES: dict[str, Role] = {
         Role(
             "city_leader",
             "市领导",
-            DATA_PAGES,
+            frozenset({WALL_PAGE}),
             frozenset({SEE_PERSONAL, EXPORT, SEE_MOBILES}),
             "city",
         ),
         Role(
             "city_staff",
             "市直部门工作人员",
-            DATA_PAGES | {"data_quality"},  # they fix the data with the platform
+            frozenset({WALL_PAGE}),
             frozenset({SEE_PERSONAL, EXPORT, UNMASK, SEE_SOURCE_DETAIL, SEE_MOBILES}),
             "city",
         ),
         Role(
             "county_staff",
             "县区工作人员",
-            DATA_PAGES,
+            frozenset({WALL_PAGE}),
             frozenset({SEE_PERSONAL, EXPORT, UNMASK, SEE_SOURCE_DETAIL}),
             "county",
         ),
         Role(
             "wall_display",
             "大屏展示账号",
-            frozenset({"overview", "economy", "key_work", "risk", "emergency", "hotline", "wall"}),
+            frozenset({WALL_PAGE}),
             frozenset(),
             "city",
             unattended=True,
@@ -108,7 +101,7 @@ ROLES: dict[str, Role] = {
         Role(
             "admin",
             "系统管理员",
-            frozenset({"admin", "data_quality"}),  # data quality: counts and reasons, no rows
+            frozenset(),
             frozenset({MANAGE_USERS, MANAGE_CONTACTS}),
             "none",
             management=True,
@@ -116,7 +109,7 @@ ROLES: dict[str, Role] = {
         Role(
             "security_admin",
             "安全管理员",
-            frozenset({"admin"}),
+            frozenset(),
             frozenset({GRANT_ACCESS}),
             "none",
             management=True,
@@ -124,7 +117,7 @@ ROLES: dict[str, Role] = {
         Role(
             "auditor",
             "审计管理员",
-            frozenset({"admin"}),
+            frozenset(),
             frozenset({READ_AUDIT}),
             "none",
             management=True,
@@ -145,9 +138,18 @@ def role(key: str) -> Role:
 
 
 def may_open(role_key: str, page: str) -> bool:
-    """May a user of this role open this page (a panel key)?"""
+    """May a user of this role open this page (a module key, or the wall)?
+
+    A module's page: the module grants it to its built-in roles (ModuleSpec.roles, in
+    cockpit/domains/<key>/__init__.py); any role may also list it among its own pages."""
+    from cockpit.modules import page_rights
+
     spec = ROLES.get(role_key)
-    return spec is not None and (ALL_PAGES in spec.pages or page in spec.pages)
+    if spec is None:
+        return False
+    if ALL_PAGES in spec.pages or page in spec.pages:
+        return True
+    return role_key in page_rights().get(page, frozenset())
 
 
 def management(role_key: str) -> bool:

@@ -5,7 +5,6 @@ module's own queries, documents.py writes the .docx and .pdf, layout.py and call
 page. `python -m cockpit briefing` writes the files for a scheduled job.
 """
 
-from cockpit.domains.briefing.config import BriefingConfig
 from cockpit.panels import PanelSpec
 from panels.briefing.callbacks import register_callbacks
 from panels.briefing.layout import layout
@@ -17,5 +16,4 @@ PANEL = PanelSpec(
     order=6,
     layout=layout,
     register_callbacks=register_callbacks,
-    config_model=BriefingConfig,
 )

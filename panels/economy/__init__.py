@@ -5,7 +5,6 @@ transform.py holds the indicator semantics (also used by the overview), forecast
 renderers, layout.py the skeleton and callbacks.py the thin wiring.
 """
 
-from cockpit.domains.economy.config import EconomyConfig
 from cockpit.panels import PanelSpec
 from panels.economy.callbacks import register_callbacks
 from panels.economy.layout import layout
@@ -18,5 +17,4 @@ PANEL = PanelSpec(
     layout=layout,
     register_callbacks=register_callbacks,
     periods_from=("economy.indicator_values",),
-    config_model=EconomyConfig,
 )

@@ -1,6 +1,5 @@
 """应急指挥: the emergency-command screen (一张图) — events, warnings, resources, duty, live."""
 
-from cockpit.domains.emergency.config import EmergencyConfig
 from cockpit.panels import PanelSpec
 from panels.emergency.callbacks import register_callbacks
 from panels.emergency.exports import TABLES
@@ -13,6 +12,5 @@ PANEL = PanelSpec(
     order=4,
     layout=layout,
     register_callbacks=register_callbacks,
-    config_model=EmergencyConfig,
     tables=TABLES,
 )

@@ -1,6 +1,5 @@
 """12345 热线: ticket KPIs, breakdowns, rankings, deadline clocks, hot topics and the ticket list."""
 
-from cockpit.domains.hotline.config import HotlineConfig
 from cockpit.panels import PanelSpec
 from panels.hotline.callbacks import register_callbacks
 from panels.hotline.exports import TABLES
@@ -14,6 +13,5 @@ PANEL = PanelSpec(
     layout=layout,
     register_callbacks=register_callbacks,
     periods_from=("hotline.tickets",),
-    config_model=HotlineConfig,
     tables=TABLES,
 )

@@ -1,6 +1,5 @@
 """重点工作: key tasks with computed status lights, 督办 actions, and signals turned into items."""
 
-from cockpit.domains.key_work.config import KeyWorkConfig
 from cockpit.panels import PanelSpec
 from panels.key_work.callbacks import register_callbacks
 from panels.key_work.exports import TABLES
@@ -13,6 +12,5 @@ PANEL = PanelSpec(
     order=2,
     layout=layout,
     register_callbacks=register_callbacks,
-    config_model=KeyWorkConfig,
     tables=TABLES,
 )

@@ -1,7 +1,6 @@
 """风险管控: warnings in force by level and domain, where they are, their trend, and 签收;
 early warning made by the cockpit (threshold rules and seasonal anomaly detection)."""
 
-from cockpit.domains.risk.config import RiskConfig
 from cockpit.panels import PanelSpec
 from panels.risk.callbacks import register_callbacks
 from panels.risk.exports import TABLES
@@ -14,6 +13,5 @@ PANEL = PanelSpec(
     order=3,
     layout=layout,
     register_callbacks=register_callbacks,
-    config_model=RiskConfig,
     tables=TABLES,
 )
