@@ -4,8 +4,8 @@ One cluster for the module (bench/multihost.py): 3 hosts, each a `gunicorn -c gu
 app:server` in a network namespace of its own (own network stack and processes: all three
 listen on :8050), sharing PostgreSQL (users, sessions, 督办, audit) and Redis (cache, single
 flight) as real hosts would, with nginx in front using deploy/nginx/cockpit-proxy.conf.
-risk.warnings is served from a PostgreSQL table, so the engine itself counts how often the
-source was asked.
+risk.warnings is served from a PostgreSQL view that counts its reads, so the test sees how
+often the source was asked, by any host.
 
 Skipped with the reason where root, nginx, socat, PostgreSQL or Redis is missing; in CI
 (CI=true) a missing nginx or socat fails instead (.ci/run installs them).
@@ -321,3 +321,51 @@ def test_multi_host_mode_refuses_a_file_cache_or_the_embedded_store(tmp_path) ->
     assert start.returncode == 2, start.stderr[-500:]
     assert "Traceback" not in start.stderr
     assert [line for line in start.stderr.splitlines() if "server.hosts" in line]
+
+
+def test_the_production_site_file_is_valid_nginx(tmp_path) -> None:
+    """deploy/nginx/cockpit.conf with the proxy rules it includes passes `nginx -t` (with a
+    throwaway certificate in place of the site's)."""
+    import shutil
+
+    if shutil.which("nginx") is None or shutil.which("openssl") is None:
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail("nginx or openssl is not installed (.ci/run installs nginx)")
+        pytest.skip("nginx or openssl is not installed")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + [
+            "-subj",
+            "/CN=cockpit.test",
+            "-keyout",
+            str(tmp_path / "k"),
+            "-out",
+            str(tmp_path / "c"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    site = (ROOT / "deploy" / "nginx" / "cockpit.conf").read_text(encoding="utf-8")
+    site = (
+        site.replace("/etc/nginx/tls/cockpit.crt", str(tmp_path / "c"))
+        .replace("/etc/nginx/tls/cockpit.key", str(tmp_path / "k"))
+        .replace("/etc/nginx/cockpit-proxy.conf", str(ROOT / "deploy/nginx/cockpit-proxy.conf"))
+    )
+    assert "include " + str(ROOT / "deploy/nginx/cockpit-proxy.conf") in site
+    (tmp_path / "site.conf").write_text(site, encoding="utf-8")
+    main = tmp_path / "nginx.conf"
+    main.write_text(
+        f"pid {tmp_path}/nginx.pid;\nevents {{}}\nhttp {{\n"
+        + "".join(
+            f"    {kind}_temp_path {tmp_path}/{kind};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        + f"    include {tmp_path}/site.conf;\n}}\n",
+        encoding="utf-8",
+    )
+    checked = subprocess.run(
+        ["nginx", "-t", "-c", str(main), "-p", str(tmp_path), "-e", str(tmp_path / "error.log")],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
