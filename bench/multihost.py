@@ -472,6 +472,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--account", metavar="NAME", help="also make a city leader account; prints its password"
     )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep logs, nginx.conf and the demo data here (default: a temporary folder, removed)",
+    )
     args = parser.parse_args(argv)
     if args.hosts < 1:
         parser.error("--hosts must be at least 1")
@@ -479,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     if reason:
         print(f"cannot start: {reason}", file=sys.stderr)
         return 2
-    cluster = Cluster(hosts=args.hosts, workers=args.workers)
+    cluster = Cluster(hosts=args.hosts, workers=args.workers, workdir=args.workdir)
     try:
         cluster.start()
     except (RuntimeError, subprocess.CalledProcessError) as exc:
@@ -494,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"host {host.index}: {host.url} (namespace {host.namespace}, log {host.log})")
         print(cluster.url, flush=True)
         say("Ctrl-C to stop")
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        signal.signal(signal.SIGTERM, _interrupt)  # systemctl stop, kill: clean up as on Ctrl-C
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
@@ -502,6 +507,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         cluster.stop()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def make_account(cluster: Cluster, username: str, password: str, role: str = "city_leader") -> None:
