@@ -27,7 +27,7 @@ from cockpit.hub import DataHub
 from cockpit.notify import views as notify_views
 from cockpit.outputs import answer_busy
 from cockpit.panels import all_panels
-from cockpit.preflight import folder_problems
+from cockpit.preflight import folder_problems, multi_host_problems
 from cockpit.scope import PrincipalProvider, install_principal_provider
 from cockpit.security import gate as security_gate
 from cockpit.serving import enable_compression, keep_fingerprinted_assets
@@ -45,8 +45,9 @@ def create_app(
     """Build the Dash app: settings, sources, cache, hub, shell and every registered panel."""
     settings = settings or load_settings()
     harden(settings)
-    # A read-only instance/ or cache folder is one line each here, not a traceback later.
-    unwritable = folder_problems(settings)
+    # A read-only instance/ or cache folder is one line each here, not a traceback later;
+    # so is a multi-host setup whose hosts would keep their own cache or database.
+    unwritable = multi_host_problems(settings) + folder_problems(settings)
     if unwritable:
         raise ConfigError(unwritable)
     theme.register_template()

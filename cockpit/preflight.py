@@ -61,6 +61,33 @@ def folders_to_write(settings: Settings) -> dict[Path, str]:
     return folders
 
 
+def multi_host_problems(settings: Settings, environ: Mapping[str, str] | None = None) -> list[str]:
+    """With server.hosts > 1, what the hosts would not share: one line each.
+
+    Each host has its own disk, so a file cache is a cache per host (no single flight across
+    hosts, one host's answers never reach another) and an embedded SQLite store is a database
+    per host (a session revoked or a 督办 action written on one host unknown to the others)."""
+    hosts = settings.server.hosts
+    if hosts <= 1:
+        return []
+    environ = os.environ if environ is None else environ
+    problems = []
+    if settings.cache.type != "redis":
+        problems.append(
+            f"config/cockpit.yaml: cache.type: {settings.cache.type} with server.hosts={hosts}; "
+            "several hosts need the shared cache: redis (COCKPIT_CACHE__TYPE=redis)"
+        )
+    url = (environ.get(settings.store.url_env) if settings.store.url_env else None) or (
+        settings.store.url or ""
+    )
+    if url.startswith("sqlite"):
+        problems.append(
+            f"config/cockpit.yaml: store: the embedded SQLite store with server.hosts={hosts}; "
+            "several hosts need one shared database: PostgreSQL through store.url_env"
+        )
+    return problems
+
+
 def folder_problems(settings: Settings) -> list[str]:
     """One line per folder the cockpit must write to but cannot (read-only, not a folder)."""
     problems = []
@@ -74,7 +101,11 @@ def folder_problems(settings: Settings) -> list[str]:
 def preflight_problems(settings: Settings, environ: Mapping[str, str] | None = None) -> list[str]:
     """Everything the machine lacks for these settings, one line each (empty when ready)."""
     environ = os.environ if environ is None else environ
-    return environment_problems(settings, environ) + folder_problems(settings)
+    return (
+        environment_problems(settings, environ)
+        + multi_host_problems(settings, environ)
+        + folder_problems(settings)
+    )
 
 
 def _cannot_write(folder: Path) -> str | None:

@@ -410,6 +410,8 @@ class ServerSettings(Strict):
     )
     worker_timeout: int = Field(45, ge=1, description="gunicorn timeout and graceful timeout")
     proxy_timeout: int = Field(60, ge=1, description="the proxy's read timeout (for its config)")
+    # More than one: the hosts must share their cache and database (cockpit.preflight).
+    hosts: int = Field(1, ge=1, le=64, description="app hosts behind the load balancer")
     compress: bool = Field(True, description="gzip/brotli responses (off when the proxy does it)")
     # Personal answers (never cached: lists with names, repeat callers, keyword samples) are
     # computed for every screen; at most this many at once per worker, the others wait.
