@@ -56,6 +56,7 @@ def create_app(
         title=f"{settings.city.name}{settings.app.title}",
         assets_folder=str(PROJECT_ROOT / "assets"),
         assets_path_ignore=screens.NOT_AUTOLOADED,  # head script, wall frame, login CSS
+        assets_ignore=screens.NOT_AUTOLOADED_FILES,  # stylesheets: linked as one (screens.py)
         serve_locally=True,  # the intranet has no CDN: every script comes from this server
         suppress_callback_exceptions=True,  # pages are swapped in by the router
         update_title=None,

@@ -32,6 +32,11 @@ class PanelSpec:
     # The datasets whose range gives the module's 统计期 choices (cockpit.periods); empty:
     # every dataset with periods (a module showing several, like the overview).
     periods_from: tuple[str, ...] = ()
+    # The page drawn with its data, (hub, period, county) -> layout, for the period and
+    # county the frame opens on: the frame serves it in the page's first layout, so the
+    # first paint waits for no callback (issue #20 item 7). None: the skeleton, which the
+    # router puts in and callbacks fill.
+    first_layout: Callable[[Any, str, str], Any] | None = None
 
     @property
     def config_model(self) -> type | None:

@@ -121,7 +121,30 @@ def layout(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> html.Div:
     offered = periods(hub, panel)
     asked = asked_period(search)
     first = asked if asked in offered.options else offered.default
-    return frame(hub, visible, offered.options, first, county_options(hub), user=principal)
+    counties = county_options(hub)
+    page = first_page(hub, panel, search, offered, counties)
+    return frame(hub, visible, offered.options, first, counties, user=principal, page=page)
+
+
+def first_page(
+    hub: DataHub,
+    panel: PanelSpec | None,
+    search: str,
+    offered: ModulePeriods,
+    counties: list[dict[str, str]],
+) -> tuple[str, object] | None:
+    """(path, content) of the page being loaded, drawn with its data, when its panel can
+    (PanelSpec.first_layout): at the period and county sync_filters will pick from the URL, so
+    the callbacks that follow answer the same (from the cache) and nothing moves. None: the
+    router draws the page, as on every later navigation."""
+    if panel is None or panel.first_layout is None or not offered.options:
+        return None
+    if is_wall(search) and wall_views.view_of(panel.key) is not None:
+        return None  # the router puts in the wall's own view
+    period, county = parse_search(
+        search, offered.options, [o["value"] for o in counties], offered.default
+    )
+    return panel.path, panel.first_layout(hub, period, county)
 
 
 def loading_page(panels: list[PanelSpec]) -> tuple[PanelSpec | None, str]:
@@ -206,8 +229,10 @@ def frame(
     default_period: str,
     counties: list[dict[str, str]],
     user: Principal | None = None,
+    page: tuple[str, object] | None = None,
 ) -> html.Div:
-    """The frame with given options (no data read here, so it also serves as validation layout)."""
+    """The frame with given options (no data read here, so it also serves as validation layout);
+    page: (path, content) already drawn for the page being loaded (first_page), if any."""
     settings = hub.settings
     nav = navigation(panels, user)
     demo = hub.is_demo()
@@ -218,6 +243,8 @@ def frame(
             dcc.Location(id="url", refresh=False),
             dcc.Store(id="shell-defaults", data={"period": default_period}),
             dcc.Store(id="call-recorded"),  # the last call recorded (cockpit/calls.py)
+            # The path whose page came drawn with the frame: the router leaves it be once.
+            dcc.Store(id="shell-page", data=page[0] if page else None),
             html.Header(
                 className="shell-header",
                 children=[
@@ -291,7 +318,9 @@ def frame(
                     html.Span(id="filter-breadcrumb", className="filter-breadcrumb"),
                 ],
             ),
-            html.Main(id="page-content", className="page", tabIndex="-1"),
+            html.Main(
+                page[1] if page else None, id="page-content", className="page", tabIndex="-1"
+            ),
             dcc.Interval(id="shell-tick", interval=1000),
             # Wall mode only (assets/head/screens.js): every panel reloads its data in place.
             dcc.Interval(id="shell-refresh", interval=settings.wall.refresh_seconds * 1000),
@@ -329,19 +358,44 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
             return make_search(period, county, wall), no_update, no_update, no_update, note
         counties = [o["value"] for o in county_opts or []]
         asked = asked_period(search)
-        shown, county = parse_search(search, offered.options, counties, offered.default)
+        shown, place = parse_search(search, offered.options, counties, offered.default)
         # A period the data do not cover: show the default and put it in the URL, so a link
         # copied now says what is on screen.
         corrected = asked is not None and asked != shown
-        url = make_search(shown, county, wall) if corrected else no_update
+        url = make_search(shown, place, wall) if corrected else no_update
         note = period_notice(asked if corrected else None, shown, offered)
-        return url, period_choices(offered.options), shown, county, note
+        # A selector already showing the value is left alone: setting it again would fire
+        # every panel's callback for what is already on screen (a page drawn with its frame).
+        return (
+            url,
+            period_choices(offered.options),
+            no_update if shown == period else shown,
+            no_update if place == county else place,
+            note,
+        )
 
     @app.callback(
-        Output("page-content", "children"), Input("url", "pathname"), State("url", "search")
+        Output("page-content", "children"),
+        Output("shell-page", "data"),
+        Input("url", "pathname"),
+        State("url", "search"),
+        State("shell-page", "data"),
     )
-    def route(pathname, search):
-        """The page for a path; unknown paths get a clear message, not a blank screen."""
+    def route(pathname, search, drawn):
+        """The page for a path; unknown paths get a clear message, not a blank screen. A page
+        that came drawn with the frame (first_page) is left as it is, once."""
+        if drawn is not None and drawn == (pathname or "/"):
+            return no_update, None
+        return page_for(pathname, search), no_update if drawn is None else None
+
+    def drawn_page(panel: PanelSpec, search: str | None):
+        """A panel's page drawn with its data (first_layout), at the period and county
+        sync_filters picks for this path and URL, as first_page does for the first load."""
+        page = first_page(hub, panel, search or "", periods(hub, panel), county_options(hub))
+        return page[1] if page else panel.layout()
+
+    def page_for(pathname, search):
+        """The page for a path, as the router draws it."""
         panel = by_path.get(pathname or "/")
         role = current_principal().role
         if pathname in (None, "/") and panel is not None and not may_open(role, panel.key):
@@ -362,7 +416,10 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
             )
         # On the wall (?wall=1) a module's own wall view, composed for the canvas, if it has one.
         wall_page = wall_views.page(panel) if is_wall(search) else None
-        return wall_page or panel.layout()
+        if wall_page is not None:
+            return wall_page
+        # A page drawn with its data has no callback to fill it on arrival.
+        return panel.layout() if panel.first_layout is None else drawn_page(panel, search)
 
     @app.callback(
         Output("shell-as-of", "children"),

@@ -266,15 +266,20 @@ def _shell_state(app) -> dict[str, Any]:
 
 
 def _sync(app, search: str) -> dict:
-    """Run sync_filters over HTTP as if the URL's search had just changed."""
+    """Run sync_filters over HTTP as if the URL's search had just changed; a selector it
+    leaves alone (it already showed the value) reads as the value it showed."""
     state = _shell_state(app)
+    shown = {"period": state["shell-defaults.data"]["period"], "county": shell.CITY_WIDE}
     values = {
         "url.search": search,
-        "filter-period.value": state["shell-defaults.data"]["period"],
-        "filter-county.value": shell.CITY_WIDE,
+        "filter-period.value": shown["period"],
+        "filter-county.value": shown["county"],
         **state,
     }
-    return _post_callback(app, "filter-period.value", values, ["url.search"])["response"]
+    response = _post_callback(app, "filter-period.value", values, ["url.search"])["response"]
+    for name, value in shown.items():
+        response.setdefault(f"filter-{name}", {}).setdefault("value", value)
+    return response
 
 
 def test_default_period_is_the_latest_economic_period(app, truth):

@@ -265,3 +265,34 @@ def test_panels_arrive_without_moving_the_page(server: Server, phone, path: str)
     time.sleep(1.5)
     shifts = phone.execute_script("return window.__shifts")
     assert cls(shifts) <= 0.1, f"{path}: CLS {cls(shifts):.3f} from {shifts}"
+
+
+# A folded section's charts (plotly's data on the graph's div) and table rows, by fold.
+CHART_TRACES = (
+    "return (document.querySelector(arguments[0] + ' .js-plotly-plot')?.data || []).length"
+)
+
+
+def test_folded_sections_draw_nothing_until_opened(server: Server, phone) -> None:
+    """On a phone /hotline's folded sections draw no chart and no table while folded (their
+    drawing cost the first render most of its main-thread time, issue #20 item 7); a tap on
+    展开详情 draws them."""
+    open_page(phone, server, "/hotline")
+    assert phone.execute_script(CHART_TRACES, "#hotline-volume") == 0
+    assert phone.execute_script(CHART_TRACES, "#hotline-categories") == 0
+    rows = "return document.querySelectorAll('#hotline-list-table tbody tr').length"
+    assert phone.execute_script(rows) == 0
+    # The headline figures are not folded: they are drawn.
+    assert phone.execute_script("return document.querySelector('#hotline-kpis').innerText")
+    button = phone.find_element("css selector", "button.phone-fold-toggle[data-fold='volume']")
+    phone.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    wait(
+        phone,
+        "(document.querySelector('#hotline-volume .js-plotly-plot')?.data || []).length",
+        30,
+        "the volume chart drawn once opened",
+    )
+    # Opening one section draws that one only.
+    assert phone.execute_script(CHART_TRACES, "#hotline-categories") == 0
+    assert errors(phone) == []

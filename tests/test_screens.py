@@ -159,6 +159,26 @@ def test_pages_have_language_manifest_theme_script_and_no_autoloaded_frame(app) 
     assert text.count("head/screens.js") == 1  # not loaded a second time by Dash
 
 
+def test_pages_link_one_stylesheet_holding_every_autoloaded_css_file(app) -> None:
+    """The page's stylesheets are one request, not one per file (a phone on a slow network
+    waited seconds for 13 render-blocking stylesheets, issue #20 item 7): it holds every CSS
+    file of assets/ that Dash would load, in Dash's order (alphabetical), and no other."""
+    client = app.server.test_client()
+    head = client.get("/").get_data(as_text=True).split("</head>")[0]
+    links = re.findall(r'<link rel="stylesheet" href="([^"]+)"', head)
+    assert len(links) == 1, links
+    answer = client.get(links[0])
+    assert answer.status_code == 200 and answer.content_type.startswith("text/css")
+    assert "immutable" in answer.headers["Cache-Control"]  # the URL carries the content's hash
+    bundle = answer.get_data(as_text=True)
+    files = sorted((ROOT / "assets").glob("*.css"))
+    assert len(files) > 5
+    at = [bundle.index(f.read_text(encoding="utf-8")) for f in files]
+    assert at == sorted(at)
+    # Not the login page's own stylesheet (a folder Dash does not load either).
+    assert (ROOT / "assets" / "login" / "auth.css").read_text(encoding="utf-8") not in bundle
+
+
 def test_manifest_icons_are_real_pngs_of_their_stated_size(app) -> None:
     """Every icon the manifest names is served, a PNG, and as large as it says."""
     client = app.server.test_client()

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
-from cockpit import clicks, ids, links, maps, theme
+from cockpit import clicks, ids, links, maps, phone, theme
 from cockpit.domains.hotline import data, kpis
 from cockpit.domains.hotline.config import HotlineConfig, module_config
 from cockpit.domains.hotline.drill import DEFAULT_KEY, Context, caller_variant, resolve, sla_label
@@ -466,27 +466,45 @@ def drill_key_for(trigger: Any, value: Any, granularity: str | None) -> str | No
     return None
 
 
+def when_seen(shown: bool | None, answer: Any, body: int) -> tuple:
+    """A folded panel's answer with its first `body` outputs (charts, tables) held back while
+    its fold is unseen (shown is False: folded on a phone, cockpit.phone.seen); its period and
+    数据截至 lines are always sent. None (no fold on the page) counts as seen."""
+    answer = tuple(answer) if isinstance(answer, (list, tuple)) else (answer,)
+    if shown is not False:
+        return answer
+    return (no_update,) * body + answer[body:]
+
+
 # -- wiring --------------------------------------------------------------------------------------
 def register_callbacks(app: Dash, hub: DataHub) -> None:
     """Wire every panel to the global filters, and every number to the ticket list."""
     filters = (Input("filter-period", "value"), Input("filter-county", "value"))
 
-    def section(key: str, builder: Any, *extra: Any) -> None:
-        @app.callback(
-            Output(f"hotline-{key}", "children"),
-            Output(f"hotline-{key}-period", "children"),
-            Output(f"hotline-{key}-foot", "children"),
-            *filters,
-            *extra,
-        )
+    def section(key: str, builder: Any, *extra: Any, folded: bool = True) -> None:
         @cached_output(hub, f"hotline-{key}")  # sections that read personal data never are
-        def update(period, county, *args):
+        def answer(period, county, *args):
             """The panel for the selected period and county."""
             if not valid_period(period):
                 return no_update, no_update, no_update
             return builder(hub, period, screen_county(county), *args)
 
-    section("kpis", kpi_section)
+        outputs = (
+            Output(f"hotline-{key}", "children"),
+            Output(f"hotline-{key}-period", "children"),
+            Output(f"hotline-{key}-foot", "children"),
+        )
+        if not folded:
+            app.callback(*outputs, *filters, *extra)(answer)
+            return
+
+        @app.callback(*outputs, *filters, *extra, phone.seen(key))
+        def update(period, county, *args):
+            """The panel, its body drawn once its fold is seen."""
+            *args, shown = args
+            return when_seen(shown, answer(period, county, *args), 1)
+
+    section("kpis", kpi_section, folded=False)
     section("units", unit_section)
     section("sla", sla_section)
     section("hot", hot_section)
@@ -498,10 +516,14 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("hotline-volume-foot", "children"),
         *filters,
         Input("hotline-volume-granularity", "value"),
+        phone.seen("volume"),
     )
+    def update_volume(period, county, granularity, shown):
+        """Tickets over time at the chosen granularity, drawn once seen."""
+        return when_seen(shown, volume_answer(period, county, granularity), 1)
+
     @cached_output(hub, "hotline-volume")
-    def update_volume(period, county, granularity):
-        """Tickets over time at the chosen granularity."""
+    def volume_answer(period, county, granularity):
         if not valid_period(period):
             return no_update, no_update, no_update
         return volume_section(hub, period, screen_county(county), granularity)
@@ -511,10 +533,14 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("hotline-pattern-period", "children"),
         Output("hotline-pattern-foot", "children"),
         *filters,
+        phone.seen("pattern"),
     )
+    def update_pattern(period, county, shown):
+        """Weekday and hour pattern, drawn once seen."""
+        return when_seen(shown, pattern_answer(period, county), 1)
+
     @cached_output(hub, "hotline-pattern")
-    def update_pattern(period, county):
-        """Weekday and hour pattern."""
+    def pattern_answer(period, county):
         if not valid_period(period):
             return no_update, no_update, no_update
         return pattern_section(hub, period, screen_county(county))
@@ -526,10 +552,14 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("hotline-categories-period", "children"),
         Output("hotline-categories-foot", "children"),
         *filters,
+        phone.seen("categories"),
     )
+    def update_categories(period, county, shown):
+        """Category tree, appeal types and channels, drawn once seen."""
+        return when_seen(shown, category_answer(period, county), 3)
+
     @cached_output(hub, "hotline-categories")
-    def update_categories(period, county):
-        """Category tree, appeal types and channels."""
+    def category_answer(period, county):
         if not valid_period(period):
             return (no_update,) * 5
         return category_section(hub, period, screen_county(county))
@@ -545,10 +575,14 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         *filters,
         Input("hotline-map-metric", "value"),
         Input("hotline-map-measure", "value"),
+        phone.seen("map"),
     )
+    def update_map(period, county, metric, measure, shown):
+        """County map and ranking, drawn once seen."""
+        return when_seen(shown, map_answer(period, county, metric, measure), 2)
+
     @cached_output(hub, "hotline-map")
-    def update_map(period, county, metric, measure):
-        """County map and ranking."""
+    def map_answer(period, county, metric, measure):
         if not valid_period(period):
             return (no_update,) * 4
         figure, *rest = map_section(hub, period, screen_county(county), metric, measure)
@@ -600,15 +634,19 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         *filters,
         Input("hotline-list-prev", "n_clicks"),
         Input("hotline-list-next", "n_clicks"),
+        phone.seen("list"),
         State("hotline-list-page", "data"),
     )
-    def update_list(key, variant, period, county, _prev, _next, page):
-        """One page of the tickets behind the chosen number, masked on the server."""
+    def update_list(key, variant, period, county, _prev, _next, shown, page):
+        """One page of the tickets behind the chosen number, masked on the server; the rows
+        drawn once seen."""
         if not valid_period(period):
             return (no_update,) * 5
-        step = {"hotline-list-prev": -1, "hotline-list-next": 1}.get(ctx.triggered_id)
+        trigger = ctx.triggered_id if isinstance(ctx.triggered_id, str) else None  # not a fold
+        step = {"hotline-list-prev": -1, "hotline-list-next": 1}.get(trigger)
         page = int(page or 0) + step if step else 0
-        return list_section(hub, key, variant, period, screen_county(county), page)
+        answer = list_section(hub, key, variant, period, screen_county(county), page)
+        return when_seen(shown, answer, 3)
 
     @app.callback(
         Output("hotline-unmask-result", "children"),

@@ -1,7 +1,7 @@
 """一屏知全市: the overview of the whole city on one screen."""
 
 from cockpit.panels import PanelSpec
-from panels.overview.callbacks import register_callbacks
+from panels.overview.callbacks import first_layout, register_callbacks
 from panels.overview.layout import layout
 
 PANEL = PanelSpec(
@@ -11,4 +11,5 @@ PANEL = PanelSpec(
     order=0,
     layout=layout,
     register_callbacks=register_callbacks,
+    first_layout=first_layout,
 )

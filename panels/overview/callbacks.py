@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from dash import Dash, Input, Output, dcc, no_update
+from dash import Dash, Input, Output, dcc, html, no_update
 
 from cockpit import clicks, clock, maps
 from cockpit.calls import contact_link
@@ -27,10 +27,11 @@ from cockpit.domains.risk.transform import county_counts
 from cockpit.formatting import month_label, number, percent
 from cockpit.hub import DataHub
 from cockpit.maps import county_map, county_outlines
-from cockpit.outputs import cached_output
+from cockpit.outputs import cached_output, call_cached
 from cockpit.scope import hide_outside_scope
 from cockpit.shell import CITY_WIDE, screen_county
 from panels.overview.figures import attention_counts, attention_items, module_card
+from panels.overview.layout import layout
 
 # The dataset each module's part of the overview stands on: one not configured is 未接入.
 MODULE_DATASETS = (
@@ -136,11 +137,41 @@ def _note(result) -> str:
     return f"{result_state_text(result)} · 点击县区查看本县区"
 
 
-def register_callbacks(app: Dash, hub: DataHub) -> None:
-    """Wire the overview: filters -> cards, map and attention; a map click -> county filter."""
+def overview_outputs(hub: DataHub, period: str, county: str | None) -> tuple:
+    """The cards, attention list, its counts and the contact link for a period and county
+    (the selector's value: 全市 or a county), as the overview's callback answers them."""
     from cockpit.panels import all_panels
 
     module_paths = {p.key: p.path for p in all_panels()}  # each card links to its module
+    built = build_overview(
+        hub, period, None if county in (None, CITY_WIDE) else county, clock.today()
+    )
+    return (
+        [module_card(c, module_paths.get(c.key)) for c in built["left"]],
+        [module_card(c, module_paths.get(c.key)) for c in built["right"]],
+        attention_items(built["attention"]),
+        attention_counts(built["attention_counts"], len(built["attention"])),
+        county_contact(hub, county),
+    )
+
+
+# The cache entry the callback and the first layout share (cockpit.outputs).
+CARDS_OUTPUT = "overview-cards"
+
+
+def first_layout(hub: DataHub, period: str, county: str) -> html.Div:
+    """The overview drawn with its data for the period and county the page opens on, for the
+    user's scope (the hub reads it from the session): the first 需要关注 line, a phone's
+    largest paint, arrives with the page's first layout instead of after the callbacks
+    (issue #20 item 7). The same cache entry as the callback's."""
+    filled = call_cached(
+        hub, CARDS_OUTPUT, lambda p, c: overview_outputs(hub, p, c), (period, county), {}
+    )
+    return layout(tuple(filled))
+
+
+def register_callbacks(app: Dash, hub: DataHub) -> None:
+    """Wire the overview: filters -> cards, map and attention; a map click -> county filter."""
 
     @app.callback(
         Output("overview-cards-left", "children"),
@@ -150,22 +181,16 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("overview-contact", "children"),
         Input("filter-period", "value"),
         Input("filter-county", "value"),
+        # The page comes drawn for the selectors' first values (first_layout): only a change
+        # of period or county is answered here.
+        prevent_initial_call=True,
     )
-    @cached_output(hub, "overview-cards")
+    @cached_output(hub, CARDS_OUTPUT)
     def update_overview(period, county):
         """Headlines and attention list for the selected period and county."""
         if not period:
             return (no_update,) * 5
-        built = build_overview(
-            hub, period, None if county in (None, CITY_WIDE) else county, clock.today()
-        )
-        return (
-            [module_card(c, module_paths.get(c.key)) for c in built["left"]],
-            [module_card(c, module_paths.get(c.key)) for c in built["right"]],
-            attention_items(built["attention"]),
-            attention_counts(built["attention_counts"], len(built["attention"])),
-            county_contact(hub, county),
-        )
+        return overview_outputs(hub, period, county)
 
     maps.register_map(app, "overview-map")
 

@@ -14,13 +14,17 @@ MAP_METRICS = [
 ]
 
 
-def layout() -> html.Div:
-    """Empty frames with stable ids; the overview callback fills them. What needs attention
-    comes first (top of the centre on a desktop, first of all on a phone), then the map."""
+def layout(filled: tuple | None = None) -> html.Div:
+    """Frames with stable ids; the overview callback fills them. What needs attention
+    comes first (top of the centre on a desktop, first of all on a phone), then the map.
+
+    filled: the callback's five outputs (cards left and right, attention list, its counts,
+    the contact link), to draw the page with its data at once (callbacks.first_layout)."""
+    left, right, attention, counts, contact = filled or (None,) * 5
     return html.Div(
         className="overview",
         children=[
-            html.Section(id="overview-cards-left", className="overview-col overview-left"),
+            html.Section(left, id="overview-cards-left", className="overview-col overview-left"),
             html.Section(
                 className="overview-col overview-centre",
                 children=[
@@ -31,14 +35,15 @@ def layout() -> html.Div:
                                 [
                                     html.H2("需要关注", className="panel-title"),
                                     html.Span(
+                                        counts,
                                         id="overview-attention-counts",
                                         className="attention-counts",
                                     ),
-                                    html.Span(id="overview-contact"),  # 联系该县区负责人
+                                    html.Span(contact, id="overview-contact"),  # 联系该县区负责人
                                 ],
                                 className="panel-head",
                             ),
-                            html.Ul(id="overview-attention", className="attention-list"),
+                            html.Ul(attention, id="overview-attention", className="attention-list"),
                         ],
                     ),
                     html.Div(
@@ -68,6 +73,6 @@ def layout() -> html.Div:
                     ),
                 ],
             ),
-            html.Section(id="overview-cards-right", className="overview-col overview-right"),
+            html.Section(right, id="overview-cards-right", className="overview-col overview-right"),
         ],
     )
