@@ -151,7 +151,8 @@ def test_bottom_bar_has_five_tabs_and_more_opens_the_rest(
         """return [...document.querySelectorAll('#shell-nav .shell-user a, #shell-nav .shell-user button')]
           .filter((e) => e.offsetParent).map((e) => e.innerText.trim())"""
     )
-    assert account == ["修改口令", "退出"]
+    # The user's own things under 更多: the inbox (站内消息, with its unread count), password, sign-out.
+    assert [a.split()[0] for a in account] == ["站内消息", "修改口令", "退出"], account
     last = [href for href in every if href not in ("/", "/economy")][-1]
     phone.find_element("css selector", f"#shell-nav a.nav-link[href='{last}']").click()
     wait(phone, f"location.pathname === '{last}'", 10)
