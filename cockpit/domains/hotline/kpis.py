@@ -3,8 +3,10 @@
 Three layers, all pure:
   * `KPIS` - the catalog (label, unit, which direction is good) and `definition()`, the text
     shown on hover and in docs/hotline-kpis.md, written from the configured definitions;
-  * `count_measures()` / `handling_query()` - the conditional counts the engine computes
-    (pushdown: one row per group comes back, never a ticket);
+  * `cohort_measures()` - every KPI count's own conditions, written once; `count_measures()` /
+    `handling_query()` - the conditional counts the engine computes (pushdown: one row per
+    group comes back, never a ticket); the rollup declarations are built from the same
+    conditions (rollups.py), so a changed KPI changes its rollup column with it;
   * `kpi_values()` / `handling_days()` - the rates, repeat share and handling times from
     those counts.
 
@@ -15,8 +17,8 @@ KPI and are named in each definition: received / dispatched / due / closed in th
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -170,58 +172,91 @@ def unsatisfied_filters(defs: Definitions) -> tuple[Filter, ...]:
     return (Filter("evaluation", "not_null"), Filter("evaluation", "not_in", defs.satisfied_values))
 
 
-def count_measures(
-    defs: Definitions, w: Window, now: dt.datetime, *, repeat: bool = True
-) -> tuple[Measure, ...]:
-    """Every count the KPIs need for one window, as conditional measures of one query."""
-    rec, disp = received_filters(w), dispatched_filters(w)
-    due, closed = due_filters(w, defs, now), closed_filters(w, defs)
-    measures = [
-        Measure("received", "count", where=rec),
+Cohort = Literal["received", "dispatched", "due", "closed"]
+
+
+def cohort_measures(
+    defs: Definitions, now: Any, *, repeat: bool = True
+) -> tuple[tuple[Cohort, Measure], ...]:
+    """Every KPI count as (its cohort, the measure under its own conditions), without the window.
+
+    The one place the KPI conditions are written: count_measures adds each cohort's window,
+    and the rollup declarations (cockpit/domains/hotline/rollups.py) make a count column of
+    each, their time column and grain standing for the window. `now` is a datetime, or the
+    rollups' NOW (the data's "now" when they were built)."""
+    out: list[tuple[Cohort, Measure]] = [
+        ("received", Measure("received", "count")),
         *(
-            Measure(f"channel_{i}", "count", where=(*rec, Filter("channel", "eq", c)))
+            ("received", Measure(f"channel_{i}", "count", where=(Filter("channel", "eq", c),)))
             for i, c in enumerate(defs.channels)
         ),
-        Measure("direct", "count", where=(*rec, Filter("direct_answer", "eq", True))),
-        Measure("dispatched", "count", where=disp),
-        Measure("returned", "count", where=(*disp, Filter("returned_count", "gt", 0))),
-        Measure("extended", "count", where=(*disp, Filter("extended", "eq", True))),
-        Measure(
-            "sign_on_time", "count", where=(*disp, Filter("signed_at", "le", Col("sign_deadline")))
+        ("received", Measure("direct", "count", where=(Filter("direct_answer", "eq", True),))),
+        ("dispatched", Measure("dispatched", "count")),
+        ("dispatched", Measure("returned", "count", where=(Filter("returned_count", "gt", 0),))),
+        ("dispatched", Measure("extended", "count", where=(Filter("extended", "eq", True),))),
+        (
+            "dispatched",
+            Measure(
+                "sign_on_time", "count", where=(Filter("signed_at", "le", Col("sign_deadline")),)
+            ),
         ),
-        Measure(
-            "sign_late", "count", where=(*disp, Filter("signed_at", "gt", Col("sign_deadline")))
+        (
+            "dispatched",
+            Measure("sign_late", "count", where=(Filter("signed_at", "gt", Col("sign_deadline")),)),
         ),
-        Measure(
-            "sign_missing",
-            "count",
-            where=(*disp, Filter("signed_at", "is_null"), Filter("sign_deadline", "lt", now)),
+        (
+            "dispatched",
+            Measure(
+                "sign_missing",
+                "count",
+                where=(Filter("signed_at", "is_null"), Filter("sign_deadline", "lt", now)),
+            ),
         ),
-        Measure("due_closed", "count", where=(*due, Filter("closed_at", "not_null"))),
-        Measure(
-            "due_open",
-            "count",
-            where=(*due, Filter("closed_at", "is_null"), Filter("deadline", "lt", now)),
+        ("due", Measure("due_closed", "count", where=(Filter("closed_at", "not_null"),))),
+        (
+            "due",
+            Measure(
+                "due_open",
+                "count",
+                where=(Filter("closed_at", "is_null"), Filter("deadline", "lt", now)),
+            ),
         ),
-        Measure("due_on_time", "count", where=(*due, *on_time_filters(defs))),
-        Measure("closed", "count", where=closed),
-        Measure("followed", "count", where=(*closed, Filter("followed_up", "eq", True))),
-        Measure("evaluated", "count", where=(*closed, Filter("evaluation", "not_null"))),
-        Measure(
-            "satisfied",
-            "count",
-            where=(*closed, Filter("evaluation", "in", defs.satisfied_values)),
+        ("due", Measure("due_on_time", "count", where=on_time_filters(defs))),
+        ("closed", Measure("closed", "count")),
+        ("closed", Measure("followed", "count", where=(Filter("followed_up", "eq", True),))),
+        ("closed", Measure("evaluated", "count", where=(Filter("evaluation", "not_null"),))),
+        (
+            "closed",
+            Measure(
+                "satisfied", "count", where=(Filter("evaluation", "in", defs.satisfied_values),)
+            ),
         ),
-        Measure("reopened", "count", where=(*closed, Filter("reopened", "eq", True))),
+        ("closed", Measure("reopened", "count", where=(Filter("reopened", "eq", True),))),
     ]
     if repeat:
         # Repeats need the group to be the category: Σ(tickets - distinct callers) per category.
         key = defs.repeat_key
-        measures += [
-            Measure("repeat_tickets", "count", where=(*rec, Filter(key, "not_null"))),
-            Measure("repeat_distinct", "count_distinct", key, where=rec),
+        out += [
+            ("received", Measure("repeat_tickets", "count", where=(Filter(key, "not_null"),))),
+            ("received", Measure("repeat_distinct", "count_distinct", key)),
         ]
-    return tuple(measures)
+    return tuple(out)
+
+
+def count_measures(
+    defs: Definitions, w: Window, now: dt.datetime, *, repeat: bool = True
+) -> tuple[Measure, ...]:
+    """Every count the KPIs need for one window, as conditional measures of one query."""
+    windows: dict[Cohort, tuple[Filter, ...]] = {
+        "received": received_filters(w),
+        "dispatched": dispatched_filters(w),
+        "due": due_filters(w, defs, now),
+        "closed": closed_filters(w, defs),
+    }
+    return tuple(
+        replace(m, where=(*windows[cohort], *m.where))
+        for cohort, m in cohort_measures(defs, now, repeat=repeat)
+    )
 
 
 def scan_filters(defs: Definitions, w: Window) -> tuple[Filter, ...]:
