@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -132,8 +133,9 @@ class DataHub:
         server = settings.server  # the wait ends well inside the callback's own timeout
         wait = min(server.personal_wait, server.callback_timeout / 2)
         self.personal = PersonalGate(server.personal_queries, wait)
-        # Each module's validated config section (filled by the factory), by module key.
-        self.module_config: dict[str, object] = {}
+        # Each module's validated config section (filled by the factory), by module key. Any:
+        # every module has its own pydantic model, which its readers name (`... or RiskConfig()`).
+        self.module_config: dict[str, Any] = {}
         self._checked: dict[str, Checked] = {}  # read_whole datasets, checked (per process)
         self._check_lock = threading.Lock()
 

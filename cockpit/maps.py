@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -175,7 +176,7 @@ def population(settings: Any) -> Population | None:
 
 
 def per_10k(
-    values: dict[str, float | None], people: Population
+    values: Mapping[str, float | None], people: Population
 ) -> tuple[dict[str, float | None], dict[str, str]]:
     """(rates, texts) per 10,000 residents; a county without a population or figure has none."""
     rates: dict[str, float | None] = {}
@@ -197,7 +198,7 @@ def per_10k_title(title: str) -> str:
 
 def county_map(
     outlines: dict[str, dict[str, Any]],
-    values: dict[str, float | None],
+    values: Mapping[str, float | None],
     value_text: dict[str, str],
     selected: str | None = None,
     *,

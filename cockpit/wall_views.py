@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import plotly.graph_objects as go
@@ -142,7 +142,7 @@ def map_chart(fig: go.Figure, hub: Any, cls: str = "") -> html.Div:
 
 
 def legend(
-    values: dict[str, float | None], unit: str, text: Callable[[float], str] = str
+    values: Mapping[str, float | None], unit: str, text: Callable[[float], str] = str
 ) -> html.Div:
     """The map's key: the colour ramp of cockpit.maps from the lowest to the highest value."""
     shown = [v for v in values.values() if v is not None and v == v]  # not missing, not NaN

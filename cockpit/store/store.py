@@ -502,7 +502,7 @@ class Store:
             ).first()
             if done is not None:
                 raise Conflict("您已签收过该预警")
-            values = {
+            values: dict[str, Any] = {
                 "warning_id": warning_id,
                 "warning_title": title[:300],
                 "warning_level": int(level),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
+    from data_sources.base import BucketUnit
     from panels.hotline.kpis import Window
 
 SPIKE_RATIO = 1.8  # this week's count against the mean of the baseline weeks
@@ -132,7 +133,7 @@ def last_complete_week(now: dt.datetime) -> dt.datetime:
 
 
 # -- the volume over time ------------------------------------------------------------------------
-GRANULARITIES = {"day": "日", "week": "周", "month": "月"}
+GRANULARITIES: dict[BucketUnit, str] = {"day": "日", "week": "周", "month": "月"}
 VOLUME_WEEKS = 26
 VOLUME_MONTHS = 24
 

@@ -13,7 +13,7 @@ from cockpit.links import item_link
 from cockpit.settings import Indicator
 from panels.economy.transform import indicator_figure
 from panels.hotline.transform import weekly_spikes
-from panels.key_work.transform import with_lights
+from panels.key_work.transform import LightRules, with_lights
 
 HEADLINE_INDICATORS = ("gdp", "industry_va", "fai", "retail", "budget_revenue")
 LEVEL_NAMES = {1: "红色", 2: "橙色", 3: "黄色", 4: "蓝色"}
@@ -161,7 +161,7 @@ def hotline_card(current: Result, previous: Result, period: str) -> ModuleCard:
 def key_work_card(
     result: Result,
     today: dt.date,
-    rules: object | None = None,
+    rules: LightRules | None = None,
     milestones: pd.DataFrame | None = None,
 ) -> tuple[ModuleCard, pd.DataFrame]:
     """Counts of tasks by light (with the 重点工作 module's configured rules), and the tasks."""
