@@ -25,6 +25,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 from dash import ClientsideFunction, Dash, Input, Output, Patch, State, dcc, html
+from dash.development.base_component import Component
 from flask import Response, abort
 
 from cockpit import theme
@@ -182,8 +183,10 @@ def per_10k(
     rates: dict[str, float | None] = {}
     for code, value in values.items():
         residents = people.counties.get(code)
-        ok = value is not None and not math.isnan(value) and residents
-        rates[code] = float(value) / residents if ok else None  # 万人: per 10,000 already
+        if value is None or math.isnan(value) or not residents:
+            rates[code] = None
+        else:
+            rates[code] = float(value) / residents  # 万人: per 10,000 already
     texts = {c: "—" if r is None else f"{r:.1f}" for c, r in rates.items()}
     return rates, texts
 
@@ -438,7 +441,7 @@ def map_block(graph: Any, graph_id: str | None = None, per_capita: bool = False)
     总量/每万人 (where a rate per resident means something: counts, not growth rates) and
     返回全市, shown while a county is chosen."""
     graph_id = graph_id or graph.id
-    controls = [
+    controls: list[Component] = [
         html.Button(
             "返回全市",
             id=f"{graph_id}-city",

@@ -29,7 +29,7 @@ BODY_ID = "wall-view-body"
 LABEL_PX = 18  # the smallest text on the wall at 1080p
 TEXT_PX = 20  # ordinary text
 # A chart on the wall is a picture: no hover, zoom, toolbar or click.
-STATIC = {"staticPlot": True, "displayModeBar": False, "responsive": True}
+STATIC: dcc.Graph.Config = {"staticPlot": True, "displayModeBar": False, "responsive": True}
 
 
 def view_of(key: str) -> Callable[..., list] | None:
