@@ -17,7 +17,7 @@ phone's goals (PHONE_GOALS), and as a desktop (--preset=desktop) on the overview
 runs on every page each role can reach (the demo accounts staff, admin and auditor, whose
 passwords and second-factor keys are in the same file) and on the login page, in the light and
 the dark theme, at 1920x1080 and 390x844. Reports go to artifacts/audit/ (Lighthouse HTML and
-JSON, axe JSON). The same pages and themes are checked in CI by tests/test_a11y_browser.py.
+JSON, axe JSON). The same pages and themes are checked in CI by tests/browser/test_a11y_browser.py.
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def lighthouse(url: str, name: str, desktop: bool, cookie: str) -> dict[str, int
 
 
 # A Dash page is drawn once its content is in, no callback is pending (Dash titles the page
-# "Updating..." meanwhile) and every chart has its SVG (as in tests/test_a11y_browser.py).
+# "Updating..." meanwhile) and every chart has its SVG (as in tests/browser/test_a11y_browser.py).
 DRAWN = (
     "const c = document.getElementById('page-content');"
     "return Boolean(c && c.children.length && !document.title.startsWith('Updating')"

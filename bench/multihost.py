@@ -21,7 +21,7 @@ What it builds (and removes again, also after a failure):
   hosts' addresses.
 
 Needs root (namespaces, nginx), `ip`, `nginx`, `socat`, and PostgreSQL and Redis on loopback.
-The multi-host test (tests/test_multihost.py) uses the same Cluster.
+The multi-host test (tests/app/test_multihost.py) uses the same Cluster.
 """
 
 from __future__ import annotations

@@ -8,13 +8,14 @@ import datetime as dt
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from cockpit import clock
 from cockpit.settings import ConfigError, Settings, key_problems, load_settings
 
 
-def _progress_printer() -> callable:
+def _progress_printer() -> Callable[[str, float], None]:
     """Progress on stderr: one bar redrawn on a terminal, one line per step in a log."""
     started = time.monotonic()
     terminal = sys.stderr.isatty()
@@ -105,7 +106,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     try:
         tables = [r[0] for r in con.execute("SHOW TABLES").fetchall()]
         for table in tables:
-            rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
             print(f"{table:28s} {rows:>12,d}")
     finally:
         con.close()
@@ -168,7 +169,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     problems += module_problems
     if settings:
         problems += preflight_problems(settings)
-    if problems:
+    if problems or settings is None:  # settings is None only where loading found problems
         raise ConfigError(problems)
     print(
         f"配置正确: {settings.city.name}，{len(settings.city.counties)} 个县区，"

@@ -106,13 +106,15 @@ class _BytesOnly(BaseSerializer):
 class RedisBytesCache(RedisCache):
     """Flask-Caching's Redis backend, moving bytes only (never pickle)."""
 
-    serializer = _BytesOnly()
+    # Not a RedisSerializer subclass: the backend only calls dumps and loads.
+    serializer = _BytesOnly()  # type: ignore[assignment]
 
 
 class FileBytesCache(FileSystemCache):
     """Flask-Caching's file backend, moving bytes only (never pickle)."""
 
-    serializer = _BytesOnly()
+    # Not a FileSystemSerializer subclass: the backend only calls dump and load.
+    serializer = _BytesOnly()  # type: ignore[assignment]
 
     @property
     def _file_count(self) -> int:
@@ -167,7 +169,8 @@ class SafeCache:
             with contextlib.suppress(OSError):  # an unwritable folder: computed, not shared
                 self.lease_dir.mkdir(parents=True, exist_ok=True)
         elif settings.type == "redis":
-            self.redis = self.cache.cache._write_client
+            # The RedisBytesCache's client (typed by Flask-Caching as its base cache).
+            self.redis = self.cache.cache._write_client  # type: ignore[attr-defined]
 
     @property
     def available(self) -> bool:
@@ -314,7 +317,7 @@ class SingleFlight:
         """
         cache = self.cache
         lease = None if cache is None else self._lease(cache)
-        if lease is None:  # no shared cache: nothing to wait for
+        if cache is None or lease is None:  # no shared cache: nothing to wait for
             yield None
             return
         deadline = time.monotonic() + (self.wait_seconds if wait is None else wait)
@@ -387,7 +390,7 @@ class _FileLease:
         return True
 
     def release(self) -> None:
-        if self._fd is None:
+        if self._fd is None or self._path is None:  # not held (both are set together)
             return
         with contextlib.suppress(OSError):
             os.unlink(self._path)  # before unlocking, so no one locks a file about to vanish

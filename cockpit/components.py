@@ -10,9 +10,9 @@ named after the chart's panel title and the date (assets/chart_png.js), e.g.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from dash import html
+from dash import dcc, html
 
 from cockpit.formatting import as_of as as_of_text
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from cockpit.hub import Result
 
 # Plotly's own PNG export in the browser: nothing is rendered on the server, nothing fetched.
-PNG_EXPORT = {
+PNG_EXPORT: dcc.Graph.Config = {
     "displayModeBar": "hover",
     "modeBarButtons": [["toImage"]],
     "displaylogo": False,
@@ -28,12 +28,19 @@ PNG_EXPORT = {
     "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "领导驾驶舱图表"},
 }
 # A graph that fills its box (its height set in CSS).
-FIT_GRAPH = {**PNG_EXPORT, "scrollZoom": False, "responsive": True}
+FIT_GRAPH: dcc.Graph.Config = {**PNG_EXPORT, "scrollZoom": False, "responsive": True}
 # A graph whose height comes from the figure (e.g. grows with the number of bars).
-SIZED_GRAPH = {**PNG_EXPORT, "scrollZoom": False, "responsive": False}
+SIZED_GRAPH: dcc.Graph.Config = {**PNG_EXPORT, "scrollZoom": False, "responsive": False}
 
 
-def scrollable(name: str) -> dict[str, str]:
+def attrs(values: dict[str, str]) -> dict[str, Any]:
+    """HTML attributes whose names are not Python names (aria-*, data-*), to pass as
+    `**attrs({...})`: typed as Any so the type checker does not match each one against every
+    named property of the component (a dict literal of str would be)."""
+    return values
+
+
+def scrollable(name: str) -> dict[str, Any]:
     """Attributes of a box that scrolls sideways (a wide table on a phone): keyboard users can
     focus it to scroll it, and screen readers hear its name (axe: scrollable-region-focusable)."""
     return {"tabIndex": "0", "role": "region", "aria-label": name}

@@ -7,7 +7,7 @@ key, in the registry's order (cockpit/panels.py). What they share is in cockpit/
 
 Everything is synthetic except the city's published annual figures (the economy's slice says
 which). Same seed, size, end date and today -> the same data, row for row
-(tests/test_demo_digest.py pins it).
+(tests/unit/test_demo_digest.py pins it).
 
 Run it by hand with `python -m cockpit demo-data --help`.
 """

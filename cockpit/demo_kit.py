@@ -33,7 +33,7 @@ class DemoContext:
     seed: int
     # The one stream the first modules' slices draw from in turn, in the registry's order
     # (economy, key_work, risk, emergency, contacts): reordering them, or drawing from it in
-    # another slice, changes every table after (tests/test_demo_digest.py says so). A new
+    # another slice, changes every table after (tests/unit/test_demo_digest.py says so). A new
     # slice draws from a stream of its own: stream("<module>").
     rng: np.random.Generator
     city_code: str

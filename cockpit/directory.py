@@ -21,6 +21,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -52,7 +53,7 @@ class ContactFields:
     mobile: str = ""
     duty_status: str = DUTY_STATUSES[0]
     duty_note: str = ""
-    sort_order: int = 100
+    sort_order: int | str = 100  # text from a form or an import until clean() makes it an int
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,9 @@ def dialable(number: str | None) -> str | None:
 
 def clean(fields: ContactFields, known_codes: Iterable[str]) -> ContactFields:
     """The fields trimmed and checked; DirectoryError names the first problem."""
-    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in fields.__dict__.items()}
+    values: dict[str, Any] = {
+        k: (v.strip() if isinstance(v, str) else v) for k, v in fields.__dict__.items()
+    }
     labels = {"name": "姓名", "post": "职务", "org": "单位"}
     for key, label in labels.items():
         if not values[key]:
@@ -205,6 +208,14 @@ def count(store) -> int:
         return int(conn.execute(sa.select(sa.func.count()).select_from(contacts)).scalar_one())
 
 
+def _existing(store, contact_id: int) -> Contact:
+    """A contact just written (gone only if someone removed it in between)."""
+    contact = get(store, contact_id)
+    if contact is None:
+        raise DirectoryError(f"通讯录中没有编号 {contact_id}")
+    return contact
+
+
 # -- editing -------------------------------------------------------------------------------------
 def add(store, fields: ContactFields, *, by: str, known_codes: Iterable[str]) -> Contact:
     """A new contact; returns it as stored."""
@@ -213,7 +224,7 @@ def add(store, fields: ContactFields, *, by: str, known_codes: Iterable[str]) ->
         new_id = conn.execute(
             contacts.insert().values(**values, updated_at=_now(), updated_by=by)
         ).inserted_primary_key[0]
-    return get(store, int(new_id))
+    return _existing(store, int(new_id))
 
 
 def update(
@@ -229,7 +240,7 @@ def update(
         ).rowcount
     if not done:
         raise DirectoryError(f"通讯录中没有编号 {contact_id}")
-    return get(store, contact_id)
+    return _existing(store, contact_id)
 
 
 def set_active(store, contact_id: int, active: bool, *, by: str) -> Contact:
@@ -242,7 +253,7 @@ def set_active(store, contact_id: int, active: bool, *, by: str) -> Contact:
         ).rowcount
     if not done:
         raise DirectoryError(f"通讯录中没有编号 {contact_id}")
-    return get(store, contact_id)
+    return _existing(store, contact_id)
 
 
 # -- import from the platform --------------------------------------------------------------------

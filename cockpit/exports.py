@@ -29,7 +29,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import pandas as pd
@@ -105,6 +105,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+@overload
+def neutralise(value: str) -> str: ...
+@overload
+def neutralise(value: object) -> object: ...
 def neutralise(value: object) -> object:
     """A text cell without control characters and, if it would start a formula, prefixed with a
     quote (OWASP); numbers as they are: a negative number in a numeric column stays a number."""
@@ -122,7 +126,7 @@ def cells(frame: pd.DataFrame) -> list[list[object]]:
     ]
 
 
-def _text_lines(lines: list[list[str]]) -> list[list[object]]:
+def _text_lines(lines: list[list[str]]) -> list[list[str]]:
     """Header lines and column names pass the same rule: titles and notes carry source text."""
     return [[neutralise(v) for v in line] for line in lines]
 

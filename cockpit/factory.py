@@ -59,7 +59,8 @@ def create_app(
         assets_ignore=screens.NOT_AUTOLOADED_FILES,  # stylesheets: linked as one (screens.py)
         serve_locally=True,  # the intranet has no CDN: every script comes from this server
         suppress_callback_exceptions=True,  # pages are swapped in by the router
-        update_title=None,
+        # None: no "Updating..." page title (documented by Dash; its type hint says str).
+        update_title=None,  # type: ignore[arg-type]
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     server = app.server
@@ -119,7 +120,8 @@ def create_app(
     notify_views.register(app)  # 站内消息 (/inbox) and 任务与推送 (/admin/jobs)
     # Every id any callback uses, so Dash can check the callbacks against the full page set.
     skeleton = shell.frame(hub, panels, [], "", [])
-    app.validation_layout = html.Div([skeleton, *(p.layout() for p in panels)])
+    # Dash declares the attribute as None until an app sets it.
+    app.validation_layout = html.Div([skeleton, *(p.layout() for p in panels)])  # type: ignore[assignment]
     security_gate.finish(app, gate)
     return app
 
@@ -166,10 +168,10 @@ def demo_accounts_hint(hub: DataHub, settings: Settings) -> str:
     from cockpit.store import get_store
 
     file = Path(settings.security.demo_accounts_file)
-    file = ensure_demo_accounts(
+    written = ensure_demo_accounts(
         get_store(hub), settings, file if file.is_absolute() else Path(settings.base_dir) / file
     )
-    return f"演示环境：各角色演示账号与口令见 {file}" if file else ""
+    return f"演示环境：各角色演示账号与口令见 {written}" if written else ""
 
 
 def seed_demo_directory(hub: DataHub) -> None:

@@ -221,14 +221,14 @@ def _decode_ring(encoded: str, offsets: Sequence[float], scale: float) -> list[l
     prev_x, prev_y = offsets
     ring: list[list[float]] = []
     for i in range(0, len(units) - 1, 2):
-        x = units[i] - 64
-        y = units[i + 1] - 64
+        dx = units[i] - 64
+        dy = units[i + 1] - 64
         # ZigZag decoding: 0,1,2,3,... -> 0,-1,1,-2,...
-        x = (x >> 1) ^ (-(x & 1))
-        y = (y >> 1) ^ (-(y & 1))
+        dx = (dx >> 1) ^ (-(dx & 1))
+        dy = (dy >> 1) ^ (-(dy & 1))
         # Delta decoding
-        x += prev_x
-        y += prev_y
+        x = prev_x + dx
+        y = prev_y + dy
         prev_x, prev_y = x, y
         ring.append([x / scale, y / scale])
     return ring

@@ -42,7 +42,7 @@ def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
         }
     held = held_back(hub)
     for name in hub.settings.datasets:
-        source = hub.settings.datasets[name].source
+        source_name = hub.settings.datasets[name].source
         stamp = stamps[name]
         max_age = hub.max_age(name)
         late = None
@@ -50,11 +50,11 @@ def report(hub: DataHub, now: dt.datetime | None = None) -> dict[str, Any]:
             late = now - stamp - max_age
         fresh_known = hub.contract(name).freshness_column is not None
         datasets[name] = {
-            "source": source,
+            "source": source_name,
             "as_of": stamp.isoformat(timespec="minutes") if stamp else None,
             "max_age_hours": None if max_age is None else max_age.total_seconds() / 3600,
             "late_by_hours": None if late is None else round(late.total_seconds() / 3600, 1),
-            "ok": sources[source]["ok"]
+            "ok": sources[source_name]["ok"]
             and late is None
             and (stamp is not None or not fresh_known)
             and name not in held,

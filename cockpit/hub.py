@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -124,7 +124,7 @@ class DataHub:
         cache: SafeCache | None = None,
         principal: Callable[[], Principal] = current_principal,
         *,
-        module_config: dict[str, object] | None = None,
+        module_config: dict[str, Any] | None = None,
         store: Store | None = None,
         local_store: LocalCopies | None = None,
     ) -> None:
@@ -136,7 +136,8 @@ class DataHub:
         self.sources = sources
         self.cache = cache
         self._principal = principal
-        self.module_config: dict[str, object] = dict(module_config or {})
+        # Any: every module has its own pydantic model, which its readers name (`... or RiskConfig()`).
+        self.module_config: dict[str, Any] = dict(module_config or {})
         self._store = store
         self._store_lock = threading.Lock()  # two first requests must not make two stores
         # Where each dataset lives at its source, and where panels read it (the local store

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 from dash import ClientsideFunction, Dash, Input, Output, Patch, State, dcc, html
+from dash.development.base_component import Component
 from flask import Response, abort
 
 from cockpit import theme
@@ -175,14 +177,16 @@ def population(settings: Any) -> Population | None:
 
 
 def per_10k(
-    values: dict[str, float | None], people: Population
+    values: Mapping[str, float | None], people: Population
 ) -> tuple[dict[str, float | None], dict[str, str]]:
     """(rates, texts) per 10,000 residents; a county without a population or figure has none."""
     rates: dict[str, float | None] = {}
     for code, value in values.items():
         residents = people.counties.get(code)
-        ok = value is not None and not math.isnan(value) and residents
-        rates[code] = float(value) / residents if ok else None  # 万人: per 10,000 already
+        if value is None or math.isnan(value) or not residents:
+            rates[code] = None
+        else:
+            rates[code] = float(value) / residents  # 万人: per 10,000 already
     texts = {c: "—" if r is None else f"{r:.1f}" for c, r in rates.items()}
     return rates, texts
 
@@ -197,7 +201,7 @@ def per_10k_title(title: str) -> str:
 
 def county_map(
     outlines: dict[str, dict[str, Any]],
-    values: dict[str, float | None],
+    values: Mapping[str, float | None],
     value_text: dict[str, str],
     selected: str | None = None,
     *,
@@ -437,7 +441,7 @@ def map_block(graph: Any, graph_id: str | None = None, per_capita: bool = False)
     总量/每万人 (where a rate per resident means something: counts, not growth rates) and
     返回全市, shown while a county is chosen."""
     graph_id = graph_id or graph.id
-    controls = [
+    controls: list[Component] = [
         html.Button(
             "返回全市",
             id=f"{graph_id}-city",

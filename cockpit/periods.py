@@ -19,11 +19,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from cockpit.formatting import month_label
 from data_sources.query import DatasetQuery, Measure
+
+if TYPE_CHECKING:
+    from cockpit.hub import DataHub
+    from cockpit.settings import PeriodBounds
 
 # How a dataset's rows fall into months: a 'YYYY-MM' text column, or a time column.
 PERIOD_COLUMNS: dict[str, tuple[str, str]] = {
@@ -79,7 +84,7 @@ def _whole(period: str, until: dt.datetime) -> bool:
     return pd.Timestamp(until) >= end
 
 
-def data_range(hub: object, dataset: str) -> DataRange | None:
+def data_range(hub: DataHub, dataset: str) -> DataRange | None:
     """The months a configured dataset covers (None when it is not configured, fails or is
     empty: it then adds nothing to a module's periods)."""
     if not hub.has(dataset) or dataset not in PERIOD_COLUMNS:
@@ -111,9 +116,9 @@ def data_range(hub: object, dataset: str) -> DataRange | None:
 
 
 def module_periods(
-    hub: object,
+    hub: DataHub,
     datasets: tuple[str, ...],
-    extra: object | None = None,
+    extra: PeriodBounds | None = None,
     today: dt.date | None = None,
 ) -> ModulePeriods:
     """The selector of a module reading `datasets` (every period dataset when empty); `extra`

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dash import MATCH, Dash, Input, Output, State, dcc, html
 
+from cockpit.components import attrs
 from cockpit.ids import pattern_id
 
 FOLD = "phone-fold"
@@ -46,7 +47,7 @@ def fold(key: str, *children, label: str = "展开详情") -> list:
             type="button",
             className=TOGGLE,
             n_clicks=0,
-            **{"aria-expanded": "false", "data-fold": key},
+            **attrs({"aria-expanded": "false", "data-fold": key}),
         ),
         html.Div(
             [dcc.Store(id=pattern_id(SEEN, key=key), data=False), *children],

@@ -45,7 +45,15 @@ from typing import Any
 import pandas as pd
 
 from cockpit.contracts import CONTRACTS, NOW, ROLLUPS, Rollup
-from data_sources.query import BoundDataset, Col, ColumnSpec, DatasetQuery, Filter, Measure
+from data_sources.query import (
+    AggFunc,
+    BoundDataset,
+    Col,
+    ColumnSpec,
+    DatasetQuery,
+    Filter,
+    Measure,
+)
 
 log = logging.getLogger(__name__)
 META = "_rollups"
@@ -56,7 +64,11 @@ _UNITS = {
     "hour": {"hour", "day", "week", "month", "quarter", "year", "weekday", "hour_of_day"},
     "day": {"day", "week", "month", "quarter", "year", "weekday"},
 }
-_ADDITIVE = {"count": "sum", "max": "max", "min": "min"}  # query aggregate -> how parts combine
+_ADDITIVE: dict[str, AggFunc] = {
+    "count": "sum",
+    "max": "max",
+    "min": "min",
+}  # query aggregate -> how parts combine
 
 # Personal rollups: aggregates of citizens' tickets kept without their personal data, so the
 # panels that group by caller stop reading rows on every view (#22). Not used by the exact
@@ -198,13 +210,17 @@ def _sql_condition(f: Filter, as_of: dt.datetime | None) -> str:
     raise ValueError(f"rollup condition {f.op} not supported")
 
 
-def _distinct_sql(rollup: Rollup, table: str, county: str, county_map: dict[str, str]) -> str:
+def _distinct_sql(
+    rollup: Rollup, table: str, county: str | None, county_map: dict[str, str]
+) -> str:
     """Rows with a value of the distinct column, each with the day of the previous row of the
     same value and groups (city-wide, and in the same county), by day and county.
 
     A value is counted once in a window [s, e): at its first row there, the one whose previous
     row is before s. So "distinct values in the window" = rows in it with prev < s, which adds
     up over days. No previous row is the far past (a first row is before any s)."""
+    # Declared with `distinct`, on a dataset with a time and a county column (contracts.py).
+    assert rollup.distinct is not None and rollup.time is not None and county is not None
     column, groups = rollup.distinct
     t = _q(rollup.time)
     mapped = _q(county)
@@ -242,6 +258,7 @@ def build_sql(rollup: Rollup, table: str, as_of: dt.datetime | None) -> str:
         # cohort day minus the lookback: every filter _lookback_ok lets through is then true
         # for both values, and the table does not grow by one row per receipt day.
         column, days = rollup.lookback
+        assert rollup.time is not None  # a lookback is relative to the cohort's time column
         t, r = _q(rollup.time), _q(column)
         select.append(
             f"CASE WHEN {t} IS NOT NULL AND {r} IS NOT NULL AND "
@@ -255,7 +272,7 @@ def build_sql(rollup: Rollup, table: str, as_of: dt.datetime | None) -> str:
         if m.agg == "count" and m.column is None:
             expr = f"sum(CASE WHEN {where} THEN 1 ELSE 0 END)" if where else "count(*)"
             select.append(f"CAST({expr} AS BIGINT) AS {_q(m.name)}")
-        elif m.agg in ("max", "min"):
+        elif m.agg in ("max", "min") and m.column is not None:
             value = _q(m.column)
             if where:
                 value = f"CASE WHEN {where} THEN {value} END"
@@ -500,10 +517,7 @@ def read_built(rows: Iterable[tuple], dataset: str) -> list[Built]:
         as_of = None if row[3] is None else pd.Timestamp(row[3]).to_pydatetime()
         stored = json.loads(row[4])
         county_map = stored.pop(_MAP, {})
-        bounds = {
-            c: tuple(None if v is None else dt.datetime.fromisoformat(v) for v in pair)
-            for c, pair in stored.items()
-        }
+        bounds = {c: (_moment(pair[0]), _moment(pair[1])) for c, pair in stored.items()}
         out.append(Built(rollup, row[1], as_of, bounds, county_map))
     return out
 
@@ -513,6 +527,11 @@ READ_META_SQL = f"SELECT name, source_table, definition, as_of, bounds FROM {MET
 
 def _iso(value: Any) -> str | None:
     return None if value is None else pd.Timestamp(value).isoformat()
+
+
+def _moment(value: str | None) -> dt.datetime | None:
+    """The inverse of _iso, for the bounds stored in _rollups."""
+    return None if value is None else dt.datetime.fromisoformat(value)
 
 
 # -- the exact matcher ------------------------------------------------------------------------
@@ -535,6 +554,7 @@ def binding(built: Built, raw: BoundDataset) -> BoundDataset:
         if m.agg == "count":
             cols.append(ColumnSpec(m.name, "int", "count"))
         else:
+            assert m.column is not None  # max and min are of a column (build_sql)
             cols.append(replace(raw.spec(m.column), name=m.name))
     schema, _, _ = raw.table.rpartition(".")
     county = raw.county_column if raw.county_column in rollup.dims else None
@@ -660,8 +680,8 @@ def _lookback_ok(lookback: list[Filter], cohort: Iterable[Filter], built: Built)
     real one are both >= X when the window starts at S with S - days >= X, and both < Y when
     the window ends by Y (every row then has received day <= T < Y). Outside the lookback the
     real day is kept, so any filter is exact there."""
-    if not lookback:
-        return True
+    if not lookback or built.rollup.lookback is None:  # a rollup without one: not exact
+        return not lookback
     time, days = built.rollup.time, built.rollup.lookback[1]
     lows = [_stamp(f.value) for f in cohort if f.column == time and f.op in ("ge", "gt")]
     highs = [(f.op, _stamp(f.value)) for f in cohort if f.column == time and f.op in ("lt", "le")]
@@ -725,6 +745,8 @@ def _match_distinct(
     start falls on a day) and at most one county: the "previous row" is counted in the same
     groups (and county) as the query counts distinct values in."""
     rollup = built.rollup
+    if rollup.distinct is None:
+        return None
     column, groups = rollup.distinct
     if m.agg != "count_distinct" or m.column != column or tuple(query.group_by) != groups:
         return None
@@ -751,6 +773,7 @@ def _match_distinct(
     if len(counties) > 1 or not starts:
         return None
     if counties:
+        assert raw.county_column is not None  # counties come from filters on that column
         kept.append(Filter(raw.county_column, "eq", counties.pop()))
     prev = "prev_county" if any(f.column == raw.county_column for f in kept) else "prev_city"
     first = Filter(prev, "lt", max(starts).to_pydatetime())
@@ -761,17 +784,19 @@ def _within_a_month(query: DatasetQuery, built: Built) -> bool:
     """Does the query's window on the time column lie within one calendar month (its end
     taken as the last row's time when the window runs past the data)?"""
     time = built.rollup.time
+    if time is None:
+        return False
     starts = [_stamp(f.value) for f in query.filters if f.column == time and f.op == "ge"]
     ends = [_stamp(f.value) for f in query.filters if f.column == time and f.op == "lt"]
     last = built.bounds.get(time, (None, None))[1]
     if not starts or None in starts or None in ends:
         return False
-    lasts = [e - pd.Timedelta(microseconds=1) for e in ends]
+    lasts = [e - pd.Timedelta(microseconds=1) for e in ends if e is not None]
     if last is not None:
         lasts.append(pd.Timestamp(last))
     if not lasts:
         return False
-    first, final = max(starts), min(lasts)
+    first, final = max(s for s in starts if s is not None), min(lasts)
     return final < first or (first.year, first.month) == (final.year, final.month)
 
 
@@ -840,13 +865,13 @@ def rewrite(query: DatasetQuery, raw: BoundDataset, built: list[Built]) -> Plan 
     options: dict[str, dict[str, Measure]] = {}
     left: list[Measure] = []
     for m in rest:
-        found = {
+        parts_of = {
             b.rollup.name: part
             for b in usable
             if (part := _match(_as_count(m), query.filters, sides[b.rollup.name], b)) is not None
         }
-        if found:
-            options[m.name] = found
+        if parts_of:
+            options[m.name] = parts_of
         else:
             left.append(m)
     assigned: dict[str, list[Measure]] = {}
@@ -865,14 +890,14 @@ def rewrite(query: DatasetQuery, raw: BoundDataset, built: list[Built]) -> Plan 
     if presence:
         # The raw answer has a row for every group with a row passing the query's filters:
         # count those rows on a rollup that holds every filter exactly.
-        home = None
+        home = rows = None
         for b in sorted(usable, key=lambda b: b.rollup.name not in assigned):
             side = sides[b.rollup.name]
             rows = None if side.lookback else _match(Measure("__rows", "count"), (), side, b)
             if rows is not None:
                 home = b
                 break
-        if home is None:
+        if home is None or rows is None:
             return None
         assigned.setdefault(home.rollup.name, []).insert(0, rows)
         order = [home, *(b for b in order if b is not home)]

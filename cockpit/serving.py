@@ -90,7 +90,8 @@ def enable_compression(server: Flask, settings: ServerSettings) -> None:
         COMPRESS_CACHE_BACKEND=_StaticCompressed,
     )
     server.extensions["cockpit_compress"] = Compress(server)
-    server.wsgi_app = _EncodedEtags(server.wsgi_app)
+    # Flask's documented way to wrap its WSGI app in middleware.
+    server.wsgi_app = _EncodedEtags(server.wsgi_app)  # type: ignore[method-assign]
 
 
 def keep_fingerprinted_assets(server: Flask) -> None:

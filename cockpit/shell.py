@@ -8,12 +8,14 @@ the data hub enforces that scope again on every query, whatever the browser send
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from cockpit import clock, wall_views
+from cockpit.components import attrs
 from cockpit.formatting import as_of as as_of_text
 from cockpit.formatting import month_label
 from cockpit.hub import DataHub
@@ -215,7 +217,7 @@ def navigation(panels: list[PanelSpec], user: Principal | None) -> list:
         id="shell-more",
         type="button",
         className="nav-link nav-more",
-        **{"aria-expanded": "false", "aria-controls": "shell-nav"},
+        **attrs({"aria-expanded": "false", "aria-controls": "shell-nav"}),
     )
     # The account's own copy for the sheet (the header's is for desktops): no ids inside.
     account = html.Div(user_box(user), className="nav-account")
@@ -229,7 +231,7 @@ def frame(
     default_period: str,
     counties: list[dict[str, str]],
     user: Principal | None = None,
-    page: tuple[str, object] | None = None,
+    page: tuple[str, Any] | None = None,
 ) -> html.Div:
     """The frame with given options (no data read here, so it also serves as validation layout);
     page: (path, content) already drawn for the page being loaded (first_page), if any."""
@@ -285,12 +287,12 @@ def frame(
                 className="shell-nav",
                 id="shell-nav",
                 style={"--phone-tabs": min(len(panels), PHONE_TABS)},
-                **{"aria-label": "模块"},
+                **attrs({"aria-label": "模块"}),
             ),
             html.Section(
                 # Accounts that read no city data (admin, auditor) have nothing to filter.
                 className="shell-filters" + ("" if period_options else " is-empty"),
-                **{"aria-label": "统计期与区域"},
+                **attrs({"aria-label": "统计期与区域"}),
                 children=[
                     html.Label("统计期", htmlFor="filter-period", className="filter-label"),
                     dcc.Dropdown(

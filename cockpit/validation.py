@@ -156,7 +156,7 @@ def check_batch(
     # The module's own rules for its dataset (the registry: ModuleSpec.checks), given the
     # indicator catalog: economy's units are read into the catalog's before any other check.
     own = dataset_checks().get(contract.name) if catalog is not None else None
-    if own is not None and own.normalise is not None:
+    if own is not None and own.normalise is not None and catalog is not None:
         own.normalise(report, frame, catalog)
     frame = report.apply(frame)  # every later check sees 2023-12 and 亿元, as screens will
 
@@ -227,7 +227,7 @@ def check_batch(
             report.errors.append(
                 f"未知的县区代码 {'、'.join(unknown[:5])}" + ("等" if len(unknown) > 5 else "")
             )
-    if own is not None and own.check is not None:
+    if own is not None and own.check is not None and catalog is not None:
         own.check(report, frame, catalog)
     if previous_rows and len(frame) < previous_rows * COLLAPSE_RATIO:
         report.errors.append(f"行数从 {previous_rows} 骤降到 {len(frame)}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import plotly.graph_objects as go
@@ -29,7 +29,7 @@ BODY_ID = "wall-view-body"
 LABEL_PX = 18  # the smallest text on the wall at 1080p
 TEXT_PX = 20  # ordinary text
 # A chart on the wall is a picture: no hover, zoom, toolbar or click.
-STATIC = {"staticPlot": True, "displayModeBar": False, "responsive": True}
+STATIC: dcc.Graph.Config = {"staticPlot": True, "displayModeBar": False, "responsive": True}
 
 
 def view_of(key: str) -> Callable[..., list] | None:
@@ -142,7 +142,7 @@ def map_chart(fig: go.Figure, hub: Any, cls: str = "") -> html.Div:
 
 
 def legend(
-    values: dict[str, float | None], unit: str, text: Callable[[float], str] = str
+    values: Mapping[str, float | None], unit: str, text: Callable[[float], str] = str
 ) -> html.Div:
     """The map's key: the colour ramp of cockpit.maps from the lowest to the highest value."""
     shown = [v for v in values.values() if v is not None and v == v]  # not missing, not NaN

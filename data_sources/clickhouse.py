@@ -46,7 +46,7 @@ PRIVATE_SUFFIX = "__out"
 class ClickHouseCompiler(compiler.SQLCompiler):
     """The generic compiler, with labels that collide with a column written privately."""
 
-    def visit_label(
+    def visit_label(  # type: ignore[override]  # SQLAlchemy 2.1 added within_tstring; passed on in **kw
         self,
         label: Any,
         add_to_result_map: Any = None,
@@ -94,7 +94,7 @@ class ClickHouseCompiler(compiler.SQLCompiler):
     def _column_names(self) -> set[str]:
         """The names of the columns of the outermost SELECT's tables."""
         select = self.stack[0].get("selectable")
-        froms = select.get_final_froms() if select is not None else []
+        froms = select.get_final_froms() if select is not None else []  # type: ignore[attr-defined]  # a Select here
         return {c.name for table in froms for c in getattr(table, "c", ())}
 
 
@@ -184,7 +184,7 @@ class ClickHouseDialect(default.DefaultDialect):
     def _get_default_schema_name(self, connection: Any) -> str:
         return connection.exec_driver_sql("SELECT currentDatabase()").scalar()
 
-    def get_isolation_level(self, dbapi_connection: Any) -> str:
+    def get_isolation_level(self, dbapi_connection: Any) -> Any:
         """ClickHouse has no transactions; SQLAlchemy asks all the same."""
         return "AUTOCOMMIT"
 
@@ -211,7 +211,7 @@ class ClickHouseDialect(default.DefaultDialect):
     def has_table(self, connection: Any, table_name: str, schema: str | None = None, **kw) -> bool:
         return bool(self._columns(connection, table_name, schema))
 
-    def get_columns(
+    def get_columns(  # type: ignore[override]  # plain dicts with ReflectedColumn's keys
         self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
     ) -> list[dict[str, Any]]:
         rows = self._columns(connection, table_name, schema)

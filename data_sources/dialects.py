@@ -109,7 +109,11 @@ class Dialect:
 def _strftime_formats(fmt: Callable[[Expr, str], Expr]) -> dict[str, BucketFn]:
     """hour/day/month/year buckets of an engine whose date formatting takes %Y-%m-%d %H."""
     patterns = {"hour": "%Y-%m-%d %H", "day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
-    return {unit: (lambda e, p=p: fmt(e, p)) for unit, p in patterns.items()}
+
+    def bucket(pattern: str) -> BucketFn:
+        return lambda e: fmt(e, pattern)
+
+    return {unit: bucket(p) for unit, p in patterns.items()}
 
 
 def _to_char_formats() -> dict[str, BucketFn]:
@@ -122,7 +126,11 @@ def _to_char_formats() -> dict[str, BucketFn]:
         "year": "YYYY",
         "quarter": 'YYYY-"Q"Q',
     }
-    return {unit: (lambda e, p=p: sa.func.to_char(e, text(p))) for unit, p in patterns.items()}
+
+    def bucket(pattern: str) -> BucketFn:
+        return lambda e: sa.func.to_char(e, text(pattern))
+
+    return {unit: bucket(p) for unit, p in patterns.items()}
 
 
 def _sqlite_weekday0(e: Expr) -> Expr:
@@ -194,7 +202,7 @@ class PostgreSQL(Dialect):
     """PostgreSQL, and 人大金仓 KingbaseES (PostgreSQL-compatible, driver ksycopg2 on libpq)."""
 
     label = "PostgreSQL"
-    names = ("postgresql",)
+    names: ClassVar[tuple[str, ...]] = ("postgresql",)  # Kingbase adds its own
     compile_with = "postgresql"
     buckets = {
         **_to_char_formats(),

@@ -33,6 +33,7 @@ def query_rows(
     try:
         with engine.connect() as conn, watchdog.guard(conn):
             duck = conn.connection.driver_connection
+            assert duck is not None  # an open connection has its driver's (DuckDB's)
             if isinstance(rows, pd.DataFrame):
                 duck.register("_rows", typed_rows(rows, dataset, source))
                 duck.execute(f'CREATE VIEW "{_name(dataset)}" AS SELECT * FROM _rows')

@@ -199,7 +199,7 @@ def _read_within(response: requests.Response, deadline: float) -> bytes:
 def _socket_of(response: requests.Response) -> socket.socket | None:
     """The socket a streamed response reads from. urllib3 keeps no public handle on it: the
     connection's `sock` while kept alive, else http.client's reader holds it (`fp.raw._sock`).
-    tests/test_source_faults.py (the trickling server) checks that this still finds it."""
+    tests/unit/test_source_faults.py (the trickling server) checks that this still finds it."""
     raw = response.raw
     sock = getattr(getattr(raw, "_connection", None), "sock", None)
     if sock is None:

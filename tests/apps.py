@@ -1,7 +1,8 @@
 """Apps for tests that are not about signing in: a fixed user instead of a login session.
 
 create_app's principal_provider is a code argument used only here; the security tests build
-their apps without it and sign in through the real login form (tests/test_security*.py).
+their apps without it and sign in through the real login form (tests/app/test_security.py,
+tests/browser/test_security_browser.py).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ from cockpit.notify.config import NotifyConfig, notify_config
 from cockpit.notify.tables import job_runs
 from cockpit.scope import Principal, acting_as
 from cockpit.store import get_store
+from cockpit.store.store import inserted_id
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,13 @@ def run_recorded(app: Any, job: str) -> Iterator[dict[str, Any]]:
     """Record a job run (started, finished, ok or failed, and what it did) in job_runs."""
     store = get_store(hub_of(app))
     with store.writing("任务记录") as conn:
-        run_id = conn.execute(
-            job_runs.insert().values(job=job, started_at=dt.datetime.now(dt.UTC), state="running")
-        ).inserted_primary_key[0]
+        run_id = inserted_id(
+            conn.execute(
+                job_runs.insert().values(
+                    job=job, started_at=dt.datetime.now(dt.UTC), state="running"
+                )
+            )
+        )
     detail: dict[str, Any] = {}
     state = "ok"
     try:
@@ -187,7 +192,7 @@ def rq_queue(cfg: NotifyConfig) -> Any:
     return Queue(cfg.queue_name, connection=Redis.from_url(url))
 
 
-def last_runs(app: Any, limit: int = 30) -> list[sa.Row]:
+def last_runs(app: Any, limit: int = 30) -> Sequence[sa.Row]:
     """The newest job runs (the admin list)."""
     with get_store(hub_of(app)).reading() as conn:
         return conn.execute(sa.select(job_runs).order_by(job_runs.c.id.desc()).limit(limit)).all()

@@ -29,6 +29,7 @@ import hashlib
 import logging
 import os
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +48,7 @@ from cockpit.notify.tables import (
     notify_messages,
     notify_outbox,
 )
-from cockpit.store.store import Conflict, Store
+from cockpit.store.store import Conflict, Store, inserted_id
 
 log = logging.getLogger(__name__)
 
@@ -127,19 +128,21 @@ def _publish(
             sa.select(notify_messages.c.id).where(notify_messages.c.key == draft.key)
         ).first():
             return None
-        message_id = conn.execute(
-            notify_messages.insert().values(
-                key=draft.key,
-                topic=draft.topic,
-                level=draft.level,
-                domain=draft.domain,
-                county_code=draft.county_code,
-                title=draft.title[:300],
-                body=draft.body,
-                link=draft.link[:500],
-                created_at=now,
+        message_id = inserted_id(
+            conn.execute(
+                notify_messages.insert().values(
+                    key=draft.key,
+                    topic=draft.topic,
+                    level=draft.level,
+                    domain=draft.domain,
+                    county_code=draft.county_code,
+                    title=draft.title[:300],
+                    body=draft.body,
+                    link=draft.link[:500],
+                    created_at=now,
+                )
             )
-        ).inserted_primary_key[0]
+        )
         users: set[str] = set()
         deliveries: set[tuple[str, str]] = set()
         for sub in subscriptions(conn, topic=draft.topic):
@@ -332,7 +335,7 @@ def counts(store: Store) -> dict[str, int]:
     return {state: 0 for state in (QUEUED, CLAIMED, SENT, DEAD)} | {s: n for s, n in rows}
 
 
-def rows(store: Store, states: tuple[str, ...], limit: int = 50) -> list[sa.Row]:
+def rows(store: Store, states: tuple[str, ...], limit: int = 50) -> Sequence[sa.Row]:
     """Outbox rows in some states with their message titles, newest first (the admin list)."""
     with store.reading() as conn:
         return conn.execute(

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from cockpit.notify.tables import notify_subscriptions
 from cockpit.scope import Principal
-from cockpit.store.store import Store
+from cockpit.store.store import Store, inserted_id
 
 # What one can subscribe to: warnings (by level, domain, county) and the daily 要情专报 of the
 # city (whole-city users: it is the city's briefing).
@@ -102,18 +102,20 @@ def subscribe(
     if topic not in TOPICS:
         raise ValueError(f"unknown topic {topic!r}")
     with store.writing("订阅") as conn:
-        return conn.execute(
-            notify_subscriptions.insert().values(
-                username=username,
-                topic=topic,
-                levels=_csv(levels),
-                domains=_csv(domains),
-                counties=_csv(counties),
-                channels=_csv(channels),
-                address=address.strip(),
-                created_at=dt.datetime.now(dt.UTC),
+        return inserted_id(
+            conn.execute(
+                notify_subscriptions.insert().values(
+                    username=username,
+                    topic=topic,
+                    levels=_csv(levels),
+                    domains=_csv(domains),
+                    counties=_csv(counties),
+                    channels=_csv(channels),
+                    address=address.strip(),
+                    created_at=dt.datetime.now(dt.UTC),
+                )
             )
-        ).inserted_primary_key[0]
+        )
 
 
 def unsubscribe(store: Store, username: str, subscription_id: int) -> bool:

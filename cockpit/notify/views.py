@@ -113,7 +113,7 @@ def add_subscription() -> Any:
     cfg = notify_config(_hub().settings)
     try:
         levels = sorted({int(v) for v in body.get("levels") or []})
-    except (TypeError, ValueError):
+    except (KeyError, TypeError, ValueError):
         return _bad("预警级别无效")
     domains = [str(v) for v in body.get("domains") or []]
     counties = [str(v) for v in body.get("counties") or []]
@@ -153,7 +153,7 @@ def remove_subscription() -> Any:
     """Remove one of the user's own subscriptions."""
     body = request.get_json(silent=True) or {}
     try:
-        sub_id = int(body.get("id"))
+        sub_id = int(body["id"])
     except (TypeError, ValueError):
         return _bad("订阅编号无效")
     if not unsubscribe(get_store(_hub()), current_principal().user_id, sub_id):

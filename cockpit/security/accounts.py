@@ -19,6 +19,7 @@ import secrets
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyotp
 import sqlalchemy as sa
@@ -40,6 +41,9 @@ from cockpit.security.roles import (
 )
 from cockpit.store.schema import password_history, signin_failures, users
 from cockpit.store.store import Conflict, Store, StoreError
+
+if TYPE_CHECKING:
+    from cockpit.settings import PasswordPolicy
 
 log = logging.getLogger(__name__)
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
@@ -229,7 +233,7 @@ def create_user(
     username: str,
     role: str,
     password: str,
-    policy: object,
+    policy: PasswordPolicy,
     known_counties: Iterable[str],
     counties: Iterable[str] | None = None,
     display_name: str = "",
@@ -349,7 +353,9 @@ def sign_in(
         )
 
 
-def change_password(store: Store, username: str, old: str, new: str, *, policy: object) -> None:
+def change_password(
+    store: Store, username: str, old: str, new: str, *, policy: PasswordPolicy
+) -> None:
     """The user's own change: the old password, then the policy and the history."""
     now = _now()
     with store.writing("修改口令") as conn:
@@ -364,7 +370,7 @@ def change_password(store: Store, username: str, old: str, new: str, *, policy: 
 
 
 def reset_password(
-    store: Store, username: str, *, policy: object, by: Principal | None = None
+    store: Store, username: str, *, policy: PasswordPolicy, by: Principal | None = None
 ) -> str:
     """An administrator's reset: a temporary password the user must change at sign-in."""
     temporary = temporary_password(max(16, policy.min_length))
@@ -384,7 +390,7 @@ def _set_password(
     conn: sa.Connection,
     row: sa.Row,
     new: str,
-    policy: object,
+    policy: PasswordPolicy,
     now: dt.datetime,
     *,
     must_change: bool,
@@ -495,7 +501,7 @@ def _resealed(store: Store, username: str, stored: str | None) -> str | None:
     """The stored secret sealed with the configured algorithm, when it is plain (from before
     encryption at rest) or sealed with another (the city switched); None when it needs no
     change, or when it will not open (it is then left as it is, never overwritten)."""
-    if store.at_rest is None or not store.at_rest.needs_reseal(stored):
+    if stored is None or store.at_rest is None or not store.at_rest.needs_reseal(stored):
         return None
     secret = stored
     if crypto.is_sealed(stored):
@@ -593,7 +599,7 @@ def _authorize_update(
         _authorize(conn, by, "rename", row)
 
 
-def approve(store: Store, username: str, *, policy: object, by: Principal) -> str | None:
+def approve(store: Store, username: str, *, policy: PasswordPolicy, by: Principal) -> str | None:
     """The security administrator enables an account. One that has never signed in gets a
     new temporary password, returned for the security administrator to hand over, so whoever
     proposed the account never holds a working password for it; but only where the approver

@@ -61,7 +61,7 @@ class CryptoError(Exception):
 
 def is_sealed(value: str | None) -> bool:
     """Does this stored text hold a sealed value (rather than a legacy plain one)?"""
-    return bool(value) and value.startswith(FORMAT + ":")
+    return value is not None and value.startswith(FORMAT + ":")
 
 
 def algorithm_of(value: str) -> str | None:
@@ -150,7 +150,7 @@ class AtRest:
 
     def needs_reseal(self, value: str | None) -> bool:
         """Is this stored value plain, or sealed with another algorithm than the configured one?"""
-        return bool(value) and algorithm_of(value) != self.algorithm
+        return value is not None and value != "" and algorithm_of(value) != self.algorithm
 
 
 def at_rest(settings: Settings) -> AtRest:

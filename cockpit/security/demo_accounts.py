@@ -10,11 +10,15 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyotp
 
 from cockpit.security import accounts
 from cockpit.store.store import Store
+
+if TYPE_CHECKING:
+    from cockpit.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +34,7 @@ DEMO_USERS = (
 )
 
 
-def ensure_demo_accounts(store: Store, settings: object, file: Path) -> Path | None:
+def ensure_demo_accounts(store: Store, settings: Settings, file: Path) -> Path | None:
     """Make the demo accounts if the database has no users yet; return the password file."""
     if accounts.count_users(store) > 0:
         return file if file.exists() else None

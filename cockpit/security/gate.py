@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, g, jsonify, redirect, request
+from flask.typing import ResponseReturnValue
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cockpit import audit
@@ -232,7 +233,9 @@ class Gate:
 
         return get_store(self.hub)
 
-    def deny(self, status: int, reason: str, obj: str = "", detail: dict | None = None) -> Response:
+    def deny(
+        self, status: int, reason: str, obj: str = "", detail: dict | None = None
+    ) -> ResponseReturnValue:
         """Refuse the request, and record it."""
         principal = principal_of_request()
         log.warning("denied %s %s: %s (%s)", request.method, request.path, reason, obj)
@@ -253,7 +256,7 @@ class Gate:
         }
         return jsonify({"error": messages.get(status, "请求被拒绝")}), status
 
-    def unauthenticated(self, had_token: bool = False) -> Response:
+    def unauthenticated(self, had_token: bool = False) -> ResponseReturnValue:
         """Pages go to the login form; everything else gets 401. Recorded (rate-limited)."""
         self.audit_unauthenticated()
         path = request.path
@@ -283,7 +286,7 @@ class Gate:
         except Exception:
             log.exception("could not audit a request without a session")
 
-    def no_county(self) -> Response:
+    def no_county(self) -> ResponseReturnValue:
         """County staff with no county: nothing to show, and why (deny by default)."""
         if request.method == "GET" and not request.path.startswith("/_"):
             from cockpit.security.views import message_page
@@ -292,7 +295,7 @@ class Gate:
         return jsonify({"error": NO_COUNTY}), 403
 
     # -- the checks -----------------------------------------------------------------------------
-    def before(self) -> Response | None:
+    def before(self) -> ResponseReturnValue | None:
         """Run for every request before Flask routes it."""
         g.cockpit_principal = None
         path = request.path
@@ -347,7 +350,7 @@ class Gate:
             return jsonify({"error": "请先修改口令"}), 403
         return self.check_callback(body, user.role)
 
-    def check_callback(self, body: dict[str, Any] | None, role: str) -> Response | None:
+    def check_callback(self, body: dict[str, Any] | None, role: str) -> ResponseReturnValue | None:
         """A Dash callback may touch only ids of the shell and of pages the role may open."""
         if body is None or not ("output" in body or "outputs" in body):
             return None
@@ -425,7 +428,8 @@ def install(app: Any, settings: Settings, hub: Any, panel_keys: Iterable[str]) -
 
     server: Flask = app.server
     if settings.security.trusted_proxies:
-        server.wsgi_app = TrustedProxies(
+        # Flask's documented way to wrap its WSGI app in middleware.
+        server.wsgi_app = TrustedProxies(  # type: ignore[method-assign]
             server.wsgi_app, settings.security.trusted_proxies, settings.security.proxy_addresses
         )
     server.config.update(

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, g, redirect, render_template, request, session
+from werkzeug.wrappers import Response as BaseResponse
 
 from cockpit import audit
 from cockpit.security import accounts, second_factor, sessions, throttle
@@ -92,11 +93,11 @@ def _audit(
     )
 
 
-def _set_cookie(response: Response, name: str, value: str, **kw: Any) -> None:
+def _set_cookie(response: BaseResponse, name: str, value: str, **kw: Any) -> None:
     response.set_cookie(name, value, samesite="Lax", secure=_gate().cookie_secure, **kw)
 
 
-def start_session(user: accounts.User, target: str) -> Response:
+def start_session(user: accounts.User, target: str) -> BaseResponse:
     """Sign the user in: a brand-new session token, the old one (if any) ended."""
     gate = _gate()
     store = gate.store()
@@ -270,7 +271,7 @@ def login_totp() -> Any:
     return start_session(user, pending.next)
 
 
-def _back_to_login() -> Response:
+def _back_to_login() -> BaseResponse:
     """No pending step (never begun, used, expired, or another address): start again."""
     response = redirect("/login", code=302)
     response.delete_cookie(second_factor.COOKIE, path="/login/totp")

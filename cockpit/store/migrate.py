@@ -40,7 +40,9 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 
 def head_revision() -> str:
     """The newest revision the code knows."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None  # the migrations folder ships with the code
+    return head
 
 
 def current_revision(engine: sa.Engine) -> str | None:

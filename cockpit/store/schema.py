@@ -286,5 +286,5 @@ totp_steps = sa.Table(
 )
 
 # The notification and job tables are defined with the code that uses them; imported here so
-# this metadata holds every table the migrations make (tests/test_store.py compares them).
+# this metadata holds every table the migrations make (tests/contract/test_store.py compares them).
 from cockpit.notify import tables as _notify_tables  # noqa: E402, F401

@@ -347,6 +347,7 @@ class Store:
                     opened_by=actor.user_id,
                 )
                 row = _case_row(conn, supervision_cases.c.id == case_id)
+                assert row is not None  # inserted just now, in this transaction
             done = _act(conn, row, action, comment, actor, now, max_level, request_key)
             if in_transaction is not None:
                 in_transaction(conn, done)
@@ -408,7 +409,9 @@ class Store:
                 acted_at=now,
                 level_after=1,
             )
-            return _to_case(_case_row(conn, supervision_cases.c.id == case_id))
+            row = _case_row(conn, supervision_cases.c.id == case_id)
+            assert row is not None  # inserted just now, in this transaction
+            return _to_case(row)
 
     def case(self, case_id: int) -> Case | None:
         """One case by id."""
@@ -502,7 +505,7 @@ class Store:
             ).first()
             if done is not None:
                 raise Conflict("您已签收过该预警")
-            values = {
+            values: dict[str, Any] = {
                 "warning_id": warning_id,
                 "warning_title": title[:300],
                 "warning_level": int(level),
@@ -539,13 +542,20 @@ def _insert_case(conn: sa.Connection, **values: Any) -> int:
     values.setdefault("status", CASE_OPEN)
     values.setdefault("updated_at", values["opened_at"])
     result = conn.execute(supervision_cases.insert().values(**values))
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 def _insert_action(conn: sa.Connection, **values: Any) -> int:
     """Insert one action row; return its id."""
     result = conn.execute(supervision_actions.insert().values(**values))
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
+
+
+def inserted_id(result: sa.CursorResult) -> int:
+    """The id of the row an INSERT made (the driver always returns it for a single row)."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _update_case(conn: sa.Connection, case_id: int, **values: Any) -> None:

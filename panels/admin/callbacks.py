@@ -97,9 +97,9 @@ def user_action(
             accounts.set_totp(store, username, secret, by=principal)
             text = f"{username} 的动态口令密钥：{secret}（仅显示一次，请在验证器App中添加）"
         elif action == "enable":
-            temporary = accounts.approve(store, username, policy=policy, by=principal)
+            issued = accounts.approve(store, username, policy=policy, by=principal)
             text = f"已启用 {username}" + (
-                f"，临时口令：{temporary}（仅显示一次，首次登录须修改）" if temporary else ""
+                f"，临时口令：{issued}（仅显示一次，首次登录须修改）" if issued else ""
             )
         elif action == "disable":
             accounts.update_user(store, username, known_counties=known, active=False, by=principal)

@@ -11,6 +11,7 @@ import datetime as dt
 from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, html
+from dash.development.base_component import Component
 
 from cockpit import calls, clock, directory
 from cockpit.domains.contacts.subjects import KIND_TITLES, parse_ref, responsible, subject_of
@@ -43,7 +44,7 @@ def subject_section(hub: DataHub, ref: str | None, contacts: list[directory.Cont
     if subject is None:
         return [html.P("未找到该事项，或不在您的权限范围内", className="panel-error", role="alert")]
     picks = responsible(subject, contacts, hub.settings.city.county_names)
-    cards = [contact_card(p.contact, p.reason, ref) for p in picks]
+    cards: list[Component] = [contact_card(p.contact, p.reason, ref) for p in picks]
     if not cards:
         cards = [html.P("通讯录中没有该事项的责任人，请系统管理员补充", className="em-empty")]
     return [

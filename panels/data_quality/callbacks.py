@@ -18,7 +18,7 @@ def build_table(hub: DataHub) -> tuple[html.Table, str]:
     from cockpit.sync import read_status, status_path
 
     data = report(hub)
-    modes = {name: binding.mode for name, binding in hub.settings.datasets.items()}
+    modes: dict[str, str] = {name: binding.mode for name, binding in hub.settings.datasets.items()}
     titles = {name: CONTRACTS[name].title for name in hub.settings.datasets if name in CONTRACTS}
     status = read_status(status_path(hub.settings))
     rows = quality_rows(data, titles, modes, status)

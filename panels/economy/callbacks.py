@@ -210,7 +210,7 @@ def build_indicator(
             unit=indicator.unit,
             colours=colours,
             selected=selected,
-            city_value=None if pd.isna(city_value) else float(city_value),
+            city_value=None if city_value is None or pd.isna(city_value) else float(city_value),
         )
         county_values = {
             c: (None if pd.isna(v) else float(v))

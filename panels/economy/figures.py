@@ -8,6 +8,7 @@ the words 未报, never a zero.
 from __future__ import annotations
 
 import math
+from typing import overload
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -470,16 +471,21 @@ def indicator_table(table: pd.DataFrame, county_view: bool) -> html.Table:
     for record in table.to_dict("records"):
         cells = []
         for c in columns:
-            content: object = _cell(c, record[c], record)
+            text = _cell(c, record[c], record)
+            content: str | list[str | html.Span] = text
             if c == "指标":
-                content = [content, html.Span(record["统计期"], className="cell-fold")]
-            elif c == "数值" and content != "—" and not record.get("_note"):
-                content = [content, html.Span(record["单位"], className="cell-fold")]
+                content = [text, html.Span(record["统计期"], className="cell-fold")]
+            elif c == "数值" and text != "—" and not record.get("_note"):
+                content = [text, html.Span(record["单位"], className="cell-fold")]
             cells.append(html.Td(content, className=cls(c)))
         body.append(html.Tr(cells, className="row-missing" if record.get("_note") else None))
     return html.Table([head, html.Tbody(body)], className="economy-table")
 
 
+@overload
+def _digits(value: object, default: int) -> int: ...
+@overload
+def _digits(value: object, default: None) -> int | None: ...
 def _digits(value: object, default: int | None) -> int | None:
     """A decimals count from a table record (NaN or None: the default)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

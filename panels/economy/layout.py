@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from cockpit.components import FIT_GRAPH
+from cockpit.components import FIT_GRAPH, attrs
 from cockpit.maps import map_block
 
 TREND_MODES = [
@@ -45,7 +45,7 @@ def layout() -> html.Div:
                 children=[
                     html.Nav(
                         className="economy-crumbs",
-                        **{"aria-label": "位置"},
+                        **attrs({"aria-label": "位置"}),
                         children=[
                             html.Button(
                                 id="economy-back",

@@ -112,7 +112,7 @@ def build_view(
         if event is not None
         else pd.DataFrame()
     )
-    if event_id:
+    if event_id and event is not None:
         timeline = data.timeline(hub, event_id, data.timeline_probe(hub, event_id, bound), bound)
         entries = build_timeline(timeline.frame, event.get("reported_at"))
     else:
@@ -177,15 +177,16 @@ def screen_update(view: View, snapshot: dict | None, seen: list[str] | None) -> 
     county_key = _county_key(view)
     prints = {name: fingerprint(value) for name, value in view.sections.items()}
     layer_prints = {name: fingerprint(trace) for name, trace in view.layers.items()}
-    full = not snapshot or snapshot.get("county") != county_key
-    dirty = changed(None if full else snapshot.get("sections"), prints)
+    held = snapshot or {}  # what the browser holds (nothing on a fresh screen)
+    full = not held or held.get("county") != county_key
+    dirty = changed(None if full else held.get("sections"), prints)
     out: dict[str, Any] = {
         name: value if name in dirty else no_update for name, value in view.sections.items()
     }
     if full:
         out["figure"] = map_figure(view.outlines, view.county, view.layers, view.k)
     else:
-        moved = changed(snapshot.get("layers"), layer_prints)
+        moved = changed(held.get("layers"), layer_prints)
         if moved:
             patch = Patch()
             for name in (n for n in LAYERS if n in moved):

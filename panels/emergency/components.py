@@ -14,7 +14,7 @@ from dash import html
 
 from cockpit import ids
 from cockpit.calls import call_link, contact_link
-from cockpit.components import source_state
+from cockpit.components import attrs, source_state
 from cockpit.domains.emergency.transform import (
     CATEGORIES,
     LEVEL_NAMES,
@@ -132,7 +132,7 @@ def event_list(active: Result, selected: str | None) -> list:
                 id=ids.pattern_id(EVENT_ITEM, index=str(e.event_id)),
                 className=f"em-event level-{level}" + (" is-selected" if chosen else ""),
                 n_clicks=0,
-                **{"aria-pressed": "true" if chosen else "false"},
+                **attrs({"aria-pressed": "true" if chosen else "false"}),
                 children=[
                     html.Span(
                         [

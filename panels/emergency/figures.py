@@ -303,10 +303,13 @@ def _count(value: Any) -> str:
 
 def selected_trace(event: dict | None, scale: float, k: float = 1.0) -> go.Scatter:
     """A ring around the selected event."""
-    has_place = event is not None and pd.notna(event.get("lon")) and pd.notna(event.get("lat"))
+    x: list[float] = []
+    y: list[float] = []
+    if event is not None and pd.notna(event.get("lon")) and pd.notna(event.get("lat")):
+        x, y = [float(event["lon"]) * scale], [float(event["lat"])]
     return go.Scatter(
-        x=[float(event["lon"]) * scale] if has_place else [],
-        y=[float(event["lat"])] if has_place else [],
+        x=x,
+        y=y,
         mode="markers",
         marker=dict(symbol="circle-open", size=46 * k, color=theme.ACCENT, line=dict(width=3 * k)),
         hoverinfo="skip",

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from cockpit import theme
-from cockpit.components import FIT_GRAPH
+from cockpit.components import FIT_GRAPH, attrs
 from cockpit.domains.emergency.config import EmergencyConfig
 from cockpit.domains.emergency.transform import LEVEL_NAMES, WARNING_NAMES
 from cockpit.exports import links
@@ -154,7 +154,7 @@ def layout() -> html.Div:
                                 id="emergency-connection",
                                 className="em-conn is-online",
                                 role="status",
-                                **{"aria-live": "polite"},
+                                **attrs({"aria-live": "polite"}),
                             ),
                         ],
                     ),
@@ -164,7 +164,7 @@ def layout() -> html.Div:
                 id="emergency-banner",
                 className="emergency-banner",
                 role="alert",
-                **{"aria-live": "assertive"},
+                **attrs({"aria-live": "assertive"}),
                 children=[
                     html.Span(id="emergency-banner-text", className="em-banner-text"),
                     html.Button("查看", id="emergency-banner-view", className="em-btn", n_clicks=0),

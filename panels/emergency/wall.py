@@ -5,6 +5,8 @@ exports: the wall shows the situation, the duty desk acts on it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from dash import html
 
@@ -34,7 +36,7 @@ GLYPHS |= {
 }
 
 
-def _count(value: object) -> str:
+def _count(value: Any) -> str:
     return "—" if value is None or pd.isna(value) else str(int(value))
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import math
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 import pandas as pd
 from dash import Dash, Input, Output, State, ctx, html, no_update
@@ -19,7 +19,12 @@ from dash import Dash, Input, Output, State, ctx, html, no_update
 from cockpit import clicks, ids, links, maps, phone, theme
 from cockpit.domains.hotline import data, kpis
 from cockpit.domains.hotline.config import HotlineConfig, module_config
-from cockpit.domains.hotline.drill import DEFAULT_KEY, Context, caller_variant, resolve, sla_label
+from cockpit.domains.hotline.drill import (
+    Context,
+    caller_variant,
+    resolve_or_default,
+    sla_label,
+)
 from cockpit.domains.hotline.hot_words import hot_keywords
 from cockpit.domains.hotline.masking import caller_labels, mask_frame, masked_caller_labels
 from cockpit.domains.hotline.transform import (
@@ -44,6 +49,7 @@ from cockpit.maps import county_map, county_outlines
 from cockpit.outputs import cached_output
 from cockpit.scope import DENIED_TEXT, SEE_PERSONAL, current_principal, redact_peers
 from cockpit.shell import screen_county
+from data_sources.query import BucketUnit
 from panels.hotline import figures
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -51,7 +57,7 @@ Section = tuple[Any, str, list]  # (body, period text, foot)
 
 
 # -- shared helpers ------------------------------------------------------------------------------
-def valid_period(period: object) -> bool:
+def valid_period(period: object) -> TypeGuard[str]:
     """A YYYY-MM month (anything else from the browser is ignored)."""
     return isinstance(period, str) and bool(_PERIOD.match(period))
 
@@ -138,17 +144,18 @@ def volume_section(
     hub: DataHub, period: str, county: str | None, granularity: str
 ) -> tuple[Any, str, list]:
     """Tickets received per day (the period), week (26 weeks) or month (24 months)."""
-    granularity = granularity if granularity in GRANULARITIES else "day"
+    # One of GRANULARITIES (typed as bucket units), anything else: day.
+    unit: BucketUnit = next((g for g in GRANULARITIES if g == granularity), "day")
     window = period_windows(period, data.now_of(hub))["current"]
-    start, end = volume_range(granularity, window)
+    start, end = volume_range(unit, window)
     if end <= start:
         return figures.blank(), "所选统计期尚未开始", figures.foot(None)
-    result = data.volume(hub, granularity, start, end, county)
-    series = volume_series(result.frame, granularity, start, end)
+    result = data.volume(hub, unit, start, end, county)
+    series = volume_series(result.frame, unit, start, end)
     if result.error and result.frame.empty:
         return figures.blank(), "", _foot(result)
     text = f"{series['bucket'].iloc[0]} 至 {series['bucket'].iloc[-1]} · {_place(hub, county)}"
-    return figures.volume_figure(series, granularity), text, _foot(result)
+    return figures.volume_figure(series, unit), text, _foot(result)
 
 
 def pattern_section(hub: DataHub, period: str, county: str | None) -> tuple[Any, str, list]:
@@ -389,7 +396,7 @@ def repeat_section(hub: DataHub, period: str, county: str | None) -> Section:
 # -- the ticket list -----------------------------------------------------------------------------
 def variant_options(hub: DataHub, key: object, period: str) -> tuple[list[dict], str]:
     """The lists a drill offers, as radio options, and the first one."""
-    drill = resolve(key, context(hub, period)) or resolve(DEFAULT_KEY, context(hub, period))
+    drill = resolve_or_default(key, context(hub, period))
     options = [{"label": v.label, "value": v.key} for v in drill.variants]
     return options, drill.variants[0].key
 
@@ -407,7 +414,7 @@ def list_section(
         # Wall screens and other display accounts: figures only, never rows about citizens.
         return "工单明细", figures.empty("当前账号无权查看工单明细"), "", 0, figures.foot(None)
     c = context(hub, period)
-    drill = resolve(key, c) or resolve(DEFAULT_KEY, c)
+    drill = resolve_or_default(key, c)
     variant = drill.variant(variant_key)
     personal = False
     if drill.caller_ticket:

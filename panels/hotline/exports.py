@@ -12,7 +12,7 @@ import pandas as pd
 
 from cockpit.domains.hotline import data
 from cockpit.domains.hotline.config import module_config
-from cockpit.domains.hotline.drill import DEFAULT_KEY, caller_variant, resolve
+from cockpit.domains.hotline.drill import caller_variant, resolve_or_default
 from cockpit.domains.hotline.transform import (
     clock_text,
     county_ranking,
@@ -65,7 +65,7 @@ def tickets(hub: DataHub, params: dict[str, str]) -> Table:
     period = _period(hub, params)
     county = screen_county(params.get("county"))
     c = context(hub, period)
-    drill = resolve(params.get("drill"), c) or resolve(DEFAULT_KEY, c)
+    drill = resolve_or_default(params.get("drill"), c)
     variant = drill.variant(params.get("variant"))
     if drill.caller_ticket:
         found = data.caller_of(hub, drill.caller_ticket)

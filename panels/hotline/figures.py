@@ -12,9 +12,10 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 from dash import html
+from dash.development.base_component import Component
 
 from cockpit import ids, theme
-from cockpit.components import FIT_GRAPH, source_state_text
+from cockpit.components import FIT_GRAPH, attrs, source_state_text
 from cockpit.domains.hotline.kpis import Kpi
 from cockpit.domains.hotline.transform import clock_text
 from cockpit.formatting import as_of as as_of_text
@@ -305,10 +306,10 @@ def county_table(ranking: pd.DataFrame, metric: str, selected: str | None) -> ht
     rows = []
     for r in ranking.itertuples():
         if getattr(r, "denied", False):  # outside the user's scope: no rank, no figure, no drill
-            cells = [html.Td("—"), html.Td(r.name), html.Td(DENIED_TEXT)]
-            rows.append(html.Tr([*cells, html.Td("") if extra else None], className="row-denied"))
+            denied = [html.Td("—"), html.Td(r.name), html.Td(DENIED_TEXT)]
+            rows.append(html.Tr([*denied, html.Td("") if extra else None], className="row-denied"))
             continue
-        cells = [
+        cells: list[html.Td | None] = [
             html.Td("—" if r.rank is None or pd.isna(r.rank) else str(int(r.rank))),
             html.Td(drill_button(f"county|{r.county_code}", r.name, "link-like", "查看本县区工单")),
             html.Td(metric_text(metric, getattr(r, metric))),
@@ -426,7 +427,7 @@ def hot_view(
     keywords: pd.DataFrame,
     sample_note: str,
     baseline_weeks: int = 8,
-) -> html.Div:
+) -> Component:
     """This week's categories against their baseline (spikes first) and the week's keywords."""
     usual = (
         f"前{baseline_weeks}周周均"  # as the 要情专报 says it ("baseline" is the analyst's word)
@@ -483,7 +484,7 @@ def hot_view(
     )
 
 
-def repeat_view(groups: pd.DataFrame, key: str) -> html.Div:
+def repeat_view(groups: pd.DataFrame, key: str) -> Component:
     """Callers (masked) or addresses with repeated tickets of one category."""
     if groups.empty:
         return empty("本期没有重复诉求")
@@ -597,7 +598,7 @@ def ticket_table(rows: pd.DataFrame, names: dict[str, str]) -> html.Table:
         body.append(
             html.Tr(
                 [
-                    html.Td(cells[key], className=f"col-{key}", **{"data-label": label})
+                    html.Td(cells[key], className=f"col-{key}", **attrs({"data-label": label}))
                     for key, label in LIST_HEADERS
                 ]
             )

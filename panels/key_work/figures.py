@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from cockpit import ids, theme
 from cockpit.domains.key_work.signals import KIND_NAMES
@@ -171,11 +173,11 @@ def task_rows(
     level_names: list[str],
     today: dt.date,
     selected: str | None,
-) -> list[html.Div]:
+) -> list[Component]:
     """The task list, one row per task, each with its 督办 button."""
     if lit.empty:
         return [html.P("没有符合条件的任务", className="kw-empty")]
-    rows = []
+    rows: list[Component] = []
     for t in lit.itertuples():
         start, deadline = pd.Timestamp(t.start_date).date(), pd.Timestamp(t.deadline).date()
         elapsed = elapsed_share(start, deadline, today)
@@ -356,7 +358,7 @@ def _when(at: dt.datetime) -> str:
     return at.strftime("%Y-%m-%d") if at.time() == dt.time() else at.strftime("%Y-%m-%d %H:%M")
 
 
-def fields(pairs: list[tuple[str, object]]) -> html.Dl:
+def fields(pairs: list[tuple[str, Any]]) -> html.Dl:
     """Label/value pairs of a task or case; missing values shown as —."""
     children = []
     for label, value in pairs:

@@ -96,6 +96,7 @@ def map_values(hub: DataHub, metric: str, period: str) -> tuple[dict, dict, str,
 
 def _metric_values(hub: DataHub, metric: str, period: str) -> tuple[dict, dict, str, str]:
     """(values, texts, title, note) per county for the map's metric, as the source answers."""
+    values: dict  # county code -> figure (None: no figure)
     if metric == "risk":
         # Counted as the risk page counts them; a county without warnings has 0, not a gap.
         result = data.warnings_in_force(hub, None, clock.today())
@@ -106,7 +107,7 @@ def _metric_values(hub: DataHub, metric: str, period: str) -> tuple[dict, dict, 
     if metric == "gdp":
         result = data.economy_by_county(hub, period, "gdp")
         rows = latest_releases(result.frame)
-        values: dict = {}
+        values = {}
         label = ""
         if not rows.empty:
             latest = rows[rows.period == rows.period.max()]

@@ -212,7 +212,9 @@ def warning_rows(
         mine = [a for a in acks.get(w.warning_id, []) if a.actor_id == user_id]
         others = acks.get(w.warning_id, [])
         if mine:
-            ack = html.Span(f"已签收 {local(mine[0].acked_at):%m-%d %H:%M}", className="rk-acked")
+            ack: html.Span | html.Button = html.Span(
+                f"已签收 {local(mine[0].acked_at):%m-%d %H:%M}", className="rk-acked"
+            )
         else:
             ack = html.Button(
                 "签收",

@@ -1,5 +1,5 @@
 // The cockpit's plotly.js: the core plus only the trace types the panels draw.
-// tests/test_plotly_bundle.py fails when a panel starts using a type missing here
+// tests/unit/test_plotly_bundle.py fails when a panel starts using a type missing here
 // (plotly draws nothing for an unregistered type), so add it here and rebuild.
 'use strict';
 

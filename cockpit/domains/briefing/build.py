@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 
@@ -437,5 +438,5 @@ def emergency_section(hub: DataHub, county: str | None, place: str, day: dt.date
     return section
 
 
-def _int(value: object) -> int | None:
+def _int(value: Any) -> int | None:
     return None if value is None or pd.isna(value) else int(value)

@@ -2,7 +2,7 @@
 
 The economy page (panels/economy) and the briefing (cockpit/domains/briefing) both read the
 indicators through build_readings, so a figure in the 要情专报 is the figure on the screen
-(tests/test_briefing_one_truth.py). Plain functions of (hub, period, county): no Dash.
+(tests/unit/test_briefing_one_truth.py). Plain functions of (hub, period, county): no Dash.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -433,7 +434,8 @@ def reading(
     growth_target = indicator.growth_target(year, place if is_county else None)
     level = None if is_county else level_target(indicator, level_targets or {}, year)
     by = rank_metric(indicator, rank_by)
-    base = dict(
+    # Reading's fields shared by every outcome, and those of a reading with no figure.
+    base: dict[str, Any] = dict(
         indicator_id=indicator.id,
         name=indicator.name,
         short_name=short_name or indicator.name,
@@ -444,7 +446,7 @@ def reading(
         level_target=level,
         rank_by=by,
     )
-    empty = dict(
+    empty: dict[str, Any] = dict(
         value=None,
         growth=None,
         growth_computed=False,
@@ -543,11 +545,11 @@ def shown_decimals(indicator: Indicator, row: pd.Series) -> tuple[int | None, in
     return value, 1 if growth is None else growth
 
 
-def _digits(value: object) -> int | None:
+def _digits(value: Any) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
 
-def _num(value: object) -> float | None:
+def _num(value: Any) -> float | None:
     """A float, or None for a missing value (NaN, None, pd.NA)."""
     return None if value is None or pd.isna(value) else float(value)
 

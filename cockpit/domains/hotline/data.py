@@ -20,7 +20,7 @@ from cockpit.domains.hotline.config import HotlineConfig
 from cockpit.domains.hotline.drill import Context, sla_filters
 from cockpit.domains.hotline.kpis import Window
 from cockpit.hub import DataHub, Result
-from data_sources.query import DatasetQuery, Filter, Measure, TimeBucket
+from data_sources.query import BucketUnit, DatasetQuery, Filter, Measure, TimeBucket
 
 TICKETS = "hotline.tickets"
 LIST_COLUMNS = (
@@ -110,7 +110,7 @@ def categories(hub: DataHub, w: Window, county: str | None) -> Result:
 
 
 def volume(
-    hub: DataHub, granularity: str, start: dt.datetime, end: dt.datetime, county: str | None
+    hub: DataHub, granularity: BucketUnit, start: dt.datetime, end: dt.datetime, county: str | None
 ) -> Result:
     """Tickets received per day, week or month in [start, end)."""
     query = DatasetQuery(
@@ -143,7 +143,9 @@ def sla_counts(hub: DataHub, ctx: Context, county: str | None) -> Result:
     """Open tickets in each deadline-clock bucket, now."""
     measures = [Measure("open", "count", where=(Filter("direct_answer", "eq", False),))]
     for bucket in ("overdue", "soon", "warn", "sign"):
-        measures.append(Measure(bucket, "count", where=sla_filters(bucket, ctx)))
+        where = sla_filters(bucket, ctx)
+        assert where is not None  # each of these buckets has its filters
+        measures.append(Measure(bucket, "count", where=where))
     query = DatasetQuery(
         filters=(Filter("closed_at", "is_null"), *county_filter(county)),
         measures=tuple(measures),

@@ -165,6 +165,13 @@ def _with_scope_variants(
     )
 
 
+def resolve_or_default(key: object, ctx: Context) -> Drill:
+    """The drill a key stands for, or the default one (tickets received) for any other key."""
+    drill = resolve(key, ctx) or resolve(DEFAULT_KEY, ctx)
+    assert drill is not None  # DEFAULT_KEY always resolves
+    return drill
+
+
 def resolve(key: object, ctx: Context) -> Drill | None:
     """The drill a key stands for, or None when the key is not one we issue."""
     parsed = parse_key(key)
@@ -182,7 +189,7 @@ def resolve(key: object, ctx: Context) -> Drill | None:
         return _with_scope_variants((), ctx, title=ctx.counties[arg], county=arg)
     if kind == "category":
         l1, _, l2 = arg.partition("/")
-        filters = (Filter("category_l1", "eq", l1),)
+        filters: tuple[Filter, ...] = (Filter("category_l1", "eq", l1),)
         if l2:
             filters += (Filter("category_l2", "eq", l2),)
         return _with_scope_variants(filters, ctx, title=f"{l1}·{l2}" if l2 else l1)

@@ -177,7 +177,7 @@ def _digit_runs(view: str) -> list[list[tuple[int, int]]]:
         if not view[i].isdigit():
             i += 1
             continue
-        groups = []
+        groups: list[tuple[int, int]] = []
         while True:
             start = i
             while i < n and view[i].isdigit():

@@ -18,6 +18,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from cockpit.domains.hotline.kpis import Window
+    from data_sources.query import BucketUnit
 
 SPIKE_RATIO = 1.8  # this week's count against the mean of the baseline weeks
 SPIKE_MIN_COUNT = 20  # below this a "spike" is noise
@@ -132,7 +133,7 @@ def last_complete_week(now: dt.datetime) -> dt.datetime:
 
 
 # -- the volume over time ------------------------------------------------------------------------
-GRANULARITIES = {"day": "日", "week": "周", "month": "月"}
+GRANULARITIES: dict[BucketUnit, str] = {"day": "日", "week": "周", "month": "月"}
 VOLUME_WEEKS = 26
 VOLUME_MONTHS = 24
 

@@ -53,7 +53,10 @@ def reveal(hub: DataHub, ticket_id: object, reason: object) -> Reveal:
     store = get_store(hub)
     window = dt.timedelta(minutes=limits.window_minutes)
     if over_limit(store, audit.UNMASK, principal.user_id, COUNTED, limits.per_window, window):
-        detail = {"limit": limits.per_window, "window_minutes": limits.window_minutes}
+        detail: dict[str, object] = {
+            "limit": limits.per_window,
+            "window_minutes": limits.window_minutes,
+        }
         alert_once(store, principal.user_id, RATE_ALERT, window, detail)
         audit.record(audit.UNMASK, ticket, "rate_limited", {"reason": why[:200]})
         return Reveal(

@@ -44,12 +44,13 @@ def economy_signals(
     county: str | None,
 ) -> list[Signal]:
     """The indicators whose cumulative growth is red against target, for one place."""
-    out = []
+    out: list[Signal] = []
     if frame.empty:
         return out
     for indicator in indicators:
         fig = indicator_figure(frame, indicator, period, place_code)
-        if fig.status != "red" or fig.growth is None or fig.target_growth is None:
+        red = fig.status == "red"  # a red figure has its period, growth and target
+        if not red or fig.period is None or fig.growth is None or fig.target_growth is None:
             continue
         gap = abs(fig.growth - fig.target_growth)
         side = "低于" if indicator.good == "up" else "高于"

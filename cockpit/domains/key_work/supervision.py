@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cockpit.domains.key_work import data
 from cockpit.domains.key_work.config import KeyWorkConfig
@@ -17,6 +18,9 @@ from cockpit.hub import DataHub
 from cockpit.scope import Principal, current_principal
 from cockpit.store import Actor, Conflict, StoreError, get_store, local_time
 from cockpit.store.schema import ACTIONS, ESCALATE
+
+if TYPE_CHECKING:
+    from cockpit.audit import InTransaction
 
 COMMENT_REQUIRED = (ESCALATE,)  # escalation needs its reason written down
 
@@ -106,7 +110,7 @@ def _act(
     action: str,
     comment: str,
     request_key: str | None = None,
-    record: object | None = None,
+    record: InTransaction | None = None,
 ) -> Outcome:
     principal = current_principal()
     cfg = config(hub)
@@ -170,7 +174,7 @@ def _act(
     return Outcome(True, text, done.case_id)
 
 
-def _audit_hook(record: object | None):
+def _audit_hook(record: InTransaction | None):
     """The store's in-transaction hook writing `record` (an audit.InTransaction) for the action."""
     if record is None:
         return None

@@ -100,6 +100,11 @@ def _day(value: object) -> dt.date | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
+def _date(value: object) -> dt.date:
+    """A date the contract makes required (start_date, deadline, due_date; done_at once done)."""
+    return pd.Timestamp(value).date()
+
+
 # -- milestones ------------------------------------------------------------------------------
 MILESTONE_STATES = ("done", "overdue", "upcoming")
 MILESTONE_SUMMARY = ("ms_total", "ms_done", "ms_overdue", "ms_overdue_days", "ms_overdue_name")
@@ -177,8 +182,8 @@ def with_lights(
     lights = [
         task_light(
             float(r.progress),
-            _day(r.start_date),
-            _day(r.deadline),
+            _date(r.start_date),
+            _date(r.deadline),
             _day(r.last_feedback_date),
             _day(r.completed_at) is not None,
             today,
@@ -192,7 +197,7 @@ def with_lights(
         for r in tasks.itertuples()
     ]
     out = tasks.assign(light=lights)
-    out["days_left"] = [(_day(d) - today).days for d in out["deadline"]]
+    out["days_left"] = [(_date(d) - today).days for d in out["deadline"]]
     rank = out["light"].map({"red": 0, "yellow": 1, "green": 2, "done": 3})
     return out.assign(_rank=rank).sort_values(["_rank", "days_left"]).drop(columns="_rank")
 
@@ -203,7 +208,7 @@ def light_reason(row: pd.Series | dict, today: dt.date, rules: LightRules | None
     light = row["light"]
     if light == "done":
         return "已完成"
-    deadline, start = _day(row["deadline"]), _day(row["start_date"])
+    deadline, start = _date(row["deadline"]), _date(row["start_date"])
     feedback = _day(row["last_feedback_date"])
     age = None if feedback is None else (today - feedback).days
     parts = []
@@ -267,14 +272,14 @@ def milestone_entry(m: dict) -> TimelineEntry:
     `m` is a row of milestone_states: ✓ 已完成 (晚N天 when done after its due day), 逾期N天,
     or 剩余N天 / 今日到期.
     """
-    due = _day(m["due_date"])
+    due = _date(m["due_date"])
     days = int(m["days"])
     planned = m.get("planned_progress")
     plan = "" if planned is None or pd.isna(planned) else f"，计划进度 {float(planned):.0f}%"
     text = f"{m['name']}（计划 {due:%Y-%m-%d} 完成{plan}）"
     if m["state"] == "done":
         note = "✓ 已完成" + (f"（晚{days}天）" if days > 0 else "")
-        return TimelineEntry(_at(_day(m["done_at"])), "里程碑", text, "", "done", note)
+        return TimelineEntry(_at(_date(m["done_at"])), "里程碑", text, "", "done", note)
     if m["state"] == "overdue":
         return TimelineEntry(_at(due), "里程碑", text, "", "overdue", f"逾期{days}天")
     note = "今日到期" if days == 0 else f"剩余{days}天"

@@ -9,7 +9,7 @@ import pandas as pd
 
 from cockpit.domains.economy.transform import indicator_figure
 from cockpit.domains.hotline.transform import weekly_spikes
-from cockpit.domains.key_work.transform import with_lights
+from cockpit.domains.key_work.transform import LightRules, with_lights
 from cockpit.formatting import change_text, month_label, number, percent
 from cockpit.hub import Result
 from cockpit.links import item_link
@@ -161,7 +161,7 @@ def hotline_card(current: Result, previous: Result, period: str) -> ModuleCard:
 def key_work_card(
     result: Result,
     today: dt.date,
-    rules: object | None = None,
+    rules: LightRules | None = None,
     milestones: pd.DataFrame | None = None,
 ) -> tuple[ModuleCard, pd.DataFrame]:
     """Counts of tasks by light (with the 重点工作 module's configured rules), and the tasks."""

@@ -42,7 +42,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _ordered(lines: dict[str, float], worse: Literal["above", "below"]) -> None:
+def _ordered(lines: dict[Colour, float], worse: Literal["above", "below"]) -> None:
     """Lines must get more severe in the direction of `worse` (red beyond orange beyond ...)."""
     ordered = sorted(lines.items(), key=lambda kv: SEVERITY[kv[0]])  # red first
     for (a, va), (b, vb) in zip(ordered, ordered[1:], strict=False):
@@ -89,6 +89,9 @@ class ThresholdRule(_Strict):
         return (match.group(1), match.group(2)) if match else None
 
 
+_DEFAULT_Z_LINES: dict[Colour, float] = {"yellow": 3.5, "orange": 6.0}
+
+
 class AnomalySeries(_Strict):
     """Weekly 12345 counts judged against their own history (seasonal, robust)."""
 
@@ -96,7 +99,7 @@ class AnomalySeries(_Strict):
     by: Literal["category_l2", "county_code"]  # one series per category, or per county
     direction: Literal["up", "down", "both"] = "up"
     # Lines on the robust z-score (sigmas from the seasonal expectation).
-    lines: dict[Colour, float] = Field(default_factory=lambda: {"yellow": 3.5, "orange": 6.0})
+    lines: dict[Colour, float] = Field(default_factory=lambda: _DEFAULT_Z_LINES.copy())
     min_count: int = Field(20, ge=0, description="a week with fewer tickets is not flagged up")
     history_weeks: int = Field(156, ge=60, le=520)
     domain: Domain = "社会稳定"

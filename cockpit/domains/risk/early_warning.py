@@ -72,7 +72,7 @@ def holiday_exposure(
     weeks: pd.DatetimeIndex, holidays: Iterable[tuple[dt.date, int]]
 ) -> np.ndarray:
     """For each week (its Monday), the share of its 7 days that fall in a holiday (0 to 1)."""
-    days = set()
+    days: set[dt.date] = set()
     for first, length in holidays:
         days.update(first + dt.timedelta(days=i) for i in range(length))
     out = np.zeros(len(weeks))
@@ -196,7 +196,8 @@ def judge_latest(
     recent_mean = float(recent_values.mean()) if len(recent_values) else None
     ratio = latest / recent_mean if recent_mean else None
     big_enough = latest >= min_value if direction != "down" else True
-    status = "anomaly" if beyond(z, k, direction) and big_enough else "normal"
+    anomaly = beyond(z, k, direction) and big_enough
+    status: Literal["anomaly", "normal"] = "anomaly" if anomaly else "normal"
     return Judgement(status, latest, expected, sigma, z, recent_mean, ratio, float(exposure[-1]))
 
 

@@ -58,7 +58,9 @@ def map_points(frame: pd.DataFrame, outlines: dict[str, dict[str, Any]]) -> pd.D
     if frame.empty:
         return frame.assign(x=pd.Series(dtype=float), y=pd.Series(dtype=float), located=False)
     scale = lon_scale(outlines)
-    xs, ys, located = [], [], []
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    located: list[bool] = []
     # Warnings without a position sit in a row just below their county's label, side by side.
     unplaced = frame[frame["lon"].isna() | frame["lat"].isna()].groupby("county_code").cumcount()
     per_county = frame[frame["lon"].isna() | frame["lat"].isna()]["county_code"].value_counts()

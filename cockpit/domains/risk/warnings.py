@@ -216,7 +216,8 @@ class _MetricReader:
             values[place] = fig.growth if what == "growth" else fig.value
             if fig.period and place == self.hub.settings.city.code:
                 shown = fig
-        label_period = shown.period if shown else self.period
+        # A shown figure has its period (it was picked for one).
+        label_period = (shown.period if shown else None) or self.period
         label = f"{label_period[:4]}年{shown.label}" if shown else month_label(self.period)
         return _Reading(
             name=f"{indicator.name}{'增速' if what == 'growth' else ''}",
@@ -332,7 +333,7 @@ def anomaly_warnings(
             continue
         for key, judgement in judged:
             level = anomaly_level(judgement, series.direction, series.levels)
-            if level is None:
+            if level is None or judgement.z is None:  # a level comes only with a z-score
                 continue
             place = key if series.by == "county_code" else (county or city)
             if series.by == "county_code":
