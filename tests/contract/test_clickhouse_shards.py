@@ -33,8 +33,8 @@ from data_sources.base import DataSourceError
 from data_sources.query import BoundDataset, DatasetQuery, Filter, Measure, TimeBucket
 from data_sources.sql import SqlConfig, SqlSource
 from tests import clickhouse_support as ch
-from tests import test_panels_on_mariadb as on_mariadb
 from tests.conftest import demo_environ
+from tests.contract import test_panels_on_mariadb as on_mariadb
 from tests.contract.test_adapter_contract import QUERIES as CONTRACT_QUERIES
 from tests.contract.test_adapter_contract import TABLE, bound, canonical, reference_tickets
 
