@@ -120,7 +120,7 @@ def test_the_whole_loop_with_escalation_by_the_tick(kw_app, people, monkeypatch)
     assert case.unit == task["lead_unit"]
     assert clock.local_time(case.due_at) == start + dt.timedelta(days=3)
     assert run_as(kw_app, unit, duban.reply, case.id, "进展反馈", "已开工，完成40%").ok
-    assert store.case(case.id).due_at is None  # answered: nothing awaited
+    assert store.case(case.id).due_at == case.due_at  # progress does not stop the clock
     assert run_as(kw_app, leader, supervision.act, f"case:{case.id}", "催办", "请加快").ok
     # One minute before the deadline nothing happens; past it, the tick escalates once.
     monkeypatch.setattr(clock, "now", lambda: start + dt.timedelta(days=3, minutes=-1))
@@ -220,3 +220,36 @@ def test_two_writers_at_once_one_wins_the_other_is_told(kw_app, people) -> None:
         kw_app, leader, supervision.act, f"case:{first.case_id}", "催办", "", version=seen
     )
     assert not late.ok and late.message == STALE
+
+
+def test_the_scorecard_on_the_page_and_in_the_export(kw_app, people) -> None:
+    """The page's table and the CSV export carry the same unit row; a unit sees only its own."""
+    from panels.key_work.callbacks import build_scorecard, build_unit
+
+    task, leader, unit, other = people
+    case_id = run_as(kw_app, leader, supervision.act, f"task:{task['task_id']}", "催办", "").case_id
+    assert run_as(kw_app, unit, duban.reply, case_id, "进展反馈", "推进中").ok
+    table = str(run_as(kw_app, leader, lambda hub: build_scorecard(hub)))
+    assert task["lead_unit"] in table
+    assert "暂无" in str(run_as(kw_app, other, lambda hub: build_scorecard(hub)))
+    mine = run_as(kw_app, unit, lambda hub: build_unit(hub, case_id))
+    assert [o["value"] for o in mine["options"]] == [case_id] and mine["style"] == {}
+    assert "推进中" in str(mine["detail"])
+    assert run_as(kw_app, leader, lambda hub: build_unit(hub, case_id))["style"] == {
+        "display": "none"
+    }
+    csv = kw_app.server.test_client().get("/export/key_work.scorecard.csv")
+    assert csv.status_code == 200
+    text = csv.data.decode("utf-8-sig")
+    assert "承办单位督办考核" in text and f"{task['lead_unit']},1,1,0,0,0,0," in text
+
+
+def test_a_task_is_rated_by_its_task_id_too(kw_app, people) -> None:
+    """The page acts on a task by its task id: 效果评估 there carries its rating as well."""
+    task, leader, unit, _ = people
+    subject = f"task:{task['task_id']}"
+    assert run_as(kw_app, leader, supervision.act, subject, "催办", "").ok
+    assert run_as(kw_app, leader, supervision.act, subject, "办结确认", "").ok
+    rated = run_as(kw_app, leader, supervision.act, subject, "效果评估", "好", rating=5)
+    assert rated.ok, rated.message
+    assert get_store(_hub(kw_app)).case(rated.case_id).rating == 5

@@ -342,6 +342,7 @@ class Store:
         unit: str | None = None,
         due_at: Any = KEEP,
         expected_version: int | None = None,
+        rating: int | None = None,
         now: dt.datetime | None = None,
     ) -> Action:
         """Record an action on a key task; its supervision case is opened by the first action.
@@ -378,6 +379,7 @@ class Store:
                 request_key,
                 due_at=due_at,
                 expected_version=expected_version,
+                rating=rating,
             )
             if in_transaction is not None:
                 in_transaction(conn, done)
@@ -553,7 +555,7 @@ class Store:
         stmt = (
             sa.select(c.unit, c.id.label("case_id"), c.status, c.rating, a.action, a.actor_role)
             .select_from(supervision_actions.join(supervision_cases))
-            .add_columns(a.on_time)
+            .add_columns(a.on_time, c.county_code)
             .where(c.unit.is_not(None))
             .order_by(c.unit, a.id)
         )
@@ -696,7 +698,9 @@ def _act(
         "request_key": request_key,
         "on_time": (row.due_at is None or now <= row.due_at) if action in _UNIT_STATES else None,
     }
-    if action in (PROGRESS, APPLY_DONE):  # answered: nothing awaited from the unit now
+    # An 办结申请 answers the action: nothing is awaited from the unit until the leader
+    # confirms or sends it back. A progress report is welcome but does not stop the clock.
+    if action == APPLY_DONE:
         update.setdefault("due_at", None)
     action_id = _insert_action(conn, **values)
     _update_case(conn, row.id, row.version, **update)

@@ -261,7 +261,8 @@ def scorecard(rows: list) -> pd.DataFrame:
     """Per unit: items, replies on time and late, items escalated for lateness, items sent
     back, items closed, and the mean 效果评估. `rows`: Store.unit_actions()."""
     frame = pd.DataFrame(
-        rows, columns=["unit", "case_id", "status", "rating", "action", "actor_role", "on_time"]
+        [tuple(r)[:7] for r in rows],
+        columns=["unit", "case_id", "status", "rating", "action", "actor_role", "on_time"],
     )
     if frame.empty:
         return pd.DataFrame(columns=SCORECARD_COLUMNS)
@@ -283,3 +284,17 @@ def scorecard(rows: list) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out, columns=SCORECARD_COLUMNS)
+
+
+def scorecard_for(hub: DataHub) -> pd.DataFrame:
+    """The scorecard the signed-in user may see: a unit its own row; others the units of
+    the items in their counties (the whole city: every unit)."""
+    principal = current_principal()
+    rows = get_store(hub).unit_actions()
+    if is_unit(principal, hub):
+        rows = [r for r in rows if r.unit == principal.unit]
+    elif principal.role in config(hub).supervision.unit_roles:
+        rows = []  # a unit account without a unit sees nothing
+    else:
+        rows = [r for r in rows if principal.allows(r.county_code)]
+    return scorecard(rows)

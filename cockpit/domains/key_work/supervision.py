@@ -176,6 +176,7 @@ def _act(
                 unit=str(row.get("lead_unit") or "") or None,
                 due_at=due,
                 expected_version=version,
+                rating=rating,
                 now=now_utc(),
             )
         elif kind == "case" and ident.isdigit():
