@@ -253,3 +253,34 @@ def test_a_task_is_rated_by_its_task_id_too(kw_app, people) -> None:
     rated = run_as(kw_app, leader, supervision.act, subject, "效果评估", "好", rating=5)
     assert rated.ok, rated.message
     assert get_store(_hub(kw_app)).case(rated.case_id).rating == 5
+
+
+def test_an_overdue_12345_ticket_goes_under_duban_in_one_call(kw_app, people) -> None:
+    """A ticket past its deadline opens an item linked to it (masked summary, its unit, a
+    deadline); a ticket closed in time is refused; the same ticket twice is one item."""
+    from cockpit.domains.hotline import data as hotline
+    from cockpit.domains.hotline.masking import mask_text
+
+    _, leader, _, _ = people
+    hub = _hub(kw_app)
+    with kw_app.server.test_request_context("/"):
+        frame = hub.query(hotline.TICKETS, DatasetQuery()).frame
+        now = hotline.now_of(hub)
+    late = frame[frame["closed_at"].isna() & (frame["deadline"] < now)].iloc[0]
+    fine = frame[
+        frame["closed_at"].notna() & (frame["closed_at"] <= frame["deadline"]) & ~frame["reopened"]
+    ].iloc[0]
+    done = run_as(kw_app, leader, duban.supervise_ticket, late["ticket_id"])
+    assert done.ok, done.message
+    case = get_store(hub).case(done.case_id)
+    assert case.ticket_id == late["ticket_id"] and case.unit == late["responsible_unit"]
+    assert "超过办结时限" in case.reason and mask_text(late["content"])[:20] in case.reason
+    assert case.due_at is not None
+    if late["citizen_phone"]:
+        assert str(late["citizen_phone"]) not in case.reason
+    again = run_as(kw_app, leader, duban.supervise_ticket, late["ticket_id"])
+    assert not again.ok and again.case_id == done.case_id
+    refused = run_as(kw_app, leader, duban.supervise_ticket, fine["ticket_id"])
+    assert not refused.ok and "无需督办" in refused.message
+    unit = Principal("u", "unit_staff", frozenset(), frozenset(), "u", unit="x")
+    assert not run_as(kw_app, unit, duban.supervise_ticket, late["ticket_id"]).ok

@@ -430,10 +430,21 @@ class Store:
                 in_transaction(conn, done)
             return done
 
-    def open_from_signal(self, signal: Signal, comment: str, actor: Actor) -> Case:
-        """Open a supervision item from a signal, with its link back (转督办)."""
+    def open_from_signal(
+        self,
+        signal: Signal,
+        comment: str,
+        actor: Actor,
+        *,
+        unit: str | None = None,
+        ticket_id: str | None = None,
+        due_at: dt.datetime | None = None,
+        now: dt.datetime | None = None,
+    ) -> Case:
+        """Open a supervision item from a signal, with its link back (转督办); a 12345 ticket's
+        item also carries the ticket, its 承办单位 and the deadline of its answer."""
         _check_comment(comment)
-        now = _now()
+        now = now or _now()
         with self.writing("转督办") as conn:
             existing = _case_row(conn, supervision_cases.c.signal_key == signal.key)
             if existing is not None:
@@ -448,6 +459,9 @@ class Store:
                 county_code=signal.county_code,
                 opened_at=now,
                 opened_by=actor.user_id,
+                unit=(unit or None) and unit[:64],
+                ticket_id=ticket_id,
+                due_at=due_at,
             )
             _insert_action(
                 conn,

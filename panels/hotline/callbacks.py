@@ -611,6 +611,23 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         return list_section(hub, key, variant, period, screen_county(county), page)
 
     @app.callback(
+        Output("hotline-duban-result", "children"),
+        Input("hotline-duban-go", "n_clicks"),
+        State("hotline-duban-ticket", "value"),
+        prevent_initial_call=True,
+    )
+    def supervise(_clicks, ticket_id):
+        """转督办 of one ticket (past its deadline, or 重办): the server reads it again."""
+        from cockpit.domains.key_work.duban import supervise_ticket
+
+        outcome = supervise_ticket(hub, ticket_id or "")
+        return html.P(
+            outcome.message,
+            role="alert",
+            className="hotline-duban-ok" if outcome.ok else "panel-error",
+        )
+
+    @app.callback(
         Output("hotline-unmask-result", "children"),
         Input("hotline-unmask-go", "n_clicks"),
         State("hotline-unmask-ticket", "value"),

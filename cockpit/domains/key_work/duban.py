@@ -298,3 +298,80 @@ def scorecard_for(hub: DataHub) -> pd.DataFrame:
     else:
         rows = [r for r in rows if principal.allows(r.county_code)]
     return scorecard(rows)
+
+
+# -- a 12345 ticket put under 督办 ---------------------------------------------------------------
+def supervise_ticket(hub: DataHub, ticket_id: str) -> Outcome:
+    """Open a 督办 item on a 12345 ticket past its deadline or handled again (重办, a repeated
+    complaint), linked to the ticket; its summary is masked as on screen; audited."""
+    outcome = _supervise_ticket(hub, str(ticket_id or "").strip()[:64])
+    return _audit(f"ticket:{str(ticket_id)[:64]}", outcome, {"action": "工单督办"})
+
+
+def _supervise_ticket(hub: DataHub, ticket_id: str) -> Outcome:
+    from cockpit.domains.hotline import data as hotline
+    from cockpit.domains.hotline.masking import mask_text
+    from cockpit.domains.key_work.supervision import may_act
+    from cockpit.store import Signal
+    from data_sources.query import DatasetQuery, Filter
+
+    principal = current_principal()
+    cfg = config(hub)
+    if not may_act(principal, cfg):
+        return Outcome(False, f"当前账号（{principal.role}）没有督办权限，未转督办")
+    if not ticket_id:
+        return Outcome(False, "请填写工单编号")
+    # Read again through the hub, within the user's scope: a forged id finds nothing.
+    answer = hub.query(
+        hotline.TICKETS, DatasetQuery(filters=(Filter("ticket_id", "eq", ticket_id),))
+    )
+    if answer.error:
+        return Outcome(False, f"工单数据暂不可用（{answer.error}），未转督办")
+    if answer.frame.empty:
+        return Outcome(False, "工单不存在或不在您的查看范围内，未转督办")
+    t = answer.frame.iloc[0].to_dict()
+    reason = ticket_reason(t, hotline.now_of(hub))
+    if reason is None:
+        return Outcome(False, "该工单未超期，也不是重复诉求，无需督办")
+    summary = mask_text(t.get("content") or "")[:120]
+    title = f"12345工单{ticket_id}（{t.get('category_l2') or t.get('category_l1')}）"
+    signal = Signal(
+        key=f"ticket:{ticket_id}",
+        kind="hotline",
+        title=title,
+        reason=f"{reason}。诉求摘要：{summary}",
+        link=f"/hotline?ticket={ticket_id}",
+        county_code=str(t["county_code"]),
+    )
+    now = now_utc()
+    try:
+        case = get_store(hub).open_from_signal(
+            signal,
+            "",
+            Actor(principal.user_id, principal.role),
+            unit=str(t.get("responsible_unit") or "") or None,
+            ticket_id=ticket_id,
+            due_at=due_after(cfg, "立项督办", now),
+            now=now,
+        )
+    except Conflict as exc:
+        return Outcome(False, str(exc), exc.case_id)
+    except StoreError as exc:
+        return Outcome(False, str(exc))
+    tell(hub, case, "新的督办事项", reason, leader=False)
+    return Outcome(True, f"已转督办：督办事项 #{case.id}「{case.title}」", case.id)
+
+
+def ticket_reason(ticket: dict, now: dt.datetime) -> str | None:
+    """Why a ticket deserves 督办 (past its deadline, or 重办), or None."""
+    deadline = pd.Timestamp(ticket["deadline"]) if pd.notna(ticket.get("deadline")) else None
+    closed = ticket.get("closed_at")
+    closed = pd.Timestamp(closed) if closed is not None and pd.notna(closed) else None
+    if deadline is not None and closed is None and deadline < pd.Timestamp(now):
+        days = (pd.Timestamp(now) - deadline).days
+        return f"超过办结时限{days}天未办结（时限{deadline:%Y-%m-%d %H:%M}）"
+    if deadline is not None and closed is not None and closed > deadline:
+        return f"超期办结（时限{deadline:%Y-%m-%d %H:%M}，办结于{closed:%Y-%m-%d %H:%M}）"
+    if bool(ticket.get("reopened")):
+        return "重复诉求：办结后重新办理"
+    return None
