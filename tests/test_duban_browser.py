@@ -189,3 +189,22 @@ def test_leader_and_unit_close_a_duban_item_in_the_browser(
     assert cells[1:] == ["1", "2", "0", "1", "0", "1", "4"]
     shot(dash_duo, "duban-closed-1920x1080")
     assert console_errors(dash_duo) == []
+
+
+def test_an_overdue_ticket_goes_under_duban_from_its_row(dash_duo, duban_app) -> None:
+    """The 12345 list offers 转督办 on overdue or 重办 tickets; one click opens the item,
+    linked to the ticket, with the masked summary."""
+    dash_duo.driver.set_window_size(1920, 1080)
+    start(dash_duo, duban_app)
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/hotline", timeout=30)
+    dash_duo.wait_for_element("#hotline-list-table .hotline-duban-row", timeout=90)
+    button = dash_duo.find_element("#hotline-list-table .hotline-duban-row")
+    row = button.find_element(By.XPATH, "./ancestor::tr")
+    ticket_id = row.find_element(By.CSS_SELECTOR, "td.col-ticket_id").text
+    _click(dash_duo, button)
+    dash_duo.wait_for_contains_text("#hotline-duban-result", "已转督办", timeout=30)
+    [case] = get_store(duban_app.server.extensions["cockpit_hub"]).cases(signals_only=True)
+    assert case.ticket_id == ticket_id and "诉求摘要" in case.reason
+    _click(dash_duo, dash_duo.find_element("#hotline-list-table .hotline-duban-row"))
+    dash_duo.wait_for_contains_text("#hotline-duban-result", "已转督办（督办事项", timeout=30)
+    assert console_errors(dash_duo) == []

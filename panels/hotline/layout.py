@@ -195,6 +195,7 @@ def layout() -> html.Div:
         [
             dcc.Store(id="hotline-drill", data=DEFAULT_KEY),
             dcc.Store(id="hotline-list-page", data=0),
+            dcc.Store(id="hotline-duban-key"),  # the 转督办 clicked on a row: {"key", "at"}
             dcc.Store(id="hotline-scroll"),
             kpis,
             html.Div(
