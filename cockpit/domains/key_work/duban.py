@@ -288,16 +288,29 @@ def scorecard(rows: list) -> pd.DataFrame:
 
 def scorecard_for(hub: DataHub) -> pd.DataFrame:
     """The scorecard the signed-in user may see: a unit its own row; others the units of
-    the items in their counties (the whole city: every unit)."""
+    the items in their counties (the whole city: every unit), and every lead unit of the
+    tasks they see, with zeros where it has no 督办 item (a clean record counts too)."""
+    from cockpit.domains.key_work import data
+
     principal = current_principal()
     rows = get_store(hub).unit_actions()
     if is_unit(principal, hub):
         rows = [r for r in rows if r.unit == principal.unit]
+        units = {principal.unit}
     elif principal.role in config(hub).supervision.unit_roles:
-        rows = []  # a unit account without a unit sees nothing
+        return scorecard([])  # a unit account without a unit sees nothing
     else:
         rows = [r for r in rows if principal.allows(r.county_code)]
-    return scorecard(rows)
+        tasks = data.tasks(hub, None).frame
+        units = set(tasks["lead_unit"].dropna()) if "lead_unit" in tasks else set()
+    card = scorecard(rows)
+    missing = sorted(units - set(card["承办单位"]))
+    if missing:
+        zeros = pd.DataFrame(
+            [{c: (u if c == "承办单位" else 0) for c in SCORECARD_COLUMNS} for u in missing]
+        ).assign(平均评分=None)
+        card = pd.concat([card, zeros], ignore_index=True) if len(card) else zeros
+    return card.sort_values("承办单位", ignore_index=True)
 
 
 # -- a 12345 ticket put under 督办 ---------------------------------------------------------------
