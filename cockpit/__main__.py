@@ -472,6 +472,7 @@ def cmd_users(args: argparse.Namespace) -> int:
                 known_counties=counties,
                 counties=args.county,
                 display_name=args.name,
+                unit=args.unit,
                 by=accounts.CONSOLE,  # 三员分立 as on the admin page (cockpit/security/roles.py)
             )
             if not user.active:
@@ -585,6 +586,7 @@ def parser() -> argparse.ArgumentParser:
     users.add_argument("--role", help="add: " + ", ".join(_role_keys()))
     users.add_argument("--county", action="append", help="add: a county code (county_staff)")
     users.add_argument("--name", default="", help="add: display name")
+    users.add_argument("--unit", help="add: the 承办单位 a unit_staff account answers for")
     users.add_argument("--off", action="store_true", help="totp: turn the second factor off")
     users.set_defaults(func=cmd_users)
     audit_cmd = sub.add_parser("audit", help="the audit log: verify the chain, or show the newest")

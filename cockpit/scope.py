@@ -40,6 +40,8 @@ class Principal:
     counties: frozenset[str] | None = None
     permissions: frozenset[str] = frozenset()
     display_name: str = ""
+    # The 承办单位 a unit_staff account answers for (users.unit, server-side); None otherwise.
+    unit: str | None = None
 
     def can(self, permission: str) -> bool:
         """Has this principal been granted the permission (by their role)?"""

@@ -87,6 +87,7 @@ def tick(app: Any, today: dt.date | None = None) -> dict[str, Any]:
     """One scheduler tick: publish new warnings, then deliver (or enqueue) every due row."""
     hub = hub_of(app)
     cfg = notify_config(hub.settings)
+    from cockpit.domains.key_work.duban import escalate_overdue
     from cockpit.notify.stale import check_stale
     from cockpit.notify.warnings import check_warnings
 
@@ -94,6 +95,7 @@ def tick(app: Any, today: dt.date | None = None) -> dict[str, Any]:
         made = check_warnings(hub, cfg, seal_of(app), today or clock.today())
         detail["messages"] = len(made)
         detail["stale"] = len(check_stale(hub, cfg, seal_of(app)))
+        detail["escalated"] = len(escalate_overdue(hub))
         detail.update(sweep(app))
     return detail
 

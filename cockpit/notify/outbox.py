@@ -103,13 +103,16 @@ def publish(
     draft: Draft,
     principals: dict[str, Any],
     city_code: str,
+    recipients: tuple[str, ...] = (),
 ) -> int | None:
     """Make the message and fan it out; None if a message with this key exists already.
 
-    `principals` maps username -> the user's Principal (None: unknown or disabled)."""
+    `principals` maps username -> the user's Principal (None: unknown or disabled);
+    `recipients` are told in their inbox whatever they subscribed to (a 督办 item's unit and
+    the leader who opened it: the server chose them)."""
     now = _now()
     try:
-        return _publish(store, seal, cfg, draft, principals, city_code, now)
+        return _publish(store, seal, cfg, draft, principals, city_code, now, recipients)
     except Conflict:  # another tick published the same key at the same moment: told once
         return None
 
@@ -122,6 +125,7 @@ def _publish(
     principals: dict[str, Any],
     city_code: str,
     now: dt.datetime,
+    recipients: tuple[str, ...] = (),
 ) -> int | None:
     with store.writing("消息") as conn:
         if conn.execute(
@@ -143,7 +147,7 @@ def _publish(
                 )
             )
         )
-        users: set[str] = set()
+        users: set[str] = set(recipients)
         deliveries: set[tuple[str, str]] = set()
         for sub in subscriptions(conn, topic=draft.topic):
             if not may_be_told(

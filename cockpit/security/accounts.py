@@ -87,6 +87,7 @@ class User:
     demo: bool
     created_at: dt.datetime
     last_login_at: dt.datetime | None
+    unit: str | None = None  # the 承办单位 of a unit_staff account
 
     def principal(self) -> Principal:
         """What the data hub and the checks see of this user."""
@@ -97,6 +98,7 @@ class User:
             counties=self.counties,
             permissions=spec.permissions if spec and self.active else frozenset(),
             display_name=self.display_name or self.username,
+            unit=self.unit,
         )
 
     def password_expired(self, now: dt.datetime, max_age_days: int) -> bool:
@@ -185,6 +187,7 @@ def _user(row: sa.Row, store: Store) -> User:
         demo=bool(row.demo),
         created_at=row.created_at,
         last_login_at=row.last_login_at,
+        unit=row.unit,
     )
 
 
@@ -240,6 +243,7 @@ def create_user(
     must_change: bool = True,
     demo: bool = False,
     by: Principal | None = None,
+    unit: str | None = None,
 ) -> User:
     """Add a user; the password must meet the policy. AccountError says what is wrong.
 
@@ -251,6 +255,8 @@ def create_user(
     if not USERNAME.fullmatch(username or ""):
         problems.append("用户名为 2–64 位字母、数字或 _ . @ -")
     problems += check_scope(role, counties, known_counties)
+    if role == "unit_staff" and not (unit or "").strip():
+        problems.append("承办单位账号须指定所属单位")
     problems += policy_problems(
         password, username, min_length=policy.min_length, min_classes=policy.min_classes
     )
@@ -275,6 +281,7 @@ def create_user(
                 created_at=now,
                 demo=demo,
                 active=active,
+                unit=(unit or "").strip()[:64] or None,
             )
             .returning(users.c.id)
         ).scalar_one()

@@ -90,6 +90,15 @@ ROLES: dict[str, Role] = {
             frozenset({SEE_PERSONAL, EXPORT, UNMASK, SEE_SOURCE_DETAIL}),
             "county",
         ),
+        # 承办单位: answers the 督办 items assigned to its unit (users.unit) and nothing else;
+        # its county is the unit's, so the key_work page shows that county's tasks.
+        Role(
+            "unit_staff",
+            "承办单位工作人员",
+            frozenset({"key_work"}),
+            frozenset(),
+            "county",
+        ),
         Role(
             "wall_display",
             "大屏展示账号",

@@ -13,6 +13,7 @@ from typing import Any
 
 from cockpit.clock import local_time
 from cockpit.store.store import (
+    STALE,
     Ack,
     Action,
     Actor,
@@ -33,6 +34,7 @@ __all__ = [
     "Actor",
     "Case",
     "Conflict",
+    "STALE",
     "NotAllowed",
     "Signal",
     "Store",

@@ -21,7 +21,19 @@ INTERVIEW = "约谈"
 ESCALATE = "提级督办"
 CONFIRM_DONE = "办结确认"
 ACTIONS: tuple[str, ...] = (REMIND, INTERVIEW, ESCALATE, CONFIRM_DONE)
-ALL_ACTIONS: tuple[str, ...] = (OPEN, *ACTIONS)
+# Two-way 督办 (migration 0009): the leader sends an 办结申请 back (退回) or, once confirmed,
+# rates the result (效果评估); the 承办单位 replies with progress, asks to close with evidence,
+# or asks for more time.
+RETURN = "退回"
+EVALUATE = "效果评估"
+LEADER_ACTIONS: tuple[str, ...] = (*ACTIONS, RETURN, EVALUATE)
+PROGRESS = "进展反馈"
+APPLY_DONE = "办结申请"
+EXTEND = "申请延期"
+UNIT_ACTIONS: tuple[str, ...] = (PROGRESS, APPLY_DONE, EXTEND)
+# The rungs an overdue action climbs (the escalation job records them as the system).
+LADDER: tuple[str, ...] = (REMIND, INTERVIEW, ESCALATE)
+ALL_ACTIONS: tuple[str, ...] = (OPEN, *LEADER_ACTIONS, *UNIT_ACTIONS)
 
 CASE_OPEN = "open"
 CASE_CLOSED = "closed"
@@ -83,6 +95,15 @@ supervision_cases = sa.Table(
     sa.Column("closed_at", UtcDateTime),
     sa.Column("closed_by", sa.String(64)),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # Two-way 督办 (migration 0009): the 承办单位 that answers (a task's lead_unit), the
+    # deadline of the action it must answer (NULL: nothing awaited), the 12345 ticket the item
+    # was opened from, the 效果评估, and the optimistic version every update bumps.
+    sa.Column("unit", sa.String(64), index=True),
+    sa.Column("due_at", UtcDateTime),
+    sa.Column("ticket_id", sa.String(64), unique=True),
+    sa.Column("rating", sa.Integer),
+    sa.Column("rating_remark", sa.Text),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.CheckConstraint("(task_id IS NULL) <> (signal_key IS NULL)", name="task_or_signal"),
     sa.CheckConstraint("status IN ('open', 'closed')", name="status"),
     sa.CheckConstraint("level >= 1", name="level"),
@@ -109,6 +130,8 @@ supervision_actions = sa.Table(
     # The key the browser gave this submission (migration 0007): a retry of the same
     # submission is recognised and recorded once.
     sa.Column("request_key", sa.String(64), nullable=True),
+    # A unit's reply: made before the deadline of the action it answered (migration 0009)?
+    sa.Column("on_time", sa.Boolean),
     sa.CheckConstraint(
         "action IN (" + ", ".join(f"'{a}'" for a in ALL_ACTIONS) + ")", name="action"
     ),
@@ -157,6 +180,8 @@ users = sa.Table(
     # totp_secret above holds only a plain secret left by a version before that (migration
     # 0004), read as it is and moved here, sealed, at the user's next sign-in.
     sa.Column("totp_sealed", sa.Text),
+    # The 承办单位 a unit_staff account answers for (migration 0009); NULL for other roles.
+    sa.Column("unit", sa.String(64)),
 )
 
 # Earlier password hashes of a user, so a new password cannot repeat a recent one.

@@ -21,7 +21,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,12 +33,17 @@ from sqlalchemy.pool import StaticPool
 from cockpit.security.crypto import AtRest, at_rest
 from cockpit.store import migrate
 from cockpit.store.schema import (
-    ACTIONS,
+    ALL_ACTIONS,
+    APPLY_DONE,
     CASE_CLOSED,
     CASE_OPEN,
     CONFIRM_DONE,
     ESCALATE,
+    EVALUATE,
+    EXTEND,
     OPEN,
+    PROGRESS,
+    RETURN,
     supervision_actions,
     supervision_cases,
     warning_acks,
@@ -64,6 +69,9 @@ def writes_so_far() -> int:
 
 
 MAX_COMMENT = 2000  # characters; a comment is a note, not a report
+# The second of two people acting on one case at once (optimistic versioning).
+STALE = "该事项已被他人更新，请刷新后重试"
+KEEP = object()  # due_at left as it is
 
 
 class StoreError(Exception):
@@ -109,6 +117,12 @@ class Case:
     closed_at: dt.datetime | None
     closed_by: str | None
     updated_at: dt.datetime
+    unit: str | None = None
+    due_at: dt.datetime | None = None
+    ticket_id: str | None = None
+    rating: int | None = None
+    rating_remark: str | None = None
+    version: int = 1
 
     @property
     def is_open(self) -> bool:
@@ -129,6 +143,7 @@ class Action:
     acted_at: dt.datetime
     level_after: int
     request_key: str | None = None
+    on_time: bool | None = None  # a unit's reply: before the deadline it answered?
     replayed: bool = False  # this submission had been recorded already (a retry)
 
 
@@ -324,6 +339,11 @@ class Store:
         *,
         request_key: str | None = None,
         in_transaction: ActionHook | None = None,
+        unit: str | None = None,
+        due_at: Any = KEEP,
+        expected_version: int | None = None,
+        rating: int | None = None,
+        now: dt.datetime | None = None,
     ) -> Action:
         """Record an action on a key task; its supervision case is opened by the first action.
 
@@ -331,7 +351,7 @@ class Store:
         returned, marked replayed); `in_transaction` runs in the same transaction (the audit
         record), so the action and its record are saved together or not at all."""
         _check_action(action, comment)
-        now = _now()
+        now = now or _now()
         with self.writing(action) as conn:
             earlier = _replayed(conn, request_key)
             if earlier is not None:
@@ -345,10 +365,23 @@ class Store:
                     county_code=county_code,
                     opened_at=now,
                     opened_by=actor.user_id,
+                    unit=(unit or None) and unit[:64],
                 )
                 row = _case_row(conn, supervision_cases.c.id == case_id)
                 assert row is not None  # inserted just now, in this transaction
-            done = _act(conn, row, action, comment, actor, now, max_level, request_key)
+            done = _act(
+                conn,
+                row,
+                action,
+                comment,
+                actor,
+                now,
+                max_level,
+                request_key,
+                due_at=due_at,
+                expected_version=expected_version,
+                rating=rating,
+            )
             if in_transaction is not None:
                 in_transaction(conn, done)
             return done
@@ -363,11 +396,17 @@ class Store:
         *,
         request_key: str | None = None,
         in_transaction: ActionHook | None = None,
+        due_at: Any = KEEP,
+        expected_version: int | None = None,
+        rating: int | None = None,
+        now: dt.datetime | None = None,
     ) -> Action:
         """Record an action on an existing case (e.g. one opened from a signal); `request_key`
-        and `in_transaction` as for act_on_task."""
+        and `in_transaction` as for act_on_task; `due_at` the unit's new deadline (KEEP: as
+        it is); `expected_version` the version the user saw (another's write since: STALE);
+        `rating` the 效果评估's 1-5."""
         _check_action(action, comment)
-        now = _now()
+        now = now or _now()
         with self.writing(action) as conn:
             earlier = _replayed(conn, request_key)
             if earlier is not None:
@@ -375,15 +414,38 @@ class Store:
             row = _case_row(conn, supervision_cases.c.id == case_id)
             if row is None:
                 raise Conflict(f"督办事项 #{case_id} 不存在")
-            done = _act(conn, row, action, comment, actor, now, max_level, request_key)
+            done = _act(
+                conn,
+                row,
+                action,
+                comment,
+                actor,
+                now,
+                max_level,
+                request_key,
+                due_at=due_at,
+                expected_version=expected_version,
+                rating=rating,
+            )
             if in_transaction is not None:
                 in_transaction(conn, done)
             return done
 
-    def open_from_signal(self, signal: Signal, comment: str, actor: Actor) -> Case:
-        """Open a supervision item from a signal, with its link back (转督办)."""
+    def open_from_signal(
+        self,
+        signal: Signal,
+        comment: str,
+        actor: Actor,
+        *,
+        unit: str | None = None,
+        ticket_id: str | None = None,
+        due_at: dt.datetime | None = None,
+        now: dt.datetime | None = None,
+    ) -> Case:
+        """Open a supervision item from a signal, with its link back (转督办); a 12345 ticket's
+        item also carries the ticket, its 承办单位 and the deadline of its answer."""
         _check_comment(comment)
-        now = _now()
+        now = now or _now()
         with self.writing("转督办") as conn:
             existing = _case_row(conn, supervision_cases.c.signal_key == signal.key)
             if existing is not None:
@@ -398,6 +460,9 @@ class Store:
                 county_code=signal.county_code,
                 opened_at=now,
                 opened_by=actor.user_id,
+                unit=(unit or None) and unit[:64],
+                ticket_id=ticket_id,
+                due_at=due_at,
             )
             _insert_action(
                 conn,
@@ -432,6 +497,7 @@ class Store:
         signals_only: bool = False,
         counties: frozenset[str] | None = None,
         limit: int = 500,
+        unit: str | None = None,
     ) -> list[Case]:
         """Cases, newest first; `counties` limits them to a scope (None = the whole city)."""
         stmt = sa.select(supervision_cases)
@@ -441,6 +507,8 @@ class Store:
             stmt = stmt.where(supervision_cases.c.signal_key.is_not(None))
         if counties is not None:
             stmt = stmt.where(supervision_cases.c.county_code.in_(sorted(counties)))
+        if unit is not None:
+            stmt = stmt.where(supervision_cases.c.unit == unit)
         stmt = stmt.order_by(supervision_cases.c.updated_at.desc()).limit(limit)
         with self.reading() as conn:
             return [_to_case(r) for r in conn.execute(stmt)]
@@ -482,6 +550,34 @@ class Store:
         )
         with self.reading() as conn:
             return [Action(**r._mapping) for r in conn.execute(stmt)]
+
+    def overdue_cases(self, now: dt.datetime) -> list[Case]:
+        """Open cases whose unit has not answered the awaited action by its deadline."""
+        stmt = (
+            sa.select(supervision_cases)
+            .where(
+                supervision_cases.c.status == CASE_OPEN,
+                supervision_cases.c.due_at.is_not(None),
+                supervision_cases.c.due_at < now,
+            )
+            .order_by(supervision_cases.c.due_at, supervision_cases.c.id)
+        )
+        with self.reading() as conn:
+            return [_to_case(r) for r in conn.execute(stmt)]
+
+    def unit_actions(self) -> Sequence[sa.Row]:
+        """Every action on a case with a unit, with the case's unit, status and rating (for
+        the units' scorecard)."""
+        c, a = supervision_cases.c, supervision_actions.c
+        stmt = (
+            sa.select(c.unit, c.id.label("case_id"), c.status, c.rating, a.action, a.actor_role)
+            .select_from(supervision_actions.join(supervision_cases))
+            .add_columns(a.on_time, c.county_code)
+            .where(c.unit.is_not(None))
+            .order_by(c.unit, a.id)
+        )
+        with self.reading() as conn:
+            return conn.execute(stmt).all()
 
     # -- acknowledgements ----------------------------------------------------------------------
     def acknowledge(
@@ -558,11 +654,16 @@ def inserted_id(result: sa.CursorResult) -> int:
     return int(key[0])
 
 
-def _update_case(conn: sa.Connection, case_id: int, **values: Any) -> None:
-    """Update a case's state after an action."""
-    conn.execute(
-        supervision_cases.update().where(supervision_cases.c.id == case_id).values(**values)
+def _update_case(conn: sa.Connection, case_id: int, version: int, **values: Any) -> None:
+    """Update a case's state after an action, only if it is still at `version` (and bump it):
+    a write in between makes this one fail whole, with STALE, rather than overwrite it."""
+    result = conn.execute(
+        supervision_cases.update()
+        .where(supervision_cases.c.id == case_id, supervision_cases.c.version == version)
+        .values(version=version + 1, **values)
     )
+    if result.rowcount != 1:
+        raise Conflict(STALE, case_id)
 
 
 def _act(
@@ -574,19 +675,42 @@ def _act(
     now: dt.datetime,
     max_level: int,
     request_key: str | None = None,
+    *,
+    due_at: Any = KEEP,
+    expected_version: int | None = None,
+    rating: int | None = None,
 ) -> Action:
     """Check the action against the case's state, record it, and move the case on."""
-    if row.status == CASE_CLOSED:
+    if expected_version is not None and row.version != expected_version:
+        raise Conflict(STALE, row.id)
+    if action == EVALUATE:
+        if row.status != CASE_CLOSED:
+            raise Conflict("办结确认后才能进行效果评估", row.id)
+        if row.rating is not None:
+            raise Conflict("该事项已完成效果评估", row.id)
+    elif row.status == CASE_CLOSED:
         raise Conflict(f"督办事项已办结确认，不能再{action}", row.id)
     level = row.level
     update: dict[str, Any] = {"updated_at": now}
+    if due_at is not KEEP:
+        update["due_at"] = due_at
     if action == ESCALATE:
         if level >= max_level:
             raise Conflict("已是最高督办级别，不能再提级", row.id)
         level += 1
         update["level"] = level
     elif action == CONFIRM_DONE:
-        update.update(status=CASE_CLOSED, closed_at=now, closed_by=actor.user_id)
+        update.update(status=CASE_CLOSED, closed_at=now, closed_by=actor.user_id, due_at=None)
+    elif action == RETURN and _pending(conn, row.id) != APPLY_DONE:
+        raise Conflict("没有待确认的办结申请，无需退回", row.id)
+    elif action == APPLY_DONE and _pending(conn, row.id) == APPLY_DONE:
+        raise Conflict("办结申请已提交，正在等待确认", row.id)
+    elif action == EXTEND and _pending(conn, row.id) == EXTEND:
+        raise Conflict("本次督办已申请过延期", row.id)
+    elif action == EVALUATE:
+        if rating is None or not 1 <= int(rating) <= 5:
+            raise StoreError("效果评估请选择 1–5 分")
+        update.update(rating=int(rating), rating_remark=comment)
     values = {
         "case_id": row.id,
         "action": action,
@@ -596,10 +720,35 @@ def _act(
         "acted_at": now,
         "level_after": level,
         "request_key": request_key,
+        "on_time": (row.due_at is None or now <= row.due_at) if action in _UNIT_STATES else None,
     }
+    # An 办结申请 answers the action: nothing is awaited from the unit until the leader
+    # confirms or sends it back. A progress report is welcome but does not stop the clock.
+    if action == APPLY_DONE:
+        update.setdefault("due_at", None)
     action_id = _insert_action(conn, **values)
-    _update_case(conn, row.id, **update)
+    _update_case(conn, row.id, row.version, **update)
     return Action(id=action_id, **values)
+
+
+# What the unit's last word since the leader's last action was: 办结申请 awaits confirmation,
+# 申请延期 has been used for this action.
+_UNIT_STATES = (APPLY_DONE, EXTEND, PROGRESS)
+
+
+def _pending(conn: sa.Connection, case_id: int) -> str | None:
+    """The newest unit action (办结申请, 申请延期) not yet answered by a leader's action."""
+    rows = conn.execute(
+        sa.select(supervision_actions.c.action)
+        .where(supervision_actions.c.case_id == case_id)
+        .order_by(supervision_actions.c.acted_at.desc(), supervision_actions.c.id.desc())
+    ).scalars()
+    for action in rows:
+        if action in (APPLY_DONE, EXTEND):
+            return action
+        if action not in _UNIT_STATES:
+            return None
+    return None
 
 
 def _replayed(conn: sa.Connection, request_key: str | None) -> Action | None:
@@ -626,7 +775,7 @@ def _to_case(row: sa.Row) -> Case:
 
 
 def _check_action(action: str, comment: str) -> None:
-    if action not in ACTIONS:
+    if action not in ALL_ACTIONS or action == OPEN:
         raise StoreError(f"未知的督办动作：{action}")
     _check_comment(comment)
 

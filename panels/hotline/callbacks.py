@@ -440,11 +440,27 @@ def list_section(
         return title, figures.empty("工单明细暂不可用"), "", page, _foot(rows)
     masked = mask_frame(rows.frame)  # before anything is rendered: raw values stay here
     table = (
-        figures.ticket_table(masked, c.counties) if total else figures.empty("没有符合条件的工单")
+        figures.ticket_table(masked, c.counties, _supervisable(hub, rows.frame))
+        if total
+        else figures.empty("没有符合条件的工单")
     )
     pager = f"第 {page + 1} / {pages} 页 · 共 {total:,} 件"
     as_of = hub.as_of(data.TICKETS)
     return title, table, pager, page, figures.foot(as_of)
+
+
+def _supervisable(hub: DataHub, frame: pd.DataFrame) -> frozenset[str]:
+    """The tickets of this page a 督办 button is offered on: past their deadline or 重办,
+    for users who may 督办 (the server checks again on the click)."""
+    from cockpit.domains.key_work.duban import ticket_reason
+    from cockpit.domains.key_work.supervision import config, may_act
+
+    if not may_act(current_principal(), config(hub)) or "deadline" not in frame:
+        return frozenset()
+    now = data.now_of(hub)
+    return frozenset(
+        str(t["ticket_id"]) for t in frame.to_dict("records") if ticket_reason(t, now) is not None
+    )
 
 
 def drill_key_for(trigger: Any, value: Any, granularity: str | None) -> str | None:
@@ -654,6 +670,34 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         page = int(page or 0) + step if step else 0
         answer = list_section(hub, key, variant, period, screen_county(county), page)
         return when_seen(shown, answer, 3)
+
+    # 转督办 on a row names its ticket in a store (cockpit.clicks, stamped so that a second
+    # click is a click too); the form below the list does the same with a typed number.
+    clicks.key_on_click(app, "hotline-duban", "ticket", "hotline-duban-key", stamped=True)
+
+    @app.callback(
+        Output("hotline-duban-result", "children"),
+        Input("hotline-duban-go", "n_clicks"),
+        Input("hotline-duban-key", "data"),
+        State("hotline-duban-ticket", "value"),
+        prevent_initial_call=True,
+    )
+    def supervise(_clicks, clicked, typed):
+        """转督办 of one ticket (past its deadline, or 重办): the server reads it again."""
+        from cockpit.domains.key_work.duban import supervise_ticket
+
+        if ctx.triggered_id == "hotline-duban-key":
+            ticket_id = clicked.get("key") if isinstance(clicked, dict) else None
+        else:
+            ticket_id = typed
+        if not isinstance(ticket_id, str) or not ticket_id:
+            return no_update
+        outcome = supervise_ticket(hub, ticket_id)
+        return html.P(
+            outcome.message,
+            role="alert",
+            className="hotline-duban-ok" if outcome.ok else "panel-error",
+        )
 
     @app.callback(
         Output("hotline-unmask-result", "children"),

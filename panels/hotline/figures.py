@@ -574,8 +574,13 @@ def _flags(r: Any) -> str:
     return " · ".join(flags)
 
 
-def ticket_table(rows: pd.DataFrame, names: dict[str, str]) -> html.Table:
-    """One page of (already masked) tickets; on a phone each row reads as a card."""
+def ticket_table(
+    rows: pd.DataFrame, names: dict[str, str], supervisable: frozenset[str] = frozenset()
+) -> html.Table:
+    """One page of (already masked) tickets; on a phone each row reads as a card.
+
+    Tickets in `supervisable` (past their deadline or 重办, for a user who may 督办) carry a
+    转督办 button in their status cell."""
     body = []
     for r in rows.itertuples():
         flags = _flags(r)
@@ -595,6 +600,16 @@ def ticket_table(rows: pd.DataFrame, names: dict[str, str]) -> html.Table:
             "citizen": f"{r.citizen_name or '—'} {r.citizen_phone or ''}".strip(),
             "content": r.content if isinstance(r.content, str) else "—",
         }
+        if r.ticket_id in supervisable:
+            cells["status"] = [
+                cells["status"],
+                html.Button(
+                    "转督办",
+                    id=ids.pattern_id("hotline-duban", ticket=str(r.ticket_id)),
+                    className="pager-button hotline-duban-row",
+                    n_clicks=0,
+                ),
+            ]
         body.append(
             html.Tr(
                 [

@@ -171,6 +171,23 @@ def layout() -> html.Div:
                 ],
                 className="hotline-unmask",
             ),
+            # 工单督办: a ticket past its deadline, or handled again (重办), put under 督办
+            # with one click; the item carries the ticket and its masked summary.
+            html.Div(
+                [
+                    dcc.Input(
+                        id="hotline-duban-ticket",
+                        placeholder="超期或重复诉求的工单编号",
+                        maxLength=40,
+                        className="hotline-unmask-input",
+                    ),
+                    html.Button(
+                        "转督办", id="hotline-duban-go", n_clicks=0, className="pager-button"
+                    ),
+                    html.Div(id="hotline-duban-result", className="hotline-unmask-result"),
+                ],
+                className="hotline-unmask-form hotline-duban",
+            ),
         ],
         wide="span-all",
     )
@@ -178,6 +195,7 @@ def layout() -> html.Div:
         [
             dcc.Store(id="hotline-drill", data=DEFAULT_KEY),
             dcc.Store(id="hotline-list-page", data=0),
+            dcc.Store(id="hotline-duban-key"),  # the 转督办 clicked on a row: {"key", "at"}
             dcc.Store(id="hotline-scroll"),
             kpis,
             html.Div(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 from dash import Dash, Input, Output, State, html, no_update
@@ -182,6 +183,8 @@ def build_detail(hub: DataHub, subject: str | None, today: dt.date) -> tuple[lis
                 milestone_notes.insert(0, html.P(ms_note, className="panel-error kw-ms-error"))
             case = store.case_for_task(ident)
             children += _task_header(task, today, cfg, names)
+            if case is not None:  # under 督办: its unit, the deadline awaited, the rating
+                children.append(figures.fields(_duban_fields(case)))
         elif kind == "case" and ident.isdigit():
             case = store.case(int(ident))
             if case is None or not supervision.may_see(principal, case.county_code):
@@ -203,11 +206,33 @@ def build_detail(hub: DataHub, subject: str | None, today: dt.date) -> tuple[lis
         figures.timeline_items(timeline(task, actions, milestones)),
     ]
     closed = case is not None and not case.is_open
-    if closed:
-        children.append(html.P("该事项已办结确认，不能再记录督办动作", className="panel-note"))
+    # A confirmed item still awaits its 效果评估; once rated, it is finished.
+    finished = case is not None and closed and case.rating is not None
+    if finished:
+        children.append(html.P("该事项已办结确认并完成效果评估", className="panel-note"))
+    elif closed:
+        children.append(html.P("该事项已办结确认，请进行效果评估", className="panel-note"))
     elif not allowed:
         children.append(html.P(f"当前账号（{principal.role}）没有督办权限", className="panel-note"))
-    return children, closed or not allowed
+    return children, finished or not allowed
+
+
+def _version_of(hub: DataHub, subject: str | None) -> tuple[int | None, bool]:
+    """The version of the selected item as shown (None: no item yet, or unreadable), and
+    whether it is confirmed done."""
+    kind, _, ident = (subject or "").partition(":")
+    try:
+        store = get_store(hub)
+        case = (
+            store.case_for_task(ident)
+            if kind == "task"
+            else store.case(int(ident))
+            if kind == "case" and ident.isdigit()
+            else None
+        )
+    except StoreError:
+        return None, False
+    return (case.version, not case.is_open) if case is not None else (None, False)
 
 
 def _task_header(task: dict, today: dt.date, cfg, names: dict) -> list:
@@ -260,6 +285,7 @@ def _case_header(case, cfg, names: dict) -> list:
                 ("来源", figures.KIND_NAMES.get(case.signal_kind or "", "督办事项")),
                 ("所在县区", names.get(case.county_code, case.county_code)),
                 ("督办级别", state),
+                *_duban_fields(case),
                 ("立项", f"{local_time(case.opened_at):%Y-%m-%d %H:%M}（{case.opened_by}）"),
                 (
                     "原始数据",
@@ -270,6 +296,80 @@ def _case_header(case, cfg, names: dict) -> list:
             ]
         ),
     ]
+
+
+def _duban_fields(case) -> list:
+    """承办单位, the deadline of the answer awaited, and the 效果评估, as detail fields."""
+    due = f"{local_time(case.due_at):%Y-%m-%d %H:%M}" if case.due_at else None
+    rated = f"{case.rating}分 {case.rating_remark or ''}".strip() if case.rating else None
+    return [("承办单位", case.unit), ("反馈期限", due), ("效果评估", rated)]
+
+
+def build_unit(hub: DataHub, selected: int | None) -> dict:
+    """The signed-in unit's items (their choice list, versions, the chosen one's timeline);
+    hidden for everyone who is not a unit account."""
+    from cockpit.domains.key_work import duban
+
+    principal = current_principal()
+    if not duban.is_unit(principal, hub):
+        return {"style": {"display": "none"}, "options": [], "versions": {}, "detail": None}
+    try:
+        cases = duban.unit_cases(hub)
+        chosen = next((c for c in cases if c.id == selected), None)
+        actions = get_store(hub).actions(chosen.id) if chosen else []
+    except StoreError as exc:
+        return {
+            "style": {},
+            "options": [],
+            "versions": {},
+            "detail": html.P(f"督办记录暂不可用：{exc}", className="panel-error"),
+        }
+    options = [
+        {"label": f"#{c.id} {c.title}（{'已办结' if not c.is_open else '办理中'}）", "value": c.id}
+        for c in cases
+    ]
+    detail: Any = None
+    if chosen is not None:
+        actions = [replace(a, acted_at=local_time(a.acted_at)) for a in actions]
+        detail = html.Div(
+            [
+                figures.fields(_duban_fields(chosen)),
+                figures.timeline_items(timeline(None, actions)),
+            ],
+            className="kw-unit-detail",
+        )
+    elif not cases:
+        detail = html.P(f"{principal.unit}暂无督办事项", className="kw-empty")
+    return {
+        "style": {},
+        "options": options,
+        "versions": {str(c.id): c.version for c in cases},
+        "detail": detail,
+    }
+
+
+def build_scorecard(hub: DataHub) -> html.Table | html.P:
+    """The units' scorecard as a small table (the export has the same rows)."""
+    from cockpit.domains.key_work import duban
+
+    try:
+        frame = duban.scorecard_for(hub)
+    except StoreError as exc:
+        return html.P(f"考核数据暂不可用：{exc}", className="panel-error")
+    if frame.empty:
+        return html.P("暂无承办单位督办记录", className="kw-empty")
+    return html.Table(
+        [
+            html.Thead(html.Tr([html.Th(c) for c in frame.columns])),
+            html.Tbody(
+                [
+                    html.Tr([html.Td("—" if pd.isna(v) else v) for v in row])
+                    for row in frame.itertuples(index=False)
+                ]
+            ),
+        ],
+        className="kw-scorecard data-table",
+    )
 
 
 def register_callbacks(app: Dash, hub: DataHub) -> None:
@@ -352,16 +452,22 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("key_work-detail", "children"),
         Output("key_work-submit", "disabled"),
         Output("key_work-action", "options"),
+        Output("key_work-version", "data"),
         Input("key_work-selected", "data"),
         Input("key_work-refresh", "data"),
     )
     def show_detail(subject, _refresh):
         """The selected task or case with its timeline; the form is off where acting is not allowed."""
         children, disabled = build_detail(hub, subject, clock.today())
-        from cockpit.store.schema import ACTIONS
+        from cockpit.store.schema import EVALUATE, LEADER_ACTIONS
 
-        options = [{"label": a, "value": a, "disabled": disabled} for a in ACTIONS]
-        return children, disabled, options
+        version, closed = _version_of(hub, subject)
+        # A confirmed item takes 效果评估 only; an open one everything but it.
+        options = [
+            {"label": a, "value": a, "disabled": disabled or (a == EVALUATE) != closed}
+            for a in LEADER_ACTIONS
+        ]
+        return children, disabled, options, version
 
     app.clientside_callback(
         """
@@ -389,16 +495,75 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("key_work-comment", "value"),
         State("key_work-refresh", "data"),
         State("key_work-request-key", "data"),
+        State("key_work-version", "data"),
+        State("key_work-rating", "value"),
         prevent_initial_call=True,
     )
-    def submit(clicks, subject, action, comment, refresh, request_key):
+    def submit(clicks, subject, action, comment, refresh, request_key, version, rating):
         """Record the action; the user is told whether it was saved."""
         if not clicks:
             return no_update, no_update, no_update
-        outcome = supervision.act(hub, subject or "", action or "", comment or "", request_key)
+        outcome = supervision.act(
+            hub,
+            subject or "",
+            action or "",
+            comment or "",
+            request_key,
+            version=version if isinstance(version, int) else None,
+            rating=rating if isinstance(rating, int) else None,
+        )
         if not outcome.ok:
             return message(outcome), no_update, no_update
         return message(outcome), (refresh or 0) + 1, ""
+
+    @app.callback(
+        Output("key_work-unit-panel", "style"),
+        Output("key_work-unit-case", "options"),
+        Output("key_work-unit-versions", "data"),
+        Output("key_work-unit-detail", "children"),
+        Input("key_work-unit-case", "value"),
+        Input("key_work-refresh", "data"),
+    )
+    def update_unit(selected, _refresh):
+        """The unit's own items (only for a unit account: the server knows its unit)."""
+        built = build_unit(hub, selected if isinstance(selected, int) else None)
+        return built["style"], built["options"], built["versions"], built["detail"]
+
+    @app.callback(
+        Output("key_work-unit-message", "children"),
+        Output("key_work-refresh", "data", allow_duplicate=True),
+        Output("key_work-unit-comment", "value"),
+        Input("key_work-unit-submit", "n_clicks"),
+        State("key_work-unit-case", "value"),
+        State("key_work-unit-action", "value"),
+        State("key_work-unit-comment", "value"),
+        State("key_work-unit-versions", "data"),
+        State("key_work-refresh", "data"),
+        prevent_initial_call=True,
+    )
+    def submit_unit(clicks, case_id, action, comment, versions, refresh):
+        """The unit's reply; the server checks the item is the unit's own."""
+        from cockpit.domains.key_work import duban
+
+        if not clicks:
+            return no_update, no_update, no_update
+        if not isinstance(case_id, int):
+            return message(supervision.Outcome(False, "请先选择督办事项")), no_update, no_update
+        version = (versions or {}).get(str(case_id))
+        outcome = duban.reply(
+            hub, case_id, action or "", comment or "", version if isinstance(version, int) else None
+        )
+        if not outcome.ok:
+            return message(outcome), no_update, no_update
+        return message(outcome), (refresh or 0) + 1, ""
+
+    @app.callback(
+        Output("key_work-scorecard", "children"),
+        Input("key_work-refresh", "data"),
+    )
+    def update_scorecard(_refresh):
+        """The units' scorecard."""
+        return build_scorecard(hub)
 
     # 转督办's click names its signal in a store (cockpit.clicks, stamped so a second click is
     # a click too); only that store's change reaches the server, not the buttons being drawn.

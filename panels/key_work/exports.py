@@ -70,4 +70,24 @@ def tasks(hub: DataHub, params: dict[str, str]) -> Table:
     return Table(frame, header, f"{hub.settings.city.name}重点工作任务清单_{place}_{today}")
 
 
-TABLES = (ExportTable("key_work.tasks", "重点工作任务清单", tasks),)
+def scorecard(hub: DataHub, params: dict[str, str]) -> Table:
+    """The units' 督办 scorecard (绩效考核), as the page shows it to this user."""
+    from cockpit.domains.key_work.duban import scorecard_for
+
+    today = clock.today()
+    header = Header(
+        title=f"{hub.settings.city.name}承办单位督办考核",
+        place="全市",
+        period=f"截至{today:%Y-%m-%d}",
+        as_of=as_of_text(clock.now()),  # read live from the cockpit's own database
+        units="件；评分为1–5分",
+        is_demo=False,
+    )
+    frame = scorecard_for(hub)
+    return Table(frame, header, f"{hub.settings.city.name}承办单位督办考核_{today}")
+
+
+TABLES = (
+    ExportTable("key_work.tasks", "重点工作任务清单", tasks),
+    ExportTable("key_work.scorecard", "承办单位督办考核", scorecard),
+)

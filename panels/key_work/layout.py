@@ -7,7 +7,7 @@ from dash import dcc, html
 from cockpit.components import SIZED_GRAPH, panel
 from cockpit.exports import links
 from cockpit.phone import fold
-from cockpit.store.schema import ACTIONS
+from cockpit.store.schema import LEADER_ACTIONS, UNIT_ACTIONS
 
 LIGHT_FILTERS = [
     {"label": "需关注（红黄灯）", "value": "attention"},
@@ -35,6 +35,10 @@ def layout() -> html.Div:
             # This submission's key, made in the browser (a new one for each new action): a
             # retry of the same submission is recognised by the server and recorded once.
             dcc.Store(id="key_work-request-key"),
+            # The version of the item as shown: a write made on an older one is refused
+            # (someone else acted meanwhile) instead of overwriting it.
+            dcc.Store(id="key_work-version"),
+            dcc.Store(id="key_work-unit-versions"),  # the unit's items: id -> version shown
             html.Div(
                 className="kw-top",
                 children=[
@@ -130,8 +134,19 @@ def layout() -> html.Div:
                                         html.Label("督办动作", htmlFor="key_work-action"),
                                         dcc.RadioItems(
                                             id="key_work-action",
-                                            options=[{"label": a, "value": a} for a in ACTIONS],
-                                            value=ACTIONS[0],
+                                            options=[
+                                                {"label": a, "value": a} for a in LEADER_ACTIONS
+                                            ],
+                                            value=LEADER_ACTIONS[0],
+                                            inline=True,
+                                            className="kw-actions",
+                                        ),
+                                        html.Label("效果评估（1–5分）", htmlFor="key_work-rating"),
+                                        dcc.RadioItems(
+                                            id="key_work-rating",
+                                            options=[
+                                                {"label": f"{n}分", "value": n} for n in range(1, 6)
+                                            ],
                                             inline=True,
                                             className="kw-actions",
                                         ),
@@ -154,6 +169,49 @@ def layout() -> html.Div:
                                 ),
                                 id="key_work-detail-panel",
                                 className="kw-detail",
+                            ),
+                            panel(
+                                "本单位督办事项",
+                                html.P(
+                                    "承办单位对督办事项进展反馈、申请办结（附佐证说明）或申请延期",
+                                    className="panel-note",
+                                ),
+                                dcc.RadioItems(id="key_work-unit-case", className="kw-unit-cases"),
+                                html.Div(id="key_work-unit-detail"),
+                                html.Label("反馈类型", htmlFor="key_work-unit-action"),
+                                dcc.RadioItems(
+                                    id="key_work-unit-action",
+                                    options=[{"label": a, "value": a} for a in UNIT_ACTIONS],
+                                    value=UNIT_ACTIONS[0],
+                                    inline=True,
+                                    className="kw-actions",
+                                ),
+                                html.Label("反馈内容", htmlFor="key_work-unit-comment"),
+                                dcc.Textarea(
+                                    id="key_work-unit-comment",
+                                    className="kw-comment",
+                                    placeholder="进展情况；办结申请请写明佐证材料；延期请写明理由",
+                                    maxLength=2000,
+                                ),
+                                html.Button(
+                                    "提交反馈",
+                                    id="key_work-unit-submit",
+                                    className="kw-button kw-button-primary",
+                                    n_clicks=0,
+                                ),
+                                html.Div(id="key_work-unit-message", className="kw-message"),
+                                id="key_work-unit-panel",
+                                style={"display": "none"},
+                            ),
+                            panel(
+                                "承办单位督办考核",
+                                html.P(
+                                    "按时反馈、逾期升级、被退回与效果评估，用于绩效考核",
+                                    className="panel-note",
+                                ),
+                                links("key_work.scorecard"),
+                                html.Div(id="key_work-scorecard"),
+                                id="key_work-scorecard-panel",
                             ),
                         ],
                     ),

@@ -219,3 +219,25 @@ def test_random_secret_keys_are_accepted() -> None:
     keys += [STRONG_KEY]
     refused = [k for k in keys if secret_key_problem(k) is not None]
     assert refused == []
+
+
+def test_users_add_binds_a_unit_account_to_its_unit(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 承办单位 account needs its unit (--unit); with it, the account row carries it."""
+    from cockpit.__main__ import main
+    from cockpit.settings import load_settings
+
+    monkeypatch.setenv("COCKPIT_SECRET_KEY", STRONG_KEY)
+    county = load_settings().city.counties[0].code
+    args = ["users", "add", "zj1", "--role", "unit_staff", "--county", county]
+    assert main(args) != 0
+    assert "所属单位" in capsys.readouterr().err
+    assert main([*args, "--unit", "市住建局"]) == 0
+    store = Store(f"sqlite:///{cli_env}")
+    try:
+        with store.engine().connect() as conn:
+            rows = list(conn.exec_driver_sql("SELECT username, unit FROM users"))
+    finally:
+        store.dispose()
+    assert rows == [("zj1", "市住建局")]

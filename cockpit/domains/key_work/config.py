@@ -57,6 +57,20 @@ class Supervision(_Strict):
     roles: RoleKeys = Field(("city_leader", "city_staff"), min_length=1)
     # 提级督办 climbs this ladder; the first rung is where a case starts.
     levels: tuple[str, ...] = Field(("督查室督办", "分管领导督办", "主要领导督办"), min_length=2)
+    # Roles of the 承办单位 that reply (进展反馈, 办结申请, 申请延期) to their own unit's items.
+    unit_roles: RoleKeys = Field(("unit_staff",), min_length=1)
+    # Days the unit has to answer each action (立项督办, 催办, 约谈, 提级督办, 退回); an action
+    # not answered in time escalates 催办 -> 约谈 -> 提级督办 (the escalation job).
+    deadline_days: dict[str, int] = Field(
+        default_factory=lambda: {"立项督办": 3, "催办": 3, "约谈": 3, "提级督办": 5, "退回": 3}
+    )
+    default_deadline_days: int = Field(3, ge=1, le=365)
+    # 申请延期 moves the deadline on by this many days (once per action awaited).
+    extension_days: int = Field(7, ge=1, le=90)
+
+    def deadline(self, action: str) -> int:
+        """Days the unit has to answer this action."""
+        return self.deadline_days.get(action, self.default_deadline_days)
 
 
 class Signals(_Strict):

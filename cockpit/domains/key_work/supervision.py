@@ -12,17 +12,24 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cockpit import clock
 from cockpit.domains.key_work import data
 from cockpit.domains.key_work.config import KeyWorkConfig
 from cockpit.hub import DataHub
 from cockpit.scope import Principal, current_principal
 from cockpit.store import Actor, Conflict, StoreError, get_store, local_time
-from cockpit.store.schema import ACTIONS, ESCALATE
+from cockpit.store.schema import (
+    CONFIRM_DONE,
+    ESCALATE,
+    EVALUATE,
+    LEADER_ACTIONS,
+    RETURN,
+)
 
 if TYPE_CHECKING:
     from cockpit.audit import InTransaction
 
-COMMENT_REQUIRED = (ESCALATE,)  # escalation needs its reason written down
+COMMENT_REQUIRED = (ESCALATE, RETURN)  # escalation and a send-back need their reason written
 
 
 @dataclass(frozen=True)
@@ -55,8 +62,25 @@ def may_see(principal: Principal, county_code: str) -> bool:
     return principal.whole_city or principal.allows(county_code)
 
 
+def now_utc() -> dt.datetime:
+    """The cockpit clock's now (cockpit.clock, which tests set), aware in UTC, as stored."""
+    return clock.now().replace(tzinfo=clock.CITY_TZ).astimezone(dt.UTC)
+
+
+def due_after(cfg: KeyWorkConfig, action: str, now: dt.datetime | None = None) -> dt.datetime:
+    """When the unit must have answered `action` recorded at `now` (aware, UTC)."""
+    return (now or now_utc()) + dt.timedelta(days=cfg.supervision.deadline(action))
+
+
 def act(
-    hub: DataHub, subject: str, action: str, comment: str, request_key: str | None = None
+    hub: DataHub,
+    subject: str,
+    action: str,
+    comment: str,
+    request_key: str | None = None,
+    *,
+    version: int | None = None,
+    rating: int | None = None,
 ) -> Outcome:
     """Record `action` on a task ("task:<id>") or a case ("case:<id>"), and audit the attempt.
 
@@ -69,8 +93,13 @@ def act(
     record = audit.InTransaction(
         audit.SUPERVISION, str(subject)[:100], {"action": str(action)[:16]}
     )
-    outcome = _act(hub, subject, action, comment, _request_key(request_key), record)
+    outcome = _act(
+        hub, subject, action, comment, _request_key(request_key), record, version, rating
+    )
     if outcome.ok:
+        from cockpit.domains.key_work import duban
+
+        duban.tell_after(hub, outcome.case_id, action, comment)
         if record.written is not None:
             try:
                 record.anchor()
@@ -111,12 +140,14 @@ def _act(
     comment: str,
     request_key: str | None = None,
     record: InTransaction | None = None,
+    version: int | None = None,
+    rating: int | None = None,
 ) -> Outcome:
     principal = current_principal()
     cfg = config(hub)
     if not may_act(principal, cfg):
         return Outcome(False, f"当前账号（{principal.role}）没有督办权限，操作未执行")
-    if action not in ACTIONS:
+    if action not in LEADER_ACTIONS:
         return Outcome(False, "请选择督办动作")
     comment = (comment or "").strip()
     if action in COMMENT_REQUIRED and not comment:
@@ -124,6 +155,9 @@ def _act(
     kind, _, ident = (subject or "").partition(":")
     actor = Actor(principal.user_id, principal.role)
     max_level = len(cfg.supervision.levels)
+    # The unit must answer a 催办, 约谈, 提级督办 or 退回 by its deadline; 办结确认 and
+    # 效果评估 await nothing.
+    due = None if action in (CONFIRM_DONE, EVALUATE) else due_after(cfg, action)
     try:
         store = get_store(hub)
         if kind == "task":
@@ -143,6 +177,11 @@ def _act(
                 max_level,
                 request_key=request_key,
                 in_transaction=_audit_hook(record),
+                unit=str(row.get("lead_unit") or "") or None,
+                due_at=due,
+                expected_version=version,
+                rating=rating,
+                now=now_utc(),
             )
         elif kind == "case" and ident.isdigit():
             case = store.case(int(ident))
@@ -156,6 +195,10 @@ def _act(
                 max_level,
                 request_key=request_key,
                 in_transaction=_audit_hook(record),
+                due_at=due,
+                expected_version=version,
+                rating=rating,
+                now=now_utc(),
             )
         else:
             return Outcome(False, "请先在清单中选择一项任务或督办事项")
