@@ -45,7 +45,10 @@ from bench import clickhouse_cluster as chc
 from bench.run import END, ROOT, empty_cache, say
 
 TABLE = "hotline_tickets"
-BLOCK = 5_000_000  # rows per INSERT ... SELECT on a shard: one progress line each
+BLOCK = 2_500_000  # rows per INSERT ... SELECT on a shard: one progress line each
+# The tests' servers allow 1 GB a query; a million rows of tickets (their texts included)
+# squashed into one part before it is written take about that: smaller parts, more room.
+INSERT_SETTINGS = {"min_insert_block_size_rows": 262_144, "max_memory_usage": 3_000_000_000}
 DEMO_TICKETS = 20_000  # the demo file that serves the other datasets (not hotline.tickets)
 PERIOD = "2026-10"  # a complete month before END: the page is opened for it, city-wide
 SLOTS = 1000  # weighted choices are drawn from arrays of this many slots
@@ -258,7 +261,8 @@ def generate(cluster: chc.Cluster, tickets: int) -> float:
                 count = min(BLOCK, share - offset)
                 client.execute(
                     f"INSERT INTO {TABLE}_local ({names}) "
-                    + ticket_select(tickets, index, shards, offset, count)
+                    + ticket_select(tickets, index, shards, offset, count),
+                    settings=INSERT_SETTINGS,
                 )
                 done[index] += count
                 rate = sum(done) / (time.perf_counter() - began)
