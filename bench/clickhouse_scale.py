@@ -275,11 +275,13 @@ def generate(cluster: chc.Cluster, tickets: int) -> float:
         finally:
             client.disconnect()
 
-    threads = [threading.Thread(target=fill, args=(i,)) for i in range(shards)]
+    # Daemons: on Ctrl-C the main thread stops the servers, which ends their inserts.
+    threads = [threading.Thread(target=fill, args=(i,), daemon=True) for i in range(shards)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        while thread.is_alive():  # join() with a timeout, so that Ctrl-C is heard at once
+            thread.join(0.5)
     if errors:
         raise errors[0]
     return time.perf_counter() - began
