@@ -30,6 +30,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -573,6 +574,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the data folder")
     parser.add_argument("--out", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
+    # A job started in the background ignores Ctrl-C's signal: a TERM stops it cleanly too
+    # (the servers stopped, the data folder removed).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.tickets < 1000 or args.turns < 1:
         parser.error("--tickets must be at least 1000 and --turns at least 1")
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="cockpit-chscale-", dir="/tmp"))
