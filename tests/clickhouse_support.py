@@ -4,7 +4,8 @@ The servers are started from Debian's `clickhouse-server` package (.ci/run insta
 this test run's own processes: a config folder, data folder and free ports in a temporary
 directory, never the system service; they stop when the fixture ends. Each config names
 the same two-shard cluster (`remote_servers`), so a Distributed table on either server
-reads both shards, as a platform's cluster does.
+reads both shards, as a platform's cluster does. Starting and stopping them is
+bench/clickhouse_cluster.py's, shared with the scale benchmark (bench/clickhouse_scale.py).
 
 `load(cluster, table, frame)` creates a local MergeTree table on each shard and a Distributed
 table over them, and puts alternate rows on each shard (written straight to the local
