@@ -194,3 +194,14 @@ def stop_cluster(cluster: Cluster) -> None:
         except subprocess.TimeoutExpired:
             server.process.kill()
             server.process.wait(timeout=10)
+
+
+# A contract's column type -> ClickHouse's (the tests' loader and the scale bench's table).
+BY_CONTRACT = {
+    "string": "String",
+    "int": "Int64",
+    "float": "Float64",
+    "bool": "UInt8",  # ClickHouse before 21.12 has no Bool type
+    "date": "Date",
+    "datetime": "DateTime",
+}

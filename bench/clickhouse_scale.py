@@ -215,14 +215,7 @@ def table_ddl() -> str:
     so (ClickHouse reads a plain column faster), by month, ordered by county and time."""
     from cockpit.contracts import CONTRACTS
 
-    types = {
-        "string": "String",
-        "int": "Int64",
-        "float": "Float64",
-        "bool": "UInt8",  # ClickHouse before 21.12 has no Bool type
-        "date": "Date",
-        "datetime": "DateTime",
-    }
+    types = chc.BY_CONTRACT
     columns = ", ".join(
         f"`{c.name}` " + (f"Nullable({types[c.type]})" if c.nullable else types[c.type])
         for c in CONTRACTS["hotline.tickets"].columns

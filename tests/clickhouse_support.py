@@ -27,6 +27,7 @@ import pytest
 
 # The servers themselves are started by code the scale benchmark shares.
 from bench.clickhouse_cluster import (  # noqa: F401 - re-exported for the tests
+    BY_CONTRACT,
     CLUSTER,
     Cluster,
     Server,
@@ -55,14 +56,7 @@ def clickhouse_or_skip() -> list[str]:
 
 
 # -- loading a frame ------------------------------------------------------------------------
-_BY_CONTRACT = {
-    "string": "String",
-    "int": "Int64",
-    "float": "Float64",
-    "bool": "UInt8",  # ClickHouse before 21.12 has no Bool type
-    "date": "Date",
-    "datetime": "DateTime",
-}
+_BY_CONTRACT = BY_CONTRACT
 
 
 def column_types(frame: pd.DataFrame, contract: dict[str, str] | None = None) -> dict[str, str]:
