@@ -32,6 +32,7 @@ SYSTEM = Principal("system", "system", None, frozenset(), "系统")
 TICK = "warning_tick"
 DELIVER = "deliver"
 BRIEFING = "briefing"
+SYNC = "sync"  # python -m cockpit sync, recorded with its progress (datasets done)
 
 
 def hub_of(app: Any) -> Any:

@@ -104,3 +104,37 @@ def test_the_delivery_sweep_counts_its_rows_while_a_send_is_held(app, receiver) 
         worker.join(60)
     row = _row_elsewhere(app, runner.TICK)
     assert json.loads(row.detail)["progress"] == {"done": 2, "total": 2}
+
+
+def test_the_sync_is_a_recorded_job_whose_row_counts_datasets_while_it_runs(
+    settings, tmp_path, monkeypatch
+) -> None:
+    """`python -m cockpit sync`: while the dataset is being copied its job_runs row (read on
+    another connection) says 0 of 1 done; at the end 1 of 1, ok, with the rows copied."""
+    import cockpit.__main__ as cli
+    import cockpit.sync as sync
+    from tests.contract.test_adapter_contract import reference_tickets
+    from tests.unit.test_sync_quarantine import synced_app
+
+    app = synced_app(settings, reference_tickets(30), tmp_path)
+    try:
+        seen: list[tuple[str, dict]] = []
+        real = sync.sync_dataset
+
+        def watched(*args, **kwargs):
+            row = _row_elsewhere(app, runner.SYNC)
+            seen.append((row.state, json.loads(row.detail)["progress"]))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(sync, "sync_dataset", watched)
+        monkeypatch.setattr(
+            cli, "_tool_settings", lambda: app.server.extensions["cockpit_hub"].settings
+        )
+        assert cli.main(["sync"]) == 0
+        assert seen == [("running", {"done": 0, "total": 1})]
+        row = _row_elsewhere(app, runner.SYNC)
+        detail = json.loads(row.detail)
+        assert row.state == "ok" and detail["progress"] == {"done": 1, "total": 1}
+        assert detail["rows"] == 30 and detail["failed"] == []
+    finally:
+        close_app(app)
