@@ -235,6 +235,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     import time
 
     from cockpit.factory import create_app
+    from cockpit.jobs.runner import SYNC, run_recorded
     from cockpit.sync import run_sync
 
     app = create_app(_tool_settings())
@@ -246,12 +247,19 @@ def cmd_sync(args: argparse.Namespace) -> int:
     say = lambda text: print(text, file=sys.stderr)  # noqa: E731
     while True:
         with app.server.app_context():
-            try:
-                if args.full:  # re-read these datasets whole, replacing the local copy
-                    results = run_sync(hub, args.full, progress=say, full=True)
-                    args.full = None  # once: the schedule goes on incrementally
-                else:
-                    results = run_sync(hub, args.dataset or None, progress=say)
+            try:  # recorded in job_runs, its progress (datasets done) shown on /admin/jobs
+                with run_recorded(app, SYNC) as detail:
+                    if args.full:  # re-read these datasets whole, replacing the local copy
+                        results = run_sync(
+                            hub, args.full, progress=say, full=True, step=detail.progress
+                        )
+                        args.full = None  # once: the schedule goes on incrementally
+                    else:
+                        results = run_sync(
+                            hub, args.dataset or None, progress=say, step=detail.progress
+                        )
+                    detail["rows"] = sum(int(str(r.get("rows") or 0)) for r in results)
+                    detail["failed"] = [r["dataset"] for r in results if not r["ok"]]
             except ValueError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2

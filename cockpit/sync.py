@@ -1059,12 +1059,14 @@ def run_sync(
     progress: Callable[[str], None] | None = None,
     *,
     full: bool = False,
+    step: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, object]]:
     """Sync every dataset in sync mode (or the named ones); one failure does not stop the others.
 
     `full` re-reads the named datasets whole (python -m cockpit sync --full DATASET). While
     another process holds the store open, each dataset waits and retries with backoff up to
-    sync.busy_retry_seconds, saying so once."""
+    sync.busy_retry_seconds, saying so once. `step(done, total)` hears of each dataset begun
+    and of the end (the recorded job's progress, cockpit/jobs/runner.py)."""
     say = progress or (lambda t: None)
     settings = hub.settings
     names = datasets or [n for n, b in settings.datasets.items() if b.mode == "sync"]
@@ -1082,7 +1084,9 @@ def run_sync(
     path = status_path(settings)
     status = read_status(path)
     results = []
-    for name in names:
+    for done, name in enumerate(names):
+        if step is not None:
+            step(done, len(names))
         now = city_now(settings.city.timezone)
         schedule = settings.sync.for_dataset(name)
         before = status.get(name, {})
@@ -1136,4 +1140,6 @@ def run_sync(
         arrived = hub.local_store.present_keys(name, earlier) if earlier else set()
         status[name] = _next_status(before, result, now, arrived)
         write_status(path, status)
+    if step is not None:
+        step(len(names), len(names))
     return results

@@ -12,7 +12,8 @@ import datetime as dt
 import json
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +32,7 @@ SYSTEM = Principal("system", "system", None, frozenset(), "系统")
 TICK = "warning_tick"
 DELIVER = "deliver"
 BRIEFING = "briefing"
+SYNC = "sync"  # python -m cockpit sync, recorded with its progress (datasets done)
 
 
 def hub_of(app: Any) -> Any:
@@ -44,9 +46,47 @@ def seal_of(app: Any) -> audit.Seal:
     return audit.seal_for(hub.settings, get_store(hub), app.server.config["COCKPIT_AUDIT_KEY"])
 
 
+class RunDetail(dict[str, Any]):
+    """What a recorded run did (saved as its row's detail when it ends), and its progress:
+    `progress(done, total)` writes {"progress": {"done", "total"}} into the row's detail while
+    the job still runs, committed at once, so /admin/jobs (another connection) shows 进度 N%.
+    Writes are spaced by PROGRESS_EVERY seconds, except the first and the last step."""
+
+    def __init__(self, store: Any, run_id: int) -> None:
+        super().__init__()
+        self._store, self._run_id, self._written = store, run_id, 0.0
+
+    def progress(self, done: int, total: int) -> None:
+        self["progress"] = {"done": done, "total": total}
+        now = time.monotonic()
+        if self._written and done < total and now - self._written < PROGRESS_EVERY:
+            return
+        self._written = now
+        with self._store.writing("任务进度") as conn:
+            conn.execute(
+                job_runs.update()
+                .where(job_runs.c.id == self._run_id, job_runs.c.state == "running")
+                .values(detail=json.dumps(self, ensure_ascii=False, default=str))
+            )
+
+
+PROGRESS_EVERY = 1.0  # seconds between two progress writes of one run
+
+
+def progress_of(detail: str) -> int | None:
+    """The percentage a run's detail records (None: it records none)."""
+    try:
+        step = json.loads(detail or "{}").get("progress") or {}
+        done, total = int(step["done"]), int(step["total"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return 100 if total <= 0 else min(100, max(0, done * 100 // total))
+
+
 @contextlib.contextmanager
-def run_recorded(app: Any, job: str) -> Iterator[dict[str, Any]]:
-    """Record a job run (started, finished, ok or failed, and what it did) in job_runs."""
+def run_recorded(app: Any, job: str) -> Iterator[RunDetail]:
+    """Record a job run (started, finished, ok or failed, what it did, and its progress while
+    it runs: RunDetail.progress) in job_runs."""
     store = get_store(hub_of(app))
     with store.writing("任务记录") as conn:
         run_id = inserted_id(
@@ -56,7 +96,7 @@ def run_recorded(app: Any, job: str) -> Iterator[dict[str, Any]]:
                 )
             )
         )
-    detail: dict[str, Any] = {}
+    detail = RunDetail(store, run_id)
     state = "ok"
     try:
         yield detail
@@ -96,19 +136,25 @@ def tick(app: Any, today: dt.date | None = None) -> dict[str, Any]:
         detail["messages"] = len(made)
         detail["stale"] = len(check_stale(hub, cfg, seal_of(app)))
         detail["escalated"] = len(escalate_overdue(hub))
-        detail.update(sweep(app))
-    return detail
+        detail.update(sweep(app, detail.progress))
+    return dict(detail)
 
 
-def sweep(app: Any) -> dict[str, Any]:
+Progress = Callable[[int, int], None]
+
+
+def sweep(app: Any, progress: Progress | None = None) -> dict[str, Any]:
     """Deliver (or enqueue) every due outbox row: new ones, retries whose backoff has passed,
-    and rows a dead worker left claimed once their lease has run out."""
+    and rows a dead worker left claimed once their lease has run out. `progress(done, total)`
+    hears of each row delivered (the run's RunDetail.progress)."""
     cfg = notify_config(hub_of(app).settings)
     due = outbox.due(get_store(hub_of(app)))
-    return {"due": len(due), "deliveries": dispatch(app, cfg, due)}
+    return {"due": len(due), "deliveries": dispatch(app, cfg, due, progress)}
 
 
-def dispatch(app: Any, cfg: NotifyConfig, outbox_ids: list[int]) -> dict[str, int]:
+def dispatch(
+    app: Any, cfg: NotifyConfig, outbox_ids: list[int], progress: Progress | None = None
+) -> dict[str, int]:
     """Deliver now (eager) or enqueue one delivery task per row (rq); counts by outcome."""
     outcomes: dict[str, int] = {}
     if cfg.queue == "rq":
@@ -118,9 +164,13 @@ def dispatch(app: Any, cfg: NotifyConfig, outbox_ids: list[int]) -> dict[str, in
         for outbox_id in outbox_ids:
             queue.enqueue(tasks.deliver, outbox_id, job_timeout=cfg.lease_seconds)
         return {"enqueued": len(outbox_ids)} if outbox_ids else {}
-    for outbox_id in outbox_ids:
+    for done, outbox_id in enumerate(outbox_ids):
+        if progress is not None:
+            progress(done, len(outbox_ids))
         outcome = deliver(app, outbox_id)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    if progress is not None and outbox_ids:
+        progress(len(outbox_ids), len(outbox_ids))
     return outcomes
 
 
@@ -144,16 +194,20 @@ def briefing(app: Any, out_dir: str = "instance/briefings") -> dict[str, Any]:
     with app.server.app_context(), acting_as(SYSTEM), run_recorded(app, BRIEFING) as detail:
         folder = Path(out_dir)
         folder.mkdir(parents=True, exist_ok=True)
+        detail.progress(0, 4)  # steps: build, .docx, .pdf, tell
         b = build_briefing(hub, "daily", None, default_day(hub))
-        for fmt in ("docx", "pdf"):
+        detail.progress(1, 4)
+        for step, fmt in enumerate(("docx", "pdf"), start=2):
             data = documents.to_pdf(b) if fmt == "pdf" else documents.to_docx(b)
             path = folder / documents.filename(b, fmt)
             tmp = path.with_suffix(path.suffix + ".part")
             tmp.write_bytes(data)
             tmp.replace(path)
             detail[fmt] = str(path)
+            detail.progress(step, 4)
         detail.update(_tell_briefing(app, b))
-    return detail
+        detail.progress(4, 4)
+    return dict(detail)
 
 
 def _tell_briefing(app: Any, b: Any) -> dict[str, Any]:

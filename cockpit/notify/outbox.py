@@ -150,9 +150,9 @@ def _publish(
         users: set[str] = set(recipients)
         deliveries: set[tuple[str, str]] = set()
         for sub in subscriptions(conn, topic=draft.topic):
-            if not may_be_told(
-                draft.topic, principals.get(sub.username), draft.county_code, city_code
-            ):
+            named = sub.username in recipients
+            principal = principals.get(sub.username)
+            if not may_be_told(draft.topic, principal, draft.county_code, city_code, named):
                 continue
             if not sub.wants(draft.level or 0, draft.domain, draft.county_code):
                 continue

@@ -20,7 +20,10 @@ from cockpit.store.store import Store, inserted_id
 # What one can subscribe to: warnings (by level, domain, county) and the daily 要情专报 of the
 # city (whole-city users: it is the city's briefing).
 # 数据过期: a dataset late or held back (cockpit/health.py), for those who may open 数据质量.
-TOPICS = {"warning": "预警", "briefing": "每日要情专报", "stale": "数据过期"}
+# 督办事项: the events of 督办 items (new, replies, escalations, 退回, 办结确认) for those they
+# concern: a unit account its unit's items, a leader those they opened, a county account its
+# county's (cockpit/domains/key_work/duban.py names the first two; see may_be_told).
+TOPICS = {"warning": "预警", "briefing": "每日要情专报", "stale": "数据过期", "duban": "督办事项"}
 
 
 def _csv(values: Iterable[object] | None) -> str:
@@ -37,7 +40,7 @@ class Subscription:
 
     id: int
     username: str
-    topic: str  # warning | briefing
+    topic: str  # a key of TOPICS
     levels: tuple[int, ...]
     domains: tuple[str, ...]
     counties: tuple[str, ...]
@@ -62,11 +65,23 @@ def in_scope(principal: Principal | None, county_code: str, city_code: str) -> b
     return principal.allows(county_code)
 
 
-def may_be_told(topic: str, principal: Principal | None, county_code: str, city_code: str) -> bool:
+def may_be_told(
+    topic: str,
+    principal: Principal | None,
+    county_code: str,
+    city_code: str,
+    named: bool = False,
+) -> bool:
     """Is this user in the audience of a message: within their scope for warnings and the
-    briefing; for a dataset going stale, those whose role opens 数据质量."""
+    briefing; for a dataset going stale, those whose role opens 数据质量; for a 督办 item,
+    those the server named (`named`: the item's unit accounts, the leader who opened it) and
+    the county accounts of its county (no unit account of another unit, no other leader)."""
     if principal is None:
         return False
+    if topic == "duban":
+        if named:
+            return True
+        return principal.unit is None and not principal.whole_city and principal.allows(county_code)
     if topic == "stale":
         from cockpit.security.roles import may_open
 
@@ -81,7 +96,7 @@ def topics_for(principal: Principal) -> dict[str, str]:
     return {
         key: name
         for key, name in TOPICS.items()
-        if key == "warning"
+        if key in ("warning", "duban")
         or (key == "briefing" and principal.whole_city)
         or (key == "stale" and may_open(principal.role, "data_quality"))
     }

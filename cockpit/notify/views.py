@@ -183,6 +183,7 @@ def jobs_page() -> Any:
         mode=notify_config(_hub().settings).queue,
         local=clock.local_time,
         masked=outbox._masked_recipient,
+        progress=runner.progress_of,
     )
 
 

@@ -209,13 +209,17 @@ def tell(
     unit: bool = True,
     leader: bool = True,
 ) -> int | None:
-    """A notice about a case to its unit's accounts and the leader who opened it
-    (cockpit/notify: inbox, audited)."""
+    """A notice about a case to its unit's accounts and the leader who opened it (their inbox),
+    and to whoever subscribed to 督办事项 within scope on their channels (cockpit/notify:
+    audited; the text masked, as it may leave for a robot or an SMS)."""
     from flask import current_app
 
     from cockpit import audit
+    from cockpit.domains.hotline.masking import mask_text
     from cockpit.notify.config import notify_config
     from cockpit.notify.outbox import Draft, publish
+    from cockpit.notify.subscriptions import subscriptions
+    from cockpit.notify.warnings import principals_of
 
     store = get_store(hub)
     names: set[str] = set()
@@ -237,13 +241,17 @@ def tell(
         level=None,
         domain="",
         county_code=case.county_code,
-        title=f"{title}：{case.title}"[:300],
-        body=body,
+        title=mask_text(f"{title}：{case.title}")[:300],
+        body=mask_text(body),
         link="/key-work",
-        topic="supervision",
+        topic="duban",
     )
     cfg = notify_config(hub.settings)
-    return publish(store, seal, cfg, draft, {}, hub.settings.city.code, tuple(sorted(names)))
+    with store.reading() as conn:
+        subscribed = {s.username for s in subscriptions(conn, topic="duban")}
+    principals = principals_of(store, names | subscribed)
+    city = hub.settings.city.code
+    return publish(store, seal, cfg, draft, principals, city, tuple(sorted(names)))
 
 
 # -- the units' scorecard (绩效考核) -----------------------------------------------------------
