@@ -873,6 +873,20 @@ def worker_memory(proc: subprocess.Popen) -> dict[int, tuple[float, float]]:
     return out
 
 
+def resident_parts(pid: int) -> tuple[float | None, float | None]:
+    """(RssAnon, RssFile) in MB of a process: its heap, and the libraries it has mapped."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None, None
+    kb = {
+        line.split(":")[0]: int(line.split()[1])
+        for line in status.splitlines()
+        if line.startswith(("RssAnon", "RssFile"))
+    }
+    return round(kb["RssAnon"] / 1024, 1), round(kb["RssFile"] / 1024, 1)
+
+
 def b5(proc: subprocess.Popen, url: str, tours: int, counties: list[str]) -> dict:
     """Peak and end resident memory of each gunicorn worker over a long signed-in session:
     a tour of every page, repeated, each tour on another period and county (so the worker
@@ -914,6 +928,7 @@ def b5(proc: subprocess.Popen, url: str, tours: int, counties: list[str]) -> dic
         done.set()
         sampler.join()
     end = worker_memory(proc)
+    held = {pid: resident_parts(pid) for pid in end}
     out: dict = {
         "tours": tours,
         "pages_per_tour": len(TOUR_PAGES),
@@ -927,6 +942,9 @@ def b5(proc: subprocess.Popen, url: str, tours: int, counties: list[str]) -> dic
             "start_mb": start.get(pid, (None,))[0],
             "peak_mb": max(end[pid][1], peaks.get(pid, 0.0)),
             "end_mb": end[pid][0],
+            # heap (RssAnon: Python, pandas, DuckDB's buffers) vs mapped files (libraries)
+            "end_anon_mb": held[pid][0],
+            "end_file_mb": held[pid][1],
             "after_tours_mb": after_tour.get(pid, [])[:: max(1, tours // 5)],
         }
         for pid in sorted(end)
