@@ -70,3 +70,41 @@ class _Logged:
 if os.environ.get("BENCH_QUERY_LOG"):
     _hub = server.extensions["cockpit_hub"]
     _hub.sources = {n: _Logged(s, os.environ["BENCH_QUERY_LOG"]) for n, s in _hub.sources.items()}
+
+
+if os.environ.get("BENCH_TRACEMALLOC"):
+    # B5's investigation: which lines of Python hold the worker's memory (tracemalloc sees
+    # Python and numpy/pandas allocations, not DuckDB's own buffers). Bench-only, opt-in.
+    import gc
+    import tracemalloc
+
+    tracemalloc.start(int(os.environ["BENCH_TRACEMALLOC"]))
+    gate.PUBLIC_PATHS = gate.PUBLIC_PATHS | {"/bench/memory"}
+
+    @server.route("/bench/memory")
+    def memory():
+        """The largest holders of Python memory in this worker, by traceback."""
+        gc.collect()
+        snapshot = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__)]
+        )
+        current, peak = tracemalloc.get_traced_memory()
+        with open(f"/proc/{os.getpid()}/status") as status:
+            vm = [line.strip() for line in status if line.startswith(("VmRSS", "VmHWM"))]
+        top = [
+            {
+                "mb": round(stat.size / 2**20, 2),
+                "blocks": stat.count,
+                "where": [
+                    f"{f.filename.split('site-packages/')[-1]}:{f.lineno}" for f in stat.traceback
+                ],
+            }
+            for stat in snapshot.statistics("traceback")[:40]
+        ]
+        return jsonify(
+            pid=os.getpid(),
+            traced_mb=round(current / 2**20, 1),
+            traced_peak_mb=round(peak / 2**20, 1),
+            proc=vm,
+            top=top,
+        )

@@ -18,7 +18,9 @@ B3  uncached callbacks (cache off) as a page sends them: /hotline signed in, eac
     GROUP BY, and the whole-city KPI callback against a county's (taking turns)
 B4  bytes on the wire (as compressed by the server): first page with plotly.js, every callback
     answer of every page, the map update
-B5  worker memory (RSS) after a tour of every page
+B5  worker memory over a long session: a tour of every page, signed in through the login form,
+    repeated --tours times (default 20) on other periods and counties; each gunicorn
+    worker's peak (VmHWM, and VmRSS sampled meanwhile) and its resident memory at the end
 B6  load: users opening the cockpit within a minute on a cold cache, then users browsing;
     p95 page completion against one page opened alone, errors, and how many times each
     source query ran (single flight: once per key per cache expiry)
@@ -846,22 +848,111 @@ def b4(url: str) -> dict:
     }
 
 
-def b5(proc: subprocess.Popen, url: str) -> dict:
-    """Resident memory of each gunicorn worker after a tour of every page."""
-    from bench.client import Browser
+# B5's tour: every page a city leader opens (the data pages of cockpit.security.roles).
+TOUR_PAGES = (*PAGES, "/briefing", "/contacts")
+TOUR_PERIODS = ("2026-10", "2026-09", "2026-06", "2026-03", "2025-12", "2025-11")
 
-    for _ in range(2):  # both workers, most likely
-        for path in PAGES:
-            Browser(url).open(path)
+
+def worker_memory(proc: subprocess.Popen) -> dict[int, tuple[float, float]]:
+    """pid -> (VmRSS, VmHWM) in MB of each gunicorn worker now (VmHWM: its peak since start)."""
     children = subprocess.run(
         ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
     ).stdout.split()
-    rss = []
+    out = {}
     for pid in children:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:  # a worker that has just been replaced
+            continue
+        kb = {
+            line.split(":")[0]: int(line.split()[1])
+            for line in status.splitlines()
+            if line.startswith(("VmRSS", "VmHWM"))
+        }
+        out[int(pid)] = (round(kb["VmRSS"] / 1024, 1), round(kb["VmHWM"] / 1024, 1))
+    return out
+
+
+def resident_parts(pid: int) -> tuple[float | None, float | None]:
+    """(RssAnon, RssFile) in MB of a process: its heap, and the libraries it has mapped."""
+    try:
         status = Path(f"/proc/{pid}/status").read_text()
-        kb = int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1])
-        rss.append(round(kb / 1024, 1))
-    return {"worker_rss_mb": rss, "max_mb": max(rss) if rss else None}
+    except OSError:
+        return None, None
+    kb = {
+        line.split(":")[0]: int(line.split()[1])
+        for line in status.splitlines()
+        if line.startswith(("RssAnon", "RssFile"))
+    }
+    return round(kb["RssAnon"] / 1024, 1), round(kb["RssFile"] / 1024, 1)
+
+
+def b5(proc: subprocess.Popen, url: str, tours: int, counties: list[str]) -> dict:
+    """Peak and end resident memory of each gunicorn worker over a long signed-in session:
+    a tour of every page, repeated, each tour on another period and county (so the worker
+    meets new answers, as a day of use brings them), with a sampler reading every worker's
+    VmRSS meanwhile and VmHWM (the kernel's own peak) at the end."""
+    import threading
+
+    from bench.client import Browser
+    from cockpit.shell import make_search
+
+    cookies = signed_in(url).cookies.get_dict()
+    start = worker_memory(proc)
+    peaks: dict[int, float] = {pid: rss for pid, (rss, _) in start.items()}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            for pid, (rss, _) in worker_memory(proc).items():
+                peaks[pid] = max(rss, peaks.get(pid, 0.0))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    after_tour: dict[int, list[float]] = {}
+    errors: list[str] = []
+    started = time.monotonic()
+    try:
+        for tour in range(tours):
+            period = TOUR_PERIODS[tour % len(TOUR_PERIODS)]
+            county = counties[tour % len(counties)]
+            browser = Browser(url)
+            browser.session.cookies.update(cookies)
+            for path in TOUR_PAGES:
+                visit = browser.open(path, search=make_search(period, county))
+                errors += [f"{path}: {e}" for e in visit.errors]
+            for pid, (rss, _) in worker_memory(proc).items():
+                after_tour.setdefault(pid, []).append(rss)
+            say(f"  tour {tour + 1}/{tours} ({period}, {county}): {worker_memory(proc)}")
+    finally:
+        done.set()
+        sampler.join()
+    end = worker_memory(proc)
+    held = {pid: resident_parts(pid) for pid in end}
+    out: dict = {
+        "tours": tours,
+        "pages_per_tour": len(TOUR_PAGES),
+        "tour_minutes": round((time.monotonic() - started) / 60, 1),
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "workers_replaced": sorted(set(start) ^ set(end)),
+    }
+    workers = [
+        {
+            "start_mb": start.get(pid, (None,))[0],
+            "peak_mb": max(end[pid][1], peaks.get(pid, 0.0)),
+            "end_mb": end[pid][0],
+            # heap (RssAnon: Python, pandas, DuckDB's buffers) vs mapped files (libraries)
+            "end_anon_mb": held[pid][0],
+            "end_file_mb": held[pid][1],
+            "after_tours_mb": after_tour.get(pid, [])[:: max(1, tours // 5)],
+        }
+        for pid in sorted(end)
+    ]
+    for i, worker in enumerate(workers):
+        out[f"worker{i + 1}"] = worker
+    out["max_peak_mb"] = max((w["peak_mb"] for w in workers), default=None)
+    return out
 
 
 def b6(
@@ -972,6 +1063,11 @@ def main(argv: list[str] | None = None) -> int:
         "--smoke", action="store_true", help="short runs (CI): fewer requests and users"
     )
     parser.add_argument(
+        "--tours",
+        type=int,
+        help="B5: how many times the tour of every page is repeated (default 20; --smoke 2)",
+    )
+    parser.add_argument(
         "--pg-sync",
         action="store_true",
         help="B1 sync: load the tickets into PostgreSQL ($BENCH_PG_URL) and fill the local "
@@ -1016,7 +1112,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         finally:
             stop(proc)
-    if wanted & {"B2", "B4", "B5", "B6"}:
+    if wanted & {"B2", "B4", "B6"}:
         query_log = workdir / f"queries-{time.time_ns()}.log"
         say("starting gunicorn (2 workers)")
         proc, url = start_gunicorn(db, workdir, args.tickets, BENCH_QUERY_LOG=str(query_log))
@@ -1033,9 +1129,15 @@ def main(argv: list[str] | None = None) -> int:
             if "B4" in wanted:
                 say("B4: bytes")
                 results["B4"] = b4(url)
-            if "B5" in wanted:
-                say("B5: worker memory after a tour of every page")
-                results["B5"] = b5(proc, url)
+        finally:
+            stop(proc)
+    if "B5" in wanted:
+        # Its own fresh server with the real gate: the peak of a session from the start.
+        tours = 2 if args.smoke and args.tours is None else (args.tours or 20)
+        say(f"B5: worker memory over a session, a tour of every page {tours}x, signed in")
+        proc, url = start_gunicorn(db, workdir, args.tickets, login=True)
+        try:
+            results["B5"] = b5(proc, url, tours, tour_counties())
         finally:
             stop(proc)
     if wanted & {"B2", "B7"}:
@@ -1086,6 +1188,14 @@ def stop(proc: subprocess.Popen) -> None:
 BENCHMARKS = ["B1", "B2", "B3", "B4", "B5", "B6", "B7"]
 # result sections, in order
 ALL = ["B1", "B1 sync", "B1 files", "B2", "B2 signed in", "B3", "B4", "B5", "B6", "B7"]
+
+
+def tour_counties() -> list[str]:
+    """全市 and each county of the configured city, in turn: B5's tours."""
+    from cockpit.settings import load_settings
+    from cockpit.shell import CITY_WIDE
+
+    return [CITY_WIDE, *(c.code for c in load_settings().city.counties)]
 
 
 def page_unavailable() -> str | None:
