@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import duckdb
 import numpy as np
@@ -64,7 +64,7 @@ class Streamed:
     label: str  # what the progress line calls the rows, e.g. 12345 工单
 
 
-Table = pd.DataFrame | Streamed
+Table: TypeAlias = pd.DataFrame | Streamed
 
 
 def write_tables(

@@ -210,7 +210,7 @@ class DataHub:
     def _reading_binding(self, name: str) -> BoundDataset:
         if self.settings.datasets[name].mode != "sync":
             return self._origin[name]
-        return self.local_store.copy_of(self._origin[name])
+        return self._local().copy_of(self._origin[name])
 
     def origin_binding(self, dataset: str) -> BoundDataset:
         """Where the dataset lives at its source (what sync reads from)."""
@@ -231,8 +231,15 @@ class DataHub:
     def source_of(self, dataset: str) -> DataSource:
         """The adapter panels read a dataset from (the local store in sync mode)."""
         if self.settings.datasets[dataset].mode == "sync":
-            return self.local_store
+            return self._local()
         return self.origin_source(dataset)
+
+    def _local(self) -> LocalCopies:
+        """The local copies a sync-mode dataset is read from (__init__ refuses sync mode
+        without them, so the error below is a programming error, not a configuration one)."""
+        if self.local_store is None:
+            raise RuntimeError("a sync-mode dataset is read but the hub has no local store")
+        return self.local_store
 
     def is_demo(self, dataset: str | None = None) -> bool:
         """Is this dataset (or, with no name, any dataset) served from demo data?"""
@@ -385,10 +392,11 @@ class DataHub:
                     )
             except Busy:
                 return Result(dataset, pd.DataFrame(), source_name, is_demo, error=Busy.MESSAGE)
-        cached = self.cache.get(key) if self.cache else None
-        if self.cache and not is_miss(cached):
-            cached.from_cache = True
-            return cached
+        if self.cache:
+            cached = self.cache.get(key)
+            if not is_miss(cached):
+                cached.from_cache = True
+                return cached
         # Single flight: when many screens miss the same key at once (a meeting starts), one
         # asks the source and the others wait for its answer in the cache.
         try:
@@ -452,7 +460,8 @@ class DataHub:
             fetched_at=time.time(),
             notice=self.data_notice(dataset, check=False),
         )
-        if self.cache and key is not None:
+        # The two keys are None together (personal data is not cached, see _query).
+        if self.cache and key is not None and last_good_key is not None:
             self.cache.set(key, result)
             self.cache.set(last_good_key, result, timeout=LAST_GOOD_SECONDS)
         return result
@@ -671,18 +680,19 @@ class DataHub:
     def _failed(
         self, dataset: str, source: str, is_demo: bool, message: str, last_good_key: str | None
     ) -> Result:
-        last = self.cache.get(last_good_key) if self.cache and last_good_key else None
-        if self.cache and last_good_key and not is_miss(last):
-            return Result(
-                dataset,
-                last.frame,
-                source,
-                is_demo,
-                as_of=last.as_of,
-                error=message,
-                stale=True,
-                max_age=last.max_age,
-            )
+        if self.cache and last_good_key:
+            last = self.cache.get(last_good_key)
+            if not is_miss(last):
+                return Result(
+                    dataset,
+                    last.frame,
+                    source,
+                    is_demo,
+                    as_of=last.as_of,
+                    error=message,
+                    stale=True,
+                    max_age=last.max_age,
+                )
         return Result(dataset, pd.DataFrame(), source, is_demo, error=message)
 
 

@@ -42,8 +42,11 @@ from cockpit import clock
 from cockpit.cache import Busy, FlightTimeout, is_miss, make_key
 from cockpit.hub import DataHub, Reads
 
+_loads: Callable[[str], Any]
 try:  # orjson parses a cached answer several times faster; json is the fallback
-    from orjson import loads as _loads
+    import orjson
+
+    _loads = orjson.loads
 except ImportError:  # pragma: no cover - orjson is in requirements.txt
     _loads = json.loads
 
@@ -97,11 +100,11 @@ def _cacheable(value: Any, reads: Reads) -> bool:
     return not any(NoUpdate.is_no_update(v) for v in values)
 
 
-def _lifetime(hub: DataHub, reads: Reads) -> int:
+def _lifetime(timeout: int, reads: Reads) -> int:
     """Seconds the output may be kept: what is left of its oldest data's cache timeout."""
     if reads.oldest is None:
-        return hub.cache.timeout
-    return int(hub.cache.timeout - (time.time() - reads.oldest))
+        return timeout
+    return int(timeout - (time.time() - reads.oldest))
 
 
 def call_cached(hub: DataHub, name: str, func: Callable, args: tuple, kwargs: dict) -> Any:
@@ -150,16 +153,18 @@ def _build_personal(hub: DataHub, func: Callable, args: tuple, kwargs: dict) -> 
 
 def _build(hub: DataHub, key: str, func: Callable, args: tuple, kwargs: dict) -> Any:
     """Run the callback and cache its output when it may be cached."""
+    cache = hub.cache
+    assert cache is not None  # call_cached only builds through the cache when the hub has one
     with hub.recording() as reads:
         value = func(*args, **kwargs)
-    lifetime = _lifetime(hub, reads)
+    lifetime = _lifetime(cache.timeout, reads)
     if lifetime >= 1 and _cacheable(value, reads):
         text = to_json_plotly(value)  # the encoder Dash itself uses for the response
-        hub.cache.set(key, {"json": text, "versions": reads.versions}, timeout=lifetime)
+        cache.set(key, {"json": text, "versions": reads.versions}, timeout=lifetime)
     elif reads.private and not reads.failed:
         # Not the output (it shows personal data) but a marker saying so: screens waiting for
         # this key stop waiting and build their own, and later ones skip the wait altogether.
-        hub.cache.set(key, {"personal": True}, timeout=hub.cache.timeout)
+        cache.set(key, {"personal": True}, timeout=cache.timeout)
     return value
 
 

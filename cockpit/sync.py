@@ -27,10 +27,10 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 import duckdb
 import pandas as pd
@@ -87,6 +87,20 @@ def open_local_store(settings: Any) -> LocalStore | None:
     )
 
 
+class SyncState(TypedDict):
+    """A dataset's row in STATE_TABLE: where the last applied batch left it."""
+
+    watermark: dt.datetime | None  # the newest freshness time written; None before any
+    rows: int
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    """The value of a SELECT count(*) (which always returns one row)."""
+    row = con.execute(sql).fetchone()
+    assert row is not None  # count(*) answers one row, even on an empty table
+    return row[0]
+
+
 class LocalStore:
     """The local analytic store: one DuckDB file, a table per synced dataset, and their watermarks.
 
@@ -118,7 +132,7 @@ class LocalStore:
         ] = {}  # dataset -> (version, rollups)
         self._held = None  # the kept reader: (engine, pid), see reader()
         self._users: dict[int, int] = {}  # id(engine) -> queries running on it
-        self._retired: dict[int, object] = {}  # let go of while in use: closed when done
+        self._retired: dict[int, sa.engine.Engine] = {}  # let go of while in use: closed when done
         self._last_used = 0.0
         self._watcher: threading.Thread | None = None
 
@@ -164,7 +178,7 @@ class LocalStore:
         return self._held[0]
 
     @contextlib.contextmanager
-    def _reading(self) -> Iterator[object]:
+    def _reading(self) -> Iterator[sa.engine.Engine]:
         """An engine for one query: the kept one, counted while in use (so that letting go
         of it waits for the query and really closes the file), or, while a sync wants the
         file, one of its own, closed after the query."""
@@ -238,7 +252,7 @@ class LocalStore:
         frame = self._run(build_joined(parts, keys, "duckdb"), parts[0][0].name)
         return coerce_joined(frame, parts, keys)
 
-    def _run(self, stmt: object, dataset: str) -> pd.DataFrame:
+    def _run(self, stmt: sa.Executable, dataset: str) -> pd.DataFrame:
         """Run a statement on the file, waiting while a sync writes."""
         if not self.path.exists():
             raise DataSourceError(f"本地数据仓尚未同步 {dataset}（运行 python -m cockpit sync）")
@@ -297,7 +311,7 @@ class LocalStore:
         self.release_reader()
 
     # -- writing (by the sync job) --------------------------------------------------------
-    def state(self, dataset: str) -> dict[str, object]:
+    def state(self, dataset: str) -> SyncState:
         """The dataset's watermark and row count after the last applied batch."""
         if not self.path.exists():
             return {"watermark": None, "rows": 0}
@@ -399,7 +413,7 @@ class LocalStore:
                         con.execute("DROP VIEW batch")
                     else:
                         con.unregister("batch")
-                total = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+                total = _count(con, f'SELECT count(*) FROM "{table}"')
                 # The dataset's rollups follow its rows in the same transaction: a reader
                 # never sees a batch in one and not in the other.
                 rollups.build(con, dataset, table, county_map)
@@ -501,7 +515,7 @@ class Span:
         """The span as a DuckDB condition and its parameters."""
         if self.nulls:
             return f'"{fresh}" IS NULL', []
-        parts, params = [f'"{fresh}" IS NOT NULL'], []
+        parts, params = [f'"{fresh}" IS NOT NULL'], list[object]()
         if self.start is not None:
             parts.append(f'"{fresh}" >= ?')
             params.append(self.start)
@@ -533,11 +547,7 @@ def _page_rows(rows: pd.DataFrame | Path) -> int:
         return len(rows)
     con = duckdb.connect()
     try:
-        return int(
-            con.execute(f"SELECT count(*) FROM read_parquet('{_sql_text(str(rows))}')").fetchone()[
-                0
-            ]
-        )
+        return int(_count(con, f"SELECT count(*) FROM read_parquet('{_sql_text(str(rows))}')"))
     finally:
         con.close()
 
@@ -554,8 +564,8 @@ class _Read:
 
     pages: list[Page]
     good: int = 0
-    bad: list[pd.DataFrame] | None = None
-    errors: list[str] | None = None
+    bad: list[pd.DataFrame] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     refused: str | None = None  # the report of a batch refused whole
 
 
@@ -563,7 +573,7 @@ def _read_checked(
     dataset: str,
     bound: BoundDataset,
     origin: DataSource,
-    reads: list[tuple[DatasetQuery, Span | None]],
+    reads: Sequence[tuple[DatasetQuery, Span | None]],
     staging: Path,
     check: Callable[[pd.DataFrame], Report],
     say: Callable[[str], None],
@@ -611,7 +621,7 @@ def sync_dataset(
     lookback: dt.timedelta = DEFAULT_LOOKBACK,
     reconcile: bool = False,
     full: bool = False,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Pull what changed (with the look-back), check it row by row, write the good rows and
     quarantine the bad ones; reconcile with the source when asked; everything when `full`.
 
@@ -621,14 +631,15 @@ def sync_dataset(
     contract = CONTRACTS[dataset]
     fresh = contract.freshness_column
     state = store.state(dataset)
+    watermark = state["watermark"]
     now = now or city_now(DEFAULT_TIMEZONE)
-    everything = full or fresh is None or state["watermark"] is None
+    everything = full or fresh is None or watermark is None
     columns = tuple(c.name for c in contract.columns)
 
     def check(raw: pd.DataFrame) -> Report:
         previous = int(state["rows"]) if fresh is None else None  # a full refresh's collapse
         catalog = units if isinstance(units, Catalog) else None
-        plain = None if catalog is not None else units
+        plain = None if isinstance(units, Catalog) else units
         return check_batch(
             raw,
             contract,
@@ -642,11 +653,11 @@ def sync_dataset(
     if fresh is None:
         queries = [DatasetQuery(columns=columns)]
     else:
-        since = None if everything else state["watermark"] - lookback
+        since = None if everything or watermark is None else watermark - lookback
         queries = page_queries(origin, bound, contract, since, PAGE_ROWS, say)
         if not queries and everything:
             queries = [DatasetQuery(columns=columns)]  # an empty source: read it as it is
-    result: dict[str, object] = {"dataset": dataset, "ok": True, "rows": 0, "total": state["rows"]}
+    result: dict[str, Any] = {"dataset": dataset, "ok": True, "rows": 0, "total": state["rows"]}
     bad: list[pd.DataFrame] = []
     errors: list[str] = []
     with _staging(store) as staging:
@@ -895,6 +906,8 @@ def differing_spans(
     the same query on each side, so the engines need no common hash function."""
     contract = CONTRACTS[dataset]
     fresh = contract.freshness_column
+    if fresh is None:  # sync_dataset reconciles only datasets with one
+        raise ValueError(f"{dataset} has no freshness column to compare months by")
     local = BoundDataset(dataset, local_table(dataset), contract.columns)
     there = _month_counts(origin, bound, fresh)
     here = _month_counts(store, local, fresh) or {}
@@ -941,7 +954,7 @@ def status_path(settings) -> Path:
     return settings.path(settings.sync.path).with_suffix(".status.json")
 
 
-def read_status(path: Path) -> dict[str, dict[str, object]]:
+def read_status(path: Path) -> dict[str, dict[str, Any]]:
     """Each dataset's sync status ({} before the first run, or if the file is unreadable)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -951,7 +964,7 @@ def read_status(path: Path) -> dict[str, dict[str, object]]:
     return datasets if isinstance(datasets, dict) else {}
 
 
-def write_status(path: Path, datasets: dict[str, dict[str, object]]) -> None:
+def write_status(path: Path, datasets: dict[str, dict[str, Any]]) -> None:
     """Each dataset's status, for `python -m cockpit check`, /healthz and monitoring."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -968,11 +981,11 @@ def write_status(path: Path, datasets: dict[str, dict[str, object]]) -> None:
 
 
 def _next_status(
-    before: dict[str, object],
-    result: dict[str, object],
+    before: dict[str, Any],
+    result: dict[str, Any],
     now: dt.datetime,
-    arrived: set[str] = frozenset(),
-) -> dict[str, object]:
+    arrived: Set[str] = frozenset(),
+) -> dict[str, Any]:
     """A dataset's status after a run: rows quarantined earlier (by key) stay listed until
     they are in the store (`arrived`), or a reconciliation no longer finds them bad."""
     reconciled = bool(result.get("reconciled"))
@@ -1000,7 +1013,7 @@ def _next_status(
     }
 
 
-def reconcile_due(before: dict[str, object], hours: float, every: int, now: dt.datetime) -> bool:
+def reconcile_due(before: dict[str, Any], hours: float, every: int, now: dt.datetime) -> bool:
     """Is a reconciliation due: never done, older than `hours`, or `every` runs since?"""
     last = before.get("reconciled_at")
     if not last:
@@ -1060,7 +1073,7 @@ def run_sync(
     *,
     full: bool = False,
     step: Callable[[int, int], None] | None = None,
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """Sync every dataset in sync mode (or the named ones); one failure does not stop the others.
 
     `full` re-reads the named datasets whole (python -m cockpit sync --full DATASET). While

@@ -40,9 +40,11 @@ class DemoConfig(SourceConfig):
     tickets: int = Field(300_000, ge=1_000, le=50_000_000, description="12345 tickets to generate")
     start_year: int = Field(2021, ge=2015, le=2100)
     end_date: dt.date | None = Field(None, description="last day of data; default: generation day")
-    # Passed to the SQL adapter over the file (data_sources.sql.SqlConfig says why).
-    duckdb_memory_limit: str = SqlConfig.model_fields["duckdb_memory_limit"]
-    duckdb_threads: int = SqlConfig.model_fields["duckdb_threads"]
+    # Passed to the SQL adapter over the file (data_sources.sql.SqlConfig says why). The ignores:
+    # pydantic takes a FieldInfo as the default (so the two share bounds and defaults), which
+    # mypy reads as assigning a FieldInfo to a str or int.
+    duckdb_memory_limit: str = SqlConfig.model_fields["duckdb_memory_limit"]  # type: ignore[assignment]
+    duckdb_threads: int = SqlConfig.model_fields["duckdb_threads"]  # type: ignore[assignment]
 
 
 Progress = Callable[[str, float], None]

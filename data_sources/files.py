@@ -274,6 +274,7 @@ class FileSource:
         repeated: set[int] = set()
         if keys:  # one key twice, in one chunk or two: both rows set aside
             every = pd.concat(keys, ignore_index=True)
+            assert key_columns  # keys are only collected when the dataset has a key
             names = list(key_columns)
             twice = every[every.duplicated(names, keep=False) & every[names].notna().all(axis=1)]
             repeated = set(twice["_pos"]) - set(verdict.bad_rows)
@@ -293,6 +294,7 @@ class FileSource:
             # screen (not a blank page, and not a period that jumps back).
             verdict.refused = f"全部 {rows} 行校验未通过（{'；'.join(verdict.reasons[:3])}）"
         if bad:
+            assert checks is not None  # rows are only set aside by the row checks
             text = (
                 f"数据源 {self.name} 的文件 {path.name}：{verdict.bad} 行校验未通过已隔离\n"
                 + "\n".join(f"  错误：{r}" for r in verdict.reasons)
@@ -306,6 +308,7 @@ class FileSource:
         """A chunk in contract names and its check (keys are compared across chunks apart)."""
         to_contract = {dataset.source_column(c.name): c.name for c in dataset.columns}
         named = chunk.rename(columns=to_contract).reset_index(drop=True)
+        assert self.checks is not None  # called by _check only when the frame lent its checks
         return named, self.checks.check(named, dataset.name)
 
     def _clean(
@@ -313,6 +316,7 @@ class FileSource:
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The good rows of a file (long text cut with a mark), in source names, and the rows
         set aside for a repeated key (with their reason and line)."""
+        assert self.checks is not None  # rows are only rejected or cut by the row checks
         reason_column = self.checks.reason_column
         back = {c.name: dataset.source_column(c.name) for c in dataset.columns}
         key = "、".join(self.checks.key(dataset.name) or ())
@@ -440,6 +444,11 @@ class FileSource:
             return duckdb.connect().execute("SELECT * FROM read_parquet(?)", [str(path)]).df()
         encoding = self.encoding_of(path)
         bad: list[str] = []
+
+        def skip(line: list[str]) -> None:
+            """Keep a malformed line for the refusal; returning None tells pandas to skip it."""
+            bad.append(self.config.delimiter.join(line))
+
         try:
             frame = pd.read_csv(
                 path,
@@ -449,7 +458,7 @@ class FileSource:
                 encoding=encoding,
                 sep=self.config.delimiter,
                 engine="python",
-                on_bad_lines=lambda line: bad.append(self.config.delimiter.join(line)) or None,
+                on_bad_lines=skip,
             )
         except UnicodeDecodeError as exc:
             raise DataSourceError(

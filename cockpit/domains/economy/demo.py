@@ -100,8 +100,8 @@ def _annual_levels(ind: str, years: range, rng: np.random.Generator) -> dict[int
             nxt = published[y + 1]["value"]
             levels[y] = (levels[y - 1] * nxt) ** 0.5
         else:
-            g = pub.get("growth") if ind != "gdp" else None
-            g = g if g is not None else growth.get(y, 5.0 + rng.normal(0, 0.5))
+            given = pub.get("growth") if ind != "gdp" else None
+            g = given if given is not None else growth.get(y, 5.0 + rng.normal(0, 0.5))
             levels[y] = levels[y - 1] * (1 + g / 100)
     return levels
 
@@ -207,6 +207,7 @@ def economy_values(
                 add(ind, city_code, y, m, city_cum, city_growth, unit, quarterly)
                 for code, value, prev in zip(counties, county_cums, prev_county, strict=True):
                     if ind == "gdp":
+                        assert city_growth is not None  # gdp's comes from `real`, set every year
                         growth = round(
                             city_growth + county_offset[code] * 0.6 + rng.normal(0, 0.4), 1
                         )

@@ -127,7 +127,7 @@ def emergency_resources(
         ("避难场所", "应急避难场所", (500, 8000), "人"),
         ("医疗床位", "人民医院", (200, 1500), "张"),
     ]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for code in counties:
         for kind, suffix, (low, high), unit in kinds:
             for k in range(int(rng.integers(1, 4))):

@@ -152,7 +152,7 @@ def _ticket_weights(end: pd.Timestamp) -> tuple[pd.DatetimeIndex, np.ndarray]:
     last_monday = end.normalize() - pd.Timedelta(days=end.weekday() + 7)
     spike_days = (days >= last_monday) & (days < last_monday + pd.Timedelta(days=7))
     gas = [i for i, c in enumerate(_CATEGORIES) if c[1] == "燃气"]
-    weights[np.ix_(gas, np.flatnonzero(spike_days))] *= 3.5
+    weights[np.ix_(np.array(gas, dtype=np.intp), np.flatnonzero(spike_days))] *= 3.5
     return days, weights
 
 
@@ -305,7 +305,8 @@ def _ticket_frame(
     evaluation = np.where(
         u < unhappy_p, "不满意", np.where(u < unhappy_p + 0.14, "基本满意", "满意")
     )
-    evaluation = np.where(evaluated, evaluation, None)
+    # numpy's stubs leave out None as a value; the result is an object array, None where unrated.
+    evaluation = np.where(evaluated, evaluation, None)  # type: ignore[call-overload]
 
     caller, next_caller = _callers(rng, cat_idx, day_idx, first_ticket, next_caller)
     prefixes = np.array(["138", "139", "136", "150", "152", "158", "186", "187", "131", "177"])
@@ -342,7 +343,7 @@ def _ticket_frame(
         unit[mask] = [
             options[i].format(c=cn) for i, cn in zip(choice, county_names[mask], strict=True)
         ]
-    unit = np.where(direct, None, unit)
+    unit = np.where(direct, None, unit)  # type: ignore[call-overload]  # None: as above
 
     def ts(values: np.ndarray, keep: np.ndarray) -> pd.Series:
         out = pd.Series(values.astype("datetime64[us]"))
