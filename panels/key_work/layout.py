@@ -209,8 +209,12 @@ def layout() -> html.Div:
                                     "按时反馈、逾期升级、被退回与效果评估，用于绩效考核",
                                     className="panel-note",
                                 ),
-                                links("key_work.scorecard"),
-                                html.Div(id="key_work-scorecard"),
+                                # Folded on a phone (detail on demand), open on wider screens.
+                                *fold(
+                                    "scorecard",
+                                    links("key_work.scorecard"),
+                                    html.Div(id="key_work-scorecard"),
+                                ),
                                 id="key_work-scorecard-panel",
                             ),
                         ],

@@ -10,7 +10,9 @@ from dash import no_update
 
 from cockpit.cache import make_key
 from cockpit.hub import DataHub
+from cockpit.ids import pattern_id
 from cockpit.outputs import call_cached, output_key
+from cockpit.phone import SEEN
 from cockpit.scope import CITY_LEADER, install_principal_provider
 from cockpit.settings import CacheSettings
 from data_sources.query import DatasetQuery, Filter, Measure
@@ -209,6 +211,13 @@ def section_body(key: str, period: str = "2026-10", county: str = "city") -> dic
         "inputs": [
             {"id": "filter-period", "property": "value", "value": period},
             {"id": "filter-county", "property": "value", "value": county},
+            # Every section but the KPI cards is folded on a phone: the browser sends whether its
+            # fold has been seen (True on a wide screen), cockpit.phone.seen.
+            *(
+                []
+                if key == "kpis"
+                else [{"id": pattern_id(SEEN, key=key), "property": "data", "value": True}]
+            ),
         ],
         "changedPropIds": ["filter-period.value"],
         "state": [],
