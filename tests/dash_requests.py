@@ -56,8 +56,14 @@ def callback_body(
     def with_value(item: dict[str, Any]) -> Any:
         cid = item["id"] if isinstance(item["id"], str) else json.dumps(item["id"])
         name = f"{cid}.{item['property']}"
-        if cid.startswith("{"):  # a wildcard: the matching components and their values
-            return values.get(name, [])
+        if cid.startswith("{"):
+            parsed = json.loads(cid)
+            # ALL / MATCH / ALLSMALLER come as ["ALL"] ...: the matching components and their
+            # values. A dict id without one names one component (a phone fold's seen store),
+            # which the browser sends as itself, the id as an object.
+            if any(isinstance(v, list) for v in parsed.values()):
+                return values.get(name, [])
+            return {**item, "id": parsed, "value": values.get(name)}
         return {**item, "value": values.get(name)}
 
     return {
