@@ -132,7 +132,9 @@ def test_the_economy_page_shows_the_citys_own_figures(walked) -> None:
             "filter-county.options": page["filter-county"].options,
         }
         shell = answer(app, callback_body(app, "url.search", values, ["url.pathname"]))
-        period = shell["response"]["filter-period"]["value"]
+        # The shell leaves a selector alone when it already shows the right value (no update).
+        shown = shell["response"].get("filter-period", {})
+        period = shown.get("value", values["filter-period.value"])
         assert period == "2023-12"
         # The cards, over HTTP as the browser asks for them: the published figures.
         body = callback_body(
