@@ -2,7 +2,7 @@
 
 It reads the layout and the callback list, puts the page's path in the URL component, then
 fires every callback whose inputs are on the page (not prevent_initial_call, not clientside,
-not pattern-matching), applies the answers (new children bring new components, changed
+not pattern-matching but for the phone folds' seen stores, which a desktop sets at once), applies the answers (new children bring new components, changed
 values fire the callbacks that listen to them) and repeats until nothing is left to fire.
 A page is complete when its last callback has answered: that is what a user waits for.
 """
@@ -38,8 +38,33 @@ def _outputs(spec: str) -> list[tuple[str, str]]:
     return [tuple(part.rsplit(".", 1)) for part in text.split("...")]  # type: ignore[misc]
 
 
+# A phone fold's "seen" store (cockpit.phone.SEEN): a desktop browser's clientside callback sets
+# it True at once, so the folded sections draw; the virtual browser is a desktop and does the same.
+SEEN_TYPE = "phone-fold-seen"
+
+
+def _id(cid: Any) -> Any:
+    """An id as the page has it: Dash's callback list writes a dict id as its JSON string."""
+    return json.loads(cid) if isinstance(cid, str) and cid.startswith("{") else cid
+
+
+def _key(cid: Any) -> str:
+    """A component's id as a dict key: a string id itself, a dict id (one component, no
+    wildcard) as sorted JSON, however it came."""
+    cid = _id(cid)
+    return cid if isinstance(cid, str) else json.dumps(cid, sort_keys=True, separators=(",", ":"))
+
+
+def _plain(cid: Any) -> bool:
+    """An id the virtual browser follows: a string, or a phone fold's seen store (a dict id
+    naming one component). Other pattern-matching ids (the click-to-open items) are left out,
+    as before: their callbacks answer clicks, not the page's first load."""
+    cid = _id(cid)
+    return isinstance(cid, str) or (isinstance(cid, dict) and cid.get("type") == SEEN_TYPE)
+
+
 def _walk(node: Any, props: dict[str, dict]) -> None:
-    """Record every component with a plain string id, and its props, from a layout tree."""
+    """Record every component with an id naming it, and its props, from a layout tree."""
     if isinstance(node, list):
         for item in node:
             _walk(item, props)
@@ -47,8 +72,10 @@ def _walk(node: Any, props: dict[str, dict]) -> None:
     if not isinstance(node, dict) or "props" not in node:
         return
     p = node["props"]
-    if isinstance(p.get("id"), str):
-        props[p["id"]] = p
+    if p.get("id") is not None and _plain(p["id"]):
+        if isinstance(p["id"], dict) and p["id"].get("type") == SEEN_TYPE:
+            p = {**p, "data": True}  # what the desktop's clientside callback does at once
+        props[_key(p["id"])] = p
     for value in p.values():
         if isinstance(value, (dict, list)):
             _walk(value, props)
@@ -99,16 +126,16 @@ class Browser:
             and not d.get("prevent_initial_call")
             and "{" not in d["output"]
             and "@" not in d["output"]
-            and all(isinstance(i["id"], str) for i in d["inputs"] + d["state"])
+            and all(_plain(i["id"]) for i in d["inputs"] + d["state"])
         ]
         for _ in range(ROUNDS):
             batch = []
             for dep in eligible:
-                if not all(i["id"] in props for i in dep["inputs"]):
+                if not all(_key(i["id"]) in props for i in dep["inputs"]):
                     continue
                 if not all(o[0] in props for o in _outputs(dep["output"])):
                     continue
-                values = tuple(repr(props[i["id"]].get(i["property"])) for i in dep["inputs"])
+                values = tuple(repr(props[_key(i["id"])].get(i["property"])) for i in dep["inputs"])
                 if (dep["output"], values) in fired:
                     continue
                 fired.add((dep["output"], values))
@@ -131,9 +158,13 @@ class Browser:
             "outputs": outputs
             if len(outputs) > 1 or dep["output"].startswith("..")
             else outputs[0],
-            "inputs": [{**i, "value": props[i["id"]].get(i["property"])} for i in dep["inputs"]],
+            "inputs": [
+                {**i, "id": _id(i["id"]), "value": props[_key(i["id"])].get(i["property"])}
+                for i in dep["inputs"]
+            ],
             "state": [
-                {**s, "value": props.get(s["id"], {}).get(s["property"])} for s in dep["state"]
+                {**s, "id": _id(s["id"]), "value": props.get(_key(s["id"]), {}).get(s["property"])}
+                for s in dep["state"]
             ],
             "changedPropIds": [],
         }
