@@ -39,7 +39,11 @@ def _sync(app: Any, pathname: str, search: str, changed: str = "url.search", **v
         **values,
     }
     body = callback_body(app, "url.search", state, [changed])
-    return answer(app, body)["response"]
+    response = answer(app, body)["response"]
+    # The shell leaves a selector alone when it already shows the right value (no update): the
+    # period the user sees is then the one it had.
+    response.setdefault("filter-period", {}).setdefault("value", state["filter-period.value"])
+    return response
 
 
 def _offered(response: dict) -> list[str]:
