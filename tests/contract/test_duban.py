@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import uuid
 
 import pytest
-import sqlalchemy as sa
 
 from cockpit import audit, clock
 from cockpit.domains.key_work import duban, supervision
@@ -23,7 +21,7 @@ from cockpit.scope import Principal, acting_as
 from cockpit.security import accounts
 from cockpit.store import STALE, Actor, Conflict, get_store
 from data_sources.query import DatasetQuery
-from tests.apps import running_app
+from tests.apps import running_app_on_store
 
 PASSWORD = "Cockpit-Test-Pass-2026!"
 
@@ -31,21 +29,7 @@ PASSWORD = "Cockpit-Test-Pass-2026!"
 @pytest.fixture(params=["sqlite", "postgresql"])
 def kw_app(request, settings, tmp_path):
     """The cockpit on a SQLite store, or on a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield from running_app(settings)
-        return
-    pg_url = request.getfixturevalue("pg_url")
-    schema = f"t_duban_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(pg_url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = f"{pg_url}?options=-csearch_path%3D{schema}"
-    store = settings.store.model_copy(update={"url": url})
-    security = settings.security.model_copy(update={"audit_anchor": str(tmp_path / "anchor.log")})
-    yield from running_app(settings.model_copy(update={"store": store, "security": security}))
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    engine.dispose()
+    yield from running_app_on_store(request, settings, tmp_path, "duban")
 
 
 def _hub(app):

@@ -16,29 +16,13 @@ from cockpit import audit
 from cockpit.domains.key_work import supervision
 from cockpit.store import get_store
 from cockpit.store.schema import supervision_actions, supervision_cases
-from tests.apps import running_app
+from tests.apps import running_app_on_store
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def kw_app(request, settings, tmp_path):
     """The cockpit (as the city leader) on a SQLite store, or on a PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield from running_app(settings)
-        return
-    pg_url = request.getfixturevalue("pg_url")
-    schema = f"t_atomic_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(pg_url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = f"{pg_url}?options=-csearch_path%3D{schema}"
-    store = settings.store.model_copy(update={"url": url})
-    # The chain's anchor file of this database alone (beside a PostgreSQL store it would be
-    # instance/audit-anchor.log, shared with every other test database).
-    security = settings.security.model_copy(update={"audit_anchor": str(tmp_path / "anchor.log")})
-    yield from running_app(settings.model_copy(update={"store": store, "security": security}))
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    engine.dispose()
+    yield from running_app_on_store(request, settings, tmp_path, "atomic")
 
 
 def _hub(app):
