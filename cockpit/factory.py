@@ -108,7 +108,10 @@ def create_app(
 
     app.layout = lambda: shell.layout(app, hub, panels)
     _health_route(server, hub)
-    maps.register_geometry_route(app, str(settings.city.map_path()))
+    townships = settings.city.township_path()
+    maps.register_geometry_route(
+        app, str(settings.city.map_path()), *([str(townships)] if townships else [])
+    )
     screens.register(app, settings)
     wall.register(app, settings, panels)
     shell.register_callbacks(app, hub, panels)
