@@ -47,11 +47,16 @@ def demo_townships(county_file: Path, counties: tuple[str, ...] = DEMO_COUNTIES)
         area = shapes[county]
         rng = np.random.default_rng(int(county))  # the same cells every time
         minx, miny, maxx, maxy = area.bounds
-        seeds: list[Point] = []
-        while len(seeds) < len(SUBDISTRICTS):
+        candidates: list[Point] = []
+        while len(candidates) < 400:
             p = Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))
             if area.contains(p):
-                seeds.append(p)
+                candidates.append(p)
+        # Seeds spread evenly (each the candidate farthest from those chosen), so the cells
+        # are of like size and their labels do not crowd one corner.
+        seeds = [polylabel(area, tolerance=0.001)]
+        while len(seeds) < len(SUBDISTRICTS):
+            seeds.append(max(candidates, key=lambda c: min(c.distance(s) for s in seeds)))
         cells = voronoi_polygons(MultiPoint(seeds), extend_to=area.envelope)
         for index, seed in enumerate(seeds):
             cell = next(c for c in cells.geoms if c.contains(seed)).intersection(area)

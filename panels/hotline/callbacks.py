@@ -241,7 +241,7 @@ def map_view(
     if window.empty:
         return path, figures.blank(), figures.empty("所选统计期尚未开始"), "", figures.foot(None)
     if county and below:
-        townships_view = township_section(hub, config, window, now, county, metric)
+        townships_view = township_section(hub, config, window, now, county, metric, measure)
         if townships_view is not None:
             return (str(townships.township_path(hub.settings)), *townships_view)
     # Every county is counted and ranked on the server (a county user's rank is the city's
@@ -285,6 +285,7 @@ def township_section(
     now: dt.datetime,
     county: str,
     metric: str,
+    measure: str | None = None,
 ) -> tuple[Any, Any, str, list] | None:
     """A chosen county's townships on the map and in the ranking (cockpit.townships); None
     where the city has no township file, the county none in it, or the data no township codes
@@ -316,6 +317,8 @@ def township_section(
     )
     table = figures.county_table(ranking, metric, None, level="乡镇（街道）")
     heading = f"{window.label} · {_place(hub, county)}各乡镇（街道）{label}（{unit}）"
+    if measure == maps.PER_10K and unit != "%":  # no residents per township are configured
+        heading += " · 乡镇（街道）无常住人口数据，显示总量"
     return figure, table, heading, _foot(result)
 
 
