@@ -544,7 +544,8 @@ def drill_key_for(trigger: Any, value: Any, granularity: str | None) -> str | No
         return None
     custom = str(custom)
     if trigger == "hotline-map":
-        return f"county|{custom}"
+        # A township of a drilled-down county (9 digits) is no county: the list stays as it is.
+        return f"county|{custom}" if len(custom) == 6 else None
     if trigger == "hotline-categories":
         return f"category|{custom}"
     if trigger == "hotline-volume":

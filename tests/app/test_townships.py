@@ -176,3 +176,37 @@ def test_check_config_reports_townships_outside_the_city_one_line_each(
         "city.township_file: townships.geojson 中的乡镇 990101001 外地镇 不属于本市任何县区"
         "（县区代码 990101）"
     ), result.stderr
+
+
+def test_the_codes_check_config_reads_are_the_datas_and_a_missing_one_is_a_line(
+    township_app, truth, tmp_path: Path
+) -> None:
+    """codes_in_data reads every township code of the tickets through the hub (whole city);
+    against a file lacking one of them, that code is one line."""
+    from cockpit import townships
+
+    hub = township_app.server.extensions["cockpit_hub"]
+    with township_app.server.app_context():
+        found = townships.codes_in_data(hub)
+    assert isinstance(found, dict)
+    assert sorted(found["hotline.tickets"]) == sorted(
+        {*truth[OWN], *truth[OTHER]}  # every demo code is used in October already
+    )
+    path = hub.settings.city.township_path()
+    data = json.loads(path.read_text("utf-8"))
+    data["features"] = [f for f in data["features"] if f["id"] != "140405104"]
+    trimmed = tmp_path / "trimmed.geojson"
+    trimmed.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    assert townships.data_problems(trimmed, "hotline.tickets", found["hotline.tickets"]) == [
+        "hotline.tickets: 数据中的乡镇代码 140405104 不在乡镇边界文件 trimmed.geojson 中"
+    ]
+
+
+def test_a_click_on_a_township_leaves_the_ticket_list_as_it_is() -> None:
+    from panels.hotline.callbacks import drill_key_for
+
+    def click(code: str) -> dict:
+        return {"points": [{"customdata": code}]}
+
+    assert drill_key_for("hotline-map", click(OWN), None) == f"county|{OWN}"
+    assert drill_key_for("hotline-map", click("140403001"), None) is None
