@@ -39,9 +39,9 @@ def township_file(tmp_path: Path) -> Path:
     return path
 
 
-def _settings(path: Path | None):
+def _settings(path: Path | None, **extra: str):
     env = {"COCKPIT_CITY__TOWNSHIP_FILE": str(path)} if path else {}
-    return load_settings(environ=env)
+    return load_settings(environ={**env, **extra})
 
 
 def test_a_county_has_the_townships_of_the_file_and_none_without_a_file(township_file) -> None:
@@ -124,3 +124,23 @@ def test_the_demo_township_file_lies_in_the_default_citys_counties() -> None:
     assert set(townships.townships_of(settings, "140403").values()) == {
         demo_name(i) for i in range(9)
     }
+
+
+def test_a_township_file_missing_or_broken_is_one_line_before_start_up(tmp_path: Path) -> None:
+    """Named but missing, or not GeoJSON: one line (check-config and start-up), no traceback."""
+    from cockpit.factory import create_app
+    from cockpit.preflight import township_file_problems
+    from cockpit.settings import ConfigError
+
+    missing = _settings(tmp_path / "nowhere.geojson")
+    (line,) = township_file_problems(missing)
+    assert line.startswith("config/city.yaml: city.township_file: 文件不存在") and "nowhere" in line
+    broken = tmp_path / "broken.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": []}', "utf-8")
+    (line,) = township_file_problems(_settings(broken))
+    assert "has no features" in line
+    assert township_file_problems(_settings(None)) == []
+    development = _settings(tmp_path / "nowhere.geojson", COCKPIT_APP__ENV="development")
+    with pytest.raises(ConfigError) as refused:
+        create_app(development)
+    assert any("city.township_file" in p for p in refused.value.problems)
