@@ -169,6 +169,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     problems += module_problems
     if settings:
         problems += preflight_problems(settings)
+    if settings and not problems:
+        problems += _township_problems(settings)
     if problems or settings is None:  # settings is None only where loading found problems
         raise ConfigError(problems)
     print(
@@ -177,6 +179,36 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         f"{len(settings.indicators)} 个经济指标"
     )
     return 0
+
+
+def _township_problems(settings: Settings) -> list[str]:
+    """check-config's lines on the township file (where one is configured and readable, as
+    preflight checked): townships outside the city's counties, and township codes in the data
+    that the file lacks."""
+    from cockpit import townships
+    from cockpit.factory import create_app
+
+    path = settings.city.township_path()
+    if path is None:
+        return []
+    counties = [c.code for c in settings.city.counties]
+    problems = townships.file_problems(path, counties, settings.city.former_codes)
+    if settings.app.env == "production" and not settings.secret_key:  # reads, serves no one
+        settings = settings.model_copy(
+            update={"app": settings.app.model_copy(update={"env": "development"})}
+        )
+    app = create_app(settings)
+    hub = app.server.extensions["cockpit_hub"]
+    try:
+        with app.server.app_context():
+            found = townships.codes_in_data(hub)
+    finally:
+        hub.close()
+    if isinstance(found, str):
+        return [*problems, found]
+    for dataset, codes in found.items():
+        problems += townships.data_problems(path, dataset, codes)
+    return problems
 
 
 def cmd_docs(args: argparse.Namespace) -> int:

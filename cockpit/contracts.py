@@ -51,6 +51,14 @@ class Contract:
     # A small published dataset (a few thousand rows): the hub reads it whole and checks it in
     # every mode, as sync and file drops do, before any screen sees a row of it (cockpit.hub).
     read_whole: bool = False
+    # The township code column (乡镇/街道), read only where the city has a township boundary
+    # file (city.township_file): a source without the column keeps working without one.
+    township_column: C | None = None
+
+    def columns_for(self, townships: bool) -> tuple[C, ...]:
+        """The columns read from a source: with the township column where the city has one."""
+        extra = (self.township_column,) if townships and self.township_column else ()
+        return (*self.columns, *extra)
 
     def limit(self, column: str) -> Limit:
         """The column's limit, with the default text length where none is declared."""
@@ -159,8 +167,14 @@ def contracts_markdown() -> str:
         lines += [
             f"| `{col.name}` | {col.type} | {'yes' if not col.nullable else ''} | "
             f"{_cell(col.description)}{' (private: never cached)' if col.private else ''} |"
-            for col in c.columns
+            for col in c.columns_for(True)
         ]
+        if c.township_column is not None:
+            lines += [
+                "",
+                f"`{c.township_column.name}` is read only where `config/city.yaml` names a "
+                "township boundary file (`township_file`); see configuration.md.",
+            ]
         lines.append("")
     lines += [
         "## Rollup tables",

@@ -86,6 +86,7 @@ def generate(
         today=today or clock.today(),
         tickets=tickets,
         block_size=block_size,
+        townships=_township_codes(city),
     )
     tables: dict[str, Table] = {}
     found = slices()
@@ -106,6 +107,16 @@ def generate(
     counts = write_tables(path, tables, meta, report)
     report("写入完成", 0.98)  # the caller's rollups and meta follow
     return counts
+
+
+def _township_codes(city: Any) -> dict[tuple[str, str], str]:
+    """(county, township name) -> code from the city's township file, if it names one."""
+    path = city.township_path() if hasattr(city, "township_path") else None
+    if path is None:
+        return {}
+    from cockpit.townships import read_townships
+
+    return {(t.county, t.name): t.code for t in read_townships(str(path))}
 
 
 # -- rollups of the demo file --------------------------------------------------------------------

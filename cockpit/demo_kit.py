@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -48,6 +48,9 @@ class DemoContext:
     today: dt.date  # the city's today, which may lie after end_date (a demo of past data)
     tickets: int  # 12345 tickets to generate (the demo source's `tickets`)
     block_size: int = TICKET_BLOCK
+    # (county code, township name) -> township code, from the city's township file; empty
+    # (the default) leaves the tickets without a township_code column, as before.
+    townships: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def stream(self, *key: int | str) -> np.random.Generator:
         """A random stream of its own, the same for the same seed and key whatever else is drawn."""

@@ -27,7 +27,7 @@ from cockpit.hub import DataHub
 from cockpit.notify import views as notify_views
 from cockpit.outputs import answer_busy
 from cockpit.panels import all_panels
-from cockpit.preflight import folder_problems, multi_host_problems
+from cockpit.preflight import folder_problems, multi_host_problems, township_file_problems
 from cockpit.scope import PrincipalProvider, install_principal_provider
 from cockpit.security import gate as security_gate
 from cockpit.serving import enable_compression, keep_fingerprinted_assets
@@ -47,7 +47,10 @@ def create_app(
     harden(settings)
     # A read-only instance/ or cache folder is one line each here, not a traceback later;
     # so is a multi-host setup whose hosts would keep their own cache or database.
-    unwritable = multi_host_problems(settings) + folder_problems(settings)
+    # A township file named but missing or unreadable, likewise (the maps would need it).
+    unwritable = (
+        multi_host_problems(settings) + folder_problems(settings) + township_file_problems(settings)
+    )
     if unwritable:
         raise ConfigError(unwritable)
     theme.register_template()
@@ -108,7 +111,10 @@ def create_app(
 
     app.layout = lambda: shell.layout(app, hub, panels)
     _health_route(server, hub)
-    maps.register_geometry_route(app, str(settings.city.map_path()))
+    townships = settings.city.township_path()
+    maps.register_geometry_route(
+        app, str(settings.city.map_path()), *([str(townships)] if townships else [])
+    )
     screens.register(app, settings)
     wall.register(app, settings, panels)
     shell.register_callbacks(app, hub, panels)

@@ -201,7 +201,7 @@ class DataHub:
         return BoundDataset(
             name=name,
             table=binding.table,
-            columns=contract.columns,
+            columns=contract.columns_for(self.settings.city.township_file is not None),
             column_map=dict(binding.columns),
             county_column=contract.county_column,
             county_code_map=dict(self.settings.city.former_codes),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -208,6 +208,7 @@ def county_map(
     unit: str = "",
     title: str = "",
     people: Population | None = None,
+    codes: Collection[str] | None = None,
 ) -> go.Figure:
     """A choropleth of the counties; `selected` is outlined. customdata carries county codes.
 
@@ -217,7 +218,10 @@ def county_map(
     The county shapes are not in the figure: each shape's trace names its rings in the shared
     geometry (meta), which the browser fetches once and draws (assets/maps.js; with_geometry
     does the same in Python). Every map goes out through map_values, and leaving thousands
-    of border points out of the figure spares plotly validating them on every update."""
+    of border points out of the figure spares plotly validating them on every update.
+
+    `codes` draws only those shapes of the file (one county's townships); the rings keep
+    their numbers in the whole file's geometry."""
     if people is not None:
         values, value_text = per_10k(values, people)
         value_text = {c: t if t == "—" else f"{t}{unit}/万人" for c, t in value_text.items()}
@@ -226,6 +230,8 @@ def county_map(
     scale = classes(numbers)
     fig = go.Figure()
     ring_no = ring_numbers(outlines)
+    if codes is not None:
+        outlines = {code: outlines[code] for code in outlines if code in set(codes)}
     # County names and value texts go in as text, never markup (cockpit.plot_text).
     name = {code: plain(county["name"]) for code, county in outlines.items()}
     shown = {code: plain(value_text.get(code, "—")) for code in outlines}
@@ -501,13 +507,15 @@ def register_map(app: Dash, graph_id: str, controls: bool = True) -> None:
     )
 
 
-def register_geometry_route(app: Dash, path: str) -> None:
-    """Serve the city's rings at geometry_url(path), kept by the browser for good."""
-    url = geometry_url(path)
+def register_geometry_route(app: Dash, *paths: str) -> None:
+    """Serve the rings of each boundary file (the counties', the townships' where configured)
+    at its geometry_url, kept by the browser for good."""
+    urls = {geometry_url(path): path for path in paths}
 
     @app.server.route(GEOMETRY_URL.format(version="<version>"))
     def map_geometry(version: str) -> Response:
-        if GEOMETRY_URL.format(version=version) != url:
+        path = urls.get(GEOMETRY_URL.format(version=version))
+        if path is None:
             abort(404)  # borders since replaced: the map's next answer names the new URL
         response = Response(geometry_json(path), mimetype="application/json")
         # The URL changes with the content: never stale.

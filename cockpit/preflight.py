@@ -98,6 +98,22 @@ def folder_problems(settings: Settings) -> list[str]:
     return problems
 
 
+def township_file_problems(settings: Settings) -> list[str]:
+    """The configured township boundary file, if any, missing or unreadable: one line."""
+    path = settings.city.township_path()
+    if path is None:
+        return []
+    if not path.is_file():
+        return [f"config/city.yaml: city.township_file: 文件不存在 (no such file): {path}"]
+    from cockpit.townships import read_townships
+
+    try:
+        read_townships(str(path))
+    except (OSError, ValueError) as exc:
+        return [f"config/city.yaml: city.township_file: {' '.join(str(exc).split())}"]
+    return []
+
+
 def preflight_problems(settings: Settings, environ: Mapping[str, str] | None = None) -> list[str]:
     """Everything the machine lacks for these settings, one line each (empty when ready)."""
     environ = os.environ if environ is None else environ
@@ -105,6 +121,7 @@ def preflight_problems(settings: Settings, environ: Mapping[str, str] | None = N
         environment_problems(settings, environ)
         + multi_host_problems(settings, environ)
         + folder_problems(settings)
+        + township_file_problems(settings)
     )
 
 

@@ -78,6 +78,10 @@ class City(Strict):
     counties: tuple[County, ...] = Field(min_length=1)
     former_codes: dict[Code6, Code6] = Field(default_factory=dict)
     map_file: str
+    # Township (乡镇/街道) boundaries (GeoJSON, feature id = 9-digit township code): with it,
+    # and data carrying township codes, a chosen county drills down to its townships
+    # (cockpit/townships.py). Without it the county is the lowest level.
+    township_file: str | None = None
     population: Population | None = None  # without it, maps offer no rate per 10,000
     # The zone the city's data is stamped in: every "now" a check compares with is this
     # zone's wall clock, never the server's (a UTC server would see Beijing data as future).
@@ -120,6 +124,13 @@ class City(Strict):
     def map_path(self, base: Path = PROJECT_ROOT) -> Path:
         """The boundary file, relative paths taken from the project root."""
         path = Path(self.map_file)
+        return path if path.is_absolute() else base / path
+
+    def township_path(self, base: Path = PROJECT_ROOT) -> Path | None:
+        """The township boundary file (relative to the project root), or None: no townships."""
+        if not self.township_file:
+            return None
+        path = Path(self.township_file)
         return path if path.is_absolute() else base / path
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -166,7 +167,7 @@ class DemoSource:
     def _params(self, *, today: dt.date | None = None) -> dict[str, str]:
         """What the file is generated with, as recorded beside it (meta_path)."""
         end_date = self.config.end_date or today or self.services.today()
-        return {
+        params = {
             "generator_version": self.services.generator_version,
             "seed": str(self.config.seed),
             "tickets": str(self.config.tickets),
@@ -174,6 +175,13 @@ class DemoSource:
             "end_date": end_date.isoformat(),
             "city": str(getattr(self.city, "code", "")),
         }
+        # A township file (opt-in) adds the tickets' township codes: a file made without it,
+        # or with another, is made again. Without one the parameters are as they always were.
+        townships = getattr(self.city, "township_path", lambda: None)()
+        if townships is not None:
+            digest = hashlib.sha256(Path(townships).read_bytes()).hexdigest()[:16]
+            params["townships"] = digest
+        return params
 
     def _source(self) -> SqlSource:
         with self._lock:

@@ -16,7 +16,7 @@ from typing import Any, TypeGuard
 import pandas as pd
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
-from cockpit import clicks, ids, links, maps, phone, theme
+from cockpit import clicks, ids, links, maps, phone, theme, townships
 from cockpit.domains.hotline import data, kpis
 from cockpit.domains.hotline.config import HotlineConfig, module_config
 from cockpit.domains.hotline.drill import (
@@ -211,16 +211,39 @@ def category_figure_or_blank(frame: pd.DataFrame) -> Any:
 
 # -- counties and units --------------------------------------------------------------------------
 def map_section(
-    hub: DataHub, period: str, county: str | None, metric: str, measure: str | None = None
+    hub: DataHub,
+    period: str,
+    county: str | None,
+    metric: str,
+    measure: str | None = None,
+    below: bool = False,
 ) -> tuple[Any, Any, str, list]:
     """The county map coloured by a metric (受理量 also per 10,000 residents), and the county
-    ranking table."""
+    ranking table; with `below`, a chosen county's townships where the city has them."""
+    return map_view(hub, period, county, metric, measure, below)[1:]
+
+
+def map_view(
+    hub: DataHub,
+    period: str,
+    county: str | None,
+    metric: str,
+    measure: str | None = None,
+    below: bool = True,
+) -> tuple[str, Any, Any, str, list]:
+    """(boundary file, map, ranking, heading, foot): the townships of a chosen county where
+    it drills down (township_section), else the counties."""
+    path = str(hub.settings.city.map_path())
     metric = metric if metric in figures.RANK_METRICS else "received"
     config = module_config(hub)
     now = data.now_of(hub)
     window = period_windows(period, now)["current"]
     if window.empty:
-        return figures.blank(), figures.empty("所选统计期尚未开始"), "", figures.foot(None)
+        return path, figures.blank(), figures.empty("所选统计期尚未开始"), "", figures.foot(None)
+    if county and below:
+        townships_view = township_section(hub, config, window, now, county, metric, measure)
+        if townships_view is not None:
+            return (str(townships.township_path(hub.settings)), *townships_view)
     # Every county is counted and ranked on the server (a county user's rank is the city's
     # truth); what the user may not see is blanked before it is drawn.
     result = data.by_group(hub, config, window, now, "county_code", peers=True)
@@ -244,7 +267,7 @@ def map_section(
         + ("件" if metric == "received" and value is not None else "")
         for code, value in values.items()
     }
-    outlines = county_outlines(str(hub.settings.city.map_path()))
+    outlines = county_outlines(path)
     # A rate per resident is for counts (受理量), not for rates already (办结率, 满意率).
     people = maps.population(hub.settings) if measure == maps.PER_10K and unit != "%" else None
     figure = county_map(outlines, values, texts, county, unit=unit, title=label, people=people)
@@ -252,6 +275,50 @@ def map_section(
     heading = f"{window.label} · {label}（{unit}）"
     if people is not None:
         heading = f"{window.label} · {label} 每万人（{unit}/万人）"
+    return path, figure, table, heading, _foot(result)
+
+
+def township_section(
+    hub: DataHub,
+    config: HotlineConfig,
+    window: Any,
+    now: dt.datetime,
+    county: str,
+    metric: str,
+    measure: str | None = None,
+) -> tuple[Any, Any, str, list] | None:
+    """A chosen county's townships on the map and in the ranking (cockpit.townships); None
+    where the city has no township file, the county none in it, or the data no township codes
+    for it: the county then stays the lowest level.
+
+    Only a county of the user's own scope drills down; its townships are counted within it
+    (the hub adds the scope from the session again), so a forged county shows nothing more."""
+    names = townships.townships_of(hub.settings, county)
+    if not names or county not in hub.visible_places(data.TICKETS, hub.principal()):
+        return None
+    result = data.by_group(hub, config, window, now, townships.TOWNSHIP_COLUMN, county)
+    counts = townships.township_counts(result.frame, names)
+    if counts.empty:
+        return None
+    ranking = county_ranking(counts, names, metric)
+    values = {
+        r.county_code: None if pd.isna(getattr(r, metric)) else float(getattr(r, metric))
+        for r in ranking.itertuples()
+    }
+    label, unit = figures.RANK_METRICS[metric]
+    texts = {
+        code: figures.metric_text(metric, value)
+        + ("件" if metric == "received" and value is not None else "")
+        for code, value in values.items()
+    }
+    path = str(townships.township_path(hub.settings))
+    figure = county_map(
+        county_outlines(path), values, texts, unit=unit, title=label, codes=set(names)
+    )
+    table = figures.county_table(ranking, metric, None, level="乡镇（街道）")
+    heading = f"{window.label} · {_place(hub, county)}各乡镇（街道）{label}（{unit}）"
+    if measure == maps.PER_10K and unit != "%":  # no residents per township are configured
+        heading += " · 乡镇（街道）无常住人口数据，显示总量"
     return figure, table, heading, _foot(result)
 
 
@@ -477,7 +544,8 @@ def drill_key_for(trigger: Any, value: Any, granularity: str | None) -> str | No
         return None
     custom = str(custom)
     if trigger == "hotline-map":
-        return f"county|{custom}"
+        # A township of a drilled-down county (9 digits) is no county: the list stays as it is.
+        return f"county|{custom}" if len(custom) == 6 else None
     if trigger == "hotline-categories":
         return f"category|{custom}"
     if trigger == "hotline-volume":
@@ -588,6 +656,11 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         return category_section(hub, period, screen_county(county))
 
     maps.register_map(app, "hotline-map")
+    if townships.township_path(hub.settings) is not None:
+        # Where the city has townships, a county clicked on the map also becomes the screen's
+        # 区域, so the map and ranking drill down to its townships (a township's code is no
+        # option of the selector: a click on it changes nothing there).
+        clicks.county_on_click(app, "hotline-map")
     links.select_from_link(app, "drill", "hotline-drill")  # /hotline?drill=hot|燃气
 
     @app.callback(
@@ -608,8 +681,8 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
     def map_answer(period, county, metric, measure):
         if not valid_period(period):
             return (no_update,) * 4
-        figure, *rest = map_section(hub, period, screen_county(county), metric, measure)
-        return (maps.map_values(figure, str(hub.settings.city.map_path())), *rest)
+        path, figure, *rest = map_view(hub, period, screen_county(county), metric, measure)
+        return (maps.map_values(figure, path), *rest)
 
     # A number's button: in the browser (cockpit.clicks), so drawing the buttons asks nothing.
     clicks.key_on_click(app, figures.DRILL_TYPE, "key", "hotline-drill")

@@ -296,12 +296,15 @@ def metric_text(metric: str, value: float | None) -> str:
     return number(value) if metric == "received" else percent(value)
 
 
-def county_table(ranking: pd.DataFrame, metric: str, selected: str | None) -> html.Table:
-    """The county ranking: rank, county, the metric, 受理量; a row opens that county's tickets."""
+def county_table(
+    ranking: pd.DataFrame, metric: str, selected: str | None, level: str = "县区"
+) -> html.Table:
+    """The county ranking: rank, county, the metric, 受理量; a row opens that county's tickets.
+    The same table ranks a county's townships (`level` 乡镇（街道）), whose names are text."""
     label, _ = RANK_METRICS[metric]
     extra = metric != "received"  # 受理量 beside another metric, never twice
     head = html.Tr(
-        [html.Th("名次"), html.Th("县区"), html.Th(label), html.Th("受理量") if extra else None]
+        [html.Th("名次"), html.Th(level), html.Th(label), html.Th("受理量") if extra else None]
     )
     rows = []
     for r in ranking.itertuples():
@@ -311,7 +314,11 @@ def county_table(ranking: pd.DataFrame, metric: str, selected: str | None) -> ht
             continue
         cells: list[html.Td | None] = [
             html.Td("—" if r.rank is None or pd.isna(r.rank) else str(int(r.rank))),
-            html.Td(drill_button(f"county|{r.county_code}", r.name, "link-like", "查看本县区工单")),
+            html.Td(
+                drill_button(f"county|{r.county_code}", r.name, "link-like", "查看本县区工单")
+                if level == "县区"
+                else r.name
+            ),
             html.Td(metric_text(metric, getattr(r, metric))),
             html.Td(number(r.received)) if extra else None,
         ]

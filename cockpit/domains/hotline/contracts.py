@@ -46,6 +46,11 @@ CONTRACTS = (
         county_column="county_code",
         freshness_column="updated_at",
         key=("ticket_id",),
+        township_column=C(
+            "township_code",
+            "string",
+            "诉求所在乡镇（街道）代码，9位统计用区划代码（可选）",
+        ),
         limits={
             "content": Limit(max_length=5000),
             "address": Limit(max_length=1000),

@@ -402,4 +402,16 @@ def tables(ctx: DemoContext) -> dict[str, Table]:
     blocks = ticket_blocks(
         ctx.seed, ctx.counties, ctx.names, ctx.tickets, ctx.end, block_size=ctx.block_size
     )
+    if ctx.townships:  # opt-in (city.township_file): the other tables and rows stay as they are
+        blocks = _with_township_codes(blocks, ctx.townships)
     return {"hotline_tickets": Streamed(blocks, ctx.tickets, "12345 工单")}
+
+
+def _with_township_codes(
+    blocks: Iterator[pd.DataFrame], codes: dict[tuple[str, str], str]
+) -> Iterator[pd.DataFrame]:
+    """Each block with township_code looked up from its county and township name (no random
+    draw, so every other column keeps its value); None where the file has no such township."""
+    for block in blocks:
+        keys = zip(block["county_code"], block["township"], strict=True)
+        yield block.assign(township_code=[codes.get(k) for k in keys])
