@@ -8,7 +8,8 @@ risk.warnings is served from a PostgreSQL view that counts its reads, so the tes
 often the source was asked, by any host.
 
 Skipped with the reason where root, nginx, socat, PostgreSQL or Redis is missing; in CI
-(CI=true) a missing nginx or socat fails instead (.ci/run installs them).
+(CI=true) a missing nginx or socat fails instead (.ci/run installs them). The wall test also
+drives headless Chromium (marker `browser` as well): skipped without it, failed in CI.
 """
 
 from __future__ import annotations
@@ -267,6 +268,7 @@ WALL_STATE = f"""(() => {{
 }})()"""
 
 
+@pytest.mark.browser
 def test_the_wall_keeps_showing_and_refreshing_when_its_host_is_killed(cluster) -> None:
     """The wall account's /wall in headless Chromium through nginx, refreshing every 10 s.
     The host that served /wall is SIGKILLed: the wall never says it lost the server, its
