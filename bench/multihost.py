@@ -2,8 +2,11 @@
 
     sudo python -m bench.multihost --hosts 3          # start, print the address, Ctrl-C ends
     sudo python -m bench.multihost --hosts 3 --account leader   # and a city leader account
+    sudo python -m bench.multihost --throughput       # pages/s with 1, 2, 3 hosts; then stop
 
-What it builds (and removes again, also after a failure):
+What it builds (and removes again, also after a failure, Ctrl-C or SIGTERM; a run killed
+outright takes its processes with it (PR_SET_PDEATHSIG) and the next run, or `--reap`,
+removes the namespaces, bridge and database it left, from a record under /tmp):
 
 - a bridge with one veth pair per host, each host's end moved into a namespace of its own
   (`ip netns`): every host has its own network stack, so all of them listen on the same
@@ -51,6 +54,10 @@ REDIS_DB = 13  # a logical database no other test uses; emptied before and after
 PREFIX = "cockpit-mh-"  # namespaces of this tool: cockpit-mh-<run>-<host>
 TICKETS = 20_000  # demo tickets: small, the test is about hosts, not data volume
 APP_PORT = 8050
+# One file per live run (its owner's pid and what it made), so a later run or `--reap` can
+# remove what a run killed outright (SIGKILL, a CI timeout) left behind.
+RUNS = Path(tempfile.gettempdir()) / "cockpit-multihost-runs"
+PR_SET_PDEATHSIG = 1
 
 
 def say(text: str) -> None:
@@ -75,6 +82,25 @@ def missing() -> str | None:
 
 def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(["ip", *args], check=check, capture_output=True, text=True)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGKILL it when the process that started it dies, so a
+    run killed outright takes its gunicorns, nginx and relays with it (Linux prctl)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _free_port() -> int:
@@ -135,12 +161,14 @@ class Cluster:
         self.bridge = f"mhb{self.run}"
         self.members: list[Host] = []
         self.relays: list[subprocess.Popen] = []
-        self.nginx: subprocess.Popen | None = None
+        self.nginx: subprocess.Popen | None = None  # the front of all hosts (self.url)
+        self.fronts: list[subprocess.Popen] = []  # every nginx started, that one included
         self.port = 0
         self.database = f"cockpit_mh_{self.run}"
         self.env: dict[str, str] = {}
         self._own_workdir = self.workdir is None
         self._made: list[str] = []  # what to undo, in order: "bridge", "ns:<name>", "db"
+        self._old_sigterm: object = None
 
     # -- addresses ------------------------------------------------------------------------
     @property
@@ -177,6 +205,8 @@ class Cluster:
             self.workdir = Path(tempfile.mkdtemp(prefix="cockpit-multihost-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         reap_stale()
+        self._record()
+        self._catch_sigterm()
         self._network()
         self._relays()
         self._database_and_cache()
@@ -190,6 +220,34 @@ class Cluster:
         for host in self.members:
             self.wait_ready(host)
         self._nginx()
+
+    def _record(self, **more: object) -> None:
+        """Write (or update) this run's record: who owns it and what it made."""
+        import json
+
+        RUNS.mkdir(parents=True, exist_ok=True)
+        path = RUNS / f"{self.run}.json"
+        record = json.loads(path.read_text()) if path.exists() else {}
+        record |= {
+            "owner": os.getpid(),
+            "bridge": self.bridge,
+            "database": self.database,
+            "pg_admin_url": self.pg_admin_url,
+            "workdir": str(self.workdir),
+            "own_workdir": self._own_workdir,
+            "gateway": self.gateway if self.subnet else None,
+        } | more
+        path.write_text(json.dumps(record))
+
+    def _catch_sigterm(self) -> None:
+        """SIGTERM (a CI timeout, `kill`) ends the run as Ctrl-C does, so its teardown runs
+        (pytest finalises the fixture; the operator's tool stops the cluster)."""
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+            self._old_sigterm = signal.signal(signal.SIGTERM, _interrupt)
 
     def _network(self) -> None:
         self.subnet = _free_subnet()
@@ -226,6 +284,7 @@ class Cluster:
                     ],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
+                    preexec_fn=_die_with_parent,
                 )
             )
         deadline = time.monotonic() + 5
@@ -244,6 +303,7 @@ class Cluster:
             conn.exec_driver_sql(f'CREATE DATABASE "{self.database}"')
         engine.dispose()
         self._made.append("db")
+        self._record(relays=[r.pid for r in self.relays])
         redis.Redis(host="127.0.0.1", port=6379, db=self.redis_db).flushdb()
 
     def _demo_data(self) -> None:
@@ -318,6 +378,7 @@ class Cluster:
             stdout=subprocess.DEVNULL,
             stderr=host.log.open("ab"),
             start_new_session=True,  # its own process group: killed as one machine
+            preexec_fn=_die_with_parent,
         )
 
     def wait_ready(self, host: Host, seconds: float = 90) -> None:
@@ -340,10 +401,16 @@ class Cluster:
             host.proc.wait(10)
 
     def _nginx(self) -> None:
-        self.port = _free_port()
-        conf = self.workdir / "nginx.conf"
-        conf.write_text(nginx_conf(self.workdir, self.port, [h.address for h in self.members]))
-        self.nginx = subprocess.Popen(
+        self.nginx, self.port = self.front(self.members)
+
+    def front(self, hosts: list[Host], name: str = "nginx") -> tuple[subprocess.Popen, int]:
+        """An nginx on a free port of its own with these hosts as its upstream (the cluster's
+        own front is all of them; the throughput benchmark puts one before 1, 2 and 3);
+        returned once it answers. Stopped with the cluster."""
+        port = _free_port()
+        conf = self.workdir / f"{name}.conf"
+        conf.write_text(nginx_conf(self.workdir, port, [h.address for h in hosts], name))
+        proc = subprocess.Popen(
             [
                 "nginx",
                 "-c",
@@ -351,28 +418,32 @@ class Cluster:
                 "-p",
                 str(self.workdir),
                 "-e",
-                str(self.workdir / "nginx-error.log"),
+                str(self.workdir / f"{name}-error.log"),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
+        self.fronts.append(proc)
+        self._record(fronts=[f.pid for f in self.fronts])
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            if self.nginx.poll() is not None:
-                raise RuntimeError("nginx exited: " + (self.nginx.stderr.read() or b"").decode())
+            if proc.poll() is not None:
+                raise RuntimeError("nginx exited: " + (proc.stderr.read() or b"").decode())
             with contextlib.suppress(requests.RequestException):
-                if requests.get(self.url + "/livez", timeout=2).ok:
-                    return
+                if requests.get(f"http://127.0.0.1:{port}/livez", timeout=2).ok:
+                    return proc, port
             time.sleep(0.1)
         raise RuntimeError("nginx did not answer")
 
     def stop(self) -> None:
         """Undo everything, whatever state it is in."""
-        if self.nginx is not None and self.nginx.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.nginx.pid, signal.SIGKILL)
-            self.nginx.wait(10)
+        for front in self.fronts:
+            if front.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(front.pid, signal.SIGKILL)
+                front.wait(10)
         for host in self.members:
             self.kill_host(host)
         for relay in self.relays:
@@ -392,14 +463,13 @@ class Cluster:
             redis.Redis(host="127.0.0.1", port=6379, db=self.redis_db).flushdb()
         if self._own_workdir and self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
+        (RUNS / f"{self.run}.json").unlink(missing_ok=True)
+        if self._old_sigterm is not None:
+            signal.signal(signal.SIGTERM, self._old_sigterm)  # type: ignore[arg-type]
+            self._old_sigterm = None
 
     def _drop_database(self) -> None:
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(self.pg_admin_url, isolation_level="AUTOCOMMIT")
-        with contextlib.suppress(Exception), engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
-        engine.dispose()
+        _drop(self.pg_admin_url, self.database)
 
     def __enter__(self) -> Cluster:
         return self.start()
@@ -417,36 +487,106 @@ def _kill_namespace(ns: str) -> None:
     _ip("netns", "del", ns, check=False)
 
 
-def reap_stale() -> None:
-    """Remove namespaces and bridges a killed earlier run left (none of its processes live)."""
-    for line in _ip("netns", "list", check=False).stdout.splitlines():
-        ns = line.split()[0] if line.strip() else ""
-        if ns.startswith(PREFIX) and not _ip("netns", "pids", ns, check=False).stdout.strip():
-            run = ns[len(PREFIX) :].split("-")[0]
-            _ip("netns", "del", ns, check=False)
-            _ip("link", "del", f"mhb{run}", check=False)
+def reap_stale() -> list[str]:
+    """Remove what runs killed outright left behind (their owner process is gone): the
+    namespaces and whatever still runs in them, the bridge, nginx, the relays, the database,
+    the work folder. Live runs (another session's, CI's) are left alone. What was removed."""
+    import json
+
+    removed = []
+    for path in sorted(RUNS.glob("*.json")) if RUNS.is_dir() else []:
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(int(record.get("owner", 0))):
+            continue
+        run = path.stem
+        # Each nginx ran in a group of its own: its master (gone with the run), its workers.
+        for pid in [p for front in record.get("fronts", []) for p in _group(front)]:
+            if _command_has(pid, "nginx"):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        for relay in record.get("relays", []):
+            if record.get("gateway") and _command_has(relay, f"bind={record['gateway']}"):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(relay, signal.SIGKILL)
+        for ns in _namespaces(f"{PREFIX}{run}-"):
+            _kill_namespace(ns)
+        _ip("link", "del", record.get("bridge", f"mhb{run}"), check=False)
+        _drop(record.get("pg_admin_url", DEFAULT_PG), record.get("database", f"cockpit_mh_{run}"))
+        if record.get("own_workdir"):
+            shutil.rmtree(record["workdir"], ignore_errors=True)
+        path.unlink(missing_ok=True)
+        removed.append(run)
+    # Namespaces of a run with no record (older code) and nothing running in them.
+    for ns in _namespaces(PREFIX):
+        run = ns[len(PREFIX) :].split("-")[0]
+        if (RUNS / f"{run}.json").exists() or _ip("netns", "pids", ns, check=False).stdout.strip():
+            continue
+        _ip("netns", "del", ns, check=False)
+        _ip("link", "del", f"mhb{run}", check=False)
+        removed.append(run)
+    return sorted(set(removed))
 
 
-def nginx_conf(workdir: Path, port: int, addresses: list[str]) -> str:
-    """A whole nginx configuration: the test's upstream and listener, production's rules."""
+def _namespaces(prefix: str) -> list[str]:
+    lines = _ip("netns", "list", check=False).stdout.splitlines()
+    return [line.split()[0] for line in lines if line.strip().startswith(prefix)]
+
+
+def _group(pgid: int) -> list[int]:
+    """The processes of process group `pgid` (from /proc)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:  # after "pid (comm)": state, ppid, pgrp
+                members.append(int(stat.parent.name))
+    return members
+
+
+def _command_has(pid: int, text: str) -> bool:
+    """Does process `pid` still run with `text` in its command line (not a pid since reused
+    by another program)?"""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return False
+    return text in command
+
+
+def _drop(admin_url: str, database: str) -> None:
+    """DROP DATABASE ... WITH (FORCE), if it is there."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with contextlib.suppress(Exception), engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    engine.dispose()
+
+
+def nginx_conf(workdir: Path, port: int, addresses: list[str], name: str = "nginx") -> str:
+    """A whole nginx configuration: the test's upstream and listener, production's rules;
+    its files in `workdir` named after `name` (nginx.pid, nginx-access.log ...)."""
     servers = "\n".join(
         f"        server {a}:{APP_PORT} max_fails=1 fail_timeout=10s;" for a in addresses
     )
     temp = "\n".join(
-        f"    {kind}_temp_path {workdir}/nginx-{kind};"
+        f"    {kind}_temp_path {workdir}/{name}-{kind};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     return f"""# Written by bench/multihost.py for one run; the proxy rules are deploy/'s.
 daemon off;
 user root;  # the run is root's; its temporary folders are too
 worker_processes 1;
-pid {workdir}/nginx.pid;
-error_log {workdir}/nginx-error.log warn;
+pid {workdir}/{name}.pid;
+error_log {workdir}/{name}-error.log warn;
 events {{ worker_connections 1024; }}
 http {{
 {temp}
     log_format up '$status $request_method $uri upstream=$upstream_addr:$upstream_status';
-    access_log {workdir}/nginx-access.log up;
+    access_log {workdir}/{name}-access.log up;
     upstream cockpit {{
 {servers}
         keepalive 32;
@@ -477,19 +617,69 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="keep logs, nginx.conf and the demo data here (default: a temporary folder, removed)",
     )
+    parser.add_argument(
+        "--reap",
+        action="store_true",
+        help="only remove what runs killed outright left behind (namespaces, bridge, nginx, "
+        "database), then exit; live runs are left alone",
+    )
+    parser.add_argument(
+        "--throughput",
+        action="store_true",
+        help="measure pages/s at p95 <= 1 s through fronts of 1..N hosts, print the table, "
+        "and stop (bench/multihost_throughput.py)",
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=12, help="--throughput: window per step (default 12)"
+    )
+    parser.add_argument(
+        "--turns", type=int, default=2, help="--throughput: the whole ladder so many times"
+    )
+    parser.add_argument(
+        "--users",
+        default="2,4,8,16,32",
+        help="--throughput: the ladder of concurrent users (default 2,4,8,16,32)",
+    )
     args = parser.parse_args(argv)
+    if args.reap:
+        if os.geteuid() != 0:
+            print("cannot reap: needs root (network namespaces)", file=sys.stderr)
+            return 2
+        say(f"removed runs: {', '.join(reap_stale()) or 'none'}")
+        return 0
     if args.hosts < 1:
         parser.error("--hosts must be at least 1")
     reason = missing()
     if reason:
         print(f"cannot start: {reason}", file=sys.stderr)
         return 2
-    cluster = Cluster(hosts=args.hosts, workers=args.workers, workdir=args.workdir)
+    extra = {}
+    if args.throughput:
+        # gunicorn replaces a worker after max_requests (5,000): the benchmark sends that many
+        # to a host within a minute, and a host of one worker then answers nothing while the
+        # new one boots (connections wait in the backlog: nginx cannot fail over). That
+        # measures restarts, not throughput, so the benchmark's hosts never recycle.
+        extra["GUNICORN_CMD_ARGS"] = "--max-requests 0"
+    cluster = Cluster(hosts=args.hosts, workers=args.workers, workdir=args.workdir, extra_env=extra)
     try:
         cluster.start()
     except (RuntimeError, subprocess.CalledProcessError) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 1
+    if args.throughput:
+        from bench import multihost_throughput
+
+        try:
+            ladder = [int(n) for n in args.users.split(",")]
+            results = multihost_throughput.run(
+                cluster, args.seconds, ladder, f"Mh#{secrets.token_hex(6)}Zz9", args.turns
+            )
+            print(multihost_throughput.report(results, args.workers), flush=True)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            cluster.stop()
+        return 0
     try:
         if args.account:
             password = f"Mh#{secrets.token_hex(6)}Zz9"

@@ -8,6 +8,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
+import shutil
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -144,3 +149,55 @@ def call(url: str, cookies: dict[str, str], body: dict[str, Any]) -> requests.Re
         headers={"Origin": url},
         timeout=60,
     )
+
+
+def upstreams(lines: list[str]) -> list[tuple[int, str, str, list[str]]]:
+    """(status, method, uri, the hosts' addresses nginx tried in turn) of access-log lines in
+    the cluster's format ('$status $request_method $uri upstream=$upstream_addr:...')."""
+    found = []
+    for line in lines:
+        head, _, tail = line.partition(" upstream=")
+        fields = head.split(" ", 2)
+        if not tail or len(fields) != 3 or not fields[0].isdigit():
+            continue
+        found.append(
+            (int(fields[0]), fields[1], fields[2], re.findall(r"(\d+\.\d+\.\d+\.\d+):\d+", tail))
+        )
+    return found
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """One headless Debian Chromium, its console kept; quit after."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    options.add_argument("--window-size=1920,1080")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def has_chromium() -> bool:
+    """Debian's Chromium and its driver are installed."""
+    return bool(shutil.which("chromium") or shutil.which("chromium-browser")) and bool(
+        shutil.which("chromedriver")
+    )
+
+
+def wait_js(driver: Any, script: str, timeout: float, what: str) -> Any:
+    """Poll a JavaScript expression until it is truthy; its value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = driver.execute_script("return " + script)
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.25)
