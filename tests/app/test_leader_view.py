@@ -343,3 +343,39 @@ def test_admin_form_links_a_leader_in_its_own_order(secure_app) -> None:
     entries = audit.entries(_store(secure_app), action=audit.USER_CHANGE, limit=5)
     assert any(e.object == "leader-form" and "links" in str(e.detail) for e in entries)
     assert hub is not None
+
+
+def test_console_sets_and_shows_a_leaders_links_in_order(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m cockpit leaders set` links an account in the order given (audited); `show`
+    reads it back; an unknown module key is refused with its reason."""
+    from cockpit.__main__ import main
+    from cockpit.store import Store
+    from tests.app.test_cli_security import STRONG_KEY
+
+    for name in ("COCKPIT_AUDIT_KEY", "COCKPIT_DATA_KEY", "COCKPIT_APP__ENV"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COCKPIT_STORE__URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("COCKPIT_SECRET_KEY", STRONG_KEY)
+    assert main(["users", "add", "vice1", "--role", "city_leader"]) == 0
+    capsys.readouterr()
+    argv = ["leaders", "set", "vice1", "--module", "risk", "--module", "economy"]
+    argv += ["--bureau", BUREAU, "--county", SHANGDANG, "--county", LUZHOU]
+    assert main(argv) == 0
+    store = Store(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        assert leaders.stored(store, "vice1") == Links(
+            ("risk", "economy"), (), (BUREAU,), (SHANGDANG, LUZHOU)
+        )
+    finally:
+        store.dispose()
+    capsys.readouterr()
+    assert main(["leaders", "show", "vice1"]) == 0
+    assert (
+        capsys.readouterr().out.strip()
+        == "领域：风险管控、经济运行；市局：市住建局；县区：上党区、潞州区"
+    )
+    assert main(["leaders", "set", "vice1", "--module", "nope"]) == 2
+    assert "未知模块" in capsys.readouterr().err
+    assert main(["audit", "verify"]) == 0
