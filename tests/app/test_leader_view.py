@@ -379,3 +379,16 @@ def test_console_sets_and_shows_a_leaders_links_in_order(
     assert main(["leaders", "set", "vice1", "--module", "nope"]) == 2
     assert "未知模块" in capsys.readouterr().err
     assert main(["audit", "verify"]) == 0
+
+
+def test_bureau_page_shows_the_indicators_it_is_the_source_of(leader_app) -> None:
+    """市统计局 is the source department of catalog indicators: its page shows each of them by
+    name, with its unit and the 数据截至 of the figures."""
+    hub = leader_app.server.extensions["cockpit_hub"]
+    mine = [i for i in hub.settings.indicators if i.department == "市统计局"]
+    assert mine
+    body = bureau_answer(leader_app, "市统计局", CITY_WIDE)["bureaus-body"]["children"]
+    texts = _texts(body)
+    for indicator in mine:
+        assert indicator.name in texts and indicator.unit in texts
+    assert any(t.startswith("数据截至") for t in texts)
