@@ -392,3 +392,36 @@ def test_bureau_page_shows_the_indicators_it_is_the_source_of(leader_app) -> Non
     for indicator in mine:
         assert indicator.name in texts and indicator.unit in texts
     assert any(t.startswith("数据截至") for t in texts)
+
+
+def test_a_call_from_the_bureau_page_is_recorded_with_where_it_started(leader_app) -> None:
+    """The bureau page's call links are 一键直联's: a tap records the call in the audit log,
+    naming the person, the number and the bureau page it was started from."""
+    from cockpit import audit
+    from cockpit.ids import decode_key
+    from tests.app.test_contacts import call_body
+
+    body = bureau_answer(leader_app, BUREAU, CITY_WIDE)["bureaus-body"]["children"]
+    ids: list[dict] = []
+
+    def walk(n: Any) -> None:
+        if isinstance(n, dict):
+            cid = n.get("props", {}).get("id")
+            if isinstance(cid, dict) and cid.get("type") == "call-link":
+                ids.append(cid)
+            walk(n.get("props", {}).get("children"))
+        elif isinstance(n, list):
+            for c in n:
+                walk(c)
+
+    walk(body)
+    assert ids
+    first = ids[0]
+    ref, via, context = (decode_key(first[f]) for f in ("ref", "via", "ctx"))
+    assert context == f"bureau:{BUREAU}"
+    response = post(leader_app.server.test_client(), call_body(leader_app, ref, via, context))
+    assert response.status_code == 200
+    [entry] = audit.entries(_store(leader_app), action=audit.CALL, limit=5)
+    detail = entry.detail if isinstance(entry.detail, dict) else json.loads(entry.detail)
+    assert entry.result == "ok" and detail["context"] == f"bureau:{BUREAU}"
+    assert detail["org"] == BUREAU
