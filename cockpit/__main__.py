@@ -572,6 +572,56 @@ def _audit_user_change(store, settings, args: argparse.Namespace, unreadable=())
     return 0
 
 
+def cmd_leaders(args: argparse.Namespace) -> int:
+    """我的驾驶舱: show or set what a leader account 分管 (cockpit/leaders.py)."""
+    from cockpit import audit, leaders
+    from cockpit.modules import all_modules
+    from cockpit.security import accounts
+
+    settings = _keyed_settings()
+    store = _store_of(settings)
+    titles = {m.key: m.title for m in all_modules()}
+    names = settings.city.county_names
+    if args.leaders_command == "list":
+        for user in accounts.list_users(store):
+            found = leaders.links_for(store, settings, user.username)
+            if not found.empty:
+                print(f"{user.username}\t{leaders.as_text(found, titles, names)}")
+        return 0
+    if not args.username or accounts.get_user(store, args.username) is None:
+        print("error: give an existing username", file=sys.stderr)
+        return 2
+    if args.leaders_command == "show":
+        print(leaders.as_text(leaders.links_for(store, settings, args.username), titles, names))
+        return 0
+    links = leaders.make_links(
+        modules=args.module, tasks=args.task, bureaus=args.bureau, counties=args.county
+    )
+    try:
+        leaders.save(
+            store,
+            args.username,
+            links,
+            modules=leaders.known_modules(),
+            counties=[c.code for c in settings.city.counties],
+        )
+    except leaders.LinkError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    audit.append(
+        store,
+        audit.seal_for(settings, store),
+        user_id="cli",
+        role="admin",
+        address="local",
+        action=audit.USER_CHANGE,
+        obj=args.username,
+        detail={"command": "leaders set", "links": links.__dict__},
+    )
+    print(f"已保存：{leaders.as_text(links, titles, names)}")
+    return 0
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     """Verify the audit chain (exit 1 when broken), or print the newest records."""
     from cockpit import audit
@@ -629,6 +679,19 @@ def parser() -> argparse.ArgumentParser:
     users.add_argument("--unit", help="add: the 承办单位 a unit_staff account answers for")
     users.add_argument("--off", action="store_true", help="totp: turn the second factor off")
     users.set_defaults(func=cmd_users)
+    leaders_cmd = sub.add_parser(
+        "leaders", help="我的驾驶舱: list, show or set what a leader account 分管 (in order)"
+    )
+    leaders_cmd.add_argument("leaders_command", choices=["list", "show", "set"])
+    leaders_cmd.add_argument("username", nargs="?", help="the account (show, set)")
+    for flag, what in (
+        ("--module", "a module key of the registry (python -m cockpit modules)"),
+        ("--task", "a 重点工作 task id"),
+        ("--bureau", "a bureau's name, e.g. 市住建局"),
+        ("--county", "a county code"),
+    ):
+        leaders_cmd.add_argument(flag, action="append", help=f"set: {what}; repeat, in order")
+    leaders_cmd.set_defaults(func=cmd_leaders)
     audit_cmd = sub.add_parser("audit", help="the audit log: verify the chain, or show the newest")
     audit_cmd.add_argument("audit_command", choices=["verify", "tail"])
     audit_cmd.add_argument("-n", type=int, default=20, help="tail: how many records")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from dash import Dash, Input, Output
+from dash import Dash, Input, Output, dcc
 
 
 def item_link(
@@ -20,6 +20,39 @@ def item_link(
     """The screen's path with the item, the period and the county in its query."""
     query = {"period": period, "county": county, param: key}
     return f"{path}?{urlencode({k: v for k, v in query.items() if v})}"
+
+
+BUREAU_PATH = "/bureaus"
+
+
+def bureau_href(name: str, period: str | None = None, county: str | None = None) -> str:
+    """The 市局直通 page of a bureau (a unit the data names: a task's 牵头单位, a warning's
+    责任单位, a directory entry's unit). The name is only a name: the page reads the bureau's
+    tasks, warnings and people within the user's scope."""
+    return item_link(BUREAU_PATH, "name", name, period, county)
+
+
+def bureau_link(name: object, className: str = "unit-link") -> dcc.Link | str:
+    """A unit's name as a link to its 市局直通 page where it is a bureau (a city unit), else
+    the name as text (a county office, a company)."""
+    from cockpit.domains.bureaus.data import is_bureau
+
+    text = "" if name is None else str(name)
+    if not is_bureau(text):
+        return text
+    return dcc.Link(
+        text, href=bureau_href(text), className=className, title=f"打开{text}的市局直通"
+    )
+
+
+def bureau_links(names: object) -> list:
+    """Several units in one cell (配合单位: 市财政局、市发改委), each a link where a bureau."""
+    from cockpit.domains.bureaus.data import units_in
+
+    parts: list = []
+    for i, unit in enumerate(units_in(names)):
+        parts += (["、"] if i else []) + [bureau_link(unit)]
+    return parts
 
 
 def select_from_link(app: Dash, param: str, store_id: str, prefix: str = "") -> None:

@@ -34,6 +34,7 @@ MODULES: tuple[str, ...] = (
     "hotline",
     "briefing",
     "contacts",
+    "bureaus",
     "data_quality",
     "admin",
 )

@@ -228,6 +228,29 @@ class Indicator(Strict):
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 
+class LeaderLinks(Strict):
+    """What one leader account 分管 (config/leaders.yaml; cockpit/leaders.py): registry module
+    keys, 重点工作 task ids, bureau names and county codes, each in the leader's own order. The
+    admin page and `python -m cockpit leaders` keep links in the store, which win over these."""
+
+    modules: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+    bureaus: tuple[str, ...] = ()
+    counties: tuple[str, ...] = ()
+
+    @field_validator("modules")
+    @classmethod
+    def _registered(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from cockpit.modules import MODULES
+
+        unknown = [m for m in value if m not in MODULES]
+        if unknown:
+            raise ValueError(
+                f"unknown module {', '.join(unknown)}; expected one of {', '.join(MODULES)}"
+            )
+        return value
+
+
 class PeriodBounds(Strict):
     """Months a module's 统计期 selector offers beyond its data's own range (cockpit.periods):
     `first` to reach back further, `last` to offer months the data have not reached yet."""
@@ -609,6 +632,8 @@ class SharedSettings(Strict):
     # Per module key (economy, hotline, overview...): months added to its period selector.
     periods: dict[str, PeriodBounds] = Field(default_factory=dict)
     notify: dict[str, Any] = Field(default_factory=dict)  # cockpit/notify/config.py
+    # Username -> what that leader account 分管 (我的驾驶舱, cockpit/leaders.py).
+    leaders: dict[str, LeaderLinks] = Field(default_factory=dict)
     secret_key: str | None = None
     audit_key: str | None = None
     data_key: str | None = None  # COCKPIT_DATA_KEY: secrets at rest (else from secret_key)
@@ -687,6 +712,22 @@ class SharedSettings(Strict):
                         f"server.callback_timeout ({limit}s)"
                     )
         return self
+
+    @field_validator("leaders")
+    @classmethod
+    def _leader_counties_known(
+        cls, value: dict[str, LeaderLinks], info: ValidationInfo
+    ) -> dict[str, LeaderLinks]:
+        city = info.data.get("city")
+        if city is None:
+            return value
+        for name, links in value.items():
+            unknown = [c for c in links.counties if c not in city.county_names]
+            if unknown:
+                raise ValueError(
+                    f"{name}.counties: {', '.join(unknown)} is not a county of {city.name}"
+                )
+        return value
 
     @field_validator("wall")
     @classmethod

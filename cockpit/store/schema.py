@@ -269,6 +269,29 @@ contacts = sa.Table(
     sa.Column("updated_by", sa.String(64), nullable=False),
 )
 
+# 我的驾驶舱 (migration 0010): what a leader account 分管, linked by administrators: module keys
+# of the registry (cockpit/modules.py), 重点工作 task ids, bureau (市局) names and county codes,
+# each kind in the leader's own order (position). What the landing page shows first; never a
+# right: the account's scope still decides what it may see (cockpit/leaders.py).
+LINK_KINDS: tuple[str, ...] = ("module", "task", "bureau", "county")
+leader_links = sa.Table(
+    "leader_links",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "user_id",
+        sa.Integer,
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("ref", sa.String(64), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in LINK_KINDS) + ")", name="kind"),
+    sa.UniqueConstraint("user_id", "kind", "ref", name="uq_leader_links_user_kind_ref"),
+)
+
 # -- sign-in: failures, the pending second factor, used one-time codes (migration 0005) --
 
 # Every failed sign-in (a wrong password or one-time code, an unknown name): lockout and

@@ -11,9 +11,10 @@ from __future__ import annotations
 import pyotp
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
-from cockpit import audit
+from cockpit import audit, leaders
 from cockpit.clock import local_time
 from cockpit.hub import DataHub
+from cockpit.modules import all_modules
 from cockpit.personal_access import ALERT
 from cockpit.scope import MANAGE_USERS, READ_AUDIT, current_principal
 from cockpit.security import accounts, sessions
@@ -118,6 +119,69 @@ def user_action(
     return True, text
 
 
+def _split(text: str | None) -> list[str]:
+    """Names or ids typed into one field, separated by 、 , ， ; or spaces."""
+    import re
+
+    return [p for p in re.split(r"[、,，;；\s]+", text or "") if p]
+
+
+def links_action(
+    hub: DataHub,
+    username: str,
+    modules: list | None,
+    tasks: str | None,
+    bureaus: str | None,
+    counties: list | None,
+) -> tuple[bool, str]:
+    """Save what an account 分管 (我的驾驶舱), for an administrator; (ok, message).
+
+    A link only orders what the account is shown first (never a right), so the system
+    administrator may set it, as the security administrator may; nobody sets their own, and
+    the 三员 accounts, which see no city data, have none."""
+    principal = current_principal()
+    if not (principal.can(MANAGE_USERS) or principal.can(GRANT_ACCESS)):
+        audit.record(audit.DENIED, "admin:links", "no_permission")
+        return False, "当前账号无用户管理权限"
+    username = (username or "").strip()
+    store = get_store(hub)
+    user = accounts.get_user(store, username) if username else None
+    if user is None:
+        return False, "请填写已有账号的用户名"
+    if username == principal.user_id:
+        return False, "不能管理自己的账号"
+    if ROLES[user.role].scope == "none":
+        return False, "管理类账号不查看业务数据，无需设置分管"
+    links = leaders.make_links(
+        modules=[str(m) for m in modules or []],
+        tasks=_split(tasks),
+        bureaus=_split(bureaus),
+        counties=[str(c) for c in counties or []],
+    )
+    try:
+        leaders.save(
+            store,
+            username,
+            links,
+            modules=leaders.known_modules(),
+            counties=[c.code for c in hub.settings.city.counties],
+        )
+    except StoreError as exc:
+        audit.record(audit.USER_CHANGE, username, "refused", {"action": "links", "error": str(exc)})
+        return False, str(exc)
+    detail = {"modules": links.modules, "tasks": links.tasks, "bureaus": links.bureaus}
+    audit.record(
+        audit.USER_CHANGE,
+        username,
+        "ok",
+        {"action": "links", "links": {**detail, "counties": links.counties}},
+    )
+    return (
+        True,
+        f"已保存 {username} 的分管（{'清空' if links.empty else '共' + str(sum(len(v) for v in detail.values()) + len(links.counties)) + '项'}），下次打开首页生效",
+    )
+
+
 def users_table(hub: DataHub) -> html.Table | html.P:
     """Every account with its role, scope, state and last sign-in."""
     principal = current_principal()
@@ -197,6 +261,60 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
     )
     def county_choices(_role):
         return [{"label": c.name, "value": c.code} for c in hub.settings.city.counties]
+
+    @app.callback(
+        Output("admin-link-modules", "options"),
+        Output("admin-link-counties", "options"),
+        Input("admin-role", "value"),
+    )
+    def link_choices(_role):
+        titles = {m.key: m.title for m in all_modules()}
+        modules = [{"label": titles[k], "value": k} for k in leaders.known_modules()]
+        counties = [{"label": c.name, "value": c.code} for c in hub.settings.city.counties]
+        return modules, counties
+
+    @app.callback(
+        Output("admin-links-message", "children"),
+        Input("admin-links-save", "n_clicks"),
+        State("admin-username", "value"),
+        State("admin-link-modules", "value"),
+        State("admin-link-tasks", "value"),
+        State("admin-link-bureaus", "value"),
+        State("admin-link-counties", "value"),
+        prevent_initial_call=True,
+    )
+    def save_links(_n, username, modules, tasks, bureaus, counties):
+        ok, text = links_action(
+            hub,
+            str(username or ""),
+            modules if isinstance(modules, list) else None,
+            tasks if isinstance(tasks, str) else None,
+            bureaus if isinstance(bureaus, str) else None,
+            counties if isinstance(counties, list) else None,
+        )
+        return _message(text, ok)
+
+    @app.callback(
+        Output("admin-link-modules", "value"),
+        Output("admin-link-tasks", "value"),
+        Output("admin-link-bureaus", "value"),
+        Output("admin-link-counties", "value"),
+        Input("admin-links-load", "n_clicks"),
+        State("admin-username", "value"),
+        prevent_initial_call=True,
+    )
+    def load_links(_n, username):
+        principal = current_principal()
+        if not (principal.can(MANAGE_USERS) or principal.can(GRANT_ACCESS)):
+            return no_update, no_update, no_update, no_update
+        name = str(username or "").strip()
+        found = leaders.links_for(get_store(hub), hub.settings, name)
+        return (
+            list(found.modules),
+            "、".join(found.tasks),
+            "、".join(found.bureaus),
+            list(found.counties),
+        )
 
     @app.callback(
         Output("admin-message", "children"),

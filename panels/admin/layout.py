@@ -63,6 +63,40 @@ def layout() -> html.Div:
                 className="admin-buttons",
             ),
             html.Div(id="admin-message", role="status"),
+            # 我的驾驶舱 (cockpit/leaders.py): what the account 分管, shown first on its landing
+            # page. Not a right: the role and scope above still decide what it may see.
+            html.Fieldset(
+                [
+                    html.Legend("分管（我的驾驶舱，按选择顺序展示）"),
+                    html.Label("分管领域", htmlFor="admin-link-modules"),
+                    dcc.Dropdown(id="admin-link-modules", multi=True, className="admin-dropdown"),
+                    html.Label("分管重点工作（任务编号，顿号分隔）", htmlFor="admin-link-tasks"),
+                    dcc.Input(id="admin-link-tasks", maxLength=2000, className="admin-input"),
+                    html.Label("分管市局（单位名称，顿号分隔）", htmlFor="admin-link-bureaus"),
+                    dcc.Input(id="admin-link-bureaus", maxLength=2000, className="admin-input"),
+                    html.Label("分管县区", htmlFor="admin-link-counties"),
+                    dcc.Dropdown(id="admin-link-counties", multi=True, className="admin-dropdown"),
+                    html.Div(
+                        [
+                            html.Button(
+                                "读取分管",
+                                id="admin-links-load",
+                                n_clicks=0,
+                                className="pager-button",
+                            ),
+                            html.Button(
+                                "保存分管",
+                                id="admin-links-save",
+                                n_clicks=0,
+                                className="pager-button",
+                            ),
+                        ],
+                        className="admin-buttons",
+                    ),
+                    html.Div(id="admin-links-message", role="status"),
+                ],
+                className="admin-links",
+            ),
         ],
         className="admin-form",
     )

@@ -6,6 +6,7 @@ from dash import html
 
 from cockpit.calls import call_link
 from cockpit.directory import Contact
+from cockpit.links import bureau_link
 
 STATUS_CLASS = {
     "在岗": "on",
@@ -43,7 +44,7 @@ def contact_card(contact: Contact, reason: str = "", context: str = "") -> html.
             ),
             html.Div(
                 [
-                    html.Span(contact.org, className="ct-org"),
+                    html.Span(bureau_link(contact.org), className="ct-org"),
                     html.Span(
                         status,
                         className=f"ct-status ct-{STATUS_CLASS.get(contact.duty_status, 'on')}",

@@ -30,6 +30,7 @@ from cockpit.maps import county_map, county_outlines
 from cockpit.outputs import cached_output, call_cached
 from cockpit.scope import hide_outside_scope
 from cockpit.shell import CITY_WIDE, screen_county
+from panels.overview import leader
 from panels.overview.figures import attention_counts, attention_items, module_card
 from panels.overview.layout import layout
 
@@ -82,6 +83,10 @@ def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date
         "right": [tasks_card, risk_card(warnings), emergency],
         "attention": shortlist(everything, limit=8) + missing,
         "attention_counts": severity_counts(everything + missing),
+        # Every item, not only the shortlist: 我的驾驶舱 picks a leader's own from it.
+        "everything": everything,
+        "tasks": lit,
+        "warnings": warnings,
     }
 
 
@@ -168,7 +173,7 @@ def first_layout(hub: DataHub, period: str, county: str) -> html.Div:
     filled = call_cached(
         hub, CARDS_OUTPUT, lambda p, c: overview_outputs(hub, p, c), (period, county), {}
     )
-    return layout(tuple(filled))
+    return layout(tuple(filled), mine=leader.section(hub, period))
 
 
 def register_callbacks(app: Dash, hub: DataHub) -> None:
@@ -192,6 +197,20 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         if not period:
             return (no_update,) * 5
         return overview_outputs(hub, period, county)
+
+    @app.callback(
+        Output("overview-mine", "children"),
+        Output("overview-mine", "hidden"),
+        Input("filter-period", "value"),
+        # Drawn in the first layout for the period the page opens on: a change is answered.
+        prevent_initial_call=True,
+    )
+    def update_mine(period):
+        """我的驾驶舱 for the chosen period (per user: never from the shared cards' cache)."""
+        if not isinstance(period, str) or not period:
+            return no_update, no_update
+        mine = leader.section(hub, period)
+        return mine, not mine
 
     maps.register_map(app, "overview-map")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import dcc, html
 
 from cockpit.components import FIT_GRAPH
@@ -14,16 +16,29 @@ MAP_METRICS = [
 ]
 
 
-def layout(filled: tuple | None = None) -> html.Div:
+# Screen readers name the section (an aria attribute, typed as Dash's wildcard props are).
+MINE_LABEL: dict[str, Any] = {"aria-label": "我的驾驶舱"}
+
+
+def layout(filled: tuple | None = None, mine: list | None = None) -> html.Div:
     """Frames with stable ids; the overview callback fills them. What needs attention
     comes first (top of the centre on a desktop, first of all on a phone), then the map.
 
     filled: the callback's five outputs (cards left and right, attention list, its counts,
-    the contact link), to draw the page with its data at once (callbacks.first_layout)."""
+    the contact link), to draw the page with its data at once (callbacks.first_layout).
+    mine: 我的驾驶舱, a leader account's own items (panels/overview/leader.py), shown first;
+    hidden for an account without links."""
     left, right, attention, counts, contact = filled or (None,) * 5
     return html.Div(
         className="overview",
         children=[
+            html.Section(
+                mine,
+                id="overview-mine",
+                className="panel leader-view",
+                hidden=not mine,
+                **MINE_LABEL,
+            ),
             html.Section(left, id="overview-cards-left", className="overview-col overview-left"),
             html.Section(
                 className="overview-col overview-centre",

@@ -15,6 +15,7 @@ from cockpit.domains.risk.early_warning import LEVEL_NAMES
 from cockpit.domains.risk.transform import LEVELS, STAGES, stage_index
 from cockpit.domains.risk.warnings import ORIGIN_NAMES
 from cockpit.formatting import as_of
+from cockpit.links import bureau_link
 from cockpit.maps import Population, county_map
 from cockpit.plot_text import plain, plain_all
 from cockpit.store import Ack
@@ -231,7 +232,11 @@ def warning_rows(
         )
         issued = "—" if pd.isna(w.issued_at) else as_of(pd.Timestamp(w.issued_at).to_pydatetime())
         place = w.place if isinstance(w.place, str) and w.place else names.get(w.county_code, "")
-        meta = f"{w.domain} · {place} · 责任单位 {w.responsible_unit} · {ORIGIN_NAMES.get(w.origin, w.source)}"
+        meta = [
+            f"{w.domain} · {place} · 责任单位 ",
+            bureau_link(w.responsible_unit),  # its 市局直通 page
+            f" · {ORIGIN_NAMES.get(w.origin, w.source)}",
+        ]
         rows.append(
             html.Div(
                 id=f"risk-row-{w.warning_id}",
