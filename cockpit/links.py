@@ -33,12 +33,15 @@ def bureau_href(name: str, period: str | None = None, county: str | None = None)
 
 
 def bureau_link(name: object, className: str = "unit-link") -> dcc.Link | str:
-    """A unit's name as a link to its 市局直通 page where it is a bureau (a city unit), else
-    the name as text (a county office, a company)."""
+    """A unit's name as a link to its 市局直通 page where it is a bureau (a city unit) and the
+    user may open that page, else the name as text (a county office, a company; or a 承办单位
+    account, whose role has no 市局直通 page: a link would lead it to 无权访问)."""
     from cockpit.domains.bureaus.data import is_bureau
+    from cockpit.scope import current_principal
+    from cockpit.security.roles import may_open
 
     text = "" if name is None else str(name)
-    if not is_bureau(text):
+    if not is_bureau(text) or not may_open(current_principal().role, "bureaus"):
         return text
     return dcc.Link(
         text, href=bureau_href(text), className=className, title=f"打开{text}的市局直通"
