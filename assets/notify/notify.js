@@ -25,6 +25,14 @@
     post(b.dataset.post, body).then(function () { window.location.reload(); }, fail);
   });
   document.addEventListener("submit", function (e) {
+    if (e.target.id !== "notify-contact") { return; }
+    e.preventDefault();
+    var f = e.target, box = document.getElementById("notify-contact-error");
+    post("/inbox/contact", { phone: f.elements.phone.value, email: f.elements.email.value })
+      .then(function () { window.location.reload(); },
+            function (err) { if (box) { box.textContent = err.message; } });
+  });
+  document.addEventListener("submit", function (e) {
     if (e.target.id !== "notify-subscribe") { return; }
     e.preventDefault();
     var f = e.target, body = { levels: [], domains: [], counties: [], channels: [] };

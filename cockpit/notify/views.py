@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from cockpit import clock
+from cockpit.domains.hotline.masking import mask_address
 from cockpit.notify import inbox, outbox
 from cockpit.notify.channels import LEVEL_NAMES
 from cockpit.notify.config import notify_config
@@ -29,6 +30,7 @@ from cockpit.notify.subscriptions import (
 )
 from cockpit.notify.tables import DEAD, QUEUED
 from cockpit.scope import MANAGE_USERS, Principal, current_principal
+from cockpit.security import accounts
 from cockpit.store import StoreError, get_store
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ def inbox_page() -> Any:
     cfg = notify_config(_hub().settings)
     with store.reading() as conn:
         subs = subscriptions(conn, principal.user_id, topic=None)
+    me = accounts.get_user(store, principal.user_id)
     return render_template(
         "notify.html",
         page="inbox",
@@ -92,6 +95,8 @@ def inbox_page() -> Any:
         topics=topics_for(principal),
         channels=sorted(cfg.channels.items()),
         local=clock.local_time,
+        phone=mask_address(me.phone) if me and me.phone else "",
+        email=mask_address(me.email) if me and me.email else "",
     )
 
 
@@ -133,8 +138,11 @@ def add_subscription() -> Any:
         return _bad("所选县区不在您的查看范围内", 403)
     if any(c not in cfg.channels for c in channels):
         return _bad("推送渠道未配置")
-    if any(cfg.channels[c].kind in ("sms", "email") for c in channels) and not address:
-        return _bad("短信、邮件渠道需要填写手机号或邮箱")
+    if not address:  # without an address of its own, the account's phone or e-mail serves
+        me = accounts.get_user(get_store(_hub()), principal.user_id)
+        have = {"sms": bool(me and me.phone), "email": bool(me and me.email)}
+        if any(not have.get(cfg.channels[c].kind, True) for c in channels):
+            return _bad("短信、邮件渠道需要手机号或邮箱：请先在“我的联系方式”中填写，或在此填写")
     sub_id = subscribe(
         get_store(_hub()),
         principal.user_id,
@@ -146,6 +154,25 @@ def add_subscription() -> Any:
         topic=topic,
     )
     return jsonify({"id": sub_id})
+
+
+@bp.route("/inbox/contact", methods=["POST"])
+def set_contact() -> Any:
+    """The user's own phone and e-mail, where SMS and e-mail pushes reach them; audited with
+    the addresses masked."""
+    from cockpit import audit
+
+    principal = current_principal()
+    body = request.get_json(silent=True) or {}
+    phone = str(body.get("phone") or "").strip()[:32]
+    email = str(body.get("email") or "").strip()[:128]
+    try:
+        accounts.set_contact(get_store(_hub()), principal.user_id, phone=phone, email=email)
+    except accounts.AccountError as exc:
+        return _bad(str(exc))
+    detail = {"action": "contact", "phone": mask_address(phone), "email": mask_address(email)}
+    audit.record(audit.USER_CHANGE, principal.user_id, "ok", detail)
+    return jsonify({"phone": mask_address(phone), "email": mask_address(email)})
 
 
 @bp.route("/inbox/unsubscribe", methods=["POST"])
