@@ -81,8 +81,7 @@ def inbox_page() -> Any:
     with store.reading() as conn:
         subs = subscriptions(conn, principal.user_id, topic=None)
     me = accounts.get_user(store, principal.user_id)
-    return render_template(
-        "notify.html",
+    return _page(
         page="inbox",
         title="站内消息",
         items=inbox.items(store, principal.user_id),
@@ -97,6 +96,22 @@ def inbox_page() -> Any:
         local=clock.local_time,
         phone=mask_address(me.phone) if me and me.phone else "",
         email=mask_address(me.email) if me and me.email else "",
+    )
+
+
+def _page(**values: Any) -> str:
+    """notify.html with the shell's header and navigation (cockpit/static_shell.py), the
+    pages' stylesheet and the configured theme, as every Dash page has them."""
+    from cockpit.static_shell import parts
+
+    server = current_app
+    hub = _hub()
+    return render_template(
+        "notify.html",
+        shell=parts(hub, server.extensions["cockpit_panels"], current_principal()),
+        styles_url=server.config.get("COCKPIT_STYLES_URL", "/assets/cockpit.css"),
+        theme=hub.settings.app.theme,
+        **values,
     )
 
 
@@ -195,11 +210,10 @@ def jobs_page() -> Any:
 
     principal = current_principal()
     if not principal.can(MANAGE_USERS):
-        return render_template("notify.html", page="denied", title="任务与推送"), 403
+        return _page(page="denied", title="任务与推送"), 403
     app = current_app.extensions["cockpit_dash_app"]
     store = get_store(_hub())
-    return render_template(
-        "notify.html",
+    return _page(
         page="jobs",
         title="任务与推送",
         runs=runner.last_runs(app),
@@ -214,9 +228,10 @@ def jobs_page() -> Any:
     )
 
 
-def register(app: Any) -> None:
-    """Add the pages to the app's Flask server."""
+def register(app: Any, panels: list | None = None) -> None:
+    """Add the pages to the app's Flask server (`panels`: the navigation's modules)."""
     server: Flask = app.server
+    server.extensions["cockpit_panels"] = list(panels or [])
     notify_config(server.extensions["cockpit_hub"].settings)  # a bad notify section stops start-up
     server.extensions["cockpit_dash_app"] = app
     here = FileSystemLoader(str(Path(__file__).parent / "templates"))
