@@ -365,6 +365,21 @@ def counts(store: Store) -> dict[str, int]:
     return {state: 0 for state in (QUEUED, CLAIMED, SENT, DEAD)} | {s: n for s, n in rows}
 
 
+def states_of(store: Store, outbox_ids: list[int]) -> dict[str, int]:
+    """How many of these outbox rows are in each state (a batch's progress)."""
+    counted: dict[str, int] = {}
+    with store.reading() as conn:
+        for start in range(0, len(outbox_ids), 500):  # bound the IN list
+            part = outbox_ids[start : start + 500]
+            for state, n in conn.execute(
+                sa.select(notify_outbox.c.state, sa.func.count())
+                .where(notify_outbox.c.id.in_(part))
+                .group_by(notify_outbox.c.state)
+            ).all():
+                counted[state] = counted.get(state, 0) + n
+    return counted
+
+
 def rows(store: Store, states: tuple[str, ...], limit: int = 50) -> Sequence[sa.Row]:
     """Outbox rows in some states with their message titles, newest first (the admin list)."""
     with store.reading() as conn:

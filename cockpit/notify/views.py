@@ -225,6 +225,8 @@ def jobs_page() -> Any:
         local=clock.local_time,
         masked=outbox._masked_recipient,
         progress=runner.progress_of,
+        batch=lambda detail: runner.batch_progress(app, detail),
+        detail_text=runner.detail_text,
     )
 
 
