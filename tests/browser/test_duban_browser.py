@@ -147,7 +147,9 @@ def _unit_opens(dash_duo) -> None:
 
 def _unit_does(dash_duo, action: str, comment: str) -> None:
     _choose(dash_duo, "key_work-unit-action", action)
-    dash_duo.find_element("#key_work-unit-comment").send_keys(comment)
+    box = dash_duo.find_element("#key_work-unit-comment")
+    box.clear()
+    box.send_keys(comment)
     _click(dash_duo, dash_duo.find_element("#key_work-unit-submit"))
     dash_duo.wait_for_contains_text("#key_work-unit-message", f"已提交{action}", timeout=30)
 
@@ -183,11 +185,20 @@ def test_leader_and_unit_close_a_duban_item_in_the_browser(
     options = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#key_work-unit-case label")
     assert [o.text for o in options] == [f"#{case.id} {case.title}（办理中）"]
     _unit_does(dash_duo, "进展反馈", "已完成招标，进度40%")
+    # It asks for more time: a request, the deadline stands until the leader answers.
+    _unit_does(dash_duo, "申请延期", "设备未到货，申请延期")
+    assert store.case(case.id).due_at == case.due_at
 
-    # 3. The deadline passes; the scheduler tick escalates; the leader sees 约谈.
+    # 3. The leader signs in and refuses the extension, with the reason (offered only now).
+    _sign_in(dash_duo, leader.user_id, "/key-work")
+    _leader_opens(dash_duo, task["task_id"])
+    dash_duo.wait_for_contains_text("#key_work-detail .kw-timeline", "设备未到货", timeout=30)
+    _leader_does(dash_duo, "不同意延期", "工期不能拖，请先用备用设备", "已记录不同意延期")
+    assert store.case(case.id).due_at == case.due_at
+
+    # The deadline passes; the scheduler tick escalates; the leader sees 约谈.
     monkeypatch.setattr(clock, "now", lambda: START + dt.timedelta(days=4))
     assert runner.tick(signed_app)["escalated"] == 2  # this item and the other unit's
-    _sign_in(dash_duo, leader.user_id, "/key-work")
     _leader_opens(dash_duo, task["task_id"])
     dash_duo.wait_for_contains_text("#key_work-detail .kw-timeline", "约谈", timeout=30)
     dash_duo.wait_for_contains_text("#key_work-detail .kw-timeline", "逾期未反馈", timeout=30)
@@ -224,9 +235,9 @@ def test_leader_and_unit_close_a_duban_item_in_the_browser(
         By.XPATH, f"//div[@id='key_work-scorecard']//tr[td[1][.='{task['lead_unit']}']]"
     )
     cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
-    # 督办事项 1, 按时反馈 2 (进展反馈 before the deadline; 办结申请 before 约谈's), 逾期反馈 0,
-    # 逾期升级 1, 被退回 0, 已办结 1, 平均评分 4
-    assert cells[1:] == ["1", "2", "0", "1", "0", "1", "4"]
+    # 督办事项 1, 按时反馈 3 (进展反馈 and 申请延期 before the deadline; 办结申请 before 约谈's),
+    # 逾期反馈 0, 逾期升级 1, 被退回 0, 已办结 1, 平均评分 4
+    assert cells[1:] == ["1", "3", "0", "1", "0", "1", "4"]
     shot(dash_duo, "duban-closed-1920x1080")
     assert console_errors(dash_duo) == []
 
