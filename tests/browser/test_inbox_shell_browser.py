@@ -84,3 +84,18 @@ def test_the_plain_pages_wear_the_shell_header(dash_duo, app, path, who) -> None
             assert root.get_attribute("data-theme") != theme
         dash_duo.driver.execute_script("window.localStorage.clear();")
     assert console_errors(dash_duo) == []
+
+
+def test_the_account_form_has_the_unit_and_contact_fields(dash_duo, app) -> None:
+    """系统管理's account form shows 承办单位, 手机号 and 电子邮箱 (the units it offers are
+    checked in tests/app/test_admin_unit_contacts.py); a screenshot to look at."""
+    app.acting.who = ADMIN
+    dash_duo.driver.set_window_size(1920, 1080)
+    start(dash_duo, app)
+    dash_duo.driver.get(f"{dash_duo.server_url}/admin")
+    for cid in ("#admin-unit", "#admin-phone", "#admin-email"):
+        dash_duo.wait_for_element(cid, timeout=60)
+        assert dash_duo.find_element(cid).is_displayed()
+    assert "承办单位" in dash_duo.find_element(".admin-form").text
+    shot(dash_duo, "admin-account-form-1920x1080")
+    assert console_errors(dash_duo) == []
