@@ -513,6 +513,8 @@ def cmd_users(args: argparse.Namespace) -> int:
                 counties=args.county,
                 display_name=args.name,
                 unit=args.unit,
+                phone=args.phone,
+                email=args.email,
                 by=accounts.CONSOLE,  # 三员分立 as on the admin page (cockpit/security/roles.py)
             )
             if not user.active:
@@ -551,6 +553,18 @@ def cmd_users(args: argparse.Namespace) -> int:
     return _audit_user_change(store, settings, args, unreadable)
 
 
+def _contact_detail(args: argparse.Namespace) -> dict[str, str]:
+    """The unit and the account's address as the log keeps them (the address masked)."""
+    from cockpit.domains.hotline.masking import mask_address
+
+    detail = {"unit": getattr(args, "unit", None) or ""}
+    for name in ("phone", "email"):
+        value = getattr(args, name, None)
+        if value:
+            detail[name] = mask_address(value)
+    return {k: v for k, v in detail.items() if v}
+
+
 def _audit_user_change(store, settings, args: argparse.Namespace, unreadable=()) -> int:
     """Record a console account change in the audit log; the exit code (1 when secrets could
     not be opened by `users reseal`, else 0)."""
@@ -564,7 +578,7 @@ def _audit_user_change(store, settings, args: argparse.Namespace, unreadable=())
         address="local",
         action=audit.USER_CHANGE,
         obj=args.username or "users.totp_secret",
-        detail={"command": args.users_command, "role": args.role},
+        detail={"command": args.users_command, "role": args.role, **_contact_detail(args)},
     )
     if unreadable:
         print(f"error: 无法解密（数据密钥不同？）：{'、'.join(unreadable)}", file=sys.stderr)
@@ -677,6 +691,8 @@ def parser() -> argparse.ArgumentParser:
     users.add_argument("--county", action="append", help="add: a county code (county_staff)")
     users.add_argument("--name", default="", help="add: display name")
     users.add_argument("--unit", help="add: the 承办单位 a unit_staff account answers for")
+    users.add_argument("--phone", help="add: the account's mobile (where SMS pushes reach it)")
+    users.add_argument("--email", help="add: the account's e-mail (where e-mail pushes reach it)")
     users.add_argument("--off", action="store_true", help="totp: turn the second factor off")
     users.set_defaults(func=cmd_users)
     leaders_cmd = sub.add_parser(

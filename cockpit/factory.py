@@ -123,7 +123,7 @@ def create_app(
     for panel in panels:
         panel.register_callbacks(app, hub)
     exports.register(app, hub, [t for p in panels for t in p.tables])
-    notify_views.register(app)  # 站内消息 (/inbox) and 任务与推送 (/admin/jobs)
+    notify_views.register(app, panels)  # 站内消息 (/inbox) and 任务与推送 (/admin/jobs)
     # Every id any callback uses, so Dash can check the callbacks against the full page set.
     skeleton = shell.frame(hub, panels, [], "", [])
     # Dash declares the attribute as None until an app sets it.

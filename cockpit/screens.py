@@ -132,6 +132,7 @@ def register(app: Dash, settings: Settings) -> None:
     )
     styles_url, styles_text = styles(Path(app.config.assets_folder))
     app.index_string = index_string(app, settings.app.theme, description, styles_url)
+    app.server.config["COCKPIT_STYLES_URL"] = styles_url  # the plain Flask pages link it too
     body = json.dumps(manifest(app, settings), ensure_ascii=False)
 
     @app.server.route(STYLES_URL.format(version="<version>"))

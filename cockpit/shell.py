@@ -7,6 +7,7 @@ the data hub enforces that scope again on every query, whatever the browser send
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -22,7 +23,7 @@ from cockpit.hub import DataHub
 from cockpit.notify.views import inbox_link
 from cockpit.panels import PanelSpec, planned
 from cockpit.periods import ModulePeriods, module_periods
-from cockpit.scope import Principal, current_principal
+from cockpit.scope import Principal, acting_as, current_principal
 from cockpit.screens import SHORT_TITLES
 from cockpit.security.roles import ROLES, may_open
 from cockpit.wall import WALL_QUERY
@@ -224,6 +225,47 @@ def navigation(panels: list[PanelSpec], user: Principal | None) -> list:
     return [*links, *planned_links, account, more]
 
 
+def header(hub: DataHub, user: Principal | None) -> html.Header:
+    """The header: city, title, 演示数据, 数据截至, clock, theme button, the account. The Dash
+    pages fill 数据截至 and the clock by callback; the plain Flask pages get them drawn
+    (cockpit/static_shell.py)."""
+    settings = hub.settings
+    demo = hub.is_demo()
+    return html.Header(
+        className="shell-header",
+        children=[
+            html.Div(
+                className="shell-brand",
+                children=[
+                    html.Span(settings.city.name, className="shell-city"),
+                    html.H1(settings.app.title, className="shell-title"),
+                    html.Span(
+                        # The phone's one-row header keeps the first words only.
+                        [
+                            "演示数据",
+                            html.Span(" · 非真实统计", className="demo-badge-more"),
+                        ],
+                        className="demo-badge",
+                        id="shell-demo-badge",
+                        title="本屏数据为演示用合成数据（仅年度公开数据按政府工作报告复现）",
+                    )
+                    if demo
+                    else None,
+                ],
+            ),
+            html.Div(
+                className="shell-status",
+                children=[
+                    html.Span(id="shell-as-of", className="shell-as-of"),
+                    html.Span(id="shell-clock", className="shell-clock"),
+                    html.Button("浅色", id="shell-theme", className="theme-toggle", type="button"),
+                    user_box(user),
+                ],
+            ),
+        ],
+    )
+
+
 def frame(
     hub: DataHub,
     panels: list[PanelSpec],
@@ -237,7 +279,6 @@ def frame(
     page: (path, content) already drawn for the page being loaded (first_page), if any."""
     settings = hub.settings
     nav = navigation(panels, user)
-    demo = hub.is_demo()
     return html.Div(
         className="cockpit",
         children=[
@@ -247,41 +288,7 @@ def frame(
             dcc.Store(id="call-recorded"),  # the last call recorded (cockpit/calls.py)
             # The path whose page came drawn with the frame: the router leaves it be once.
             dcc.Store(id="shell-page", data=page[0] if page else None),
-            html.Header(
-                className="shell-header",
-                children=[
-                    html.Div(
-                        className="shell-brand",
-                        children=[
-                            html.Span(settings.city.name, className="shell-city"),
-                            html.H1(settings.app.title, className="shell-title"),
-                            html.Span(
-                                # The phone's one-row header keeps the first words only.
-                                [
-                                    "演示数据",
-                                    html.Span(" · 非真实统计", className="demo-badge-more"),
-                                ],
-                                className="demo-badge",
-                                id="shell-demo-badge",
-                                title="本屏数据为演示用合成数据（仅年度公开数据按政府工作报告复现）",
-                            )
-                            if demo
-                            else None,
-                        ],
-                    ),
-                    html.Div(
-                        className="shell-status",
-                        children=[
-                            html.Span(id="shell-as-of", className="shell-as-of"),
-                            html.Span(id="shell-clock", className="shell-clock"),
-                            html.Button(
-                                "浅色", id="shell-theme", className="theme-toggle", type="button"
-                            ),
-                            user_box(user),
-                        ],
-                    ),
-                ],
-            ),
+            header(hub, user),
             html.Nav(
                 nav,
                 className="shell-nav",
@@ -328,6 +335,28 @@ def frame(
             dcc.Interval(id="shell-refresh", interval=settings.wall.refresh_seconds * 1000),
         ],
     )
+
+
+def as_of_status(hub: DataHub) -> list:
+    """数据截至 (the newest update among the datasets) and any source that does not answer (a
+    source outage must show in the header, not only on the panels). An account that reads no
+    county (an administrator) is told the city's: a date is no city data, and its own empty
+    scope is no source outage."""
+    principal = current_principal()
+    if principal.counties is not None and not principal.counties:
+        with acting_as(dataclasses.replace(principal, counties=None)):
+            return as_of_status(hub)
+    answers = [a for name in hub.settings.datasets if (a := hub.freshness(name)) is not None]
+    stamps = [a.frame["as_of"].iloc[0] for a in answers if a.ok and not a.frame.empty]
+    stamps = [pd.Timestamp(s).to_pydatetime() for s in stamps if s is not None and pd.notna(s)]
+    # The time in a span of its own: on a phone's narrow header it wraps as a whole.
+    when = as_of_text(max(stamps)) if stamps else "未知"
+    text = ["数据截至 ", html.Span(when, className="shell-as-of-time")]
+    down = sorted({a.source for a in answers if a.error})
+    if not down:
+        return text
+    alarm = f" · 数据源异常：{'、'.join(down)}"
+    return [*text, html.Span(alarm, className="shell-source-down", role="alert")]
 
 
 def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None:
@@ -433,25 +462,9 @@ def register_callbacks(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> None
         """数据截至 (the newest update among the datasets), any source that does not answer
         (a source outage must show in the header, not only on the panels), and where the
         user is."""
-        answers = [hub.freshness(name) for name in hub.settings.datasets]
-        answers = [a for a in answers if a is not None]
-        stamps = [a.frame["as_of"].iloc[0] for a in answers if a.ok and not a.frame.empty]
-        stamps = [pd.Timestamp(s).to_pydatetime() for s in stamps if s is not None and pd.notna(s)]
-        # The time in a span of its own: on a phone's narrow header it wraps as a whole.
-        when = as_of_text(max(stamps)) if stamps else "未知"
-        text = ["数据截至 ", html.Span(when, className="shell-as-of-time")]
-        down = sorted({a.source for a in answers if a.error})
-        status: list = text
-        if down:
-            status = [
-                *text,
-                html.Span(
-                    f" · 数据源异常：{'、'.join(down)}", className="shell-source-down", role="alert"
-                ),
-            ]
         name = hub.settings.city.county_names.get(county)
         crumb = f"{hub.settings.city.name} › {name}" if name else hub.settings.city.name
-        return status, crumb
+        return as_of_status(hub), crumb
 
     app.clientside_callback(
         """

@@ -149,7 +149,49 @@ def sweep(app: Any, progress: Progress | None = None) -> dict[str, Any]:
     hears of each row delivered (the run's RunDetail.progress)."""
     cfg = notify_config(hub_of(app).settings)
     due = outbox.due(get_store(hub_of(app)))
-    return {"due": len(due), "deliveries": dispatch(app, cfg, due, progress)}
+    done: dict[str, Any] = {"due": len(due), "deliveries": dispatch(app, cfg, due, progress)}
+    if cfg.queue == "rq" and due:
+        # The workers deliver after this run has ended: the rows it enqueued are kept with it,
+        # so /admin/jobs can count how they go (batch_progress).
+        done[BATCH] = due
+    return done
+
+
+BATCH = "batch"  # a run's detail key: the outbox rows it enqueued (rq mode)
+
+
+def batch_progress(app: Any, detail: str) -> dict[str, int] | None:
+    """How the deliveries a run enqueued are going, from their outbox rows: total, queued
+    (waiting or being sent), sent, failed (dead) and the percentage done (sent or failed);
+    None for a run that enqueued none."""
+    try:
+        ids = [int(i) for i in json.loads(detail or "{}").get(BATCH) or []]
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if not ids:
+        return None
+    states = outbox.states_of(get_store(hub_of(app)), ids)
+    sent, failed = states.get(outbox.SENT, 0), states.get(outbox.DEAD, 0)
+    total = len(ids)
+    return {
+        "total": total,
+        "queued": total - sent - failed,
+        "sent": sent,
+        "failed": failed,
+        "percent": (sent + failed) * 100 // total,
+    }
+
+
+def detail_text(detail: str) -> str:
+    """A run's detail as the admin list shows it (without the batch's row ids)."""
+    try:
+        values = json.loads(detail or "{}")
+    except ValueError:
+        return detail
+    if not isinstance(values, dict) or BATCH not in values:
+        return detail
+    values.pop(BATCH)
+    return json.dumps(values, ensure_ascii=False, default=str)
 
 
 def dispatch(

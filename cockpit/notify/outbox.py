@@ -48,6 +48,7 @@ from cockpit.notify.tables import (
     notify_messages,
     notify_outbox,
 )
+from cockpit.store.schema import users
 from cockpit.store.store import Conflict, Store, inserted_id
 
 log = logging.getLogger(__name__)
@@ -88,12 +89,9 @@ def _now() -> dt.datetime:
 
 def _masked_recipient(recipient: str) -> str:
     """A recipient as the audit log keeps it: 138****5678, w***@example.cn."""
-    from cockpit.domains.hotline.masking import mask_phone
+    from cockpit.domains.hotline.masking import mask_address
 
-    if "@" in recipient:
-        name, _, domain = recipient.partition("@")
-        return f"{name[:1]}***@{domain}"
-    return mask_phone(recipient) if recipient else ""
+    return mask_address(recipient)
 
 
 def publish(
@@ -149,6 +147,7 @@ def _publish(
         )
         users: set[str] = set(recipients)
         deliveries: set[tuple[str, str]] = set()
+        contacts = _contacts(conn)
         for sub in subscriptions(conn, topic=draft.topic):
             named = sub.username in recipients
             principal = principals.get(sub.username)
@@ -162,8 +161,14 @@ def _publish(
                 if channel is None:
                     log.warning("subscription %s names unknown channel %s", sub.id, name)
                     continue
-                needs = ch.ADAPTERS[channel.kind].needs_address
-                deliveries.add((name, sub.address if needs else ""))
+                if not ch.ADAPTERS[channel.kind].needs_address:
+                    deliveries.add((name, ""))
+                    continue
+                address = _address(channel.kind, sub.address, contacts.get(sub.username))
+                if not address:
+                    log.warning("subscription %s: no address for channel %s", sub.id, name)
+                    continue
+                deliveries.add((name, address))
         for username in sorted(users):
             conn.execute(
                 notify_inbox.insert().values(
@@ -198,6 +203,27 @@ def _publish(
         )
     audit.anchor(seal, *written)
     return message_id
+
+
+def _contacts(conn: sa.Connection) -> dict[str, sa.Row]:
+    """Username -> the account's own phone and e-mail (accounts with either)."""
+    rows = conn.execute(
+        sa.select(users.c.username, users.c.phone, users.c.email).where(
+            sa.or_(users.c.phone.is_not(None), users.c.email.is_not(None))
+        )
+    )
+    return {r.username: r for r in rows}
+
+
+def _address(kind: str, given: str, contact: sa.Row | None) -> str:
+    """Where an SMS or e-mail of a subscription goes: the address the subscription gave when
+    it fits the channel (a phone for SMS, an e-mail for e-mail), else the account's own."""
+    given = (given or "").strip()
+    if kind == "email":
+        return given if "@" in given else (contact.email if contact is not None else "") or ""
+    if given and "@" not in given:
+        return given
+    return (contact.phone if contact is not None else "") or ""
 
 
 def due(store: Store, now: dt.datetime | None = None) -> list[int]:
@@ -337,6 +363,21 @@ def counts(store: Store) -> dict[str, int]:
             sa.select(notify_outbox.c.state, sa.func.count()).group_by(notify_outbox.c.state)
         ).all()
     return {state: 0 for state in (QUEUED, CLAIMED, SENT, DEAD)} | {s: n for s, n in rows}
+
+
+def states_of(store: Store, outbox_ids: list[int]) -> dict[str, int]:
+    """How many of these outbox rows are in each state (a batch's progress)."""
+    counted: dict[str, int] = {}
+    with store.reading() as conn:
+        for start in range(0, len(outbox_ids), 500):  # bound the IN list
+            part = outbox_ids[start : start + 500]
+            for state, n in conn.execute(
+                sa.select(notify_outbox.c.state, sa.func.count())
+                .where(notify_outbox.c.id.in_(part))
+                .group_by(notify_outbox.c.state)
+            ).all():
+                counted[state] = counted.get(state, 0) + n
+    return counted
 
 
 def rows(store: Store, states: tuple[str, ...], limit: int = 50) -> Sequence[sa.Row]:

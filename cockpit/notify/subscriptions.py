@@ -21,8 +21,8 @@ from cockpit.store.store import Store, inserted_id
 # city (whole-city users: it is the city's briefing).
 # 数据过期: a dataset late or held back (cockpit/health.py), for those who may open 数据质量.
 # 督办事项: the events of 督办 items (new, replies, escalations, 退回, 办结确认) for those they
-# concern: a unit account its unit's items, a leader those they opened, a county account its
-# county's (cockpit/domains/key_work/duban.py names the first two; see may_be_told).
+# concern: a unit account its unit's items, a leader those they opened or lead (牵头领导), a
+# county account its county's (cockpit/domains/key_work/duban.py names the first two; see may_be_told).
 TOPICS = {"warning": "预警", "briefing": "每日要情专报", "stale": "数据过期", "duban": "督办事项"}
 
 
@@ -74,7 +74,8 @@ def may_be_told(
 ) -> bool:
     """Is this user in the audience of a message: within their scope for warnings and the
     briefing; for a dataset going stale, those whose role opens 数据质量; for a 督办 item,
-    those the server named (`named`: the item's unit accounts, the leader who opened it) and
+    those the server named (`named`: the item's unit accounts, the leader who opened it, its
+    牵头领导) and
     the county accounts of its county (no unit account of another unit, no other leader)."""
     if principal is None:
         return False

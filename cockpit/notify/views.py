@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from cockpit import clock
+from cockpit.domains.hotline.masking import mask_address
 from cockpit.notify import inbox, outbox
 from cockpit.notify.channels import LEVEL_NAMES
 from cockpit.notify.config import notify_config
@@ -29,6 +30,7 @@ from cockpit.notify.subscriptions import (
 )
 from cockpit.notify.tables import DEAD, QUEUED
 from cockpit.scope import MANAGE_USERS, Principal, current_principal
+from cockpit.security import accounts
 from cockpit.store import StoreError, get_store
 
 log = logging.getLogger(__name__)
@@ -78,8 +80,8 @@ def inbox_page() -> Any:
     cfg = notify_config(_hub().settings)
     with store.reading() as conn:
         subs = subscriptions(conn, principal.user_id, topic=None)
-    return render_template(
-        "notify.html",
+    me = accounts.get_user(store, principal.user_id)
+    return _page(
         page="inbox",
         title="站内消息",
         items=inbox.items(store, principal.user_id),
@@ -92,6 +94,24 @@ def inbox_page() -> Any:
         topics=topics_for(principal),
         channels=sorted(cfg.channels.items()),
         local=clock.local_time,
+        phone=mask_address(me.phone) if me and me.phone else "",
+        email=mask_address(me.email) if me and me.email else "",
+    )
+
+
+def _page(**values: Any) -> str:
+    """notify.html with the shell's header and navigation (cockpit/static_shell.py), the
+    pages' stylesheet and the configured theme, as every Dash page has them."""
+    from cockpit.static_shell import parts
+
+    server = current_app
+    hub = _hub()
+    return render_template(
+        "notify.html",
+        shell=parts(hub, server.extensions["cockpit_panels"], current_principal()),
+        styles_url=server.config.get("COCKPIT_STYLES_URL", "/assets/cockpit.css"),
+        theme=hub.settings.app.theme,
+        **values,
     )
 
 
@@ -133,8 +153,11 @@ def add_subscription() -> Any:
         return _bad("所选县区不在您的查看范围内", 403)
     if any(c not in cfg.channels for c in channels):
         return _bad("推送渠道未配置")
-    if any(cfg.channels[c].kind in ("sms", "email") for c in channels) and not address:
-        return _bad("短信、邮件渠道需要填写手机号或邮箱")
+    if not address:  # without an address of its own, the account's phone or e-mail serves
+        me = accounts.get_user(get_store(_hub()), principal.user_id)
+        have = {"sms": bool(me and me.phone), "email": bool(me and me.email)}
+        if any(not have.get(cfg.channels[c].kind, True) for c in channels):
+            return _bad("短信、邮件渠道需要手机号或邮箱：请先在“我的联系方式”中填写，或在此填写")
     sub_id = subscribe(
         get_store(_hub()),
         principal.user_id,
@@ -146,6 +169,25 @@ def add_subscription() -> Any:
         topic=topic,
     )
     return jsonify({"id": sub_id})
+
+
+@bp.route("/inbox/contact", methods=["POST"])
+def set_contact() -> Any:
+    """The user's own phone and e-mail, where SMS and e-mail pushes reach them; audited with
+    the addresses masked."""
+    from cockpit import audit
+
+    principal = current_principal()
+    body = request.get_json(silent=True) or {}
+    phone = str(body.get("phone") or "").strip()[:32]
+    email = str(body.get("email") or "").strip()[:128]
+    try:
+        accounts.set_contact(get_store(_hub()), principal.user_id, phone=phone, email=email)
+    except accounts.AccountError as exc:
+        return _bad(str(exc))
+    detail = {"action": "contact", "phone": mask_address(phone), "email": mask_address(email)}
+    audit.record(audit.USER_CHANGE, principal.user_id, "ok", detail)
+    return jsonify({"phone": mask_address(phone), "email": mask_address(email)})
 
 
 @bp.route("/inbox/unsubscribe", methods=["POST"])
@@ -168,11 +210,10 @@ def jobs_page() -> Any:
 
     principal = current_principal()
     if not principal.can(MANAGE_USERS):
-        return render_template("notify.html", page="denied", title="任务与推送"), 403
+        return _page(page="denied", title="任务与推送"), 403
     app = current_app.extensions["cockpit_dash_app"]
     store = get_store(_hub())
-    return render_template(
-        "notify.html",
+    return _page(
         page="jobs",
         title="任务与推送",
         runs=runner.last_runs(app),
@@ -184,12 +225,15 @@ def jobs_page() -> Any:
         local=clock.local_time,
         masked=outbox._masked_recipient,
         progress=runner.progress_of,
+        batch=lambda detail: runner.batch_progress(app, detail),
+        detail_text=runner.detail_text,
     )
 
 
-def register(app: Any) -> None:
-    """Add the pages to the app's Flask server."""
+def register(app: Any, panels: list | None = None) -> None:
+    """Add the pages to the app's Flask server (`panels`: the navigation's modules)."""
     server: Flask = app.server
+    server.extensions["cockpit_panels"] = list(panels or [])
     notify_config(server.extensions["cockpit_hub"].settings)  # a bad notify section stops start-up
     server.extensions["cockpit_dash_app"] = app
     here = FileSystemLoader(str(Path(__file__).parent / "templates"))

@@ -47,6 +47,46 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+# An account's own phone (a mainland mobile number: the SMS gateway's) and e-mail address.
+PHONE = re.compile(r"^1[3-9][0-9]{9}$")
+EMAIL = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
+)
+
+
+def clean_phone(value: str | None) -> str:
+    """The phone as stored: spaces, dashes and a +86 prefix taken off ("" stays "")."""
+    text = re.sub(r"[\s-]", "", value or "")
+    return text.removeprefix("+86") if text.startswith("+86") else text
+
+
+def _phone_problem(value: str | None) -> str | None:
+    """Why this is no phone the SMS gateway can reach (None: it is, or none was given)."""
+    text = clean_phone(value)
+    return None if not text or PHONE.fullmatch(text) else "手机号应为11位手机号码"
+
+
+def _email_problem(value: str | None) -> str | None:
+    """Why this is no e-mail address (None: it is, or none was given)."""
+    text = (value or "").strip()
+    return (
+        None if not text or (len(text) <= 128 and EMAIL.fullmatch(text)) else "电子邮箱格式不正确"
+    )
+
+
+def unit_problems(role: str, unit: str | None, known_units: Iterable[str] | None) -> list[str]:
+    """A unit account needs its unit, one of `known_units` when those are given (the units
+    the data knows: tasks' lead units, tickets' units); other roles have none."""
+    unit = (unit or "").strip()
+    if role != "unit_staff":
+        return ["只有承办单位账号可指定所属单位"] if unit else []
+    if not unit:
+        return ["承办单位账号须指定所属单位"]
+    if known_units is not None and unit not in set(known_units):
+        return [f"未知承办单位：{unit}（须为任务牵头单位或工单承办单位之一）"]
+    return []
+
+
 GENERIC_FAILURE = "用户名或口令错误，或账号已被锁定"
 
 
@@ -88,6 +128,8 @@ class User:
     created_at: dt.datetime
     last_login_at: dt.datetime | None
     unit: str | None = None  # the 承办单位 of a unit_staff account
+    phone: str | None = None  # the account's own mobile (the SMS channel), personal data
+    email: str | None = None  # the account's own e-mail (the e-mail channel), personal data
 
     def principal(self) -> Principal:
         """What the data hub and the checks see of this user."""
@@ -188,6 +230,8 @@ def _user(row: sa.Row, store: Store) -> User:
         created_at=row.created_at,
         last_login_at=row.last_login_at,
         unit=row.unit,
+        phone=row.phone,
+        email=row.email,
     )
 
 
@@ -244,8 +288,14 @@ def create_user(
     demo: bool = False,
     by: Principal | None = None,
     unit: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    known_units: Iterable[str] | None = None,
 ) -> User:
     """Add a user; the password must meet the policy. AccountError says what is wrong.
+
+    `unit` (unit_staff only) must be one of `known_units` when given; `phone` and `email` are
+    where the SMS and e-mail channels reach the user.
 
     `by` is the person asking (None: the cockpit's own code, e.g. demo accounts). An account
     the system administrator makes is stored disabled until the security administrator
@@ -255,8 +305,8 @@ def create_user(
     if not USERNAME.fullmatch(username or ""):
         problems.append("用户名为 2–64 位字母、数字或 _ . @ -")
     problems += check_scope(role, counties, known_counties)
-    if role == "unit_staff" and not (unit or "").strip():
-        problems.append("承办单位账号须指定所属单位")
+    problems += unit_problems(role, unit, known_units)
+    problems += [p for p in (_phone_problem(phone), _email_problem(email)) if p]
     problems += policy_problems(
         password, username, min_length=policy.min_length, min_classes=policy.min_classes
     )
@@ -282,6 +332,8 @@ def create_user(
                 demo=demo,
                 active=active,
                 unit=(unit or "").strip()[:64] or None,
+                phone=clean_phone(phone) or None,
+                email=(email or "").strip() or None,
             )
             .returning(users.c.id)
         ).scalar_one()
@@ -447,8 +499,14 @@ def update_user(
     display_name: str | None = None,
     active: bool | None = None,
     by: Principal | None = None,
+    unit: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    known_units: Iterable[str] | None = None,
 ) -> User:
-    """An administrator's change of role, scope, name or active state."""
+    """An administrator's change of role, scope, unit, name, phone, e-mail or active state
+    (None: left as it is). A change of unit is a grant, of phone or e-mail a change of the
+    account's details (who may do either: cockpit/security/roles.py)."""
     with store.writing("修改用户") as conn:
         row = conn.execute(
             sa.select(users).where(users.c.username == username).with_for_update()
@@ -458,18 +516,50 @@ def update_user(
         new_role = role or row.role
         new_counties = counties if counties is not None else _counties_set(row.counties)
         problems = check_scope(new_role, new_counties, known_counties)
+        new_unit = (unit.strip() if unit is not None else row.unit) or None
+        if new_role != "unit_staff":
+            new_unit = None if unit is None else new_unit  # a role change drops the old unit
+        if unit is not None or new_role != row.role:
+            problems += unit_problems(new_role, new_unit, known_units if unit else None)
+        problems += [p for p in (_phone_problem(phone), _email_problem(email)) if p]
         if problems:
             raise AccountError("；".join(problems))
         values: dict[str, object] = {
             "role": new_role,
             "counties": _counties_text(scope_for(new_role, new_counties)),
+            "unit": new_unit[:64] if new_unit else None,
         }
-        _authorize_update(conn, by, row, values, active, display_name)
+        contact: dict[str, object] = {}
+        if phone is not None:
+            contact["phone"] = clean_phone(phone) or None
+        if email is not None:
+            contact["email"] = email.strip() or None
+        changed_contact = any(v != row._mapping[k] for k, v in contact.items())
+        _authorize_update(conn, by, row, values, active, display_name, changed_contact)
+        values.update(contact)
         if display_name is not None:
             values["display_name"] = display_name[:64]
         if active is not None:
             values["active"] = active
         conn.execute(users.update().where(users.c.id == row.id).values(**values))
+        return _user(conn.execute(sa.select(users).where(users.c.id == row.id)).one(), store)
+
+
+def set_contact(store: Store, username: str, *, phone: str, email: str) -> User:
+    """The user's own phone and e-mail, set by the user ("" clears one); AccountError if
+    either is malformed."""
+    problems = [p for p in (_phone_problem(phone), _email_problem(email)) if p]
+    if problems:
+        raise AccountError("；".join(problems))
+    with store.writing("联系方式") as conn:
+        row = _row(conn, username)
+        if row is None:
+            raise AccountError(f"用户 {username} 不存在")
+        conn.execute(
+            users.update()
+            .where(users.c.id == row.id)
+            .values(phone=clean_phone(phone) or None, email=email.strip() or None)
+        )
         return _user(conn.execute(sa.select(users).where(users.c.id == row.id)).one(), store)
 
 
@@ -591,18 +681,25 @@ def _authorize_update(
     values: dict[str, object],
     active: bool | None,
     display_name: str | None,
+    changed_contact: bool = False,
 ) -> None:
-    """Each part of an update is its own action: a grant (role, scope), enable, disable."""
+    """Each part of an update is its own action: a grant (role, scope, unit), enable, disable,
+    rename (name, phone, e-mail)."""
     if by is None:
         return
-    if values["role"] != row.role or values["counties"] != row.counties:
+    if (
+        values["role"] != row.role
+        or values["counties"] != row.counties
+        or values["unit"] != row.unit
+    ):
         _authorize(conn, by, "grant", row)
         reason = role_change_refusal(row.role, str(values["role"]))
         if reason:
             raise NotPermitted(reason)
     if active is not None and active != bool(row.active):
         _authorize(conn, by, "enable" if active else "disable", row)
-    if display_name is not None and display_name[:64] != row.display_name:
+    renamed = display_name is not None and display_name[:64] != row.display_name
+    if renamed or changed_contact:
         _authorize(conn, by, "rename", row)
 
 

@@ -35,12 +35,14 @@ from cockpit.store import migrate
 from cockpit.store.schema import (
     ALL_ACTIONS,
     APPLY_DONE,
+    APPROVE_EXTENSION,
     CASE_CLOSED,
     CASE_OPEN,
     CONFIRM_DONE,
     ESCALATE,
     EVALUATE,
     EXTEND,
+    EXTENSION_ANSWERS,
     OPEN,
     PROGRESS,
     RETURN,
@@ -123,6 +125,7 @@ class Case:
     rating: int | None = None
     rating_remark: str | None = None
     version: int = 1
+    lead_leader: str | None = None  # the task's 牵头领导 (name), told of the item's events
 
     @property
     def is_open(self) -> bool:
@@ -344,6 +347,7 @@ class Store:
         expected_version: int | None = None,
         rating: int | None = None,
         now: dt.datetime | None = None,
+        lead_leader: str | None = None,
     ) -> Action:
         """Record an action on a key task; its supervision case is opened by the first action.
 
@@ -366,6 +370,7 @@ class Store:
                     opened_at=now,
                     opened_by=actor.user_id,
                     unit=(unit or None) and unit[:64],
+                    lead_leader=(lead_leader or None) and lead_leader[:64],
                 )
                 row = _case_row(conn, supervision_cases.c.id == case_id)
                 assert row is not None  # inserted just now, in this transaction
@@ -403,7 +408,7 @@ class Store:
     ) -> Action:
         """Record an action on an existing case (e.g. one opened from a signal); `request_key`
         and `in_transaction` as for act_on_task; `due_at` the unit's new deadline (KEEP: as
-        it is); `expected_version` the version the user saw (another's write since: STALE);
+        it is; a timedelta: that much later than the case's deadline as it is now); `expected_version` the version the user saw (another's write since: STALE);
         `rating` the 效果评估's 1-5."""
         _check_action(action, comment)
         now = now or _now()
@@ -551,6 +556,11 @@ class Store:
         with self.reading() as conn:
             return [Action(**r._mapping) for r in conn.execute(stmt)]
 
+    def pending(self, case_id: int) -> str | None:
+        """The unit's request awaiting the leader (办结申请, 申请延期), or None."""
+        with self.reading() as conn:
+            return _pending(conn, case_id)
+
     def overdue_cases(self, now: dt.datetime) -> list[Case]:
         """Open cases whose unit has not answered the awaited action by its deadline."""
         stmt = (
@@ -692,7 +702,9 @@ def _act(
         raise Conflict(f"督办事项已办结确认，不能再{action}", row.id)
     level = row.level
     update: dict[str, Any] = {"updated_at": now}
-    if due_at is not KEEP:
+    if isinstance(due_at, dt.timedelta):  # an extension: from the deadline as it is now
+        update["due_at"] = (row.due_at or now) + due_at
+    elif due_at is not KEEP:
         update["due_at"] = due_at
     if action == ESCALATE:
         if level >= max_level:
@@ -706,7 +718,12 @@ def _act(
     elif action == APPLY_DONE and _pending(conn, row.id) == APPLY_DONE:
         raise Conflict("办结申请已提交，正在等待确认", row.id)
     elif action == EXTEND and _pending(conn, row.id) == EXTEND:
-        raise Conflict("本次督办已申请过延期", row.id)
+        raise Conflict("本次督办已申请过延期，正在等待审批", row.id)
+    elif action in EXTENSION_ANSWERS:
+        if _pending(conn, row.id) != EXTEND:
+            raise Conflict("没有待审批的延期申请", row.id)
+        if action != APPROVE_EXTENSION:
+            update.pop("due_at", None)  # refused: the deadline stands
     elif action == EVALUATE:
         if rating is None or not 1 <= int(rating) <= 5:
             raise StoreError("效果评估请选择 1–5 分")

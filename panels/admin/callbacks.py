@@ -13,6 +13,8 @@ from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from cockpit import audit, leaders
 from cockpit.clock import local_time
+from cockpit.domains.hotline.masking import mask_address
+from cockpit.domains.key_work.units import known_units
 from cockpit.hub import DataHub
 from cockpit.modules import all_modules
 from cockpit.personal_access import ALERT
@@ -30,10 +32,29 @@ def _message(text: str, ok: bool) -> html.Div:
     )
 
 
+def unit_choices(hub: DataHub) -> list[dict[str, str]]:
+    """The 承办单位 a unit account may be bound to (the units the data knows)."""
+    if not (current_principal().can(MANAGE_USERS) or current_principal().can(GRANT_ACCESS)):
+        return []
+    return [{"label": u, "value": u} for u in known_units(hub)]
+
+
 def user_action(
-    hub: DataHub, action: str, username: str, display: str, role: str | None, counties: list | None
+    hub: DataHub,
+    action: str,
+    username: str,
+    display: str,
+    role: str | None,
+    counties: list | None,
+    *,
+    unit: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
 ) -> tuple[bool, str]:
     """Do one account action for the current principal; (ok, message for the screen).
+
+    `unit` binds a unit account to a 承办单位 the data knows; `phone` and `email` are where
+    the SMS and e-mail channels reach the account (empty: left as they are).
 
     Who may do what to whom (三员分立) is decided in the account functions themselves
     (cockpit/security/accounts.py asks roles.account_refusal), as for the command line."""
@@ -49,6 +70,10 @@ def user_action(
     known = [c.code for c in settings.city.counties]
     policy = settings.security.password
     text = ""
+    unit = (unit or "").strip() or None
+    phone = (phone or "").strip() or None
+    email = (email or "").strip() or None
+    units = known_units(hub) if unit else None
     try:
         if action == "create":
             if role not in ROLES:
@@ -64,6 +89,10 @@ def user_action(
                 counties=counties,
                 display_name=display or "",
                 by=principal,
+                unit=unit,
+                phone=phone,
+                email=email,
+                known_units=units,
             )
             if user.active:
                 text = f"已创建 {username}，临时口令：{password}（仅显示一次，首次登录须修改）"
@@ -80,9 +109,13 @@ def user_action(
                 counties=counties,
                 display_name=display or None,
                 by=principal,
+                unit=unit,
+                phone=phone,
+                email=email,
+                known_units=units,
             )
             sessions.revoke_user(store, username, "role_changed")  # new rights at next login
-            text = f"已保存 {username} 的角色与范围，其会话已结束"
+            text = f"已保存 {username} 的角色、范围与联系方式，其会话已结束"
         elif action == "reset":
             temporary = accounts.reset_password(store, username, policy=policy, by=principal)
             sessions.revoke_user(store, username, "password_reset")
@@ -109,13 +142,13 @@ def user_action(
         else:
             return False, "未知操作"
     except StoreError as exc:
-        audit.record(
-            audit.USER_CHANGE, username, "refused", {"action": action, "error": str(exc)[:200]}
-        )
+        refused = {"action": action, "unit": unit, "error": str(exc)[:200]}
+        audit.record(audit.USER_CHANGE, username, "refused", refused)
         return False, str(exc)
-    audit.record(
-        audit.USER_CHANGE, username, "ok", {"action": action, "role": role, "counties": counties}
-    )
+    detail = {"action": action, "role": role, "counties": counties, "unit": unit}
+    # The account's own address is personal data: the log keeps it masked, as screens show it.
+    detail.update({k: mask_address(v) for k, v in (("phone", phone), ("email", email)) if v})
+    audit.record(audit.USER_CHANGE, username, "ok", detail)
     return True, text
 
 
@@ -206,6 +239,8 @@ def users_table(hub: DataHub) -> html.Table | html.P:
                     html.Td(u.display_name),
                     html.Td(role.title if role else u.role),
                     html.Td(scope),
+                    html.Td(u.unit or "—"),
+                    html.Td("、".join(mask_address(v) for v in (u.phone, u.email) if v) or "—"),
                     html.Td(state),
                     html.Td("已开通" if u.totp_secret else "—"),
                     html.Td(
@@ -217,7 +252,20 @@ def users_table(hub: DataHub) -> html.Table | html.P:
             )
         )
     head = html.Tr(
-        [html.Th(h) for h in ("用户名", "姓名", "角色", "范围", "状态", "动态口令", "最近登录")]
+        [
+            html.Th(h)
+            for h in (
+                "用户名",
+                "姓名",
+                "角色",
+                "范围",
+                "承办单位",
+                "联系方式",
+                "状态",
+                "动态口令",
+                "最近登录",
+            )
+        ]
     )
     return html.Table([html.Thead(head), html.Tbody(rows)], className="data-table")
 
@@ -261,6 +309,10 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
     )
     def county_choices(_role):
         return [{"label": c.name, "value": c.code} for c in hub.settings.city.counties]
+
+    @app.callback(Output("admin-unit", "options"), Input("admin-role", "value"))
+    def unit_options(_role):
+        return unit_choices(hub)
 
     @app.callback(
         Output("admin-link-modules", "options"),
@@ -325,10 +377,13 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         State("admin-role", "value"),
         State("admin-counties", "value"),
         State("admin-version", "data"),
+        State("admin-unit", "value"),
+        State("admin-phone", "value"),
+        State("admin-email", "value"),
         prevent_initial_call=True,
     )
     def act(*args):
-        username, display, role, counties, version = args[len(BUTTONS) :]
+        username, display, role, counties, version, unit, phone, email = args[len(BUTTONS) :]
         if not isinstance(ctx.triggered_id, str):
             return no_update, no_update
         action = ctx.triggered_id.removeprefix("admin-")
@@ -339,6 +394,9 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             str(display or ""),
             role if isinstance(role, str) else None,
             [str(c) for c in counties] if isinstance(counties, list) else None,
+            unit=unit if isinstance(unit, str) else None,
+            phone=phone if isinstance(phone, str) else None,
+            email=email if isinstance(email, str) else None,
         )
         return _message(text, ok), (version or 0) + (1 if ok else 0)
 

@@ -28,7 +28,7 @@ AUDIT_ACTIONS = (
 )
 BUTTONS = (
     ("create", "新建用户"),
-    ("update", "保存角色与范围"),
+    ("update", "保存角色、范围与联系方式"),
     ("reset", "重置口令"),
     ("unlock", "解除锁定"),
     ("revoke", "强制下线"),
@@ -55,6 +55,28 @@ def layout() -> html.Div:
             ),
             html.Label("所属县区（县区工作人员）", htmlFor="admin-counties"),
             dcc.Dropdown(id="admin-counties", multi=True, className="admin-dropdown"),
+            html.Label("承办单位（承办单位账号）", htmlFor="admin-unit"),
+            dcc.Dropdown(
+                id="admin-unit",
+                placeholder="选择承办单位",
+                className="admin-dropdown",
+            ),
+            html.Label("手机号（短信推送）", htmlFor="admin-phone"),
+            dcc.Input(
+                id="admin-phone",
+                type="tel",
+                maxLength=20,
+                className="admin-input",
+                placeholder="不修改请留空",
+            ),
+            html.Label("电子邮箱（邮件推送）", htmlFor="admin-email"),
+            dcc.Input(
+                id="admin-email",
+                type="email",
+                maxLength=128,
+                className="admin-input",
+                placeholder="不修改请留空",
+            ),
             html.Div(
                 [
                     html.Button(label, id=f"admin-{key}", n_clicks=0, className="pager-button")

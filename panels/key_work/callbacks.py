@@ -28,7 +28,7 @@ from cockpit.hub import DataHub
 from cockpit.scope import current_principal
 from cockpit.shell import screen_county
 from cockpit.store import StoreError, get_store, local_time
-from cockpit.store.schema import CASE_OPEN
+from cockpit.store.schema import CASE_OPEN, EXTEND
 from panels.key_work import figures
 from panels.key_work.layout import PAGE
 
@@ -217,9 +217,9 @@ def build_detail(hub: DataHub, subject: str | None, today: dt.date) -> tuple[lis
     return children, finished or not allowed
 
 
-def _version_of(hub: DataHub, subject: str | None) -> tuple[int | None, bool]:
-    """The version of the selected item as shown (None: no item yet, or unreadable), and
-    whether it is confirmed done."""
+def _version_of(hub: DataHub, subject: str | None) -> tuple[int | None, bool, bool]:
+    """The version of the selected item as shown (None: no item yet, or unreadable), whether
+    it is confirmed done, and whether a 申请延期 awaits the leader's answer."""
     kind, _, ident = (subject or "").partition(":")
     try:
         store = get_store(hub)
@@ -230,9 +230,12 @@ def _version_of(hub: DataHub, subject: str | None) -> tuple[int | None, bool]:
             if kind == "case" and ident.isdigit()
             else None
         )
+        if case is None:
+            return None, False, False
+        asked = store.pending(case.id) == EXTEND
     except StoreError:
-        return None, False
-    return (case.version, not case.is_open) if case is not None else (None, False)
+        return None, False, False
+    return case.version, not case.is_open, asked
 
 
 def _task_header(task: dict, today: dt.date, cfg, names: dict) -> list:
@@ -459,12 +462,19 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
     def show_detail(subject, _refresh):
         """The selected task or case with its timeline; the form is off where acting is not allowed."""
         children, disabled = build_detail(hub, subject, clock.today())
-        from cockpit.store.schema import EVALUATE, LEADER_ACTIONS
+        from cockpit.store.schema import EVALUATE, EXTENSION_ANSWERS, LEADER_ACTIONS
 
-        version, closed = _version_of(hub, subject)
-        # A confirmed item takes 效果评估 only; an open one everything but it.
+        version, closed, asked = _version_of(hub, subject)
+        # A confirmed item takes 效果评估 only; an open one everything but it; 同意延期 and
+        # 不同意延期 only while a 申请延期 awaits them.
         options = [
-            {"label": a, "value": a, "disabled": disabled or (a == EVALUATE) != closed}
+            {
+                "label": a,
+                "value": a,
+                "disabled": disabled
+                or (a == EVALUATE) != closed
+                or (a in EXTENSION_ANSWERS and not asked),
+            }
             for a in LEADER_ACTIONS
         ]
         return children, disabled, options, version

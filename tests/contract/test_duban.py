@@ -150,20 +150,89 @@ def test_the_whole_loop_with_escalation_by_the_tick(kw_app, people, monkeypatch)
 
 
 def test_a_late_reply_and_an_extension(kw_app, people, monkeypatch) -> None:
+    """申请延期 moves nothing by itself: the leader approves (the deadline moves) or refuses
+    with a reason (it stays); both sides hear of it, every step is audited and versioned."""
     task, leader, unit, _ = people
     store = get_store(_hub(kw_app))
     start = dt.datetime(2026, 12, 1, 9, 0)
     monkeypatch.setattr(clock, "now", lambda: start)
     case_id = run_as(kw_app, leader, supervision.act, f"task:{task['task_id']}", "催办", "").case_id
+    due = store.case(case_id).due_at
+    nothing = run_as(kw_app, leader, supervision.act, f"case:{case_id}", "同意延期", "")
+    assert not nothing.ok and "没有待审批的延期申请" in nothing.message
     ext = run_as(kw_app, unit, duban.reply, case_id, "申请延期", "需等设备到货")
-    assert ext.ok and "期限延至2026-12-11 09:00" in ext.message
+    assert ext.ok and "等待" in ext.message and "延至" not in ext.message
+    assert store.case(case_id).due_at == due  # asked, not granted
+    assert any("申请延期" in i.title for i in inbox.items(store, "leader1"))
     second = run_as(kw_app, unit, duban.reply, case_id, "申请延期", "再延")
     assert not second.ok and "申请过延期" in second.message
+    # Refused: a reason is required; the deadline stays; the unit is told.
+    bare = run_as(kw_app, leader, supervision.act, f"case:{case_id}", "不同意延期", "")
+    assert not bare.ok and "理由" in bare.message
+    version = store.case(case_id).version
+    no = run_as(
+        kw_app,
+        leader,
+        supervision.act,
+        f"case:{case_id}",
+        "不同意延期",
+        "工期不能拖",
+        version=version,
+    )
+    assert no.ok, no.message
+    assert store.case(case_id).due_at == due
+    assert any("不同意延期" in i.title for i in inbox.items(store, "unit1"))
+    # Asked again and approved: the deadline moves by extension_days from the old one; a
+    # second approval (a stale page) is told it lost.
+    assert run_as(kw_app, unit, duban.reply, case_id, "申请延期", "设备延误证明已附").ok
+    seen = store.case(case_id).version
+    yes = run_as(kw_app, leader, supervision.act, f"case:{case_id}", "同意延期", "", version=seen)
+    assert yes.ok and "期限延至2026-12-11 09:00" in yes.message, yes.message
+    assert store.case(case_id).due_at == due + dt.timedelta(days=7)
+    assert any("同意延期" in i.title for i in inbox.items(store, "unit1"))
+    late = run_as(kw_app, leader, supervision.act, f"case:{case_id}", "同意延期", "", version=seen)
+    assert not late.ok and late.message == STALE
+    records = audit.entries(store, action=audit.SUPERVISION)[::-1]  # oldest first
+    actions = [r.detail["action"] for r in records if r.result == "ok"]
+    assert actions[-4:] == ["申请延期", "不同意延期", "申请延期", "同意延期"]
     monkeypatch.setattr(clock, "now", lambda: start + dt.timedelta(days=12))
     assert run_as(kw_app, unit, duban.reply, case_id, "进展反馈", "设备已到").ok
     assert store.actions(case_id)[-1].on_time is False
     [row] = duban.scorecard(store.unit_actions()).to_dict("records")
-    assert (row["按时反馈"], row["逾期反馈"]) == (1, 1)
+    assert (row["按时反馈"], row["逾期反馈"]) == (2, 1)
+
+
+def test_the_lead_leader_hears_of_the_items_of_the_tasks_they_lead(kw_app, people) -> None:
+    """牵头领导 of a task (its lead_leader, matched to the account of that name) is told of its
+    item's events as the leader who opened it is; a leader of another name is not."""
+    task, leader, unit, _ = people
+    store = get_store(_hub(kw_app))
+    name = str(task["lead_leader"]).split(" ")[0]
+    lead = accounts.create_user(
+        store,
+        username="lead1",
+        role="city_leader",
+        password=PASSWORD,
+        policy=_hub(kw_app).settings.security.password,
+        known_counties=list(_hub(kw_app).settings.city.county_names),
+        display_name=name,
+        must_change=False,
+    )
+    accounts.create_user(
+        store,
+        username="other1",
+        role="city_leader",
+        password=PASSWORD,
+        policy=_hub(kw_app).settings.security.password,
+        known_counties=list(_hub(kw_app).settings.city.county_names),
+        display_name="别的领导",
+        must_change=False,
+    )
+    first = run_as(kw_app, leader, supervision.act, f"task:{task['task_id']}", "催办", "请反馈")
+    assert store.case(first.case_id).lead_leader == name
+    assert run_as(kw_app, unit, duban.reply, first.case_id, "进展反馈", "已开工").ok
+    assert any("进展反馈" in i.title for i in inbox.items(store, lead.username))
+    assert not inbox.items(store, "other1")
 
 
 def test_two_writers_at_once_one_wins_the_other_is_told(kw_app, people) -> None:

@@ -71,6 +71,15 @@ def mask_phone(phone: object) -> str:
     return MASK * (len(digits) - 2) + digits[-2:]
 
 
+def mask_address(value: object) -> str:
+    """A phone or e-mail address as screens and logs show it: 138****5678, z***@example.cn."""
+    text = _text(value).strip()
+    if "@" in text:
+        name, _, domain = text.partition("@")
+        return f"{name[:1]}***@{domain}"
+    return mask_phone(text) if text else ""
+
+
 def caller_labels(names: list[object], phones: list[object], key: str) -> list[str]:
     """How each caller of a list is shown: 王** 138****1234, one label per distinct caller.
 

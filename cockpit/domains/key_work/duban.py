@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
 from cockpit.domains.key_work.supervision import (
     Outcome,
@@ -35,6 +35,7 @@ from cockpit.store.schema import (
     APPLY_DONE,
     ESCALATE,
     EXTEND,
+    EXTENSION_ANSWERS,
     LADDER,
     PROGRESS,
     RETURN,
@@ -96,12 +97,7 @@ def _reply(hub, case_id, action, comment, version, request_key, record) -> Outco
         # Another unit's item, or a forged id, is "not found": nothing says it exists.
         if case is None or case.unit != principal.unit:
             return Outcome(False, "督办事项不存在或不属于本单位，操作未执行")
-        due = None
-        kwargs: dict[str, Any] = {}  # due_at only when extending (else the store keeps it)
-        if action == EXTEND:
-            base = case.due_at or now_utc()
-            due = base + dt.timedelta(days=cfg.supervision.extension_days)
-            kwargs["due_at"] = due
+        # 申请延期 asks only: the deadline moves when the leader approves (同意延期).
         done = store.act_on_case(
             case.id,
             action,
@@ -112,7 +108,6 @@ def _reply(hub, case_id, action, comment, version, request_key, record) -> Outco
             in_transaction=_audit_hook(record),
             expected_version=version,
             now=now_utc(),
-            **kwargs,
         )
     except Conflict as exc:
         return Outcome(False, str(exc), exc.case_id)
@@ -120,8 +115,8 @@ def _reply(hub, case_id, action, comment, version, request_key, record) -> Outco
         return Outcome(False, str(exc))
     when = local_time(done.acted_at).strftime("%Y-%m-%d %H:%M")
     text = f"已提交{action}（{when}）"
-    if due is not None:
-        text += f"，期限延至{local_time(due):%Y-%m-%d %H:%M}"
+    if action == EXTEND:
+        text += "，等待领导审批；审批前原期限不变"
     return Outcome(True, text, done.case_id)
 
 
@@ -178,8 +173,8 @@ def _rung(store, case_id: int) -> int:
 
 # -- notices ------------------------------------------------------------------------------------
 # Who hears of what: the unit's accounts hear of the leader's actions and escalations; the
-# leader who opened the item hears of the unit's replies and of escalations.
-_TO_UNIT = (RETURN, *LADDER, "办结确认", "效果评估")
+# leader who opened the item and its 牵头领导 hear of the unit's replies and of escalations.
+_TO_UNIT = (RETURN, *LADDER, "办结确认", "效果评估", *EXTENSION_ANSWERS)
 _TO_LEADER = (PROGRESS, APPLY_DONE, EXTEND)
 
 
@@ -199,6 +194,34 @@ def tell_after(hub: DataHub, case_id: int | None, action: str, comment: str) -> 
         log.exception("督办 notice of case %s failed", case_id)
 
 
+def concerned(store, case: Case, *, unit: bool = True, leader: bool = True) -> set[str]:
+    """The accounts a case's notice names: its unit's accounts (`unit`), and (`leader`) the
+    leader who opened it and its 牵头领导 (active accounts whose display name is the task's
+    lead_leader; a unit account of that name is no leader)."""
+    names: set[str] = set()
+    active = users.c.active.is_(True)
+    with store.reading() as conn:
+        if leader:
+            names.add(case.opened_by)
+            if case.lead_leader:
+                names |= set(
+                    conn.execute(
+                        sa.select(users.c.username).where(
+                            users.c.display_name == case.lead_leader,
+                            users.c.unit.is_(None),
+                            active,
+                        )
+                    ).scalars()
+                )
+        if unit and case.unit:
+            names |= set(
+                conn.execute(
+                    sa.select(users.c.username).where(users.c.unit == case.unit, active)
+                ).scalars()
+            )
+    return names
+
+
 def tell(
     hub: DataHub,
     case: Case,
@@ -209,7 +232,8 @@ def tell(
     unit: bool = True,
     leader: bool = True,
 ) -> int | None:
-    """A notice about a case to its unit's accounts and the leader who opened it (their inbox),
+    """A notice about a case to its unit's accounts, the leader who opened it and its 牵头领导
+    (their inbox),
     and to whoever subscribed to 督办事项 within scope on their channels (cockpit/notify:
     audited; the text masked, as it may leave for a robot or an SMS)."""
     from flask import current_app
@@ -222,18 +246,7 @@ def tell(
     from cockpit.notify.warnings import principals_of
 
     store = get_store(hub)
-    names: set[str] = set()
-    if leader:
-        names.add(case.opened_by)
-    if unit and case.unit:
-        with store.reading() as conn:
-            names |= set(
-                conn.execute(
-                    users.select()
-                    .with_only_columns(users.c.username)
-                    .where(users.c.unit == case.unit, users.c.active.is_(True))
-                ).scalars()
-            )
+    names = concerned(store, case, unit=unit, leader=leader)
     seal = audit.seal_for(hub.settings, store, current_app.config["COCKPIT_AUDIT_KEY"])
     draft = Draft(
         # One message per notice (a retry of the same escalation reuses its key).

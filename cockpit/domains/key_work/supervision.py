@@ -19,17 +19,22 @@ from cockpit.hub import DataHub
 from cockpit.scope import Principal, current_principal
 from cockpit.store import Actor, Conflict, StoreError, get_store, local_time
 from cockpit.store.schema import (
+    APPROVE_EXTENSION,
     CONFIRM_DONE,
     ESCALATE,
     EVALUATE,
+    EXTENSION_ANSWERS,
     LEADER_ACTIONS,
+    REFUSE_EXTENSION,
     RETURN,
 )
+from cockpit.store.store import KEEP
 
 if TYPE_CHECKING:
     from cockpit.audit import InTransaction
 
-COMMENT_REQUIRED = (ESCALATE, RETURN)  # escalation and a send-back need their reason written
+# Escalation, a send-back and a refused extension need their reason written.
+COMMENT_REQUIRED = (ESCALATE, RETURN, REFUSE_EXTENSION)
 
 
 @dataclass(frozen=True)
@@ -157,7 +162,13 @@ def _act(
     max_level = len(cfg.supervision.levels)
     # The unit must answer a 催办, 约谈, 提级督办 or 退回 by its deadline; 办结确认 and
     # 效果评估 await nothing.
-    due = None if action in (CONFIRM_DONE, EVALUATE) else due_after(cfg, action)
+    # An approved 申请延期 moves the deadline on from where it is (in the store's transaction);
+    # a refused one leaves it.
+    due: object = None if action in (CONFIRM_DONE, EVALUATE) else due_after(cfg, action)
+    if action == APPROVE_EXTENSION:
+        due = dt.timedelta(days=cfg.supervision.extension_days)
+    elif action in EXTENSION_ANSWERS:
+        due = KEEP
     try:
         store = get_store(hub)
         if kind == "task":
@@ -178,6 +189,7 @@ def _act(
                 request_key=request_key,
                 in_transaction=_audit_hook(record),
                 unit=str(row.get("lead_unit") or "") or None,
+                lead_leader=lead_leader_name(row.get("lead_leader")),
                 due_at=due,
                 expected_version=version,
                 rating=rating,
@@ -214,7 +226,18 @@ def _act(
     text = f"已记录{action}（{principal.user_id}，{when}）"
     if action == ESCALATE:
         text += f"，现为{level_name(cfg, done.level_after)}"
+    if action == APPROVE_EXTENSION:
+        moved = store.case(done.case_id) if done.case_id else None
+        if moved is not None and moved.due_at is not None:
+            text += f"，期限延至{local_time(moved.due_at):%Y-%m-%d %H:%M}"
     return Outcome(True, text, done.case_id)
+
+
+def lead_leader_name(value: object) -> str | None:
+    """The name in a task's lead_leader ("李文华 副市长" -> 李文华), matched to accounts'
+    display names; None when the task names nobody."""
+    text = str(value or "").strip()
+    return text.split()[0][:64] if text else None
 
 
 def _audit_hook(record: InTransaction | None):
