@@ -26,7 +26,7 @@ ACTIONS: tuple[str, ...] = (REMIND, INTERVIEW, ESCALATE, CONFIRM_DONE)
 # or asks for more time.
 RETURN = "退回"
 EVALUATE = "效果评估"
-# The leader's answer to a unit's 申请延期 (migration 0010): the deadline moves only when
+# The leader's answer to a unit's 申请延期 (migration 0011): the deadline moves only when
 # approved; a refusal states its reason.
 APPROVE_EXTENSION = "同意延期"
 REFUSE_EXTENSION = "不同意延期"
@@ -109,7 +109,7 @@ supervision_cases = sa.Table(
     sa.Column("rating", sa.Integer),
     sa.Column("rating_remark", sa.Text),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    # The task's 牵头领导 (its lead_leader's name, migration 0010): told of the item's events.
+    # The task's 牵头领导 (its lead_leader's name, migration 0011): told of the item's events.
     sa.Column("lead_leader", sa.String(64)),
     sa.CheckConstraint("(task_id IS NULL) <> (signal_key IS NULL)", name="task_or_signal"),
     sa.CheckConstraint("status IN ('open', 'closed')", name="status"),
@@ -189,7 +189,7 @@ users = sa.Table(
     sa.Column("totp_sealed", sa.Text),
     # The 承办单位 a unit_staff account answers for (migration 0009); NULL for other roles.
     sa.Column("unit", sa.String(64)),
-    # The account's own phone and e-mail (migration 0010), where the SMS and e-mail channels
+    # The account's own phone and e-mail (migration 0011), where the SMS and e-mail channels
     # reach them; personal data, masked on every screen but the account's own form.
     sa.Column("phone", sa.String(32)),
     sa.Column("email", sa.String(128)),

@@ -1,8 +1,8 @@
 """A leader's answer to 申请延期 (同意延期, 不同意延期), each account's own phone and e-mail for
 the SMS and e-mail channels, and the 牵头领导 of a 督办 item (told of its events).
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
