@@ -28,12 +28,13 @@ def table_frame(
     if d.county in frame:
         frame[d.county] = frame[d.county].map(lambda c: names.get(c, c))
     shown = [c for c in (s.columns or tuple(columns)) if c in frame]
-    frame = frame[shown].rename(
-        columns={
-            c: columns[c].title + (f"（{columns[c].unit}）" if columns[c].unit else "")
-            for c in shown
-        }
-    )
+    titles = {
+        c: columns[c].title + (f"（{columns[c].unit}）" if columns[c].unit else "") for c in shown
+    }
+    if s.count and s.group_by and "count" in frame:
+        shown.append("count")
+        titles["count"] = s.count
+    frame = frame[shown].rename(columns=titles)
     return frame.reset_index(drop=True), result
 
 

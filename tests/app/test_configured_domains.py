@@ -168,3 +168,60 @@ def test_check_config_reports_each_mistake_on_one_line(tmp_path: Path, monkeypat
         f"{path}: indicators.0.dataset: unknown dataset 'supplies'; expected one of supply",
         f"{path}: screen.1.indicators.0: unknown indicator 'flow'",
     ]
+
+
+# The shipped domains: the first KPI card of each page against its demo rows, read with SQL.
+SHIPPED = {
+    # key: (dataset table, SQL of the expected figure for the year up to the period, decimals)
+    "industry": (
+        "industry-s0",
+        "SELECT sum(completed_investment) FROM industry_projects "
+        "WHERE month >= DATE '{year}-01-01' AND month <= DATE '{period}-01'",
+        2,
+    ),
+    "ecology": (
+        "ecology-s0",
+        "SELECT 100.0 * count(*) FILTER (WHERE aqi <= 100) / count(*) FROM ecology_air_daily "
+        "WHERE day >= DATE '{year}-01-01' AND day <= last_day(DATE '{period}-01')",
+        1,
+    ),
+    "fire_disaster": (
+        "fire_disaster-s0",
+        "SELECT count(*) FROM fire_disaster_incidents "
+        "WHERE reported_at >= TIMESTAMP '{year}-01-01' "
+        "AND reported_at < DATE '{period}-01' + INTERVAL 1 MONTH",
+        0,
+    ),
+}
+
+
+@pytest.fixture
+def shipped(demo_db: Path, tmp_path: Path):
+    """The cockpit as configured in the repository, on the session's demo file."""
+    settings = load_settings(environ=demo_environ(demo_db, tmp_path / "cache"))
+    app = app_as(settings)
+    yield app
+    close_app(app)
+
+
+@pytest.mark.parametrize("key", sorted(SHIPPED))
+def test_the_shipped_domains_pages_show_their_demo_data(shipped, demo_sql, key) -> None:
+    """Each shipped domain's page: every section rendered, the first card equal to the rows."""
+    from cockpit.domains.configured import loader
+
+    domain = loader.domain(key)
+    assert domain is not None
+    client = shipped.server.test_client()
+    period = DEMO_END.strftime("%Y-%m")
+    values = {"filter-period.value": period, "filter-county.value": "city"}
+    body = callback_body(shipped, f"{key}-s0.children", values)
+    response = post(client, body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    out = json.loads(response.get_data(as_text=True))["response"]
+    assert all(f"{key}-s{i}" in out for i in range(len(domain.screen)))
+    output, sql, decimals = SHIPPED[key]
+    expected = float(demo_sql(sql.format(year=period[:4], period=period)).iloc[0, 0])
+    cards = json.dumps(out[output]["children"], ensure_ascii=False)
+    assert f"{expected:,.{decimals}f}" in cards, (expected, cards[:400])
+    assert "数据截至" in json.dumps(out[f"{key}-state"], ensure_ascii=False)
+    assert "演示数据" in json.dumps(out[f"{key}-state"], ensure_ascii=False)

@@ -15,6 +15,7 @@ from cockpit.hub import DataHub, Result
 from data_sources.query import AggFunc, DatasetQuery, Filter, TimeBucket
 from data_sources.query import Measure as Agg
 
+BUCKET = "bucket_month"  # the month of each aggregate row ('2026-10'), named apart from columns
 AGG: dict[str, AggFunc] = {
     "sum": "sum",
     "mean": "sum",
@@ -66,7 +67,7 @@ def monthly(hub: DataHub, domain: Domain, d: Dataset, year: int) -> Result:
             Filter(d.time, "lt", _bound(d, dt.date(year + 1, 1, 1))),
         ),
         group_by=(d.county,),
-        buckets=(TimeBucket(d.time, "month", "month"),),
+        buckets=(TimeBucket(d.time, "month", BUCKET),),
         measures=_measures(domain, d),
     )
     return hub.query(dataset_name(domain, d.key), query)
@@ -124,7 +125,7 @@ def table(hub: DataHub, domain: Domain, section: Section, period: str) -> Result
         measures = tuple(
             Agg(c, "sum", c) if types.get(c) in ("int", "float", "bool") else Agg(c, "max", c)
             for c in sums
-        )
+        ) + ((Agg("count", "count"),) if section.count else ())
         order = ((section.sort, True),) if section.sort else ()
         query = DatasetQuery(
             filters=filters,

@@ -73,6 +73,7 @@ def load(config: Path | None = None) -> Loaded:
     for d in domains:
         if keys.count(d.key) > 1:
             problems.append(f"{_rel(folder)}: key {d.key!r} is declared by more than one file")
+    domains.sort(key=lambda d: (d.order, d.key))
     loaded = Loaded(signature, tuple(domains), tuple(problems))
     with _lock:
         _cache[folder] = loaded

@@ -82,8 +82,11 @@ def indicator_rows(
         num, den = measure_names(ind)
         if frame.empty or num not in frame:
             continue
-        keep = [county_column, "month", num] + ([den] if den else [])
-        g = frame[keep].rename(columns={county_column: "county_code", num: "num"})
+        keep = [county_column, "bucket_month", num] + ([den] if den else [])
+        g = frame[keep].rename(
+            columns={county_column: "county_code", "bucket_month": "month", num: "num"}
+        )
+        g["month"] = g["month"].astype(str).str[:7]
         if den:
             g = g.rename(columns={den: "den"})
         g = g.astype({"num": "float64", **({"den": "float64"} if den else {})})

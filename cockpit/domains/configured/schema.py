@@ -128,7 +128,8 @@ class Section(Strict):
     dataset: Name | None = None  # table: its rows
     group_by: tuple[Name, ...] = ()  # table: rows summed by these columns
     columns: tuple[Name, ...] = ()  # table: the columns shown (summed ones when grouped)
-    sort: Name | None = None  # table: largest first by this column
+    sort: Name | None = None  # table: largest first by this column (or count)
+    count: str | None = None  # table, grouped: a column counting the rows, with this title
     limit: int = Field(20, ge=1, le=500)
 
 
@@ -155,6 +156,7 @@ class Domain(Strict):
     key: Name
     title: str = Field(min_length=1)
     department: str = ""  # the bureau that answers for it (市生态环境局)
+    order: int = 100  # among the configured domains: navigation, overview, wall, briefing
     roles: tuple[str, ...] = ("city_leader", "city_staff", "county_staff")
     wall_seconds: int | None = Field(30, ge=5, le=3600)  # on the wall's carousel; null: not
     briefing: bool = True  # a paragraph in 要情专报
