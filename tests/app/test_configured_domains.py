@@ -78,6 +78,8 @@ def test_a_fourth_domain_from_yaml_alone_is_everywhere(water) -> None:
     """water.yaml, and nothing else: registered, its page, the overview, the wall, the briefing."""
     from cockpit.contracts import CONTRACTS
     from cockpit.domains.briefing.build import build_briefing
+    from cockpit.domains.risk.config import RiskConfig
+    from cockpit.domains.risk.warnings import in_force
     from cockpit.modules import module_keys
     from cockpit.scope import Principal
     from cockpit.security.roles import may_open
@@ -131,6 +133,11 @@ def test_a_fourth_domain_from_yaml_alone_is_everywhere(water) -> None:
             )
             text = "\n".join(line for s in briefing.sections for line in s.lines)
             assert "水务保障方面，" in text
+            # Its threshold warnings are 风险管控's warnings in force too (origin threshold).
+            view = in_force(hub, RiskConfig(), None, dt.date(2026, 11, 21))
+            mine = view.frame[view.frame.domain == "水务保障"]
+            assert len(mine) == len(water.city.counties)
+            assert set(mine.level) == {1} and set(mine.origin) == {"threshold"}
     finally:
         close_app(app)
 

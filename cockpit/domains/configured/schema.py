@@ -160,6 +160,7 @@ class Domain(Strict):
     roles: tuple[str, ...] = ("city_leader", "city_staff", "county_staff")
     wall_seconds: int | None = Field(30, ge=5, le=3600)  # on the wall's carousel; null: not
     briefing: bool = True  # a paragraph in 要情专报
+    risk_warnings: bool = True  # its threshold warnings are also 风险管控's warnings in force
     datasets: tuple[Dataset, ...] = Field(min_length=1)
     indicators: tuple[Indicator, ...] = Field(min_length=1)
     screen: tuple[Section, ...] = Field(min_length=1)

@@ -67,6 +67,46 @@ def overview(
     return cards, attention
 
 
+def early_warnings(hub: DataHub, period: str, county: str | None) -> tuple[list, list[str]]:
+    """The configured domains' threshold warnings as the cockpit's own early warnings
+    (风险管控's warnings in force: its page, the overview's risk card, 要情专报, subscriptions);
+    a domain whose data fail is a note, not a silence."""
+    from cockpit.domains.risk.early_warning import EarlyWarning
+
+    made, notes = [], []
+    for domain in loader.domains():
+        if not domain.risk_warnings or not domain.warnings:
+            continue
+        try:
+            loaded, _, found = figures_and_alerts(hub, domain, period, county)
+        except Exception as exc:  # one domain failing does not take the warnings with it
+            notes.append(f"{domain.title}阈值预警：计算失败（{type(exc).__name__}）")
+            continue
+        if loaded.error:
+            notes.append(f"{domain.title}阈值预警：{loaded.error}")
+        path = "/" + domain.key.replace("_", "-")
+        names = {i.id: i.name for i in domain.indicators}
+        for a in found:
+            word = "低于" if "低于预警阈值" in a.text else "高于"
+            made.append(
+                EarlyWarning(
+                    warning_id=f"EW-D-{domain.key}-{a.indicator}-{a.place}-{period}",
+                    origin="threshold",
+                    domain=domain.title,
+                    level=a.level,
+                    title=f"{a.place_name}{names[a.indicator]}{word}预警线",
+                    reason=a.text,
+                    county_code=a.place,
+                    responsible_unit=a.unit or domain.department,
+                    source="驾驶舱阈值预警",
+                    issued_at=loaded.as_of,
+                    link=f"{path}?period={period}",
+                    topic=f"{domain.key}:{a.indicator}",
+                )
+            )
+    return made, notes
+
+
 def paragraph(hub: DataHub, domain: Domain, period: str, county: str | None, place: str) -> str:
     """The domain's paragraph of 要情专报 (「生态环境方面，……。」)."""
     _, figures, found = figures_and_alerts(hub, domain, period, county)
