@@ -24,20 +24,6 @@ def card(c: ModuleCard) -> html.Section:
     return w.box(title, html.Div(stats, className="wall-figures"), state, cls=f"ov-{c.key}")
 
 
-def domains(cards: list[ModuleCard]) -> html.Section:
-    """The domains defined in configuration, one headline figure and its warnings each."""
-    stats = []
-    for c in cards:
-        if c.stats:
-            s = c.stats[0]
-            stats.append(
-                w.figure(s.value, s.unit, f"{c.title} · {s.label}", c.stats[-1].note, s.status)
-            )
-    return w.box(
-        "更多领域", html.Div(stats, className="wall-figures ov-domains"), cls="ov-domains-box"
-    )
-
-
 def view(hub: DataHub, period: str, county: str | None) -> list:
     """The overview screen for a period and county (None = the whole city)."""
     built = build_overview(hub, period, county, clock.today())
@@ -45,17 +31,14 @@ def view(hub: DataHub, period: str, county: str | None) -> list:
     path = str(hub.settings.city.map_path())
     the_map = county_map(county_outlines(path), values, texts, county)
     place = hub.settings.city.county_names.get(county or "", hub.settings.city.name)
-    attention = [
-        (f"sev-{a.severity}", a.module, a.text) for a in built["attention"][:ATTENTION_SHOWN]
-    ]
-    more = len(built["attention"]) - ATTENTION_SHOWN
+    # The domains of config/domains/ have screens of their own in the carousel; here, their
+    # warnings and red lights join what needs attention, the most urgent first.
+    everything = sorted(built["attention"] + built["domain_attention"], key=lambda a: a.severity)
+    attention = [(f"sev-{a.severity}", a.module, a.text) for a in everything[:ATTENTION_SHOWN]]
+    more = len(everything) - ATTENTION_SHOWN
     return [
         html.Div(f"{place} · {month_label(period)}", className="wall-screen-place"),
-        html.Div(
-            [card(c) for c in built["left"]]
-            + ([domains(built["domains"])] if built["domains"] else []),
-            className="ov-column",
-        ),
+        html.Div([card(c) for c in built["left"]], className="ov-column"),
         html.Div(
             className="ov-centre",
             children=[
