@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html, no_update
 
@@ -136,9 +137,10 @@ def ranking_table(screen: Screen, indicator: str) -> html.Table:
     table = screen.ranking(indicator)
     rows = []
     for r in table.itertuples():
+        # Unranked (no figure, or outside the user's scope): pd.NA, shown as nothing.
         change = (
             ""
-            if r.rank_change is None or r.rank_change != r.rank_change
+            if pd.isna(r.rank_change)
             else (
                 f"↑{r.rank_change}"
                 if r.rank_change > 0
@@ -148,11 +150,9 @@ def ranking_table(screen: Screen, indicator: str) -> html.Table:
         rows.append(
             html.Tr(
                 [
-                    html.Td("" if r.rank is None or r.rank != r.rank else str(r.rank)),
+                    html.Td("" if pd.isna(r.rank) else str(r.rank)),
                     html.Td(screen.names.get(r.county_code, r.county_code)),
-                    html.Td(
-                        number(r.value, ind.decimals, exact=True) if r.value == r.value else "—"
-                    ),
+                    html.Td("—" if pd.isna(r.value) else number(r.value, ind.decimals, exact=True)),
                     html.Td(change),
                 ],
                 className="is-selected" if r.county_code == screen.place else "",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pandas as pd
 from dash import html
 
 from cockpit import wall_views as w
@@ -62,9 +63,9 @@ def view_for(key: str) -> Callable[[DataHub, str, str | None], list]:
             rows = [
                 (
                     "",
-                    f"第{r.rank}位" if r.rank == r.rank and r.rank is not None else "—",
+                    "—" if pd.isna(r.rank) else f"第{r.rank}位",
                     f"{screen.names.get(r.county_code, r.county_code)} "
-                    f"{number(r.value, ind.decimals, exact=True) if r.value == r.value else '—'}{ind.unit}",
+                    f"{'—' if pd.isna(r.value) else number(r.value, ind.decimals, exact=True)}{ind.unit}",
                 )
                 for r in table.itertuples()
             ]

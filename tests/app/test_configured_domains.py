@@ -232,3 +232,30 @@ def test_the_shipped_domains_pages_show_their_demo_data(shipped, demo_sql, key) 
     assert f"{expected:,.{decimals}f}" in cards, (expected, cards[:400])
     assert "数据截至" in json.dumps(out[f"{key}-state"], ensure_ascii=False)
     assert "演示数据" in json.dumps(out[f"{key}-state"], ensure_ascii=False)
+
+
+def test_a_county_user_sees_only_their_county(demo_db: Path, tmp_path: Path, demo_sql) -> None:
+    """Scope from the server: a 上党区 user's 产业经济 page counts 上党区 alone, and the map says
+    无权查看 for the other counties."""
+    from cockpit.scope import Principal
+
+    settings = load_settings(environ=demo_environ(demo_db, tmp_path / "cache"))
+    county = "140404"
+    app = app_as(settings, Principal("c", "county_staff", frozenset({county})))
+    try:
+        period = DEMO_END.strftime("%Y-%m")
+        values = {"filter-period.value": period, "filter-county.value": "city"}
+        out = outputs(app, app.server.test_client(), "industry-s0.children", values)
+        expected = float(
+            demo_sql(
+                "SELECT sum(completed_investment) FROM industry_projects "
+                f"WHERE county_code = '{county}' AND month >= DATE '{period[:4]}-01-01' "
+                f"AND month <= DATE '{period}-01'"
+            ).iloc[0, 0]
+        )
+        cards = json.dumps(out["industry-s0"]["children"], ensure_ascii=False)
+        assert f"{expected:,.2f}" in cards
+        shown = json.dumps(out["industry-map-values"], ensure_ascii=False)
+        assert "无权查看" in shown
+    finally:
+        close_app(app)
