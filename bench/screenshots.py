@@ -30,8 +30,21 @@ PAGES = {
 }
 
 
-def shoot(url: str, cookie: str, out: Path, theme: str) -> list[Path]:
-    """Each page of PAGES as a PNG in `out`; the paths written."""
+def pages() -> dict[str, str]:
+    """PAGES, the domains defined in config/domains/ (desk page and wall view) after them."""
+    from cockpit.domains.configured import loader
+
+    found = dict(PAGES)
+    for domain in loader.domains():
+        path = "/" + domain.key.replace("_", "-")
+        found[domain.key] = path
+        found[f"wall-{domain.key}"] = f"{path}?wall=1"
+    return found
+
+
+def shoot(url: str, cookie: str, out: Path, theme: str, only: tuple[str, ...] = ()) -> list[Path]:
+    """Each page of `pages()` (or those named in `only`) as a PNG in `out`; the paths written."""
+    todo = {k: v for k, v in pages().items() if not only or k in only}
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
 
@@ -57,8 +70,8 @@ def shoot(url: str, cookie: str, out: Path, theme: str) -> list[Path]:
         driver.execute_script("localStorage.setItem('cockpit-theme', arguments[0])", theme)
         name, _, value = cookie.partition("=")
         driver.add_cookie({"name": name, "value": value, "path": "/"})
-        for n, (page, path) in enumerate(PAGES.items(), 1):
-            print(f"[{n}/{len(PAGES)}] {path} ...", file=sys.stderr, flush=True)
+        for n, (page, path) in enumerate(todo.items(), 1):
+            print(f"[{n}/{len(todo)}] {path} ...", file=sys.stderr, flush=True)
             driver.get(url + path)
             deadline = time.monotonic() + 90
             while not driver.execute_script(DRAWN):
@@ -79,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="use this running cockpit instead of starting one")
     parser.add_argument("--out", default="docs/screenshots", help="folder for the PNG files")
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
+    parser.add_argument("--only", nargs="*", default=(), help="page keys (default: all)")
     args = parser.parse_args(argv)
     out = (ROOT / args.out) if not Path(args.out).is_absolute() else Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -96,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         wait_live(url, process)
         cookie = sign_in(url, "leader", demo_password("leader"))
-        for path in shoot(url, cookie, out, args.theme):
+        for path in shoot(url, cookie, out, args.theme, tuple(args.only)):
             print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     finally:
         if process is not None:

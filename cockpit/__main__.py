@@ -173,10 +173,18 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         problems += _township_problems(settings)
     if problems or settings is None:  # settings is None only where loading found problems
         raise ConfigError(problems)
+    from cockpit.domains.configured import loader
+
+    domains = loader.load(Path(args.config_dir) if args.config_dir else None).domains
     print(
         f"配置正确: {settings.city.name}，{len(settings.city.counties)} 个县区，"
         f"{len(settings.sources)} 个数据源，{len(settings.datasets)} 个数据集，"
         f"{len(settings.indicators)} 个经济指标"
+        + (
+            f"，{len(domains)} 个配置领域（{'、'.join(d.title for d in domains)}）"
+            if domains
+            else ""
+        )
     )
     return 0
 

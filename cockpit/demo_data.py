@@ -15,6 +15,7 @@ Run it by hand with `python -m cockpit demo-data --help`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib
 import json
 import logging
@@ -43,8 +44,13 @@ def slices() -> list[tuple[str, str, Slice]]:
     from cockpit import modules  # read when called: a test may add a module to the registry
 
     found = []
-    for key in modules.MODULES:
+    for key in modules.module_keys():
         title = modules.module(key).title
+        if modules.configured(key):  # config/domains/<key>.yaml: drawn from its declaration
+            from cockpit.domains.configured import demo, loader
+
+            found.append((key, title, demo.slice_of(loader.domain(key))))
+            continue
         name = f"cockpit.domains.{key}.demo"
         try:
             module = importlib.import_module(name)
@@ -173,11 +179,23 @@ def read_rollups(conn: sa.Connection, dataset: str) -> list[rollups.Built]:
 
 
 # -- what the demo adapter is lent ---------------------------------------------------------------
+def generator_version() -> str:
+    """GENERATOR_VERSION, and a digest of the domains defined in config/domains/ when there are
+    some: editing one of them changes its demo tables, so the file is made again."""
+    from cockpit.domains.configured import loader
+
+    domains = loader.domains()
+    if not domains:
+        return GENERATOR_VERSION
+    text = json.dumps([d.model_dump(mode="json") for d in domains], sort_keys=True)
+    return f"{GENERATOR_VERSION}+{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
 def services() -> DemoServices:
     """The frame's part of the demo adapter: the city's today, this generator, the rollups."""
     return DemoServices(
         today=clock.today,
-        generator_version=GENERATOR_VERSION,
+        generator_version=generator_version(),
         generate=generate,
         ensure_rollups=ensure_rollups,
         read_rollups=read_rollups,

@@ -80,8 +80,35 @@ class ModuleSpec:
     # found by key (cockpit.demo_data.slices), so the registry loads without pandas work.
 
 
+def _configured() -> tuple:
+    """The domains defined in configuration (config/domains/*.yaml, docs/domains.md)."""
+    from cockpit.domains.configured import loader
+
+    return loader.domains()
+
+
+def module_keys() -> tuple[str, ...]:
+    """Every module key in navigation order: MODULES, with the domains defined in
+    configuration after the data modules (before 要情专报)."""
+    extra = tuple(d.key for d in _configured() if d.key not in MODULES)
+    at = MODULES.index("briefing") if "briefing" in MODULES else len(MODULES)
+    return (*MODULES[:at], *extra, *MODULES[at:])
+
+
+def configured(key: str) -> bool:
+    """Is this module a domain defined in configuration (no Python package of its own)?"""
+    return key not in MODULES and any(d.key == key for d in _configured())
+
+
 def module(key: str) -> ModuleSpec:
-    """The ModuleSpec of a module key (cockpit.domains.<key>.MODULE)."""
+    """The ModuleSpec of a module key (cockpit.domains.<key>.MODULE, or the domain defined
+    in config/domains/<key>.yaml)."""
+    if key not in MODULES:
+        from cockpit.domains import configured
+
+        domain = configured.loader.domain(key)
+        if domain is not None:
+            return configured.spec(domain)
     spec = importlib.import_module(f"cockpit.domains.{key}").MODULE
     if spec.key != key:
         raise ValueError(f"cockpit.domains.{key}.MODULE has key {spec.key!r}")
@@ -93,6 +120,7 @@ class _Registry:
     """The registry as built from MODULES, with what the frame looks up in it."""
 
     keys: tuple[str, ...]  # the MODULES it was built from
+    configured: tuple  # the configured domains it was built from
     modules: tuple[ModuleSpec, ...]
     contracts: dict[str, Contract]
     rollups: dict[str, Rollup]
@@ -101,16 +129,18 @@ class _Registry:
 
 
 # Built once per process, and again only when MODULES is another tuple (a test adds a
-# module): a derived value, the same in every worker, read at every data check and page request.
+# module) or a file of config/domains/ changed: a derived value, the same in every worker, read at every data check and page request.
 _built: _Registry | None = None
 
 
 def _registry() -> _Registry:
     global _built
-    if _built is None or _built.keys is not MODULES:
-        specs = tuple(module(key) for key in MODULES)
+    configured = _configured()
+    if _built is None or _built.keys is not MODULES or _built.configured is not configured:
+        specs = tuple(module(key) for key in module_keys())
         _built = _Registry(
             keys=MODULES,
+            configured=configured,
             modules=specs,
             contracts={c.name: c for m in specs for c in m.contracts},
             rollups={r.name: r for m in specs for r in m.rollups},

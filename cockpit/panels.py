@@ -47,9 +47,12 @@ class PanelSpec:
 def all_panels() -> list[PanelSpec]:
     """Every registered module that defines its PANEL, in navigation order."""
     panels = []
-    for key in modules.MODULES:
-        package = importlib.import_module(f"panels.{key}")
-        panel = getattr(package, "PANEL", None)
+    for key in modules.module_keys():
+        if modules.configured(key):
+            # A domain defined in config/domains/: the generic panel draws it.
+            panel = importlib.import_module("panels.configured").panel_for(key)
+        else:
+            panel = getattr(importlib.import_module(f"panels.{key}"), "PANEL", None)
         if panel is not None:
             if panel.key != key:
                 raise ValueError(f"panels.{key}.PANEL has key {panel.key!r}")

@@ -78,6 +78,20 @@ def month(value: object) -> str:
     return str(pd.Timestamp(value).to_period("M"))
 
 
+def period_column(dataset: str) -> tuple[str, str] | None:
+    """How a dataset's rows fall into months: PERIOD_COLUMNS, or the time column of a domain
+    defined in config/domains/ (its contract's freshness column)."""
+    if dataset in PERIOD_COLUMNS:
+        return PERIOD_COLUMNS[dataset]
+    from cockpit import modules
+    from cockpit.contracts import CONTRACTS
+
+    contract = CONTRACTS.get(dataset)
+    if contract is None or not modules.configured(dataset.split(".", 1)[0]):
+        return None
+    return (contract.freshness_column, "time") if contract.freshness_column else None
+
+
 def _whole(period: str, until: dt.datetime) -> bool:
     """Is the month complete: has the data's now reached the next month's first moment?"""
     end = pd.Period(period, "M").end_time.normalize() + pd.Timedelta(days=1)
@@ -87,9 +101,10 @@ def _whole(period: str, until: dt.datetime) -> bool:
 def data_range(hub: DataHub, dataset: str) -> DataRange | None:
     """The months a configured dataset covers (None when it is not configured, fails or is
     empty: it then adds nothing to a module's periods)."""
-    if not hub.has(dataset) or dataset not in PERIOD_COLUMNS:
+    found = period_column(dataset)
+    if not hub.has(dataset) or found is None:
         return None
-    column, kind = PERIOD_COLUMNS[dataset]
+    column, kind = found
     answer = hub.query(
         dataset,
         DatasetQuery(measures=(Measure("first", "min", column), Measure("last", "max", column))),

@@ -474,9 +474,11 @@ class WallScreen(Strict):
     @field_validator("panel")
     @classmethod
     def _known_module(cls, value: str) -> str:
-        from cockpit.modules import MODULES
+        from cockpit.modules import MODULES, module_keys
 
-        keys = list(MODULES)
+        if value in MODULES:  # a built-in module (also at import: the default screens)
+            return value
+        keys = list(module_keys())
         if value not in keys:
             raise ValueError(f"unknown module {value!r}; expected one of {', '.join(keys)}")
         return value
@@ -667,9 +669,9 @@ class SharedSettings(Strict):
     @field_validator("periods")
     @classmethod
     def _known_modules(cls, value: dict[str, PeriodBounds]) -> dict[str, PeriodBounds]:
-        from cockpit.modules import MODULES
+        from cockpit.modules import module_keys
 
-        keys = list(MODULES)
+        keys = list(module_keys())
         unknown = sorted(set(value) - set(keys))
         if unknown:
             raise ValueError(
@@ -911,6 +913,9 @@ def load_settings(
                 continue
             overrides[resolved] = name
             origin.setdefault(resolved[0], f"${name}")
+    # The domains defined in config/domains/ (docs/domains.md): each mistake on one line, and
+    # their datasets bound to the source they name unless datasets.yaml binds them itself.
+    problems += _configured_domains(folder, raw)
     raw["secret_key"] = environ.get("COCKPIT_SECRET_KEY")
     raw["audit_key"] = environ.get("COCKPIT_AUDIT_KEY")
     raw["data_key"] = environ.get("COCKPIT_DATA_KEY")
@@ -926,6 +931,23 @@ def load_settings(
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+def _configured_domains(folder: Path, raw: dict[str, Any]) -> list[str]:
+    """The mistakes in the folder's domain files; binds their datasets in `raw` (default
+    source: each dataset's `source`, table <domain>_<dataset>)."""
+    from cockpit.domains.configured import dataset_name, loader, table_name
+
+    loaded = loader.load(folder)
+    bindings = raw.get("datasets")
+    if isinstance(bindings, dict):
+        for domain in loaded.domains:
+            for d in domain.datasets:
+                name = dataset_name(domain, d.key)
+                if name not in CONTRACTS:  # registered from another config dir (the env's)
+                    continue
+                bindings.setdefault(name, {"source": d.source, "table": table_name(domain, d.key)})
+    return list(loaded.problems)
 
 
 def read_sections(config_dir: Path | str | None = None) -> dict[str, Any]:

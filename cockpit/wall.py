@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+from typing import Any
 from urllib.parse import urlencode
 
 from dash import Dash
@@ -39,7 +40,7 @@ def wall_config(settings: Settings, panels: list[PanelSpec], prefix: str = "/") 
         )
     wall = settings.wall
     screens = []
-    for screen in wall.screens:
+    for screen in (*wall.screens, *_configured_screens(wall, by_key)):
         panel = by_key[screen.panel]
         params = {WALL_QUERY: "1"}
         if screen.county:
@@ -62,6 +63,20 @@ def wall_config(settings: Settings, panels: list[PanelSpec], prefix: str = "/") 
         "pollSeconds": wall.health_poll_seconds,
         "reloadHours": wall.reload_hours,
     }
+
+
+def _configured_screens(wall: Any, by_key: dict[str, PanelSpec]) -> list[Any]:
+    """The domains defined in config/domains/ join the carousel after the listed screens,
+    for their own `wall_seconds` (null: not on the wall), unless the list names them."""
+    from cockpit.domains.configured import loader
+    from cockpit.settings import WallScreen
+
+    listed = {s.panel for s in wall.screens}
+    return [
+        WallScreen(panel=d.key, seconds=d.wall_seconds)
+        for d in loader.domains()
+        if d.wall_seconds and d.key not in listed and d.key in by_key
+    ]
 
 
 def page(app: Dash, config: dict) -> str:

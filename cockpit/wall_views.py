@@ -34,6 +34,10 @@ STATIC: dcc.Graph.Config = {"staticPlot": True, "displayModeBar": False, "respon
 
 def view_of(key: str) -> Callable[..., list] | None:
     """The module's wall view function (panels/<key>/wall.py `view`), if it has one."""
+    from cockpit import modules
+
+    if modules.configured(key):  # a domain of config/domains/: the generic panel's view
+        return importlib.import_module("panels.configured.wall").view_for(key)
     name = f"panels.{key}.wall"
     if importlib.util.find_spec(name) is None:
         return None
@@ -42,10 +46,13 @@ def view_of(key: str) -> Callable[..., list] | None:
 
 def page(panel: Any) -> html.Div | None:
     """The wall page of a module (its title and an empty body), or None without a view."""
+    from cockpit import modules
+
     if view_of(panel.key) is None:
         return None
     return html.Div(
-        className=f"wall-view wall-view-{panel.key}",
+        className=f"wall-view wall-view-{panel.key}"
+        + (" wall-view-configured" if modules.configured(panel.key) else ""),
         children=[
             html.H2(panel.title, className="wall-screen-title"),
             html.Div(id=BODY_ID, className="wall-body"),

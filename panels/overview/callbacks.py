@@ -9,6 +9,7 @@ from dash import Dash, Input, Output, dcc, html, no_update
 
 from cockpit import clicks, clock, maps
 from cockpit.calls import contact_link
+from cockpit.domains.configured import summary as configured_summary
 from cockpit.domains.economy.transform import latest_releases
 from cockpit.domains.key_work import data as key_work_data
 from cockpit.domains.overview import data
@@ -77,10 +78,16 @@ def build_overview(hub: DataHub, period: str, county: str | None, today: dt.date
     ).strftime("%Y-%m-%d")
     not_connected = tuple((m, d) for m, d in MODULE_DATASETS if not hub.has(d))
     everything = attention_all(economy, lit, warnings, active, weekly, last_week, period, county)
+    # The domains defined in config/domains/: a card each, their threshold warnings and red
+    # lights among what needs attention (cockpit.domains.configured.summary).
+    # Kept beside the five modules' list (whose shortlist and counts they do not change).
+    domains, domain_attention = configured_summary.overview(hub, period, county)
     missing = not_connected_items(not_connected)
     return {
         "left": [economy, hotline],
         "right": [tasks_card, risk_card(warnings), emergency],
+        "domains": domains,
+        "domain_attention": domain_attention,
         "attention": shortlist(everything, limit=8) + missing,
         "attention_counts": severity_counts(everything + missing),
         # Every item, not only the shortlist: 我的驾驶舱 picks a leader's own from it.
@@ -153,7 +160,7 @@ def overview_outputs(hub: DataHub, period: str, county: str | None) -> tuple:
         hub, period, None if county in (None, CITY_WIDE) else county, clock.today()
     )
     return (
-        [module_card(c, module_paths.get(c.key)) for c in built["left"]],
+        [module_card(c, module_paths.get(c.key)) for c in (*built["left"], *built["domains"])],
         [module_card(c, module_paths.get(c.key)) for c in built["right"]],
         attention_items(built["attention"]),
         attention_counts(built["attention_counts"], len(built["attention"])),

@@ -31,10 +31,11 @@ def view(hub: DataHub, period: str, county: str | None) -> list:
     path = str(hub.settings.city.map_path())
     the_map = county_map(county_outlines(path), values, texts, county)
     place = hub.settings.city.county_names.get(county or "", hub.settings.city.name)
-    attention = [
-        (f"sev-{a.severity}", a.module, a.text) for a in built["attention"][:ATTENTION_SHOWN]
-    ]
-    more = len(built["attention"]) - ATTENTION_SHOWN
+    # The domains of config/domains/ have screens of their own in the carousel; here, their
+    # warnings and red lights join what needs attention, the most urgent first.
+    everything = sorted(built["attention"] + built["domain_attention"], key=lambda a: a.severity)
+    attention = [(f"sev-{a.severity}", a.module, a.text) for a in everything[:ATTENTION_SHOWN]]
+    more = len(everything) - ATTENTION_SHOWN
     return [
         html.Div(f"{place} · {month_label(period)}", className="wall-screen-place"),
         html.Div([card(c) for c in built["left"]], className="ov-column"),

@@ -106,8 +106,18 @@ def test_wall_config_points_each_screen_at_its_page_in_wall_mode(settings) -> No
         }
     )
     config = wall_config(settings.model_copy(update={"wall": wall}), all_panels())
-    assert [s["src"] for s in config["screens"]] == ["/?wall=1", f"/economy?wall=1&county={county}"]
-    assert [s["title"] for s in config["screens"]] == ["一屏知全市", "经济运行"]
+    # The domains of config/domains/ join after the listed screens (docs/domains.md).
+    from cockpit.domains.configured import loader
+
+    domains = [d for d in loader.domains() if d.wall_seconds]
+    assert [s["src"] for s in config["screens"]] == [
+        "/?wall=1",
+        f"/economy?wall=1&county={county}",
+        *(f"/{d.key.replace('_', '-')}?wall=1" for d in domains),
+    ]
+    assert [s["title"] for s in config["screens"]] == ["一屏知全市", "经济运行"] + [
+        d.title for d in domains
+    ]
     assert config["tiles"] == 2 and config["liveUrl"] == "/livez"
 
 

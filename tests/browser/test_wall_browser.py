@@ -21,6 +21,7 @@ import pytest
 
 from cockpit.panels import all_panels
 from cockpit.settings import load_settings
+from cockpit.wall import wall_config
 from tests.browser.test_screens_browser import (  # noqa: F401  (browser: a fixture, passed by name)
     Server,
     browser,
@@ -40,7 +41,8 @@ LABEL_PX = 18  # the smallest text on a wall at 1080p
 HEADLINE_PX = 40  # the headline figures
 SECONDS = 15  # each screen's time on the wall in this test (time enough to measure it)
 SETTLE = 1.5  # the previous screen has faded out, the charts have their final size
-SHIPPED = [s.panel for s in load_settings(environ={}).wall.screens]
+# The carousel as shipped: config/cockpit.yaml's screens, then the domains of config/domains/.
+SHIPPED = [s["key"] for s in wall_config(load_settings(environ={}), all_panels())["screens"]]
 TITLES = {p.key: p.title for p in all_panels()}
 
 # Everything a person could click, type into or download from, and personal phone numbers.

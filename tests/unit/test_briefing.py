@@ -267,7 +267,14 @@ def test_daily_briefing_figures_match_the_demo_data(hub, demo_sql, settings) -> 
     b = build_briefing(hub, "daily", None, DAY)
     assert b.title == "长治市要情专报（日报）" and b.span == "11月19日" and b.is_demo
     sections = {s.key: s for s in b.sections}
-    assert list(sections) == ["economy", "hotline", "key_work", "risk", "emergency"]
+    assert list(sections) == [
+        "economy",
+        "hotline",
+        "key_work",
+        "risk",
+        "emergency",
+        "domains",  # 六、其他领域: the domains of config/domains/ (docs/domains.md)
+    ]
     assert all(not s.error for s in b.sections), [s.error for s in b.sections]
     day = demo_sql(
         "SELECT count(*) AS n FROM hotline_tickets "

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import sys
 import types
 from pathlib import Path
@@ -20,7 +21,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cockpit.settings import load_settings
+from cockpit.settings import DEFAULT_CONFIG_DIR, load_settings
 
 SEED = 20261121
 TICKETS = 12_000
@@ -67,11 +68,23 @@ META = {
 }
 
 
-def _generate(path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _without_domains(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Run on a copy of config/ without the domains defined in config/domains/: the pins are
+    the built-in modules' (test_the_configured_domains_add_tables_and_move_no_other shows the
+    shipped domains add their own tables and change none of these)."""
+    config = folder / "config"
+    if not config.exists():
+        shutil.copytree(DEFAULT_CONFIG_DIR, config, ignore=shutil.ignore_patterns("domains"))
+    monkeypatch.setenv("COCKPIT_CONFIG_DIR", str(config))
+
+
+def _generate(path: Path, monkeypatch: pytest.MonkeyPatch, domains: bool = False) -> Path:
     """The demo file the demo source generates at the pinned parameters, on the pinned today."""
     from cockpit import clock
     from cockpit.demo_data import demo_source
 
+    if not domains:
+        _without_domains(monkeypatch, path.parent)
     monkeypatch.setattr(clock, "today", lambda: TODAY)
     settings = load_settings(environ={})
     config = settings.sources["demo"].model_copy(
@@ -185,3 +198,20 @@ def test_two_modules_making_one_table_is_refused(tmp_path, monkeypatch) -> None:
     _add_module(monkeypatch, "safety", lambda ctx: {"risk_warnings": pd.DataFrame({"x": [1]})})
     with pytest.raises(ValueError, match="risk_warnings"):
         _generate(tmp_path / "demo.duckdb", monkeypatch)
+
+
+def test_the_configured_domains_add_tables_and_move_no_other(tmp_path, monkeypatch) -> None:
+    """With the domains shipped in config/domains/ (docs/domains.md): each adds its own tables
+    (drawn from its own stream), and every built-in table is as pinned. Only the meta moves:
+    the generator version carries a digest of the domains' files."""
+    from cockpit.domains.configured import loader
+
+    found = _found(_generate(tmp_path / "demo.duckdb", monkeypatch, domains=True))
+    digests = dict(found["digests"])
+    added = {n for n in digests if n not in DIGESTS}
+    tables = {t.table or f"{d.key}_{t.key}" for d in loader.domains() for t in d.datasets}
+    assert tables and added == tables
+    for name in (*added, "demo_meta"):
+        del digests[name]
+    assert digests == {k: v for k, v in DIGESTS.items() if k != "demo_meta"}
+    assert found["meta"]["generator_version"].startswith(META["generator_version"] + "+")

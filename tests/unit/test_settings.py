@@ -336,8 +336,17 @@ def test_shipped_config_loads_cleanly() -> None:
     assert settings.city.former_codes == city["former_codes"]
     assert set(settings.sources) == set(shipped("sources.yaml")["sources"])
     datasets = shipped("datasets.yaml")["datasets"]
-    assert {n: (b.source, b.table) for n, b in settings.datasets.items()} == {
-        n: (b["source"], b["table"]) for n, b in datasets.items()
+    # ... and the datasets of config/domains/, bound by their own files (docs/domains.md).
+    from cockpit.domains.configured import dataset_name, loader, table_name
+
+    bound = {
+        dataset_name(d, t.key): (t.source, table_name(d, t.key))
+        for d in loader.load(CONFIG).domains
+        for t in d.datasets
+    }
+    assert bound and {n: (b.source, b.table) for n, b in settings.datasets.items()} == {
+        **{n: (b["source"], b["table"]) for n, b in datasets.items()},
+        **bound,
     }
     assert [i.id for i in settings.indicators] == [
         i["id"] for i in shipped("indicators.yaml")["indicators"]

@@ -186,7 +186,37 @@ def build_briefing(
         if late and not any("已超期" in line for line in section.lines):
             section.lines.append(late)
         briefing.sections.append(section)
+    domains = domains_section(hub, county, place, period or latest_month(last))
+    if domains is not None:
+        briefing.sections.append(domains)
     return briefing
+
+
+def latest_month(day: dt.date) -> str:
+    """The month a day falls in, YYYY-MM (the configured domains' 统计期 without a period)."""
+    return day.strftime("%Y-%m")
+
+
+def domains_section(hub: DataHub, county: str | None, place: str, period: str) -> Section | None:
+    """六、其他领域: one paragraph per domain defined in config/domains/ (「生态环境方面，……。」),
+    from the same rules as its page; a domain whose source fails says so in its paragraph."""
+    from cockpit.domains.configured import loader
+    from cockpit.domains.configured.summary import paragraph
+    from cockpit.formatting import chinese_numeral
+
+    shown = [d for d in loader.domains() if d.briefing]
+    if not shown:
+        return None
+    number = chinese_numeral(len(SECTION_DATASETS) + 1)
+    section = Section("domains", f"{number}、其他领域")
+    for domain in shown:
+        try:
+            section.lines.append(paragraph(hub, domain, period, county, place))
+        except Exception as exc:  # one domain failing does not take the briefing with it
+            section.lines.append(
+                f"{domain.title}方面，本部分生成失败（{type(exc).__name__}），请以驾驶舱页面为准。"
+            )
+    return section
 
 
 def overdue_line(

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from cockpit.cache import is_miss, make_key
+from cockpit.domains.configured import summary as configured_summary
 from cockpit.domains.economy.transform import indicator_figure
 from cockpit.domains.key_work import data as key_work_data
 from cockpit.domains.key_work.transform import LightRules, with_lights
@@ -455,7 +456,10 @@ def in_force(
     frame["link"] = [_link("/risk", warning=w) for w in frame["warning_id"]]
     made_t, notes_t = threshold_warnings(hub, cfg, period, county, today, lights or LightRules())
     made_a, notes_a = anomaly_warnings(hub, cfg, county, today)
-    made = made_t + made_a
+    # The threshold warnings of the domains defined in config/domains/ (docs/domains.md).
+    made_d, notes_d = configured_summary.early_warnings(hub, period, county)
+    made = made_t + made_a + made_d
+    notes_a = notes_a + notes_d
     rows = [
         {
             "warning_id": w.warning_id,
