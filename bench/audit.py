@@ -189,12 +189,16 @@ def lighthouse(url: str, name: str, desktop: bool, cookie: str) -> dict[str, int
 
 
 # A Dash page is drawn once its content is in, no callback is pending (Dash titles the page
-# "Updating..." meanwhile) and every chart has its SVG (as in tests/browser/test_a11y_browser.py).
+# "Updating..." meanwhile) and every chart has its SVG, but for a phone's charts out of sight,
+# which wait for plotly.js (as in tests/browser/test_a11y_browser.py and browser_support).
 DRAWN = (
     "const c = document.getElementById('page-content');"
     "return Boolean(c && c.children.length && !document.title.startsWith('Updating')"
     " && !document.querySelector('._dash-loading, [data-dash-is-loading=\"true\"]')"
-    " && [...document.querySelectorAll('.dash-graph')].every((g) => g.querySelector('.main-svg')))"
+    " && [...document.querySelectorAll('.dash-graph')].every((g) => g.querySelector('.main-svg')"
+    " || (g.classList.contains('dash-graph--pending') && innerWidth < 768"
+    " && typeof window.Plotly.react !== 'function'"
+    " && (!g.offsetParent || g.getBoundingClientRect().top > innerHeight * 1.5))))"
 )
 
 
