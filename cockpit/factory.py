@@ -54,7 +54,7 @@ def create_app(
     if unwritable:
         raise ConfigError(unwritable)
     theme.register_template()
-    app = Dash(
+    app = screens.CockpitDash(  # its scripts deferred: the first paint waits for none
         __name__,
         title=f"{settings.city.name}{settings.app.title}",
         assets_folder=str(PROJECT_ROOT / "assets"),
@@ -63,7 +63,7 @@ def create_app(
         serve_locally=True,  # the intranet has no CDN: every script comes from this server
         suppress_callback_exceptions=True,  # pages are swapped in by the router
         # None: no "Updating..." page title (documented by Dash; its type hint says str).
-        update_title=None,  # type: ignore[arg-type]
+        update_title=None,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     server = app.server

@@ -15,7 +15,9 @@ import hashlib
 import html
 import json
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 from dash import Dash
 from flask import Response, abort
@@ -35,14 +37,61 @@ SHORT_TITLES = {
     "admin": "管理",
 }
 # Folders of assets/ that Dash must not load into every page (loaded where needed): the
-# <head> script, the wall's frame, and the login page's stylesheet.
-NOT_AUTOLOADED = ["head", "wall-frame", "login", "notify"]
+# <head> script, the wall's frame, the login page's stylesheet, and plotly.js (vendor/),
+# fetched when a chart is about to be seen (assets/plotly_on_demand.js).
+NOT_AUTOLOADED = ["head", "wall-frame", "login", "notify", "vendor"]
+PLOTLY_BUNDLE = "vendor/plotly-cockpit.min.js"
 # Dash links each stylesheet of assets/ on its own; they are served as one instead (styles):
 # 13 render-blocking requests cost a phone on a slow network seconds before its first paint.
 NOT_AUTOLOADED_FILES = r"\.css$"
 STYLES_URL = "/assets/cockpit-styles/{version}.css"
 ICON_SIZES = (192, 512)
 DARK_GROUND = "#06162e"
+
+
+class CockpitDash(Dash):
+    """Dash whose page scripts are deferred (issue #20 item 7).
+
+    Dash puts its scripts (React, its renderer, the components: ~300 KB compressed) at the
+    end of <body>, each blocking the parser until fetched and run, so a phone painted nothing,
+    not even the loading text, until all had arrived (Lighthouse counted them as render-blocking:
+    5 s of /hotline's first paint). Deferred, they are fetched at once in parallel and run in
+    their order after the page is parsed; the renderer starts on DOMContentLoaded, which comes
+    after them. The inline scripts (clientside callbacks) only define functions: they stay.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The renderer is an inline script: its hash goes into the CSP (Dash.csp_hashes).
+        start = self.renderer.removeprefix("var renderer = ")
+        assert start != self.renderer, self.renderer  # Dash changed its renderer line
+        self.renderer = (
+            f"document.addEventListener('DOMContentLoaded', function () {{"
+            f" window.renderer = {start} }});"
+        )
+
+    def interpolate_index(
+        self,
+        metas: str = "",
+        title: str = "",
+        css: str = "",
+        config: str = "",
+        scripts: str = "",
+        app_entry: str = "",
+        favicon: str = "",
+        renderer: str = "",
+    ) -> str:
+        """Dash's page, its external scripts deferred."""
+        return super().interpolate_index(
+            metas=metas,
+            title=title,
+            css=css,
+            config=config,
+            scripts=re.sub(r"<script (src=)", r"<script defer \1", scripts),
+            app_entry=app_entry,
+            favicon=favicon,
+            renderer=renderer,
+        )
 
 
 def stylesheets(folder: Path) -> list[Path]:
@@ -67,15 +116,23 @@ def styles(folder: Path) -> tuple[str, str]:
     return STYLES_URL.format(version=version), text
 
 
+def plotly_url(app: Dash) -> str:
+    """The cockpit's plotly.js bundle, its URL fingerprinted by its content (?m=, kept by
+    browsers for a year: cockpit.serving.keep_fingerprinted_assets)."""
+    path = Path(app.config.assets_folder) / PLOTLY_BUNDLE
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return f"{app.get_asset_url(PLOTLY_BUNDLE)}?m={digest}"
+
+
 def index_string(app: Dash, theme: str, description: str = "", styles_url: str = "") -> str:
-    """Dash's page template with our <head>: language, theme default, manifest, icons, and
-    the pages' stylesheets as one file (styles)."""
+    """Dash's page template with our <head>: language, theme default, manifest, icons, the
+    pages' stylesheets as one file (styles), and where plotly.js is when a chart needs it."""
     script = app.get_asset_url("head/screens.js")
     sheet = f'<link rel="stylesheet" href="{styles_url}">' if styles_url else ""
     icon = app.get_asset_url("icons/icon-192.png")
     manifest = app.get_relative_path("/manifest.webmanifest")
     return f"""<!DOCTYPE html>
-<html lang="zh-CN" data-theme-default="{theme}">
+<html lang="zh-CN" data-theme-default="{theme}" data-plotly-src="{plotly_url(app)}">
     <head>
         {{%metas%}}
         <meta name="description" content="{description}">

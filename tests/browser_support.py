@@ -9,6 +9,15 @@ from pathlib import Path
 import pytest
 
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+# A graph (a `.dash-graph` element, `g` in the expression) has drawn its SVG, or it is one a
+# phone does not draw yet: plotly.js is fetched only when a chart is about to be seen
+# (assets/plotly_on_demand.js), so until then a graph folded away or more than half a screen
+# below stays pending (`.dash-graph--pending`).
+GRAPH_DRAWN = (
+    "(g.querySelector('.main-svg') || (g.classList.contains('dash-graph--pending')"
+    " && innerWidth < 768 && typeof window.Plotly.react !== 'function'"
+    " && (!g.offsetParent || g.getBoundingClientRect().top > innerHeight * 1.5)))"
+)
 
 
 def skip_without_chromium() -> None:

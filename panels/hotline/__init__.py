@@ -1,7 +1,7 @@
 """12345 热线: ticket KPIs, breakdowns, rankings, deadline clocks, hot topics and the ticket list."""
 
 from cockpit.panels import PanelSpec
-from panels.hotline.callbacks import register_callbacks
+from panels.hotline.callbacks import first_layout, register_callbacks
 from panels.hotline.exports import TABLES
 from panels.hotline.layout import layout
 
@@ -14,4 +14,5 @@ PANEL = PanelSpec(
     register_callbacks=register_callbacks,
     periods_from=("hotline.tickets",),
     tables=TABLES,
+    first_layout=first_layout,
 )

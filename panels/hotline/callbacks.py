@@ -46,11 +46,12 @@ from cockpit.domains.hotline.transform import (
 from cockpit.domains.hotline.unmask import reveal
 from cockpit.hub import DataHub, Result
 from cockpit.maps import county_map, county_outlines
-from cockpit.outputs import cached_output
+from cockpit.outputs import cached_output, call_cached
 from cockpit.scope import DENIED_TEXT, SEE_PERSONAL, current_principal, redact_peers
 from cockpit.shell import screen_county
 from data_sources.query import BucketUnit
 from panels.hotline import figures
+from panels.hotline.layout import layout
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 Section = tuple[Any, str, list]  # (body, period text, foot)
@@ -567,6 +568,19 @@ def when_seen(shown: bool | None, answer: Any, body: int) -> tuple:
     return (no_update,) * body + answer[body:]
 
 
+def first_layout(hub: DataHub, period: str, county: str) -> Any:
+    """The page drawn with its KPI cards for the period and county it opens on, in the
+    user's scope (the hub reads it from the session): the first screen of a phone, and its
+    largest paint, arrive with the page's layout instead of after the router's and the KPI
+    callbacks (issue #20 item 7). The same cache entry as the KPI callback's."""
+
+    def answer(period: str, county: str) -> Any:
+        return kpi_section(hub, period, screen_county(county))
+
+    filled = call_cached(hub, "hotline-kpis", answer, (period, county), {})
+    return layout(tuple(filled))
+
+
 # -- wiring --------------------------------------------------------------------------------------
 def register_callbacks(app: Dash, hub: DataHub) -> None:
     """Wire every panel to the global filters, and every number to the ticket list."""
@@ -586,7 +600,9 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             Output(f"hotline-{key}-foot", "children"),
         )
         if not folded:
-            app.callback(*outputs, *filters, *extra)(answer)
+            # The page comes drawn with this section for the selectors' first values
+            # (first_layout): only a change of period or county is answered here.
+            app.callback(*outputs, *filters, *extra, prevent_initial_call=True)(answer)
             return
 
         @app.callback(*outputs, *filters, *extra, phone.seen(key))

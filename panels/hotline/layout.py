@@ -15,7 +15,14 @@ from panels.hotline.figures import GRAPH_CONFIG, RANK_METRICS
 
 
 def panel(
-    key: str, title: str, body: list[Any], controls: Any = None, wide: str = "", folds: bool = True
+    key: str,
+    title: str,
+    body: list[Any],
+    controls: Any = None,
+    wide: str = "",
+    folds: bool = True,
+    period: Any = None,
+    foot: Any = None,
 ) -> html.Section:
     """A titled panel: head (title, period, optional controls), body, foot (数据截至, errors).
 
@@ -24,7 +31,7 @@ def panel(
     head = html.Div(
         [
             html.H2(title, className="panel-title"),
-            html.Span(id=f"hotline-{key}-period", className="panel-period"),
+            html.Span(period, id=f"hotline-{key}-period", className="panel-period"),
             controls,
         ],
         className="panel-head",
@@ -32,7 +39,7 @@ def panel(
     if folds:
         body = fold(key, *body)
     return html.Section(
-        [head, *body, html.Div(id=f"hotline-{key}-foot", className="panel-foot")],
+        [head, *body, html.Div(foot, id=f"hotline-{key}-foot", className="panel-foot")],
         className=f"panel hotline-panel hotline-{key}-panel {wide}".strip(),
         id=f"hotline-{key}-panel",
     )
@@ -46,14 +53,20 @@ def _graph(id_: str, class_name: str) -> dcc.Loading:
     )
 
 
-def layout() -> html.Div:
-    """The page: KPI cards, charts, rankings, clocks, hot topics, repeats and the ticket list."""
+def layout(kpis_filled: tuple | None = None) -> html.Div:
+    """The page: KPI cards, charts, rankings, clocks, hot topics, repeats and the ticket list.
+
+    kpis_filled: the KPI callback's three outputs (cards, period line, foot), to draw the
+    page's first screen with its data at once (callbacks.first_layout)."""
+    cards, period, foot = kpis_filled or (None,) * 3
     kpis = panel(
         "kpis",
         "核心指标",
-        [html.Div(id="hotline-kpis", className="hotline-kpis")],
+        [html.Div(cards, id="hotline-kpis", className="hotline-kpis")],
         wide="span-all",
         folds=False,
+        period=period,
+        foot=foot,
     )
     volume = panel(
         "volume",

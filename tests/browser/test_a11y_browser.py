@@ -24,7 +24,7 @@ from cockpit.panels import paths_for
 from cockpit.scope import Principal
 from cockpit.security.roles import ROLES
 from tests.apps import close_app
-from tests.browser_support import SHOTS, emulate, free_port, skip_without_chromium
+from tests.browser_support import GRAPH_DRAWN, SHOTS, emulate, free_port, skip_without_chromium
 
 skip_without_chromium()
 pytestmark = pytest.mark.browser
@@ -52,13 +52,14 @@ VISITS: tuple[tuple[Principal, tuple[str, ...]], ...] = tuple(
 LOGIN = "/login"
 
 # A Dash page is drawn once its content is in, no callback is pending (Dash titles the page
-# "Updating..." meanwhile) and every chart has its SVG.
-DRAWN = """
+# "Updating..." meanwhile) and every chart has its SVG (on a phone, every chart in sight:
+# GRAPH_DRAWN).
+DRAWN = f"""
 const content = document.getElementById('page-content');
 return Boolean(content && content.children.length
   && !document.title.startsWith('Updating')
   && !document.querySelector('._dash-loading, [data-dash-is-loading="true"]')
-  && [...document.querySelectorAll('.dash-graph')].every((g) => g.querySelector('.main-svg')));
+  && [...document.querySelectorAll('.dash-graph')].every((g) => {GRAPH_DRAWN}));
 """
 
 

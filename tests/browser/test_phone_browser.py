@@ -297,3 +297,32 @@ def test_folded_sections_draw_nothing_until_opened(server: Server, phone) -> Non
     # Opening one section draws that one only.
     assert phone.execute_script(CHART_TRACES, "#hotline-categories") == 0
     assert errors(phone) == []
+
+
+# Did this page fetch a plotly.js (the cockpit's bundle or Dash's own plotly.min.js)? Resource
+# timing lists every script the document asked for, from the network or the cache.
+PLOTLY_FETCHED = (
+    "return performance.getEntriesByType('resource')"
+    ".filter((e) => /plotly[^/]*\\.min\\.js/.test(e.name)).map((e) => e.name)"
+)
+
+
+def test_plotly_js_is_fetched_only_when_a_chart_is_drawn(server: Server, phone) -> None:
+    """plotly.js, the largest script of a page (410 KB compressed), is not fetched by a phone
+    page that draws no chart: /hotline opens on its KPI cards, every chart folded (issue #20
+    item 7: its download and evaluation cost Lighthouse's mobile score most). Opening a folded
+    chart fetches it, once, and draws the chart."""
+    open_page(phone, server, "/hotline")
+    assert phone.execute_script(PLOTLY_FETCHED) == []
+    button = phone.find_element("css selector", "button.phone-fold-toggle[data-fold='volume']")
+    phone.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    wait(
+        phone,
+        "(document.querySelector('#hotline-volume .js-plotly-plot')?.data || []).length",
+        30,
+        "the volume chart drawn once opened",
+    )
+    fetched = phone.execute_script(PLOTLY_FETCHED)
+    assert len(fetched) == 1 and "plotly-cockpit.min.js" in fetched[0], fetched
+    assert errors(phone) == []

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import SHOTS, free_port, skip_without_chromium
+from tests.browser_support import GRAPH_DRAWN, SHOTS, free_port, skip_without_chromium
 from tests.conftest import demo_environ
 
 pytestmark = pytest.mark.browser
@@ -147,14 +147,15 @@ def wait(driver, script: str, timeout: float = 30, what: str = "") -> object:
         time.sleep(0.25)
 
 
-# A page is drawn: its content is in, nothing is loading, every graph has drawn its SVG.
-PAGE_DRAWN = """(() => {
+# A page is drawn: its content is in, nothing is loading, every graph has drawn its SVG (a
+# phone's graphs out of sight wait for plotly.js: GRAPH_DRAWN).
+PAGE_DRAWN = f"""(() => {{
   const content = document.getElementById('page-content');
   if (!content || !content.children.length) return false;
   if (document.querySelector('._dash-loading, [data-dash-is-loading="true"]')) return false;
   const graphs = [...document.querySelectorAll('.dash-graph')];
-  return graphs.every((g) => g.querySelector('.main-svg'));
-})()"""
+  return graphs.every((g) => {GRAPH_DRAWN});
+}})()"""
 
 
 def shot(driver, name: str) -> None:

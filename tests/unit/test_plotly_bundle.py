@@ -69,14 +69,22 @@ def test_no_plotly_express_or_figure_dicts_with_other_types() -> None:
         assert not re.search(r"""["']type["']\s*:\s*["'](pie|scatter\w+|indicator)""", text), path
 
 
-def test_every_page_loads_the_bundle_before_dash(app) -> None:
-    """The page's HTML loads assets/vendor/plotly-cockpit.min.js, which dcc.Graph then uses."""
-    html = app.server.test_client().get("/").get_data(as_text=True)
+def test_pages_fetch_the_bundle_only_when_a_chart_needs_it(app) -> None:
+    """No plotly.js among a page's scripts (it is the largest; a phone page may draw no chart):
+    the page names assets/vendor/plotly-cockpit.min.js, fingerprinted, for
+    assets/plotly_on_demand.js, which fetches it when a graph is about to be seen (issue #20)."""
+    client = app.server.test_client()
+    html = client.get("/").get_data(as_text=True)
     scripts = re.findall(r'<script[^>]*src="([^"?]+)', html)
-    bundle = scripts.index("/assets/vendor/plotly-cockpit.min.js")
-    renderer = next(i for i, s in enumerate(scripts) if "dash_renderer" in s)
-    assert bundle < renderer
-    assert not any("package_data/plotly" in s for s in scripts)
+    assert not any("plotly" in s and s.endswith(".min.js") for s in scripts), scripts
+    # The stand-in is in place before Dash's renderer starts and mounts the first graph.
+    assert "/assets/plotly_on_demand.js" in scripts
+    assert html.index("/assets/plotly_on_demand.js") < html.index("new DashRenderer")
+    src = re.search(r'<html[^>]* data-plotly-src="([^"]+)"', html).group(1)
+    assert src.startswith("/assets/vendor/plotly-cockpit.min.js?m=")
+    bundle = client.get(src)
+    assert bundle.status_code == 200 and bundle.data == BUNDLE.read_bytes()
+    assert "immutable" in bundle.headers["Cache-Control"]
 
 
 def test_the_bundle_is_the_plotly_js_that_plotly_py_writes_figures_for() -> None:
