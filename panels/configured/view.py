@@ -55,8 +55,11 @@ def build(hub: DataHub, domain: Domain, period: str, county: str | None) -> Scre
     place = county or city.code
     loaded = data.load(hub, domain, period)
     screen = Screen(domain, period, place, names[place], loaded, names, counties)
+    whole_city = county is None and hub.principal().counties is None  # not a scope's total
     for ind in domain.indicators:
-        screen.figures[ind.id] = readings.figure(domain, ind, loaded.rows[ind.id], period, place)
+        screen.figures[ind.id] = readings.figure(
+            domain, ind, loaded.rows[ind.id], period, place, whole_city=whole_city
+        )
     places = {c: names[c] for c in ([county] if county else [*counties, city.code])}
     screen.alerts = readings.alerts(domain, loaded.rows, period, places, city.code)
     return screen

@@ -81,7 +81,7 @@ def test_cumulative_sums_growth_and_the_time_elapsed(prepared) -> None:
     """1-2月 adds January and February; the city is its counties' sum; growth is computed
     from last year's 1-2月; a level target is judged against 序时进度 (2/12 of the year)."""
     ind = DOMAIN.indicators[0]
-    city = readings.figure(DOMAIN, ind, prepared["amount"], "2026-02", CITY)
+    city = readings.figure(DOMAIN, ind, prepared["amount"], "2026-02", CITY, whole_city=True)
     assert city.value == 110 and city.label == "1-2月"
     assert city.growth == pytest.approx(83.3)  # 110 against 60
     assert city.done == pytest.approx(110 / 120 * 100)
@@ -107,7 +107,11 @@ def test_ranking_and_threshold_warnings(prepared) -> None:
     assert found[0].text == "上党区达标比例（2026年2月）25.0%，低于预警阈值50%"
     text = readings.paragraph(
         DOMAIN,
-        [readings.figure(DOMAIN, DOMAIN.indicators[0], prepared["amount"], "2026-02", CITY)],
+        [
+            readings.figure(
+                DOMAIN, DOMAIN.indicators[0], prepared["amount"], "2026-02", CITY, whole_city=True
+            )
+        ],
         found,
         "全市",
     )
@@ -115,3 +119,24 @@ def test_ranking_and_threshold_warnings(prepared) -> None:
         "示例领域方面，1-2月，全市累计金额110.0亿元，同比增长83.3%，完成年度目标的91.7%"
     )
     assert text.endswith("上党区触发橙色等1条阈值预警，请相关部门关注。")
+
+
+def test_a_county_is_not_held_to_the_citys_level_target(prepared) -> None:
+    """累计金额's level target (120亿元) is the whole city's: a county's 1-2月 (上党区, 60亿元)
+    is not judged against it (no 完成目标 share, no light from it); the city's total is, and a
+    county with a target of its own is judged against its own."""
+    ind = DOMAIN.indicators[0]
+    county = readings.figure(DOMAIN, ind, prepared["amount"], "2026-02", "140404")
+    assert county.value == 60
+    assert county.target is None and county.done is None and county.status == "none"
+    assert "目标" not in county.note
+    city = readings.figure(DOMAIN, ind, prepared["amount"], "2026-02", CITY, whole_city=True)
+    assert city.target == 120 and city.done == pytest.approx(110 / 120 * 100)
+    # The total of a county account's scope is not the city's either.
+    scope_total = readings.figure(DOMAIN, ind, prepared["amount"], "2026-02", CITY)
+    assert scope_total.target is None
+    own = ind.model_copy(
+        update={"target": ind.target.model_copy(update={"counties": {"140404": {2026: 300.0}}})}
+    )
+    mine = readings.figure(DOMAIN, own, prepared["amount"], "2026-02", "140404")
+    assert mine.target == 300 and mine.done == pytest.approx(60 / 300 * 100)

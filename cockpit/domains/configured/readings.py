@@ -179,8 +179,21 @@ def prepared(rows: pd.DataFrame, domain: Domain) -> dict[str, pd.DataFrame]:
     return {ind.id: with_growth(rows, catalog_entry(domain, ind)) for ind in domain.indicators}
 
 
-def figure(domain: Domain, ind: Declared, rows: pd.DataFrame, period: str, place: str) -> Figure:
-    """The indicator's figure at `period` for a place (a county code or the city's code)."""
+def figure(
+    domain: Domain,
+    ind: Declared,
+    rows: pd.DataFrame,
+    period: str,
+    place: str,
+    *,
+    whole_city: bool = False,
+) -> Figure:
+    """The indicator's figure at `period` for a place (a county code or the city's code).
+
+    whole_city: the place is the whole city (not a county, nor the total of a county
+    account's scope, which is drawn under the city's code too). A level target of a quantity
+    that adds up (完成投资 310亿元) is the city's: only the city's total is judged against it;
+    a county only against a target of its own (target.counties)."""
     entry = catalog_entry(domain, ind)
     kind = row_kind(entry)
     at = rows[(rows.county_code == place) & (rows.period == period) & (rows.period_type == kind)]
@@ -195,6 +208,14 @@ def figure(domain: Domain, ind: Declared, rows: pd.DataFrame, period: str, place
         computed = bool(row.get("growth_computed", False))
     target = ind.target.for_year(year, place) if ind.target else None
     kind_of_target = ind.target.kind if ind.target else None
+    if (
+        ind.target is not None
+        and kind_of_target == "level"
+        and flow(ind)
+        and not whole_city
+        and place not in ind.target.counties
+    ):
+        target = kind_of_target = None  # the city's target, not this place's
     done = elapsed = None
     status = "none"
     if kind_of_target == "growth":

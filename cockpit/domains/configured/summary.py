@@ -19,8 +19,11 @@ def figures_and_alerts(
     names = {**city.county_names, city.code: "全市"}
     place = county or city.code
     loaded = data.load(hub, domain, period)
+    # The city's own total only for an account that sees the whole city (a county account's
+    # 全市 is its scope's total, not the city's: no city target applies to it).
+    whole_city = county is None and hub.principal().counties is None
     figures = [
-        readings.figure(domain, ind, loaded.rows[ind.id], period, place)
+        readings.figure(domain, ind, loaded.rows[ind.id], period, place, whole_city=whole_city)
         for ind in readings.kpi_indicators(domain)
     ]
     codes = [county] if county else [*city.county_names, city.code]
