@@ -241,12 +241,13 @@ class LeaderLinks(Strict):
     @field_validator("modules")
     @classmethod
     def _registered(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from cockpit.modules import MODULES
+        from cockpit.modules import module_keys
 
-        unknown = [m for m in value if m not in MODULES]
+        keys = module_keys()  # the built-in modules and the domains of config/domains/
+        unknown = [m for m in value if m not in keys]
         if unknown:
             raise ValueError(
-                f"unknown module {', '.join(unknown)}; expected one of {', '.join(MODULES)}"
+                f"unknown module {', '.join(unknown)}; expected one of {', '.join(keys)}"
             )
         return value
 

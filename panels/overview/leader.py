@@ -47,7 +47,9 @@ def build(hub: DataHub, period: str, links: leaders.Links, today: dt.date) -> Le
     if links.modules and not (links.counties and not counties):
         for place in places:
             built = build_overview(hub, period, place, today)
-            place_items += [(place, item) for item in built["everything"]]
+            # The five modules' items and the configured domains' (config/domains/).
+            everything = built["everything"] + built["domain_attention"]
+            place_items += [(place, item) for item in everything]
     tasks = key_work_data.tasks(hub, None).frame
     if not tasks.empty:
         config = hub.module_config.get("key_work")

@@ -19,7 +19,7 @@ from cockpit.domains.overview import data as overview_data
 from cockpit.domains.overview.transform import HEADLINE_INDICATORS, LEVEL_NAMES
 from cockpit.factory import create_app
 from cockpit.leaders import LinkError, Links
-from cockpit.modules import MODULES
+from cockpit.modules import module_keys
 from cockpit.scope import EXPORT, SEE_PERSONAL, Principal, acting_as
 from cockpit.security import accounts
 from cockpit.settings import ConfigError, load_settings
@@ -156,7 +156,7 @@ def test_links_are_registry_keys_checked_where_they_are_made(secure_app, tmp_pat
         link(secure_app, "leader-bad", Links(counties=("999999",)))
     assert leaders.stored(_store(secure_app), "leader-bad") is None
     # Every registry key may be linked (a module added later included): no list to keep.
-    assert set(leaders.known_modules()) <= set(MODULES)
+    assert set(leaders.known_modules()) <= set(module_keys())
     link(secure_app, "leader-bad", Links(modules=leaders.known_modules()))
     assert leaders.stored(_store(secure_app), "leader-bad").modules == leaders.known_modules()
 
@@ -425,3 +425,39 @@ def test_a_call_from_the_bureau_page_is_recorded_with_where_it_started(leader_ap
     detail = entry.detail if isinstance(entry.detail, dict) else json.loads(entry.detail)
     assert entry.result == "ok" and detail["context"] == f"bureau:{BUREAU}"
     assert detail["org"] == BUREAU
+
+
+def test_leader_linked_to_a_configured_domain_and_two_counties(secure_app) -> None:
+    """The issue's case: a leader linked to 产业经济 (a domain defined in
+    config/domains/industry.yaml, no Python of its own) and two counties lands on its own view,
+    whose red lights are that domain's threshold warnings and red lights in those two counties,
+    as the domain's own rules find them in the data, each linking to /industry."""
+    from cockpit.domains.configured import summary as configured_summary
+
+    luchengqu, zhangzixian = "140406", "140428"
+    make_user(secure_app, "leader-ind", "city_leader")
+    link(
+        secure_app,
+        "leader-ind",
+        Links(modules=("industry",), counties=(luchengqu, zhangzixian)),
+    )
+    layout = landing(login(secure_app, "leader-ind"))
+    mine = _find(layout, "overview-mine")
+    assert mine is not None and not mine["props"]["hidden"]
+    hrefs = _hrefs(mine)
+    period = next(h for h in hrefs if h.startswith("/industry")).split("period=")[1][:7]
+
+    hub = secure_app.server.extensions["cockpit_hub"]
+    names = hub.settings.city.county_names
+    leader = accounts.get_user(_store(secure_app), "leader-ind").principal()
+    expected = []
+    with secure_app.server.test_request_context(), acting_as(leader):
+        for code in (luchengqu, zhangzixian):
+            _cards, items = configured_summary.overview(hub, period, code)
+            expected += [f"【{names[code]}】{a.text}" for a in items if a.module == "产业经济"]
+    assert expected, "the demo data raise 产业经济 warnings in these two counties"
+    shown = [t for t in group_items(layout, "red") if t.startswith("【")]
+    assert sorted(shown) == sorted(expected)
+    assert all(h.startswith("/industry") for h in _hrefs(_find(layout, "overview-mine-red")))
+    other = set(names.values()) - {names[luchengqu], names[zhangzixian]}
+    assert not any(f"【{n}】" in t for t in shown for n in other)
