@@ -1019,16 +1019,9 @@ def b6(
             "first_errors": [e for v in visits for e in v.errors][:3],
         }
 
-    lines = query_log.read_text(encoding="utf-8").split("\n") if query_log.exists() else []
-    counts: dict[str, int] = {}
-    private = 0
-    for line in lines:
-        if line.strip():
-            _, dataset, key, kind = line.split()
-            if kind == "private":  # never cached by design: asked each time
-                private += 1
-                continue
-            counts[f"{dataset} {key}"] = counts.get(f"{dataset} {key}", 0) + 1
+    from bench.query_log import counts as query_counts
+
+    counts, private = query_counts(query_log)
     return {
         "one_page_alone_warm_s": round(baseline, 3),
         "first_page_cold_s": round(alone, 3),
