@@ -96,6 +96,7 @@ class RawBaseline:
         self.db = db
         self.proc: subprocess.Popen | None = None
         self.form = ""
+        self.forms: dict[str, float] = {}
 
     def __enter__(self) -> RawBaseline:
         self.proc = subprocess.Popen(
@@ -109,6 +110,8 @@ class RawBaseline:
         if not ready or ready[0] != "ready":
             raise SystemExit(f"the baseline could not open {self.db}")
         self.form = ready[1]  # the fastest way to write it, chosen by the baseline itself
+        # each form's median at start-up: strftime (the former baseline) against the fastest
+        self.forms = {k: float(v) for k, v in (item.split("=") for item in ready[2:])}
         return self
 
     def run(self) -> float:
@@ -204,27 +207,47 @@ def b1(db: Path, workdir: Path, tickets: int, mode: str = "embedded") -> dict:
     aggregates: list[float] = []
     hotline: list[float] = []
     overview: list[float] = []
-    with RawBaseline(db) as baseline, app.server.test_request_context("/"):
-        asked = questions_of(hub, lambda: hotline_view(hub, "2026-10", "140403"))
+    failed = 0
+
+    def request():
+        """A request context of its own: as in service, each timed unit gets the one
+        deadline (server.callback_timeout) a web request has. One context for the whole
+        bench let its deadline run out at 10M, and every question after it failed at once
+        (the Parquet drop's B1 recorded 21 questions, not 34, and timed failures)."""
+        return app.server.test_request_context("/")
+
+    with request():
+        # A file drop checks each version of its file once, row by row, on first read
+        # (minutes at 10M): done here, untimed, as a server has done it before anyone looks.
+        hotline_view(hub, "2026-10", "140403")
+    hub.cache.cache.clear()
+    with RawBaseline(db) as baseline:
+        with request():
+            asked = questions_of(hub, lambda: hotline_view(hub, "2026-10", "140403"))
         for _ in range(RUNS):
             raw.append(baseline.run())
             hub.cache.cache.clear()
-            started = time.perf_counter()
-            for dataset, query, options in asked:
-                hub.query(dataset, query, **options)
-            aggregates.append(time.perf_counter() - started)
+            with request():
+                started = time.perf_counter()
+                answers = [
+                    hub.query(dataset, query, **options) for dataset, query, options in asked
+                ]
+                aggregates.append(time.perf_counter() - started)
+            failed += sum(1 for answer in answers if not answer.ok)
             hub.cache.cache.clear()
-            started = time.perf_counter()
-            hotline_view(hub, "2026-10", "140403")
-            hotline.append(time.perf_counter() - started)
+            with request():
+                started = time.perf_counter()
+                hotline_view(hub, "2026-10", "140403")
+                hotline.append(time.perf_counter() - started)
             hub.cache.cache.clear()
-            started = time.perf_counter()
-            build_overview(hub, "2026-10", "140403", END)
-            map_values(hub, "hotline", "2026-10")
-            overview.append(time.perf_counter() - started)
-        form = baseline.form
-    for source in [*hub.sources.values(), *([hub.local_store] if hub.local_store else [])]:
-        source.close()
+            with request():
+                started = time.perf_counter()
+                build_overview(hub, "2026-10", "140403", END)
+                map_values(hub, "hotline", "2026-10")
+                overview.append(time.perf_counter() - started)
+        form, forms = baseline.form, baseline.forms
+    if failed:
+        say(f"  B1 {mode}: {failed} of {RUNS * len(asked)} timed questions failed")
     raw_s, agg_s, hotline_s, overview_s = (
         statistics.median(t) for t in (raw, aggregates, hotline, overview)
     )
@@ -233,12 +256,16 @@ def b1(db: Path, workdir: Path, tickets: int, mode: str = "embedded") -> dict:
         "runs": RUNS,
         "raw_group_by_s": round(raw_s, 3),
         "raw_group_by_form": form,  # the fastest of the forms bench/raw_baseline.py tries
+        "raw_group_by_forms_s": {
+            k: round(v, 3) for k, v in sorted(forms.items(), key=lambda kv: kv[1])
+        },
         "hotline_aggregates_cold_s": round(agg_s, 3),
         "hotline_aggregates_ratio": round(agg_s / raw_s, 2),
         "aggregates_ratio_per_turn": [
             round(a / r, 2) for a, r in zip(aggregates, raw, strict=True)
         ],
         "hotline_queries": len(asked),
+        "failed_questions": failed,  # over the timed runs: 0, or the figure is not a view's
         "hotline_view_cold_s": round(hotline_s, 3),
         "hotline_ratio": round(hotline_s / raw_s, 2),
         "overview_cold_s": round(overview_s, 3),
