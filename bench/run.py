@@ -579,13 +579,23 @@ def timed(session: requests.Session, method: str, url: str, **kw) -> float:
 
 
 def load(
-    url: str, method: str, n: int, concurrency: int, cookies: dict | None = None, **kw
+    url: str,
+    method: str,
+    n: int,
+    concurrency: int,
+    cookies: dict | None = None,
+    server: subprocess.Popen | None = None,
+    **kw,
 ) -> dict:
-    """n requests at a concurrency; p50, p95 and requests per second."""
+    """n requests at a concurrency; p50, p95 and requests per second. With the server's
+    process, also the CPU each request cost its workers and this load generator (both share
+    the machine's cores: on 2 cores the client's CPU caps the requests per second)."""
     sessions = [requests.Session() for _ in range(concurrency)]
     for session in sessions:
         session.headers["Origin"] = url.split("/_dash")[0].split("/bench")[0]
         session.cookies.update(cookies or {})
+    workers_before = workers_cpu_s(server) if server else 0.0
+    client_before = time.process_time()
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         times = list(
@@ -593,14 +603,43 @@ def load(
         )
     wall = time.perf_counter() - started
     times.sort()
-    return {
+    out = {
         "p50_ms": round(statistics.median(times) * 1000, 2),
         "p95_ms": round(times[int(len(times) * 0.95) - 1] * 1000, 2),
         "rps": round(n / wall, 1),
     }
+    if server:
+        out["server_cpu_ms_per_request"] = round(
+            (workers_cpu_s(server) - workers_before) / n * 1000, 2
+        )
+        out["client_cpu_ms_per_request"] = round(
+            (time.process_time() - client_before) / n * 1000, 2
+        )
+    return out
 
 
-def b2(url: str, n: int = 800, cookies: dict | None = None, turns: int = 1) -> dict:
+def workers_cpu_s(proc: subprocess.Popen) -> float:
+    """CPU seconds (user + system) used so far by a gunicorn's workers."""
+    children = subprocess.run(
+        ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
+    ).stdout.split()
+    ticks = 0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a worker just replaced
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def b2(
+    url: str,
+    n: int = 800,
+    cookies: dict | None = None,
+    turns: int = 1,
+    server: subprocess.Popen | None = None,
+) -> dict:
     """Cached callback latency against a prebuilt dict, at concurrency 8.
 
     cookies: a signed-in session's (the real gate looks it up on every request). turns > 1:
@@ -615,10 +654,10 @@ def b2(url: str, n: int = 800, cookies: dict | None = None, turns: int = 1) -> d
     ).raise_for_status()  # warm
     rounds = []
     for _ in range(turns):
-        base = load(url + "/bench/prebuilt", "GET", n, 8)
+        base = load(url + "/bench/prebuilt", "GET", n, 8, server=server)
         # Signed in: the prebuilt answer behind the gate, i.e. what the session check adds.
-        gate = load(url + "/bench/gated", "GET", n, 8, cookies) if cookies else None
-        cached = load(url + "/_dash-update-component", "POST", n, 8, cookies, json=body)
+        gate = load(url + "/bench/gated", "GET", n, 8, cookies, server) if cookies else None
+        cached = load(url + "/_dash-update-component", "POST", n, 8, cookies, server, json=body)
         rounds.append((base, cached, gate))
     ordered = sorted(rounds, key=lambda r: r[1]["p95_ms"] / r[0]["p95_ms"])
     base, cached, gate = ordered[len(ordered) // 2]  # the turn with the median ratio
@@ -1145,7 +1184,7 @@ def main(argv: list[str] | None = None) -> int:
                     results["B6"] = b6(url, query_log, 100, 60, 300, 90)
             if "B2" in wanted:
                 say("B2: cached callback vs prebuilt dict, concurrency 8")
-                results["B2"] = b2(url, 200 if args.smoke else 800)
+                results["B2"] = b2(url, 200 if args.smoke else 800, server=proc)
             if "B4" in wanted:
                 say("B4: bytes")
                 results["B4"] = b4(url)
@@ -1172,7 +1211,11 @@ def main(argv: list[str] | None = None) -> int:
                 say("B2 signed in: cached callback through the session check vs prebuilt dict")
                 cookies = signed_in(url).cookies.get_dict()
                 results["B2 signed in"] = b2(
-                    url, 200 if args.smoke else 800, cookies, turns=1 if args.smoke else 3
+                    url,
+                    200 if args.smoke else 800,
+                    cookies,
+                    turns=1 if args.smoke else 3,
+                    server=proc,
                 )
             if "B7" in wanted:
                 why = page_unavailable()
