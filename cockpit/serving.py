@@ -5,8 +5,9 @@ alone, so the cockpit is as small on the wire behind any proxy, behind none (a c
 host), and in the benchmarks. Dash's scripts (plotly.js is several megabytes) have
 fingerprinted URLs that never change content, so each is compressed once per worker and kept;
 callback answers are compressed per distinct answer: a cached answer that many screens ask for
-is compressed once per worker (brotli at level 5 took ~1.5 ms of a cached callback's ~4 ms of
-CPU; #22, B2), found again by a digest of its bytes.
+is compressed once per worker, found again by a digest of its bytes (brotli at level 5 was a
+fifth of a cached callback's time in a profile; compressing once took the workers' CPU per
+cached callback from 1.95 to 1.60 ms: #22, B2, docs/performance.md).
 Where nginx compresses instead, set server.compress: false (docs/deployment.md).
 
 Fast JSON: Dash serialises callback answers with plotly's encoder, which uses orjson whenever
