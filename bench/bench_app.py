@@ -6,17 +6,15 @@
 - with BENCH_LOGIN set, the real gate: every other request needs a session from the login
   form (B2 signed in, B7); without it the city leader is served without a login;
 - with BENCH_QUERY_LOG set, every source query is appended to that file as one line
-  (worker pid, dataset, query key), so B6 can count how often each query ran across workers.
+  (bench/query_log.py), so B6 can count how often each query ran across workers.
 """
 
-import hashlib
-import json
 import os
 
 from flask import jsonify
 
+from bench.query_log import Logged
 from cockpit.factory import create_app
-from cockpit.hub import _touches_private
 from cockpit.scope import CITY_LEADER
 from cockpit.security import gate
 
@@ -45,31 +43,9 @@ def gated():
     return jsonify(PREBUILT)
 
 
-class _Logged:
-    """A source that appends each query it answers to the log, then answers it."""
-
-    def __init__(self, inner, log_path: str) -> None:
-        self._inner = inner
-        self._log = log_path
-
-    def fetch(self, dataset, query):
-        """Log, then fetch."""
-        key = hashlib.sha256(
-            json.dumps([dataset.name, query.normalized()], default=str, sort_keys=True).encode()
-        ).hexdigest()[:16]
-        # Answers with personal data are never cached, so they run every time by design.
-        kind = "private" if _touches_private(dataset, query) else "cached"
-        with open(self._log, "a", encoding="utf-8") as out:  # O_APPEND: whole lines
-            out.write(f"{os.getpid()} {dataset.name} {key} {kind}\n")
-        return self._inner.fetch(dataset, query)
-
-    def __getattr__(self, name):
-        return getattr(self._inner, name)
-
-
 if os.environ.get("BENCH_QUERY_LOG"):
     _hub = server.extensions["cockpit_hub"]
-    _hub.sources = {n: _Logged(s, os.environ["BENCH_QUERY_LOG"]) for n, s in _hub.sources.items()}
+    _hub.sources = {n: Logged(s, os.environ["BENCH_QUERY_LOG"]) for n, s in _hub.sources.items()}
 
 
 if os.environ.get("BENCH_TRACEMALLOC"):

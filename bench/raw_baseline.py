@@ -4,7 +4,7 @@
 
 Opens DB (DuckDB's defaults, read-only), picks the fastest way DuckDB allows to write the
 GROUP BY month x county x category over the raw tickets (each candidate below is timed,
-taking turns, and must return the same groups and counts), prints "ready <form>", then for
+taking turns, and must return the same groups and counts), prints "ready <form> <name>=<median s> ...", then for
 every line "run" on stdin runs the chosen form and prints its seconds. An honest baseline is
 the fastest one (#22: strftime alone was 2.26x slower than date_trunc on the same file).
 A process of its own, so that the baseline and the cockpit can hold the same file open at
@@ -88,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
         flush=True,
     )
-    print(f"ready {form}", flush=True)
+    # Every form's median after the chosen one, so the bench can report what the choice is worth.
+    timings = " ".join(f"{name}={sec:.6f}" for name, sec in medians.items())
+    print(f"ready {form} {timings}", flush=True)
     for line in sys.stdin:
         if line.strip() != "run":
             print(f"error: unknown command {line.strip()!r} (only 'run')", flush=True)

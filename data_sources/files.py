@@ -35,7 +35,7 @@ from typing import Any, ClassVar, Literal, Protocol
 import pandas as pd
 from pydantic import Field
 
-from data_sources.base import DataSourceError, Health, SourceConfig
+from data_sources.base import DataSourceError, Health, SourceConfig, remaining_budget
 from data_sources.local_engine import query_rows, require_columns
 from data_sources.query import BoundDataset, DatasetQuery
 
@@ -161,6 +161,11 @@ class FileSource:
             try:
                 return query_rows(self._relation(chosen, dataset), dataset, query, self.name)
             except DataSourceError:
+                budget = remaining_budget()
+                if budget is not None and budget <= 0:
+                    # Out of time (DuckDB stopped at the request's deadline): reading the
+                    # whole file again through pandas would only outlive the request more.
+                    raise
                 # DuckDB's own CSV reader (its sniffer) refused a file the check parsed whole:
                 # read it as the check did, not a blank page with DuckDB's words and paths.
                 log.warning(

@@ -121,3 +121,28 @@ def test_a_reload_transfers_no_script_again(app) -> None:
             again = client.get(url, headers={"Accept-Encoding": encoding, "If-None-Match": etag})
             assert again.status_code == 304, f"{url} ({encoding}): {again.status_code}"
             assert again.data == b""
+
+
+def test_an_answer_sent_again_is_compressed_once(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same callback answer (a cached figure many screens ask for) is compressed once per
+    worker: brotli was a fifth of a cached callback's time (#22, B2)."""
+    import flask_compress.flask_compress as fc
+
+    from bench.run import overview_body
+
+    compressed: list[int] = []
+    real = fc.brotli.compress
+
+    def counting(data: bytes, **options: object) -> bytes:
+        compressed.append(len(data))
+        return real(data, **options)
+
+    monkeypatch.setattr(fc.brotli, "compress", counting)
+    client = app.server.test_client()
+    headers = {"Accept-Encoding": "br", "Origin": "http://localhost"}
+    first = client.post("/_dash-update-component", json=overview_body(), headers=headers)
+    again = client.post("/_dash-update-component", json=overview_body(), headers=headers)
+    assert len(compressed) == 1
+    assert again.data == first.data and again.headers["Content-Encoding"] == "br"
+    other = client.post("/_dash-update-component", json=overview_body("2026-09"), headers=headers)
+    assert len(compressed) == 2 and other.data != first.data

@@ -217,3 +217,30 @@ def test_a_refused_file_read_by_a_sync_is_reported_too(settings, tmp_path) -> No
     with checking.server.test_request_context("/"):
         note = held(checking.server.extensions["cockpit_hub"])
     assert "tasks_20261120.csv 被拒收" in note
+
+
+def test_a_query_out_of_time_is_not_read_again_through_pandas(drop, monkeypatch) -> None:
+    """A request whose deadline ran out (at 10M, checking a new file takes minutes) gets the
+    timeout, not a second reading of the whole file through pandas after DuckDB was stopped
+    (#22: B1 on a 10M Parquet drop fell back to pandas, loading every row, then timed out)."""
+    import duckdb
+
+    from data_sources.base import DataSourceError, time_budget
+    from data_sources.files import FileSource
+
+    folder, hub = drop
+    con = duckdb.connect()
+    con.register("t", tasks())
+    con.execute(f"COPY t TO '{folder / 'tasks_20261120.parquet'}' (FORMAT parquet)")
+    con.close()
+    source = hub.sources["drop"]
+    binding = hub.origin_binding("key_work.tasks")
+    source.fetch(binding, COUNT)  # checked once, within time
+    read_whole: list[Path] = []
+    real = FileSource._good_rows
+    monkeypatch.setattr(
+        FileSource, "_good_rows", lambda self, p, v: read_whole.append(p) or real(self, p, v)
+    )
+    with time_budget(0), pytest.raises(DataSourceError, match="超时"):
+        source.fetch(binding, COUNT)
+    assert read_whole == []
