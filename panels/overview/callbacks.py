@@ -32,7 +32,7 @@ from cockpit.outputs import cached_output, call_cached
 from cockpit.scope import hide_outside_scope
 from cockpit.shell import CITY_WIDE, screen_county
 from panels.overview import leader
-from panels.overview.figures import attention_counts, attention_items, module_card
+from panels.overview.figures import attention_counts, attention_items, domain_strip, module_card
 from panels.overview.layout import layout
 
 # The dataset each module's part of the overview stands on: one not configured is 未接入.
@@ -160,7 +160,10 @@ def overview_outputs(hub: DataHub, period: str, county: str | None) -> tuple:
         hub, period, None if county in (None, CITY_WIDE) else county, clock.today()
     )
     return (
-        [module_card(c, module_paths.get(c.key)) for c in (*built["left"], *built["domains"])],
+        [
+            *(module_card(c, module_paths.get(c.key)) for c in built["left"]),
+            domain_strip(built["domains"], module_paths),
+        ],
         [module_card(c, module_paths.get(c.key)) for c in built["right"]],
         attention_items(built["attention"]),
         attention_counts(built["attention_counts"], len(built["attention"])),

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
+from cockpit.domains.configured import loader
 from tests.browser_support import console_errors, emulate, shot, skip_without_chromium, start
 
 pytestmark = pytest.mark.browser
@@ -49,6 +50,20 @@ def test_the_desktop_overview_fits_1920x1080_with_attention_first(dash_duo, app,
         "s => document.querySelector(s).getBoundingClientRect().top)"
     )
     assert tops[0] < tops[1], tops  # what needs attention comes before the map
+    # The domains of config/domains/ are on the same screen: each its headline figure with
+    # unit and period, its threshold warnings and 数据截至, a link to its page (#24 added a
+    # full card each under 12345, and the page grew to 1,852 px).
+    domains = loader.domains()
+    assert domains
+    for domain in domains:
+        tile = dash_duo.find_element(f"#overview-domain-{domain.key}")
+        box = tile.rect
+        assert box["y"] + box["height"] <= 1080, (domain.key, box)
+        assert urlparse(tile.get_attribute("href")).path == "/" + domain.key.replace("_", "-")
+        text = tile.text
+        assert domain.title in text and "数据截至" in text and "预警" in text, text
+        assert tile.find_element("css selector", ".stat-unit").text, text
+        assert tile.find_element("css selector", ".domain-period").text, text
     counts = dash_duo.find_element("#overview-attention-counts").text
     for word in ("红", "橙", "黄"):
         assert word in counts, counts
