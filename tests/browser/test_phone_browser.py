@@ -326,3 +326,26 @@ def test_plotly_js_is_fetched_only_when_a_chart_is_drawn(server: Server, phone) 
     fetched = phone.execute_script(PLOTLY_FETCHED)
     assert len(fetched) == 1 and "plotly-cockpit.min.js" in fetched[0], fetched
     assert errors(phone) == []
+
+
+# The page's requests to Dash's own routes, as resource timing lists them: [path, initiator].
+DASH_REQUESTS = (
+    "return performance.getEntriesByType('resource')"
+    ".filter((e) => /\\/_dash-(layout|dependencies)/.test(e.name))"
+    ".map((e) => [new URL(e.name).pathname, e.initiatorType])"
+)
+
+
+def test_the_renderer_takes_the_preloaded_layout(server: Server, phone) -> None:
+    """The page's layout and callbacks are asked for from <head> (cockpit.screens
+    FIRST_REQUESTS), while the scripts download, not after they have all run (issue #20
+    item 7), and the renderer uses those answers: each is fetched once, by the preload link,
+    and the browser reports no unused or mismatched preload."""
+    open_page(phone, server, "/hotline")
+    fetched = phone.execute_script(DASH_REQUESTS)
+    assert sorted(fetched) == [["/_dash-dependencies", "link"], ["/_dash-layout", "link"]]
+    assert phone.execute_script("return document.querySelector('#hotline-kpis').innerText")
+    time.sleep(3)  # Chromium warns of a preload unused a few seconds after the load event
+    logged = phone.get_log("browser")
+    assert [e["message"] for e in logged if "preload" in e["message"]] == []
+    assert [e["message"] for e in logged if e["level"] == "SEVERE"] == []
