@@ -349,3 +349,40 @@ def test_the_renderer_takes_the_preloaded_layout(server: Server, phone) -> None:
     logged = phone.get_log("browser")
     assert [e["message"] for e in logged if "preload" in e["message"]] == []
     assert [e["message"] for e in logged if e["level"] == "SEVERE"] == []
+
+
+# Records the outputs of every callback request the page makes (window.askedFor).
+RECORD_CALLBACKS = """
+window.askedFor = [];
+const fetchBefore = window.fetch;
+window.fetch = function (url, options) {
+    if (String(url).includes('_dash-update-component') && options && options.body) {
+        window.askedFor.push(JSON.parse(options.body).output);
+    }
+    return fetchBefore.apply(this, arguments);
+};
+"""
+FOLDED_ON_HOTLINE = ("units", "sla", "hot", "repeat", "volume", "pattern", "categories", "map")
+
+
+def test_folded_sections_ask_the_server_nothing_at_load(server: Server, phone) -> None:
+    """On a phone /hotline's folded sections send no request at load, not even for their
+    period and 数据截至 lines, hidden while folded (issue #20 item 7: 18 callback answers at
+    load, most of them those lines, cost the first render its time); a tap asks for one."""
+    script = phone.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_CALLBACKS}
+    )
+    try:
+        open_page(phone, server, "/hotline")
+        asked = " ".join(phone.execute_script("return window.askedFor"))
+        assert [k for k in FOLDED_ON_HOTLINE if f"hotline-{k}-period" in asked] == []
+        button = phone.find_element("css selector", "button.phone-fold-toggle[data-fold='sla']")
+        phone.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+        button.click()
+        wait(phone, "document.querySelector('#hotline-sla').innerText", 30, "办理时限预警 drawn")
+        asked = " ".join(phone.execute_script("return window.askedFor"))
+        assert [k for k in FOLDED_ON_HOTLINE if f"hotline-{k}-period" in asked] == ["sla"]
+        assert phone.execute_script("return document.querySelector('#hotline-sla-foot').innerText")
+    finally:
+        phone.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", script)
+    assert errors(phone) == []
