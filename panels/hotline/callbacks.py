@@ -731,13 +731,17 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
                 return key
         return no_update
 
+    # The list is folded on a phone too: its variants are asked for once it is seen, or when
+    # a number is chosen (its drill store), not at load.
     @app.callback(
         Output("hotline-list-variant", "options"),
         Output("hotline-list-variant", "value"),
         Input("hotline-drill", "data"),
+        phone.seen("list"),
         State("filter-period", "value"),
+        prevent_initial_call=True,
     )
-    def update_variants(key, period):
+    def update_variants(key, _shown, period):
         """The lists the chosen number offers (逾期办结, 超期未办结, ...)."""
         if not valid_period(period):
             return no_update, no_update
@@ -756,6 +760,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("hotline-list-next", "n_clicks"),
         phone.seen("list"),
         State("hotline-list-page", "data"),
+        prevent_initial_call=True,
     )
     def update_list(key, variant, period, county, _prev, _next, shown, page):
         """One page of the tickets behind the chosen number, masked on the server; the rows
