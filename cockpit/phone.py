@@ -10,8 +10,9 @@ the cockpit (issue #20 item 1).
 
 Drawn when seen: each fold holds a store (`seen(key)`) that turns true once the section can be
 seen: at once on a wider screen, on the first tap on a phone. A panel whose drawing is costly
-takes it as an Input and sends its charts and tables only when it is true, so a phone's first
-render draws the summary alone (issue #20 item 7: drawing the folded sections took most of the
+takes it as an Input with prevent_initial_call and sends its charts and tables only when it is
+true (the store turning true is what calls it at first), so a phone's first render draws the
+summary alone and asks nothing for the folded sections (issue #20 item 7: drawing the folded sections took most of the
 /hotline's main-thread time). The store is set in the browser; no request is made for it.
 """
 

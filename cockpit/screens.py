@@ -45,6 +45,14 @@ PLOTLY_BUNDLE = "vendor/plotly-cockpit.min.js"
 # 13 render-blocking requests cost a phone on a slow network seconds before its first paint.
 NOT_AUTOLOADED_FILES = r"\.css$"
 STYLES_URL = "/assets/cockpit-styles/{version}.css"
+# The renderer's first two requests, for the page's layout and its callbacks, go out only once
+# every deferred script has run; preloaded from <head>, the server draws the layout (a page's
+# first screen comes with its data: PanelSpec.first_layout) while the scripts download, and the
+# renderer's fetch takes the answer (issue #20 item 7). The link must match that fetch for the
+# browser to reuse the response: as="fetch", `crossorigin` (CORS mode, credentials
+# "same-origin": Dash's default config.fetch), the same URL; the Referer, from which the
+# layout reads the page's path, is the page's URL in both.
+FIRST_REQUESTS = ("/_dash-layout", "/_dash-dependencies")
 ICON_SIZES = (192, 512)
 DARK_GROUND = "#06162e"
 
@@ -126,11 +134,16 @@ def plotly_url(app: Dash) -> str:
 
 def index_string(app: Dash, theme: str, description: str = "", styles_url: str = "") -> str:
     """Dash's page template with our <head>: language, theme default, manifest, icons, the
-    pages' stylesheets as one file (styles), and where plotly.js is when a chart needs it."""
+    pages' stylesheets as one file (styles), where plotly.js is when a chart needs it, and the
+    renderer's first requests preloaded (FIRST_REQUESTS)."""
     script = app.get_asset_url("head/screens.js")
     sheet = f'<link rel="stylesheet" href="{styles_url}">' if styles_url else ""
     icon = app.get_asset_url("icons/icon-192.png")
     manifest = app.get_relative_path("/manifest.webmanifest")
+    preloads = "".join(
+        f'<link rel="preload" href="{app.get_relative_path(path)}" as="fetch" crossorigin>'
+        for path in FIRST_REQUESTS
+    )
     return f"""<!DOCTYPE html>
 <html lang="zh-CN" data-theme-default="{theme}" data-plotly-src="{plotly_url(app)}">
     <head>
@@ -147,6 +160,7 @@ def index_string(app: Dash, theme: str, description: str = "", styles_url: str =
         {sheet}
         {{%css%}}
         <script src="{script}"></script>
+        {preloads}
     </head>
     <body>
         {{%app_entry%}}

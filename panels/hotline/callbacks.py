@@ -561,7 +561,8 @@ def drill_key_for(trigger: Any, value: Any, granularity: str | None) -> str | No
 def when_seen(shown: bool | None, answer: Any, body: int) -> tuple:
     """A folded panel's answer with its first `body` outputs (charts, tables) held back while
     its fold is unseen (shown is False: folded on a phone, cockpit.phone.seen); its period and
-    数据截至 lines are always sent. None (no fold on the page) counts as seen."""
+    数据截至 lines are sent (on a change of period or county). None (no fold on the page)
+    counts as seen."""
     answer = tuple(answer) if isinstance(answer, (list, tuple)) else (answer,)
     if shown is not False:
         return answer
@@ -605,7 +606,10 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
             app.callback(*outputs, *filters, *extra, prevent_initial_call=True)(answer)
             return
 
-        @app.callback(*outputs, *filters, *extra, phone.seen(key))
+        # Not at load: a folded section is answered when its fold is seen (at once on a wider
+        # screen, when tapped on a phone); its period and 数据截至 lines are hidden while it is
+        # folded, and each answer at load cost the phone's first render (issue #20 item 7).
+        @app.callback(*outputs, *filters, *extra, phone.seen(key), prevent_initial_call=True)
         def update(period, county, *args):
             """The panel, its body drawn once its fold is seen."""
             *args, shown = args
@@ -624,6 +628,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         *filters,
         Input("hotline-volume-granularity", "value"),
         phone.seen("volume"),
+        prevent_initial_call=True,
     )
     def update_volume(period, county, granularity, shown):
         """Tickets over time at the chosen granularity, drawn once seen."""
@@ -641,6 +646,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("hotline-pattern-foot", "children"),
         *filters,
         phone.seen("pattern"),
+        prevent_initial_call=True,
     )
     def update_pattern(period, county, shown):
         """Weekday and hour pattern, drawn once seen."""
@@ -660,6 +666,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Output("hotline-categories-foot", "children"),
         *filters,
         phone.seen("categories"),
+        prevent_initial_call=True,
     )
     def update_categories(period, county, shown):
         """Category tree, appeal types and channels, drawn once seen."""
@@ -688,6 +695,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("hotline-map-metric", "value"),
         Input("hotline-map-measure", "value"),
         phone.seen("map"),
+        prevent_initial_call=True,
     )
     def update_map(period, county, metric, measure, shown):
         """County map and ranking, drawn once seen."""
@@ -723,13 +731,17 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
                 return key
         return no_update
 
+    # The list is folded on a phone too: its variants are asked for once it is seen, or when
+    # a number is chosen (its drill store), not at load.
     @app.callback(
         Output("hotline-list-variant", "options"),
         Output("hotline-list-variant", "value"),
         Input("hotline-drill", "data"),
+        phone.seen("list"),
         State("filter-period", "value"),
+        prevent_initial_call=True,
     )
-    def update_variants(key, period):
+    def update_variants(key, _shown, period):
         """The lists the chosen number offers (逾期办结, 超期未办结, ...)."""
         if not valid_period(period):
             return no_update, no_update
@@ -748,6 +760,7 @@ def register_callbacks(app: Dash, hub: DataHub) -> None:
         Input("hotline-list-next", "n_clicks"),
         phone.seen("list"),
         State("hotline-list-page", "data"),
+        prevent_initial_call=True,
     )
     def update_list(key, variant, period, county, _prev, _next, shown, page):
         """One page of the tickets behind the chosen number, masked on the server; the rows

@@ -326,3 +326,73 @@ def test_plotly_js_is_fetched_only_when_a_chart_is_drawn(server: Server, phone) 
     fetched = phone.execute_script(PLOTLY_FETCHED)
     assert len(fetched) == 1 and "plotly-cockpit.min.js" in fetched[0], fetched
     assert errors(phone) == []
+
+
+# The page's requests to Dash's own routes, as resource timing lists them: [path, initiator].
+DASH_REQUESTS = (
+    "return performance.getEntriesByType('resource')"
+    ".filter((e) => /\\/_dash-(layout|dependencies)/.test(e.name))"
+    ".map((e) => [new URL(e.name).pathname, e.initiatorType])"
+)
+
+
+def test_the_renderer_takes_the_preloaded_layout(server: Server, phone) -> None:
+    """The page's layout and callbacks are asked for from <head> (cockpit.screens
+    FIRST_REQUESTS), while the scripts download, not after they have all run (issue #20
+    item 7), and the renderer uses those answers: each is fetched once, by the preload link,
+    and the browser reports no unused or mismatched preload."""
+    open_page(phone, server, "/hotline")
+    fetched = phone.execute_script(DASH_REQUESTS)
+    assert sorted(fetched) == [["/_dash-dependencies", "link"], ["/_dash-layout", "link"]]
+    assert phone.execute_script("return document.querySelector('#hotline-kpis').innerText")
+    time.sleep(3)  # Chromium warns of a preload unused a few seconds after the load event
+    logged = phone.get_log("browser")
+    assert [e["message"] for e in logged if "preload" in e["message"]] == []
+    assert [e["message"] for e in logged if e["level"] == "SEVERE"] == []
+
+
+# Records the outputs of every callback request the page makes (window.askedFor).
+RECORD_CALLBACKS = """
+window.askedFor = [];
+const fetchBefore = window.fetch;
+window.fetch = function (url, options) {
+    if (String(url).includes('_dash-update-component') && options && options.body) {
+        window.askedFor.push(JSON.parse(options.body).output);
+    }
+    return fetchBefore.apply(this, arguments);
+};
+"""
+FOLDED_ON_HOTLINE = (
+    "units",
+    "sla",
+    "hot",
+    "repeat",
+    "volume",
+    "pattern",
+    "categories",
+    "map",
+    "list-variant",
+)
+
+
+def test_folded_sections_ask_the_server_nothing_at_load(server: Server, phone) -> None:
+    """On a phone /hotline's folded sections send no request at load, not even for their
+    period and 数据截至 lines, hidden while folded (issue #20 item 7: 18 callback answers at
+    load, most of them those lines, cost the first render its time); a tap asks for one."""
+    script = phone.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_CALLBACKS}
+    )
+    try:
+        open_page(phone, server, "/hotline")
+        asked = " ".join(phone.execute_script("return window.askedFor"))
+        assert [k for k in FOLDED_ON_HOTLINE if f"hotline-{k}" in asked] == []
+        button = phone.find_element("css selector", "button.phone-fold-toggle[data-fold='sla']")
+        phone.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+        button.click()
+        wait(phone, "document.querySelector('#hotline-sla').innerText", 30, "办理时限预警 drawn")
+        asked = " ".join(phone.execute_script("return window.askedFor"))
+        assert [k for k in FOLDED_ON_HOTLINE if f"hotline-{k}" in asked] == ["sla"]
+        assert phone.execute_script("return document.querySelector('#hotline-sla-foot').innerText")
+    finally:
+        phone.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", script)
+    assert errors(phone) == []
