@@ -321,8 +321,6 @@ def files_mode(settings, folder: Path):
 
 def file_drop(db: Path, workdir: Path) -> Path:
     """A drop folder holding the demo file's tickets as one night's Parquet file."""
-    import duckdb
-
     folder = (workdir / f"files-{db.stem}").resolve()
     target = folder / f"hotline_tickets_{END:%Y%m%d}.parquet"
     if target.exists() and target.stat().st_mtime >= db.stat().st_mtime:
@@ -330,11 +328,16 @@ def file_drop(db: Path, workdir: Path) -> Path:
     say(f"writing the file drop {target}")
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / "partial.tmp"
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        con.execute(f"COPY hotline_tickets TO '{partial}' (FORMAT parquet)")
-    finally:
-        con.close()
+    # In a process of its own: this one may still hold the demo file open through an earlier
+    # mode's hub, with another configuration, and DuckDB refuses a second connection to one
+    # file with a different configuration in one process.
+    script = (
+        "import duckdb, sys\n"
+        "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+        'con.execute("COPY hotline_tickets TO \'" + sys.argv[2] + "\' (FORMAT parquet)")\n'
+        "con.close()\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(db), str(partial)], check=True)
     partial.rename(target)
     return folder
 
