@@ -17,6 +17,7 @@ def figures_and_alerts(
     """The domain's headline figures for the place and its threshold warnings at the period."""
     city = hub.settings.city
     names = {**city.county_names, city.code: "全市"}
+    county = county if county in city.county_names else None  # an odd value: the whole scope
     place = county or city.code
     loaded = data.load(hub, domain, period)
     # The city's own total only for an account that sees the whole city (a county account's
