@@ -1,8 +1,9 @@
 """A virtual browser for the benchmarks: opens a cockpit page the way Dash's renderer does.
 
 It reads the layout and the callback list, puts the page's path in the URL component, then
-fires every callback whose inputs are on the page (not prevent_initial_call, not clientside,
-not pattern-matching but for the phone folds' seen stores, which a desktop sets at once), applies the answers (new children bring new components, changed
+fires every callback whose inputs are on the page (not clientside; not prevent_initial_call
+unless a phone fold's seen store fires it; not pattern-matching but for those seen stores,
+which a desktop sets at once), applies the answers (new children bring new components, changed
 values fire the callbacks that listen to them) and repeats until nothing is left to fire.
 A page is complete when its last callback has answered: that is what a user waits for.
 """
@@ -81,6 +82,16 @@ def _walk(node: Any, props: dict[str, dict]) -> None:
             _walk(value, props)
 
 
+def _fired_by_seen(dep: dict) -> bool:
+    """A callback kept from the first load (prevent_initial_call) that a phone fold's seen
+    store fires: on a desktop that store turns True at once after load (a change), so the
+    folded section is asked for then; the virtual browser, a desktop, asks for it too."""
+    return any(
+        isinstance(_id(i["id"]), dict) and _id(i["id"]).get("type") == SEEN_TYPE
+        for i in dep["inputs"]
+    )
+
+
 class Browser:
     """One user's browser: a session, Dash's callback list, and the page's components."""
 
@@ -123,7 +134,7 @@ class Browser:
             d
             for d in self.deps()
             if not d.get("clientside_function")
-            and not d.get("prevent_initial_call")
+            and (not d.get("prevent_initial_call") or _fired_by_seen(d))
             and "{" not in d["output"]
             and "@" not in d["output"]
             and all(_plain(i["id"]) for i in d["inputs"] + d["state"])
