@@ -720,8 +720,7 @@ def b3(url: str, baseline: float, periods: tuple[str, ...], cookies: dict, turns
                             if asked and out.startswith("..hotline-kpis.")
                         ][:1]
     p95, alone = (_p95(times[n]) for n in (B3_AT_ONCE, 1))
-    city, county = (statistics.median(kpi[p]) for p in ("city", "county"))
-    return {
+    out = {
         "callbacks_timed": len(times[B3_AT_ONCE]),
         "at_once": B3_AT_ONCE,
         "p50_ms": round(statistics.median(times[B3_AT_ONCE]) * 1000, 1),
@@ -730,6 +729,14 @@ def b3(url: str, baseline: float, periods: tuple[str, ...], cookies: dict, turns
         "p95_at_once_to_one_at_a_time": round(p95 / alone, 2),
         "raw_group_by_ms": round(baseline * 1000, 1),
         "p95_ratio_to_raw_group_by": round(p95 / baseline, 2),
+    }
+    if not (kpi["city"] and kpi["county"]):
+        # /hotline's KPI cards come with the page's first layout (issue #20 item 7): the KPI
+        # callback answers only a change of period or county, so a page's load sends none.
+        out["kpi_callback"] = "not sent at load: the KPI cards come with the first layout"
+        return out
+    city, county = (statistics.median(kpi[p]) for p in ("city", "county"))
+    out |= {
         "kpi_whole_city_ms": round(city * 1000, 1),
         "kpi_county_ms": round(county * 1000, 1),
         "kpi_whole_city_to_county": round(city / county, 2),
@@ -737,6 +744,7 @@ def b3(url: str, baseline: float, periods: tuple[str, ...], cookies: dict, turns
             round(a / b, 2) for a, b in zip(kpi["city"], kpi["county"], strict=True)
         ],
     }
+    return out
 
 
 def _p95(times: list[float]) -> float:
