@@ -18,6 +18,7 @@ import pandas as pd
 
 from cockpit.domains.configured.schema import LEVELS, Domain
 from cockpit.domains.configured.schema import Indicator as Declared
+from cockpit.domains.economy.data import COLUMNS as ECONOMY_COLUMNS
 from cockpit.domains.economy.transform import (
     completion,
     county_ranking,
@@ -30,16 +31,8 @@ from cockpit.domains.economy.transform import (
 from cockpit.formatting import month_label, number, percent, period_label
 from cockpit.settings import Decimals, Indicator
 
-ROW_COLUMNS = (
-    "indicator_id",
-    "county_code",
-    "period",
-    "period_type",
-    "value",
-    "growth",
-    "unit",
-    "release_date",
-)
+# The economy module's indicator rows: the shape its growth, target and ranking rules read.
+ROW_COLUMNS = ECONOMY_COLUMNS
 
 
 def catalog_entry(domain: Domain, ind: Declared) -> Indicator:
