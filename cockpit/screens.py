@@ -14,15 +14,20 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import logging
 import os
 import re
 from pathlib import Path
 from typing import Any
 
 from dash import Dash
-from flask import Response, abort
+from flask import Response, abort, has_request_context, request
 
+from cockpit.first_paint import to_html
 from cockpit.settings import Settings
+from cockpit.wall import WALL_QUERY
+
+LOG = logging.getLogger(__name__)
 
 # The bottom bar of a phone has room for two characters per module.
 SHORT_TITLES = {
@@ -53,19 +58,28 @@ STYLES_URL = "/assets/cockpit-styles/{version}.css"
 # "same-origin": Dash's default config.fetch), the same URL; the Referer, from which the
 # layout reads the page's path, is the page's URL in both.
 FIRST_REQUESTS = ("/_dash-layout", "/_dash-dependencies")
+# Dash's external page scripts as it writes them (its URLs are already HTML-escaped).
+EXTERNAL_SCRIPT = re.compile(r'<script src="([^"]+)"></script>')
+# Their type while they wait for the first paint, and the event assets/head/screens.js sends
+# when all have run.
+WAITING_SCRIPT = "cockpit/after-first-paint"
+SCRIPTS_RUN = "cockpit:scripts-run"
 ICON_SIZES = (192, 512)
 DARK_GROUND = "#06162e"
 
 
 class CockpitDash(Dash):
-    """Dash whose page scripts are deferred (issue #20 item 7).
+    """Dash whose page paints before its scripts run (issue #20 item 7).
 
     Dash puts its scripts (React, its renderer, the components: ~300 KB compressed) at the
     end of <body>, each blocking the parser until fetched and run, so a phone painted nothing,
     not even the loading text, until all had arrived (Lighthouse counted them as render-blocking:
-    5 s of /hotline's first paint). Deferred, they are fetched at once in parallel and run in
-    their order after the page is parsed; the renderer starts on DOMContentLoaded, which comes
-    after them. The inline scripts (clientside callbacks) only define functions: they stay.
+    5 s of /hotline's first paint). Deferring them was not enough: a deferred script that has
+    arrived runs before the browser's first frame, so on a fast network the page's first paint
+    (cockpit/first_paint.py) waited for all of React's work. Now each is preloaded at once
+    (downloads start as before) and assets/head/screens.js runs them in their order once the
+    first paint is on screen; the renderer starts when the last has run (SCRIPTS_RUN). The
+    inline scripts (clientside callbacks) only define functions: they stay.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -74,7 +88,7 @@ class CockpitDash(Dash):
         start = self.renderer.removeprefix("var renderer = ")
         assert start != self.renderer, self.renderer  # Dash changed its renderer line
         self.renderer = (
-            f"document.addEventListener('DOMContentLoaded', function () {{"
+            f"document.addEventListener('{SCRIPTS_RUN}', function () {{"
             f" window.renderer = {start} }});"
         )
 
@@ -89,17 +103,44 @@ class CockpitDash(Dash):
         favicon: str = "",
         renderer: str = "",
     ) -> str:
-        """Dash's page, its external scripts deferred."""
+        """Dash's page, its external scripts deferred, the page drawn for its first paint."""
         return super().interpolate_index(
             metas=metas,
             title=title,
             css=css,
             config=config,
-            scripts=re.sub(r"<script (src=)", r"<script defer \1", scripts),
-            app_entry=app_entry,
+            scripts=after_first_paint(scripts),
+            app_entry=self.first_paint() + app_entry,
             favicon=favicon,
             renderer=renderer,
         )
+
+    def first_paint(self) -> str:
+        """The page's first layout as HTML, shown until the renderer has drawn it
+        (cockpit/first_paint.py); "" on a wall page (the wall shows a screen only once it has
+        drawn) and outside a page request. A layout that cannot be drawn as HTML is logged
+        and the page goes without: the renderer draws it as before."""
+        if not has_request_context() or WALL_QUERY in request.args:
+            return ""
+        try:
+            drawn = to_html(self.get_layout())
+        except Exception:
+            LOG.exception("first paint of %s not drawn", request.path)
+            return ""
+        return f'<div id="first-paint" class="first-paint">{drawn}</div>'
+
+
+def after_first_paint(scripts: str) -> str:
+    """Dash's page scripts, to be run once the first paint is on screen: each external one
+    preloaded, and its tag given a type no browser runs (WAITING_SCRIPT), for
+    assets/head/screens.js to run them in their order; the inline ones as they are."""
+    urls = EXTERNAL_SCRIPT.findall(scripts)
+    # Low priority, as deferred scripts are: the stylesheet and the first layout come first.
+    preloads = "".join(
+        f'<link rel="preload" as="script" href="{url}" fetchpriority="low">' for url in urls
+    )
+    waiting = EXTERNAL_SCRIPT.sub(rf'<script type="{WAITING_SCRIPT}" src="\1"></script>', scripts)
+    return preloads + waiting
 
 
 def stylesheets(folder: Path) -> list[Path]:

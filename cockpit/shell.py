@@ -151,18 +151,21 @@ def first_page(
 
 
 def loading_page(panels: list[PanelSpec]) -> tuple[PanelSpec | None, str]:
-    """The page whose frame is being fetched, and its query string: the renderer fetches the
-    layout from the page itself, so the Referer (sent same-origin) is the page's URL. Starting
+    """The page whose frame is being drawn, and its query string. The renderer fetches the
+    layout from the page itself, so the Referer (sent same-origin) is the page's URL; the
+    page's own request draws it too, for the first paint (cockpit/first_paint.py). Starting
     on that page's own periods spares a first render at another module's period; without a
     Referer, sync_filters puts things right once the URL is read."""
     from urllib.parse import urlparse
 
     from flask import has_request_context, request
 
-    referrer = request.referrer if has_request_context() else None
-    if not referrer:
+    if not has_request_context():
         return None, ""
-    url = urlparse(referrer)
+    page = request.referrer if "/_dash-" in request.path else request.url
+    if not page:
+        return None, ""
+    url = urlparse(page)
     return next((p for p in panels if p.path == (url.path or "/")), None), url.query
 
 

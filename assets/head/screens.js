@@ -92,8 +92,87 @@
       });
     });
   }
+  /* The first paint (cockpit/first_paint.py): the page as the server drew it, shown while
+   * the renderer draws the same page, unseen, into #react-entry-point (assets/phone.css).
+   * Its current module is marked as markCurrent marks the live one. Once the renderer's
+   * frame is in (or it shows anything but its loading box: an error must be seen), the
+   * first paint goes and the live page is there in its place. */
+  var firstMarked = false;
+  function firstPaint() {
+    var first = document.getElementById("first-paint");
+    if (!first) return;
+    if (!firstMarked) {
+      var links = first.querySelectorAll(".shell-nav a.nav-link");
+      Array.prototype.forEach.call(links, function (link) {
+        if (link.getAttribute("href") !== window.location.pathname) return;
+        link.classList.add("active");
+        link.setAttribute("aria-current", "page");
+        firstMarked = true;
+      });
+    }
+    var entry = document.getElementById("react-entry-point");
+    if (!entry) return;
+    var drawn = entry.querySelector(".cockpit") ||
+      (entry.firstElementChild && !entry.querySelector("._dash-loading"));
+    if (drawn) first.parentNode.removeChild(first);
+  }
+
+  /* Dash's page scripts (cockpit/screens.py, after_first_paint): preloaded by the page, and
+   * run here in their order once the first paint is on screen (the browser's first
+   * contentful paint; at once on a page without one, such as a wall's, or in a hidden tab,
+   * which paints nothing; after 2 s whatever happens); then the renderer is told to start.
+   * Run any earlier and the browser, which may hold its first frame while the page is busy,
+   * shows nothing until React has drawn. */
+  function runScripts() {
+    var waiting = document.querySelectorAll('script[type="cockpit/after-first-paint"]');
+    var urls = Array.prototype.map.call(waiting, function (tag) { return tag.src; });
+    var left = urls.length;
+    function ran() {
+      left -= 1;
+      if (left <= 0) document.dispatchEvent(new Event("cockpit:scripts-run"));
+    }
+    if (!urls.length) {
+      ran();
+      return;
+    }
+    urls.forEach(function (src) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.async = false; // run in the listed order, each once fetched
+      script.onload = ran;
+      script.onerror = ran; // the renderer then says what is missing
+      document.body.appendChild(script);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var started = false;
+    function start() {
+      if (started) return;
+      started = true;
+      runScripts();
+    }
+    var hidden = document.visibilityState === "hidden";
+    if (!document.getElementById("first-paint") || hidden || !window.PerformanceObserver) {
+      start();
+      return;
+    }
+    try {
+      new PerformanceObserver(function (list) {
+        list.getEntries().forEach(function (entry) {
+          if (entry.name === "first-contentful-paint") setTimeout(start, 0);
+        });
+      }).observe({ type: "paint", buffered: true });
+    } catch (e) {
+      start(); // no paint timing here: run them now
+    }
+    setTimeout(start, 2000);
+  });
+
   if (window.MutationObserver) {
-    new MutationObserver(function () { fixOptionLists(document); }).observe(root, {
+    new MutationObserver(function () {
+      firstPaint();
+      fixOptionLists(document);
+    }).observe(root, {
       childList: true, subtree: true, attributes: true, attributeFilter: ["role"]
     });
   }

@@ -77,7 +77,7 @@ def _sign_in(dash_duo, username: str, path: str) -> None:
     """Sign out whoever is signed in (the header's 退出), then sign in as `username` through
     the login form, landing on `path`."""
     driver = dash_duo.driver
-    out = driver.find_elements(By.CSS_SELECTOR, ".shell-header .shell-logout-button")
+    out = driver.find_elements(By.CSS_SELECTOR, "#react-entry-point .shell-logout-button")
     if out:
         _click(dash_duo, out[0])
         WebDriverWait(driver, 30).until(lambda d: "/login" in d.current_url)
@@ -86,9 +86,12 @@ def _sign_in(dash_duo, username: str, path: str) -> None:
     dash_duo.find_element("input[name=username]").send_keys(username)
     dash_duo.find_element("input[name=password]").send_keys(PASSWORD)
     dash_duo.find_element("button[type=submit]").click()
+    # The live page's header (#react-entry-point), not the server's first paint, which the
+    # live page replaces (cockpit/first_paint.py): an element of that would go stale.
     WebDriverWait(driver, 60).until(
         lambda d: any(
-            e.text == username for e in d.find_elements(By.CSS_SELECTOR, ".shell-user-name")
+            e.text == username
+            for e in d.find_elements(By.CSS_SELECTOR, "#react-entry-point .shell-user-name")
         )
     )
 
