@@ -6,6 +6,7 @@ axe-core is vendored (vendor/axe-core). Both run against Debian's own Chromium
 
     python -m bench.audit                 # starts the cockpit on a free port, audits it
     python -m bench.audit --url http://127.0.0.1:8050   # audits a server already running
+    python -m bench.audit --skip-axe --runs 5   # Lighthouse only, medians of 5 runs per page
 
 It signs in first (the pages are behind the login): as the demo account `leader` whose
 password development mode writes to instance/demo-accounts.txt, or as --user with the
@@ -164,7 +165,6 @@ def lighthouse(url: str, name: str, desktop: bool, cookie: str) -> dict[str, int
     if desktop:
         command.append("--preset=desktop")
     env = dict(os.environ, CHROME_PATH=chromium())
-    print(f"  Lighthouse ({name}) ...", flush=True)
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     report_path = Path(f"{base}.report.json")
     if done.returncode != 0 or not report_path.exists():
@@ -187,6 +187,13 @@ def lighthouse(url: str, name: str, desktop: bool, cookie: str) -> dict[str, int
     scores["lcp"] = round(audits["largest-contentful-paint"]["numericValue"] / 1000, 1)
     scores["tbt"] = round(audits["total-blocking-time"]["numericValue"] / 1000, 1)
     return scores
+
+
+def medians(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the runs (the middle run's for an odd count)."""
+    import statistics
+
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
 
 
 # A Dash page is drawn once its content is in, no callback is pending (Dash titles the page
@@ -275,6 +282,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="audit this running cockpit instead of starting one")
     parser.add_argument("--skip-axe", action="store_true", help="Lighthouse only")
     parser.add_argument("--skip-lighthouse", action="store_true", help="axe-core only")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="Lighthouse runs per page, interleaved; the median of each figure is reported and"
+        " checked against the phone's goals (scores vary from run to run: take 3 or 5)",
+    )
     parser.add_argument("--user", default="leader", help="account to sign in as (demo: leader)")
     parser.add_argument(
         "--password-env", help="environment variable holding --user's password (else demo file)"
@@ -302,12 +316,19 @@ def main(argv: list[str] | None = None) -> int:
         else:
             password = demo_password(args.user)
         cookie = sign_in(url, args.user, password)
-        rows = []
-        for name, path, desktop in LIGHTHOUSE_PAGES:
-            if args.skip_lighthouse:
-                break
-            scores = lighthouse(url + path, name, desktop, cookie)
-            rows.append((f"Lighthouse {name}", scores))
+        if args.runs < 1:
+            sys.exit("audit: --runs must be at least 1")
+        runs: dict[str, list[dict[str, float]]] = {}
+        for run in range(args.runs if not args.skip_lighthouse else 0):
+            for name, path, desktop in LIGHTHOUSE_PAGES:
+                suffix = f" (run {run + 1} of {args.runs})" if args.runs > 1 else ""
+                print(f"  Lighthouse {name}{suffix} ...", flush=True)
+                runs.setdefault(name, []).append(lighthouse(url + path, name, desktop, cookie))
+        rows = [(f"Lighthouse {name}", medians(scores)) for name, scores in runs.items()]
+        if args.runs > 1:
+            for name, scores in runs.items():
+                each = ", ".join(str(s["performance"]) for s in scores)
+                print(f"  Lighthouse {name}: performance by run {each}")
         axe_table: dict[str, dict[str, int]] = {}
         if not args.skip_axe:
             cookies = {"": ""}
