@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from dash.development.base_component import Component
@@ -87,13 +88,22 @@ CHEVRON = (
     'l2.68-2.68a.45.45 0 1 1 .64.64l-3 3a.45.45 0 0 1-.64 0l-3-3a.45.45 0 0 1 0-.64z"'
     ' fill="currentColor"></path></svg>'
 )
+# Whether this drawing keeps ids (to_html's `ids`).
+_KEEP_IDS: ContextVar[bool] = ContextVar("first_paint_keep_ids", default=False)
 # Core components that hold state or act, and draw nothing.
 NOTHING = frozenset({"Store", "Location", "Interval", "Download", "Clipboard", "Geolocation"})
 
 
-def to_html(node: Any) -> str:
-    """The HTML of a component tree (a component, a list, a string, a number or None)."""
-    return "".join(_parts(node))
+def to_html(node: Any, ids: bool = False) -> str:
+    """The HTML of a component tree (a component, a list, a string, a number or None).
+
+    ids: keep the components' (string) ids, for a page that has no live copy of the tree
+    (the plain Flask pages' header: cockpit/static_shell.py)."""
+    token = _KEEP_IDS.set(ids)
+    try:
+        return "".join(_parts(node))
+    finally:
+        _KEEP_IDS.reset(token)
 
 
 def _parts(node: Any) -> Iterable[str]:
@@ -134,7 +144,7 @@ def _core(kind: str, props: dict) -> Iterable[str]:
     if kind in NOTHING:
         return
     if kind == "Link":
-        attrs = {k: props.get(k) for k in ("className", "title", "target", "style")}
+        attrs = {k: props.get(k) for k in ("id", "className", "title", "target", "style")}
         yield from _element("a", {"href": props.get("href"), **attrs, **_children(props)})
     elif kind == "Loading":
         # dcc.Loading's two boxes: its children, and the spinner's place.
@@ -248,6 +258,8 @@ def _element(tag: str, props: dict) -> Iterable[str]:
 
 def _attributes(props: dict) -> str:
     out = []
+    if _KEEP_IDS.get() and isinstance(props.get("id"), str):
+        out.append(f' id="{html.escape(props["id"])}"')
     for name, value in props.items():
         if name in NOT_ATTRIBUTES or value is None or value is False:
             continue

@@ -32,6 +32,7 @@ CITY_WIDE = "city"  # the county selector's value for 全市
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # A phone's bottom bar: five tabs of 78 px on a 390 px screen; beyond five, the fifth is 更多.
 PHONE_TABS = 5
+WEEKDAYS = "一二三四五六日"  # Monday first, as datetime.weekday()
 
 
 def periods(hub: DataHub, panel: PanelSpec | None = None) -> ModulePeriods:
@@ -119,14 +120,16 @@ def layout(app: Dash, hub: DataHub, panels: list[PanelSpec]) -> html.Div:
     role = ROLES.get(principal.role)
     if role is not None and role.scope == "none":
         # Administrators and auditors see no city data: no period or county to read.
-        return frame(hub, visible, [], "", [], user=principal)
+        return frame(hub, visible, [], "", [], user=principal, drawn=True)
     panel, search = loading_page(visible)
     offered = periods(hub, panel)
     asked = asked_period(search)
     first = asked if asked in offered.options else offered.default
     counties = county_options(hub)
     page = first_page(hub, panel, search, offered, counties)
-    return frame(hub, visible, offered.options, first, counties, user=principal, page=page)
+    return frame(
+        hub, visible, offered.options, first, counties, user=principal, page=page, drawn=True
+    )
 
 
 def first_page(
@@ -228,12 +231,16 @@ def navigation(panels: list[PanelSpec], user: Principal | None) -> list:
     return [*links, *planned_links, account, more]
 
 
-def header(hub: DataHub, user: Principal | None) -> html.Header:
-    """The header: city, title, 演示数据, 数据截至, clock, theme button, the account. The Dash
-    pages fill 数据截至 and the clock by callback; the plain Flask pages get them drawn
-    (cockpit/static_shell.py)."""
+def header(hub: DataHub, user: Principal | None, drawn: bool = False) -> html.Header:
+    """The header: city, title, 演示数据, 数据截至, clock, theme button, the account.
+
+    drawn: with 数据截至 and the clock filled in now (a page's first layout, the plain Flask
+    pages: cockpit/static_shell.py), so the header has its final size from the first paint
+    (at 1350 px it wrapped when they came, and moved the page: CLS 0.28); callbacks keep
+    them current. Not drawn: the validation layout, read without a request."""
     settings = hub.settings
     demo = hub.is_demo()
+    as_of, now = (as_of_status(hub), clock_text()) if drawn else (None, None)
     return html.Header(
         className="shell-header",
         children=[
@@ -259,8 +266,8 @@ def header(hub: DataHub, user: Principal | None) -> html.Header:
             html.Div(
                 className="shell-status",
                 children=[
-                    html.Span(id="shell-as-of", className="shell-as-of"),
-                    html.Span(id="shell-clock", className="shell-clock"),
+                    html.Span(as_of, id="shell-as-of", className="shell-as-of"),
+                    html.Span(now, id="shell-clock", className="shell-clock"),
                     html.Button("浅色", id="shell-theme", className="theme-toggle", type="button"),
                     user_box(user),
                 ],
@@ -277,9 +284,11 @@ def frame(
     counties: list[dict[str, str]],
     user: Principal | None = None,
     page: tuple[str, Any] | None = None,
+    drawn: bool = False,
 ) -> html.Div:
     """The frame with given options (no data read here, so it also serves as validation layout);
-    page: (path, content) already drawn for the page being loaded (first_page), if any."""
+    page: (path, content) already drawn for the page being loaded (first_page), if any;
+    drawn: the header's 数据截至 and clock filled in (header), for a page being loaded."""
     settings = hub.settings
     nav = navigation(panels, user)
     return html.Div(
@@ -291,7 +300,7 @@ def frame(
             dcc.Store(id="call-recorded"),  # the last call recorded (cockpit/calls.py)
             # The path whose page came drawn with the frame: the router leaves it be once.
             dcc.Store(id="shell-page", data=page[0] if page else None),
-            header(hub, user),
+            header(hub, user, drawn),
             html.Nav(
                 nav,
                 className="shell-nav",
@@ -338,6 +347,12 @@ def frame(
             dcc.Interval(id="shell-refresh", interval=settings.wall.refresh_seconds * 1000),
         ],
     )
+
+
+def clock_text() -> str:
+    """The header clock as the Dash pages' clientside callback writes it (Beijing time), now."""
+    now = clock.now()
+    return f"{now:%Y-%m-%d} 星期{WEEKDAYS[now.weekday()]} {now:%H:%M:%S}"
 
 
 def as_of_status(hub: DataHub) -> list:

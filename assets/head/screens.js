@@ -95,8 +95,8 @@
   /* The first paint (cockpit/first_paint.py): the page as the server drew it, shown while
    * the renderer draws the same page, unseen, into #react-entry-point (assets/phone.css).
    * Its current module is marked as markCurrent marks the live one. Once the renderer's
-   * frame is in (or it shows anything but its loading box: an error must be seen), the
-   * first paint goes and the live page is there in its place. */
+   * frame is in with its dropdowns (or it shows anything but its loading box: an error must
+   * be seen), the first paint goes and the live page is there in its place. */
   var firstMarked = false;
   function firstPaint() {
     var first = document.getElementById("first-paint");
@@ -112,10 +112,26 @@
     }
     var entry = document.getElementById("react-entry-point");
     if (!entry) return;
-    var drawn = entry.querySelector(".cockpit") ||
-      (entry.firstElementChild && !entry.querySelector("._dash-loading"));
-    if (drawn) first.parentNode.removeChild(first);
+    if (!entry.querySelector(".cockpit")) {
+      // Not drawn yet; or drawn something else than its loading box: an error to be seen.
+      if (entry.firstElementChild && !entry.querySelector("._dash-loading")) remove(first);
+      return;
+    }
+    // Dash 4 draws a dropdown from a chunk of its own, fetched once the frame is in: until
+    // then it has no width, and the filters row would move on the swap (CLS 0.09 at 1350 px).
+    // The live page waits for its dropdowns, 3 s at most.
+    var dropdowns = ".dash-dropdown";
+    var ready = entry.querySelectorAll(dropdowns).length >= first.querySelectorAll(dropdowns).length;
+    if (ready || framed) {
+      remove(first);
+    } else if (!framedSince) {
+      framedSince = true;
+      setTimeout(function () { framed = true; firstPaint(); }, 3000);
+    }
   }
+  var framedSince = false;
+  var framed = false;
+  function remove(node) { node.parentNode.removeChild(node); }
 
   /* Dash's page scripts (cockpit/screens.py, after_first_paint): preloaded by the page, and
    * run here in their order once the first paint is on screen (the browser's first

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from cockpit import clock
 from cockpit.scope import Principal
 from tests.apps import app_as, close_app
 
@@ -96,8 +97,15 @@ def in_order(wanted: list[str], text: str) -> list[str]:
     return missing
 
 
+@pytest.fixture
+def stopped_clock(monkeypatch) -> None:
+    """The header's clock (drawn in both) at one moment for the page and its layout."""
+    now = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: now)
+
+
 @pytest.mark.parametrize("path", ["/", "/hotline"])
-def test_the_page_comes_drawn_with_its_first_layout(app, path: str) -> None:
+def test_the_page_comes_drawn_with_its_first_layout(app, stopped_clock, path: str) -> None:
     """The leader's / and /hotline arrive with their first screen drawn: every text of the
     layout the renderer will draw, in order (on main the page held only "Loading...")."""
     client = app.server.test_client()
@@ -129,7 +137,7 @@ def test_the_first_paint_names_no_element_by_id(app) -> None:
         assert paint.found and paint.ids == [], (path, paint.ids[:5])
 
 
-def test_a_county_account_first_paint_is_its_own_layout(settings) -> None:
+def test_a_county_account_first_paint_is_its_own_layout(settings, stopped_clock) -> None:
     """A county account's first paint is drawn within its scope, as its layout is: the same
     texts, and none of the other counties' names (潞城区's account on the overview)."""
     county = Principal("lucheng", "county_staff", frozenset({LUCHENG}), frozenset(), "潞城")
