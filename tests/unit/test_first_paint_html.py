@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from dash import dcc, html
 
@@ -33,11 +35,17 @@ def test_react_names_and_styles_become_html() -> None:
             **{"aria-label": "区域", "data-fold": "volume"},
         )
     )
-    assert drawn == (
-        '<div class="x" tabindex="-1" aria-label="区域" data-fold="volume"'
-        ' style="margin-top: 4px; line-height: 1.5; --phone-tabs: 5; width: 50%">'
-        '<label for="filter-period">统计期</label><br>0</div>'
-    )
+    opening, _, rest = drawn.partition(">")
+    # Attributes in any order (Dash keeps aria-* and data-* props apart from the others).
+    assert sorted(re.findall(r' ([\w-]+="[^"]*")', opening)) == [
+        'aria-label="区域"',
+        'class="x"',
+        'data-fold="volume"',
+        'style="margin-top: 4px; line-height: 1.5; --phone-tabs: 5; width: 50%"',
+        'tabindex="-1"',
+    ]
+    assert opening.startswith("<div ")
+    assert rest == '<label for="filter-period">统计期</label><br>0</div>'
 
 
 def test_state_holders_draw_nothing_and_links_are_anchors() -> None:
