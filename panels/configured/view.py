@@ -25,7 +25,7 @@ class Screen:
     place: str  # county code or the city's code
     place_name: str
     loaded: data.Loaded
-    names: dict[str, str]  # county code -> name (and the city's code -> 全市)
+    names: dict[str, str]  # county code -> name (and the city's code -> 全市, or the scope's)
     counties: list[str]
     figures: dict[str, readings.Figure] = field(default_factory=dict)
     alerts: list[readings.Alert] = field(default_factory=list)
@@ -50,7 +50,13 @@ def build(hub: DataHub, domain: Domain, period: str, county: str | None) -> Scre
     """Every figure of the domain's screen for the period and county (None: the whole city)."""
     city = hub.settings.city
     counties = [c.code for c in city.counties]
-    names = {**city.county_names, city.code: "全市"}
+    # The whole of what this user may see: 全市 for a city account, its counties' names for
+    # a county account (whose total is theirs, not the city's).
+    scope = hub.principal().counties
+    whole = (
+        "全市" if scope is None else "、".join(city.county_names.get(c, c) for c in sorted(scope))
+    )
+    names = {**city.county_names, city.code: whole}
     county = county if county in counties else None  # an odd value: the whole scope
     place = county or city.code
     loaded = data.load(hub, domain, period)

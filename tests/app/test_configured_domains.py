@@ -259,3 +259,24 @@ def test_a_county_user_sees_only_their_county(demo_db: Path, tmp_path: Path, dem
         assert "无权查看" in shown
     finally:
         close_app(app)
+
+
+def test_a_county_user_total_is_named_for_their_county_not_the_city(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    """A 上党区 account whose county selector says 全市 (the legacy value, or a forged one: it
+    has no 全市 option) is shown its own scope's total: the cards say 上党区, never 全市,
+    since the figure is not the city's (noted at the stop of #24)."""
+    from cockpit.scope import Principal
+
+    settings = load_settings(environ=demo_environ(demo_db, tmp_path / "cache"))
+    app = app_as(settings, Principal("c", "county_staff", frozenset({"140404"})))
+    try:
+        period = DEMO_END.strftime("%Y-%m")
+        values = {"filter-period.value": period, "filter-county.value": "city"}
+        out = outputs(app, app.server.test_client(), "industry-s0.children", values)
+        cards = json.dumps(out["industry-s0"]["children"], ensure_ascii=False)
+        assert "上党区 · " in cards
+        assert "全市" not in cards
+    finally:
+        close_app(app)
