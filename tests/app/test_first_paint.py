@@ -179,3 +179,20 @@ def test_a_layout_that_cannot_be_drawn_leaves_the_page_as_it_was(app, monkeypatc
     body = response.get_data(as_text=True)
     assert 'id="first-paint"' not in body and 'id="react-entry-point"' in body
     assert any("/hotline" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_an_administrator_page_says_when_the_data_are_from(settings, stopped_clock) -> None:
+    """/admin's header said no 数据截至 to an administrator (no city data, so no filters and no
+    callback to fill it): the header now comes with it drawn, the city's date, in the page's
+    layout and so in its first paint."""
+    from cockpit.security.roles import ROLES
+
+    admin = Principal("sysadmin", "admin", frozenset(), ROLES["admin"].permissions, "管理员")
+    app = app_as(settings, admin)
+    try:
+        client = app.server.test_client()
+        texts = layout_texts(client, "/admin")
+        assert "数据截至" in texts, texts[:20]
+        assert "数据截至" in first_paint(client, "/admin").texts
+    finally:
+        close_app(app)
