@@ -23,6 +23,7 @@ stylesheet lays it out the same), with three differences:
 from __future__ import annotations
 
 import html
+import numbers
 import re
 from collections.abc import Iterable
 from contextvars import ContextVar
@@ -111,7 +112,7 @@ def _parts(node: Any) -> Iterable[str]:
         return  # React draws nothing for these
     if isinstance(node, _Raw):
         yield node
-    elif isinstance(node, str | int | float):
+    elif isinstance(node, str | numbers.Number):  # numpy's numbers too, as Dash's JSON writes
         yield html.escape(str(node), quote=False)
     elif isinstance(node, list | tuple):
         for child in node:

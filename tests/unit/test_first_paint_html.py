@@ -116,3 +116,10 @@ def test_components_as_json_are_drawn_as_components() -> None:
 def test_what_it_cannot_draw_is_an_error_not_a_guess() -> None:
     with pytest.raises(TypeError, match="cannot draw set"):
         to_html(html.Div({"a"}))
+
+
+def test_numpy_numbers_are_drawn_as_numbers() -> None:
+    """A figure straight from a data frame (numpy's int64) is text like any number."""
+    import numpy as np
+
+    assert to_html(html.Span([np.int64(10717), " ", np.float64(89.5)])) == "<span>10717 89.5</span>"
